@@ -1,0 +1,86 @@
+//! Random-number streams. The generator is pinned (xoshiro256++ from
+//! `rand_xoshiro`, whose output is fixed by its algorithm, unlike `StdRng`),
+//! and every stream is derived from (seed, replication, purpose, entity) so
+//! that what a user is like never depends on which provider or routing
+//! alternative is simulated (common random numbers).
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The simulator's generator.
+pub type SimRng = Xoshiro256PlusPlus;
+
+/// What a stream is used for; part of its identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Purpose {
+    /// Session inter-arrival times.
+    Arrivals = 1,
+    /// Everything drawn once about a session's user.
+    User = 2,
+    /// The user's handset presence process.
+    Presence = 3,
+    /// One send of one session: routing, latencies, filters, receipts.
+    Message = 4,
+    /// Which provider a weighted routing policy picks for one send.
+    Routing = 5,
+}
+
+/// Derives independent streams from the scenario seed.
+#[derive(Debug, Clone, Copy)]
+pub struct RngStreams {
+    seed: u64,
+    replication: u64,
+}
+
+impl RngStreams {
+    pub fn new(seed: u64, replication: u64) -> Self {
+        RngStreams { seed, replication }
+    }
+
+    /// A stream for (purpose, entity, sub-entity); e.g. (Message, session, send).
+    pub fn stream(&self, purpose: Purpose, entity: u64, sub: u64) -> SimRng {
+        let mut h = splitmix(self.seed ^ 0x5157_534D_5300_0000);
+        h = splitmix(h ^ self.replication);
+        h = splitmix(h ^ purpose as u64);
+        h = splitmix(h ^ entity);
+        h = splitmix(h ^ sub);
+        SimRng::seed_from_u64(h)
+    }
+}
+
+/// SplitMix64's finaliser: a bijective mixer, so distinct inputs never collide.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn streams_are_reproducible_and_distinct() {
+        let s = RngStreams::new(42, 0);
+        let a: u64 = s.stream(Purpose::User, 7, 0).random();
+        let b: u64 = s.stream(Purpose::User, 7, 0).random();
+        let c: u64 = s.stream(Purpose::User, 8, 0).random();
+        let d: u64 = RngStreams::new(42, 1).stream(Purpose::User, 7, 0).random();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+    }
+
+    #[test]
+    fn generator_output_is_pinned() {
+        // If this changes, every reference result changes: the generator or
+        // the derivation moved, which must never happen by accident.
+        let v: u64 = RngStreams::new(1, 0).stream(Purpose::Arrivals, 0, 0).random();
+        assert_eq!(v, PINNED_FIRST_DRAW);
+    }
+
+    const PINNED_FIRST_DRAW: u64 = 0;
+}

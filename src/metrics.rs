@@ -1,0 +1,289 @@
+//! What one replication measured: message outcomes, receipts, costs and
+//! latency histograms per provider × carrier; session outcomes and time to
+//! code per carrier; queue waits per provider; and a timeline. Counters only
+//! grow, so replications merge by addition without loss.
+
+use crate::model::{Fate, Outcome, Receipt, SessionOutcome};
+use crate::units::Nanos;
+use hdrhistogram::Histogram;
+
+/// Histograms record milliseconds with 3 significant digits, up to ~49 days.
+const HIST_MAX_MS: u64 = 1 << 32;
+
+pub fn new_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("valid histogram bounds")
+}
+
+fn record_ms(h: &mut Histogram<u64>, nanos: Nanos) {
+    h.saturating_record((nanos / 1_000_000).min(HIST_MAX_MS));
+}
+
+/// Messages sent through one provider to numbers on one carrier.
+#[derive(Debug, Clone)]
+pub struct MessageCell {
+    pub outcomes: [u64; Outcome::COUNT],
+    /// Receipts that claimed "delivered".
+    pub receipt_delivered: u64,
+    /// Messages that never got any receipt.
+    pub receipt_missing: u64,
+    pub misrouted: u64,
+    pub cost: f64,
+    /// Send to handset, for messages that reached a handset (ms).
+    pub latency: Histogram<u64>,
+}
+
+impl MessageCell {
+    fn new() -> Self {
+        MessageCell {
+            outcomes: [0; Outcome::COUNT],
+            receipt_delivered: 0,
+            receipt_missing: 0,
+            misrouted: 0,
+            cost: 0.0,
+            latency: new_histogram(),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    fn merge(&mut self, other: &MessageCell) {
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+        self.receipt_delivered += other.receipt_delivered;
+        self.receipt_missing += other.receipt_missing;
+        self.misrouted += other.misrouted;
+        self.cost += other.cost;
+        self.latency.add(&other.latency).expect("same histogram bounds");
+    }
+}
+
+/// Sessions of users on one carrier.
+#[derive(Debug, Clone)]
+pub struct SessionCell {
+    pub outcomes: [u64; 5],
+    /// Successes by SMS, by the 0-based send that brought the code.
+    pub success_by_send: Vec<u64>,
+    pub sends: u64,
+    pub resent: u64,
+    pub voice_calls: u64,
+    pub cost: f64,
+    /// Arrival to holding a valid code, for successful sessions (ms).
+    pub time_to_code: Histogram<u64>,
+}
+
+impl SessionCell {
+    fn new(max_sends: usize) -> Self {
+        SessionCell {
+            outcomes: [0; 5],
+            success_by_send: vec![0; max_sends],
+            sends: 0,
+            resent: 0,
+            voice_calls: 0,
+            cost: 0.0,
+            time_to_code: new_histogram(),
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    pub fn successes(&self) -> u64 {
+        self.outcomes[0] + self.outcomes[1]
+    }
+
+    fn merge(&mut self, other: &SessionCell) {
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+        for (a, b) in self.success_by_send.iter_mut().zip(&other.success_by_send) {
+            *a += b;
+        }
+        self.sends += other.sends;
+        self.resent += other.resent;
+        self.voice_calls += other.voice_calls;
+        self.cost += other.cost;
+        self.time_to_code.add(&other.time_to_code).expect("same histogram bounds");
+    }
+}
+
+/// Activity per bucket of simulated time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    pub bucket: Nanos,
+    pub arrivals: Vec<u64>,
+    pub sends: Vec<u64>,
+    pub deliveries: Vec<u64>,
+    /// Largest provider queue depth seen at a submission, summed over providers.
+    pub queue_depth: Vec<Vec<u64>>,
+    /// Messages entering (+) and leaving (−) SMSC storage per bucket; the
+    /// running sum is the backlog at the end of each bucket.
+    pub stored_delta: Vec<i64>,
+}
+
+impl Timeline {
+    fn new(bucket: Nanos, horizon: Nanos, providers: usize) -> Self {
+        let n = horizon.div_ceil(bucket).max(1) as usize;
+        Timeline {
+            bucket,
+            arrivals: vec![0; n],
+            sends: vec![0; n],
+            deliveries: vec![0; n],
+            queue_depth: vec![vec![0; n]; providers],
+            stored_delta: vec![0; n],
+        }
+    }
+
+    pub fn index(&self, t: Nanos) -> usize {
+        ((t / self.bucket) as usize).min(self.arrivals.len() - 1)
+    }
+
+    /// SMSC backlog at the end of each bucket.
+    pub fn stored(&self) -> Vec<i64> {
+        self.stored_delta
+            .iter()
+            .scan(0i64, |acc, d| {
+                *acc += d;
+                Some(*acc)
+            })
+            .collect()
+    }
+
+    fn merge(&mut self, other: &Timeline) {
+        let add = |a: &mut Vec<u64>, b: &Vec<u64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.arrivals, &other.arrivals);
+        add(&mut self.sends, &other.sends);
+        add(&mut self.deliveries, &other.deliveries);
+        for (a, b) in self.queue_depth.iter_mut().zip(&other.queue_depth) {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x = (*x).max(*y));
+        }
+        self.stored_delta.iter_mut().zip(&other.stored_delta).for_each(|(x, y)| *x += y);
+    }
+}
+
+/// Everything one replication (or a merge of several) measured.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    pub providers: usize,
+    pub carriers: usize,
+    /// Indexed `provider * carriers + carrier`.
+    pub messages: Vec<MessageCell>,
+    /// Indexed by carrier.
+    pub sessions: Vec<SessionCell>,
+    /// Per provider: summed queue wait (ns) and admitted count, for the mean.
+    pub queue_wait_total: Vec<u128>,
+    pub queue_admitted: Vec<u64>,
+    pub timeline: Timeline,
+}
+
+impl Metrics {
+    pub fn new(providers: usize, carriers: usize, max_sends: usize, bucket: Nanos, horizon: Nanos) -> Self {
+        Metrics {
+            providers,
+            carriers,
+            messages: (0..providers * carriers).map(|_| MessageCell::new()).collect(),
+            sessions: (0..carriers).map(|_| SessionCell::new(max_sends)).collect(),
+            queue_wait_total: vec![0; providers],
+            queue_admitted: vec![0; providers],
+            timeline: Timeline::new(bucket, horizon, providers),
+        }
+    }
+
+    pub fn cell(&self, provider: usize, carrier: usize) -> &MessageCell {
+        &self.messages[provider * self.carriers + carrier]
+    }
+
+    pub fn record_message(&mut self, fate: &Fate) {
+        let cell = &mut self.messages[fate.provider * self.carriers + fate.carrier];
+        cell.outcomes[fate.outcome as usize] += 1;
+        match fate.receipt {
+            Receipt::Delivered => cell.receipt_delivered += 1,
+            Receipt::Nothing => cell.receipt_missing += 1,
+            _ => {}
+        }
+        cell.misrouted += fate.misrouted as u64;
+        cell.cost += fate.cost;
+        if let Some(at) = fate.delivered_at() {
+            record_ms(&mut cell.latency, at - fate.sent_at);
+            let i = self.timeline.index(at);
+            self.timeline.deliveries[i] += 1;
+        }
+        if let Some(wait) = fate.queue_wait {
+            self.queue_wait_total[fate.provider] += wait as u128;
+            self.queue_admitted[fate.provider] += 1;
+        }
+        if let Some((from, until)) = fate.stored {
+            let a = self.timeline.index(from);
+            let b = self.timeline.index(until);
+            self.timeline.stored_delta[a] += 1;
+            self.timeline.stored_delta[b] -= 1;
+        }
+        let i = self.timeline.index(fate.sent_at);
+        self.timeline.sends[i] += 1;
+    }
+
+    pub fn record_queue_depth(&mut self, provider: usize, t: Nanos, depth: usize) {
+        let i = self.timeline.index(t);
+        let slot = &mut self.timeline.queue_depth[provider][i];
+        *slot = (*slot).max(depth as u64);
+    }
+
+    pub fn record_arrival(&mut self, t: Nanos) {
+        let i = self.timeline.index(t);
+        self.timeline.arrivals[i] += 1;
+    }
+
+    /// One finished session: its carrier, outcome, time to code, sends made,
+    /// whether voice was used and what its messages cost.
+    pub fn record_session(&mut self, carrier: usize, summary: &SessionSummary) {
+        let cell = &mut self.sessions[carrier];
+        cell.outcomes[summary.outcome.index()] += 1;
+        if let SessionOutcome::SuccessBySms { send } = summary.outcome {
+            cell.success_by_send[send as usize] += 1;
+        }
+        if let Some(t) = summary.time_to_code {
+            record_ms(&mut cell.time_to_code, t);
+        }
+        cell.sends += summary.sends as u64;
+        cell.resent += (summary.sends > 1) as u64;
+        cell.voice_calls += summary.voice_call as u64;
+        cell.cost += summary.cost;
+    }
+
+    /// Adds another replication's counts (in replication order, for
+    /// reproducible floating-point sums).
+    pub fn merge(&mut self, other: &Metrics) {
+        for (a, b) in self.messages.iter_mut().zip(&other.messages) {
+            a.merge(b);
+        }
+        for (a, b) in self.sessions.iter_mut().zip(&other.sessions) {
+            a.merge(b);
+        }
+        for p in 0..self.providers {
+            self.queue_wait_total[p] += other.queue_wait_total[p];
+            self.queue_admitted[p] += other.queue_admitted[p];
+        }
+        self.timeline.merge(&other.timeline);
+    }
+
+    pub fn total_messages(&self) -> u64 {
+        self.messages.iter().map(MessageCell::total).sum()
+    }
+
+    pub fn total_sessions(&self) -> u64 {
+        self.sessions.iter().map(SessionCell::total).sum()
+    }
+}
+
+/// How one session ended, as the metrics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    pub outcome: SessionOutcome,
+    pub time_to_code: Option<Nanos>,
+    pub sends: u32,
+    pub voice_call: bool,
+    pub cost: f64,
+}

@@ -1,0 +1,16 @@
+//! The world model of `model.md`: who the users are, what providers, routes
+//! and carriers do to one message, and how the user behaves across sends.
+//! Everything here is a pure function of the scenario, the time and the
+//! random streams, so the batch engine and a live SMSC can share it.
+
+pub mod message;
+pub mod outcome;
+pub mod provider;
+pub mod traffic;
+pub mod user;
+
+pub use message::{Fate, MessageRequest, World};
+pub use outcome::{Outcome, Receipt, SessionOutcome};
+pub use provider::{Admission, ProviderQueue};
+pub use traffic::ArrivalProcess;
+pub use user::{Hygiene, PresenceCursor, User};

@@ -1,0 +1,207 @@
+//! The user behind one session, drawn once at arrival from the user streams
+//! (common random numbers): carrier, number hygiene, port status, handset
+//! capabilities and settings, and the handset's presence process.
+
+use crate::des::{Purpose, RngStreams, SimRng};
+use crate::distribution::Distribution;
+use crate::scenario::{Presence, Scenario};
+use crate::units::Nanos;
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp1};
+
+/// The state of the registered number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hygiene {
+    Correct,
+    /// A mistyped, unallocated number.
+    Typo,
+    /// The user changed number; the old one is unallocated.
+    Stale,
+    /// The user changed number and the old one now belongs to a stranger.
+    Recycled,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub carrier: usize,
+    pub hygiene: Hygiene,
+    /// Time since the number last ported in; `None` if it never did.
+    pub port_age: Option<Nanos>,
+    /// The carrier it ported from (meaningful when `port_age` is some).
+    pub donor: usize,
+    /// How long post-port international trouble lasts for this number.
+    pub post_port_window: Nanos,
+    pub sms_capable: bool,
+    /// Compared against the carrier's share: the setting is on when below.
+    pub reject_overseas_draw: f64,
+    pub sender_block_draw: f64,
+    pub voice_draw: f64,
+    pub voice_latency: Nanos,
+    /// The handset's presence process at arrival.
+    pub presence: PresenceCursor,
+}
+
+impl User {
+    /// Draws the user of session `session` arriving at `now`.
+    pub fn draw(scenario: &Scenario, streams: &RngStreams, session: u64, now: Nanos) -> User {
+        let mut rng = streams.stream(Purpose::User, session, 0);
+        // Every draw happens in a fixed order whatever its result, so that a
+        // change to one share never shifts the draws that follow.
+        let u_carrier: f64 = rng.random();
+        let u_hygiene: f64 = rng.random();
+        let u_recycled: f64 = rng.random();
+        let e_port: f64 = Exp1.sample(&mut rng);
+        let u_donor: f64 = rng.random();
+        let post_port_window = scenario.mnp.post_port_window.sample(&mut rng);
+        let u_capable: f64 = rng.random();
+        let reject_overseas_draw: f64 = rng.random();
+        let sender_block_draw: f64 = rng.random();
+        let voice_draw: f64 = rng.random();
+        let voice_latency = scenario.otp.voice.as_ref().map_or(0, |v| v.latency.sample(&mut rng));
+
+        let carrier = pick_cumulative(scenario.carriers.iter().map(|c| c.share), u_carrier);
+        let users = &scenario.users;
+        let hygiene = if u_hygiene < users.typo {
+            Hygiene::Typo
+        } else if u_hygiene < users.typo + users.stale {
+            if u_recycled < users.recycled { Hygiene::Recycled } else { Hygiene::Stale }
+        } else {
+            Hygiene::Correct
+        };
+        let rate = scenario.mnp.port_in_rate[carrier];
+        let port_age = (rate > 0.0)
+            .then(|| e_port / rate)
+            .filter(|age| *age < scenario.mnp.number_age as f64)
+            .map(|age| age as Nanos);
+        let donor_cdf = &scenario.mnp.donor_cdf[carrier];
+        let donor = donor_cdf.iter().position(|c| u_donor < *c).unwrap_or(carrier);
+        let presence = PresenceCursor::start(&scenario.users.presence, streams.stream(Purpose::Presence, session, 0), now);
+        User {
+            carrier,
+            hygiene,
+            port_age,
+            donor,
+            post_port_window,
+            sms_capable: u_capable >= scenario.carriers[carrier].not_sms_capable,
+            reject_overseas_draw,
+            sender_block_draw,
+            voice_draw,
+            voice_latency,
+            presence,
+        }
+    }
+
+    /// Whether the number was ported in less than `window` before `now`,
+    /// counting the time since the session arrived at `arrival`.
+    pub fn ported_within(&self, window: Nanos, arrival: Nanos, now: Nanos) -> bool {
+        self.port_age.is_some_and(|age| age + now.saturating_sub(arrival) < window)
+    }
+}
+
+/// Index of the first cumulative share above `u` (the last on rounding).
+pub fn pick_cumulative(shares: impl Iterator<Item = f64>, u: f64) -> usize {
+    let mut acc = 0.0;
+    let mut last = 0;
+    for (i, s) in shares.enumerate() {
+        acc += s;
+        last = i;
+        if u < acc {
+            return i;
+        }
+    }
+    last
+}
+
+/// The handset's alternating present/absent process, generated lazily from
+/// its own stream. Copies replay the same path, so each message can walk it
+/// in its own time order without disturbing the others.
+#[derive(Debug, Clone)]
+pub struct PresenceCursor {
+    present: bool,
+    /// When the current period ends.
+    until: Nanos,
+    rng: SimRng,
+    always_present: bool,
+}
+
+impl PresenceCursor {
+    /// Starts the process in its stationary state at `now`.
+    pub fn start(presence: &Presence, mut rng: SimRng, now: Nanos) -> PresenceCursor {
+        if presence.absent.is_zero() {
+            return PresenceCursor {
+                present: true,
+                until: Nanos::MAX,
+                rng,
+                always_present: true,
+            };
+        }
+        let up = presence.present.mean();
+        let down = presence.absent.mean();
+        let present = rng.random::<f64>() < up / (up + down);
+        let dist = if present { &presence.present } else { &presence.absent };
+        let residual = dist.sample_residual(&mut rng);
+        PresenceCursor {
+            present,
+            until: now.saturating_add(residual),
+            rng,
+            always_present: false,
+        }
+    }
+
+    /// Whether the handset is attached at `t`; `t` must not go backwards.
+    pub fn at(&mut self, t: Nanos, presence: &Presence) -> bool {
+        if self.always_present {
+            return true;
+        }
+        while t >= self.until {
+            self.present = !self.present;
+            let dist: &Distribution = if self.present { &presence.present } else { &presence.absent };
+            self.until = self.until.saturating_add(dist.sample(&mut self.rng));
+        }
+        self.present
+    }
+
+    /// End of the current period (after a call to `at`).
+    pub fn period_end(&self) -> Nanos {
+        self.until
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::NANOS_PER_MIN;
+    use rand::SeedableRng;
+
+    #[test]
+    fn stationary_presence_share() {
+        let presence = Presence {
+            present: Distribution::Exponential { mean: 30.0 * NANOS_PER_MIN as f64 },
+            absent: Distribution::Exponential { mean: 10.0 * NANOS_PER_MIN as f64 },
+        };
+        let n = 40_000;
+        let present = (0..n)
+            .filter(|i| {
+                let mut c = PresenceCursor::start(&presence, SimRng::seed_from_u64(*i), 0);
+                c.at(0, &presence)
+            })
+            .count();
+        let share = present as f64 / n as f64;
+        // 0.75 expected; binomial sd 0.0022.
+        assert!((share - 0.75).abs() < 0.01, "share {share}");
+    }
+
+    #[test]
+    fn cursor_copies_replay_the_same_path() {
+        let presence = Presence {
+            present: Distribution::Exponential { mean: 1e9 },
+            absent: Distribution::Exponential { mean: 1e9 },
+        };
+        let start = PresenceCursor::start(&presence, SimRng::seed_from_u64(9), 0);
+        let mut a = start.clone();
+        let mut b = start.clone();
+        let path_a: Vec<bool> = (0..50).map(|i| a.at(i * 200_000_000, &presence)).collect();
+        let late = b.at(5_000_000_000, &presence);
+        assert_eq!(path_a[25], late);
+    }
+}

@@ -1,0 +1,324 @@
+//! Turns per-replication metrics into the report: pooled counts, rates and
+//! percentiles with 95% intervals, per provider × carrier (messages) and per
+//! carrier (sessions), queue statistics, the timeline and expectation
+//! verdicts. `table` renders it for people.
+
+mod expect;
+mod table;
+
+pub use expect::{Verdict, evaluate};
+pub use table::render_table;
+
+use crate::metrics::{MessageCell, Metrics, SessionCell};
+use crate::model::Outcome;
+use crate::scenario::Scenario;
+use crate::stats::{Estimate, mean_interval, rate_interval};
+
+/// Percentiles reported for latencies and time to code.
+pub const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
+pub const QUANTILE_NAMES: [&str; 4] = ["p50", "p90", "p99", "p99.9"];
+
+/// A latency or time-to-code distribution, in seconds.
+#[derive(Debug, Clone)]
+pub struct Percentiles {
+    /// Of the merged histogram.
+    pub merged: [f64; 4],
+    pub max: f64,
+    /// Mean of per-replication percentiles with a t interval.
+    pub per_replication: [Estimate; 4],
+    pub count: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessageRow {
+    pub provider: String,
+    /// `None` for the provider's total over carriers.
+    pub carrier: Option<String>,
+    pub outcomes: [u64; Outcome::COUNT],
+    pub total: u64,
+    pub delivery: Estimate,
+    pub receipt_delivery: Estimate,
+    pub misrouted: u64,
+    pub cost: f64,
+    pub latency: Percentiles,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// `None` for all carriers together.
+    pub carrier: Option<String>,
+    pub outcomes: [u64; 5],
+    pub success_by_send: Vec<u64>,
+    pub total: u64,
+    pub otp_success: Estimate,
+    pub sends_per_session: Estimate,
+    pub resend_share: Estimate,
+    pub voice_share: Estimate,
+    pub cost_per_success: Estimate,
+    pub time_to_code: Percentiles,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub provider: String,
+    pub admitted: u64,
+    /// Mean wait in seconds, across replications.
+    pub mean_wait: Estimate,
+    pub max_depth: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub scenario: String,
+    pub source: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub version: &'static str,
+    pub messages: Vec<MessageRow>,
+    pub sessions: Vec<SessionRow>,
+    pub queues: Vec<QueueRow>,
+    pub merged: Metrics,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Per-replication values kept for intervals (the histograms are merged).
+#[derive(Default)]
+struct RepValues {
+    /// Per message row: (delivered, total), (receipt delivered, total), percentiles.
+    messages: Vec<Vec<MessageRep>>,
+    sessions: Vec<Vec<SessionRep>>,
+    queue_wait: Vec<Vec<f64>>,
+}
+
+struct MessageRep {
+    delivered: (u64, u64),
+    receipt: (u64, u64),
+    percentiles: Option<[f64; 4]>,
+}
+
+struct SessionRep {
+    success: (u64, u64),
+    sends: Option<f64>,
+    resend: (u64, u64),
+    voice: (u64, u64),
+    cost_per_success: Option<f64>,
+    percentiles: Option<[f64; 4]>,
+}
+
+/// Folds replications, in order, into a report.
+pub struct Aggregator<'s> {
+    scenario: &'s Scenario,
+    merged: Option<Metrics>,
+    reps: RepValues,
+    count: u32,
+}
+
+fn percentiles_of(h: &hdrhistogram::Histogram<u64>) -> Option<[f64; 4]> {
+    (h.len() > 0).then(|| QUANTILES.map(|q| h.value_at_quantile(q) as f64 / 1000.0))
+}
+
+/// The cells for each message row: each provider × carrier, then the
+/// provider's total over carriers.
+fn message_groups(m: &Metrics) -> Vec<(usize, Option<usize>)> {
+    let mut groups = Vec::new();
+    for p in 0..m.providers {
+        for c in 0..m.carriers {
+            groups.push((p, Some(c)));
+        }
+        if m.carriers > 1 {
+            groups.push((p, None));
+        }
+    }
+    groups
+}
+
+fn message_group(m: &Metrics, p: usize, c: Option<usize>) -> MessageCell {
+    match c {
+        Some(c) => m.cell(p, c).clone(),
+        None => {
+            let mut cell = m.cell(p, 0).clone();
+            for c in 1..m.carriers {
+                merge_message(&mut cell, m.cell(p, c));
+            }
+            cell
+        }
+    }
+}
+
+fn merge_message(a: &mut MessageCell, b: &MessageCell) {
+    for (x, y) in a.outcomes.iter_mut().zip(b.outcomes) {
+        *x += y;
+    }
+    a.receipt_delivered += b.receipt_delivered;
+    a.receipt_missing += b.receipt_missing;
+    a.misrouted += b.misrouted;
+    a.cost += b.cost;
+    a.latency.add(&b.latency).expect("same histogram bounds");
+}
+
+fn session_group(m: &Metrics, c: Option<usize>) -> SessionCell {
+    match c {
+        Some(c) => m.sessions[c].clone(),
+        None => {
+            let mut all = m.sessions[0].clone();
+            for cell in &m.sessions[1..] {
+                for (x, y) in all.outcomes.iter_mut().zip(cell.outcomes) {
+                    *x += y;
+                }
+                for (x, y) in all.success_by_send.iter_mut().zip(&cell.success_by_send) {
+                    *x += y;
+                }
+                all.sends += cell.sends;
+                all.resent += cell.resent;
+                all.voice_calls += cell.voice_calls;
+                all.cost += cell.cost;
+                all.time_to_code.add(&cell.time_to_code).expect("same histogram bounds");
+            }
+            all
+        }
+    }
+}
+
+fn session_groups(m: &Metrics) -> Vec<Option<usize>> {
+    let mut groups: Vec<Option<usize>> = (0..m.carriers).map(Some).collect();
+    groups.push(None);
+    groups
+}
+
+impl<'s> Aggregator<'s> {
+    pub fn new(scenario: &'s Scenario) -> Self {
+        Aggregator {
+            scenario,
+            merged: None,
+            reps: RepValues::default(),
+            count: 0,
+        }
+    }
+
+    /// Adds the next replication; call in replication order.
+    pub fn add(&mut self, m: Metrics) {
+        let groups = message_groups(&m);
+        if self.reps.messages.is_empty() {
+            self.reps.messages = groups.iter().map(|_| Vec::new()).collect();
+            self.reps.sessions = session_groups(&m).iter().map(|_| Vec::new()).collect();
+            self.reps.queue_wait = vec![Vec::new(); m.providers];
+        }
+        for (i, (p, c)) in groups.into_iter().enumerate() {
+            let cell = message_group(&m, p, c);
+            let total = cell.total();
+            self.reps.messages[i].push(MessageRep {
+                delivered: (cell.outcomes[Outcome::Delivered as usize], total),
+                receipt: (cell.receipt_delivered, total),
+                percentiles: percentiles_of(&cell.latency),
+            });
+        }
+        for (i, c) in session_groups(&m).into_iter().enumerate() {
+            let cell = session_group(&m, c);
+            let total = cell.total();
+            let successes = cell.successes();
+            self.reps.sessions[i].push(SessionRep {
+                success: (successes, total),
+                sends: (total > 0).then(|| cell.sends as f64 / total as f64),
+                resend: (cell.resent, total),
+                voice: (cell.voice_calls, total),
+                cost_per_success: (successes > 0).then(|| cell.cost / successes as f64),
+                percentiles: percentiles_of(&cell.time_to_code),
+            });
+        }
+        for p in 0..m.providers {
+            if m.queue_admitted[p] > 0 {
+                let mean = m.queue_wait_total[p] as f64 / m.queue_admitted[p] as f64 / 1e9;
+                self.reps.queue_wait[p].push(mean);
+            }
+        }
+        match &mut self.merged {
+            None => self.merged = Some(m),
+            Some(merged) => merged.merge(&m),
+        }
+        self.count += 1;
+    }
+
+    pub fn finish(self, source: &str) -> Report {
+        let sc = self.scenario;
+        let merged = self.merged.expect("at least one replication");
+        let percentiles = |h: &hdrhistogram::Histogram<u64>, reps: Vec<Option<[f64; 4]>>| {
+            let values: Vec<[f64; 4]> = reps.into_iter().flatten().collect();
+            Percentiles {
+                merged: percentiles_of(h).unwrap_or([f64::NAN; 4]),
+                max: if h.len() > 0 { h.max() as f64 / 1000.0 } else { f64::NAN },
+                per_replication: std::array::from_fn(|q| mean_interval(&values.iter().map(|v| v[q]).collect::<Vec<_>>())),
+                count: h.len(),
+            }
+        };
+        let mut messages = Vec::new();
+        for (i, (p, c)) in message_groups(&merged).into_iter().enumerate() {
+            let cell = message_group(&merged, p, c);
+            let reps = &self.reps.messages[i];
+            messages.push(MessageRow {
+                provider: sc.providers[p].name.clone(),
+                carrier: c.map(|c| sc.carriers[c].name.clone()),
+                outcomes: cell.outcomes,
+                total: cell.total(),
+                delivery: rate_interval(&reps.iter().map(|r| r.delivered).collect::<Vec<_>>()),
+                receipt_delivery: rate_interval(&reps.iter().map(|r| r.receipt).collect::<Vec<_>>()),
+                misrouted: cell.misrouted,
+                cost: cell.cost,
+                latency: percentiles(&cell.latency, reps.iter().map(|r| r.percentiles).collect()),
+            });
+        }
+        let mut sessions = Vec::new();
+        for (i, c) in session_groups(&merged).into_iter().enumerate() {
+            let cell = session_group(&merged, c);
+            let reps = &self.reps.sessions[i];
+            let values = |f: &dyn Fn(&SessionRep) -> Option<f64>| reps.iter().filter_map(f).collect::<Vec<_>>();
+            sessions.push(SessionRow {
+                carrier: c.map(|c| sc.carriers[c].name.clone()),
+                outcomes: cell.outcomes,
+                success_by_send: cell.success_by_send.clone(),
+                total: cell.total(),
+                otp_success: rate_interval(&reps.iter().map(|r| r.success).collect::<Vec<_>>()),
+                sends_per_session: mean_interval(&values(&|r| r.sends)),
+                resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
+                voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
+                cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
+                time_to_code: percentiles(&cell.time_to_code, reps.iter().map(|r| r.percentiles).collect()),
+            });
+        }
+        let queues = (0..merged.providers)
+            .map(|p| QueueRow {
+                provider: sc.providers[p].name.clone(),
+                admitted: merged.queue_admitted[p],
+                mean_wait: mean_interval(&self.reps.queue_wait[p]),
+                max_depth: merged.timeline.queue_depth[p].iter().copied().max().unwrap_or(0),
+            })
+            .collect();
+        let mut report = Report {
+            scenario: sc.name.clone(),
+            source: source.to_string(),
+            seed: sc.seed,
+            replications: self.count,
+            version: env!("CARGO_PKG_VERSION"),
+            messages,
+            sessions,
+            queues,
+            merged,
+            verdicts: Vec::new(),
+        };
+        report.verdicts = evaluate(sc, &report);
+        report
+    }
+}
+
+impl Report {
+    pub fn session_row(&self, carrier: Option<&str>) -> Option<&SessionRow> {
+        self.sessions.iter().find(|r| r.carrier.as_deref() == carrier)
+    }
+
+    pub fn message_row(&self, provider: &str, carrier: Option<&str>) -> Option<&MessageRow> {
+        self.messages.iter().find(|r| r.provider == provider && r.carrier.as_deref() == carrier)
+    }
+
+    pub fn all_passed(&self) -> bool {
+        self.verdicts.iter().all(|v| v.passed)
+    }
+}

@@ -1,0 +1,269 @@
+//! The human report: aligned plain-text tables on stdout.
+
+use super::{Percentiles, Report};
+use crate::model::{Outcome, SessionOutcome};
+use crate::scenario::Scenario;
+use crate::stats::Estimate;
+use crate::units::{Human, NANOS_PER_SEC};
+use std::fmt::Write;
+
+/// Aligns columns: the first `left` columns left-aligned, the rest right.
+fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut String, cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                text.push_str("  ");
+            }
+            let pad = widths[i] - cell.chars().count();
+            if i < left {
+                text.push_str(cell);
+                text.push_str(&" ".repeat(pad));
+            } else {
+                text.push_str(&" ".repeat(pad));
+                text.push_str(cell);
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    line(out, header.to_vec());
+    for row in rows {
+        line(out, row.iter().map(String::as_str).collect());
+    }
+}
+
+fn pct(e: &Estimate) -> String {
+    if e.is_defined() { format!("{:.2}%", e.value * 100.0) } else { "-".into() }
+}
+
+fn pct_ci(e: &Estimate) -> String {
+    if e.is_defined() {
+        format!("{:.2}% [{:.2}, {:.2}]", e.value * 100.0, e.low * 100.0, e.high * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+fn secs(s: f64) -> String {
+    if s.is_nan() { "-".into() } else { Human((s * NANOS_PER_SEC as f64) as u64).to_string() }
+}
+
+fn secs_ci(e: &Estimate) -> String {
+    if !e.is_defined() {
+        return "-".into();
+    }
+    if e.low == e.high {
+        return secs(e.value);
+    }
+    format!("{} [{}, {}]", secs(e.value), secs(e.low.max(0.0)), secs(e.high))
+}
+
+fn num_ci(e: &Estimate, decimals: usize) -> String {
+    if !e.is_defined() {
+        "-".into()
+    } else if e.low == e.high {
+        format!("{:.decimals$}", e.value)
+    } else {
+        format!("{:.decimals$} [{:.decimals$}, {:.decimals$}]", e.value, e.low, e.high)
+    }
+}
+
+fn p99_with_ci(p: &Percentiles) -> String {
+    let ci = p.per_replication[2];
+    if ci.is_defined() && ci.low != ci.high {
+        format!("{} [{}, {}]", secs(p.merged[2]), secs(ci.low.max(0.0)), secs(ci.high))
+    } else {
+        secs(p.merged[2])
+    }
+}
+
+pub fn render_table(sc: &Scenario, report: &Report) -> String {
+    let mut out = String::new();
+    let m = &report.merged;
+    let _ = writeln!(out, "simsms {} | scenario \"{}\" ({})", report.version, report.scenario, report.source);
+    let _ = writeln!(
+        out,
+        "seed {} | {} replications | {} arrivals + {} drain | {} sessions, {} messages (pooled)",
+        report.seed,
+        report.replications,
+        Human(sc.duration),
+        Human(sc.drain),
+        m.total_sessions(),
+        m.total_messages()
+    );
+    let _ = writeln!(
+        out,
+        "rates: mean over replications with a 95% t interval (Wilson on pooled counts for 1 replication); percentiles: merged histogram, p99 interval across replications"
+    );
+
+    out.push_str("\nMESSAGES by provider x carrier\n");
+    let header = [
+        "provider", "carrier", "sent", "true delivery [95% CI]", "receipts say delivered", "gap", "p50", "p90",
+        "p99 [95% CI]", "p99.9", "max", "misrouted", "cost/msg",
+    ];
+    let rows: Vec<Vec<String>> = report
+        .messages
+        .iter()
+        .map(|r| {
+            let gap = if r.delivery.is_defined() && r.receipt_delivery.is_defined() {
+                format!("{:+.2}pt", (r.receipt_delivery.value - r.delivery.value) * 100.0)
+            } else {
+                "-".into()
+            };
+            vec![
+                r.provider.clone(),
+                r.carrier.clone().unwrap_or_else(|| "(all)".into()),
+                r.total.to_string(),
+                pct_ci(&r.delivery),
+                pct(&r.receipt_delivery),
+                gap,
+                secs(r.latency.merged[0]),
+                secs(r.latency.merged[1]),
+                p99_with_ci(&r.latency),
+                secs(r.latency.merged[3]),
+                secs(r.latency.max),
+                r.misrouted.to_string(),
+                if r.total > 0 { format!("{:.2}", r.cost / r.total as f64) } else { "-".into() },
+            ]
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 2);
+
+    out.push_str("\nMESSAGE OUTCOMES (counts, pooled)\n");
+    let mut header = vec!["provider", "carrier", "sent"];
+    header.extend(Outcome::ALL.iter().map(|o| o.name()));
+    let rows: Vec<Vec<String>> = report
+        .messages
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.provider.clone(), r.carrier.clone().unwrap_or_else(|| "(all)".into()), r.total.to_string()];
+            row.extend(r.outcomes.iter().map(u64::to_string));
+            row
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 2);
+
+    out.push_str("\nSESSIONS by carrier\n");
+    let header = [
+        "carrier", "sessions", "OTP success [95% CI]", "code p50", "code p90", "code p99 [95% CI]", "sends/session",
+        "resent", "voice", "cost/success",
+    ];
+    let rows: Vec<Vec<String>> = report
+        .sessions
+        .iter()
+        .map(|r| {
+            vec![
+                r.carrier.clone().unwrap_or_else(|| "(all)".into()),
+                r.total.to_string(),
+                pct_ci(&r.otp_success),
+                secs(r.time_to_code.merged[0]),
+                secs(r.time_to_code.merged[1]),
+                p99_with_ci(&r.time_to_code),
+                num_ci(&r.sends_per_session, 3),
+                pct(&r.resend_share),
+                pct(&r.voice_share),
+                num_ci(&r.cost_per_success, 2),
+            ]
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 1);
+
+    out.push_str("\nSESSION OUTCOMES (counts, pooled)\n");
+    let mut header = vec!["carrier"];
+    header.extend(SessionOutcome::NAMES);
+    let by_send: Vec<String> = (1..=sc.otp.max_sends).map(|k| format!("by send {k}")).collect();
+    header.extend(by_send.iter().map(String::as_str));
+    let rows: Vec<Vec<String>> = report
+        .sessions
+        .iter()
+        .map(|r| {
+            let mut row = vec![r.carrier.clone().unwrap_or_else(|| "(all)".into())];
+            row.extend(r.outcomes.iter().map(u64::to_string));
+            row.extend(r.success_by_send.iter().map(u64::to_string));
+            row
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 1);
+
+    out.push_str("\nPROVIDER QUEUES\n");
+    let header = ["provider", "route", "tps", "admitted", "mean wait [95% CI]", "max depth"];
+    let rows: Vec<Vec<String>> = report
+        .queues
+        .iter()
+        .zip(&sc.providers)
+        .map(|(q, p)| {
+            vec![
+                q.provider.clone(),
+                p.route.name().to_string(),
+                p.tps.map_or("unlimited".into(), |t| format!("{t}/s")),
+                q.admitted.to_string(),
+                secs_ci(&q.mean_wait),
+                q.max_depth.to_string(),
+            ]
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 3);
+
+    out.push_str(&render_timeline(sc, report));
+
+    if !report.verdicts.is_empty() {
+        out.push_str("\nEXPECTATIONS\n");
+        for v in &report.verdicts {
+            let observed = if v.is_time { secs_ci(&v.observed) } else { num_ci(&v.observed, 4) };
+            let _ = writeln!(
+                out,
+                "{}  {}: observed {} ; expected {}",
+                if v.passed { "PASS" } else { "FAIL" },
+                v.label,
+                observed,
+                v.bound
+            );
+        }
+    }
+    out
+}
+
+/// Buckets over the arrival window and the patience after it; everything
+/// later (SMSC retries in the drain) is summed into one final row.
+fn render_timeline(sc: &Scenario, report: &Report) -> String {
+    let t = &report.merged.timeline;
+    let reps = report.replications.max(1) as f64;
+    let shown = ((sc.duration + sc.otp.patience).div_ceil(t.bucket) as usize).min(t.arrivals.len());
+    let stored = t.stored();
+    let mut out = String::from("\nTIMELINE (per replication, mean; queue = max depth over all providers)\n");
+    let header = ["from", "arrivals", "sends", "deliveries", "queue", "stored in SMSC (end)"];
+    let mut rows = Vec::new();
+    let per = |v: f64| format!("{:.1}", v / reps);
+    let queue_at = |i: usize| t.queue_depth.iter().map(|q| q[i]).max().unwrap_or(0);
+    for i in 0..shown {
+        rows.push(vec![
+            Human(i as u64 * t.bucket).to_string(),
+            per(t.arrivals[i] as f64),
+            per(t.sends[i] as f64),
+            per(t.deliveries[i] as f64),
+            queue_at(i).to_string(),
+            per(stored[i] as f64),
+        ]);
+    }
+    if shown < t.arrivals.len() {
+        let sum = |v: &Vec<u64>| v[shown..].iter().sum::<u64>() as f64;
+        let max_queue = (shown..t.arrivals.len()).map(queue_at).max().unwrap_or(0);
+        rows.push(vec![
+            format!("{}+", Human(shown as u64 * t.bucket)),
+            per(sum(&t.arrivals)),
+            per(sum(&t.sends)),
+            per(sum(&t.deliveries)),
+            max_queue.to_string(),
+            per(*stored.last().unwrap_or(&0) as f64),
+        ]);
+    }
+    grid(&mut out, &header, &rows, 1);
+    out
+}

@@ -1,0 +1,73 @@
+//! Scenario errors as users read them: file, line and column, the key path,
+//! what was expected and a hint, with the offending line quoted.
+
+use std::fmt;
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    /// Dotted key path, e.g. `carriers.docomo.spam_filter`; empty for syntax errors.
+    pub key: String,
+    pub expected: String,
+    pub hint: Option<String>,
+    /// 1-based line and column, when the position is known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub line_text: Option<String>,
+    pub width: usize,
+}
+
+/// Everything wrong with one scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            let position = match (d.line, d.column) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", self.file),
+                _ => self.file.clone(),
+            };
+            if d.key.is_empty() {
+                writeln!(f, "error: {position}: {}", d.expected)?;
+            } else {
+                writeln!(f, "error: {position}: key `{}`: expected {}", d.key, d.expected)?;
+            }
+            if let (Some(line), Some(column), Some(text)) = (d.line, d.column, &d.line_text) {
+                let gutter = line.to_string().len();
+                writeln!(f, "{:gutter$} |", "")?;
+                writeln!(f, "{line} | {text}")?;
+                writeln!(
+                    f,
+                    "{:gutter$} | {}{}",
+                    "",
+                    " ".repeat(column.saturating_sub(1)),
+                    "^".repeat(d.width.max(1))
+                )?;
+            }
+            if let Some(hint) = &d.hint {
+                writeln!(f, "  = hint: {hint}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 1-based line and column of a byte offset, and the line's text.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize, String) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column, text[line_start..line_end].trim_end_matches('\r').to_string())
+}

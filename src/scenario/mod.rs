@@ -1,0 +1,299 @@
+//! Scenarios: the checked, ready-to-simulate description of a world
+//! (`Scenario`), built from a TOML file by `load`/`parse`. Names are resolved
+//! to indices, units to nanoseconds and rates, shares to cumulative tables.
+
+mod diagnostics;
+mod locate;
+mod raw;
+mod starter;
+mod validate;
+
+pub use diagnostics::{Diagnostic, ScenarioError};
+pub use starter::STARTER_SCENARIO;
+
+use crate::distribution::Distribution;
+use crate::units::Nanos;
+use std::path::Path;
+
+/// A validated scenario. Every index refers into `providers` or `carriers`.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Sessions arrive during `[0, duration)`.
+    pub duration: Nanos,
+    /// Time after `duration` covered by the timeline; every message reaches a
+    /// final state within it.
+    pub drain: Nanos,
+    pub seed: u64,
+    pub replications: u32,
+    pub timeline_bucket: Nanos,
+    pub traffic: Traffic,
+    pub users: Users,
+    pub otp: Otp,
+    pub mnp: Mnp,
+    pub providers: Vec<Provider>,
+    pub routing: Routing,
+    /// `routes[route kind][carrier]`: transit legs after overrides.
+    pub routes: [Vec<RouteLeg>; 2],
+    pub carriers: Vec<Carrier>,
+    pub outages: Vec<Outage>,
+    pub expectations: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    /// Base arrival rate, sessions per second.
+    pub rate_per_sec: f64,
+    /// Clock time of day at simulated time 0.
+    pub start_of_day: Nanos,
+    /// Time-of-day factors: from each `(time of day, factor)` until the next,
+    /// wrapping at midnight. Empty means a flat factor of 1.
+    pub profile: Vec<(Nanos, f64)>,
+    pub bursts: Vec<Burst>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Burst {
+    pub start: Nanos,
+    pub duration: Nanos,
+    pub multiplier: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Users {
+    pub typo: f64,
+    pub stale: f64,
+    /// Share of stale numbers reassigned to someone else.
+    pub recycled: f64,
+    pub presence: Presence,
+}
+
+/// The handset's alternating present/absent renewal process.
+#[derive(Debug, Clone)]
+pub struct Presence {
+    pub present: Distribution,
+    /// `Fixed(0)` means handsets are always present.
+    pub absent: Distribution,
+}
+
+#[derive(Debug, Clone)]
+pub struct Otp {
+    pub resend_after: Nanos,
+    pub max_sends: u32,
+    pub ttl: Nanos,
+    pub invalidate_previous: bool,
+    pub patience: Nanos,
+    pub voice: Option<Voice>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Voice {
+    /// Wait after the last SMS before the call is placed.
+    pub after: Nanos,
+    pub success: f64,
+    pub latency: Distribution,
+    pub cost: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mnp {
+    /// Ports older than this never happened (the number's range holder is
+    /// then its current carrier).
+    pub number_age: Nanos,
+    pub post_port_window: Distribution,
+    /// Port-in rate per carrier, per nanosecond, for a number now on it.
+    pub port_in_rate: Vec<f64>,
+    /// Cumulative donor probabilities per recipient carrier.
+    pub donor_cdf: Vec<Vec<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RouteKind {
+    Domestic = 0,
+    International = 1,
+}
+
+impl RouteKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteKind::Domestic => "domestic",
+            RouteKind::International => "international",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lookup {
+    Live,
+    Database { lag: Nanos },
+    /// Routes by the number's original range.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Billing {
+    PerSubmitted,
+    /// Charged when the provider's receipt says delivered (fake ones too).
+    PerDelivered,
+}
+
+/// What a provider's receipt says about a message its carrier filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilteredReceipt {
+    Rejected,
+    Undelivered,
+    Delivered,
+    Nothing,
+}
+
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub name: String,
+    pub route: RouteKind,
+    /// Time to serve one message at the TPS limit; 0 means no limit.
+    pub service_time: Nanos,
+    pub tps: Option<f64>,
+    pub queue_capacity: u64,
+    pub max_queue_time: Nanos,
+    pub submit_latency: Distribution,
+    pub lookup: Lookup,
+    /// Price per message, per carrier.
+    pub price: Vec<f64>,
+    pub billing: Billing,
+    pub receipt_probability: f64,
+    pub filtered_receipt: FilteredReceipt,
+    /// Overrides the carriers' sender-block shares for this sender.
+    pub sender_blocked: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Routing {
+    Single(usize),
+    /// Providers with cumulative weights ending at 1.
+    Weighted(Vec<(usize, f64)>),
+    /// Provider per carrier.
+    ByCarrier(Vec<usize>),
+    /// Send k goes to the k-th provider (the last one repeats); a refused
+    /// submission moves on to the next.
+    Failover(Vec<usize>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteLeg {
+    pub latency: Distribution,
+    pub loss: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Carrier {
+    pub name: String,
+    pub share: f64,
+    pub churn: f64,
+    pub intl_filter: f64,
+    pub spam_filter: f64,
+    pub reject_overseas: f64,
+    pub sender_blocked: f64,
+    pub post_port_intl_failure: f64,
+    pub not_sms_capable: f64,
+    pub radio_delay: Distribution,
+    pub smsc: Smsc,
+    pub misrouted: Misrouted,
+}
+
+#[derive(Debug, Clone)]
+pub struct Smsc {
+    /// Intervals between delivery attempts; the last one repeats.
+    pub retry: Vec<Nanos>,
+    pub validity: Nanos,
+    pub hlr_alert: bool,
+}
+
+/// What this carrier does with a message for a number that ported away.
+#[derive(Debug, Clone)]
+pub enum Misrouted {
+    Forward {
+        extra_latency: Distribution,
+        intl_failure: f64,
+    },
+    Reject,
+}
+
+#[derive(Debug, Clone)]
+pub struct Outage {
+    pub target: OutageTarget,
+    pub start: Nanos,
+    pub end: Nanos,
+    pub effect: OutageEffect,
+}
+
+impl Outage {
+    pub fn covers(&self, t: Nanos) -> bool {
+        self.start <= t && t < self.end
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutageTarget {
+    Provider(usize),
+    Carrier(usize),
+    Route(RouteKind),
+    CarrierRoute(usize, RouteKind),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutageEffect {
+    Reject,
+    Store,
+    Drop,
+    Delay(Distribution),
+}
+
+/// A bound the run must meet (`[[expect]]`); failing ones make exit code 1.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub metric: ExpectMetric,
+    pub carrier: Option<usize>,
+    pub provider: Option<usize>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Require the whole 95% interval to clear the bound.
+    pub whole_interval: bool,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectMetric {
+    OtpSuccess,
+    DeliveryRate,
+    ReceiptDeliveryRate,
+    /// Time to code percentile (50, 90, 99), in seconds.
+    TimeToCode(u8),
+    /// Message latency percentile (50, 90, 99), in seconds.
+    Latency(u8),
+    CostPerSuccess,
+}
+
+impl Scenario {
+    pub fn provider_index(&self, name: &str) -> Option<usize> {
+        self.providers.iter().position(|p| p.name == name)
+    }
+
+    pub fn carrier_index(&self, name: &str) -> Option<usize> {
+        self.carriers.iter().position(|c| c.name == name)
+    }
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, crate::Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(&text, &path.display().to_string()).map_err(crate::Error::Scenario)
+}
+
+/// Validates scenario text; `file` names it in error messages.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    validate::validate(text, file)
+}

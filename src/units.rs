@@ -1,0 +1,214 @@
+//! Units of the scenario language: durations ("90s", "5m", "72h"), rates
+//! ("200/s") and simulated time, all as integer nanoseconds.
+
+use std::fmt;
+
+/// Simulated time and durations, in integer nanoseconds.
+pub type Nanos = u64;
+
+pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+pub const NANOS_PER_MIN: u64 = 60 * NANOS_PER_SEC;
+pub const NANOS_PER_HOUR: u64 = 60 * NANOS_PER_MIN;
+pub const NANOS_PER_DAY: u64 = 24 * NANOS_PER_HOUR;
+/// A month for churn rates: 30 days, as `model.md` §8 writes c·L/30 days.
+pub const NANOS_PER_MONTH: u64 = 30 * NANOS_PER_DAY;
+
+/// Why a unit string did not parse; the caller adds file, line and key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitError {
+    pub expected: String,
+    pub hint: String,
+}
+
+impl UnitError {
+    fn new(expected: impl Into<String>, hint: impl Into<String>) -> Self {
+        UnitError {
+            expected: expected.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+const DURATION_HINT: &str =
+    "write a number with a unit: ms, s, m (minutes), h, d, w or y, e.g. \"90s\", \"5m\", \"72h\"";
+
+/// Parses a non-negative duration such as "90s", "1h 30m" or "250ms".
+///
+/// humantime does the unit arithmetic; we add the checks its messages do not
+/// explain well (signs, bare numbers).
+pub fn parse_duration(text: &str) -> Result<Nanos, UnitError> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(UnitError::new(
+            format!("a non-negative duration, got \"{text}\""),
+            "durations cannot be negative; use \"0s\" for none",
+        ));
+    }
+    if trimmed.is_empty() {
+        return Err(UnitError::new("a duration, got an empty string", DURATION_HINT));
+    }
+    if trimmed.parse::<f64>().is_ok() {
+        return Err(UnitError::new(
+            format!("a duration with a unit, got \"{text}\""),
+            DURATION_HINT,
+        ));
+    }
+    // humantime has no fractional units; accept "1.5s" style by scaling.
+    if let Some(nanos) = parse_fractional(trimmed) {
+        return Ok(nanos);
+    }
+    match humantime::parse_duration(trimmed) {
+        Ok(d) => u64::try_from(d.as_nanos()).map_err(|_| {
+            UnitError::new(
+                format!("a duration below 500 years, got \"{text}\""),
+                DURATION_HINT,
+            )
+        }),
+        Err(e) => Err(UnitError::new(
+            format!("a duration, got \"{text}\" ({e})"),
+            DURATION_HINT,
+        )),
+    }
+}
+
+/// "1.5s", "0.5h": one number with a decimal point and one unit.
+fn parse_fractional(text: &str) -> Option<Nanos> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    if !number.contains('.') {
+        return None;
+    }
+    let value: f64 = number.parse().ok()?;
+    let scale = unit_nanos(unit.trim())?;
+    let nanos = value * scale as f64;
+    (nanos.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64).then_some(nanos.round() as u64)
+}
+
+fn unit_nanos(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" | "sec" | "secs" => NANOS_PER_SEC,
+        "m" | "min" | "mins" => NANOS_PER_MIN,
+        "h" | "hr" | "hrs" | "hour" | "hours" => NANOS_PER_HOUR,
+        "d" | "day" | "days" => NANOS_PER_DAY,
+        "w" | "week" | "weeks" => 7 * NANOS_PER_DAY,
+        _ => return None,
+    })
+}
+
+/// Parses an event rate such as "200/s", "30/min" or "1000/h" into events
+/// per second.
+pub fn parse_rate(text: &str) -> Result<f64, UnitError> {
+    let hint = "write a count per time unit, e.g. \"200/s\", \"30/min\" or \"5000/h\"";
+    let Some((count, per)) = text.split_once('/') else {
+        return Err(UnitError::new(format!("a rate like \"200/s\", got \"{text}\""), hint));
+    };
+    let count: f64 = count.trim().parse().map_err(|_| {
+        UnitError::new(format!("a number before '/', got \"{}\"", count.trim()), hint)
+    })?;
+    if !count.is_finite() || count < 0.0 {
+        return Err(UnitError::new(
+            format!("a non-negative rate, got \"{text}\""),
+            "rates cannot be negative",
+        ));
+    }
+    let per = per.trim();
+    let seconds = match per {
+        "s" | "sec" | "second" => 1.0,
+        "m" | "min" | "minute" => 60.0,
+        "h" | "hour" => 3600.0,
+        "d" | "day" => 86_400.0,
+        _ => {
+            return Err(UnitError::new(
+                format!("a time unit after '/', got \"{per}\""),
+                hint,
+            ));
+        }
+    };
+    Ok(count / seconds)
+}
+
+/// Parses a clock time of day "HH:MM" into nanoseconds after midnight.
+pub fn parse_time_of_day(text: &str) -> Result<Nanos, UnitError> {
+    let hint = "write a 24-hour clock time such as \"07:30\"";
+    let bad = || UnitError::new(format!("a time of day \"HH:MM\", got \"{text}\""), hint);
+    let (h, m) = text.trim().split_once(':').ok_or_else(bad)?;
+    let h: u64 = h.parse().map_err(|_| bad())?;
+    let m: u64 = m.parse().map_err(|_| bad())?;
+    if h > 24 || m > 59 || (h == 24 && m > 0) {
+        return Err(bad());
+    }
+    Ok(h * NANOS_PER_HOUR + m * NANOS_PER_MIN)
+}
+
+/// Human form of a duration for reports: "850ms", "12.3s", "4.5m", "2.0h".
+pub struct Human(pub Nanos);
+
+impl fmt::Display for Human {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0 as f64;
+        let s = n / NANOS_PER_SEC as f64;
+        let text = if self.0 == 0 {
+            "0s".to_string()
+        } else if s < 1.0 {
+            format!("{:.0}ms", n / 1e6)
+        } else if s < 100.0 {
+            format!("{s:.1}s")
+        } else if s < 6000.0 {
+            format!("{:.1}m", s / 60.0)
+        } else if s < 3.0 * 86_400.0 {
+            format!("{:.1}h", s / 3600.0)
+        } else {
+            format!("{:.1}d", s / 86_400.0)
+        };
+        f.pad(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("90s").unwrap(), 90 * NANOS_PER_SEC);
+        assert_eq!(parse_duration("5m").unwrap(), 5 * NANOS_PER_MIN);
+        assert_eq!(parse_duration("72h").unwrap(), 72 * NANOS_PER_HOUR);
+        assert_eq!(parse_duration("250ms").unwrap(), 250_000_000);
+        assert_eq!(parse_duration("1.5s").unwrap(), 1_500_000_000);
+        assert_eq!(parse_duration("1h 30m").unwrap(), 90 * NANOS_PER_MIN);
+        assert_eq!(parse_duration("0s").unwrap(), 0);
+    }
+
+    #[test]
+    fn bad_durations_explain_themselves() {
+        assert!(parse_duration("-5s").unwrap_err().hint.contains("negative"));
+        assert!(parse_duration("90").unwrap_err().expected.contains("unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn rates_parse_per_unit() {
+        assert_eq!(parse_rate("200/s").unwrap(), 200.0);
+        assert_eq!(parse_rate("30/min").unwrap(), 0.5);
+        assert_eq!(parse_rate("3600/h").unwrap(), 1.0);
+        assert!(parse_rate("200").is_err());
+        assert!(parse_rate("-1/s").is_err());
+        assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn time_of_day() {
+        assert_eq!(parse_time_of_day("07:30").unwrap(), 7 * NANOS_PER_HOUR + 30 * NANOS_PER_MIN);
+        assert!(parse_time_of_day("25:00").is_err());
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(Human(1_500_000_000).to_string(), "1.5s");
+        assert_eq!(Human(250_000_000).to_string(), "250ms");
+        assert_eq!(Human(3 * NANOS_PER_HOUR).to_string(), "3.0h");
+    }
+}
