@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Debug, Parser)]
-#[command(name = "simsms", version, about = "Simulate OTP SMS delivery: who gets their code, how fast, at what cost")]
+#[command(
+    name = "simsms",
+    version,
+    about = "Simulate OTP SMS delivery: who gets their code, how fast, at what cost"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -140,7 +144,11 @@ fn execute(command: Command) -> Result<u8, Error> {
                 )));
             }
             write_atomic(&path, STARTER_SCENARIO.as_bytes())?;
-            println!("wrote {}; try: simsms run {}", path.display(), path.display());
+            println!(
+                "wrote {}; try: simsms run {}",
+                path.display(),
+                path.display()
+            );
             Ok(0)
         }
     }

@@ -14,12 +14,22 @@ pub const Z_P99: f64 = 2.326_347_874_040_841;
 pub enum Distribution {
     Fixed(Nanos),
     /// `ln(X) ~ Normal(mu, sigma)`, X in nanoseconds; fitted from median and p99.
-    LogNormal { mu: f64, sigma: f64 },
-    Exponential { mean: f64 },
-    Uniform { min: Nanos, max: Nanos },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Exponential {
+        mean: f64,
+    },
+    Uniform {
+        min: Nanos,
+        max: Nanos,
+    },
     /// Piecewise-linear CDF through `(value, cumulative probability)` points;
     /// the first point's probability is an atom at its value.
-    Empirical { points: Vec<(Nanos, f64)> },
+    Empirical {
+        points: Vec<(Nanos, f64)>,
+    },
 }
 
 impl Distribution {
@@ -183,10 +193,16 @@ mod tests {
         let d = Distribution::Empirical {
             points: vec![(0, 0.0), (10, 0.5), (20, 1.0)],
         };
-        assert_eq!(sample_empirical(match &d {
-            Distribution::Empirical { points } => points,
-            _ => unreachable!(),
-        }, 0.75), 15);
+        assert_eq!(
+            sample_empirical(
+                match &d {
+                    Distribution::Empirical { points } => points,
+                    _ => unreachable!(),
+                },
+                0.75
+            ),
+            15
+        );
         assert!((d.mean() - 10.0).abs() < 1e-9);
     }
 
@@ -195,17 +211,26 @@ mod tests {
         let d = Distribution::Fixed(100);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let n = 100_000;
-        let mean: f64 = (0..n).map(|_| d.sample_residual(&mut rng) as f64).sum::<f64>() / n as f64;
+        let mean: f64 = (0..n)
+            .map(|_| d.sample_residual(&mut rng) as f64)
+            .sum::<f64>()
+            / n as f64;
         assert!((mean - 50.0).abs() < 0.5, "mean residual {mean}");
     }
 
     #[test]
     fn residual_of_uniform_matches_renewal_theory() {
         // E[residual] = E[X^2] / (2 E[X]); for U(0, 60): 60^2/3 / 60 = 20.
-        let d = Distribution::Uniform { min: 0, max: 60_000 };
+        let d = Distribution::Uniform {
+            min: 0,
+            max: 60_000,
+        };
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
         let n = 200_000;
-        let mean: f64 = (0..n).map(|_| d.sample_residual(&mut rng) as f64).sum::<f64>() / n as f64;
+        let mean: f64 = (0..n)
+            .map(|_| d.sample_residual(&mut rng) as f64)
+            .sum::<f64>()
+            / n as f64;
         assert!((mean - 20_000.0).abs() < 150.0, "mean residual {mean}");
     }
 }

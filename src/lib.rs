@@ -28,7 +28,10 @@ pub enum Error {
     /// Bad command-line use (exit 2).
     Usage(String),
     /// Reading or writing a file failed (exit 3).
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Error {

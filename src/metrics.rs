@@ -56,7 +56,9 @@ impl MessageCell {
         self.receipt_missing += other.receipt_missing;
         self.misrouted += other.misrouted;
         self.cost += other.cost;
-        self.latency.add(&other.latency).expect("same histogram bounds");
+        self.latency
+            .add(&other.latency)
+            .expect("same histogram bounds");
     }
 }
 
@@ -106,7 +108,9 @@ impl SessionCell {
         self.resent += other.resent;
         self.voice_calls += other.voice_calls;
         self.cost += other.cost;
-        self.time_to_code.add(&other.time_to_code).expect("same histogram bounds");
+        self.time_to_code
+            .add(&other.time_to_code)
+            .expect("same histogram bounds");
     }
 }
 
@@ -160,7 +164,10 @@ impl Timeline {
         for (a, b) in self.queue_depth.iter_mut().zip(&other.queue_depth) {
             a.iter_mut().zip(b).for_each(|(x, y)| *x = (*x).max(*y));
         }
-        self.stored_delta.iter_mut().zip(&other.stored_delta).for_each(|(x, y)| *x += y);
+        self.stored_delta
+            .iter_mut()
+            .zip(&other.stored_delta)
+            .for_each(|(x, y)| *x += y);
     }
 }
 
@@ -180,11 +187,19 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(providers: usize, carriers: usize, max_sends: usize, bucket: Nanos, horizon: Nanos) -> Self {
+    pub fn new(
+        providers: usize,
+        carriers: usize,
+        max_sends: usize,
+        bucket: Nanos,
+        horizon: Nanos,
+    ) -> Self {
         Metrics {
             providers,
             carriers,
-            messages: (0..providers * carriers).map(|_| MessageCell::new()).collect(),
+            messages: (0..providers * carriers)
+                .map(|_| MessageCell::new())
+                .collect(),
             sessions: (0..carriers).map(|_| SessionCell::new(max_sends)).collect(),
             queue_wait_total: vec![0; providers],
             queue_admitted: vec![0; providers],

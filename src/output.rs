@@ -29,7 +29,10 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = std::fs::File::create(&temp)
         .and_then(|mut f| f.write_all(contents).and_then(|_| f.sync_all()))

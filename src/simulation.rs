@@ -9,7 +9,9 @@
 
 use crate::des::{EventQueue, Purpose, QuaternaryHeap};
 use crate::metrics::{Metrics, SessionSummary};
-use crate::model::{ArrivalProcess, Hygiene, MessageRequest, Outcome, ProviderQueue, SessionOutcome, User, World};
+use crate::model::{
+    ArrivalProcess, Hygiene, MessageRequest, Outcome, ProviderQueue, SessionOutcome, User, World,
+};
 use crate::scenario::{Routing, Scenario};
 use crate::units::Nanos;
 use rand::Rng;
@@ -90,7 +92,13 @@ impl<'s> Replication<'s> {
             queues: vec![ProviderQueue::new(); sc.providers.len()],
             sessions: Slab::default(),
             events: QuaternaryHeap::with_capacity(1024),
-            metrics: Metrics::new(sc.providers.len(), sc.carriers.len(), sc.otp.max_sends as usize, sc.timeline_bucket, horizon),
+            metrics: Metrics::new(
+                sc.providers.len(),
+                sc.carriers.len(),
+                sc.otp.max_sends as usize,
+                sc.timeline_bucket,
+                horizon,
+            ),
         }
     }
 
@@ -135,8 +143,15 @@ impl<'s> Replication<'s> {
             Routing::Single(p) => (*p, &[]),
             Routing::ByCarrier(table) => (table[session.user.carrier], &[]),
             Routing::Weighted(cumulative) => {
-                let u: f64 = self.world.streams.stream(Purpose::Routing, session.id, k as u64).random();
-                let pick = cumulative.iter().find(|(_, c)| u < *c).unwrap_or(&cumulative[cumulative.len() - 1]);
+                let u: f64 = self
+                    .world
+                    .streams
+                    .stream(Purpose::Routing, session.id, k as u64)
+                    .random();
+                let pick = cumulative
+                    .iter()
+                    .find(|(_, c)| u < *c)
+                    .unwrap_or(&cumulative[cumulative.len() - 1]);
                 (pick.0, &[])
             }
             Routing::Failover(order) => {
@@ -148,7 +163,9 @@ impl<'s> Replication<'s> {
 
     fn send(&mut self, slot: u32, now: Nanos) {
         let sc = self.sc;
-        let mut session = self.sessions.slots[slot as usize].take().expect("live session slot");
+        let mut session = self.sessions.slots[slot as usize]
+            .take()
+            .expect("live session slot");
         let k = session.sends;
         if sc.otp.invalidate_previous {
             // No code was held before now, so every earlier code in flight
@@ -168,7 +185,9 @@ impl<'s> Replication<'s> {
                 sent_at: now,
                 provider,
             };
-            let fate = self.world.resolve(&mut self.queues[provider], &session.user, &req);
+            let fate = self
+                .world
+                .resolve(&mut self.queues[provider], &session.user, &req);
             let depth = self.queues[provider].depth(now);
             self.metrics.record_queue_depth(provider, now, depth);
             self.metrics.record_message(&fate);
@@ -193,7 +212,12 @@ impl<'s> Replication<'s> {
         let next = now.saturating_add(sc.otp.resend_after);
         let in_time = |best: Option<(Nanos, u32)>, by: Nanos| best.filter(|(b, _)| *b <= by);
         if let Some((at, send)) = in_time(session.best, next.min(session.deadline)) {
-            return self.finish(slot, session, Some((at, SessionOutcome::SuccessBySms { send })), false);
+            return self.finish(
+                slot,
+                session,
+                Some((at, SessionOutcome::SuccessBySms { send })),
+                false,
+            );
         }
         if session.sends < sc.otp.max_sends && next <= session.deadline {
             self.sessions.slots[slot as usize] = Some(session);
@@ -202,7 +226,8 @@ impl<'s> Replication<'s> {
         }
 
         // Last send made: wait for a code, then the voice fallback if any.
-        let mut success = in_time(session.best, session.deadline).map(|(at, send)| (at, SessionOutcome::SuccessBySms { send }));
+        let mut success = in_time(session.best, session.deadline)
+            .map(|(at, send)| (at, SessionOutcome::SuccessBySms { send }));
         let mut voice_call = false;
         if let Some(voice) = &sc.otp.voice {
             let call_at = now.saturating_add(voice.after);
@@ -220,7 +245,10 @@ impl<'s> Replication<'s> {
                     && user.presence.clone().at(call_at, &sc.users.presence)
                     && user.voice_draw < voice.success;
                 let heard_at = call_at.saturating_add(user.voice_latency);
-                if answered && heard_at <= session.deadline && success.is_none_or(|(at, _)| heard_at < at) {
+                if answered
+                    && heard_at <= session.deadline
+                    && success.is_none_or(|(at, _)| heard_at < at)
+                {
                     success = Some((heard_at, SessionOutcome::SuccessByVoice));
                 }
             }
@@ -228,7 +256,13 @@ impl<'s> Replication<'s> {
         self.finish(slot, session, success, voice_call);
     }
 
-    fn finish(&mut self, slot: u32, session: Session, success: Option<(Nanos, SessionOutcome)>, voice_call: bool) {
+    fn finish(
+        &mut self,
+        slot: u32,
+        session: Session,
+        success: Option<(Nanos, SessionOutcome)>,
+        voice_call: bool,
+    ) {
         let (outcome, time_to_code) = match success {
             Some((at, outcome)) => (outcome, Some(at - session.arrival)),
             None if session.reached_user => (SessionOutcome::NoCodeInTime, None),
@@ -249,7 +283,11 @@ impl<'s> Replication<'s> {
 
 /// Runs every replication on `threads` threads and hands each result to
 /// `consume` in replication order.
-pub fn run_replications(scenario: &Scenario, threads: usize, mut consume: impl FnMut(u32, Metrics)) {
+pub fn run_replications(
+    scenario: &Scenario,
+    threads: usize,
+    mut consume: impl FnMut(u32, Metrics),
+) {
     let total = scenario.replications;
     let threads = threads.clamp(1, total.max(1) as usize);
     if threads == 1 {

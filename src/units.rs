@@ -45,7 +45,10 @@ pub fn parse_duration(text: &str) -> Result<Nanos, UnitError> {
         ));
     }
     if trimmed.is_empty() {
-        return Err(UnitError::new("a duration, got an empty string", DURATION_HINT));
+        return Err(UnitError::new(
+            "a duration, got an empty string",
+            DURATION_HINT,
+        ));
     }
     if trimmed.parse::<f64>().is_ok() {
         return Err(UnitError::new(
@@ -103,10 +106,16 @@ fn unit_nanos(unit: &str) -> Option<u64> {
 pub fn parse_rate(text: &str) -> Result<f64, UnitError> {
     let hint = "write a count per time unit, e.g. \"200/s\", \"30/min\" or \"5000/h\"";
     let Some((count, per)) = text.split_once('/') else {
-        return Err(UnitError::new(format!("a rate like \"200/s\", got \"{text}\""), hint));
+        return Err(UnitError::new(
+            format!("a rate like \"200/s\", got \"{text}\""),
+            hint,
+        ));
     };
     let count: f64 = count.trim().parse().map_err(|_| {
-        UnitError::new(format!("a number before '/', got \"{}\"", count.trim()), hint)
+        UnitError::new(
+            format!("a number before '/', got \"{}\"", count.trim()),
+            hint,
+        )
     })?;
     if !count.is_finite() || count < 0.0 {
         return Err(UnitError::new(
@@ -201,7 +210,10 @@ mod tests {
 
     #[test]
     fn time_of_day() {
-        assert_eq!(parse_time_of_day("07:30").unwrap(), 7 * NANOS_PER_HOUR + 30 * NANOS_PER_MIN);
+        assert_eq!(
+            parse_time_of_day("07:30").unwrap(),
+            7 * NANOS_PER_HOUR + 30 * NANOS_PER_MIN
+        );
         assert!(parse_time_of_day("25:00").is_err());
     }
 

@@ -78,9 +78,11 @@ mod tests {
     fn generator_output_is_pinned() {
         // If this changes, every reference result changes: the generator or
         // the derivation moved, which must never happen by accident.
-        let v: u64 = RngStreams::new(1, 0).stream(Purpose::Arrivals, 0, 0).random();
+        let v: u64 = RngStreams::new(1, 0)
+            .stream(Purpose::Arrivals, 0, 0)
+            .random();
         assert_eq!(v, PINNED_FIRST_DRAW);
     }
 
-    const PINNED_FIRST_DRAW: u64 = 0;
+    const PINNED_FIRST_DRAW: u64 = 4_691_679_703_899_039_062;
 }

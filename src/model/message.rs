@@ -90,7 +90,9 @@ impl<'s> World<'s> {
                 scenario
                     .outages
                     .iter()
-                    .filter(|o| o.target == OutageTarget::Provider(p) && o.effect == OutageEffect::Store)
+                    .filter(|o| {
+                        o.target == OutageTarget::Provider(p) && o.effect == OutageEffect::Store
+                    })
                     .map(|o| (o.start, o.end))
                     .collect()
             })
@@ -104,7 +106,11 @@ impl<'s> World<'s> {
 
     /// The stream for one send; shared by every alternative.
     pub fn message_rng(&self, req: &MessageRequest) -> SimRng {
-        self.streams.stream(Purpose::Message, req.session, ((req.send as u64) << 16) | req.attempt as u64)
+        self.streams.stream(
+            Purpose::Message,
+            req.session,
+            ((req.send as u64) << 16) | req.attempt as u64,
+        )
     }
 
     /// Decides what happens to one message. `queue` is the provider's queue
@@ -156,7 +162,12 @@ impl<'s> World<'s> {
         let mut t = req.sent_at;
 
         // Provider outages at submission (a `store` outage pauses the queue).
-        t = match self.outage_stage(|target| target == OutageTarget::Provider(req.provider), t, true, rng) {
+        t = match self.outage_stage(
+            |target| target == OutageTarget::Provider(req.provider),
+            t,
+            true,
+            rng,
+        ) {
             Stage::Continue(t) => t,
             end => return end,
         };
@@ -205,7 +216,10 @@ impl<'s> World<'s> {
         if fate.misrouted {
             match &sc.carriers[target].misrouted {
                 Misrouted::Reject => return Stage::End(Outcome::Undeliverable, t),
-                Misrouted::Forward { extra_latency, intl_failure } => {
+                Misrouted::Forward {
+                    extra_latency,
+                    intl_failure,
+                } => {
                     t += extra_latency.sample(rng);
                     if kind == RouteKind::International && draws.misroute_failure < *intl_failure {
                         return Stage::End(Outcome::Undeliverable, t);
@@ -216,7 +230,8 @@ impl<'s> World<'s> {
 
         // Ingress outages at the number's carrier (all routes or this one).
         let ingress = |target: OutageTarget| {
-            target == OutageTarget::Carrier(actual) || target == OutageTarget::CarrierRoute(actual, kind)
+            target == OutageTarget::Carrier(actual)
+                || target == OutageTarget::CarrierRoute(actual, kind)
         };
         t = match self.outage_stage(ingress, t, false, rng) {
             Stage::Continue(t) => t,
@@ -290,7 +305,9 @@ impl<'s> World<'s> {
             .outages
             .iter()
             .filter(|o| {
-                o.target == OutageTarget::Carrier(carrier) && o.effect == OutageEffect::Store && o.covers(t)
+                o.target == OutageTarget::Carrier(carrier)
+                    && o.effect == OutageEffect::Store
+                    && o.covers(t)
             })
             .map(|o| o.end)
             .max()
@@ -299,11 +316,19 @@ impl<'s> World<'s> {
     /// SMSC store-and-forward: deliver now if the handset is reachable, else
     /// store and retry on schedule (and at reattach, with HLR alert) until the
     /// validity period ends.
-    fn store_and_forward(&self, carrier_index: usize, user: &User, arrived: Nanos, rng: &mut SimRng, fate: &mut Fate) -> Stage {
+    fn store_and_forward(
+        &self,
+        carrier_index: usize,
+        user: &User,
+        arrived: Nanos,
+        rng: &mut SimRng,
+        fate: &mut Fate,
+    ) -> Stage {
         let carrier = &self.scenario.carriers[carrier_index];
         let presence = &self.scenario.users.presence;
         let mut handset = user.presence.clone();
-        let mut reachable = |t: Nanos| self.radio_down_until(carrier_index, t).is_none() && handset.at(t, presence);
+        let mut reachable =
+            |t: Nanos| self.radio_down_until(carrier_index, t).is_none() && handset.at(t, presence);
         let expiry = arrived.saturating_add(carrier.smsc.validity);
 
         let attempt = if reachable(arrived) {
@@ -384,7 +409,9 @@ impl<'s> World<'s> {
             }
         };
         let charged = match provider.billing {
-            Billing::PerSubmitted => !matches!(fate.outcome, Outcome::Refused | Outcome::ExpiredInQueue),
+            Billing::PerSubmitted => {
+                !matches!(fate.outcome, Outcome::Refused | Outcome::ExpiredInQueue)
+            }
             Billing::PerDelivered => fate.receipt == Receipt::Delivered,
         };
         if charged {

@@ -70,7 +70,9 @@ pub enum Receipt {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionOutcome {
     /// The user held a valid code; `send` is the 0-based send that brought it.
-    SuccessBySms { send: u32 },
+    SuccessBySms {
+        send: u32,
+    },
     SuccessByVoice,
     /// A code reached the user, but too late or no longer valid.
     NoCodeInTime,
@@ -81,7 +83,13 @@ pub enum SessionOutcome {
 }
 
 impl SessionOutcome {
-    pub const NAMES: [&'static str; 5] = ["success_sms", "success_voice", "no_code_in_time", "wrong_person", "gave_up"];
+    pub const NAMES: [&'static str; 5] = [
+        "success_sms",
+        "success_voice",
+        "no_code_in_time",
+        "wrong_person",
+        "gave_up",
+    ];
 
     pub fn index(self) -> usize {
         match self {

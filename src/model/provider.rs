@@ -56,11 +56,8 @@ impl ProviderQueue {
         }
         let mut start = now.max(self.next_free);
         // Windows may chain; push the start past each one it falls in.
-        loop {
-            match paused.iter().find(|(a, b)| *a <= start && start < *b) {
-                Some((_, b)) => start = *b,
-                None => break,
-            }
+        while let Some((_, end)) = paused.iter().find(|(a, b)| *a <= start && start < *b) {
+            start = *end;
         }
         if start - now > max_wait {
             return Admission::Expired { at: now + max_wait };
@@ -87,8 +84,20 @@ mod tests {
         let b = q.admit(0, 10, 100, 1_000, &[]);
         let c = q.admit(5, 10, 100, 1_000, &[]);
         assert_eq!(a, Admission::Sent { start: 0, done: 10 });
-        assert_eq!(b, Admission::Sent { start: 10, done: 20 });
-        assert_eq!(c, Admission::Sent { start: 20, done: 30 });
+        assert_eq!(
+            b,
+            Admission::Sent {
+                start: 10,
+                done: 20
+            }
+        );
+        assert_eq!(
+            c,
+            Admission::Sent {
+                start: 20,
+                done: 30
+            }
+        );
         assert_eq!(q.depth(5), 2);
         assert_eq!(q.depth(15), 1);
     }
@@ -111,6 +120,12 @@ mod tests {
     #[test]
     fn pauses_hold_the_queue() {
         let mut q = ProviderQueue::new();
-        assert_eq!(q.admit(50, 10, 100, 1_000, &[(40, 100)]), Admission::Sent { start: 100, done: 110 });
+        assert_eq!(
+            q.admit(50, 10, 100, 1_000, &[(40, 100)]),
+            Admission::Sent {
+                start: 100,
+                done: 110
+            }
+        );
     }
 }

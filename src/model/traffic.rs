@@ -68,11 +68,16 @@ impl ArrivalProcess {
         let mut need: f64 = Exp1.sample(rng);
         while self.segment < self.segments.len() {
             let (_, rate) = self.segments[self.segment];
-            let seg_end = self.segments.get(self.segment + 1).map_or(self.end, |s| s.0);
+            let seg_end = self
+                .segments
+                .get(self.segment + 1)
+                .map_or(self.end, |s| s.0);
             let room = (seg_end - self.now) as f64;
             if rate > 0.0 && need <= rate * room {
                 let step = (need / rate) as Nanos;
-                self.now = (self.now + step).min(seg_end.saturating_sub(1)).max(self.now);
+                self.now = (self.now + step)
+                    .min(seg_end.saturating_sub(1))
+                    .max(self.now);
                 return Some(self.now);
             }
             need -= rate * room;

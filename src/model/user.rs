@@ -57,14 +57,22 @@ impl User {
         let reject_overseas_draw: f64 = rng.random();
         let sender_block_draw: f64 = rng.random();
         let voice_draw: f64 = rng.random();
-        let voice_latency = scenario.otp.voice.as_ref().map_or(0, |v| v.latency.sample(&mut rng));
+        let voice_latency = scenario
+            .otp
+            .voice
+            .as_ref()
+            .map_or(0, |v| v.latency.sample(&mut rng));
 
         let carrier = pick_cumulative(scenario.carriers.iter().map(|c| c.share), u_carrier);
         let users = &scenario.users;
         let hygiene = if u_hygiene < users.typo {
             Hygiene::Typo
         } else if u_hygiene < users.typo + users.stale {
-            if u_recycled < users.recycled { Hygiene::Recycled } else { Hygiene::Stale }
+            if u_recycled < users.recycled {
+                Hygiene::Recycled
+            } else {
+                Hygiene::Stale
+            }
         } else {
             Hygiene::Correct
         };
@@ -74,8 +82,15 @@ impl User {
             .filter(|age| *age < scenario.mnp.number_age as f64)
             .map(|age| age as Nanos);
         let donor_cdf = &scenario.mnp.donor_cdf[carrier];
-        let donor = donor_cdf.iter().position(|c| u_donor < *c).unwrap_or(carrier);
-        let presence = PresenceCursor::start(&scenario.users.presence, streams.stream(Purpose::Presence, session, 0), now);
+        let donor = donor_cdf
+            .iter()
+            .position(|c| u_donor < *c)
+            .unwrap_or(carrier);
+        let presence = PresenceCursor::start(
+            &scenario.users.presence,
+            streams.stream(Purpose::Presence, session, 0),
+            now,
+        );
         User {
             carrier,
             hygiene,
@@ -94,7 +109,8 @@ impl User {
     /// Whether the number was ported in less than `window` before `now`,
     /// counting the time since the session arrived at `arrival`.
     pub fn ported_within(&self, window: Nanos, arrival: Nanos, now: Nanos) -> bool {
-        self.port_age.is_some_and(|age| age + now.saturating_sub(arrival) < window)
+        self.port_age
+            .is_some_and(|age| age + now.saturating_sub(arrival) < window)
     }
 }
 
@@ -138,7 +154,11 @@ impl PresenceCursor {
         let up = presence.present.mean();
         let down = presence.absent.mean();
         let present = rng.random::<f64>() < up / (up + down);
-        let dist = if present { &presence.present } else { &presence.absent };
+        let dist = if present {
+            &presence.present
+        } else {
+            &presence.absent
+        };
         let residual = dist.sample_residual(&mut rng);
         PresenceCursor {
             present,
@@ -155,7 +175,11 @@ impl PresenceCursor {
         }
         while t >= self.until {
             self.present = !self.present;
-            let dist: &Distribution = if self.present { &presence.present } else { &presence.absent };
+            let dist: &Distribution = if self.present {
+                &presence.present
+            } else {
+                &presence.absent
+            };
             self.until = self.until.saturating_add(dist.sample(&mut self.rng));
         }
         self.present
@@ -176,8 +200,12 @@ mod tests {
     #[test]
     fn stationary_presence_share() {
         let presence = Presence {
-            present: Distribution::Exponential { mean: 30.0 * NANOS_PER_MIN as f64 },
-            absent: Distribution::Exponential { mean: 10.0 * NANOS_PER_MIN as f64 },
+            present: Distribution::Exponential {
+                mean: 30.0 * NANOS_PER_MIN as f64,
+            },
+            absent: Distribution::Exponential {
+                mean: 10.0 * NANOS_PER_MIN as f64,
+            },
         };
         let n = 40_000;
         let present = (0..n)

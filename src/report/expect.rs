@@ -21,7 +21,10 @@ pub struct Verdict {
 }
 
 pub fn evaluate(sc: &Scenario, report: &Report) -> Vec<Verdict> {
-    sc.expectations.iter().map(|e| verdict(sc, report, e)).collect()
+    sc.expectations
+        .iter()
+        .map(|e| verdict(sc, report, e))
+        .collect()
 }
 
 fn quantile_index(q: u8) -> usize {
@@ -37,8 +40,12 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
     let provider = e.provider.map(|p| sc.providers[p].name.as_str());
     let m = &report.merged;
     match e.metric {
-        ExpectMetric::OtpSuccess => report.session_row(carrier).map_or(Estimate::NONE, |r| r.otp_success),
-        ExpectMetric::CostPerSuccess => report.session_row(carrier).map_or(Estimate::NONE, |r| r.cost_per_success),
+        ExpectMetric::OtpSuccess => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.otp_success),
+        ExpectMetric::CostPerSuccess => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.cost_per_success),
         ExpectMetric::TimeToCode(q) => report.session_row(carrier).map_or(Estimate::NONE, |r| {
             let i = quantile_index(q);
             let ci = r.time_to_code.per_replication[i];
@@ -48,9 +55,13 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                 high: ci.high,
             }
         }),
-        ExpectMetric::DeliveryRate | ExpectMetric::ReceiptDeliveryRate | ExpectMetric::Latency(_) => {
+        ExpectMetric::DeliveryRate
+        | ExpectMetric::ReceiptDeliveryRate
+        | ExpectMetric::Latency(_) => {
             if let Some(p) = provider {
-                let row = report.message_row(p, carrier).or_else(|| report.message_row(p, None));
+                let row = report
+                    .message_row(p, carrier)
+                    .or_else(|| report.message_row(p, None));
                 if let Some(row) = row {
                     return match e.metric {
                         ExpectMetric::DeliveryRate => row.delivery,
@@ -71,7 +82,9 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
             // Across providers: pooled over replications (Wilson for rates).
             let cells = (0..m.providers)
                 .flat_map(|p| (0..m.carriers).map(move |c| (p, c)))
-                .filter(|(p, c)| e.provider.is_none_or(|x| x == *p) && e.carrier.is_none_or(|x| x == *c))
+                .filter(|(p, c)| {
+                    e.provider.is_none_or(|x| x == *p) && e.carrier.is_none_or(|x| x == *c)
+                })
                 .map(|(p, c)| m.cell(p, c));
             let (mut delivered, mut receipts, mut total) = (0, 0, 0);
             let mut latency = new_histogram();
@@ -84,7 +97,7 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
             match e.metric {
                 ExpectMetric::DeliveryRate => wilson(delivered, total),
                 ExpectMetric::ReceiptDeliveryRate => wilson(receipts, total),
-                ExpectMetric::Latency(q) if latency.len() > 0 => {
+                ExpectMetric::Latency(q) if !latency.is_empty() => {
                     Estimate::exact(latency.value_at_quantile(q as f64 / 100.0) as f64 / 1000.0)
                 }
                 _ => Estimate::NONE,
@@ -95,7 +108,11 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
 
 fn verdict(sc: &Scenario, report: &Report, e: &Expectation) -> Verdict {
     let observed = observe(sc, report, e);
-    let (lo, hi) = if e.whole_interval { (observed.low, observed.high) } else { (observed.value, observed.value) };
+    let (lo, hi) = if e.whole_interval {
+        (observed.low, observed.high)
+    } else {
+        (observed.value, observed.value)
+    };
     let mut passed = observed.is_defined();
     let mut bounds = Vec::new();
     if let Some(min) = e.min {
@@ -106,12 +123,19 @@ fn verdict(sc: &Scenario, report: &Report, e: &Expectation) -> Verdict {
         passed &= hi <= max;
         bounds.push(format!("<= {max}"));
     }
-    let mode = if e.whole_interval { "whole 95% interval" } else { "point estimate" };
+    let mode = if e.whole_interval {
+        "whole 95% interval"
+    } else {
+        "point estimate"
+    };
     Verdict {
         label: e.label.clone(),
         observed,
         bound: format!("{} ({mode})", bounds.join(" and ")),
         passed,
-        is_time: matches!(e.metric, ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)),
+        is_time: matches!(
+            e.metric,
+            ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
+        ),
     }
 }

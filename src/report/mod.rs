@@ -114,7 +114,7 @@ pub struct Aggregator<'s> {
 }
 
 fn percentiles_of(h: &hdrhistogram::Histogram<u64>) -> Option<[f64; 4]> {
-    (h.len() > 0).then(|| QUANTILES.map(|q| h.value_at_quantile(q) as f64 / 1000.0))
+    (!h.is_empty()).then(|| QUANTILES.map(|q| h.value_at_quantile(q) as f64 / 1000.0))
 }
 
 /// The cells for each message row: each provider × carrier, then the
@@ -172,7 +172,9 @@ fn session_group(m: &Metrics, c: Option<usize>) -> SessionCell {
                 all.resent += cell.resent;
                 all.voice_calls += cell.voice_calls;
                 all.cost += cell.cost;
-                all.time_to_code.add(&cell.time_to_code).expect("same histogram bounds");
+                all.time_to_code
+                    .add(&cell.time_to_code)
+                    .expect("same histogram bounds");
             }
             all
         }
@@ -245,8 +247,14 @@ impl<'s> Aggregator<'s> {
             let values: Vec<[f64; 4]> = reps.into_iter().flatten().collect();
             Percentiles {
                 merged: percentiles_of(h).unwrap_or([f64::NAN; 4]),
-                max: if h.len() > 0 { h.max() as f64 / 1000.0 } else { f64::NAN },
-                per_replication: std::array::from_fn(|q| mean_interval(&values.iter().map(|v| v[q]).collect::<Vec<_>>())),
+                max: if !h.is_empty() {
+                    h.max() as f64 / 1000.0
+                } else {
+                    f64::NAN
+                },
+                per_replication: std::array::from_fn(|q| {
+                    mean_interval(&values.iter().map(|v| v[q]).collect::<Vec<_>>())
+                }),
                 count: h.len(),
             }
         };
@@ -260,7 +268,9 @@ impl<'s> Aggregator<'s> {
                 outcomes: cell.outcomes,
                 total: cell.total(),
                 delivery: rate_interval(&reps.iter().map(|r| r.delivered).collect::<Vec<_>>()),
-                receipt_delivery: rate_interval(&reps.iter().map(|r| r.receipt).collect::<Vec<_>>()),
+                receipt_delivery: rate_interval(
+                    &reps.iter().map(|r| r.receipt).collect::<Vec<_>>(),
+                ),
                 misrouted: cell.misrouted,
                 cost: cell.cost,
                 latency: percentiles(&cell.latency, reps.iter().map(|r| r.percentiles).collect()),
@@ -270,7 +280,9 @@ impl<'s> Aggregator<'s> {
         for (i, c) in session_groups(&merged).into_iter().enumerate() {
             let cell = session_group(&merged, c);
             let reps = &self.reps.sessions[i];
-            let values = |f: &dyn Fn(&SessionRep) -> Option<f64>| reps.iter().filter_map(f).collect::<Vec<_>>();
+            let values = |f: &dyn Fn(&SessionRep) -> Option<f64>| {
+                reps.iter().filter_map(f).collect::<Vec<_>>()
+            };
             sessions.push(SessionRow {
                 carrier: c.map(|c| sc.carriers[c].name.clone()),
                 outcomes: cell.outcomes,
@@ -281,7 +293,10 @@ impl<'s> Aggregator<'s> {
                 resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
                 cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
-                time_to_code: percentiles(&cell.time_to_code, reps.iter().map(|r| r.percentiles).collect()),
+                time_to_code: percentiles(
+                    &cell.time_to_code,
+                    reps.iter().map(|r| r.percentiles).collect(),
+                ),
             });
         }
         let queues = (0..merged.providers)
@@ -289,7 +304,11 @@ impl<'s> Aggregator<'s> {
                 provider: sc.providers[p].name.clone(),
                 admitted: merged.queue_admitted[p],
                 mean_wait: mean_interval(&self.reps.queue_wait[p]),
-                max_depth: merged.timeline.queue_depth[p].iter().copied().max().unwrap_or(0),
+                max_depth: merged.timeline.queue_depth[p]
+                    .iter()
+                    .copied()
+                    .max()
+                    .unwrap_or(0),
             })
             .collect();
         let mut report = Report {
@@ -311,11 +330,15 @@ impl<'s> Aggregator<'s> {
 
 impl Report {
     pub fn session_row(&self, carrier: Option<&str>) -> Option<&SessionRow> {
-        self.sessions.iter().find(|r| r.carrier.as_deref() == carrier)
+        self.sessions
+            .iter()
+            .find(|r| r.carrier.as_deref() == carrier)
     }
 
     pub fn message_row(&self, provider: &str, carrier: Option<&str>) -> Option<&MessageRow> {
-        self.messages.iter().find(|r| r.provider == provider && r.carrier.as_deref() == carrier)
+        self.messages
+            .iter()
+            .find(|r| r.provider == provider && r.carrier.as_deref() == carrier)
     }
 
     pub fn all_passed(&self) -> bool {

@@ -40,19 +40,32 @@ fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
 }
 
 fn pct(e: &Estimate) -> String {
-    if e.is_defined() { format!("{:.2}%", e.value * 100.0) } else { "-".into() }
+    if e.is_defined() {
+        format!("{:.2}%", e.value * 100.0)
+    } else {
+        "-".into()
+    }
 }
 
 fn pct_ci(e: &Estimate) -> String {
     if e.is_defined() {
-        format!("{:.2}% [{:.2}, {:.2}]", e.value * 100.0, e.low * 100.0, e.high * 100.0)
+        format!(
+            "{:.2}% [{:.2}, {:.2}]",
+            e.value * 100.0,
+            e.low * 100.0,
+            e.high * 100.0
+        )
     } else {
         "-".into()
     }
 }
 
 fn secs(s: f64) -> String {
-    if s.is_nan() { "-".into() } else { Human((s * NANOS_PER_SEC as f64) as u64).to_string() }
+    if s.is_nan() {
+        "-".into()
+    } else {
+        Human((s * NANOS_PER_SEC as f64) as u64).to_string()
+    }
 }
 
 fn secs_ci(e: &Estimate) -> String {
@@ -62,7 +75,12 @@ fn secs_ci(e: &Estimate) -> String {
     if e.low == e.high {
         return secs(e.value);
     }
-    format!("{} [{}, {}]", secs(e.value), secs(e.low.max(0.0)), secs(e.high))
+    format!(
+        "{} [{}, {}]",
+        secs(e.value),
+        secs(e.low.max(0.0)),
+        secs(e.high)
+    )
 }
 
 fn num_ci(e: &Estimate, decimals: usize) -> String {
@@ -71,14 +89,22 @@ fn num_ci(e: &Estimate, decimals: usize) -> String {
     } else if e.low == e.high {
         format!("{:.decimals$}", e.value)
     } else {
-        format!("{:.decimals$} [{:.decimals$}, {:.decimals$}]", e.value, e.low, e.high)
+        format!(
+            "{:.decimals$} [{:.decimals$}, {:.decimals$}]",
+            e.value, e.low, e.high
+        )
     }
 }
 
 fn p99_with_ci(p: &Percentiles) -> String {
     let ci = p.per_replication[2];
     if ci.is_defined() && ci.low != ci.high {
-        format!("{} [{}, {}]", secs(p.merged[2]), secs(ci.low.max(0.0)), secs(ci.high))
+        format!(
+            "{} [{}, {}]",
+            secs(p.merged[2]),
+            secs(ci.low.max(0.0)),
+            secs(ci.high)
+        )
     } else {
         secs(p.merged[2])
     }
@@ -87,7 +113,11 @@ fn p99_with_ci(p: &Percentiles) -> String {
 pub fn render_table(sc: &Scenario, report: &Report) -> String {
     let mut out = String::new();
     let m = &report.merged;
-    let _ = writeln!(out, "simsms {} | scenario \"{}\" ({})", report.version, report.scenario, report.source);
+    let _ = writeln!(
+        out,
+        "simsms {} | scenario \"{}\" ({})",
+        report.version, report.scenario, report.source
+    );
     let _ = writeln!(
         out,
         "seed {} | {} replications | {} arrivals + {} drain | {} sessions, {} messages (pooled)",
@@ -105,15 +135,29 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
 
     out.push_str("\nMESSAGES by provider x carrier\n");
     let header = [
-        "provider", "carrier", "sent", "true delivery [95% CI]", "receipts say delivered", "gap", "p50", "p90",
-        "p99 [95% CI]", "p99.9", "max", "misrouted", "cost/msg",
+        "provider",
+        "carrier",
+        "sent",
+        "true delivery [95% CI]",
+        "receipts say delivered",
+        "gap",
+        "p50",
+        "p90",
+        "p99 [95% CI]",
+        "p99.9",
+        "max",
+        "misrouted",
+        "cost/msg",
     ];
     let rows: Vec<Vec<String>> = report
         .messages
         .iter()
         .map(|r| {
             let gap = if r.delivery.is_defined() && r.receipt_delivery.is_defined() {
-                format!("{:+.2}pt", (r.receipt_delivery.value - r.delivery.value) * 100.0)
+                format!(
+                    "{:+.2}pt",
+                    (r.receipt_delivery.value - r.delivery.value) * 100.0
+                )
             } else {
                 "-".into()
             };
@@ -130,7 +174,11 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 secs(r.latency.merged[3]),
                 secs(r.latency.max),
                 r.misrouted.to_string(),
-                if r.total > 0 { format!("{:.2}", r.cost / r.total as f64) } else { "-".into() },
+                if r.total > 0 {
+                    format!("{:.2}", r.cost / r.total as f64)
+                } else {
+                    "-".into()
+                },
             ]
         })
         .collect();
@@ -143,7 +191,11 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         .messages
         .iter()
         .map(|r| {
-            let mut row = vec![r.provider.clone(), r.carrier.clone().unwrap_or_else(|| "(all)".into()), r.total.to_string()];
+            let mut row = vec![
+                r.provider.clone(),
+                r.carrier.clone().unwrap_or_else(|| "(all)".into()),
+                r.total.to_string(),
+            ];
             row.extend(r.outcomes.iter().map(u64::to_string));
             row
         })
@@ -152,8 +204,16 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
 
     out.push_str("\nSESSIONS by carrier\n");
     let header = [
-        "carrier", "sessions", "OTP success [95% CI]", "code p50", "code p90", "code p99 [95% CI]", "sends/session",
-        "resent", "voice", "cost/success",
+        "carrier",
+        "sessions",
+        "OTP success [95% CI]",
+        "code p50",
+        "code p90",
+        "code p99 [95% CI]",
+        "sends/session",
+        "resent",
+        "voice",
+        "cost/success",
     ];
     let rows: Vec<Vec<String>> = report
         .sessions
@@ -178,7 +238,9 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
     out.push_str("\nSESSION OUTCOMES (counts, pooled)\n");
     let mut header = vec!["carrier"];
     header.extend(SessionOutcome::NAMES);
-    let by_send: Vec<String> = (1..=sc.otp.max_sends).map(|k| format!("by send {k}")).collect();
+    let by_send: Vec<String> = (1..=sc.otp.max_sends)
+        .map(|k| format!("by send {k}"))
+        .collect();
     header.extend(by_send.iter().map(String::as_str));
     let rows: Vec<Vec<String>> = report
         .sessions
@@ -193,7 +255,14 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
     grid(&mut out, &header, &rows, 1);
 
     out.push_str("\nPROVIDER QUEUES\n");
-    let header = ["provider", "route", "tps", "admitted", "mean wait [95% CI]", "max depth"];
+    let header = [
+        "provider",
+        "route",
+        "tps",
+        "admitted",
+        "mean wait [95% CI]",
+        "max depth",
+    ];
     let rows: Vec<Vec<String>> = report
         .queues
         .iter()
@@ -216,7 +285,11 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
     if !report.verdicts.is_empty() {
         out.push_str("\nEXPECTATIONS\n");
         for v in &report.verdicts {
-            let observed = if v.is_time { secs_ci(&v.observed) } else { num_ci(&v.observed, 4) };
+            let observed = if v.is_time {
+                secs_ci(&v.observed)
+            } else {
+                num_ci(&v.observed, 4)
+            };
             let _ = writeln!(
                 out,
                 "{}  {}: observed {} ; expected {}",
@@ -237,19 +310,27 @@ fn render_timeline(sc: &Scenario, report: &Report) -> String {
     let reps = report.replications.max(1) as f64;
     let shown = ((sc.duration + sc.otp.patience).div_ceil(t.bucket) as usize).min(t.arrivals.len());
     let stored = t.stored();
-    let mut out = String::from("\nTIMELINE (per replication, mean; queue = max depth over all providers)\n");
-    let header = ["from", "arrivals", "sends", "deliveries", "queue", "stored in SMSC (end)"];
+    let mut out =
+        String::from("\nTIMELINE (per replication, mean; queue = max depth over all providers)\n");
+    let header = [
+        "from",
+        "arrivals",
+        "sends",
+        "deliveries",
+        "queue",
+        "stored in SMSC (end)",
+    ];
     let mut rows = Vec::new();
     let per = |v: f64| format!("{:.1}", v / reps);
     let queue_at = |i: usize| t.queue_depth.iter().map(|q| q[i]).max().unwrap_or(0);
-    for i in 0..shown {
+    for (i, backlog) in stored.iter().enumerate().take(shown) {
         rows.push(vec![
             Human(i as u64 * t.bucket).to_string(),
             per(t.arrivals[i] as f64),
             per(t.sends[i] as f64),
             per(t.deliveries[i] as f64),
             queue_at(i).to_string(),
-            per(stored[i] as f64),
+            per(*backlog as f64),
         ]);
     }
     if shown < t.arrivals.len() {

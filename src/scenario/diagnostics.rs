@@ -39,7 +39,11 @@ impl fmt::Display for ScenarioError {
             if d.key.is_empty() {
                 writeln!(f, "error: {position}: {}", d.expected)?;
             } else {
-                writeln!(f, "error: {position}: key `{}`: expected {}", d.key, d.expected)?;
+                writeln!(
+                    f,
+                    "error: {position}: key `{}`: expected {}",
+                    d.key, d.expected
+                )?;
             }
             if let (Some(line), Some(column), Some(text)) = (d.line, d.column, &d.line_text) {
                 let gutter = line.to_string().len();
@@ -69,5 +73,11 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize, String) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let column = text[line_start..offset].chars().count() + 1;
-    (line, column, text[line_start..line_end].trim_end_matches('\r').to_string())
+    (
+        line,
+        column,
+        text[line_start..line_end]
+            .trim_end_matches('\r')
+            .to_string(),
+    )
 }

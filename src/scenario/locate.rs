@@ -42,8 +42,10 @@ pub fn locate(root: &DeTable<'_>, path: &str) -> Option<Range<usize>> {
     let mut array: Option<&toml::de::DeArray<'_>> = None;
     for segment in segments {
         let found = match (&segment, table, array) {
-            (Segment::Key(k), Some(t), _) => t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v),
-            (Segment::Index(i), _, Some(a)) => a.iter().nth(*i),
+            (Segment::Key(k), Some(t), _) => {
+                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
+            }
+            (Segment::Index(i), _, Some(a)) => a.get(*i),
             _ => None,
         };
         let Some(value) = found else { break };

@@ -126,7 +126,9 @@ impl RouteKind {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Lookup {
     Live,
-    Database { lag: Nanos },
+    Database {
+        lag: Nanos,
+    },
     /// Routes by the number's original range.
     None,
 }

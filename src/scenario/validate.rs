@@ -105,7 +105,10 @@ impl<'a> Validator<'a> {
         };
         if let Some(span) = span {
             let (line, column, line_text) = line_col(self.text, span.start);
-            let first_line_width = self.text[span.clone()].split('\n').next().map_or(1, |s| s.chars().count());
+            let first_line_width = self.text[span.clone()]
+                .split('\n')
+                .next()
+                .map_or(1, |s| s.chars().count());
             d.line = Some(line);
             d.column = Some(column);
             d.line_text = Some(line_text);
@@ -133,7 +136,12 @@ impl<'a> Validator<'a> {
                 || format!("valid keys here: {}", candidates.join(", ")),
                 |best| format!("did you mean `{best}`?"),
             );
-            self.push(&path, format!("a known key, found unknown key `{unknown}`"), Some(hint), span);
+            self.push(
+                &path,
+                format!("a known key, found unknown key `{unknown}`"),
+                Some(hint),
+                span,
+            );
         } else if message.starts_with("missing field") && !quoted.is_empty() {
             let missing = quoted[0];
             let key = join(&path, missing);
@@ -196,9 +204,18 @@ impl<'a> Validator<'a> {
         }
         let hint = did_you_mean(name, known.iter().map(String::as_str)).map_or_else(
             || format!("defined {kind}s: {}", known.join(", ")),
-            |best| format!("did you mean `{best}`? defined {kind}s: {}", known.join(", ")),
+            |best| {
+                format!(
+                    "did you mean `{best}`? defined {kind}s: {}",
+                    known.join(", ")
+                )
+            },
         );
-        self.error(key, format!("the name of a {kind} defined in this file, got \"{name}\""), Some(hint));
+        self.error(
+            key,
+            format!("the name of a {kind} defined in this file, got \"{name}\""),
+            Some(hint),
+        );
         None
     }
 
@@ -213,7 +230,11 @@ impl<'a> Validator<'a> {
             s.table.is_some(),
         ];
         if shapes.iter().filter(|x| **x).count() != 1 {
-            self.error(key, "exactly one distribution shape", Some(shape_hint.into()));
+            self.error(
+                key,
+                "exactly one distribution shape",
+                Some(shape_hint.into()),
+            );
             return default;
         }
         if let Some(f) = &s.fixed {
@@ -225,13 +246,21 @@ impl<'a> Validator<'a> {
         }
         if s.median.is_some() || s.p99.is_some() {
             let (Some(median), Some(p99)) = (&s.median, &s.p99) else {
-                self.error(key, "both `median` and `p99` for a log-normal", Some(shape_hint.into()));
+                self.error(
+                    key,
+                    "both `median` and `p99` for a log-normal",
+                    Some(shape_hint.into()),
+                );
                 return default;
             };
             let median = self.duration(&join(key, "median"), median);
             let p99 = self.duration(&join(key, "p99"), p99);
             if p99 < median {
-                self.error(&join(key, "p99"), "a p99 at least as large as the median", None);
+                self.error(
+                    &join(key, "p99"),
+                    "a p99 at least as large as the median",
+                    None,
+                );
                 return default;
             }
             if p99 == median || median == 0 {
@@ -241,7 +270,11 @@ impl<'a> Validator<'a> {
         }
         if s.min.is_some() || s.max.is_some() {
             let (Some(min), Some(max)) = (&s.min, &s.max) else {
-                self.error(key, "both `min` and `max` for a uniform distribution", Some(shape_hint.into()));
+                self.error(
+                    key,
+                    "both `min` and `max` for a uniform distribution",
+                    Some(shape_hint.into()),
+                );
                 return default;
             };
             let min = self.duration(&join(key, "min"), min);
@@ -259,7 +292,9 @@ impl<'a> Validator<'a> {
             let value = self.duration(&format!("{table_key}[{i}]"), value);
             points.push((value, *p));
         }
-        let ordered = points.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
+        let ordered = points
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
         let ends_at_one = points.last().is_some_and(|p| (p.1 - 1.0).abs() < 1e-9);
         let in_range = points.iter().all(|p| (0.0..=1.0).contains(&p.1));
         if points.is_empty() || !ordered || !ends_at_one || !in_range {
@@ -289,7 +324,11 @@ impl<'a> Validator<'a> {
         let meta = &raw.scenario;
         let duration = self.duration("scenario.duration", &meta.duration);
         if duration == 0 {
-            self.error("scenario.duration", "a positive duration", Some("sessions arrive during `duration`; e.g. \"1h\"".into()));
+            self.error(
+                "scenario.duration",
+                "a positive duration",
+                Some("sessions arrive during `duration`; e.g. \"1h\"".into()),
+            );
         }
         let longest_validity = carriers.iter().map(|c| c.smsc.validity).max().unwrap_or(0);
         let default_drain = longest_validity + otp.patience;
@@ -302,7 +341,11 @@ impl<'a> Validator<'a> {
             );
         }
         let bucket_default = (duration / 12).max(NANOS_PER_SEC);
-        let timeline_bucket = self.opt_duration("scenario.timeline_bucket", meta.timeline_bucket.as_ref(), bucket_default);
+        let timeline_bucket = self.opt_duration(
+            "scenario.timeline_bucket",
+            meta.timeline_bucket.as_ref(),
+            bucket_default,
+        );
         if timeline_bucket == 0 {
             self.error("scenario.timeline_bucket", "a positive duration", None);
         }
@@ -356,7 +399,11 @@ impl<'a> Validator<'a> {
             let at = match parse_time_of_day(&p.at) {
                 Ok(t) => t % NANOS_PER_DAY,
                 Err(e) => {
-                    self.error(&format!("traffic.profile[{i}].at"), e.expected, Some(e.hint));
+                    self.error(
+                        &format!("traffic.profile[{i}].at"),
+                        e.expected,
+                        Some(e.hint),
+                    );
                     0
                 }
             };
@@ -364,7 +411,11 @@ impl<'a> Validator<'a> {
             profile.push((at, factor));
         }
         if profile.windows(2).any(|w| w[0].0 >= w[1].0) {
-            self.error("traffic.profile", "points in increasing time of day", Some("list them from 00:00 to 23:59".into()));
+            self.error(
+                "traffic.profile",
+                "points in increasing time of day",
+                Some("list them from 00:00 to 23:59".into()),
+            );
         }
         let mut bursts = Vec::new();
         for (i, b) in raw.bursts.iter().enumerate() {
@@ -389,10 +440,22 @@ impl<'a> Validator<'a> {
         if typo + stale > 1.0 {
             self.error("users.stale", "`typo` + `stale` at most 1", None);
         }
-        let present = self.dist("users.presence.present", raw.presence.present.as_ref(), Distribution::Fixed(100 * 365 * NANOS_PER_DAY));
-        let absent = self.dist("users.presence.absent", raw.presence.absent.as_ref(), Distribution::ZERO);
+        let present = self.dist(
+            "users.presence.present",
+            raw.presence.present.as_ref(),
+            Distribution::Fixed(100 * 365 * NANOS_PER_DAY),
+        );
+        let absent = self.dist(
+            "users.presence.absent",
+            raw.presence.absent.as_ref(),
+            Distribution::ZERO,
+        );
         if present.mean() <= 0.0 && absent.mean() <= 0.0 {
-            self.error("users.presence", "present or absent periods with a positive mean", None);
+            self.error(
+                "users.presence",
+                "present or absent periods with a positive mean",
+                None,
+            );
         }
         Users {
             typo,
@@ -403,9 +466,17 @@ impl<'a> Validator<'a> {
     }
 
     fn otp(&mut self, raw: &RawOtp) -> Otp {
-        let resend_after = self.opt_duration("otp.resend_after", raw.resend_after.as_ref(), 60 * NANOS_PER_SEC);
+        let resend_after = self.opt_duration(
+            "otp.resend_after",
+            raw.resend_after.as_ref(),
+            60 * NANOS_PER_SEC,
+        );
         if resend_after == 0 {
-            self.error("otp.resend_after", "a positive duration", Some("users wait 30-60 s before asking again".into()));
+            self.error(
+                "otp.resend_after",
+                "a positive duration",
+                Some("users wait 30-60 s before asking again".into()),
+            );
         }
         let max_sends = raw.max_sends.unwrap_or(3);
         if max_sends == 0 {
@@ -414,7 +485,11 @@ impl<'a> Validator<'a> {
         let voice = raw.voice.as_ref().map(|v| Voice {
             after: self.opt_duration("otp.voice.after", v.after.as_ref(), resend_after),
             success: self.probability("otp.voice.success", Some(v.success), 0.0),
-            latency: self.dist("otp.voice.latency", v.latency.as_ref(), Distribution::Fixed(20 * NANOS_PER_SEC)),
+            latency: self.dist(
+                "otp.voice.latency",
+                v.latency.as_ref(),
+                Distribution::Fixed(20 * NANOS_PER_SEC),
+            ),
             cost: self.non_negative("otp.voice.cost", v.cost.unwrap_or(0.0)),
         });
         Otp {
@@ -432,7 +507,12 @@ impl<'a> Validator<'a> {
         // flows[i][j]: share of carrier i's port-outs that go to j.
         let mut flows = vec![vec![0.0; n]; n];
         for (i, row) in flows.iter_mut().enumerate() {
-            let others: f64 = carriers.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, c)| c.share).sum();
+            let others: f64 = carriers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| c.share)
+                .sum();
             for (j, cell) in row.iter_mut().enumerate() {
                 if j != i && others > 0.0 {
                     *cell = carriers[j].share / others;
@@ -441,13 +521,21 @@ impl<'a> Validator<'a> {
         }
         for (from, row) in &raw.flows {
             let key = format!("mnp.flows.{from}");
-            let Some(i) = self.reference(&key, from, "carrier", names) else { continue };
+            let Some(i) = self.reference(&key, from, "carrier", names) else {
+                continue;
+            };
             let mut weights = vec![0.0; n];
             for (to, w) in row {
                 let cell = join(&key, to);
-                let Some(j) = self.reference(&cell, to, "carrier", names) else { continue };
+                let Some(j) = self.reference(&cell, to, "carrier", names) else {
+                    continue;
+                };
                 if j == i {
-                    self.error(&cell, "a flow to another carrier", Some("a number cannot port to the carrier it is on".into()));
+                    self.error(
+                        &cell,
+                        "a flow to another carrier",
+                        Some("a number cannot port to the carrier it is on".into()),
+                    );
                 }
                 weights[j] = self.non_negative(&cell, *w);
             }
@@ -461,7 +549,9 @@ impl<'a> Validator<'a> {
         let mut port_in_rate = vec![0.0; n];
         let mut donor_cdf = vec![vec![0.0; n]; n];
         for j in 0..n {
-            let inflow: Vec<f64> = (0..n).map(|i| carriers[i].share * carriers[i].churn * flows[i][j]).collect();
+            let inflow: Vec<f64> = (0..n)
+                .map(|i| carriers[i].share * carriers[i].churn * flows[i][j])
+                .collect();
             let total: f64 = inflow.iter().sum();
             if carriers[j].share > 0.0 {
                 port_in_rate[j] = total / carriers[j].share / NANOS_PER_MONTH as f64;
@@ -473,7 +563,11 @@ impl<'a> Validator<'a> {
             }
         }
         Mnp {
-            number_age: self.opt_duration("mnp.number_age", raw.number_age.as_ref(), 10 * 365 * NANOS_PER_DAY),
+            number_age: self.opt_duration(
+                "mnp.number_age",
+                raw.number_age.as_ref(),
+                10 * 365 * NANOS_PER_DAY,
+            ),
             post_port_window: self.dist(
                 "mnp.post_port_window",
                 raw.post_port_window.as_ref(),
@@ -486,7 +580,11 @@ impl<'a> Validator<'a> {
 
     fn carriers(&mut self, raw: &RawScenario, names: &[String]) -> Vec<Carrier> {
         if names.is_empty() {
-            self.error("carriers", "at least one carrier", Some("add a [carriers.NAME] table with a `share`".into()));
+            self.error(
+                "carriers",
+                "at least one carrier",
+                Some("add a [carriers.NAME] table with a `share`".into()),
+            );
         }
         let default_churn = raw.mnp.churn;
         let mut carriers = Vec::new();
@@ -505,12 +603,24 @@ impl<'a> Validator<'a> {
             };
             let misrouted = match c.misrouted.action.as_deref() {
                 None | Some("forward") => Misrouted::Forward {
-                    extra_latency: self.dist(&k("misrouted.extra_latency"), c.misrouted.extra_latency.as_ref(), Distribution::ZERO),
-                    intl_failure: self.probability(&k("misrouted.intl_failure"), c.misrouted.intl_failure, 0.0),
+                    extra_latency: self.dist(
+                        &k("misrouted.extra_latency"),
+                        c.misrouted.extra_latency.as_ref(),
+                        Distribution::ZERO,
+                    ),
+                    intl_failure: self.probability(
+                        &k("misrouted.intl_failure"),
+                        c.misrouted.intl_failure,
+                        0.0,
+                    ),
                 },
                 Some("reject") => Misrouted::Reject,
                 Some(other) => {
-                    self.error(&k("misrouted.action"), format!("\"forward\" or \"reject\", got \"{other}\""), None);
+                    self.error(
+                        &k("misrouted.action"),
+                        format!("\"forward\" or \"reject\", got \"{other}\""),
+                        None,
+                    );
                     Misrouted::Reject
                 }
             };
@@ -522,12 +632,24 @@ impl<'a> Validator<'a> {
                 spam_filter: self.probability(&k("spam_filter"), c.spam_filter, 0.0),
                 reject_overseas: self.probability(&k("reject_overseas"), c.reject_overseas, 0.0),
                 sender_blocked: self.probability(&k("sender_blocked"), c.sender_blocked, 0.0),
-                post_port_intl_failure: self.probability(&k("post_port_intl_failure"), c.post_port_intl_failure, 0.0),
+                post_port_intl_failure: self.probability(
+                    &k("post_port_intl_failure"),
+                    c.post_port_intl_failure,
+                    0.0,
+                ),
                 not_sms_capable: self.probability(&k("not_sms_capable"), c.not_sms_capable, 0.0),
-                radio_delay: self.dist(&k("radio_delay"), c.radio_delay.as_ref(), Distribution::ZERO),
+                radio_delay: self.dist(
+                    &k("radio_delay"),
+                    c.radio_delay.as_ref(),
+                    Distribution::ZERO,
+                ),
                 smsc: Smsc {
                     retry,
-                    validity: self.opt_duration(&k("smsc.validity"), c.smsc.validity.as_ref(), 48 * NANOS_PER_HOUR),
+                    validity: self.opt_duration(
+                        &k("smsc.validity"),
+                        c.smsc.validity.as_ref(),
+                        48 * NANOS_PER_HOUR,
+                    ),
                     hlr_alert: c.smsc.hlr_alert.unwrap_or(true),
                 },
                 misrouted,
@@ -535,11 +657,17 @@ impl<'a> Validator<'a> {
         }
         let total: f64 = carriers.iter().map(|c| c.share).sum();
         if !carriers.is_empty() && (total - 1.0).abs() > 1e-6 {
-            let listed: Vec<String> = carriers.iter().map(|c| format!("{} {}", c.name, c.share)).collect();
+            let listed: Vec<String> = carriers
+                .iter()
+                .map(|c| format!("{} {}", c.name, c.share))
+                .collect();
             self.error(
                 "carriers",
                 format!("carrier shares summing to 1, got {}", round6(total)),
-                Some(format!("shares are fractions of all numbers: {}", listed.join(", "))),
+                Some(format!(
+                    "shares are fractions of all numbers: {}",
+                    listed.join(", ")
+                )),
             );
         }
         carriers
@@ -551,7 +679,9 @@ impl<'a> Validator<'a> {
             let entry_key = format!("{key}[{i}]");
             // "5x1m" repeats an interval five times.
             let (count, interval) = match entry.split_once('x') {
-                Some((n, rest)) if n.trim().parse::<u32>().is_ok() => (n.trim().parse::<u32>().unwrap_or(1), rest),
+                Some((n, rest)) if n.trim().parse::<u32>().is_ok() => {
+                    (n.trim().parse::<u32>().unwrap_or(1), rest)
+                }
                 _ => (1, entry.as_str()),
             };
             let interval = self.duration(&entry_key, interval);
@@ -566,7 +696,9 @@ impl<'a> Validator<'a> {
             self.error(
                 key,
                 "a non-empty retry schedule",
-                Some("e.g. retry = [\"5x1m\", \"6x10m\", \"1h\"]; the last interval repeats".into()),
+                Some(
+                    "e.g. retry = [\"5x1m\", \"6x10m\", \"1h\"]; the last interval repeats".into(),
+                ),
             );
             return default_retry_schedule();
         }
@@ -575,7 +707,11 @@ impl<'a> Validator<'a> {
 
     fn providers(&mut self, raw: &RawScenario, carrier_names: &[String]) -> Vec<Provider> {
         if raw.providers.is_empty() {
-            self.error("providers", "at least one provider", Some("add a [providers.NAME] table with a `route`".into()));
+            self.error(
+                "providers",
+                "at least one provider",
+                Some("add a [providers.NAME] table with a `route`".into()),
+            );
         }
         let mut providers = Vec::new();
         for (name, p) in &raw.providers {
@@ -586,7 +722,11 @@ impl<'a> Validator<'a> {
                 None => None,
                 Some(Ok(r)) if r > 0.0 => Some(r),
                 Some(Ok(_)) => {
-                    self.error(&k("tps"), "a positive rate", Some("omit `tps` for no limit".into()));
+                    self.error(
+                        &k("tps"),
+                        "a positive rate",
+                        Some("omit `tps` for no limit".into()),
+                    );
                     None
                 }
                 Some(Err(e)) => {
@@ -598,19 +738,33 @@ impl<'a> Validator<'a> {
                 None | Some("live") => Lookup::Live,
                 Some("none") => Lookup::None,
                 Some("database") => match &p.lookup_lag {
-                    Some(lag) => Lookup::Database { lag: self.duration(&k("lookup_lag"), lag) },
+                    Some(lag) => Lookup::Database {
+                        lag: self.duration(&k("lookup_lag"), lag),
+                    },
                     None => {
-                        self.error(&k("lookup_lag"), "a lag for lookup = \"database\"", Some("e.g. lookup_lag = \"7d\"".into()));
+                        self.error(
+                            &k("lookup_lag"),
+                            "a lag for lookup = \"database\"",
+                            Some("e.g. lookup_lag = \"7d\"".into()),
+                        );
                         Lookup::Live
                     }
                 },
                 Some(other) => {
-                    self.error(&k("lookup"), format!("\"live\", \"database\" or \"none\", got \"{other}\""), None);
+                    self.error(
+                        &k("lookup"),
+                        format!("\"live\", \"database\" or \"none\", got \"{other}\""),
+                        None,
+                    );
                     Lookup::Live
                 }
             };
             if p.lookup_lag.is_some() && !matches!(lookup, Lookup::Database { .. }) {
-                self.error(&k("lookup_lag"), "no `lookup_lag` unless lookup = \"database\"", None);
+                self.error(
+                    &k("lookup_lag"),
+                    "no `lookup_lag` unless lookup = \"database\"",
+                    None,
+                );
             }
             let base_price = self.non_negative(&k("price"), p.price.unwrap_or(0.0));
             let mut price = vec![base_price; carrier_names.len()];
@@ -624,7 +778,11 @@ impl<'a> Validator<'a> {
                 None | Some("submitted") => Billing::PerSubmitted,
                 Some("delivered") => Billing::PerDelivered,
                 Some(other) => {
-                    self.error(&k("billing"), format!("\"submitted\" or \"delivered\", got \"{other}\""), None);
+                    self.error(
+                        &k("billing"),
+                        format!("\"submitted\" or \"delivered\", got \"{other}\""),
+                        None,
+                    );
                     Billing::PerSubmitted
                 }
             };
@@ -645,17 +803,32 @@ impl<'a> Validator<'a> {
             providers.push(Provider {
                 name: name.clone(),
                 route,
-                service_time: tps.map_or(0, |r| ((NANOS_PER_SEC as f64 / r).round() as Nanos).max(1)),
+                service_time: tps
+                    .map_or(0, |r| ((NANOS_PER_SEC as f64 / r).round() as Nanos).max(1)),
                 tps,
                 queue_capacity: p.queue_capacity.unwrap_or(u64::MAX),
-                max_queue_time: self.opt_duration(&k("max_queue_time"), p.max_queue_time.as_ref(), 10 * NANOS_PER_HOUR),
-                submit_latency: self.dist(&k("submit_latency"), p.submit_latency.as_ref(), Distribution::ZERO),
+                max_queue_time: self.opt_duration(
+                    &k("max_queue_time"),
+                    p.max_queue_time.as_ref(),
+                    10 * NANOS_PER_HOUR,
+                ),
+                submit_latency: self.dist(
+                    &k("submit_latency"),
+                    p.submit_latency.as_ref(),
+                    Distribution::ZERO,
+                ),
                 lookup,
                 price,
                 billing,
-                receipt_probability: self.probability(&k("receipts.probability"), p.receipts.probability, 1.0),
+                receipt_probability: self.probability(
+                    &k("receipts.probability"),
+                    p.receipts.probability,
+                    1.0,
+                ),
                 filtered_receipt,
-                sender_blocked: p.sender_blocked.map(|s| self.probability(&k("sender_blocked"), Some(s), 0.0)),
+                sender_blocked: p
+                    .sender_blocked
+                    .map(|s| self.probability(&k("sender_blocked"), Some(s), 0.0)),
             });
         }
         providers
@@ -666,7 +839,11 @@ impl<'a> Validator<'a> {
             "domestic" => RouteKind::Domestic,
             "international" => RouteKind::International,
             other => {
-                self.error(key, format!("\"domestic\" or \"international\", got \"{other}\""), None);
+                self.error(
+                    key,
+                    format!("\"domestic\" or \"international\", got \"{other}\""),
+                    None,
+                );
                 RouteKind::Domestic
             }
         }
@@ -692,15 +869,25 @@ impl<'a> Validator<'a> {
         let fallback = Routing::Single(0);
         match raw.policy.as_str() {
             "single" => match &raw.provider {
-                Some(name) => self.reference("routing.provider", name, "provider", providers).map_or(fallback, Routing::Single),
+                Some(name) => self
+                    .reference("routing.provider", name, "provider", providers)
+                    .map_or(fallback, Routing::Single),
                 None => {
-                    self.error("routing.provider", "a provider for policy = \"single\"", None);
+                    self.error(
+                        "routing.provider",
+                        "a provider for policy = \"single\"",
+                        None,
+                    );
                     fallback
                 }
             },
             "weighted" => {
                 let Some(weights) = &raw.weights else {
-                    self.error("routing.weights", "weights for policy = \"weighted\"", Some("e.g. weights = { aggregator = 0.7, direct = 0.3 }".into()));
+                    self.error(
+                        "routing.weights",
+                        "weights for policy = \"weighted\"",
+                        Some("e.g. weights = { aggregator = 0.7, direct = 0.3 }".into()),
+                    );
                     return fallback;
                 };
                 let mut entries = Vec::new();
@@ -727,7 +914,10 @@ impl<'a> Validator<'a> {
                 )
             }
             "by_carrier" => {
-                let default = raw.default.as_ref().and_then(|d| self.reference("routing.default", d, "provider", providers));
+                let default = raw
+                    .default
+                    .as_ref()
+                    .and_then(|d| self.reference("routing.default", d, "provider", providers));
                 let mut table = vec![default; carriers.len()];
                 for (carrier, provider) in raw.carriers.iter().flatten() {
                     let key = format!("routing.carriers.{carrier}");
@@ -741,7 +931,10 @@ impl<'a> Validator<'a> {
                     if raw.default.is_none() {
                         self.error(
                             "routing.default",
-                            format!("a default provider (carrier `{}` has none)", carriers[missing]),
+                            format!(
+                                "a default provider (carrier `{}` has none)",
+                                carriers[missing]
+                            ),
                             Some("add default = \"PROVIDER\" or list every carrier".into()),
                         );
                     }
@@ -755,10 +948,16 @@ impl<'a> Validator<'a> {
                     .iter()
                     .flatten()
                     .enumerate()
-                    .filter_map(|(i, name)| self.reference(&format!("routing.order[{i}]"), name, "provider", providers))
+                    .filter_map(|(i, name)| {
+                        self.reference(&format!("routing.order[{i}]"), name, "provider", providers)
+                    })
                     .collect();
                 if raw.order.as_ref().is_none_or(Vec::is_empty) {
-                    self.error("routing.order", "a non-empty list of providers", Some("e.g. order = [\"aggregator\", \"direct\"]".into()));
+                    self.error(
+                        "routing.order",
+                        "a non-empty list of providers",
+                        Some("e.g. order = [\"aggregator\", \"direct\"]".into()),
+                    );
                     return fallback;
                 }
                 Routing::Failover(order)
@@ -769,7 +968,11 @@ impl<'a> Validator<'a> {
                     || "one of: single, weighted, by_carrier, failover".to_string(),
                     |b| format!("did you mean \"{b}\"?"),
                 );
-                self.error("routing.policy", format!("a routing policy, got \"{other}\""), Some(hint));
+                self.error(
+                    "routing.policy",
+                    format!("a routing policy, got \"{other}\""),
+                    Some(hint),
+                );
                 fallback
             }
         }
@@ -779,7 +982,11 @@ impl<'a> Validator<'a> {
         let mut legs = |name: &str, route: Option<&RawRoute>| -> Vec<RouteLeg> {
             let key = format!("routes.{name}");
             let base = RouteLeg {
-                latency: self.dist(&join(&key, "latency"), route.and_then(|r| r.latency.as_ref()), Distribution::ZERO),
+                latency: self.dist(
+                    &join(&key, "latency"),
+                    route.and_then(|r| r.latency.as_ref()),
+                    Distribution::ZERO,
+                ),
                 loss: self.probability(&join(&key, "loss"), route.and_then(|r| r.loss), 0.0),
             };
             let mut legs = vec![base.clone(); carriers.len()];
@@ -787,7 +994,11 @@ impl<'a> Validator<'a> {
                 let okey = format!("{key}.carriers.{carrier}");
                 if let Some(c) = self.reference(&okey, carrier, "carrier", carriers) {
                     legs[c] = RouteLeg {
-                        latency: self.dist(&join(&okey, "latency"), o.latency.as_ref(), base.latency.clone()),
+                        latency: self.dist(
+                            &join(&okey, "latency"),
+                            o.latency.as_ref(),
+                            base.latency.clone(),
+                        ),
                         loss: self.probability(&join(&okey, "loss"), o.loss, base.loss),
                     };
                 }
@@ -799,13 +1010,24 @@ impl<'a> Validator<'a> {
         [domestic, international]
     }
 
-    fn outages(&mut self, raw: &[RawOutage], providers: &[String], carriers: &[String]) -> Vec<Outage> {
+    fn outages(
+        &mut self,
+        raw: &[RawOutage],
+        providers: &[String],
+        carriers: &[String],
+    ) -> Vec<Outage> {
         let mut outages = Vec::new();
         for (i, o) in raw.iter().enumerate() {
             let key = format!("outages[{i}]");
             let k = |f: &str| join(&key, f);
-            let provider = o.provider.as_ref().and_then(|p| self.reference(&k("provider"), p, "provider", providers));
-            let carrier = o.carrier.as_ref().and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+            let provider = o
+                .provider
+                .as_ref()
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+            let carrier = o
+                .carrier
+                .as_ref()
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
             let route = o.route.as_ref().map(|r| self.route_kind(&k("route"), r));
             let target = match (o.provider.is_some(), provider, carrier, route) {
                 (true, Some(p), None, None) if o.carrier.is_none() => OutageTarget::Provider(p),
@@ -828,19 +1050,35 @@ impl<'a> Validator<'a> {
                 "store" => OutageEffect::Store,
                 "drop" => OutageEffect::Drop,
                 "delay" => match &o.extra_latency {
-                    Some(spec) => OutageEffect::Delay(self.dist(&k("extra_latency"), Some(spec), Distribution::ZERO)),
+                    Some(spec) => OutageEffect::Delay(self.dist(
+                        &k("extra_latency"),
+                        Some(spec),
+                        Distribution::ZERO,
+                    )),
                     None => {
-                        self.error(&k("extra_latency"), "an extra latency for effect = \"delay\"", Some("e.g. extra_latency = { median = \"2m\", p99 = \"10m\" }".into()));
+                        self.error(
+                            &k("extra_latency"),
+                            "an extra latency for effect = \"delay\"",
+                            Some("e.g. extra_latency = { median = \"2m\", p99 = \"10m\" }".into()),
+                        );
                         OutageEffect::Delay(Distribution::ZERO)
                     }
                 },
                 other => {
-                    self.error(&k("effect"), format!("\"reject\", \"store\", \"drop\" or \"delay\", got \"{other}\""), None);
+                    self.error(
+                        &k("effect"),
+                        format!("\"reject\", \"store\", \"drop\" or \"delay\", got \"{other}\""),
+                        None,
+                    );
                     continue;
                 }
             };
             if o.extra_latency.is_some() && !matches!(effect, OutageEffect::Delay(_)) {
-                self.error(&k("extra_latency"), "no `extra_latency` unless effect = \"delay\"", None);
+                self.error(
+                    &k("extra_latency"),
+                    "no `extra_latency` unless effect = \"delay\"",
+                    None,
+                );
             }
             let start = self.duration(&k("start"), &o.start);
             let length = self.duration(&k("duration"), &o.duration);
@@ -854,7 +1092,12 @@ impl<'a> Validator<'a> {
         outages
     }
 
-    fn expectations(&mut self, raw: &[RawExpectation], providers: &[String], carriers: &[String]) -> Vec<Expectation> {
+    fn expectations(
+        &mut self,
+        raw: &[RawExpectation],
+        providers: &[String],
+        carriers: &[String],
+    ) -> Vec<Expectation> {
         let mut out = Vec::new();
         for (i, e) in raw.iter().enumerate() {
             let key = format!("expect[{i}]");
@@ -872,21 +1115,51 @@ impl<'a> Validator<'a> {
                 "cost_per_success" => ExpectMetric::CostPerSuccess,
                 other => {
                     let known = EXPECT_METRICS;
-                    let hint = did_you_mean(other, known.iter().copied())
-                        .map_or_else(|| format!("one of: {}", known.join(", ")), |b| format!("did you mean \"{b}\"?"));
-                    self.error(&k("metric"), format!("a metric name, got \"{other}\""), Some(hint));
+                    let hint = did_you_mean(other, known.iter().copied()).map_or_else(
+                        || format!("one of: {}", known.join(", ")),
+                        |b| format!("did you mean \"{b}\"?"),
+                    );
+                    self.error(
+                        &k("metric"),
+                        format!("a metric name, got \"{other}\""),
+                        Some(hint),
+                    );
                     continue;
                 }
             };
-            let session_level = matches!(metric, ExpectMetric::OtpSuccess | ExpectMetric::TimeToCode(_) | ExpectMetric::CostPerSuccess);
+            let session_level = matches!(
+                metric,
+                ExpectMetric::OtpSuccess
+                    | ExpectMetric::TimeToCode(_)
+                    | ExpectMetric::CostPerSuccess
+            );
             if session_level && e.provider.is_some() {
-                self.error(&k("provider"), format!("no provider scope for session metric `{}`", e.metric), Some("session metrics are per carrier or overall".into()));
+                self.error(
+                    &k("provider"),
+                    format!("no provider scope for session metric `{}`", e.metric),
+                    Some("session metrics are per carrier or overall".into()),
+                );
             }
-            let provider = e.provider.as_ref().and_then(|p| self.reference(&k("provider"), p, "provider", providers));
-            let carrier = e.carrier.as_ref().and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
-            let is_time = matches!(metric, ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_));
-            let min = e.min.as_ref().and_then(|v| self.bound(&k("min"), v, is_time));
-            let max = e.max.as_ref().and_then(|v| self.bound(&k("max"), v, is_time));
+            let provider = e
+                .provider
+                .as_ref()
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+            let carrier = e
+                .carrier
+                .as_ref()
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+            let is_time = matches!(
+                metric,
+                ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
+            );
+            let min = e
+                .min
+                .as_ref()
+                .and_then(|v| self.bound(&k("min"), v, is_time));
+            let max = e
+                .max
+                .as_ref()
+                .and_then(|v| self.bound(&k("max"), v, is_time));
             if min.is_none() && max.is_none() {
                 self.error(&key, "a `min` or `max` bound", None);
             }
@@ -894,7 +1167,11 @@ impl<'a> Validator<'a> {
                 None | Some("point") => false,
                 Some("interval") => true,
                 Some(other) => {
-                    self.error(&k("mode"), format!("\"point\" or \"interval\", got \"{other}\""), None);
+                    self.error(
+                        &k("mode"),
+                        format!("\"point\" or \"interval\", got \"{other}\""),
+                        None,
+                    );
                     false
                 }
             };
@@ -920,11 +1197,17 @@ impl<'a> Validator<'a> {
 
     fn bound(&mut self, key: &str, value: &toml::Value, is_time: bool) -> Option<f64> {
         match (value, is_time) {
-            (toml::Value::String(s), true) => Some(self.duration(key, s) as f64 / NANOS_PER_SEC as f64),
+            (toml::Value::String(s), true) => {
+                Some(self.duration(key, s) as f64 / NANOS_PER_SEC as f64)
+            }
             (toml::Value::Float(f), _) => Some(*f),
             (toml::Value::Integer(i), _) => Some(*i as f64),
             _ => {
-                let expected = if is_time { "a duration such as \"60s\"" } else { "a number" };
+                let expected = if is_time {
+                    "a duration such as \"60s\""
+                } else {
+                    "a number"
+                };
                 self.error(key, expected, None);
                 None
             }
@@ -955,7 +1238,11 @@ fn default_retry_schedule() -> Vec<Nanos> {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn round6(x: f64) -> f64 {
@@ -977,7 +1264,13 @@ mod tests {
 
     #[test]
     fn suggestions_find_close_keys() {
-        assert_eq!(did_you_mean("spam_filtr", ["share", "spam_filter"].into_iter()), Some("spam_filter"));
-        assert_eq!(did_you_mean("zzz", ["share", "spam_filter"].into_iter()), None);
+        assert_eq!(
+            did_you_mean("spam_filtr", ["share", "spam_filter"].into_iter()),
+            Some("spam_filter")
+        );
+        assert_eq!(
+            did_you_mean("zzz", ["share", "spam_filter"].into_iter()),
+            None
+        );
     }
 }

@@ -1,0 +1,306 @@
+//! The sanity anchors of `model.md` §8, each against its closed form with a
+//! tolerance taken from a confidence interval.
+
+mod common;
+
+use common::*;
+use simsms::model::Outcome;
+
+/// One carrier, one provider, everything instantaneous and perfect; the
+/// `extra` text is spliced in to switch on one mechanism at a time.
+fn base(provider: &str, carrier: &str, otp: &str, extra: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "anchor"
+duration = "1h"
+seed = 7
+replications = 10
+
+[traffic]
+rate = "20/s"
+
+[otp]
+max_sends = 1
+{otp}
+
+[providers.p]
+route = "international"
+{provider}
+
+[routing]
+policy = "single"
+provider = "p"
+
+[carriers.c]
+share = 1.0
+{carrier}
+
+{extra}
+"#
+    )
+}
+
+#[test]
+fn perfect_world_delivers_everything() {
+    let sc = scenario(&base("", "", "", ""));
+    let m = merged(&sc);
+    let cell = m.cell(0, 0);
+    assert!(cell.total() > 600_000);
+    assert_eq!(cell.outcomes[Outcome::Delivered as usize], cell.total());
+    let s = &m.sessions[0];
+    assert_eq!(s.successes(), s.total());
+    assert_eq!(s.total(), cell.total());
+}
+
+#[test]
+fn independent_filters_multiply_on_the_international_route() {
+    let carrier = "intl_filter = 0.1\nspam_filter = 0.05\nreject_overseas = 0.2\nsender_blocked = 0.03\nnot_sms_capable = 0.04";
+    let extra = "[users]\ntypo = 0.01\n[routes.international]\nloss = 0.02";
+    let sc = scenario(&base("", carrier, "", extra));
+    let m = merged(&sc);
+    let cell = m.cell(0, 0);
+    let n = cell.total();
+    let count = |o: Outcome| cell.outcomes[o as usize];
+    // Each stage passes with its probability, in model order.
+    let stages = [0.98, 0.9, 0.95, 0.8, 0.97];
+    let pass: f64 = stages.iter().product::<f64>() * 0.96 * 0.99;
+    assert_proportion("delivery", count(Outcome::Delivered), n, pass);
+    assert_proportion("lost in transit", count(Outcome::LostInTransit), n, 0.02);
+    let carrier_filtered = 0.98 * (0.1 + 0.9 * 0.05);
+    assert_proportion(
+        "carrier filters",
+        count(Outcome::FilteredByCarrier),
+        n,
+        carrier_filtered,
+    );
+    assert_proportion(
+        "user setting",
+        count(Outcome::FilteredByUser),
+        n,
+        0.98 * 0.9 * 0.95 * 0.2,
+    );
+    assert_proportion(
+        "sender block",
+        count(Outcome::BlockedSender),
+        n,
+        0.98 * 0.9 * 0.95 * 0.8 * 0.03,
+    );
+    let reached_check6 = stages.iter().product::<f64>();
+    assert_proportion(
+        "undeliverable",
+        count(Outcome::Undeliverable),
+        n,
+        reached_check6 * (1.0 - 0.96 * 0.99),
+    );
+}
+
+#[test]
+fn international_only_filters_skip_the_domestic_route() {
+    let carrier =
+        "intl_filter = 0.1\nspam_filter = 0.05\nreject_overseas = 0.2\nsender_blocked = 0.03";
+    let text = base("", carrier, "", "[routes.domestic]\nloss = 0.02")
+        .replace("\"international\"", "\"domestic\"");
+    let sc = scenario(&text);
+    let m = merged(&sc);
+    let cell = m.cell(0, 0);
+    let expected = 0.98 * 0.95 * 0.97;
+    assert_proportion(
+        "domestic delivery",
+        cell.outcomes[Outcome::Delivered as usize],
+        cell.total(),
+        expected,
+    );
+}
+
+#[test]
+fn tps_limited_provider_is_an_m_d_1_queue() {
+    // λ = 80/s, μ = 100/s: mean wait ρ / (2μ(1 − ρ)) = 0.02 s.
+    let text = base("tps = \"100/s\"", "", "", "").replace("rate = \"20/s\"", "rate = \"80/s\"");
+    let sc = scenario(&text);
+    let waits: Vec<f64> = replications(&sc)
+        .iter()
+        .map(|m| m.queue_wait_total[0] as f64 / m.queue_admitted[0] as f64 / 1e9)
+        .collect();
+    let (rho, mu) = (0.8, 100.0);
+    assert_mean(
+        "M/D/1 mean wait (s)",
+        &waits,
+        rho / (2.0 * mu * (1.0 - rho)),
+    );
+}
+
+const ABSENCE: &str = r#"
+[users.presence]
+present = { mean = "30m" }
+absent = { mean = "10m" }
+"#;
+
+#[test]
+fn fixed_retry_schedule_delivers_at_geometric_retry_counts() {
+    // Two-state Markov handset: absent → present at α = 1/10 per minute,
+    // present → absent at β = 1/30. After an absent start, P(present after r)
+    // = π_P (1 − e^{−(α+β) r}); retries every r = 5 min are a geometric trial.
+    let carrier = "smsc = { retry = [\"5m\"], validity = \"72h\", hlr_alert = false }";
+    let sc = scenario(&base("", carrier, "", ABSENCE));
+    let m = merged(&sc);
+    let cell = m.cell(0, 0);
+    let n = cell.total();
+    let (alpha, beta, r) = (1.0 / 10.0, 1.0 / 30.0, 5.0);
+    let pi_present: f64 = alpha / (alpha + beta);
+    let p_ap = pi_present * (1.0 - (-(alpha + beta) * r).exp());
+    let p_aa = 1.0 - p_ap;
+    let h = &cell.latency;
+    let at = |minutes: u64| {
+        let ms = minutes * 60_000;
+        h.count_between(ms, ms)
+    };
+    assert_proportion("delivered at once", at(0), n, pi_present);
+    assert_proportion("at the 1st retry", at(5), n, (1.0 - pi_present) * p_ap);
+    assert_proportion(
+        "at the 2nd retry",
+        at(10),
+        n,
+        (1.0 - pi_present) * p_aa * p_ap,
+    );
+    assert_proportion(
+        "at the 3rd retry",
+        at(15),
+        n,
+        (1.0 - pi_present) * p_aa * p_aa * p_ap,
+    );
+}
+
+#[test]
+fn hlr_alert_delivers_after_the_remaining_absence() {
+    // Exponential absence is memoryless: the delay of a stored message is
+    // Exp(mean 10 min), so P(delay > 10 min | stored) = e^{-1}.
+    let carrier = "smsc = { retry = [\"1h\"], validity = \"72h\", hlr_alert = true }";
+    let sc = scenario(&base("", carrier, "", ABSENCE));
+    let m = merged(&sc);
+    let h = &m.cell(0, 0).latency;
+    let stored = h.len() - h.count_between(0, 0);
+    let beyond = h.len() - h.count_between(0, 600_000);
+    assert_proportion("stored share", stored, h.len(), 0.25);
+    assert_proportion(
+        "delay beyond the mean absence",
+        beyond,
+        stored,
+        (-1.0f64).exp(),
+    );
+    // Mean delay of stored messages: 10 min, sd 10 min.
+    let stored_mean_ms = (h.mean() * h.len() as f64) / stored as f64;
+    let half = Z999 * 600_000.0 / (stored as f64).sqrt();
+    assert!(
+        (stored_mean_ms - 600_000.0).abs() < half + 1.0,
+        "mean delay {stored_mean_ms} ms"
+    );
+}
+
+#[test]
+fn lagging_portability_database_misroutes_c_l_over_30_days() {
+    // Two carriers of equal share, churn c = 3%/month each: port-in rate c.
+    // Port age ~ Exp(c per month), so the misrouted share is 1 − e^{−cL/30d}
+    // ≈ c·L/30 days for small c·L.
+    let text = format!(
+        r#"
+[scenario]
+name = "mnp"
+duration = "1h"
+seed = 11
+replications = 10
+[traffic]
+rate = "20/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 0.03
+[providers.p]
+route = "domestic"
+lookup = "database"
+lookup_lag = "7d"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.a]
+share = 0.5
+misrouted = {{ action = "reject" }}
+[carriers.b]
+share = 0.5
+misrouted = {{ action = "reject" }}
+"#
+    );
+    let sc = scenario(&text);
+    let m = merged(&sc);
+    let (misrouted, total): (u64, u64) = (0..2)
+        .map(|c| (m.cell(0, c).misrouted, m.cell(0, c).total()))
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let cl = 0.03 * 7.0 / 30.0;
+    let exact = 1.0 - (-cl as f64).exp();
+    // The relative error of the approximation is about c·L/2.
+    assert!((exact - cl).abs() / cl < cl, "small-c·L approximation");
+    assert_proportion("misrouted share", misrouted, total, exact);
+    // Misrouted messages are rejected by the donor: the only failures.
+    let undeliverable: u64 = (0..2)
+        .map(|c| m.cell(0, c).outcomes[Outcome::Undeliverable as usize])
+        .sum();
+    assert_eq!(undeliverable, misrouted);
+}
+
+#[test]
+fn without_churn_or_with_live_lookups_portability_has_no_effect() {
+    let carriers = |churn: f64, lookup: &str| {
+        format!(
+            r#"
+[scenario]
+name = "mnp-off"
+duration = "20m"
+seed = 5
+replications = 3
+[traffic]
+rate = "20/s"
+[mnp]
+churn = {churn}
+[providers.p]
+route = "international"
+lookup = "{lookup}"
+{lag}
+[routing]
+policy = "single"
+provider = "p"
+[carriers.a]
+share = 0.6
+intl_filter = 0.1
+[carriers.b]
+share = 0.4
+"#,
+            lag = if lookup == "database" {
+                "lookup_lag = \"30d\""
+            } else {
+                ""
+            }
+        )
+    };
+    let render = |text: &str| {
+        let sc = scenario(text);
+        let report = simsms::simulate(&sc, "x", 1);
+        (
+            report
+                .merged
+                .messages
+                .iter()
+                .map(|c| c.misrouted)
+                .sum::<u64>(),
+            simsms::report::render_table(&sc, &report),
+        )
+    };
+    let (misrouted, baseline) = render(&carriers(0.0, "database"));
+    assert_eq!(misrouted, 0);
+    let (_, live_with_churn) = render(&carriers(0.05, "live"));
+    let strip = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        strip(&baseline),
+        strip(&live_with_churn),
+        "churn with live lookups changed the results"
+    );
+}
