@@ -75,10 +75,15 @@ struct Validator<'a> {
 const PROBABILITY_HINT: &str = "probabilities and shares are fractions: write 0.015 for 1.5%";
 
 impl<'a> Validator<'a> {
+    /// The diagnostics in file order, one per key.
     fn finish_err(&mut self) -> ScenarioError {
+        let mut diagnostics = std::mem::take(&mut self.diagnostics);
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| d.key.is_empty() || seen.insert(d.key.clone()));
+        diagnostics.sort_by_key(|d| (d.line.unwrap_or(usize::MAX), d.column.unwrap_or(0)));
         ScenarioError {
             file: self.file.to_string(),
-            diagnostics: std::mem::take(&mut self.diagnostics),
+            diagnostics,
         }
     }
 

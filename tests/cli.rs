@@ -1,0 +1,227 @@
+//! The command line as users run it: every exit code, and the error
+//! messages for the classic mistakes, which must name the line and the key.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn simsms(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("simsms runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A small valid scenario; tests break one line of it at a time.
+const GOOD: &str = r#"[scenario]
+name = "cli"
+duration = "5m"
+seed = 3
+replications = 2
+
+[traffic]
+rate = "5/s"
+
+[providers.agg]
+route = "international"
+tps = "30/s"
+
+[routing]
+policy = "single"
+provider = "agg"
+
+[carriers.big]
+share = 0.7
+spam_filter = 0.01
+
+[carriers.small]
+share = 0.3
+"#;
+
+fn write(dir: &Path, name: &str, contents: &str) {
+    std::fs::write(dir.join(name), contents).unwrap();
+}
+
+/// Replaces one line and checks the file is rejected with exit 2, naming
+/// `file:line:` and the key.
+fn assert_rejected(from: &str, to: &str, line: usize, key: &str, also: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(GOOD.contains(from), "fixture lacks {from}");
+    write(dir.path(), "bad.toml", &GOOD.replacen(from, to, 1));
+    let out = simsms(&["check", "bad.toml"], dir.path());
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert!(
+        err.contains(&format!("bad.toml:{line}:")),
+        "no line {line} in: {err}"
+    );
+    assert!(err.contains(key), "no key `{key}` in: {err}");
+    assert!(err.contains(also), "no `{also}` in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn broken_toml_names_the_line() {
+    assert_rejected(
+        "[carriers.small]",
+        "[carriers.small",
+        22,
+        "valid TOML",
+        "unclosed table",
+    );
+}
+
+#[test]
+fn unknown_key_suggests_the_right_one() {
+    assert_rejected(
+        "spam_filter = 0.01",
+        "spam_filtr = 0.01",
+        20,
+        "carriers.big.spam_filtr",
+        "did you mean `spam_filter`?",
+    );
+}
+
+#[test]
+fn probability_above_one_is_refused() {
+    assert_rejected(
+        "spam_filter = 0.01",
+        "spam_filter = 1.5",
+        20,
+        "carriers.big.spam_filter",
+        "between 0 and 1, got 1.5",
+    );
+}
+
+#[test]
+fn shares_must_sum_to_one() {
+    assert_rejected(
+        "share = 0.3",
+        "share = 0.2",
+        18,
+        "`carriers`",
+        "summing to 1, got 0.9",
+    );
+}
+
+#[test]
+fn routing_to_a_missing_provider_is_refused() {
+    assert_rejected(
+        "provider = \"agg\"",
+        "provider = \"aggregator\"",
+        16,
+        "routing.provider",
+        "defined providers: agg",
+    );
+}
+
+#[test]
+fn negative_durations_and_empty_retry_schedules_are_refused() {
+    assert_rejected(
+        "duration = \"5m\"",
+        "duration = \"-5m\"",
+        3,
+        "scenario.duration",
+        "cannot be negative",
+    );
+    assert_rejected(
+        "share = 0.3",
+        "share = 0.3\nsmsc = { retry = [] }",
+        24,
+        "carriers.small.smsc.retry",
+        "non-empty",
+    );
+}
+
+#[test]
+fn check_and_run_succeed_with_exit_0() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.toml", GOOD);
+    let out = simsms(&["check", "good.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("ok: good.toml"));
+    let out = simsms(&["run", "good.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("scenario \"cli\""));
+    assert!(report.contains("seed 3 | 2 replications"));
+    assert!(report.contains(concat!("simsms ", env!("CARGO_PKG_VERSION"))));
+}
+
+#[test]
+fn failed_expectation_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    // The 1% spam filter on 70% of numbers caps delivery near 0.993, so a
+    // bound of 0.999 is just out of reach.
+    let with_expectation = format!(
+        "{GOOD}\n[[expect]]\nmetric = \"delivery_rate\"\nmin = 0.999\n\n[[expect]]\nmetric = \"otp_success\"\nmin = 0.5\n"
+    );
+    write(dir.path(), "gate.toml", &with_expectation);
+    let out = simsms(&["run", "gate.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("FAIL  delivery_rate: observed 0.99"),
+        "{report}"
+    );
+    assert!(report.contains("PASS  otp_success: observed"), "{report}");
+    assert!(report.contains("expected >= 0.999"), "{report}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.toml", GOOD);
+    assert_eq!(simsms(&["run"], dir.path()).status.code(), Some(2));
+    assert_eq!(
+        simsms(&["run", "good.toml", "--bogus"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = simsms(&["run", "good.toml", "--threads", "0"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--threads"));
+    assert_eq!(simsms(&["--version"], dir.path()).status.code(), Some(0));
+}
+
+#[test]
+fn io_failures_exit_3_and_leave_no_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.toml", GOOD);
+    let out = simsms(&["run", "missing.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("missing.toml"));
+    let out = simsms(
+        &["run", "good.toml", "-o", "no-such-dir/report.txt"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(!dir.path().join("no-such-dir").exists());
+    let out = simsms(&["run", "good.toml", "-o", "report.txt"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let entries: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries.len(), 2, "temp files left behind: {entries:?}");
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(simsms(&["init"], dir.path()).status.code(), Some(0));
+    assert_eq!(
+        simsms(&["check", "scenario.toml"], dir.path())
+            .status
+            .code(),
+        Some(0)
+    );
+    let again = simsms(&["init"], dir.path());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("--force"));
+}
