@@ -184,6 +184,9 @@ pub struct Metrics {
     pub queue_wait_total: Vec<u128>,
     pub queue_admitted: Vec<u64>,
     pub timeline: Timeline,
+    /// Submissions the engine made, counted apart from their outcomes so
+    /// that conservation can be checked.
+    pub submissions: u64,
 }
 
 impl Metrics {
@@ -204,6 +207,7 @@ impl Metrics {
             queue_wait_total: vec![0; providers],
             queue_admitted: vec![0; providers],
             timeline: Timeline::new(bucket, horizon, providers),
+            submissions: 0,
         }
     }
 
@@ -282,6 +286,7 @@ impl Metrics {
             self.queue_admitted[p] += other.queue_admitted[p];
         }
         self.timeline.merge(&other.timeline);
+        self.submissions += other.submissions;
     }
 
     pub fn total_messages(&self) -> u64 {

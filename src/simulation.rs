@@ -185,6 +185,7 @@ impl<'s> Replication<'s> {
                 sent_at: now,
                 provider,
             };
+            self.metrics.submissions += 1;
             let fate = self
                 .world
                 .resolve(&mut self.queues[provider], &session.user, &req);
