@@ -202,8 +202,7 @@ fn lagging_portability_database_misroutes_c_l_over_30_days() {
     // Two carriers of equal share, churn c = 3%/month each: port-in rate c.
     // Port age ~ Exp(c per month), so the misrouted share is 1 − e^{−cL/30d}
     // ≈ c·L/30 days for small c·L.
-    let text = format!(
-        r#"
+    let text = r#"
 [scenario]
 name = "mnp"
 duration = "1h"
@@ -224,19 +223,18 @@ policy = "single"
 provider = "p"
 [carriers.a]
 share = 0.5
-misrouted = {{ action = "reject" }}
+misrouted = { action = "reject" }
 [carriers.b]
 share = 0.5
-misrouted = {{ action = "reject" }}
-"#
-    );
-    let sc = scenario(&text);
+misrouted = { action = "reject" }
+"#;
+    let sc = scenario(text);
     let m = merged(&sc);
     let (misrouted, total): (u64, u64) = (0..2)
         .map(|c| (m.cell(0, c).misrouted, m.cell(0, c).total()))
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-    let cl = 0.03 * 7.0 / 30.0;
-    let exact = 1.0 - (-cl as f64).exp();
+    let cl: f64 = 0.03 * 7.0 / 30.0;
+    let exact = 1.0 - (-cl).exp();
     // The relative error of the approximation is about c·L/2.
     assert!((exact - cl).abs() / cl < cl, "small-c·L approximation");
     assert_proportion("misrouted share", misrouted, total, exact);
