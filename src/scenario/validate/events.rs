@@ -1,0 +1,228 @@
+//! Validation of scheduled events and gates: outages and expectations.
+
+use super::Validator;
+use super::did_you_mean;
+use super::join;
+use crate::distribution::Distribution;
+use crate::scenario::raw::*;
+use crate::scenario::*;
+use crate::units::NANOS_PER_SEC;
+
+impl Validator<'_> {
+    pub(super) fn outages(
+        &mut self,
+        raw: &[RawOutage],
+        providers: &[String],
+        carriers: &[String],
+    ) -> Vec<Outage> {
+        let mut outages = Vec::new();
+        for (i, o) in raw.iter().enumerate() {
+            let key = format!("outages[{i}]");
+            let k = |f: &str| join(&key, f);
+            let provider = o
+                .provider
+                .as_ref()
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+            let carrier = o
+                .carrier
+                .as_ref()
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+            let route = o.route.as_ref().map(|r| self.route_kind(&k("route"), r));
+            let target = match (o.provider.is_some(), provider, carrier, route) {
+                (true, Some(p), None, None) if o.carrier.is_none() => OutageTarget::Provider(p),
+                (false, None, Some(c), None) => OutageTarget::Carrier(c),
+                (false, None, None, Some(r)) if o.carrier.is_none() => OutageTarget::Route(r),
+                (false, None, Some(c), Some(r)) => OutageTarget::CarrierRoute(c, r),
+                _ => {
+                    if self.diagnostics.is_empty() {
+                        self.error(
+                            &key,
+                            "a target: `provider`, `carrier`, `route`, or `carrier` with `route`",
+                            Some("e.g. carrier = \"au\" for a carrier outage".into()),
+                        );
+                    }
+                    continue;
+                }
+            };
+            let effect = match o.effect.as_str() {
+                "reject" => OutageEffect::Reject,
+                "store" => OutageEffect::Store,
+                "drop" => OutageEffect::Drop,
+                "delay" => match &o.extra_latency {
+                    Some(spec) => OutageEffect::Delay(self.dist(
+                        &k("extra_latency"),
+                        Some(spec),
+                        Distribution::ZERO,
+                    )),
+                    None => {
+                        self.error(
+                            &k("extra_latency"),
+                            "an extra latency for effect = \"delay\"",
+                            Some("e.g. extra_latency = { median = \"2m\", p99 = \"10m\" }".into()),
+                        );
+                        OutageEffect::Delay(Distribution::ZERO)
+                    }
+                },
+                other => {
+                    self.error(
+                        &k("effect"),
+                        format!("\"reject\", \"store\", \"drop\" or \"delay\", got \"{other}\""),
+                        None,
+                    );
+                    continue;
+                }
+            };
+            if o.extra_latency.is_some() && !matches!(effect, OutageEffect::Delay(_)) {
+                self.error(
+                    &k("extra_latency"),
+                    "no `extra_latency` unless effect = \"delay\"",
+                    None,
+                );
+            }
+            let start = self.duration(&k("start"), &o.start);
+            let length = self.duration(&k("duration"), &o.duration);
+            outages.push(Outage {
+                target,
+                start,
+                end: start.saturating_add(length),
+                effect,
+            });
+        }
+        outages
+    }
+
+    pub(super) fn expectations(
+        &mut self,
+        raw: &[RawExpectation],
+        providers: &[String],
+        carriers: &[String],
+    ) -> Vec<Expectation> {
+        let mut out = Vec::new();
+        for (i, e) in raw.iter().enumerate() {
+            let key = format!("expect[{i}]");
+            let k = |f: &str| join(&key, f);
+            let metric = match e.metric.as_str() {
+                "otp_success" => ExpectMetric::OtpSuccess,
+                "delivery_rate" => ExpectMetric::DeliveryRate,
+                "receipt_delivery_rate" => ExpectMetric::ReceiptDeliveryRate,
+                "time_to_code_p50" => ExpectMetric::TimeToCode(50),
+                "time_to_code_p90" => ExpectMetric::TimeToCode(90),
+                "time_to_code_p99" => ExpectMetric::TimeToCode(99),
+                "latency_p50" => ExpectMetric::Latency(50),
+                "latency_p90" => ExpectMetric::Latency(90),
+                "latency_p99" => ExpectMetric::Latency(99),
+                "cost_per_success" => ExpectMetric::CostPerSuccess,
+                other => {
+                    let known = EXPECT_METRICS;
+                    let hint = did_you_mean(other, known.iter().copied()).map_or_else(
+                        || format!("one of: {}", known.join(", ")),
+                        |b| format!("did you mean \"{b}\"?"),
+                    );
+                    self.error(
+                        &k("metric"),
+                        format!("a metric name, got \"{other}\""),
+                        Some(hint),
+                    );
+                    continue;
+                }
+            };
+            let session_level = matches!(
+                metric,
+                ExpectMetric::OtpSuccess
+                    | ExpectMetric::TimeToCode(_)
+                    | ExpectMetric::CostPerSuccess
+            );
+            if session_level && e.provider.is_some() {
+                self.error(
+                    &k("provider"),
+                    format!("no provider scope for session metric `{}`", e.metric),
+                    Some("session metrics are per carrier or overall".into()),
+                );
+            }
+            let provider = e
+                .provider
+                .as_ref()
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+            let carrier = e
+                .carrier
+                .as_ref()
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+            let is_time = matches!(
+                metric,
+                ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
+            );
+            let min = e
+                .min
+                .as_ref()
+                .and_then(|v| self.bound(&k("min"), v, is_time));
+            let max = e
+                .max
+                .as_ref()
+                .and_then(|v| self.bound(&k("max"), v, is_time));
+            if min.is_none() && max.is_none() {
+                self.error(&key, "a `min` or `max` bound", None);
+            }
+            let whole_interval = match e.mode.as_deref() {
+                None | Some("point") => false,
+                Some("interval") => true,
+                Some(other) => {
+                    self.error(
+                        &k("mode"),
+                        format!("\"point\" or \"interval\", got \"{other}\""),
+                        None,
+                    );
+                    false
+                }
+            };
+            let mut label = e.metric.clone();
+            if let Some(p) = &e.provider {
+                label.push_str(&format!(" provider={p}"));
+            }
+            if let Some(c) = &e.carrier {
+                label.push_str(&format!(" carrier={c}"));
+            }
+            out.push(Expectation {
+                metric,
+                carrier,
+                provider,
+                min,
+                max,
+                whole_interval,
+                label,
+            });
+        }
+        out
+    }
+
+    pub(super) fn bound(&mut self, key: &str, value: &toml::Value, is_time: bool) -> Option<f64> {
+        match (value, is_time) {
+            (toml::Value::String(s), true) => {
+                Some(self.duration(key, s) as f64 / NANOS_PER_SEC as f64)
+            }
+            (toml::Value::Float(f), _) => Some(*f),
+            (toml::Value::Integer(i), _) => Some(*i as f64),
+            _ => {
+                let expected = if is_time {
+                    "a duration such as \"60s\""
+                } else {
+                    "a number"
+                };
+                self.error(key, expected, None);
+                None
+            }
+        }
+    }
+}
+
+const EXPECT_METRICS: &[&str] = &[
+    "otp_success",
+    "delivery_rate",
+    "receipt_delivery_rate",
+    "time_to_code_p50",
+    "time_to_code_p90",
+    "time_to_code_p99",
+    "latency_p50",
+    "latency_p90",
+    "latency_p99",
+    "cost_per_success",
+];

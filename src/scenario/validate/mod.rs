@@ -1,0 +1,424 @@
+//! Raw scenario → checked `Scenario`: units parsed, names resolved, ranges
+//! and sums checked. Every problem becomes a `Diagnostic` naming the key path
+//! and, through `locate`, its line and column; all of them are reported at
+//! once.
+
+mod events;
+mod network;
+mod people;
+
+use super::diagnostics::{Diagnostic, ScenarioError, line_col};
+use super::locate::locate;
+use super::raw::*;
+use super::*;
+use crate::units::{NANOS_PER_SEC, parse_duration};
+use toml::de::DeTable;
+
+pub fn validate(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(e) => return Err(syntax_error(text, file, &e)),
+    };
+    let mut v = Validator {
+        text,
+        file,
+        root: root.into_inner(),
+        diagnostics: Vec::new(),
+    };
+    let raw = match toml::Deserializer::parse(text) {
+        Ok(de) => match serde_path_to_error::deserialize::<_, RawScenario>(de) {
+            Ok(raw) => raw,
+            Err(e) => {
+                v.shape_error(&e);
+                return Err(v.finish_err());
+            }
+        },
+        Err(e) => return Err(syntax_error(text, file, &e)),
+    };
+    let scenario = v.build(&raw);
+    if v.diagnostics.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(v.finish_err())
+    }
+}
+
+fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> ScenarioError {
+    let mut d = Diagnostic {
+        key: String::new(),
+        expected: format!("valid TOML: {}", e.message().trim()),
+        hint: Some("check quotes, brackets and `key = value` pairs on this line".into()),
+        line: None,
+        column: None,
+        line_text: None,
+        width: 1,
+    };
+    if let Some(span) = e.span() {
+        let (line, column, line_text) = line_col(text, span.start);
+        d.line = Some(line);
+        d.column = Some(column);
+        d.line_text = Some(line_text);
+        d.width = (span.end - span.start).max(1);
+    }
+    ScenarioError {
+        file: file.to_string(),
+        diagnostics: vec![d],
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: &'a str,
+    root: DeTable<'a>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+const PROBABILITY_HINT: &str = "probabilities and shares are fractions: write 0.015 for 1.5%";
+
+impl<'a> Validator<'a> {
+    /// The diagnostics in file order, one per key.
+    fn finish_err(&mut self) -> ScenarioError {
+        let mut diagnostics = std::mem::take(&mut self.diagnostics);
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| d.key.is_empty() || seen.insert(d.key.clone()));
+        diagnostics.sort_by_key(|d| (d.line.unwrap_or(usize::MAX), d.column.unwrap_or(0)));
+        ScenarioError {
+            file: self.file.to_string(),
+            diagnostics,
+        }
+    }
+
+    fn error(&mut self, key: &str, expected: impl Into<String>, hint: Option<String>) {
+        let span = locate(&self.root, key);
+        self.push(key, expected.into(), hint, span);
+    }
+
+    fn push(
+        &mut self,
+        key: &str,
+        expected: String,
+        hint: Option<String>,
+        span: Option<std::ops::Range<usize>>,
+    ) {
+        let mut d = Diagnostic {
+            key: key.to_string(),
+            expected,
+            hint,
+            line: None,
+            column: None,
+            line_text: None,
+            width: 1,
+        };
+        if let Some(span) = span {
+            let (line, column, line_text) = line_col(self.text, span.start);
+            let first_line_width = self.text[span.clone()]
+                .split('\n')
+                .next()
+                .map_or(1, |s| s.chars().count());
+            d.line = Some(line);
+            d.column = Some(column);
+            d.line_text = Some(line_text);
+            d.width = first_line_width.max(1);
+        }
+        self.diagnostics.push(d);
+    }
+
+    /// Turns a serde error (unknown key, missing key, wrong type) into a diagnostic.
+    fn shape_error(&mut self, e: &serde_path_to_error::Error<toml::de::Error>) {
+        let mut path = e.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let message = e.inner().message().trim().to_string();
+        let span = e.inner().span();
+        let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        if message.starts_with("unknown field") && !quoted.is_empty() {
+            let unknown = quoted[0];
+            let candidates = &quoted[1..];
+            if !path.ends_with(unknown) {
+                path = join(&path, unknown);
+            }
+            let hint = did_you_mean(unknown, candidates.iter().copied()).map_or_else(
+                || format!("valid keys here: {}", candidates.join(", ")),
+                |best| format!("did you mean `{best}`?"),
+            );
+            self.push(
+                &path,
+                format!("a known key, found unknown key `{unknown}`"),
+                Some(hint),
+                span,
+            );
+        } else if message.starts_with("missing field") && !quoted.is_empty() {
+            let missing = quoted[0];
+            let key = join(&path, missing);
+            let span = span.or_else(|| locate(&self.root, &path));
+            self.push(
+                &key,
+                format!("a value for required key `{missing}`"),
+                Some(format!("add `{missing} = ...`; see docs/scenario.md")),
+                span,
+            );
+        } else {
+            let span = span.or_else(|| locate(&self.root, &path));
+            self.push(
+                &path,
+                message.replace("invalid type: ", "another type: "),
+                Some("see docs/scenario.md for this key's type and unit".into()),
+                span,
+            );
+        }
+    }
+
+    fn duration(&mut self, key: &str, text: &str) -> Nanos {
+        match parse_duration(text) {
+            Ok(n) => n,
+            Err(e) => {
+                self.error(key, e.expected, Some(e.hint));
+                0
+            }
+        }
+    }
+
+    fn opt_duration(&mut self, key: &str, text: Option<&String>, default: Nanos) -> Nanos {
+        text.map_or(default, |t| self.duration(key, t))
+    }
+
+    fn probability(&mut self, key: &str, value: Option<f64>, default: f64) -> f64 {
+        let Some(p) = value else { return default };
+        if !(0.0..=1.0).contains(&p) || p.is_nan() {
+            self.error(
+                key,
+                format!("a probability between 0 and 1, got {p}"),
+                Some(PROBABILITY_HINT.into()),
+            );
+            return default;
+        }
+        p
+    }
+
+    fn non_negative(&mut self, key: &str, value: f64) -> f64 {
+        if value.is_nan() || value < 0.0 {
+            self.error(key, format!("a non-negative number, got {value}"), None);
+            return 0.0;
+        }
+        value
+    }
+
+    fn reference(&mut self, key: &str, name: &str, kind: &str, known: &[String]) -> Option<usize> {
+        if let Some(i) = known.iter().position(|k| k == name) {
+            return Some(i);
+        }
+        let hint = did_you_mean(name, known.iter().map(String::as_str)).map_or_else(
+            || format!("defined {kind}s: {}", known.join(", ")),
+            |best| {
+                format!(
+                    "did you mean `{best}`? defined {kind}s: {}",
+                    known.join(", ")
+                )
+            },
+        );
+        self.error(
+            key,
+            format!("the name of a {kind} defined in this file, got \"{name}\""),
+            Some(hint),
+        );
+        None
+    }
+
+    fn dist(&mut self, key: &str, spec: Option<&DistSpec>, default: Distribution) -> Distribution {
+        let Some(s) = spec else { return default };
+        let shape_hint = "give one of: \"3s\" (fixed), { median = \"3s\", p99 = \"30s\" } (log-normal), { mean = \"10m\" } (exponential), { min = \"1s\", max = \"5s\" } (uniform), { table = [[\"1s\", 0.5], [\"10s\", 1.0]] } (empirical)";
+        let shapes = [
+            s.median.is_some() || s.p99.is_some(),
+            s.fixed.is_some(),
+            s.mean.is_some(),
+            s.min.is_some() || s.max.is_some(),
+            s.table.is_some(),
+        ];
+        if shapes.iter().filter(|x| **x).count() != 1 {
+            self.error(
+                key,
+                "exactly one distribution shape",
+                Some(shape_hint.into()),
+            );
+            return default;
+        }
+        if let Some(f) = &s.fixed {
+            return Distribution::Fixed(self.duration(&join(key, "fixed"), f));
+        }
+        if let Some(m) = &s.mean {
+            let mean = self.duration(&join(key, "mean"), m);
+            return Distribution::Exponential { mean: mean as f64 };
+        }
+        if s.median.is_some() || s.p99.is_some() {
+            let (Some(median), Some(p99)) = (&s.median, &s.p99) else {
+                self.error(
+                    key,
+                    "both `median` and `p99` for a log-normal",
+                    Some(shape_hint.into()),
+                );
+                return default;
+            };
+            let median = self.duration(&join(key, "median"), median);
+            let p99 = self.duration(&join(key, "p99"), p99);
+            if p99 < median {
+                self.error(
+                    &join(key, "p99"),
+                    "a p99 at least as large as the median",
+                    None,
+                );
+                return default;
+            }
+            if p99 == median || median == 0 {
+                return Distribution::Fixed(median);
+            }
+            return Distribution::from_median_p99(median, p99);
+        }
+        if s.min.is_some() || s.max.is_some() {
+            let (Some(min), Some(max)) = (&s.min, &s.max) else {
+                self.error(
+                    key,
+                    "both `min` and `max` for a uniform distribution",
+                    Some(shape_hint.into()),
+                );
+                return default;
+            };
+            let min = self.duration(&join(key, "min"), min);
+            let max = self.duration(&join(key, "max"), max);
+            if max < min {
+                self.error(&join(key, "max"), "`max` at least as large as `min`", None);
+                return default;
+            }
+            return Distribution::Uniform { min, max };
+        }
+        let table = s.table.as_ref().expect("one shape is present");
+        let table_key = join(key, "table");
+        let mut points = Vec::with_capacity(table.len());
+        for (i, (value, p)) in table.iter().enumerate() {
+            let value = self.duration(&format!("{table_key}[{i}]"), value);
+            points.push((value, *p));
+        }
+        let ordered = points
+            .windows(2)
+            .all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1);
+        let ends_at_one = points.last().is_some_and(|p| (p.1 - 1.0).abs() < 1e-9);
+        let in_range = points.iter().all(|p| (0.0..=1.0).contains(&p.1));
+        if points.is_empty() || !ordered || !ends_at_one || !in_range {
+            self.error(
+                &table_key,
+                "rows [duration, cumulative probability] rising in both, the last probability 1",
+                Some("e.g. table = [[\"1s\", 0.5], [\"5s\", 0.9], [\"60s\", 1.0]]".into()),
+            );
+            return default;
+        }
+        Distribution::Empirical { points }
+    }
+
+    fn build(&mut self, raw: &RawScenario) -> Scenario {
+        let carrier_names: Vec<String> = raw.carriers.keys().cloned().collect();
+        let provider_names: Vec<String> = raw.providers.keys().cloned().collect();
+
+        let carriers = self.carriers(raw, &carrier_names);
+        let providers = self.providers(raw, &carrier_names);
+        let routing = self.routing(&raw.routing, &provider_names, &carrier_names);
+        let routes = self.routes(&raw.routes, &carrier_names);
+        let otp = self.otp(&raw.otp);
+        let mnp = self.mnp(&raw.mnp, &carriers, &carrier_names);
+        let users = self.users(&raw.users);
+        let traffic = self.traffic(&raw.traffic);
+
+        let meta = &raw.scenario;
+        let duration = self.duration("scenario.duration", &meta.duration);
+        if duration == 0 {
+            self.error(
+                "scenario.duration",
+                "a positive duration",
+                Some("sessions arrive during `duration`; e.g. \"1h\"".into()),
+            );
+        }
+        let longest_validity = carriers.iter().map(|c| c.smsc.validity).max().unwrap_or(0);
+        let default_drain = longest_validity + otp.patience;
+        let drain = self.opt_duration("scenario.drain", meta.drain.as_ref(), default_drain);
+        if drain < longest_validity {
+            self.error(
+                "scenario.drain",
+                format!("a drain of at least the longest SMSC validity ({})", crate::units::Human(longest_validity)),
+                Some("every stored message must reach a final state; omit `drain` to use the default".into()),
+            );
+        }
+        let bucket_default = (duration / 12).max(NANOS_PER_SEC);
+        let timeline_bucket = self.opt_duration(
+            "scenario.timeline_bucket",
+            meta.timeline_bucket.as_ref(),
+            bucket_default,
+        );
+        if timeline_bucket == 0 {
+            self.error("scenario.timeline_bucket", "a positive duration", None);
+        }
+        let replications = meta.replications.unwrap_or(10);
+        if replications == 0 {
+            self.error("scenario.replications", "at least 1 replication", None);
+        }
+
+        let outages = self.outages(&raw.outages, &provider_names, &carrier_names);
+        let expectations = self.expectations(&raw.expect, &provider_names, &carrier_names);
+
+        Scenario {
+            name: meta.name.clone(),
+            description: meta.description.clone(),
+            duration,
+            drain,
+            seed: meta.seed.unwrap_or(1),
+            replications: replications.max(1),
+            timeline_bucket: timeline_bucket.max(1),
+            traffic,
+            users,
+            otp,
+            mnp,
+            providers,
+            routing,
+            routes,
+            carriers,
+            outages,
+            expectations,
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// The closest candidate by edit distance, if close enough to be a typo.
+fn did_you_mean<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    candidates
+        .map(|c| (strsim::damerau_levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_find_close_keys() {
+        assert_eq!(
+            did_you_mean("spam_filtr", ["share", "spam_filter"].into_iter()),
+            Some("spam_filter")
+        );
+        assert_eq!(
+            did_you_mean("zzz", ["share", "spam_filter"].into_iter()),
+            None
+        );
+    }
+}
