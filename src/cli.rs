@@ -3,9 +3,9 @@
 //! usage, 3 other failure).
 
 use crate::output::{write_atomic, write_output};
-use crate::report::render_table;
+use crate::report::render_run;
 use crate::scenario::{self, STARTER_SCENARIO};
-use crate::{Error, simulate};
+use crate::{Error, simulate_all};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,15 +106,18 @@ fn execute(command: Command) -> Result<u8, Error> {
             }
             let started = Instant::now();
             let source = file.display().to_string();
-            let report = simulate(&sc, &source, threads);
+            let results = simulate_all(&sc, &source, threads);
             let elapsed = started.elapsed().as_secs_f64();
-            write_output(&output, &render_table(&sc, &report))?;
-            let sessions = report.merged.total_sessions();
+            write_output(&output, &render_run(&sc, &results))?;
+            let sessions: u64 = std::iter::once(&results.base)
+                .chain(results.alternatives.iter().map(|(_, r)| r))
+                .map(|r| r.merged.total_sessions())
+                .sum();
             eprintln!(
                 "simsms: {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
                 sessions as f64 / elapsed.max(1e-9) / 1e6
             );
-            Ok(if report.all_passed() { 0 } else { 1 })
+            Ok(if results.all_passed() { 0 } else { 1 })
         }
         Command::Check { files } => {
             let mut worst = 0;

@@ -55,6 +55,34 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The scenario's report and one per routing alternative.
+pub struct RunResults {
+    pub base: report::Report,
+    /// `(alternative name, report)`, in file order.
+    pub alternatives: Vec<(String, report::Report)>,
+}
+
+impl RunResults {
+    pub fn all_passed(&self) -> bool {
+        self.base.all_passed()
+    }
+}
+
+/// Simulates the scenario and each of its routing alternatives on the same
+/// users.
+pub fn simulate_all(sc: &scenario::Scenario, source: &str, threads: usize) -> RunResults {
+    let base = simulate(sc, source, threads);
+    let alternatives = (0..sc.alternatives.len())
+        .map(|i| {
+            (
+                sc.alternatives[i].name.clone(),
+                simulate(&sc.alternative(i), source, threads),
+            )
+        })
+        .collect();
+    RunResults { base, alternatives }
+}
+
 /// Simulates a scenario on `threads` threads and builds its report.
 pub fn simulate(scenario: &scenario::Scenario, source: &str, threads: usize) -> report::Report {
     let mut aggregator = report::Aggregator::new(scenario);

@@ -66,6 +66,8 @@ impl MessageCell {
 #[derive(Debug, Clone)]
 pub struct SessionCell {
     pub outcomes: [u64; 5],
+    /// Successes within the scenario's target time to code.
+    pub within_target: u64,
     /// Successes by SMS, by the 0-based send that brought the code.
     pub success_by_send: Vec<u64>,
     pub sends: u64,
@@ -80,6 +82,7 @@ impl SessionCell {
     fn new(max_sends: usize) -> Self {
         SessionCell {
             outcomes: [0; 5],
+            within_target: 0,
             success_by_send: vec![0; max_sends],
             sends: 0,
             resent: 0,
@@ -104,6 +107,7 @@ impl SessionCell {
         for (a, b) in self.success_by_send.iter_mut().zip(&other.success_by_send) {
             *a += b;
         }
+        self.within_target += other.within_target;
         self.sends += other.sends;
         self.resent += other.resent;
         self.voice_calls += other.voice_calls;
@@ -266,6 +270,7 @@ impl Metrics {
         if let Some(t) = summary.time_to_code {
             record_ms(&mut cell.time_to_code, t);
         }
+        cell.within_target += summary.within_target as u64;
         cell.sends += summary.sends as u64;
         cell.resent += (summary.sends > 1) as u64;
         cell.voice_calls += summary.voice_call as u64;
@@ -303,6 +308,8 @@ impl Metrics {
 pub struct SessionSummary {
     pub outcome: SessionOutcome,
     pub time_to_code: Option<Nanos>,
+    /// Succeeded within the scenario's target time to code.
+    pub within_target: bool,
     pub sends: u32,
     pub voice_call: bool,
     pub cost: f64,

@@ -273,6 +273,7 @@ impl<'s> Replication<'s> {
         let summary = SessionSummary {
             outcome,
             time_to_code,
+            within_target: time_to_code.is_some_and(|t| t <= self.sc.otp.target),
             sends: session.sends,
             voice_call,
             cost: session.cost,

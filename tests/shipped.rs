@@ -22,8 +22,8 @@ fn shipped_scenarios_match_their_reference_results() {
             Ok(sc) => sc,
             Err(e) => panic!("{source} does not validate:\n{e}"),
         };
-        let report = simsms::simulate(&sc, &source, 2);
-        let text = simsms::report::render_table(&sc, &report);
+        let results = simsms::simulate_all(&sc, &source, 2);
+        let text = simsms::report::render_run(&sc, &results);
         let reference = Path::new("results").join(name.replace(".toml", ".txt"));
         if bless {
             std::fs::create_dir_all("results").unwrap();

@@ -40,6 +40,9 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
     let provider = e.provider.map(|p| sc.providers[p].name.as_str());
     let m = &report.merged;
     match e.metric {
+        ExpectMetric::SuccessWithinTarget => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.within_target),
         ExpectMetric::OtpSuccess => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.otp_success),

@@ -7,7 +7,7 @@ mod expect;
 mod table;
 
 pub use expect::{Verdict, evaluate};
-pub use table::render_table;
+pub use table::{render_run, render_table};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
 use crate::model::Outcome;
@@ -51,6 +51,8 @@ pub struct SessionRow {
     pub success_by_send: Vec<u64>,
     pub total: u64,
     pub otp_success: Estimate,
+    /// Share of sessions holding a valid code within `otp.target`.
+    pub within_target: Estimate,
     pub sends_per_session: Estimate,
     pub resend_share: Estimate,
     pub voice_share: Estimate,
@@ -98,6 +100,7 @@ struct MessageRep {
 
 struct SessionRep {
     success: (u64, u64),
+    within_target: (u64, u64),
     sends: Option<f64>,
     resend: (u64, u64),
     voice: (u64, u64),
@@ -168,6 +171,7 @@ fn session_group(m: &Metrics, c: Option<usize>) -> SessionCell {
                 for (x, y) in all.success_by_send.iter_mut().zip(&cell.success_by_send) {
                     *x += y;
                 }
+                all.within_target += cell.within_target;
                 all.sends += cell.sends;
                 all.resent += cell.resent;
                 all.voice_calls += cell.voice_calls;
@@ -220,6 +224,7 @@ impl<'s> Aggregator<'s> {
             let successes = cell.successes();
             self.reps.sessions[i].push(SessionRep {
                 success: (successes, total),
+                within_target: (cell.within_target, total),
                 sends: (total > 0).then(|| cell.sends as f64 / total as f64),
                 resend: (cell.resent, total),
                 voice: (cell.voice_calls, total),
@@ -289,6 +294,9 @@ impl<'s> Aggregator<'s> {
                 success_by_send: cell.success_by_send.clone(),
                 total: cell.total(),
                 otp_success: rate_interval(&reps.iter().map(|r| r.success).collect::<Vec<_>>()),
+                within_target: rate_interval(
+                    &reps.iter().map(|r| r.within_target).collect::<Vec<_>>(),
+                ),
                 sends_per_session: mean_interval(&values(&|r| r.sends)),
                 resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),

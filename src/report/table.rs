@@ -110,6 +110,59 @@ fn p99_with_ci(p: &Percentiles) -> String {
     }
 }
 
+/// The scenario's report, then its routing alternatives side by side.
+pub fn render_run(sc: &Scenario, results: &crate::RunResults) -> String {
+    let mut out = render_table(sc, &results.base);
+    if results.alternatives.is_empty() {
+        return out;
+    }
+    out.push_str("\nALTERNATIVES (the same users under each routing policy)\n");
+    let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
+    let header = [
+        "routing",
+        "carrier",
+        "sessions",
+        "OTP success [95% CI]",
+        target.as_str(),
+        "code p50",
+        "code p99",
+        "sends/session",
+        "voice",
+        "cost/success",
+    ];
+    let named = std::iter::once(("(scenario)", &results.base)).chain(
+        results
+            .alternatives
+            .iter()
+            .map(|(name, r)| (name.as_str(), r)),
+    );
+    let mut rows = Vec::new();
+    for (name, report) in named {
+        for r in &report.sessions {
+            rows.push(vec![
+                name.to_string(),
+                r.carrier.clone().unwrap_or_else(|| "(all)".into()),
+                r.total.to_string(),
+                pct_ci(&r.otp_success),
+                pct_ci(&r.within_target),
+                secs(r.time_to_code.merged[0]),
+                secs(r.time_to_code.merged[2]),
+                num_ci(&r.sends_per_session, 3),
+                pct(&r.voice_share),
+                num_ci(&r.cost_per_success, 2),
+            ]);
+        }
+    }
+    grid(&mut out, &header, &rows, 2);
+    for alt in &sc.alternatives {
+        if !alt.description.is_empty() {
+            let _ = writeln!(out, "  {}: {}", alt.name, alt.description);
+        }
+    }
+    out
+}
+
+/// The report of one simulated routing policy.
 pub fn render_table(sc: &Scenario, report: &Report) -> String {
     let mut out = String::new();
     let m = &report.merged;
@@ -203,10 +256,12 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
     grid(&mut out, &header, &rows, 2);
 
     out.push_str("\nSESSIONS by carrier\n");
+    let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
     let header = [
         "carrier",
         "sessions",
         "OTP success [95% CI]",
+        target.as_str(),
         "code p50",
         "code p90",
         "code p99 [95% CI]",
@@ -223,6 +278,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 r.carrier.clone().unwrap_or_else(|| "(all)".into()),
                 r.total.to_string(),
                 pct_ci(&r.otp_success),
+                pct_ci(&r.within_target),
                 secs(r.time_to_code.merged[0]),
                 secs(r.time_to_code.merged[1]),
                 p99_with_ci(&r.time_to_code),

@@ -39,6 +39,16 @@ pub struct Scenario {
     pub carriers: Vec<Carrier>,
     pub outages: Vec<Outage>,
     pub expectations: Vec<Expectation>,
+    /// Other routing policies for the same users (`[alternatives.NAME]`).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// A routing alternative, simulated on the same users as the scenario.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    pub name: String,
+    pub description: String,
+    pub routing: Routing,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +94,8 @@ pub struct Otp {
     pub ttl: Nanos,
     pub invalidate_previous: bool,
     pub patience: Nanos,
+    /// The time to code the report counts successes within ("code ≤ 60s").
+    pub target: Nanos,
     pub voice: Option<Voice>,
 }
 
@@ -267,6 +279,8 @@ pub struct Expectation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpectMetric {
     OtpSuccess,
+    /// Share of sessions holding a valid code within `otp.target`.
+    SuccessWithinTarget,
     DeliveryRate,
     ReceiptDeliveryRate,
     /// Time to code percentile (50, 90, 99), in seconds.
@@ -283,6 +297,17 @@ impl Scenario {
 
     pub fn carrier_index(&self, name: &str) -> Option<usize> {
         self.carriers.iter().position(|c| c.name == name)
+    }
+
+    /// This scenario routed as alternative `index`: same seed, so the same
+    /// users (common random numbers); the scenario's expectations stay
+    /// with the scenario.
+    pub fn alternative(&self, index: usize) -> Scenario {
+        let mut sc = self.clone();
+        sc.routing = self.alternatives[index].routing.clone();
+        sc.alternatives.clear();
+        sc.expectations.clear();
+        sc
     }
 }
 

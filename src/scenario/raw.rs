@@ -27,6 +27,17 @@ pub struct RawScenario {
     pub outages: Vec<RawOutage>,
     #[serde(default)]
     pub expect: Vec<RawExpectation>,
+    #[serde(default)]
+    pub alternatives: IndexMap<String, RawAlternative>,
+}
+
+/// Another way to route the same users, simulated side by side.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlternative {
+    #[serde(default)]
+    pub description: String,
+    pub routing: RawRouting,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +104,7 @@ pub struct RawOtp {
     pub ttl: Option<String>,
     pub invalidate_previous: Option<bool>,
     pub patience: Option<String>,
+    pub target: Option<String>,
     pub voice: Option<RawVoice>,
 }
 

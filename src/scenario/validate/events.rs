@@ -103,6 +103,7 @@ impl Validator<'_> {
             let k = |f: &str| join(&key, f);
             let metric = match e.metric.as_str() {
                 "otp_success" => ExpectMetric::OtpSuccess,
+                "success_within_target" => ExpectMetric::SuccessWithinTarget,
                 "delivery_rate" => ExpectMetric::DeliveryRate,
                 "receipt_delivery_rate" => ExpectMetric::ReceiptDeliveryRate,
                 "time_to_code_p50" => ExpectMetric::TimeToCode(50),
@@ -129,6 +130,7 @@ impl Validator<'_> {
             let session_level = matches!(
                 metric,
                 ExpectMetric::OtpSuccess
+                    | ExpectMetric::SuccessWithinTarget
                     | ExpectMetric::TimeToCode(_)
                     | ExpectMetric::CostPerSuccess
             );
@@ -216,6 +218,7 @@ impl Validator<'_> {
 
 const EXPECT_METRICS: &[&str] = &[
     "otp_success",
+    "success_within_target",
     "delivery_rate",
     "receipt_delivery_rate",
     "time_to_code_p50",

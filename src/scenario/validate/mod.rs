@@ -320,7 +320,7 @@ impl<'a> Validator<'a> {
 
         let carriers = self.carriers(raw, &carrier_names);
         let providers = self.providers(raw, &carrier_names);
-        let routing = self.routing(&raw.routing, &provider_names, &carrier_names);
+        let routing = self.routing("routing", &raw.routing, &provider_names, &carrier_names);
         let routes = self.routes(&raw.routes, &carrier_names);
         let otp = self.otp(&raw.otp);
         let mnp = self.mnp(&raw.mnp, &carriers, &carrier_names);
@@ -360,6 +360,20 @@ impl<'a> Validator<'a> {
             self.error("scenario.replications", "at least 1 replication", None);
         }
 
+        let alternatives = raw
+            .alternatives
+            .iter()
+            .map(|(name, alt)| Alternative {
+                name: name.clone(),
+                description: alt.description.clone(),
+                routing: self.routing(
+                    &format!("alternatives.{name}.routing"),
+                    &alt.routing,
+                    &provider_names,
+                    &carrier_names,
+                ),
+            })
+            .collect();
         let outages = self.outages(&raw.outages, &provider_names, &carrier_names);
         let expectations = self.expectations(&raw.expect, &provider_names, &carrier_names);
 
@@ -381,6 +395,7 @@ impl<'a> Validator<'a> {
             carriers,
             outages,
             expectations,
+            alternatives,
         }
     }
 }

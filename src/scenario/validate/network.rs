@@ -362,8 +362,11 @@ impl Validator<'_> {
         }
     }
 
+    /// Checks a routing policy; `prefix` is its key path (`routing`, or an
+    /// alternative's).
     pub(super) fn routing(
         &mut self,
+        prefix: &str,
         raw: &RawRouting,
         providers: &[String],
         carriers: &[String],
@@ -378,7 +381,7 @@ impl Validator<'_> {
         for (field, present, policy) in used {
             if present && raw.policy != policy {
                 self.error(
-                    &format!("routing.{field}"),
+                    &format!("{prefix}.{field}"),
                     format!("no `{field}` with policy = \"{}\"", raw.policy),
                     Some(format!("`{field}` belongs to policy = \"{policy}\"")),
                 );
@@ -388,11 +391,11 @@ impl Validator<'_> {
         match raw.policy.as_str() {
             "single" => match &raw.provider {
                 Some(name) => self
-                    .reference("routing.provider", name, "provider", providers)
+                    .reference(&format!("{prefix}.provider"), name, "provider", providers)
                     .map_or(fallback, Routing::Single),
                 None => {
                     self.error(
-                        "routing.provider",
+                        &format!("{prefix}.provider"),
                         "a provider for policy = \"single\"",
                         None,
                     );
@@ -402,7 +405,7 @@ impl Validator<'_> {
             "weighted" => {
                 let Some(weights) = &raw.weights else {
                     self.error(
-                        "routing.weights",
+                        &format!("{prefix}.weights"),
                         "weights for policy = \"weighted\"",
                         Some("e.g. weights = { aggregator = 0.7, direct = 0.3 }".into()),
                     );
@@ -410,14 +413,18 @@ impl Validator<'_> {
                 };
                 let mut entries = Vec::new();
                 for (name, w) in weights {
-                    let key = format!("routing.weights.{name}");
+                    let key = format!("{prefix}.weights.{name}");
                     if let Some(i) = self.reference(&key, name, "provider", providers) {
                         entries.push((i, self.non_negative(&key, *w)));
                     }
                 }
                 let total: f64 = entries.iter().map(|e| e.1).sum();
                 if total <= 0.0 {
-                    self.error("routing.weights", "at least one positive weight", None);
+                    self.error(
+                        &format!("{prefix}.weights"),
+                        "at least one positive weight",
+                        None,
+                    );
                     return fallback;
                 }
                 let mut acc = 0.0;
@@ -432,13 +439,12 @@ impl Validator<'_> {
                 )
             }
             "by_carrier" => {
-                let default = raw
-                    .default
-                    .as_ref()
-                    .and_then(|d| self.reference("routing.default", d, "provider", providers));
+                let default = raw.default.as_ref().and_then(|d| {
+                    self.reference(&format!("{prefix}.default"), d, "provider", providers)
+                });
                 let mut table = vec![default; carriers.len()];
                 for (carrier, provider) in raw.carriers.iter().flatten() {
-                    let key = format!("routing.carriers.{carrier}");
+                    let key = format!("{prefix}.carriers.{carrier}");
                     let c = self.reference(&key, carrier, "carrier", carriers);
                     let p = self.reference(&key, provider, "provider", providers);
                     if let (Some(c), Some(p)) = (c, p) {
@@ -448,7 +454,7 @@ impl Validator<'_> {
                 if let Some(missing) = table.iter().position(Option::is_none) {
                     if raw.default.is_none() {
                         self.error(
-                            "routing.default",
+                            &format!("{prefix}.default"),
                             format!(
                                 "a default provider (carrier `{}` has none)",
                                 carriers[missing]
@@ -467,12 +473,12 @@ impl Validator<'_> {
                     .flatten()
                     .enumerate()
                     .filter_map(|(i, name)| {
-                        self.reference(&format!("routing.order[{i}]"), name, "provider", providers)
+                        self.reference(&format!("{prefix}.order[{i}]"), name, "provider", providers)
                     })
                     .collect();
                 if raw.order.as_ref().is_none_or(Vec::is_empty) {
                     self.error(
-                        "routing.order",
+                        &format!("{prefix}.order"),
                         "a non-empty list of providers",
                         Some("e.g. order = [\"aggregator\", \"direct\"]".into()),
                     );
@@ -487,7 +493,7 @@ impl Validator<'_> {
                     |b| format!("did you mean \"{b}\"?"),
                 );
                 self.error(
-                    "routing.policy",
+                    &format!("{prefix}.policy"),
                     format!("a routing policy, got \"{other}\""),
                     Some(hint),
                 );

@@ -128,6 +128,7 @@ impl Validator<'_> {
             ttl: self.opt_duration("otp.ttl", raw.ttl.as_ref(), 10 * NANOS_PER_MIN),
             invalidate_previous: raw.invalidate_previous.unwrap_or(false),
             patience: self.opt_duration("otp.patience", raw.patience.as_ref(), 10 * NANOS_PER_MIN),
+            target: self.opt_duration("otp.target", raw.target.as_ref(), 60 * NANOS_PER_SEC),
             voice,
         }
     }
