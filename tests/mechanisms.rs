@@ -1,0 +1,292 @@
+//! Each mechanism of the model, end to end, in a world simple enough that
+//! the exact answer is known.
+
+mod common;
+
+use common::*;
+use simsms::des::{Purpose, RngStreams};
+use simsms::model::{
+    Hygiene, MessageRequest, Outcome, PresenceCursor, ProviderQueue, Receipt, User, World,
+};
+use simsms::units::{NANOS_PER_MIN, NANOS_PER_SEC};
+
+fn world(provider: &str, carrier: &str, otp: &str, extra: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "mechanism"
+duration = "30m"
+seed = 3
+replications = 2
+[traffic]
+rate = "10/s"
+[otp]
+{otp}
+[providers.p]
+route = "international"
+{provider}
+[providers.q]
+route = "domestic"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.c]
+share = 1.0
+{carrier}
+{extra}
+"#
+    )
+}
+
+fn user(sc: &simsms::scenario::Scenario, hygiene: Hygiene) -> User {
+    let mut u = User::draw(sc, &RngStreams::new(1, 0), 0, 0);
+    u.hygiene = hygiene;
+    u.presence = PresenceCursor::start(
+        &sc.users.presence,
+        RngStreams::new(1, 0).stream(Purpose::Presence, 0, 0),
+        0,
+    );
+    u
+}
+
+#[test]
+fn one_message_is_resolved_on_demand_with_exact_timing() {
+    let sc = scenario(&world(
+        "submit_latency = \"100ms\"\nprice = 4.0",
+        "radio_delay = \"1s\"",
+        "",
+        "[routes.international]\nlatency = \"2s\"",
+    ));
+    let w = World::new(&sc, 0);
+    let mut queue = ProviderQueue::new();
+    let req = MessageRequest {
+        session: 0,
+        send: 0,
+        attempt: 0,
+        arrival: 0,
+        sent_at: 5 * NANOS_PER_SEC,
+        provider: 0,
+    };
+    let fate = w.resolve(&mut queue, &user(&sc, Hygiene::Correct), &req);
+    assert_eq!(fate.outcome, Outcome::Delivered);
+    assert_eq!(fate.delivered_at(), Some(5 * NANOS_PER_SEC + 3_100_000_000));
+    assert_eq!(fate.receipt, Receipt::Delivered);
+    assert_eq!(fate.cost, 4.0);
+    let typo = w.resolve(&mut queue, &user(&sc, Hygiene::Typo), &req);
+    assert_eq!(typo.outcome, Outcome::Undeliverable);
+    let recycled = w.resolve(&mut queue, &user(&sc, Hygiene::Recycled), &req);
+    assert_eq!(recycled.outcome, Outcome::DeliveredWrongPerson);
+    assert_eq!(
+        recycled.receipt,
+        Receipt::Delivered,
+        "the provider cannot tell a recycled number"
+    );
+}
+
+#[test]
+fn radio_outage_stores_and_delivers_the_backlog_when_it_clears() {
+    let sc = scenario(&world(
+        "",
+        "smsc = { retry = [\"1h\"], validity = \"72h\", hlr_alert = true }",
+        "max_sends = 1",
+        "[[outages]]\ncarrier = \"c\"\nstart = \"10m\"\nduration = \"5m\"\neffect = \"store\"",
+    ));
+    let m = merged(&sc);
+    let cell = m.cell(0, 0);
+    assert_eq!(cell.outcomes[Outcome::Delivered as usize], cell.total());
+    // Sent during [10m, 15m): each waits exactly until 15m; nobody else waits.
+    let waited = cell.latency.len() - cell.latency.count_between(0, 0);
+    let in_window: u64 = m.timeline.arrivals
+        [m.timeline.index(10 * NANOS_PER_MIN)..m.timeline.index(15 * NANOS_PER_MIN)]
+        .iter()
+        .sum();
+    assert_eq!(m.timeline.bucket, 150 * NANOS_PER_SEC);
+    assert_eq!(waited, in_window);
+    // No wait beyond the outage (HDR values are exact to 3 digits).
+    assert!(cell.latency.max() <= 5 * 60_000 * 1001 / 1000);
+    let at_clear = m.timeline.deliveries[m.timeline.index(15 * NANOS_PER_MIN)];
+    assert!(
+        at_clear >= waited,
+        "backlog not delivered when the fault cleared"
+    );
+}
+
+#[test]
+fn provider_reject_outage_refuses_and_failover_moves_on() {
+    let outage =
+        "[[outages]]\nprovider = \"p\"\nstart = \"0s\"\nduration = \"10m\"\neffect = \"reject\"";
+    let sc = scenario(&world("", "", "max_sends = 1", outage));
+    let m = merged(&sc);
+    let arrivals_in_outage: u64 = m.timeline.arrivals[..m.timeline.index(10 * NANOS_PER_MIN)]
+        .iter()
+        .sum();
+    assert_eq!(
+        m.cell(0, 0).outcomes[Outcome::Refused as usize],
+        arrivals_in_outage
+    );
+
+    let failover = world("", "", "max_sends = 1", outage).replace(
+        "policy = \"single\"\nprovider = \"p\"",
+        "policy = \"failover\"\norder = [\"p\", \"q\"]",
+    );
+    let m = merged(&scenario(&failover));
+    assert_eq!(
+        m.cell(1, 0).outcomes[Outcome::Delivered as usize],
+        m.cell(0, 0).outcomes[Outcome::Refused as usize]
+    );
+    assert_eq!(m.sessions[0].successes(), m.sessions[0].total());
+}
+
+#[test]
+fn drop_and_delay_outages() {
+    let dropped = world(
+        "",
+        "",
+        "max_sends = 1",
+        "[[outages]]\nroute = \"international\"\nstart = \"0s\"\nduration = \"1h\"\neffect = \"drop\"",
+    );
+    let m = merged(&scenario(&dropped));
+    assert_eq!(
+        m.cell(0, 0).outcomes[Outcome::LostInTransit as usize],
+        m.cell(0, 0).total()
+    );
+    assert_eq!(
+        m.cell(0, 0).receipt_missing,
+        m.cell(0, 0).total(),
+        "lost messages get no receipt"
+    );
+
+    let delayed = world(
+        "",
+        "",
+        "max_sends = 1",
+        "[[outages]]\ncarrier = \"c\"\nstart = \"0s\"\nduration = \"1h\"\neffect = \"delay\"\nextra_latency = \"7s\"",
+    );
+    let m = merged(&scenario(&delayed));
+    let h = &m.cell(0, 0).latency;
+    assert_eq!(h.count_between(7_000, 7_000), h.len());
+}
+
+#[test]
+fn queue_capacity_refuses_and_max_wait_expires() {
+    // 10/s offered to 1/s: the queue fills to its capacity of 20.
+    let sc = scenario(&world(
+        "tps = \"1/s\"\nqueue_capacity = 20\nmax_queue_time = \"1h\"",
+        "",
+        "max_sends = 1",
+        "",
+    ));
+    let m = merged(&sc);
+    let c = m.cell(0, 0);
+    assert!(c.outcomes[Outcome::Refused as usize] > c.total() * 8 / 10);
+    assert!(m.timeline.queue_depth[0].iter().all(|d| *d <= 20));
+    let sc = scenario(&world(
+        "tps = \"1/s\"\nmax_queue_time = \"10s\"",
+        "",
+        "max_sends = 1",
+        "",
+    ));
+    let m = merged(&sc);
+    let c = m.cell(0, 0);
+    assert!(c.outcomes[Outcome::ExpiredInQueue as usize] > c.total() * 8 / 10);
+    let max_wait = m.queue_wait_total[0] / m.queue_admitted[0] as u128;
+    assert!(max_wait <= 10 * NANOS_PER_SEC as u128);
+}
+
+#[test]
+fn resends_invalidation_and_voice_fallback() {
+    // Every SMS is filtered: three sends, then the voice call always works.
+    let otp = "resend_after = \"30s\"\nmax_sends = 3\npatience = \"10m\"\n[otp.voice]\nafter = \"20s\"\nsuccess = 1.0\nlatency = \"15s\"\ncost = 2.0";
+    let sc = scenario(&world("price = 1.0", "spam_filter = 1.0", otp, ""));
+    let m = merged(&sc);
+    let s = &m.sessions[0];
+    assert_eq!(s.outcomes[1], s.total(), "all succeed by voice");
+    assert_eq!(s.sends, 3 * s.total());
+    // Sends at 0, 30s, 60s; the call at 80s is heard at 95s.
+    assert_eq!(s.time_to_code.count_between(95_000, 95_000), s.total());
+    assert!(
+        (s.cost - 5.0 * s.total() as f64).abs() < 1e-6,
+        "3 SMS at 1.0 and a call at 2.0"
+    );
+
+    // A code that takes 45 s arrives after the resend at 30 s: valid unless
+    // the resend invalidated it.
+    let slow = "[routes.international]\nlatency = \"45s\"";
+    let keep = scenario(&world(
+        "",
+        "",
+        "resend_after = \"30s\"\nmax_sends = 2",
+        slow,
+    ));
+    let m = merged(&keep);
+    assert_eq!(m.sessions[0].success_by_send[0], m.sessions[0].total());
+    let invalidate = scenario(&world(
+        "",
+        "",
+        "resend_after = \"30s\"\nmax_sends = 2\ninvalidate_previous = true",
+        slow,
+    ));
+    let m = merged(&invalidate);
+    assert_eq!(m.sessions[0].success_by_send[1], m.sessions[0].total());
+    assert_eq!(
+        m.sessions[0].time_to_code.count_between(75_000, 75_000),
+        m.sessions[0].total()
+    );
+}
+
+#[test]
+fn fake_delivered_receipts_and_billing_per_delivered() {
+    let provider = "price = 3.0\nbilling = \"delivered\"\n[providers.p.receipts]\nprobability = 1.0\nfiltered_as = \"delivered\"";
+    let sc = scenario(&world(provider, "intl_filter = 0.5", "max_sends = 1", ""));
+    let report = simsms::simulate(&sc, "x", 2);
+    let row = report.message_row("p", Some("c")).unwrap();
+    assert_eq!(
+        row.receipt_delivery.value, 1.0,
+        "filtered messages reported as delivered"
+    );
+    assert!(row.delivery.value < 0.55 && row.delivery.value > 0.45);
+    assert!(
+        (row.cost - 3.0 * row.total as f64).abs() < 1e-6,
+        "fake receipts are billed too"
+    );
+}
+
+#[test]
+fn misrouted_messages_are_forwarded_with_extra_latency() {
+    // Everyone ported a week ago on average; lookups by original range.
+    let text = r#"
+[scenario]
+name = "forward"
+duration = "10m"
+seed = 2
+replications = 2
+[traffic]
+rate = "10/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 1.0
+[providers.p]
+route = "domestic"
+lookup = "none"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.a]
+share = 0.5
+misrouted = { action = "forward", extra_latency = "4s" }
+[carriers.b]
+share = 0.5
+misrouted = { action = "forward", extra_latency = "4s" }
+"#;
+    let m = merged(&scenario(text));
+    let (a, b) = (m.cell(0, 0), m.cell(0, 1));
+    let misrouted = a.misrouted + b.misrouted;
+    let forwarded = a.latency.count_between(4_000, 4_000) + b.latency.count_between(4_000, 4_000);
+    assert!(misrouted > 0);
+    assert_eq!(forwarded, misrouted);
+    assert_eq!(
+        a.outcomes[Outcome::Delivered as usize] + b.outcomes[Outcome::Delivered as usize],
+        a.total() + b.total()
+    );
+}
