@@ -39,14 +39,6 @@ fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
     }
 }
 
-fn pct(e: &Estimate) -> String {
-    if e.is_defined() {
-        format!("{:.2}%", e.value * 100.0)
-    } else {
-        "-".into()
-    }
-}
-
 fn pct_ci(e: &Estimate) -> String {
     if e.is_defined() {
         format!(
@@ -127,7 +119,7 @@ pub fn render_run(sc: &Scenario, results: &crate::RunResults) -> String {
         "code p50",
         "code p99",
         "sends/session",
-        "voice",
+        "voice [95% CI]",
         "cost/success",
     ];
     let named = std::iter::once(("(scenario)", &results.base)).chain(
@@ -148,7 +140,7 @@ pub fn render_run(sc: &Scenario, results: &crate::RunResults) -> String {
                 secs(r.time_to_code.merged[0]),
                 secs(r.time_to_code.merged[2]),
                 num_ci(&r.sends_per_session, 3),
-                pct(&r.voice_share),
+                pct_ci(&r.voice_share),
                 num_ci(&r.cost_per_success, 2),
             ]);
         }
@@ -192,7 +184,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         "carrier",
         "sent",
         "true delivery [95% CI]",
-        "receipts say delivered",
+        "receipts say delivered [95% CI]",
         "gap",
         "p50",
         "p90",
@@ -219,7 +211,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 r.carrier.clone().unwrap_or_else(|| "(all)".into()),
                 r.total.to_string(),
                 pct_ci(&r.delivery),
-                pct(&r.receipt_delivery),
+                pct_ci(&r.receipt_delivery),
                 gap,
                 secs(r.latency.merged[0]),
                 secs(r.latency.merged[1]),
@@ -266,8 +258,8 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         "code p90",
         "code p99 [95% CI]",
         "sends/session",
-        "resent",
-        "voice",
+        "resent [95% CI]",
+        "voice [95% CI]",
         "cost/success",
     ];
     let rows: Vec<Vec<String>> = report
@@ -283,8 +275,8 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 secs(r.time_to_code.merged[1]),
                 p99_with_ci(&r.time_to_code),
                 num_ci(&r.sends_per_session, 3),
-                pct(&r.resend_share),
-                pct(&r.voice_share),
+                pct_ci(&r.resend_share),
+                pct_ci(&r.voice_share),
                 num_ci(&r.cost_per_success, 2),
             ]
         })
