@@ -57,6 +57,8 @@ pub struct SessionRow {
     pub resend_share: Estimate,
     pub voice_share: Estimate,
     pub cost_per_success: Estimate,
+    /// Total cost of one replication (messages and calls).
+    pub cost_per_run: Estimate,
     pub time_to_code: Percentiles,
 }
 
@@ -105,6 +107,7 @@ struct SessionRep {
     resend: (u64, u64),
     voice: (u64, u64),
     cost_per_success: Option<f64>,
+    cost: f64,
     percentiles: Option<[f64; 4]>,
 }
 
@@ -229,6 +232,7 @@ impl<'s> Aggregator<'s> {
                 resend: (cell.resent, total),
                 voice: (cell.voice_calls, total),
                 cost_per_success: (successes > 0).then(|| cell.cost / successes as f64),
+                cost: cell.cost,
                 percentiles: percentiles_of(&cell.time_to_code),
             });
         }
@@ -301,6 +305,7 @@ impl<'s> Aggregator<'s> {
                 resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
                 cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
+                cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
                 time_to_code: percentiles(
                     &cell.time_to_code,
                     reps.iter().map(|r| r.percentiles).collect(),

@@ -261,6 +261,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         "resent [95% CI]",
         "voice [95% CI]",
         "cost/success",
+        "cost/run [95% CI]",
     ];
     let rows: Vec<Vec<String>> = report
         .sessions
@@ -278,6 +279,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 pct_ci(&r.resend_share),
                 pct_ci(&r.voice_share),
                 num_ci(&r.cost_per_success, 2),
+                num_ci(&r.cost_per_run, 0),
             ]
         })
         .collect();
