@@ -290,3 +290,69 @@ misrouted = { action = "forward", extra_latency = "4s" }
         a.total() + b.total()
     );
 }
+
+#[test]
+fn route_overrides_and_carrier_route_outages_apply_to_their_pair_only() {
+    let text = r#"
+[scenario]
+name = "pairs"
+duration = "10m"
+seed = 4
+replications = 2
+[traffic]
+rate = "10/s"
+[otp]
+max_sends = 1
+[providers.intl]
+route = "international"
+[providers.dom]
+route = "domestic"
+[routing]
+policy = "weighted"
+weights = { intl = 0.5, dom = 0.5 }
+[routes.international]
+latency = "2s"
+[routes.international.carriers.a]
+latency = "9s"
+loss = 1.0
+[routes.domestic]
+latency = "1s"
+[carriers.a]
+share = 0.5
+[carriers.b]
+share = 0.5
+[[outages]]
+carrier = "b"
+route = "domestic"
+start = "0s"
+duration = "1h"
+effect = "reject"
+"#;
+    let m = merged(&scenario(text));
+    let (intl_a, intl_b, dom_a, dom_b) = (m.cell(0, 0), m.cell(0, 1), m.cell(1, 0), m.cell(1, 1));
+    assert_eq!(
+        intl_a.outcomes[Outcome::LostInTransit as usize],
+        intl_a.total(),
+        "override loss"
+    );
+    assert_eq!(
+        intl_b.latency.count_between(2_000, 2_000),
+        intl_b.total(),
+        "base international latency"
+    );
+    assert_eq!(
+        dom_a.latency.count_between(1_000, 1_000),
+        dom_a.total(),
+        "domestic untouched by the override"
+    );
+    assert_eq!(
+        dom_b.outcomes[Outcome::Undeliverable as usize],
+        dom_b.total(),
+        "carrier+route outage"
+    );
+    assert_eq!(
+        intl_b.outcomes[Outcome::Delivered as usize],
+        intl_b.total(),
+        "other route kind unaffected"
+    );
+}
