@@ -73,6 +73,12 @@ struct Validator<'a> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Beyond this a run would not finish in any useful time.
+const MAX_SESSIONS_PER_REPLICATION: f64 = 1e11;
+
+/// The timeline is kept in memory per replication; this bounds it.
+const MAX_TIMELINE_BUCKETS: u64 = 1_000_000;
+
 const PROBABILITY_HINT: &str = "probabilities and shares are fractions: write 0.015 for 1.5%";
 
 impl<'a> Validator<'a> {
@@ -197,8 +203,12 @@ impl<'a> Validator<'a> {
     }
 
     fn non_negative(&mut self, key: &str, value: f64) -> f64 {
-        if value.is_nan() || value < 0.0 {
-            self.error(key, format!("a non-negative number, got {value}"), None);
+        if !value.is_finite() || value < 0.0 {
+            self.error(
+                key,
+                format!("a finite non-negative number, got {value}"),
+                None,
+            );
             return 0.0;
         }
         value
@@ -354,6 +364,20 @@ impl<'a> Validator<'a> {
         );
         if timeline_bucket == 0 {
             self.error("scenario.timeline_bucket", "a positive duration", None);
+        } else if (duration + drain) / timeline_bucket > MAX_TIMELINE_BUCKETS {
+            self.error(
+                "scenario.timeline_bucket",
+                format!("at most {MAX_TIMELINE_BUCKETS} buckets over duration + drain"),
+                Some("use a wider timeline_bucket, e.g. \"1h\"".into()),
+            );
+        }
+        let expected = crate::model::ArrivalProcess::new(&traffic, duration).expected_arrivals();
+        if expected > MAX_SESSIONS_PER_REPLICATION {
+            self.error(
+                "traffic.rate",
+                format!("at most {MAX_SESSIONS_PER_REPLICATION:e} sessions per replication, got {expected:.3e}"),
+                Some("lower the rate, the burst multipliers or the duration; use replications for more data".into()),
+            );
         }
         let replications = meta.replications.unwrap_or(10);
         if replications == 0 {
