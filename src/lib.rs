@@ -76,7 +76,7 @@ pub fn simulate_all(sc: &scenario::Scenario, source: &str, threads: usize) -> Ru
         .map(|i| {
             (
                 sc.alternatives[i].name.clone(),
-                simulate(&sc.alternative(i), source, threads),
+                simulate(&sc.alternatives[i].scenario, source, threads),
             )
         })
         .collect();

@@ -54,7 +54,7 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             any::<bool>(),
             0.0..0.2f64,
             proptest::option::of((0usize..5, 0usize..4, 0u32..10, 1u32..10)),
-            any::<u64>(),
+            0u64..i64::MAX as u64,
         ),
     )
         .prop_map(|(a, b, c)| Knobs {

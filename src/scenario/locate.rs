@@ -33,25 +33,44 @@ pub fn split_path(path: &str) -> Vec<Segment> {
     segments
 }
 
-/// The span of the deepest part of `path` present in the document: the
-/// value itself when it exists, else the closest enclosing table.
-pub fn locate(root: &DeTable<'_>, path: &str) -> Option<Range<usize>> {
+/// Where a key path was found in the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    /// The value's span (or the closest enclosing table's).
+    pub value: Range<usize>,
+    /// The span of the last key found, when the path ends at a key.
+    pub key: Option<Range<usize>>,
+    /// The whole path exists in the document.
+    pub complete: bool,
+}
+
+/// The deepest part of `path` present in the document: the value itself
+/// when it exists, else the closest enclosing table.
+pub fn locate(root: &DeTable<'_>, path: &str) -> Option<Located> {
     let segments = split_path(path);
-    let mut best: Option<Range<usize>> = None;
+    let total = segments.len();
+    let mut best: Option<Located> = None;
     let mut table = Some(root);
     let mut array: Option<&toml::de::DeArray<'_>> = None;
-    for segment in segments {
+    for (depth, segment) in segments.into_iter().enumerate() {
         let found = match (&segment, table, array) {
-            (Segment::Key(k), Some(t), _) => {
-                t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)
-            }
-            (Segment::Index(i), _, Some(a)) => a.get(*i),
+            (Segment::Key(k), Some(t), _) => t
+                .iter()
+                .find(|(key, _)| key.get_ref() == k)
+                .map(|(key, v)| (Some(key.span()), v)),
+            (Segment::Index(i), _, Some(a)) => a.get(*i).map(|v| (None, v)),
             _ => None,
         };
-        let Some(value) = found else { break };
+        let Some((key_span, value)) = found else {
+            break;
+        };
         let span = value.span();
         if span.end > span.start {
-            best = Some(span);
+            best = Some(Located {
+                value: span,
+                key: key_span.filter(|k| k.end > k.start),
+                complete: depth + 1 == total,
+            });
         }
         table = None;
         array = None;
@@ -84,7 +103,14 @@ mod tests {
     fn locates_nested_values() {
         let src = "[carriers.docomo]\nshare = 0.5\nspam = 2\n";
         let doc = DeTable::parse(src).unwrap();
-        let span = locate(doc.get_ref(), "carriers.docomo.spam").unwrap();
-        assert_eq!(&src[span], "2");
+        let found = locate(doc.get_ref(), "carriers.docomo.spam").unwrap();
+        assert_eq!(&src[found.value], "2");
+        assert_eq!(&src[found.key.unwrap()], "spam");
+        assert!(found.complete);
+        assert!(
+            !locate(doc.get_ref(), "carriers.docomo.other")
+                .unwrap()
+                .complete
+        );
     }
 }

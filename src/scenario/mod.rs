@@ -10,6 +10,7 @@ mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};
 pub use starter::STARTER_SCENARIO;
+pub use validate::{BASE_NAME, Override};
 
 use crate::distribution::Distribution;
 use crate::units::Nanos;
@@ -43,12 +44,14 @@ pub struct Scenario {
     pub alternatives: Vec<Alternative>,
 }
 
-/// A routing alternative, simulated on the same users as the scenario.
+/// An alternative (`[alternatives.NAME]`): the scenario with its routing
+/// and provider settings patched, simulated on the same users.
 #[derive(Debug, Clone)]
 pub struct Alternative {
     pub name: String,
     pub description: String,
-    pub routing: Routing,
+    /// The complete patched scenario (no alternatives, no expectations).
+    pub scenario: Box<Scenario>,
 }
 
 #[derive(Debug, Clone)]
@@ -266,6 +269,10 @@ pub enum OutageEffect {
 /// A bound the run must meet (`[[expect]]`); failing ones make exit code 1.
 #[derive(Debug, Clone)]
 pub struct Expectation {
+    /// Which variant: 0 the scenario itself, i the i-th alternative.
+    pub alternative: usize,
+    /// For a difference: the variant subtracted (`alternative − compared_to`).
+    pub compared_to: Option<usize>,
     pub metric: ExpectMetric,
     pub carrier: Option<usize>,
     pub provider: Option<usize>,
@@ -299,28 +306,54 @@ impl Scenario {
         self.carriers.iter().position(|c| c.name == name)
     }
 
-    /// This scenario routed as alternative `index`: same seed, so the same
-    /// users (common random numbers); the scenario's expectations stay
-    /// with the scenario.
-    pub fn alternative(&self, index: usize) -> Scenario {
-        let mut sc = self.clone();
-        sc.routing = self.alternatives[index].routing.clone();
-        sc.alternatives.clear();
-        sc.expectations.clear();
-        sc
+    /// Sets the seed here and in every alternative (they must share it for
+    /// common random numbers).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.alternatives
+            .iter_mut()
+            .for_each(|a| a.scenario.seed = seed);
+    }
+
+    pub fn set_replications(&mut self, replications: u32) {
+        self.replications = replications;
+        self.alternatives
+            .iter_mut()
+            .for_each(|a| a.scenario.replications = replications);
+    }
+
+    /// The names of the scenario (`BASE_NAME`) and its alternatives, in order.
+    pub fn alternative_names(&self) -> Vec<String> {
+        std::iter::once(BASE_NAME.to_string())
+            .chain(self.alternatives.iter().map(|a| a.name.clone()))
+            .collect()
+    }
+
+    /// The scenario itself (0) or alternative `index - 1`.
+    pub fn variant(&self, index: usize) -> &Scenario {
+        match index {
+            0 => self,
+            i => &self.alternatives[i - 1].scenario,
+        }
     }
 }
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, crate::Error> {
+    load_with(path, &[])
+}
+
+/// Reads a scenario file, applies `--set` overrides and validates it.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, crate::Error> {
     let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
         path: path.display().to_string(),
         source,
     })?;
-    parse(&text, &path.display().to_string()).map_err(crate::Error::Scenario)
+    validate::validate(&text, &path.display().to_string(), overrides)
+        .map_err(crate::Error::Scenario)
 }
 
 /// Validates scenario text; `file` names it in error messages.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
-    validate::validate(text, file)
+    validate::validate(text, file, &[])
 }

@@ -27,17 +27,6 @@ pub struct RawScenario {
     pub outages: Vec<RawOutage>,
     #[serde(default)]
     pub expect: Vec<RawExpectation>,
-    #[serde(default)]
-    pub alternatives: IndexMap<String, RawAlternative>,
-}
-
-/// Another way to route the same users, simulated side by side.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAlternative {
-    #[serde(default)]
-    pub description: String,
-    pub routing: RawRouting,
 }
 
 #[derive(Debug, Deserialize)]
@@ -239,6 +228,8 @@ pub struct RawExpectation {
     pub metric: String,
     pub carrier: Option<String>,
     pub provider: Option<String>,
+    pub alternative: Option<String>,
+    pub compared_to: Option<String>,
     pub min: Option<toml::Value>,
     pub max: Option<toml::Value>,
     pub mode: Option<String>,

@@ -1,8 +1,8 @@
 //! Validation of scheduled events and gates: outages and expectations.
 
 use super::Validator;
-use super::did_you_mean;
 use super::join;
+use super::{BASE_NAME, did_you_mean};
 use crate::distribution::Distribution;
 use crate::scenario::raw::*;
 use crate::scenario::*;
@@ -176,7 +176,32 @@ impl Validator<'_> {
                     false
                 }
             };
+            let mut variants = vec![BASE_NAME.to_string()];
+            variants.extend(self.alternative_names.iter().cloned());
+            let alternative = match &e.alternative {
+                None => 0,
+                Some(name) => self
+                    .reference(&k("alternative"), name, "alternative", &variants)
+                    .unwrap_or(0),
+            };
+            let compared_to = e
+                .compared_to
+                .as_ref()
+                .and_then(|name| self.reference(&k("compared_to"), name, "alternative", &variants));
+            if compared_to.is_some() && provider.is_some() {
+                self.error(
+                    &k("compared_to"),
+                    "a difference of session metrics or of all providers' delivery",
+                    None,
+                );
+            }
             let mut label = e.metric.clone();
+            if let Some(a) = &e.alternative {
+                label.push_str(&format!(" alternative={a}"));
+            }
+            if let Some(c) = &e.compared_to {
+                label.push_str(&format!(" minus {c}"));
+            }
             if let Some(p) = &e.provider {
                 label.push_str(&format!(" provider={p}"));
             }
@@ -184,6 +209,8 @@ impl Validator<'_> {
                 label.push_str(&format!(" carrier={c}"));
             }
             out.push(Expectation {
+                alternative,
+                compared_to,
                 metric,
                 carrier,
                 provider,

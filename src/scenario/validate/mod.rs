@@ -8,15 +8,21 @@ mod network;
 mod people;
 
 use super::diagnostics::{Diagnostic, ScenarioError, line_col};
-use super::locate::locate;
+use super::locate::{Located, locate};
 use super::raw::*;
 use super::*;
 use crate::units::{NANOS_PER_SEC, parse_duration};
 use toml::de::DeTable;
 
-pub fn validate(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+/// Validates scenario text, with command-line `--set` overrides applied
+/// first; then each `[alternatives.NAME]` as a patch over the scenario.
+pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let root = match DeTable::parse(text) {
         Ok(root) => root,
+        Err(e) => return Err(syntax_error(text, file, &e)),
+    };
+    let mut table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
         Err(e) => return Err(syntax_error(text, file, &e)),
     };
     let mut v = Validator {
@@ -24,22 +30,135 @@ pub fn validate(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         file,
         root: root.into_inner(),
         diagnostics: Vec::new(),
+        prefix: String::new(),
+        alternative_names: Vec::new(),
+        overridden: overrides.iter().map(|o| o.key.clone()).collect(),
     };
-    let raw = match toml::Deserializer::parse(text) {
-        Ok(de) => match serde_path_to_error::deserialize::<_, RawScenario>(de) {
-            Ok(raw) => raw,
-            Err(e) => {
-                v.shape_error(&e);
-                return Err(v.finish_err());
-            }
-        },
-        Err(e) => return Err(syntax_error(text, file, &e)),
+    for o in overrides {
+        if let Err(why) = o.apply(&mut table) {
+            v.push(
+                &o.key,
+                why,
+                Some("--set takes KEY=VALUE with a key path from docs/scenario.md".into()),
+                None,
+            );
+        }
+    }
+    let alternatives = match table.remove("alternatives") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => {
+            v.error(
+                "alternatives",
+                "a table of [alternatives.NAME] tables",
+                None,
+            );
+            toml::Table::new()
+        }
     };
-    let scenario = v.build(&raw);
+    v.alternative_names = alternatives.keys().cloned().collect();
+    if !v.diagnostics.is_empty() {
+        return Err(v.finish_err());
+    }
+    let Some(mut scenario) = v.scenario_from(&table) else {
+        return Err(v.finish_err());
+    };
+    for (name, patch) in &alternatives {
+        let key = format!("alternatives.{name}");
+        if name == BASE_NAME {
+            v.error(
+                &key,
+                format!("an alternative name other than \"{BASE_NAME}\""),
+                Some(format!("\"{BASE_NAME}\" names the scenario's own routing")),
+            );
+            continue;
+        }
+        let Some(patched) = v.patched(&table, &key, patch) else {
+            continue;
+        };
+        v.prefix = format!("{key}.");
+        if let Some(mut alternative) = v.scenario_from(&patched) {
+            alternative.expectations.clear();
+            let description = patch
+                .get("description")
+                .and_then(|d| d.as_str())
+                .unwrap_or_default()
+                .to_string();
+            scenario.alternatives.push(Alternative {
+                name: name.clone(),
+                description,
+                scenario: Box::new(alternative),
+            });
+        }
+        v.prefix.clear();
+    }
     if v.diagnostics.is_empty() {
         Ok(scenario)
     } else {
         Err(v.finish_err())
+    }
+}
+
+/// The name that refers to the scenario's own settings among alternatives.
+pub const BASE_NAME: &str = "scenario";
+
+/// One `--set KEY=VALUE` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub key: String,
+    pub value: toml::Value,
+}
+
+impl Override {
+    /// Parses `KEY=VALUE`; VALUE is read as TOML (`0.5`, `true`, `["1m"]`)
+    /// and otherwise taken as a string (`200/s`, `5m`).
+    pub fn parse(text: &str) -> Result<Override, String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("--set expects KEY=VALUE, got \"{text}\""))?;
+        let key = key.trim();
+        if key.is_empty() || key.split('.').any(str::is_empty) {
+            return Err(format!("--set has an empty key path in \"{text}\""));
+        }
+        let value = value.trim();
+        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.trim_matches('"').to_string()));
+        Ok(Override {
+            key: key.to_string(),
+            value,
+        })
+    }
+
+    fn apply(&self, table: &mut toml::Table) -> Result<(), String> {
+        let parts: Vec<&str> = self.key.split('.').collect();
+        let mut current = table;
+        for part in &parts[..parts.len() - 1] {
+            let entry = current
+                .entry(part.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            current = entry.as_table_mut().ok_or_else(|| {
+                format!(
+                    "a table at `{part}` to set `{}` in, found a value",
+                    self.key
+                )
+            })?;
+        }
+        current.insert(parts[parts.len() - 1].to_string(), self.value.clone());
+        Ok(())
+    }
+}
+
+/// Recursively merges `patch` into `base` (tables merge, values replace).
+fn deep_merge(base: &mut toml::Table, patch: &toml::Table) {
+    for (k, v) in patch {
+        match (base.get_mut(k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(p)) => deep_merge(b, p),
+            _ => {
+                base.insert(k.clone(), v.clone());
+            }
+        }
     }
 }
 
@@ -71,6 +190,12 @@ struct Validator<'a> {
     file: &'a str,
     root: DeTable<'a>,
     diagnostics: Vec<Diagnostic>,
+    /// While checking an alternative: `alternatives.NAME.`, so that errors
+    /// in its patch point at the patch.
+    prefix: String,
+    alternative_names: Vec<String>,
+    /// Keys given with `--set`, which have no line in the file.
+    overridden: Vec<String>,
 }
 
 /// Beyond this a run would not finish in any useful time.
@@ -95,8 +220,102 @@ impl<'a> Validator<'a> {
     }
 
     fn error(&mut self, key: &str, expected: impl Into<String>, hint: Option<String>) {
-        let span = locate(&self.root, key);
-        self.push(key, expected.into(), hint, span);
+        let (key, span) = self.place(key, false);
+        self.push(&key, expected.into(), hint, span);
+    }
+
+    /// The key path to report and its span: inside an alternative's patch
+    /// when the patch sets it, else in the scenario.
+    /// With `at_key`, point at the key itself rather than its value.
+    fn place(&self, key: &str, at_key: bool) -> (String, Option<std::ops::Range<usize>>) {
+        let pick = |found: Located| match (at_key && found.complete, found.key) {
+            (true, Some(k)) => k,
+            _ => found.value,
+        };
+        if !self.prefix.is_empty() {
+            let patched = format!("{}{key}", self.prefix);
+            if let Some(found) = locate(&self.root, &patched).filter(|f| f.complete) {
+                return (patched, Some(pick(found)));
+            }
+        }
+        let found = locate(&self.root, key);
+        let complete = found.as_ref().is_some_and(|f| f.complete);
+        let span = found.map(pick);
+        let mut shown = key.to_string();
+        if !complete
+            && self
+                .overridden
+                .iter()
+                .any(|o| key.starts_with(o.as_str()) || o.starts_with(key))
+        {
+            shown = format!("{key} (from --set)");
+        } else if !self.prefix.is_empty() {
+            shown = format!("{key} (in {})", self.prefix.trim_end_matches('.'));
+        }
+        (shown, span)
+    }
+
+    /// Deserialises and checks one complete scenario table.
+    fn scenario_from(&mut self, table: &toml::Table) -> Option<Scenario> {
+        let before = self.diagnostics.len();
+        let value = toml::Value::Table(table.clone());
+        let raw = match serde_path_to_error::deserialize::<_, RawScenario>(value) {
+            Ok(raw) => raw,
+            Err(e) => {
+                self.shape_error(&e);
+                return None;
+            }
+        };
+        let scenario = self.build(&raw);
+        (self.diagnostics.len() == before).then_some(scenario)
+    }
+
+    /// The scenario table with an alternative's patch applied.
+    fn patched(
+        &mut self,
+        base: &toml::Table,
+        key: &str,
+        patch: &toml::Value,
+    ) -> Option<toml::Table> {
+        let Some(patch) = patch.as_table() else {
+            self.error(key, "a table with `routing` and/or `providers`", None);
+            return None;
+        };
+        let mut table = base.clone();
+        let mut ok = true;
+        for (k, v) in patch {
+            match (k.as_str(), v) {
+                ("description", toml::Value::String(_)) => {}
+                ("routing", toml::Value::Table(_)) => {
+                    table.insert(k.clone(), v.clone());
+                }
+                ("providers", toml::Value::Table(p)) => {
+                    let providers = table
+                        .entry("providers")
+                        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                    if let Some(providers) = providers.as_table_mut() {
+                        deep_merge(providers, p);
+                    }
+                }
+                (other, _) => {
+                    let known = ["description", "routing", "providers"];
+                    let hint = did_you_mean(other, known.iter().copied()).map_or_else(
+                        || {
+                            "an alternative sets `description`, `routing` and `providers` only"
+                                .to_string()
+                        },
+                        |b| format!("did you mean `{b}`?"),
+                    );
+                    self.error(
+                        &format!("{key}.{other}"),
+                        "`description` (text), `routing` or `providers` (tables)",
+                        Some(hint),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(table)
     }
 
     fn push(
@@ -136,7 +355,6 @@ impl<'a> Validator<'a> {
             path.clear();
         }
         let message = e.inner().message().trim().to_string();
-        let span = e.inner().span();
         let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
         if message.starts_with("unknown field") && !quoted.is_empty() {
             let unknown = quoted[0];
@@ -148,16 +366,17 @@ impl<'a> Validator<'a> {
                 || format!("valid keys here: {}", candidates.join(", ")),
                 |best| format!("did you mean `{best}`?"),
             );
+            let (shown, span) = self.place(&path, true);
             self.push(
-                &path,
+                &shown,
                 format!("a known key, found unknown key `{unknown}`"),
                 Some(hint),
                 span,
             );
         } else if message.starts_with("missing field") && !quoted.is_empty() {
             let missing = quoted[0];
+            let (_, span) = self.place(&path, false);
             let key = join(&path, missing);
-            let span = span.or_else(|| locate(&self.root, &path));
             self.push(
                 &key,
                 format!("a value for required key `{missing}`"),
@@ -165,9 +384,9 @@ impl<'a> Validator<'a> {
                 span,
             );
         } else {
-            let span = span.or_else(|| locate(&self.root, &path));
+            let (shown, span) = self.place(&path, false);
             self.push(
-                &path,
+                &shown,
                 message.replace("invalid type: ", "another type: "),
                 Some("see docs/scenario.md for this key's type and unit".into()),
                 span,
@@ -384,20 +603,6 @@ impl<'a> Validator<'a> {
             self.error("scenario.replications", "at least 1 replication", None);
         }
 
-        let alternatives = raw
-            .alternatives
-            .iter()
-            .map(|(name, alt)| Alternative {
-                name: name.clone(),
-                description: alt.description.clone(),
-                routing: self.routing(
-                    &format!("alternatives.{name}.routing"),
-                    &alt.routing,
-                    &provider_names,
-                    &carrier_names,
-                ),
-            })
-            .collect();
         let outages = self.outages(&raw.outages, &provider_names, &carrier_names);
         let expectations = self.expectations(&raw.expect, &provider_names, &carrier_names);
 
@@ -419,7 +624,7 @@ impl<'a> Validator<'a> {
             carriers,
             outages,
             expectations,
-            alternatives,
+            alternatives: Vec::new(),
         }
     }
 }
