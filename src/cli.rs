@@ -3,9 +3,9 @@
 //! usage, 3 other failure).
 
 use crate::output::{write_atomic, write_output};
-use crate::report::render_run;
-use crate::scenario::{self, STARTER_SCENARIO};
-use crate::{Error, simulate_all};
+use crate::report::{render_comparison, render_run};
+use crate::scenario::{self, Override, STARTER_SCENARIO, Scenario};
+use crate::{Error, RunResults, simulate_all, simulate_variants};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,24 +22,44 @@ struct Cli {
     command: Command,
 }
 
+/// What `run` and `compare` share.
+#[derive(Debug, clap::Args)]
+struct SimArgs {
+    /// Scenario file (TOML).
+    file: PathBuf,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override the number of replications.
+    #[arg(long, short = 'r')]
+    replications: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    threads: Option<usize>,
+    /// Write the report here ("-" for stdout).
+    #[arg(long, short = 'o', default_value = "-")]
+    output: String,
+    /// Override a scenario key, e.g. --set providers.aggregator.tps=200/s
+    /// (repeatable; key paths as in docs/scenario.md).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario and print the report.
+    /// Simulate a scenario (and its alternatives) and print the report.
     Run {
-        /// Scenario file (TOML).
-        file: PathBuf,
-        /// Override the scenario's seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override the number of replications.
-        #[arg(long, short = 'r')]
-        replications: Option<u32>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long, short = 'j')]
-        threads: Option<usize>,
-        /// Write the report here ("-" for stdout).
-        #[arg(long, short = 'o', default_value = "-")]
-        output: String,
+        #[command(flatten)]
+        sim: SimArgs,
+    },
+    /// Simulate alternatives on the same users and compare them per carrier.
+    Compare {
+        #[command(flatten)]
+        sim: SimArgs,
+        /// Alternatives to compare, in order; the first is the reference
+        /// (default: the scenario itself, then every alternative).
+        #[arg(long = "alt", value_name = "NAME")]
+        alternatives: Vec<String>,
     },
     /// Validate scenario files without simulating.
     Check {
@@ -81,42 +101,81 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// Loads the scenario with the command line's overrides applied.
+fn prepare(sim: &SimArgs) -> Result<(Scenario, usize), Error> {
+    let overrides = sim
+        .set
+        .iter()
+        .map(|s| Override::parse(s).map_err(Error::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sc = scenario::load_with(&sim.file, &overrides)?;
+    if let Some(seed) = sim.seed {
+        sc.set_seed(seed);
+    }
+    if let Some(r) = sim.replications {
+        if r == 0 {
+            return Err(Error::Usage("--replications must be at least 1".into()));
+        }
+        sc.set_replications(r);
+    }
+    let threads = sim.threads.unwrap_or_else(default_threads);
+    if threads == 0 {
+        return Err(Error::Usage("--threads must be at least 1".into()));
+    }
+    Ok((sc, threads))
+}
+
+fn report_speed(results: &RunResults, started: Instant, threads: usize) {
+    let elapsed = started.elapsed().as_secs_f64();
+    let sessions: u64 = results
+        .simulated()
+        .map(|(_, _, r)| r.merged.total_sessions())
+        .sum();
+    eprintln!(
+        "simsms: {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
+        sessions as f64 / elapsed.max(1e-9) / 1e6
+    );
+}
+
 fn execute(command: Command) -> Result<u8, Error> {
     match command {
-        Command::Run {
-            file,
-            seed,
-            replications,
-            threads,
-            output,
-        } => {
-            let mut sc = scenario::load(&file)?;
-            if let Some(seed) = seed {
-                sc.seed = seed;
-            }
-            if let Some(r) = replications {
-                if r == 0 {
-                    return Err(Error::Usage("--replications must be at least 1".into()));
-                }
-                sc.replications = r;
-            }
-            let threads = threads.unwrap_or_else(default_threads);
-            if threads == 0 {
-                return Err(Error::Usage("--threads must be at least 1".into()));
+        Command::Run { sim } => {
+            let (sc, threads) = prepare(&sim)?;
+            let started = Instant::now();
+            let results = simulate_all(&sc, &sim.file.display().to_string(), threads);
+            write_output(&sim.output, &render_run(&sc, &results))?;
+            report_speed(&results, started, threads);
+            Ok(if results.all_passed() { 0 } else { 1 })
+        }
+        Command::Compare { sim, alternatives } => {
+            let (sc, threads) = prepare(&sim)?;
+            let names = sc.alternative_names();
+            let order: Vec<usize> = if alternatives.is_empty() {
+                (0..names.len()).collect()
+            } else {
+                alternatives
+                    .iter()
+                    .map(|a| {
+                        names.iter().position(|n| n == a).ok_or_else(|| {
+                            Error::Usage(format!(
+                                "no alternative \"{a}\" in {}; defined: {}",
+                                sim.file.display(),
+                                names.join(", ")
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            };
+            if order.len() < 2 && alternatives.is_empty() {
+                return Err(Error::Usage(format!(
+                    "{} defines no [alternatives.NAME] to compare; see docs/scenario.md",
+                    sim.file.display()
+                )));
             }
             let started = Instant::now();
-            let source = file.display().to_string();
-            let results = simulate_all(&sc, &source, threads);
-            let elapsed = started.elapsed().as_secs_f64();
-            write_output(&output, &render_run(&sc, &results))?;
-            let sessions: u64 = std::iter::once(&results.base)
-                .chain(results.alternatives.iter().map(|(_, r)| r))
-                .map(|r| r.merged.total_sessions())
-                .sum();
-            eprintln!(
-                "simsms: {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
-                sessions as f64 / elapsed.max(1e-9) / 1e6
-            );
+            let results = simulate_variants(&sc, &sim.file.display().to_string(), threads, &order);
+            write_output(&sim.output, &render_comparison(&sc, &results, &order))?;
+            report_speed(&results, started, threads);
             Ok(if results.all_passed() { 0 } else { 1 })
         }
         Command::Check { files } => {

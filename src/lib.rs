@@ -55,32 +55,69 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// The scenario's report and one per routing alternative.
+/// Reports of the scenario and its alternatives, and the expectations'
+/// verdicts.
 pub struct RunResults {
-    pub base: report::Report,
-    /// `(alternative name, report)`, in file order.
-    pub alternatives: Vec<(String, report::Report)>,
+    /// Variant names: the scenario (`scenario::BASE_NAME`), then each
+    /// alternative.
+    pub names: Vec<String>,
+    /// One per variant, `None` for variants not simulated.
+    pub reports: Vec<Option<report::Report>>,
+    pub verdicts: Vec<report::Verdict>,
 }
 
 impl RunResults {
     pub fn all_passed(&self) -> bool {
-        self.base.all_passed()
+        self.verdicts.iter().all(|v| v.passed)
+    }
+
+    /// The simulated variants, in order, with their indices.
+    pub fn simulated(&self) -> impl Iterator<Item = (usize, &str, &report::Report)> {
+        self.reports
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i, self.names[i].as_str(), r)))
     }
 }
 
-/// Simulates the scenario and each of its routing alternatives on the same
-/// users.
-pub fn simulate_all(sc: &scenario::Scenario, source: &str, threads: usize) -> RunResults {
-    let base = simulate(sc, source, threads);
-    let alternatives = (0..sc.alternatives.len())
-        .map(|i| {
-            (
-                sc.alternatives[i].name.clone(),
-                simulate(&sc.alternatives[i].scenario, source, threads),
-            )
-        })
+/// Simulates the variants in `wanted` (0 the scenario, i its i-th
+/// alternative) and any that expectations refer to, all on the same users,
+/// then checks the expectations.
+pub fn simulate_variants(
+    sc: &scenario::Scenario,
+    source: &str,
+    threads: usize,
+    wanted: &[usize],
+) -> RunResults {
+    let names = sc.alternative_names();
+    let mut needed = vec![false; names.len()];
+    for &i in wanted {
+        needed[i] = true;
+    }
+    for e in &sc.expectations {
+        needed[e.alternative] = true;
+        if let Some(c) = e.compared_to {
+            needed[c] = true;
+        }
+    }
+    let reports = needed
+        .iter()
+        .enumerate()
+        .map(|(i, need)| need.then(|| simulate(sc.variant(i), source, threads)))
         .collect();
-    RunResults { base, alternatives }
+    let mut results = RunResults {
+        names,
+        reports,
+        verdicts: Vec::new(),
+    };
+    results.verdicts = report::evaluate(sc, &results);
+    results
+}
+
+/// Simulates the scenario and every alternative.
+pub fn simulate_all(sc: &scenario::Scenario, source: &str, threads: usize) -> RunResults {
+    let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
+    simulate_variants(sc, source, threads, &all)
 }
 
 /// Simulates a scenario on `threads` threads and builds its report.

@@ -1,29 +1,33 @@
-//! Expectations (`[[expect]]`): each bound checked against the report, as a
-//! point estimate or with its whole 95% interval. A failed one makes the
-//! command exit with code 1.
+//! Expectations (`[[expect]]`): each bound checked against the results, as
+//! a point estimate or with its whole 95% interval, for one alternative or
+//! for the paired difference between two. A failed one makes the command
+//! exit with code 1.
 
-use super::Report;
+use super::{Report, SessionRepValues, SessionRow};
+use crate::RunResults;
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
 use crate::scenario::{ExpectMetric, Expectation, Scenario};
-use crate::stats::{Estimate, wilson};
+use crate::stats::{Estimate, mean_interval, wilson};
 
 /// The outcome of one expectation.
 #[derive(Debug, Clone)]
 pub struct Verdict {
     pub label: String,
     pub observed: Estimate,
-    /// e.g. "≥ 0.97 (whole interval)".
+    /// e.g. ">= 0.97 (whole 95% interval)".
     pub bound: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
     pub passed: bool,
-    /// Seconds or a fraction; for display.
+    /// Seconds rather than a fraction or money; for display.
     pub is_time: bool,
 }
 
-pub fn evaluate(sc: &Scenario, report: &Report) -> Vec<Verdict> {
+pub fn evaluate(sc: &Scenario, results: &RunResults) -> Vec<Verdict> {
     sc.expectations
         .iter()
-        .map(|e| verdict(sc, report, e))
+        .map(|e| verdict(sc, results, e))
         .collect()
 }
 
@@ -35,17 +39,62 @@ fn quantile_index(q: u8) -> usize {
     }
 }
 
-fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
+/// One replication's value of a session metric.
+fn session_value(metric: ExpectMetric, r: &SessionRepValues) -> f64 {
+    match metric {
+        ExpectMetric::OtpSuccess => r.otp_success,
+        ExpectMetric::SuccessWithinTarget => r.within_target,
+        ExpectMetric::TimeToCode(q) => r.time_to_code[quantile_index(q)],
+        ExpectMetric::CostPerSuccess => r.cost_per_success,
+        _ => f64::NAN,
+    }
+}
+
+/// Mean of per-replication differences `a − b` (common random numbers make
+/// them paired) with a t interval.
+pub fn paired_difference(
+    a: &SessionRow,
+    b: &SessionRow,
+    value: impl Fn(&SessionRepValues) -> f64,
+) -> Estimate {
+    let diffs: Vec<f64> = a
+        .per_replication
+        .iter()
+        .zip(&b.per_replication)
+        .map(|(x, y)| value(x) - value(y))
+        .filter(|d| !d.is_nan())
+        .collect();
+    mean_interval(&diffs)
+}
+
+fn observe(sc: &Scenario, results: &RunResults, e: &Expectation) -> Estimate {
+    let Some(report) = results.reports.get(e.alternative).and_then(Option::as_ref) else {
+        return Estimate::NONE;
+    };
+    let carrier = e.carrier.map(|c| sc.carriers[c].name.as_str());
+    if let Some(other) = e.compared_to {
+        let Some(other) = results.reports.get(other).and_then(Option::as_ref) else {
+            return Estimate::NONE;
+        };
+        return match (report.session_row(carrier), other.session_row(carrier)) {
+            (Some(a), Some(b)) => paired_difference(a, b, |r| session_value(e.metric, r)),
+            _ => Estimate::NONE,
+        };
+    }
+    observe_one(sc, report, e)
+}
+
+fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
     let carrier = e.carrier.map(|c| sc.carriers[c].name.as_str());
     let provider = e.provider.map(|p| sc.providers[p].name.as_str());
     let m = &report.merged;
     match e.metric {
-        ExpectMetric::SuccessWithinTarget => report
-            .session_row(carrier)
-            .map_or(Estimate::NONE, |r| r.within_target),
         ExpectMetric::OtpSuccess => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.otp_success),
+        ExpectMetric::SuccessWithinTarget => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.within_target),
         ExpectMetric::CostPerSuccess => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.cost_per_success),
@@ -78,7 +127,7 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                                 high: ci.high,
                             }
                         }
-                        _ => unreachable!(),
+                        _ => unreachable!("message metric"),
                     };
                 }
             }
@@ -109,8 +158,8 @@ fn observe(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
     }
 }
 
-fn verdict(sc: &Scenario, report: &Report, e: &Expectation) -> Verdict {
-    let observed = observe(sc, report, e);
+fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
+    let observed = observe(sc, results, e);
     let (lo, hi) = if e.whole_interval {
         (observed.low, observed.high)
     } else {
@@ -135,6 +184,8 @@ fn verdict(sc: &Scenario, report: &Report, e: &Expectation) -> Verdict {
         label: e.label.clone(),
         observed,
         bound: format!("{} ({mode})", bounds.join(" and ")),
+        min: e.min,
+        max: e.max,
         passed,
         is_time: matches!(
             e.metric,

@@ -3,11 +3,13 @@
 //! carrier (sessions), queue statistics, the timeline and expectation
 //! verdicts. `table` renders it for people.
 
+mod compare;
 mod expect;
 mod table;
 
-pub use expect::{Verdict, evaluate};
-pub use table::{render_run, render_table};
+pub use compare::render_comparison;
+pub use expect::{Verdict, evaluate, paired_difference};
+pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
 use crate::model::Outcome;
@@ -60,6 +62,20 @@ pub struct SessionRow {
     /// Total cost of one replication (messages and calls).
     pub cost_per_run: Estimate,
     pub time_to_code: Percentiles,
+    /// Values of each replication, in order, for paired comparisons.
+    pub per_replication: Vec<SessionRepValues>,
+}
+
+/// One replication's session metrics; NaN where undefined (no sessions, no
+/// successes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SessionRepValues {
+    pub otp_success: f64,
+    pub within_target: f64,
+    /// Time to code p50, p90, p99, p99.9 in seconds.
+    pub time_to_code: [f64; 4],
+    pub cost_per_success: f64,
+    pub sends_per_session: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -82,7 +98,6 @@ pub struct Report {
     pub sessions: Vec<SessionRow>,
     pub queues: Vec<QueueRow>,
     pub merged: Metrics,
-    pub verdicts: Vec<Verdict>,
 }
 
 /// Per-replication values kept for intervals (the histograms are merged).
@@ -306,6 +321,20 @@ impl<'s> Aggregator<'s> {
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
                 cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
                 cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
+                per_replication: reps
+                    .iter()
+                    .map(|r| {
+                        let rate =
+                            |(k, n): (u64, u64)| if n > 0 { k as f64 / n as f64 } else { f64::NAN };
+                        SessionRepValues {
+                            otp_success: rate(r.success),
+                            within_target: rate(r.within_target),
+                            time_to_code: r.percentiles.unwrap_or([f64::NAN; 4]),
+                            cost_per_success: r.cost_per_success.unwrap_or(f64::NAN),
+                            sends_per_session: r.sends.unwrap_or(f64::NAN),
+                        }
+                    })
+                    .collect(),
                 time_to_code: percentiles(
                     &cell.time_to_code,
                     reps.iter().map(|r| r.percentiles).collect(),
@@ -324,7 +353,7 @@ impl<'s> Aggregator<'s> {
                     .unwrap_or(0),
             })
             .collect();
-        let mut report = Report {
+        Report {
             scenario: sc.name.clone(),
             source: source.to_string(),
             seed: sc.seed,
@@ -334,10 +363,7 @@ impl<'s> Aggregator<'s> {
             sessions,
             queues,
             merged,
-            verdicts: Vec::new(),
-        };
-        report.verdicts = evaluate(sc, &report);
-        report
+        }
     }
 }
 
@@ -352,9 +378,5 @@ impl Report {
         self.messages
             .iter()
             .find(|r| r.provider == provider && r.carrier.as_deref() == carrier)
-    }
-
-    pub fn all_passed(&self) -> bool {
-        self.verdicts.iter().all(|v| v.passed)
     }
 }

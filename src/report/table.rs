@@ -8,7 +8,7 @@ use crate::units::{Human, NANOS_PER_SEC};
 use std::fmt::Write;
 
 /// Aligns columns: the first `left` columns left-aligned, the rest right.
-fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
+pub(super) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -39,7 +39,7 @@ fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
     }
 }
 
-fn pct_ci(e: &Estimate) -> String {
+pub(super) fn pct_ci(e: &Estimate) -> String {
     if e.is_defined() {
         format!(
             "{:.2}% [{:.2}, {:.2}]",
@@ -52,7 +52,7 @@ fn pct_ci(e: &Estimate) -> String {
     }
 }
 
-fn secs(s: f64) -> String {
+pub(super) fn secs(s: f64) -> String {
     if s.is_nan() {
         "-".into()
     } else {
@@ -60,7 +60,7 @@ fn secs(s: f64) -> String {
     }
 }
 
-fn secs_ci(e: &Estimate) -> String {
+pub(super) fn secs_ci(e: &Estimate) -> String {
     if !e.is_defined() {
         return "-".into();
     }
@@ -75,7 +75,7 @@ fn secs_ci(e: &Estimate) -> String {
     )
 }
 
-fn num_ci(e: &Estimate, decimals: usize) -> String {
+pub(super) fn num_ci(e: &Estimate, decimals: usize) -> String {
     if !e.is_defined() {
         "-".into()
     } else if e.low == e.high {
@@ -102,54 +102,77 @@ fn p99_with_ci(p: &Percentiles) -> String {
     }
 }
 
-/// The scenario's report, then its routing alternatives side by side.
+/// The scenario's report, then its alternatives side by side, then the
+/// expectations.
 pub fn render_run(sc: &Scenario, results: &crate::RunResults) -> String {
-    let mut out = render_table(sc, &results.base);
-    if results.alternatives.is_empty() {
+    let mut out = match &results.reports[0] {
+        Some(base) => render_table(sc, base),
+        None => String::new(),
+    };
+    if results.simulated().count() > 1 {
+        out.push_str("\nALTERNATIVES (the same users under each alternative)\n");
+        let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
+        let header = [
+            "alternative",
+            "carrier",
+            "sessions",
+            "OTP success [95% CI]",
+            target.as_str(),
+            "code p50",
+            "code p99",
+            "sends/session",
+            "voice [95% CI]",
+            "cost/success",
+        ];
+        let mut rows = Vec::new();
+        for (_, name, report) in results.simulated() {
+            for r in &report.sessions {
+                rows.push(vec![
+                    name.to_string(),
+                    r.carrier.clone().unwrap_or_else(|| "(all)".into()),
+                    r.total.to_string(),
+                    pct_ci(&r.otp_success),
+                    pct_ci(&r.within_target),
+                    secs(r.time_to_code.merged[0]),
+                    secs(r.time_to_code.merged[2]),
+                    num_ci(&r.sends_per_session, 3),
+                    pct_ci(&r.voice_share),
+                    num_ci(&r.cost_per_success, 2),
+                ]);
+            }
+        }
+        grid(&mut out, &header, &rows, 2);
+        for alt in &sc.alternatives {
+            if !alt.description.is_empty() {
+                let _ = writeln!(out, "  {}: {}", alt.name, alt.description);
+            }
+        }
+    }
+    out.push_str(&render_verdicts(&results.verdicts));
+    out
+}
+
+/// PASS/FAIL lines for the expectations.
+pub fn render_verdicts(verdicts: &[super::Verdict]) -> String {
+    let mut out = String::new();
+    if verdicts.is_empty() {
         return out;
     }
-    out.push_str("\nALTERNATIVES (the same users under each routing policy)\n");
-    let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
-    let header = [
-        "routing",
-        "carrier",
-        "sessions",
-        "OTP success [95% CI]",
-        target.as_str(),
-        "code p50",
-        "code p99",
-        "sends/session",
-        "voice [95% CI]",
-        "cost/success",
-    ];
-    let named = std::iter::once(("(scenario)", &results.base)).chain(
-        results
-            .alternatives
-            .iter()
-            .map(|(name, r)| (name.as_str(), r)),
-    );
-    let mut rows = Vec::new();
-    for (name, report) in named {
-        for r in &report.sessions {
-            rows.push(vec![
-                name.to_string(),
-                r.carrier.clone().unwrap_or_else(|| "(all)".into()),
-                r.total.to_string(),
-                pct_ci(&r.otp_success),
-                pct_ci(&r.within_target),
-                secs(r.time_to_code.merged[0]),
-                secs(r.time_to_code.merged[2]),
-                num_ci(&r.sends_per_session, 3),
-                pct_ci(&r.voice_share),
-                num_ci(&r.cost_per_success, 2),
-            ]);
-        }
-    }
-    grid(&mut out, &header, &rows, 2);
-    for alt in &sc.alternatives {
-        if !alt.description.is_empty() {
-            let _ = writeln!(out, "  {}: {}", alt.name, alt.description);
-        }
+    out.push_str("\nEXPECTATIONS\n");
+    for v in verdicts {
+        let observed = if v.is_time {
+            secs_ci(&v.observed)
+        } else {
+            num_ci(&v.observed, 4)
+        };
+        let _ = writeln!(
+            out,
+            "{}  {}: observed {} ; expected {}",
+            if v.passed { "PASS" } else { "FAIL" },
+            v.label,
+            observed,
+            v.bound
+        );
     }
     out
 }
@@ -332,24 +355,6 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
 
     out.push_str(&render_timeline(sc, report));
 
-    if !report.verdicts.is_empty() {
-        out.push_str("\nEXPECTATIONS\n");
-        for v in &report.verdicts {
-            let observed = if v.is_time {
-                secs_ci(&v.observed)
-            } else {
-                num_ci(&v.observed, 4)
-            };
-            let _ = writeln!(
-                out,
-                "{}  {}: observed {} ; expected {}",
-                if v.passed { "PASS" } else { "FAIL" },
-                v.label,
-                observed,
-                v.bound
-            );
-        }
-    }
     out
 }
 

@@ -188,11 +188,11 @@ impl Validator<'_> {
                 .compared_to
                 .as_ref()
                 .and_then(|name| self.reference(&k("compared_to"), name, "alternative", &variants));
-            if compared_to.is_some() && provider.is_some() {
+            if compared_to.is_some() && !session_level {
                 self.error(
                     &k("compared_to"),
-                    "a difference of session metrics or of all providers' delivery",
-                    None,
+                    "a session metric for a difference between alternatives",
+                    Some("differences support otp_success, success_within_target, time_to_code_*, cost_per_success".into()),
                 );
             }
             let mut label = e.metric.clone();
