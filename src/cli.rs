@@ -5,7 +5,7 @@
 use crate::output::{write_atomic, write_output};
 use crate::report::{render_comparison, render_run};
 use crate::scenario::{self, Override, STARTER_SCENARIO, Scenario};
-use crate::{Error, RunResults, simulate_all, simulate_variants};
+use crate::{Error, RunResults, export, simulate_all, simulate_variants};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +43,37 @@ struct SimArgs {
     /// (repeatable; key paths as in docs/scenario.md).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Write every output format into DIR (default: results/<scenario name>/).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    out: Option<Option<PathBuf>>,
+    /// Write the JSON report here ("-" for stdout).
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
+    /// Write the tidy summary CSV here ("-" for stdout).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<String>,
+    /// Write the latency percentile spectrum CSV here.
+    #[arg(long, value_name = "FILE")]
+    latency_csv: Option<String>,
+    /// Write the timeline CSV here.
+    #[arg(long, value_name = "FILE")]
+    timeline_csv: Option<String>,
+    /// Write a Markdown summary here (for CI step summaries).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<String>,
+    /// Write JUnit XML here, one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<String>,
+    /// Write a self-contained HTML report with charts here.
+    #[arg(long, value_name = "FILE")]
+    html: Option<String>,
+    /// Fail (exit 1) on regressions against this earlier JSON report.
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
+    /// Allowed regression against --baseline: rates may drop by this much
+    /// (absolute), times to code and costs may grow by this fraction.
+    #[arg(long, default_value_t = 0.01, requires = "baseline")]
+    tolerance: f64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,15 +168,81 @@ fn report_speed(results: &RunResults, started: Instant, threads: usize) {
     );
 }
 
+/// Checks against the baseline, renders and writes every requested output;
+/// returns the exit code.
+fn finish_run(
+    sc: &Scenario,
+    sim: &SimArgs,
+    mut results: RunResults,
+    order: &[usize],
+    compare: bool,
+) -> Result<u8, Error> {
+    if let Some(path) = &sim.baseline {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let baseline: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::Usage(format!("{}: not a JSON report: {e}", path.display())))?;
+        let current = export::report_json(&export::Run {
+            scenario: sc,
+            results: &results,
+            order,
+            text: "",
+        });
+        let verdicts = export::compare_with_baseline(&current, &baseline, sim.tolerance)
+            .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+        results.verdicts.extend(verdicts);
+    }
+    let text = if compare {
+        render_comparison(sc, &results, order)
+    } else {
+        render_run(sc, &results)
+    };
+    let run = export::Run {
+        scenario: sc,
+        results: &results,
+        order,
+        text: &text,
+    };
+    write_output(&sim.output, &text)?;
+    let json = || {
+        serde_json::to_string_pretty(&export::report_json(&run)).expect("JSON values serialise")
+            + "\n"
+    };
+    let outputs: [(&Option<String>, &dyn Fn() -> String); 7] = [
+        (&sim.json, &json),
+        (&sim.csv, &|| export::summary_csv(&run)),
+        (&sim.latency_csv, &|| export::latency_csv(&run)),
+        (&sim.timeline_csv, &|| export::timeline_csv(&run)),
+        (&sim.markdown, &|| export::markdown_summary(&run)),
+        (&sim.junit, &|| export::junit_xml(&run)),
+        (&sim.html, &|| export::html_report(&run)),
+    ];
+    for (target, render) in outputs {
+        if let Some(target) = target {
+            write_output(target, &render())?;
+        }
+    }
+    if let Some(dir) = &sim.out {
+        let dir = dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+        let written = export::write_all(&dir, &run)?;
+        eprintln!("simsms: wrote {} files to {}", written.len(), dir.display());
+    }
+    Ok(if results.all_passed() { 0 } else { 1 })
+}
+
 fn execute(command: Command) -> Result<u8, Error> {
     match command {
         Command::Run { sim } => {
             let (sc, threads) = prepare(&sim)?;
             let started = Instant::now();
             let results = simulate_all(&sc, &sim.file.display().to_string(), threads);
-            write_output(&sim.output, &render_run(&sc, &results))?;
             report_speed(&results, started, threads);
-            Ok(if results.all_passed() { 0 } else { 1 })
+            let order: Vec<usize> = (0..results.names.len()).collect();
+            finish_run(&sc, &sim, results, &order, false)
         }
         Command::Compare { sim, alternatives } => {
             let (sc, threads) = prepare(&sim)?;
@@ -174,9 +271,8 @@ fn execute(command: Command) -> Result<u8, Error> {
             }
             let started = Instant::now();
             let results = simulate_variants(&sc, &sim.file.display().to_string(), threads, &order);
-            write_output(&sim.output, &render_comparison(&sc, &results, &order))?;
             report_speed(&results, started, threads);
-            Ok(if results.all_passed() { 0 } else { 1 })
+            finish_run(&sc, &sim, results, &order, true)
         }
         Command::Check { files } => {
             let mut worst = 0;

@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod des;
 pub mod distribution;
+pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -1,0 +1,128 @@
+//! A self-contained HTML report: expectations, session results per
+//! alternative and carrier, the three charts inline, and the full text
+//! report. No external resources, so it opens anywhere (and in CI
+//! artifacts).
+
+use super::{Run, latency_cdf_svg, outcomes_svg, timeline_svg};
+use crate::stats::Estimate;
+use crate::units::Human;
+use std::fmt::Write;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn pct(e: &Estimate) -> String {
+    if e.is_defined() {
+        format!(
+            "{:.2}% <small>[{:.2}, {:.2}]</small>",
+            e.value * 100.0,
+            e.low * 100.0,
+            e.high * 100.0
+        )
+    } else {
+        "–".into()
+    }
+}
+
+fn secs(s: f64) -> String {
+    if s.is_finite() {
+        Human((s * 1e9) as u64).to_string()
+    } else {
+        "–".into()
+    }
+}
+
+/// After load, the page checks that every chart has drawn something and
+/// marks `<body data-rendered>` (used by the browser test).
+const CHECK_SCRIPT: &str = r#"<script>
+window.addEventListener('load', function () {
+  var charts = document.querySelectorAll('svg.simsms-chart');
+  var drawn = 0;
+  charts.forEach(function (svg) {
+    var box = svg.getBBox();
+    if (box.width > 0 && box.height > 0 && svg.querySelectorAll('polyline, rect').length > 1) { drawn++; }
+  });
+  document.body.setAttribute('data-rendered', drawn === charts.length && drawn > 0 ? 'ok' : 'failed:' + drawn + '/' + charts.length);
+});
+</script>"#;
+
+pub fn html_report(run: &Run) -> String {
+    let sc = run.scenario;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>simsms: {}</title>\n<style>\n\
+body {{ font-family: sans-serif; margin: 2em; color: #222; }}\n\
+table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}\n\
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}\n\
+.pass {{ color: #2ca02c; font-weight: bold; }} .fail {{ color: #d62728; font-weight: bold; }}\n\
+pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\n\
+small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
+        escape(&sc.name)
+    );
+    let _ = writeln!(out, "<h1>simsms: {}</h1>", escape(&sc.name));
+    let _ = writeln!(
+        out,
+        "<p>simsms {} · seed {} · {} replications · 95% intervals · {}</p>",
+        env!("CARGO_PKG_VERSION"),
+        sc.seed,
+        sc.replications,
+        escape(&sc.description)
+    );
+    if !run.results.verdicts.is_empty() {
+        out.push_str("<h2>Expectations</h2>\n<table><tr><th>result</th><th>expectation</th><th>observed</th><th>bound</th></tr>\n");
+        for v in &run.results.verdicts {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"{}\">{}</td><td>{}</td><td>{:.4} <small>[{:.4}, {:.4}]</small></td><td>{}</td></tr>",
+                if v.passed { "pass" } else { "fail" },
+                if v.passed { "PASS" } else { "FAIL" },
+                escape(&v.label),
+                v.observed.value,
+                v.observed.low,
+                v.observed.high,
+                escape(&v.bound)
+            );
+        }
+        out.push_str("</table>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Sessions</h2>\n<table><tr><th>alternative</th><th>carrier</th><th>sessions</th><th>OTP success</th><th>code ≤ {}</th><th>code p50</th><th>code p99</th><th>cost/success</th></tr>",
+        Human(sc.otp.target)
+    );
+    for &i in run.order {
+        let Some(report) = run.results.reports[i].as_ref() else {
+            continue;
+        };
+        for r in &report.sessions {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
+                escape(&run.results.names[i]),
+                escape(r.carrier.as_deref().unwrap_or("all")),
+                r.total,
+                pct(&r.otp_success),
+                pct(&r.within_target),
+                secs(r.time_to_code.merged[0]),
+                secs(r.time_to_code.merged[2]),
+                r.cost_per_success.value
+            );
+        }
+    }
+    out.push_str("</table>\n<h2>Latency</h2>\n");
+    out.push_str(&latency_cdf_svg(run));
+    out.push_str("<h2>Outcomes</h2>\n");
+    out.push_str(&outcomes_svg(run));
+    out.push_str("<h2>Timeline</h2>\n");
+    out.push_str(&timeline_svg(run));
+    let _ = writeln!(out, "<h2>Full report</h2>\n<pre>{}</pre>", escape(run.text));
+    out.push_str(CHECK_SCRIPT);
+    out.push_str("\n</body>\n</html>\n");
+    out
+}

@@ -1,0 +1,156 @@
+//! The JSON report: everything the table shows, per alternative, with
+//! intervals; its schema is `docs/report.schema.json`.
+
+use super::{Run, finite};
+use crate::model::{Outcome, SessionOutcome};
+use crate::report::{Percentiles, QUANTILE_NAMES, Report, Verdict};
+use crate::stats::Estimate;
+use crate::units::NANOS_PER_SEC;
+use serde_json::{Map, Value, json};
+
+/// Identifies the schema version; bumped on any incompatible change.
+pub const JSON_SCHEMA_ID: &str = "simsms-report/1";
+
+fn estimate(e: &Estimate) -> Value {
+    json!({ "value": finite(e.value), "low": finite(e.low), "high": finite(e.high) })
+}
+
+fn percentiles(p: &Percentiles) -> Value {
+    let mut m = Map::new();
+    for (i, name) in QUANTILE_NAMES.iter().enumerate() {
+        let ci = p.per_replication[i];
+        m.insert(
+            name.to_string(),
+            json!({ "value": finite(p.merged[i]), "low": finite(ci.low), "high": finite(ci.high) }),
+        );
+    }
+    m.insert("max".into(), json!(finite(p.max)));
+    m.insert("count".into(), json!(p.count));
+    Value::Object(m)
+}
+
+fn seconds(n: u64) -> f64 {
+    n as f64 / NANOS_PER_SEC as f64
+}
+
+fn variant(run: &Run, index: usize, report: &Report) -> Value {
+    let sc = run.scenario.variant(index);
+    let reps = report.replications.max(1) as f64;
+    let messages: Vec<Value> = report
+        .messages
+        .iter()
+        .map(|r| {
+            let outcomes: Map<String, Value> = Outcome::ALL
+                .iter()
+                .map(|o| (o.name().to_string(), json!(r.outcomes[*o as usize])))
+                .collect();
+            json!({
+                "provider": r.provider,
+                "carrier": r.carrier,
+                "sent": r.total,
+                "outcomes": outcomes,
+                "delivery_rate": estimate(&r.delivery),
+                "receipt_delivery_rate": estimate(&r.receipt_delivery),
+                "misrouted": r.misrouted,
+                "cost": r.cost,
+                "latency_s": percentiles(&r.latency),
+            })
+        })
+        .collect();
+    let sessions: Vec<Value> = report
+        .sessions
+        .iter()
+        .map(|r| {
+            let outcomes: Map<String, Value> = SessionOutcome::NAMES
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.to_string(), json!(r.outcomes[i])))
+                .collect();
+            json!({
+                "carrier": r.carrier,
+                "sessions": r.total,
+                "outcomes": outcomes,
+                "success_by_send": r.success_by_send,
+                "otp_success": estimate(&r.otp_success),
+                "success_within_target": estimate(&r.within_target),
+                "time_to_code_s": percentiles(&r.time_to_code),
+                "sends_per_session": estimate(&r.sends_per_session),
+                "resend_share": estimate(&r.resend_share),
+                "voice_share": estimate(&r.voice_share),
+                "cost_per_success": estimate(&r.cost_per_success),
+                "cost_per_run": estimate(&r.cost_per_run),
+            })
+        })
+        .collect();
+    let queues: Vec<Value> = report
+        .queues
+        .iter()
+        .map(|q| json!({ "provider": q.provider, "admitted": q.admitted, "mean_wait_s": estimate(&q.mean_wait), "max_depth": q.max_depth }))
+        .collect();
+    let t = &report.merged.timeline;
+    let per_rep = |v: &[u64]| v.iter().map(|x| *x as f64 / reps).collect::<Vec<_>>();
+    let queue_depth: Map<String, Value> = sc
+        .providers
+        .iter()
+        .zip(&t.queue_depth)
+        .map(|(p, d)| (p.name.clone(), json!(d)))
+        .collect();
+    let stored: Vec<f64> = t.stored().iter().map(|x| *x as f64 / reps).collect();
+    json!({
+        "name": run.results.names[index],
+        "description": if index == 0 { run.scenario.description.clone() } else { run.scenario.alternatives[index - 1].description.clone() },
+        "messages": messages,
+        "sessions": sessions,
+        "queues": queues,
+        "timeline": {
+            "bucket_s": seconds(t.bucket),
+            "arrivals": per_rep(&t.arrivals),
+            "sends": per_rep(&t.sends),
+            "deliveries": per_rep(&t.deliveries),
+            "queue_depth_max": queue_depth,
+            "stored_in_smsc": stored,
+        },
+    })
+}
+
+pub(super) fn verdict(v: &Verdict) -> Value {
+    json!({
+        "label": v.label,
+        "passed": v.passed,
+        "observed": estimate(&v.observed),
+        "min": v.min,
+        "max": v.max,
+        "bound": v.bound,
+    })
+}
+
+/// The whole report as a JSON value (schema `simsms-report/1`).
+pub fn report_json(run: &Run) -> Value {
+    let sc = run.scenario;
+    let base = run
+        .order
+        .iter()
+        .find_map(|&i| run.results.reports[i].as_ref());
+    let alternatives: Vec<Value> = run
+        .order
+        .iter()
+        .filter_map(|&i| run.results.reports[i].as_ref().map(|r| variant(run, i, r)))
+        .collect();
+    json!({
+        "schema": JSON_SCHEMA_ID,
+        "simsms_version": env!("CARGO_PKG_VERSION"),
+        "scenario": {
+            "name": sc.name,
+            "source": base.map(|r| r.source.clone()),
+            "seed": sc.seed,
+            "replications": sc.replications,
+            "duration_s": seconds(sc.duration),
+            "drain_s": seconds(sc.drain),
+            "otp_target_s": seconds(sc.otp.target),
+            "carriers": sc.carriers.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        },
+        "reference": run.results.names[run.order[0]],
+        "alternatives": alternatives,
+        "expectations": run.results.verdicts.iter().map(verdict).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,54 @@
+//! JUnit XML for CI test reports: one test case per expectation, failures
+//! carrying the observed value and the bound.
+
+use super::Run;
+use std::fmt::Write;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+pub fn junit_xml(run: &Run) -> String {
+    let verdicts = &run.results.verdicts;
+    let failures = verdicts.iter().filter(|v| !v.passed).count();
+    let suite = escape(&format!("simsms.{}", run.scenario.name));
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"simsms\" tests=\"{}\" failures=\"{failures}\">",
+        verdicts.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
+        verdicts.len()
+    );
+    for v in verdicts {
+        let observed = format!(
+            "{} [{}, {}]",
+            v.observed.value, v.observed.low, v.observed.high
+        );
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{suite}\" name=\"{}\"",
+            escape(&v.label)
+        );
+        if v.passed {
+            out.push_str("/>\n");
+        } else {
+            let message = format!("observed {observed}; expected {}", v.bound);
+            let _ = writeln!(
+                out,
+                ">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>",
+                escape(&message),
+                escape(&message)
+            );
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}

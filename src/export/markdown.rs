@@ -1,0 +1,97 @@
+//! A Markdown summary for CI step summaries and pull-request comments:
+//! expectations first, then session results per alternative and carrier.
+
+use super::Run;
+use crate::stats::Estimate;
+use crate::units::Human;
+use std::fmt::Write;
+
+fn pct(e: &Estimate) -> String {
+    if e.is_defined() {
+        format!(
+            "{:.2}% [{:.2}, {:.2}]",
+            e.value * 100.0,
+            e.low * 100.0,
+            e.high * 100.0
+        )
+    } else {
+        "–".into()
+    }
+}
+
+fn secs(s: f64) -> String {
+    if s.is_finite() {
+        Human((s * 1e9) as u64).to_string()
+    } else {
+        "–".into()
+    }
+}
+
+pub fn markdown_summary(run: &Run) -> String {
+    let sc = run.scenario;
+    let mut out = String::new();
+    let _ = writeln!(out, "## simsms: {}\n", sc.name);
+    let _ = writeln!(
+        out,
+        "simsms {} · seed {} · {} replications · 95% intervals\n",
+        env!("CARGO_PKG_VERSION"),
+        sc.seed,
+        sc.replications
+    );
+    let verdicts = &run.results.verdicts;
+    if !verdicts.is_empty() {
+        let failed = verdicts.iter().filter(|v| !v.passed).count();
+        let _ = writeln!(
+            out,
+            "### Expectations: {} passed, {failed} failed\n",
+            verdicts.len() - failed
+        );
+        out.push_str("| | expectation | observed | bound |\n|---|---|---|---|\n");
+        for v in verdicts {
+            let observed = if v.is_time {
+                secs(v.observed.value)
+            } else {
+                format!(
+                    "{:.4} [{:.4}, {:.4}]",
+                    v.observed.value, v.observed.low, v.observed.high
+                )
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                if v.passed { "✅" } else { "❌" },
+                v.label,
+                observed,
+                v.bound
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "### Sessions\n");
+    let _ = writeln!(
+        out,
+        "| alternative | carrier | sessions | OTP success | code ≤ {} | code p50 | code p99 | cost/success |",
+        Human(sc.otp.target)
+    );
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for &i in run.order {
+        let Some(report) = run.results.reports[i].as_ref() else {
+            continue;
+        };
+        for r in &report.sessions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {:.2} |",
+                run.results.names[i],
+                r.carrier.as_deref().unwrap_or("**all**"),
+                r.total,
+                pct(&r.otp_success),
+                pct(&r.within_target),
+                secs(r.time_to_code.merged[0]),
+                secs(r.time_to_code.merged[2]),
+                r.cost_per_success.value
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,375 @@
+//! SVG charts, written directly (a plotting crate would add far more than
+//! these three simple charts need): latency CDFs per carrier, stacked
+//! outcome bars per carrier, and a timeline of arrivals, deliveries, queue
+//! depth and SMSC backlog.
+
+use super::Run;
+use crate::metrics::new_histogram;
+use crate::model::Outcome;
+use crate::units::Human;
+use std::fmt::Write;
+
+const PALETTE: [&str; 10] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// One plotting area inside an SVG document.
+struct Panel {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Panel {
+    fn frame(&self, out: &mut String, title: &str) {
+        let _ = writeln!(
+            out,
+            r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#fff" stroke="#999"/><text x="{}" y="{}" font-size="13" font-weight="bold">{}</text>"##,
+            self.x,
+            self.y,
+            self.w,
+            self.h,
+            self.x,
+            self.y - 6.0,
+            escape(title)
+        );
+    }
+
+    fn polyline(&self, out: &mut String, points: &[(f64, f64)], color: &str) {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(px, py)| {
+                format!(
+                    "{:.1},{:.1}",
+                    self.x + px * self.w,
+                    self.y + (1.0 - py) * self.h
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="1.6" points="{}"/>"#,
+            pts.join(" ")
+        );
+    }
+
+    fn y_label(&self, out: &mut String, frac: f64, text: &str) {
+        let y = self.y + (1.0 - frac) * self.h;
+        let _ = writeln!(
+            out,
+            r##"<line x1="{}" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#eee"/><text x="{}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
+            self.x,
+            self.x + self.w,
+            self.x - 4.0,
+            y + 3.0,
+            escape(text)
+        );
+    }
+
+    fn x_label(&self, out: &mut String, frac: f64, text: &str) {
+        let x = self.x + frac * self.w;
+        let _ = writeln!(
+            out,
+            r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="#eee"/><text x="{x:.1}" y="{}" font-size="10" text-anchor="middle">{}</text>"##,
+            self.y,
+            self.y + self.h,
+            self.y + self.h + 12.0,
+            escape(text)
+        );
+    }
+}
+
+fn document(width: f64, height: f64, title: &str, body: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" class=\"simsms-chart\">\n<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n{body}</svg>\n",
+        escape(title)
+    )
+}
+
+fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
+    for (i, (name, color)) in entries.iter().enumerate() {
+        let ly = y + i as f64 * 15.0;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="{:.1}" width="10" height="10" fill="{color}"/><text x="{}" y="{:.1}" font-size="11">{}</text>"#,
+            ly - 9.0,
+            x + 14.0,
+            ly,
+            escape(name)
+        );
+    }
+}
+
+/// Latency CDF of delivered messages, one panel per carrier, one line per
+/// alternative (or per provider when only one alternative is shown), on a
+/// log time axis.
+pub fn latency_cdf_svg(run: &Run) -> String {
+    let sc = run.scenario;
+    let shown: Vec<usize> = run
+        .order
+        .iter()
+        .copied()
+        .filter(|&i| run.results.reports[i].is_some())
+        .collect();
+    let by_provider = shown.len() == 1;
+    let carriers = sc.carriers.len();
+    let cols = carriers.min(3);
+    let rows = carriers.div_ceil(cols);
+    let (pw, ph) = (300.0, 200.0);
+    let width = 70.0 + cols as f64 * (pw + 60.0) + 220.0;
+    let height = 40.0 + rows as f64 * (ph + 60.0);
+    // Log axis from 100 ms to the largest latency seen (at least 100 s).
+    let mut max_ms: f64 = 100_000.0;
+    for &i in &shown {
+        for cell in &run.results.reports[i]
+            .as_ref()
+            .expect("shown")
+            .merged
+            .messages
+        {
+            if !cell.latency.is_empty() {
+                max_ms = max_ms.max(cell.latency.max() as f64);
+            }
+        }
+    }
+    let (lo, hi) = (100f64.log10(), max_ms.log10());
+    let mut body = String::new();
+    let mut entries = Vec::new();
+    for (c, carrier) in sc.carriers.iter().enumerate() {
+        let panel = Panel {
+            x: 60.0 + (c % cols) as f64 * (pw + 60.0),
+            y: 40.0 + (c / cols) as f64 * (ph + 60.0),
+            w: pw,
+            h: ph,
+        };
+        panel.frame(
+            &mut body,
+            &format!("{}: latency CDF (delivered)", carrier.name),
+        );
+        for k in 0..=4 {
+            panel.y_label(&mut body, k as f64 / 4.0, &format!("{}%", k * 25));
+        }
+        let mut decade = lo.ceil();
+        while decade <= hi {
+            let ns = 10f64.powf(decade) * 1e6;
+            panel.x_label(
+                &mut body,
+                (decade - lo) / (hi - lo),
+                &Human(ns as u64).to_string(),
+            );
+            decade += 1.0;
+        }
+        let mut series = 0;
+        for &i in &shown {
+            let report = run.results.reports[i].as_ref().expect("shown");
+            let variant = sc.variant(i);
+            let lines: Vec<(String, hdrhistogram::Histogram<u64>)> = if by_provider {
+                variant
+                    .providers
+                    .iter()
+                    .enumerate()
+                    .map(|(p, prov)| (prov.name.clone(), report.merged.cell(p, c).latency.clone()))
+                    .collect()
+            } else {
+                let mut all = new_histogram();
+                for p in 0..variant.providers.len() {
+                    all.add(&report.merged.cell(p, c).latency)
+                        .expect("same bounds");
+                }
+                vec![(run.results.names[i].clone(), all)]
+            };
+            for (name, h) in lines {
+                let color = PALETTE[series % PALETTE.len()];
+                series += 1;
+                if c == 0 {
+                    entries.push((name, color));
+                }
+                if h.is_empty() {
+                    continue;
+                }
+                let points: Vec<(f64, f64)> = (0..=80)
+                    .map(|k| {
+                        let x = lo + (hi - lo) * k as f64 / 80.0;
+                        let ms = 10f64.powf(x) as u64;
+                        (
+                            k as f64 / 80.0,
+                            h.count_between(0, ms) as f64 / h.len() as f64,
+                        )
+                    })
+                    .collect();
+                panel.polyline(&mut body, &points, color);
+            }
+        }
+    }
+    legend(&mut body, width - 210.0, 50.0, &entries);
+    document(
+        width,
+        height,
+        &format!("{}: latency CDF per carrier", sc.name),
+        &body,
+    )
+}
+
+/// Stacked bars of message outcomes per carrier (shares), for the first
+/// alternative shown, all providers together.
+pub fn outcomes_svg(run: &Run) -> String {
+    let sc = run.scenario;
+    let Some((index, report)) = run
+        .order
+        .iter()
+        .find_map(|&i| run.results.reports[i].as_ref().map(|r| (i, r)))
+    else {
+        return document(100.0, 40.0, "no results", "");
+    };
+    let variant = sc.variant(index);
+    let bar_h = 26.0;
+    let (x0, w) = (110.0, 560.0);
+    let height = 70.0 + sc.carriers.len() as f64 * (bar_h + 12.0) + 20.0;
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        r#"<text x="10" y="22" font-size="14" font-weight="bold">{}: message outcomes per carrier ({})</text>"#,
+        escape(&sc.name),
+        escape(&run.results.names[index])
+    );
+    for (c, carrier) in sc.carriers.iter().enumerate() {
+        let mut counts = [0u64; Outcome::COUNT];
+        for p in 0..variant.providers.len() {
+            for (k, n) in report.merged.cell(p, c).outcomes.iter().enumerate() {
+                counts[k] += n;
+            }
+        }
+        let total: u64 = counts.iter().sum();
+        let y = 45.0 + c as f64 * (bar_h + 12.0);
+        let _ = writeln!(
+            body,
+            r#"<text x="{}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
+            x0 - 6.0,
+            y + bar_h * 0.65,
+            escape(&carrier.name)
+        );
+        let mut x = x0;
+        for (k, n) in counts.iter().enumerate() {
+            if total == 0 || *n == 0 {
+                continue;
+            }
+            let seg = w * *n as f64 / total as f64;
+            let _ = writeln!(
+                body,
+                r#"<rect x="{x:.2}" y="{y:.1}" width="{seg:.2}" height="{bar_h}" fill="{}"><title>{}: {} ({:.2}%)</title></rect>"#,
+                PALETTE[k],
+                Outcome::ALL[k].name(),
+                n,
+                100.0 * *n as f64 / total as f64
+            );
+            x += seg;
+        }
+    }
+    let entries: Vec<(String, &str)> = Outcome::ALL
+        .iter()
+        .enumerate()
+        .map(|(k, o)| (o.name().to_string(), PALETTE[k]))
+        .collect();
+    legend(&mut body, x0 + w + 20.0, 50.0, &entries);
+    document(
+        x0 + w + 160.0,
+        height.max(210.0),
+        &format!("{}: outcomes", sc.name),
+        &body,
+    )
+}
+
+/// Four panels over simulated time: arrivals, deliveries, provider queue
+/// depth and SMSC backlog, one line per alternative shown.
+pub fn timeline_svg(run: &Run) -> String {
+    let sc = run.scenario;
+    let shown: Vec<usize> = run
+        .order
+        .iter()
+        .copied()
+        .filter(|&i| run.results.reports[i].is_some())
+        .collect();
+    let (pw, ph) = (640.0, 110.0);
+    let titles = [
+        "arrivals per bucket",
+        "deliveries per bucket",
+        "largest provider queue depth",
+        "messages stored in SMSCs",
+    ];
+    let mut body = String::new();
+    let mut entries = Vec::new();
+    for (s, title) in titles.iter().enumerate() {
+        let panel = Panel {
+            x: 70.0,
+            y: 40.0 + s as f64 * (ph + 45.0),
+            w: pw,
+            h: ph,
+        };
+        panel.frame(&mut body, title);
+        let mut all_series = Vec::new();
+        let mut buckets = 1;
+        let mut bucket_ns = 1;
+        for &i in &shown {
+            let report = run.results.reports[i].as_ref().expect("shown");
+            let t = &report.merged.timeline;
+            let reps = report.replications.max(1) as f64;
+            // Show the arrival window plus patience; the drain is mostly quiet.
+            let n = ((sc.duration + sc.otp.patience).div_ceil(t.bucket) as usize + 1)
+                .min(t.arrivals.len());
+            buckets = n;
+            bucket_ns = t.bucket;
+            let values: Vec<f64> = match s {
+                0 => t.arrivals[..n].iter().map(|x| *x as f64 / reps).collect(),
+                1 => t.deliveries[..n].iter().map(|x| *x as f64 / reps).collect(),
+                2 => (0..n)
+                    .map(|b| t.queue_depth.iter().map(|q| q[b]).max().unwrap_or(0) as f64)
+                    .collect(),
+                _ => t.stored()[..n].iter().map(|x| *x as f64 / reps).collect(),
+            };
+            all_series.push((run.results.names[i].clone(), values));
+        }
+        let top = all_series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0f64, f64::max)
+            .max(1.0);
+        panel.y_label(&mut body, 0.0, "0");
+        panel.y_label(&mut body, 1.0, &format!("{top:.0}"));
+        for k in 0..=4 {
+            let b = buckets as f64 * k as f64 / 4.0;
+            panel.x_label(
+                &mut body,
+                k as f64 / 4.0,
+                &Human((b * bucket_ns as f64) as u64).to_string(),
+            );
+        }
+        for (k, (name, values)) in all_series.into_iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            if s == 0 {
+                entries.push((name, color));
+            }
+            let last = values.len().max(2) - 1;
+            let points: Vec<(f64, f64)> = values
+                .iter()
+                .enumerate()
+                .map(|(b, v)| (b as f64 / last as f64, v / top))
+                .collect();
+            panel.polyline(&mut body, &points, color);
+        }
+    }
+    legend(&mut body, 70.0 + pw + 20.0, 50.0, &entries);
+    document(
+        70.0 + pw + 180.0,
+        40.0 + 4.0 * (ph + 45.0),
+        &format!("{}: timeline", sc.name),
+        &body,
+    )
+}
