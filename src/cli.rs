@@ -3,12 +3,14 @@
 //! usage, 3 other failure).
 
 use crate::output::{write_atomic, write_output};
+use crate::progress::{Progress, ProgressBar};
 use crate::report::{render_comparison, render_run};
 use crate::scenario::{self, Override, STARTER_SCENARIO, Scenario};
-use crate::{Error, RunResults, export, simulate_all, simulate_variants};
+use crate::{Error, RunResults, export, simulate_variants_reporting};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, Parser)]
@@ -239,7 +241,17 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Run { sim } => {
             let (sc, threads) = prepare(&sim)?;
             let started = Instant::now();
-            let results = simulate_all(&sc, &sim.file.display().to_string(), threads);
+            let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
+            let progress = Arc::new(Progress::default());
+            let bar = ProgressBar::spawn(progress.clone());
+            let results = simulate_variants_reporting(
+                &sc,
+                &sim.file.display().to_string(),
+                threads,
+                &all,
+                Some(&progress),
+            );
+            drop(bar);
             report_speed(&results, started, threads);
             let order: Vec<usize> = (0..results.names.len()).collect();
             finish_run(&sc, &sim, results, &order, false)
@@ -270,7 +282,16 @@ fn execute(command: Command) -> Result<u8, Error> {
                 )));
             }
             let started = Instant::now();
-            let results = simulate_variants(&sc, &sim.file.display().to_string(), threads, &order);
+            let progress = Arc::new(Progress::default());
+            let bar = ProgressBar::spawn(progress.clone());
+            let results = simulate_variants_reporting(
+                &sc,
+                &sim.file.display().to_string(),
+                threads,
+                &order,
+                Some(&progress),
+            );
+            drop(bar);
             report_speed(&results, started, threads);
             finish_run(&sc, &sim, results, &order, true)
         }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod scenario;
 pub mod simulation;
@@ -90,6 +91,17 @@ pub fn simulate_variants(
     threads: usize,
     wanted: &[usize],
 ) -> RunResults {
+    simulate_variants_reporting(sc, source, threads, wanted, None)
+}
+
+/// As `simulate_variants`, updating `progress`.
+pub fn simulate_variants_reporting(
+    sc: &scenario::Scenario,
+    source: &str,
+    threads: usize,
+    wanted: &[usize],
+    progress: Option<&progress::Progress>,
+) -> RunResults {
     let names = sc.alternative_names();
     let mut needed = vec![false; names.len()];
     for &i in wanted {
@@ -101,10 +113,26 @@ pub fn simulate_variants(
             needed[c] = true;
         }
     }
+    let count = needed.iter().filter(|n| **n).count();
+    let mut started = 0;
     let reports = needed
         .iter()
         .enumerate()
-        .map(|(i, need)| need.then(|| simulate(sc.variant(i), source, threads)))
+        .map(|(i, need)| {
+            need.then(|| {
+                let variant = sc.variant(i);
+                started += 1;
+                if let Some(p) = progress {
+                    let label = format!("{} ({started}/{count})", names[i]);
+                    p.start_batch(
+                        &label,
+                        variant.replications,
+                        variant.duration + variant.drain,
+                    );
+                }
+                simulate_reporting(variant, source, threads, progress)
+            })
+        })
         .collect();
     let mut results = RunResults {
         names,
@@ -123,7 +151,19 @@ pub fn simulate_all(sc: &scenario::Scenario, source: &str, threads: usize) -> Ru
 
 /// Simulates a scenario on `threads` threads and builds its report.
 pub fn simulate(scenario: &scenario::Scenario, source: &str, threads: usize) -> report::Report {
+    simulate_reporting(scenario, source, threads, None)
+}
+
+/// As `simulate`, updating `progress`.
+pub fn simulate_reporting(
+    scenario: &scenario::Scenario,
+    source: &str,
+    threads: usize,
+    progress: Option<&progress::Progress>,
+) -> report::Report {
     let mut aggregator = report::Aggregator::new(scenario);
-    simulation::run_replications(scenario, threads, |_, metrics| aggregator.add(metrics));
+    simulation::run_replications_reporting(scenario, threads, progress, |_, metrics| {
+        aggregator.add(metrics)
+    });
     aggregator.finish(source)
 }

@@ -12,11 +12,12 @@ use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
     ArrivalProcess, Hygiene, MessageRequest, Outcome, ProviderQueue, SessionOutcome, User, World,
 };
+use crate::progress::Progress;
 use crate::scenario::{Routing, Scenario};
 use crate::units::Nanos;
 use rand::Rng;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +72,21 @@ impl Slab {
 
 /// Simulates one replication and returns what it measured.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Metrics {
-    Replication::new(scenario, replication).run()
+    Replication::new(scenario, replication).run(None)
+}
+
+/// As `run_replication`, reporting progress.
+fn run_replication_reporting(
+    scenario: &Scenario,
+    replication: u32,
+    progress: Option<&Progress>,
+) -> Metrics {
+    let clock = progress.map(Progress::replication);
+    let metrics = Replication::new(scenario, replication).run(clock.as_deref());
+    if let (Some(p), Some(c)) = (progress, &clock) {
+        p.finish_replication(c);
+    }
+    metrics
 }
 
 struct Replication<'s> {
@@ -102,14 +117,21 @@ impl<'s> Replication<'s> {
         }
     }
 
-    fn run(mut self) -> Metrics {
+    fn run(mut self, clock: Option<&AtomicU64>) -> Metrics {
         let mut arrivals = ArrivalProcess::new(&self.sc.traffic, self.sc.duration);
         let mut arrival_rng = self.world.streams.stream(Purpose::Arrivals, 0, 0);
         let mut next_session = 0u64;
         if let Some(t) = arrivals.next(&mut arrival_rng) {
             self.events.push(t, Event::Arrival);
         }
+        let mut events_seen = 0u32;
         while let Some((now, event)) = self.events.pop() {
+            events_seen = events_seen.wrapping_add(1);
+            if events_seen % 4096 == 0
+                && let Some(c) = clock
+            {
+                c.store(now, Ordering::Relaxed);
+            }
             match event {
                 Event::Arrival => {
                     self.metrics.record_arrival(now);
@@ -285,16 +307,22 @@ impl<'s> Replication<'s> {
 
 /// Runs every replication on `threads` threads and hands each result to
 /// `consume` in replication order.
-pub fn run_replications(
+pub fn run_replications(scenario: &Scenario, threads: usize, consume: impl FnMut(u32, Metrics)) {
+    run_replications_reporting(scenario, threads, None, consume)
+}
+
+/// As `run_replications`, updating `progress` as replications advance.
+pub fn run_replications_reporting(
     scenario: &Scenario,
     threads: usize,
+    progress: Option<&Progress>,
     mut consume: impl FnMut(u32, Metrics),
 ) {
     let total = scenario.replications;
     let threads = threads.clamp(1, total.max(1) as usize);
     if threads == 1 {
         for r in 0..total {
-            consume(r, run_replication(scenario, r));
+            consume(r, run_replication_reporting(scenario, r, progress));
         }
         return;
     }
@@ -310,7 +338,10 @@ pub fn run_replications(
                     if r >= total {
                         break;
                     }
-                    if tx.send((r, run_replication(scenario, r))).is_err() {
+                    if tx
+                        .send((r, run_replication_reporting(scenario, r, progress)))
+                        .is_err()
+                    {
                         break;
                     }
                 }
