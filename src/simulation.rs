@@ -127,7 +127,7 @@ impl<'s> Replication<'s> {
         let mut events_seen = 0u32;
         while let Some((now, event)) = self.events.pop() {
             events_seen = events_seen.wrapping_add(1);
-            if events_seen % 4096 == 0
+            if events_seen.is_multiple_of(4096)
                 && let Some(c) = clock
             {
                 c.store(now, Ordering::Relaxed);
