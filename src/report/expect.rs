@@ -167,13 +167,18 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
     };
     let mut passed = observed.is_defined();
     let mut bounds = Vec::new();
+    let is_time = matches!(
+        e.metric,
+        ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
+    );
+    let unit = if is_time { "s" } else { "" };
     if let Some(min) = e.min {
         passed &= lo >= min;
-        bounds.push(format!(">= {min}"));
+        bounds.push(format!(">= {min}{unit}"));
     }
     if let Some(max) = e.max {
         passed &= hi <= max;
-        bounds.push(format!("<= {max}"));
+        bounds.push(format!("<= {max}{unit}"));
     }
     let mode = if e.whole_interval {
         "whole 95% interval"
@@ -187,9 +192,6 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
         min: e.min,
         max: e.max,
         passed,
-        is_time: matches!(
-            e.metric,
-            ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
-        ),
+        is_time,
     }
 }
