@@ -75,7 +75,7 @@ fn setup() -> tempfile::TempDir {
 fn json_report_validates_against_the_documented_schema() {
     let dir = setup();
     let (code, _, err) = simsms(
-        &["compare", "s.toml", "--json", "r.json", "-o", "/dev/null"],
+        &["compare", "s.toml", "--json", "r.json", "-o", "report.txt"],
         dir.path(),
     );
     assert_eq!(code, 1, "{err}");
@@ -115,7 +115,7 @@ fn csv_loads_in_python_and_pivots_without_cleaning() {
             "--timeline-csv",
             "tl.csv",
             "-o",
-            "/dev/null",
+            "report.txt",
         ],
         dir.path(),
     );
@@ -161,12 +161,12 @@ print("ok", len(rows))
 fn junit_names_the_failed_case_with_value_and_bound() {
     let dir = setup();
     let (code, _, _) = simsms(
-        &["run", "s.toml", "--junit", "-", "-o", "/dev/null"],
+        &["run", "s.toml", "--junit", "-", "-o", "report.txt"],
         dir.path(),
     );
     assert_eq!(code, 1);
     let (_, xml, _) = simsms(
-        &["run", "s.toml", "--junit", "-", "-o", "/dev/null"],
+        &["run", "s.toml", "--junit", "-", "-o", "report.txt"],
         dir.path(),
     );
     assert!(
@@ -193,14 +193,14 @@ fn junit_names_the_failed_case_with_value_and_bound() {
 fn markdown_and_out_dir_write_everything_atomically() {
     let dir = setup();
     let (_, md, _) = simsms(
-        &["run", "s.toml", "--markdown", "-", "-o", "/dev/null"],
+        &["run", "s.toml", "--markdown", "-", "-o", "report.txt"],
         dir.path(),
     );
     assert!(md.starts_with("## simsms: exports"), "{md}");
     assert!(md.contains("| ❌ | delivery_rate provider=agg |"), "{md}");
     assert!(md.contains("| direct | x |"), "{md}");
     let (_, _, err) = simsms(
-        &["compare", "s.toml", "--out", "all", "-o", "/dev/null"],
+        &["compare", "s.toml", "--out", "all", "-o", "report.txt"],
         dir.path(),
     );
     assert!(err.contains("wrote 11 files to all"), "{err}");
@@ -228,7 +228,7 @@ fn markdown_and_out_dir_write_everything_atomically() {
     let svg = std::fs::read_to_string(dir.path().join("all/latency.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("<polyline"));
     // Default directory: results/<scenario name>/ under the working directory.
-    let (_, _, err) = simsms(&["run", "s.toml", "--out", "-o", "/dev/null"], dir.path());
+    let (_, _, err) = simsms(&["run", "s.toml", "--out", "-o", "report.txt"], dir.path());
     assert!(err.contains("results/exports"), "{err}");
     assert!(dir.path().join("results/exports/report.json").exists());
 }
@@ -237,7 +237,7 @@ fn markdown_and_out_dir_write_everything_atomically() {
 fn baseline_gate_fails_on_regressions_only() {
     let dir = setup();
     let no_gate = ["--set", "expect=[]"];
-    let mut args = vec!["run", "s.toml", "--json", "base.json", "-o", "/dev/null"];
+    let mut args = vec!["run", "s.toml", "--json", "base.json", "-o", "report.txt"];
     args.extend(no_gate);
     assert_eq!(simsms(&args, dir.path()).0, 0);
     let mut same = vec!["run", "s.toml", "--baseline", "base.json", "-o", "-"];
@@ -295,7 +295,7 @@ fn html_report_renders_its_charts_in_headless_chromium() {
             "--html",
             "report.html",
             "-o",
-            "/dev/null",
+            "report.txt",
         ],
         dir.path(),
     );
