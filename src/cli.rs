@@ -8,6 +8,7 @@ use crate::report::{render_comparison, render_run};
 use crate::scenario::{self, Override, STARTER_SCENARIO, Scenario};
 use crate::{Error, RunResults, export, simulate_variants_reporting};
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -94,6 +95,32 @@ enum Command {
         #[arg(long = "alt", value_name = "NAME")]
         alternatives: Vec<String>,
     },
+    /// Simulate a grid of settings: --set KEY=V1,V2,... (repeatable).
+    Sweep {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// A swept key and its values, e.g. providers.aggregator.tps=10/s,50/s,200/s
+        #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
+        set: Vec<String>,
+        /// Override the replications at every point.
+        #[arg(long, short = 'r')]
+        replications: Option<u32>,
+        /// Override the seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long, short = 'j')]
+        threads: Option<usize>,
+        /// Write the tidy CSV here ("-" for stdout). Without it, stdout gets
+        /// the CSV when piped and a compact table on a terminal.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<String>,
+    },
+    /// Measure performance (see docs/performance.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Validate scenario files without simulating.
     Check {
         #[arg(required = true)]
@@ -108,6 +135,107 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Engine hold model (pop, push at now + Exp) at 1k, 100k and 1M
+    /// pending events: the 4-ary heap against std's BinaryHeap.
+    Engine {
+        /// Operations per measurement.
+        #[arg(long, default_value_t = 5_000_000)]
+        operations: u64,
+    },
+    /// An M/M/1 queue on the engine, for the SimPy comparison in bench/.
+    Mm1 {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+        #[arg(long, default_value_t = 0.9)]
+        lambda: f64,
+        #[arg(long, default_value_t = 1.0)]
+        mu: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Sessions per second on scenarios (the scenario's own routing only).
+    Scenarios {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Threads (default: 1, i.e. per core).
+        #[arg(long, short = 'j', default_value_t = 1)]
+        threads: usize,
+        /// Override the replications.
+        #[arg(long, short = 'r')]
+        replications: Option<u32>,
+    },
+}
+
+fn bench(what: BenchCommand) -> Result<u8, Error> {
+    match what {
+        BenchCommand::Engine { operations } => {
+            println!(
+                "hold model: pop earliest, push at now + Exp(1 s); {operations} operations each"
+            );
+            println!(
+                "{:>10}  {:>16}  {:>16}  {:>7}",
+                "pending", "4-ary heap ev/s", "BinaryHeap ev/s", "ratio"
+            );
+            for pending in [1_000, 100_000, 1_000_000] {
+                let r = crate::bench::hold_model(pending, operations);
+                println!(
+                    "{:>10}  {:>14.2}M  {:>14.2}M  {:>6.2}x",
+                    r.pending,
+                    r.quaternary_per_sec / 1e6,
+                    r.binary_per_sec / 1e6,
+                    r.quaternary_per_sec / r.binary_per_sec
+                );
+            }
+        }
+        BenchCommand::Mm1 {
+            customers,
+            lambda,
+            mu,
+            seed,
+        } => {
+            if !(lambda > 0.0 && mu > lambda) {
+                return Err(Error::Usage("M/M/1 needs 0 < lambda < mu".into()));
+            }
+            let r = crate::bench::mm1(customers, lambda, mu, seed);
+            println!(
+                "simsms M/M/1: {} customers, {} events in {:.3} s ({:.2}M events/s, {:.3} us/customer); mean wait {:.4} (theory rho/(mu(1-rho)) = {:.4})",
+                r.customers,
+                r.events,
+                r.seconds,
+                r.events as f64 / r.seconds / 1e6,
+                r.seconds / r.customers as f64 * 1e6,
+                r.mean_wait,
+                r.theory
+            );
+        }
+        BenchCommand::Scenarios {
+            files,
+            threads,
+            replications,
+        } => {
+            for file in files {
+                let mut sc = scenario::load(&file)?;
+                if let Some(r) = replications {
+                    sc.set_replications(r.max(1));
+                }
+                let started = Instant::now();
+                let report = crate::simulate(&sc, &file.display().to_string(), threads.max(1));
+                let seconds = started.elapsed().as_secs_f64();
+                let sessions = report.merged.total_sessions();
+                println!(
+                    "{}: {sessions} sessions, {} messages in {seconds:.3} s on {threads} thread(s): {:.2}M sessions/s",
+                    file.display(),
+                    report.merged.total_messages(),
+                    sessions as f64 / seconds / 1e6
+                );
+            }
+        }
+    }
+    Ok(0)
 }
 
 pub fn main() -> ExitCode {
@@ -294,6 +422,46 @@ fn execute(command: Command) -> Result<u8, Error> {
             drop(bar);
             report_speed(&results, started, threads);
             finish_run(&sc, &sim, results, &order, true)
+        }
+        Command::Bench { what } => bench(what),
+        Command::Sweep {
+            file,
+            set,
+            replications,
+            seed,
+            threads,
+            csv,
+        } => {
+            let axes = set
+                .iter()
+                .map(|s| crate::sweep::Axis::parse(s).map_err(Error::Usage))
+                .collect::<Result<Vec<_>, _>>()?;
+            let threads = threads.unwrap_or_else(default_threads).max(1);
+            let started = Instant::now();
+            let points = crate::sweep::run_sweep(&file, &axes, replications, seed, threads)?;
+            let sessions: u64 = points
+                .iter()
+                .map(|p| p.report.merged.total_sessions())
+                .sum();
+            let elapsed = started.elapsed().as_secs_f64();
+            let table = crate::sweep::sweep_table(&axes, &points);
+            let csv_text = crate::sweep::sweep_csv(&axes, &points);
+            match csv {
+                Some(target) => {
+                    write_output(&target, &csv_text)?;
+                    if target != "-" {
+                        print!("{table}");
+                    }
+                }
+                None if std::io::stdout().is_terminal() => print!("{table}"),
+                None => write_output("-", &csv_text)?,
+            }
+            eprintln!(
+                "simsms: {} points, {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
+                points.len(),
+                sessions as f64 / elapsed.max(1e-9) / 1e6
+            );
+            Ok(0)
         }
         Command::Check { files } => {
             let mut worst = 0;

@@ -6,6 +6,7 @@
 //! message and user; `simulation` runs replications on the `des` engine;
 //! `metrics`, `stats` and `report` turn counts into intervals and tables.
 
+pub mod bench;
 pub mod cli;
 pub mod des;
 pub mod distribution;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod scenario;
 pub mod simulation;
 pub mod stats;
+pub mod sweep;
 pub mod units;
 
 use std::fmt;

@@ -186,3 +186,48 @@ fn alternative_errors_point_into_the_patch() {
         .to_string();
     assert!(err.contains("other than \"scenario\""), "{err}");
 }
+
+#[test]
+fn sweep_writes_tidy_csv_per_point_and_metric() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alts.toml");
+    std::fs::write(&path, WITH_ALTERNATIVES).unwrap();
+    let file = path.to_str().unwrap();
+    let csv_path = dir.path().join("sweep.csv");
+    let (code, table, err) = simsms(&[
+        "sweep",
+        file,
+        "--set",
+        "routes.international.loss=0,0.5",
+        "--set",
+        "scenario.replications=2,3",
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("4 points"), "{err}");
+    assert_eq!(table.lines().count(), 5, "{table}");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "scenario,point,routes.international.loss,scenario.replications,provider,carrier,metric,value,ci_low,ci_high,n"
+    );
+    let success = |loss: &str| -> f64 {
+        csv.lines()
+            .find(|l| l.contains(&format!(",{loss},2,all,all,otp_success,")))
+            .and_then(|l| l.split(',').nth(7))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(success("0"), 1.0);
+    assert!((success("0.5") - 0.5).abs() < 0.05);
+    // Piped without --csv: the CSV goes to stdout.
+    let (code, out, _) = simsms(&["sweep", file, "--set", "routes.international.loss=0.1"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("scenario,point,routes.international.loss,"));
+    let (code, _, err) = simsms(&["sweep", file, "--set", "routes.international.loss=2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("between 0 and 1"), "{err}");
+}
