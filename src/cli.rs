@@ -6,6 +6,8 @@ use crate::output::{write_atomic, write_output};
 use crate::progress::{Progress, ProgressBar};
 use crate::report::{render_comparison, render_run};
 use crate::scenario::{self, Override, STARTER_SCENARIO, Scenario};
+use crate::shard::{self, Recipe, Shard};
+use crate::simulation::run_selected;
 use crate::{Error, RunResults, export, simulate_variants_reporting};
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
@@ -77,6 +79,10 @@ struct SimArgs {
     /// (absolute), times to code and costs may grow by this fraction.
     #[arg(long, default_value_t = 0.01, requires = "baseline")]
     tolerance: f64,
+    /// Run only shard I of N (0-based) of the replications and write a
+    /// partial result to -o for `simsms merge` (docs/scale.md).
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +119,26 @@ enum Command {
         threads: Option<usize>,
         /// Write the tidy CSV here ("-" for stdout). Without it, stdout gets
         /// the CSV when piped and a compact table on a terminal.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<String>,
+        /// Run only shard I of N (0-based) of the points; the partial result
+        /// goes to -o.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Where a shard writes its partial result ("-" for stdout).
+        #[arg(long, short = 'o', default_value = "-")]
+        output: String,
+    },
+    /// Merge partial results of --shard runs into the report the unsharded
+    /// run prints.
+    Merge {
+        /// Partial result files, one per shard.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Write the report here ("-" for stdout).
+        #[arg(long, short = 'o', default_value = "-")]
+        output: String,
+        /// For merged sweeps: write the tidy CSV here.
         #[arg(long, value_name = "FILE")]
         csv: Option<String>,
     },
@@ -264,26 +290,220 @@ fn default_threads() -> usize {
 
 /// Loads the scenario with the command line's overrides applied.
 fn prepare(sim: &SimArgs) -> Result<(Scenario, usize), Error> {
-    let overrides = sim
-        .set
-        .iter()
-        .map(|s| Override::parse(s).map_err(Error::Usage))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut sc = scenario::load_with(&sim.file, &overrides)?;
-    if let Some(seed) = sim.seed {
-        sc.set_seed(seed);
-    }
-    if let Some(r) = sim.replications {
-        if r == 0 {
-            return Err(Error::Usage("--replications must be at least 1".into()));
-        }
-        sc.set_replications(r);
-    }
+    let text = read_text(&sim.file)?;
+    let sc = build_scenario(
+        &text,
+        &sim.file.display().to_string(),
+        &sim.set,
+        sim.seed,
+        sim.replications,
+    )?;
     let threads = sim.threads.unwrap_or_else(default_threads);
     if threads == 0 {
         return Err(Error::Usage("--threads must be at least 1".into()));
     }
     Ok((sc, threads))
+}
+
+fn read_text(path: &std::path::Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Validates scenario text with the command line's settings applied.
+fn build_scenario(
+    text: &str,
+    source: &str,
+    sets: &[String],
+    seed: Option<u64>,
+    replications: Option<u32>,
+) -> Result<Scenario, Error> {
+    let overrides = sets
+        .iter()
+        .map(|s| Override::parse(s).map_err(Error::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sc = scenario::parse_with(text, source, &overrides).map_err(Error::Scenario)?;
+    if let Some(seed) = seed {
+        sc.set_seed(seed);
+    }
+    if let Some(r) = replications {
+        if r == 0 {
+            return Err(Error::Usage("--replications must be at least 1".into()));
+        }
+        sc.set_replications(r);
+    }
+    Ok(sc)
+}
+
+fn parse_shard(text: &Option<String>) -> Result<Option<Shard>, Error> {
+    text.as_deref()
+        .map(|t| Shard::parse(t).map_err(Error::Usage))
+        .transpose()
+}
+
+/// Runs this shard's replications of the needed variants and writes the
+/// partial result.
+fn run_shard(
+    sim: &SimArgs,
+    sc: &Scenario,
+    threads: usize,
+    order: &[usize],
+    command: &str,
+    alternatives: &[String],
+    shard: Shard,
+) -> Result<u8, Error> {
+    let recipe = Recipe {
+        command: command.to_string(),
+        source: sim.file.display().to_string(),
+        scenario_text: read_text(&sim.file)?,
+        sets: sim.set.clone(),
+        seed: sim.seed,
+        replications: sim.replications,
+        alternatives: alternatives.to_vec(),
+    };
+    let mut items = Vec::new();
+    for (v, need) in crate::needed_variants(sc, order).into_iter().enumerate() {
+        if need {
+            let variant = sc.variant(v);
+            let reps = shard.select(variant.replications);
+            run_selected(variant, threads, &reps, None, |r, m| {
+                items.push(shard::item_json(v, r, &m))
+            });
+        }
+    }
+    let doc = shard::partial_json(&recipe, shard, items);
+    write_output(
+        &sim.output,
+        &(serde_json::to_string(&doc).expect("JSON values serialise") + "\n"),
+    )?;
+    eprintln!(
+        "simsms: wrote shard {}/{} of {}",
+        shard.index, shard.count, recipe.source
+    );
+    Ok(0)
+}
+
+/// Folds one unit's replications, in order, into a report; all of
+/// `0..replications` must be there.
+fn aggregate(
+    sc: &Scenario,
+    source: &str,
+    items: &[&shard::Item],
+) -> Result<crate::report::Report, Error> {
+    let reps: Vec<u32> = items.iter().map(|i| i.replication).collect();
+    if reps != (0..sc.replications).collect::<Vec<_>>() {
+        return Err(Error::Usage(format!(
+            "the parts hold replications {reps:?} of a unit, expected 0..{}",
+            sc.replications
+        )));
+    }
+    let mut aggregator = crate::report::Aggregator::new(sc);
+    for item in items {
+        aggregator.add(item.metrics.clone());
+    }
+    Ok(aggregator.finish(source))
+}
+
+fn merge(parts: &[PathBuf], output: &str, csv: Option<String>) -> Result<u8, Error> {
+    let texts = parts
+        .iter()
+        .map(|p| Ok((p.display().to_string(), read_text(p)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let (recipe, items) = shard::read_partials(&texts).map_err(Error::Usage)?;
+    let of_unit = |u: usize| items.iter().filter(|i| i.unit == u).collect::<Vec<_>>();
+    if recipe.command == "sweep" {
+        let axes = recipe
+            .sets
+            .iter()
+            .map(|s| crate::sweep::Axis::parse(s).map_err(Error::Usage))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut points = Vec::new();
+        for (p, settings) in crate::sweep::grid(&axes).into_iter().enumerate() {
+            let sets: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let sc = build_scenario(
+                &recipe.scenario_text,
+                &recipe.source,
+                &sets,
+                recipe.seed,
+                recipe.replications,
+            )?;
+            let report = aggregate(&sc, &recipe.source, &of_unit(p))?;
+            points.push(crate::sweep::Point {
+                settings,
+                scenario: sc,
+                report,
+            });
+        }
+        write_sweep(&axes, &points, csv)?;
+        return Ok(0);
+    }
+    let sc = build_scenario(
+        &recipe.scenario_text,
+        &recipe.source,
+        &recipe.sets,
+        recipe.seed,
+        recipe.replications,
+    )?;
+    let order = variant_order(&sc, &recipe.alternatives, &recipe.source)?;
+    let mut reports = Vec::new();
+    for (v, need) in crate::needed_variants(&sc, &order).into_iter().enumerate() {
+        reports.push(if need {
+            Some(aggregate(sc.variant(v), &recipe.source, &of_unit(v))?)
+        } else {
+            None
+        });
+    }
+    let results = crate::results_from_reports(&sc, reports);
+    let text = if recipe.command == "compare" {
+        render_comparison(&sc, &results, &order)
+    } else {
+        render_run(&sc, &results)
+    };
+    write_output(output, &text)?;
+    Ok(if results.all_passed() { 0 } else { 1 })
+}
+
+/// The variants `compare --alt` names, in order (all when none are named).
+fn variant_order(sc: &Scenario, alternatives: &[String], file: &str) -> Result<Vec<usize>, Error> {
+    let names = sc.alternative_names();
+    if alternatives.is_empty() {
+        return Ok((0..names.len()).collect());
+    }
+    alternatives
+        .iter()
+        .map(|a| {
+            names.iter().position(|n| n == a).ok_or_else(|| {
+                Error::Usage(format!(
+                    "no alternative \"{a}\" in {file}; defined: {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Sweep output: the CSV to --csv (and the table to stdout), or, without
+/// --csv, the table on a terminal and the CSV in a pipe.
+fn write_sweep(
+    axes: &[crate::sweep::Axis],
+    points: &[crate::sweep::Point],
+    csv: Option<String>,
+) -> Result<(), Error> {
+    let table = crate::sweep::sweep_table(axes, points);
+    let csv_text = crate::sweep::sweep_csv(axes, points);
+    match csv {
+        Some(target) => {
+            write_output(&target, &csv_text)?;
+            if target != "-" {
+                print!("{table}");
+            }
+        }
+        None if std::io::stdout().is_terminal() => print!("{table}"),
+        None => write_output("-", &csv_text)?,
+    }
+    Ok(())
 }
 
 fn report_speed(results: &RunResults, started: Instant, threads: usize) {
@@ -370,6 +590,9 @@ fn execute(command: Command) -> Result<u8, Error> {
             let (sc, threads) = prepare(&sim)?;
             let started = Instant::now();
             let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
+            if let Some(shard) = parse_shard(&sim.shard)? {
+                return run_shard(&sim, &sc, threads, &all, "run", &[], shard);
+            }
             let progress = Arc::new(Progress::default());
             let bar = ProgressBar::spawn(progress.clone());
             let results = simulate_variants_reporting(
@@ -386,28 +609,15 @@ fn execute(command: Command) -> Result<u8, Error> {
         }
         Command::Compare { sim, alternatives } => {
             let (sc, threads) = prepare(&sim)?;
-            let names = sc.alternative_names();
-            let order: Vec<usize> = if alternatives.is_empty() {
-                (0..names.len()).collect()
-            } else {
-                alternatives
-                    .iter()
-                    .map(|a| {
-                        names.iter().position(|n| n == a).ok_or_else(|| {
-                            Error::Usage(format!(
-                                "no alternative \"{a}\" in {}; defined: {}",
-                                sim.file.display(),
-                                names.join(", ")
-                            ))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
-            };
+            let order = variant_order(&sc, &alternatives, &sim.file.display().to_string())?;
             if order.len() < 2 && alternatives.is_empty() {
                 return Err(Error::Usage(format!(
                     "{} defines no [alternatives.NAME] to compare; see docs/scenario.md",
                     sim.file.display()
                 )));
+            }
+            if let Some(shard) = parse_shard(&sim.shard)? {
+                return run_shard(&sim, &sc, threads, &order, "compare", &alternatives, shard);
             }
             let started = Instant::now();
             let progress = Arc::new(Progress::default());
@@ -424,6 +634,7 @@ fn execute(command: Command) -> Result<u8, Error> {
             finish_run(&sc, &sim, results, &order, true)
         }
         Command::Bench { what } => bench(what),
+        Command::Merge { parts, output, csv } => merge(&parts, &output, csv),
         Command::Sweep {
             file,
             set,
@@ -431,12 +642,50 @@ fn execute(command: Command) -> Result<u8, Error> {
             seed,
             threads,
             csv,
+            shard,
+            output,
         } => {
             let axes = set
                 .iter()
                 .map(|s| crate::sweep::Axis::parse(s).map_err(Error::Usage))
                 .collect::<Result<Vec<_>, _>>()?;
             let threads = threads.unwrap_or_else(default_threads).max(1);
+            if let Some(shard) = parse_shard(&shard)? {
+                let text = read_text(&file)?;
+                let source = file.display().to_string();
+                let recipe = Recipe {
+                    command: "sweep".into(),
+                    source: source.clone(),
+                    scenario_text: text.clone(),
+                    sets: set.clone(),
+                    seed,
+                    replications,
+                    alternatives: Vec::new(),
+                };
+                let mut scenarios = Vec::new();
+                for settings in crate::sweep::grid(&axes) {
+                    let sets: Vec<String> =
+                        settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    scenarios.push(build_scenario(&text, &source, &sets, seed, replications)?);
+                }
+                let mut items = Vec::new();
+                for (p, sc) in scenarios
+                    .iter()
+                    .enumerate()
+                    .filter(|(p, _)| shard.owns(*p as u32))
+                {
+                    let reps: Vec<u32> = (0..sc.replications).collect();
+                    run_selected(sc, threads, &reps, None, |r, m| {
+                        items.push(shard::item_json(p, r, &m))
+                    });
+                }
+                let doc = shard::partial_json(&recipe, shard, items);
+                write_output(
+                    &output,
+                    &(serde_json::to_string(&doc).expect("JSON values serialise") + "\n"),
+                )?;
+                return Ok(0);
+            }
             let started = Instant::now();
             let points = crate::sweep::run_sweep(&file, &axes, replications, seed, threads)?;
             let sessions: u64 = points
@@ -444,18 +693,7 @@ fn execute(command: Command) -> Result<u8, Error> {
                 .map(|p| p.report.merged.total_sessions())
                 .sum();
             let elapsed = started.elapsed().as_secs_f64();
-            let table = crate::sweep::sweep_table(&axes, &points);
-            let csv_text = crate::sweep::sweep_csv(&axes, &points);
-            match csv {
-                Some(target) => {
-                    write_output(&target, &csv_text)?;
-                    if target != "-" {
-                        print!("{table}");
-                    }
-                }
-                None if std::io::stdout().is_terminal() => print!("{table}"),
-                None => write_output("-", &csv_text)?,
-            }
+            write_sweep(&axes, &points, csv)?;
             eprintln!(
                 "simsms: {} points, {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
                 points.len(),

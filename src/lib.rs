@@ -17,6 +17,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod scenario;
+pub mod shard;
 pub mod simulation;
 pub mod stats;
 pub mod sweep;
@@ -84,9 +85,38 @@ impl RunResults {
     }
 }
 
-/// Simulates the variants in `wanted` (0 the scenario, i its i-th
-/// alternative) and any that expectations refer to, all on the same users,
-/// then checks the expectations.
+/// Which variants to simulate: those in `wanted` (0 the scenario, i its
+/// i-th alternative) and any that expectations refer to.
+pub fn needed_variants(sc: &scenario::Scenario, wanted: &[usize]) -> Vec<bool> {
+    let mut needed = vec![false; sc.alternatives.len() + 1];
+    for &i in wanted {
+        needed[i] = true;
+    }
+    for e in &sc.expectations {
+        needed[e.alternative] = true;
+        if let Some(c) = e.compared_to {
+            needed[c] = true;
+        }
+    }
+    needed
+}
+
+/// Wraps per-variant reports into results and checks the expectations.
+pub fn results_from_reports(
+    sc: &scenario::Scenario,
+    reports: Vec<Option<report::Report>>,
+) -> RunResults {
+    let mut results = RunResults {
+        names: sc.alternative_names(),
+        reports,
+        verdicts: Vec::new(),
+    };
+    results.verdicts = report::evaluate(sc, &results);
+    results
+}
+
+/// Simulates the variants in `wanted` and any that expectations refer to,
+/// all on the same users, then checks the expectations.
 pub fn simulate_variants(
     sc: &scenario::Scenario,
     source: &str,
@@ -105,16 +135,7 @@ pub fn simulate_variants_reporting(
     progress: Option<&progress::Progress>,
 ) -> RunResults {
     let names = sc.alternative_names();
-    let mut needed = vec![false; names.len()];
-    for &i in wanted {
-        needed[i] = true;
-    }
-    for e in &sc.expectations {
-        needed[e.alternative] = true;
-        if let Some(c) = e.compared_to {
-            needed[c] = true;
-        }
-    }
+    let needed = needed_variants(sc, wanted);
     let count = needed.iter().filter(|n| **n).count();
     let mut started = 0;
     let reports = needed
@@ -136,13 +157,7 @@ pub fn simulate_variants_reporting(
             })
         })
         .collect();
-    let mut results = RunResults {
-        names,
-        reports,
-        verdicts: Vec::new(),
-    };
-    results.verdicts = report::evaluate(sc, &results);
-    results
+    results_from_reports(sc, reports)
 }
 
 /// Simulates the scenario and every alternative.

@@ -125,7 +125,7 @@ pub struct Timeline {
     pub arrivals: Vec<u64>,
     pub sends: Vec<u64>,
     pub deliveries: Vec<u64>,
-    /// Largest provider queue depth seen at a submission, summed over providers.
+    /// Per provider: the largest queue depth seen at a submission.
     pub queue_depth: Vec<Vec<u64>>,
     /// Messages entering (+) and leaving (−) SMSC storage per bucket; the
     /// running sum is the backlog at the end of each bucket.

@@ -316,12 +316,25 @@ pub fn run_replications_reporting(
     scenario: &Scenario,
     threads: usize,
     progress: Option<&Progress>,
+    consume: impl FnMut(u32, Metrics),
+) {
+    let all: Vec<u32> = (0..scenario.replications).collect();
+    run_selected(scenario, threads, &all, progress, consume);
+}
+
+/// Runs the replications listed in `reps` (a shard's share, say) on
+/// `threads` threads and hands each result to `consume` in list order.
+pub fn run_selected(
+    scenario: &Scenario,
+    threads: usize,
+    reps: &[u32],
+    progress: Option<&Progress>,
     mut consume: impl FnMut(u32, Metrics),
 ) {
-    let total = scenario.replications;
+    let total = reps.len() as u32;
     let threads = threads.clamp(1, total.max(1) as usize);
     if threads == 1 {
-        for r in 0..total {
+        for &r in reps {
             consume(r, run_replication_reporting(scenario, r, progress));
         }
         return;
@@ -334,12 +347,13 @@ pub fn run_replications_reporting(
             let next = &next;
             scope.spawn(move || {
                 loop {
-                    let r = next.fetch_add(1, Ordering::Relaxed);
-                    if r >= total {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= total {
                         break;
                     }
+                    let r = reps[k as usize];
                     if tx
-                        .send((r, run_replication_reporting(scenario, r, progress)))
+                        .send((k, run_replication_reporting(scenario, r, progress)))
                         .is_err()
                     {
                         break;
@@ -349,13 +363,13 @@ pub fn run_replications_reporting(
         }
         drop(tx);
         // Reorder: results arrive as threads finish, but are consumed in
-        // replication order so floating-point sums are reproducible.
+        // list order so floating-point sums are reproducible.
         let mut waiting = BTreeMap::new();
         let mut expected = 0;
-        for (r, metrics) in rx {
-            waiting.insert(r, metrics);
+        for (k, metrics) in rx {
+            waiting.insert(k, metrics);
             while let Some(m) = waiting.remove(&expected) {
-                consume(expected, m);
+                consume(reps[expected as usize], m);
                 expected += 1;
             }
         }

@@ -357,3 +357,12 @@ pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, crate:
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     validate::validate(text, file, &[])
 }
+
+/// Validates scenario text with `--set` overrides applied.
+pub fn parse_with(
+    text: &str,
+    file: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    validate::validate(text, file, overrides)
+}
