@@ -88,6 +88,25 @@ pub struct Presence {
     pub present: Distribution,
     /// `Fixed(0)` means handsets are always present.
     pub absent: Distribution,
+    /// Stationary probability of being present, E[present] / (E[present] +
+    /// E[absent]); computed once, used at every arrival.
+    pub present_share: f64,
+}
+
+impl Presence {
+    pub fn new(present: Distribution, absent: Distribution) -> Presence {
+        let (up, down) = (present.mean(), absent.mean());
+        let present_share = if up + down > 0.0 {
+            up / (up + down)
+        } else {
+            1.0
+        };
+        Presence {
+            present,
+            absent,
+            present_share,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

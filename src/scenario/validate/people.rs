@@ -91,7 +91,7 @@ impl Validator<'_> {
             typo,
             stale,
             recycled: self.probability("users.recycled", raw.recycled, 0.0),
-            presence: Presence { present, absent },
+            presence: Presence::new(present, absent),
         }
     }
 
