@@ -16,11 +16,11 @@ echo "== end to end, 1 thread (per core)"
 $bin bench scenarios scenarios/*.toml -j 1
 
 echo "== end to end, rakuten_mnp, 1 vs 2 threads"
-$bin bench scenarios scenarios/rakuten_mnp.toml -j 1 -r 20
+$bin bench scenarios scenarios/rakuten_mnp.toml -j 1 -r 20 --repeat 3
 $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 20
 
 echo "== peak memory, ~100M sessions (rakuten_mnp, 1160 replications)"
-/usr/bin/time -f "peak RSS %M KB, wall %e s" $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 1160
+/usr/bin/time -f "peak RSS %M KB, wall %e s" $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 1160 --repeat 1
 
 echo "== SimPy M/M/1 side by side"
 bench/compare_simpy.sh 1000000 0.9 1.0

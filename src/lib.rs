@@ -134,28 +134,34 @@ pub fn simulate_variants_reporting(
     wanted: &[usize],
     progress: Option<&progress::Progress>,
 ) -> RunResults {
-    let names = sc.alternative_names();
     let needed = needed_variants(sc, wanted);
-    let count = needed.iter().filter(|n| **n).count();
-    let mut started = 0;
-    let reports = needed
+    // One pool of (variant, replication) jobs, so alternatives run in
+    // parallel too; each variant's replications still fold in order.
+    let variants: Vec<usize> = (0..needed.len()).filter(|&v| needed[v]).collect();
+    let jobs: Vec<(&scenario::Scenario, u32)> = variants
         .iter()
-        .enumerate()
-        .map(|(i, need)| {
-            need.then(|| {
-                let variant = sc.variant(i);
-                started += 1;
-                if let Some(p) = progress {
-                    let label = format!("{} ({started}/{count})", names[i]);
-                    p.start_batch(
-                        &label,
-                        variant.replications,
-                        variant.duration + variant.drain,
-                    );
-                }
-                simulate_reporting(variant, source, threads, progress)
-            })
-        })
+        .flat_map(|&v| (0..sc.variant(v).replications).map(move |r| (sc.variant(v), r)))
+        .collect();
+    let owners: Vec<usize> = variants
+        .iter()
+        .flat_map(|&v| std::iter::repeat_n(v, sc.variant(v).replications as usize))
+        .collect();
+    if let Some(p) = progress {
+        let label = format!("{} alternative(s)", variants.len());
+        p.start_batch(&label, jobs.len() as u32, sc.duration + sc.drain);
+    }
+    let mut aggregators: Vec<Option<report::Aggregator>> = (0..needed.len())
+        .map(|v| needed[v].then(|| report::Aggregator::new(sc.variant(v))))
+        .collect();
+    simulation::run_jobs(&jobs, threads, progress, |k, metrics| {
+        aggregators[owners[k]]
+            .as_mut()
+            .expect("needed variant")
+            .add(metrics);
+    });
+    let reports = aggregators
+        .into_iter()
+        .map(|a| a.map(|a| a.finish(source)))
         .collect();
     results_from_reports(sc, reports)
 }

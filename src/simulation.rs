@@ -17,7 +17,7 @@ use crate::scenario::{Routing, Scenario};
 use crate::units::Nanos;
 use rand::Rng;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 #[derive(Debug, Clone, Copy)]
@@ -331,15 +331,28 @@ pub fn run_selected(
     progress: Option<&Progress>,
     mut consume: impl FnMut(u32, Metrics),
 ) {
-    let total = reps.len() as u32;
-    let threads = threads.clamp(1, total.max(1) as usize);
+    let jobs: Vec<(&Scenario, u32)> = reps.iter().map(|&r| (scenario, r)).collect();
+    run_jobs(&jobs, threads, progress, |k, m| consume(jobs[k].1, m));
+}
+
+/// Runs (scenario, replication) jobs — replications of several
+/// alternatives or sweep points at once — on `threads` threads, handing
+/// each result to `consume` with its job index, in job order.
+pub fn run_jobs(
+    jobs: &[(&Scenario, u32)],
+    threads: usize,
+    progress: Option<&Progress>,
+    mut consume: impl FnMut(usize, Metrics),
+) {
+    let total = jobs.len();
+    let threads = threads.clamp(1, total.max(1));
     if threads == 1 {
-        for &r in reps {
-            consume(r, run_replication_reporting(scenario, r, progress));
+        for (k, (scenario, r)) in jobs.iter().enumerate() {
+            consume(k, run_replication_reporting(scenario, *r, progress));
         }
         return;
     }
-    let next = AtomicU32::new(0);
+    let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -351,7 +364,7 @@ pub fn run_selected(
                     if k >= total {
                         break;
                     }
-                    let r = reps[k as usize];
+                    let (scenario, r) = jobs[k];
                     if tx
                         .send((k, run_replication_reporting(scenario, r, progress)))
                         .is_err()
@@ -363,13 +376,13 @@ pub fn run_selected(
         }
         drop(tx);
         // Reorder: results arrive as threads finish, but are consumed in
-        // list order so floating-point sums are reproducible.
+        // job order so floating-point sums are reproducible.
         let mut waiting = BTreeMap::new();
         let mut expected = 0;
         for (k, metrics) in rx {
             waiting.insert(k, metrics);
             while let Some(m) = waiting.remove(&expected) {
-                consume(reps[expected as usize], m);
+                consume(expected, m);
                 expected += 1;
             }
         }

@@ -2,11 +2,11 @@
 //! simulated with the scenario's replications, reported as tidy CSV (one row
 //! per point × carrier × metric, with its interval) and a compact table.
 
+use crate::Error;
 use crate::report::Report;
 use crate::scenario::{self, Override, Scenario};
 use crate::stats::Estimate;
 use crate::units::Human;
-use crate::{Error, simulate};
 use std::path::Path;
 
 /// One swept key and its values, as given on the command line.
@@ -99,15 +99,31 @@ pub fn run_sweep(
         scenarios.push((settings, sc));
     }
     let source = file.display().to_string();
+    // All points' replications in one pool of jobs, folded per point in order.
+    let jobs: Vec<(&Scenario, u32)> = scenarios
+        .iter()
+        .flat_map(|(_, sc)| (0..sc.replications).map(move |r| (sc, r)))
+        .collect();
+    let owners: Vec<usize> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(p, (_, sc))| std::iter::repeat_n(p, sc.replications as usize))
+        .collect();
+    let mut aggregators: Vec<crate::report::Aggregator> = scenarios
+        .iter()
+        .map(|(_, sc)| crate::report::Aggregator::new(sc))
+        .collect();
+    crate::simulation::run_jobs(&jobs, threads, None, |k, metrics| {
+        aggregators[owners[k]].add(metrics)
+    });
+    let reports: Vec<Report> = aggregators.into_iter().map(|a| a.finish(&source)).collect();
     Ok(scenarios
         .into_iter()
-        .map(|(settings, scenario)| {
-            let report = simulate(&scenario, &source, threads);
-            Point {
-                settings,
-                scenario,
-                report,
-            }
+        .zip(reports)
+        .map(|((settings, scenario), report)| Point {
+            settings,
+            scenario,
+            report,
         })
         .collect())
 }
