@@ -530,6 +530,29 @@ fn write_sweep(
     Ok(())
 }
 
+/// Simulates the variants with a progress bar on a terminal, then reports
+/// the speed on stderr.
+fn simulate_with_progress(
+    sc: &Scenario,
+    sim: &SimArgs,
+    threads: usize,
+    wanted: &[usize],
+    started: Instant,
+) -> RunResults {
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::spawn(progress.clone());
+    let results = simulate_variants_reporting(
+        sc,
+        &sim.file.display().to_string(),
+        threads,
+        wanted,
+        Some(&progress),
+    );
+    drop(bar);
+    report_speed(&results, started, threads);
+    results
+}
+
 fn report_speed(results: &RunResults, started: Instant, threads: usize) {
     let elapsed = started.elapsed().as_secs_f64();
     let sessions: u64 = results
@@ -617,17 +640,7 @@ fn execute(command: Command) -> Result<u8, Error> {
             if let Some(shard) = parse_shard(&sim.shard)? {
                 return run_shard(&sim, &sc, threads, &all, "run", &[], shard);
             }
-            let progress = Arc::new(Progress::default());
-            let bar = ProgressBar::spawn(progress.clone());
-            let results = simulate_variants_reporting(
-                &sc,
-                &sim.file.display().to_string(),
-                threads,
-                &all,
-                Some(&progress),
-            );
-            drop(bar);
-            report_speed(&results, started, threads);
+            let results = simulate_with_progress(&sc, &sim, threads, &all, started);
             let order: Vec<usize> = (0..results.names.len()).collect();
             finish_run(&sc, &sim, results, &order, false)
         }
@@ -643,18 +656,7 @@ fn execute(command: Command) -> Result<u8, Error> {
             if let Some(shard) = parse_shard(&sim.shard)? {
                 return run_shard(&sim, &sc, threads, &order, "compare", &alternatives, shard);
             }
-            let started = Instant::now();
-            let progress = Arc::new(Progress::default());
-            let bar = ProgressBar::spawn(progress.clone());
-            let results = simulate_variants_reporting(
-                &sc,
-                &sim.file.display().to_string(),
-                threads,
-                &order,
-                Some(&progress),
-            );
-            drop(bar);
-            report_speed(&results, started, threads);
+            let results = simulate_with_progress(&sc, &sim, threads, &order, Instant::now());
             finish_run(&sc, &sim, results, &order, true)
         }
         Command::Bench { what } => bench(what),

@@ -48,7 +48,8 @@ impl MessageCell {
         self.outcomes.iter().sum()
     }
 
-    fn merge(&mut self, other: &MessageCell) {
+    /// Adds another cell's counts (another replication, or another carrier).
+    pub fn merge(&mut self, other: &MessageCell) {
         for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
             *a += b;
         }
@@ -100,7 +101,8 @@ impl SessionCell {
         self.outcomes[0] + self.outcomes[1]
     }
 
-    fn merge(&mut self, other: &SessionCell) {
+    /// Adds another cell's counts (another replication, or another carrier).
+    pub fn merge(&mut self, other: &SessionCell) {
         for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
             *a += b;
         }

@@ -3,17 +3,11 @@
 //! report. No external resources, so it opens anywhere (and in CI
 //! artifacts).
 
-use super::{Run, latency_cdf_svg, outcomes_svg, timeline_svg};
+use super::{Run, escape_xml, latency_cdf_svg, outcomes_svg, timeline_svg};
+use crate::report::secs;
 use crate::stats::Estimate;
 use crate::units::Human;
 use std::fmt::Write;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn pct(e: &Estimate) -> String {
     if e.is_defined() {
@@ -23,14 +17,6 @@ fn pct(e: &Estimate) -> String {
             e.low * 100.0,
             e.high * 100.0
         )
-    } else {
-        "–".into()
-    }
-}
-
-fn secs(s: f64) -> String {
-    if s.is_finite() {
-        Human((s * 1e9) as u64).to_string()
     } else {
         "–".into()
     }
@@ -63,16 +49,16 @@ th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: 
 .pass {{ color: #2ca02c; font-weight: bold; }} .fail {{ color: #d62728; font-weight: bold; }}\n\
 pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\n\
 small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
-        escape(&sc.name)
+        escape_xml(&sc.name)
     );
-    let _ = writeln!(out, "<h1>simsms: {}</h1>", escape(&sc.name));
+    let _ = writeln!(out, "<h1>simsms: {}</h1>", escape_xml(&sc.name));
     let _ = writeln!(
         out,
         "<p>simsms {} · seed {} · {} replications · 95% intervals · {}</p>",
         env!("CARGO_PKG_VERSION"),
         sc.seed,
         sc.replications,
-        escape(&sc.description)
+        escape_xml(&sc.description)
     );
     if !run.results.verdicts.is_empty() {
         out.push_str("<h2>Expectations</h2>\n<table><tr><th>result</th><th>expectation</th><th>observed</th><th>bound</th></tr>\n");
@@ -82,11 +68,11 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
                 "<tr><td class=\"{}\">{}</td><td>{}</td><td>{:.4} <small>[{:.4}, {:.4}]</small></td><td>{}</td></tr>",
                 if v.passed { "pass" } else { "fail" },
                 if v.passed { "PASS" } else { "FAIL" },
-                escape(&v.label),
+                escape_xml(&v.label),
                 v.observed.value,
                 v.observed.low,
                 v.observed.high,
-                escape(&v.bound)
+                escape_xml(&v.bound)
             );
         }
         out.push_str("</table>\n");
@@ -104,8 +90,8 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
-                escape(&run.results.names[i]),
-                escape(r.carrier.as_deref().unwrap_or("all")),
+                escape_xml(&run.results.names[i]),
+                escape_xml(r.carrier.as_deref().unwrap_or("all")),
                 r.total,
                 pct(&r.otp_success),
                 pct(&r.within_target),
@@ -121,7 +107,11 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
     out.push_str(&outcomes_svg(run));
     out.push_str("<h2>Timeline</h2>\n");
     out.push_str(&timeline_svg(run));
-    let _ = writeln!(out, "<h2>Full report</h2>\n<pre>{}</pre>", escape(run.text));
+    let _ = writeln!(
+        out,
+        "<h2>Full report</h2>\n<pre>{}</pre>",
+        escape_xml(run.text)
+    );
     out.push_str(CHECK_SCRIPT);
     out.push_str("\n</body>\n</html>\n");
     out

@@ -1,21 +1,13 @@
 //! JUnit XML for CI test reports: one test case per expectation, failures
 //! carrying the observed value and the bound.
 
-use super::Run;
+use super::{Run, escape_xml};
 use std::fmt::Write;
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
 
 pub fn junit_xml(run: &Run) -> String {
     let verdicts = &run.results.verdicts;
     let failures = verdicts.iter().filter(|v| !v.passed).count();
-    let suite = escape(&format!("simsms.{}", run.scenario.name));
+    let suite = escape_xml(&format!("simsms.{}", run.scenario.name));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -35,7 +27,7 @@ pub fn junit_xml(run: &Run) -> String {
         let _ = write!(
             out,
             "    <testcase classname=\"{suite}\" name=\"{}\"",
-            escape(&v.label)
+            escape_xml(&v.label)
         );
         if v.passed {
             out.push_str("/>\n");
@@ -44,8 +36,8 @@ pub fn junit_xml(run: &Run) -> String {
             let _ = writeln!(
                 out,
                 ">\n      <failure message=\"{}\" type=\"expectation\">{}</failure>\n    </testcase>",
-                escape(&message),
-                escape(&message)
+                escape_xml(&message),
+                escape_xml(&message)
             );
         }
     }

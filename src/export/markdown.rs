@@ -2,30 +2,9 @@
 //! expectations first, then session results per alternative and carrier.
 
 use super::Run;
-use crate::stats::Estimate;
+use crate::report::{pct_ci as pct, secs};
 use crate::units::Human;
 use std::fmt::Write;
-
-fn pct(e: &Estimate) -> String {
-    if e.is_defined() {
-        format!(
-            "{:.2}% [{:.2}, {:.2}]",
-            e.value * 100.0,
-            e.low * 100.0,
-            e.high * 100.0
-        )
-    } else {
-        "–".into()
-    }
-}
-
-fn secs(s: f64) -> String {
-    if s.is_finite() {
-        Human((s * 1e9) as u64).to_string()
-    } else {
-        "–".into()
-    }
-}
 
 pub fn markdown_summary(run: &Run) -> String {
     let sc = run.scenario;

@@ -66,6 +66,15 @@ pub fn write_all(dir: &Path, run: &Run) -> Result<Vec<String>, Error> {
     Ok(written)
 }
 
+/// Escapes text for XML and HTML (elements and attributes).
+pub(crate) fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
 /// A finite number, or `None` (JSON null, an empty CSV cell).
 pub(crate) fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)

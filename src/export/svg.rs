@@ -3,7 +3,7 @@
 //! outcome bars per carrier, and a timeline of arrivals, deliveries, queue
 //! depth and SMSC backlog.
 
-use super::Run;
+use super::{Run, escape_xml};
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
 use crate::units::Human;
@@ -13,12 +13,6 @@ const PALETTE: [&str; 10] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf",
 ];
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
 
 /// One plotting area inside an SVG document.
 struct Panel {
@@ -39,7 +33,7 @@ impl Panel {
             self.h,
             self.x,
             self.y - 6.0,
-            escape(title)
+            escape_xml(title)
         );
     }
 
@@ -70,7 +64,7 @@ impl Panel {
             self.x + self.w,
             self.x - 4.0,
             y + 3.0,
-            escape(text)
+            escape_xml(text)
         );
     }
 
@@ -82,7 +76,7 @@ impl Panel {
             self.y,
             self.y + self.h,
             self.y + self.h + 12.0,
-            escape(text)
+            escape_xml(text)
         );
     }
 }
@@ -90,7 +84,7 @@ impl Panel {
 fn document(width: f64, height: f64, title: &str, body: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" class=\"simsms-chart\">\n<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n{body}</svg>\n",
-        escape(title)
+        escape_xml(title)
     )
 }
 
@@ -103,7 +97,7 @@ fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
             ly - 9.0,
             x + 14.0,
             ly,
-            escape(name)
+            escape_xml(name)
         );
     }
 }
@@ -237,8 +231,8 @@ pub fn outcomes_svg(run: &Run) -> String {
     let _ = writeln!(
         body,
         r#"<text x="10" y="22" font-size="14" font-weight="bold">{}: message outcomes per carrier ({})</text>"#,
-        escape(&sc.name),
-        escape(&run.results.names[index])
+        escape_xml(&sc.name),
+        escape_xml(&run.results.names[index])
     );
     for (c, carrier) in sc.carriers.iter().enumerate() {
         let mut counts = [0u64; Outcome::COUNT];
@@ -254,7 +248,7 @@ pub fn outcomes_svg(run: &Run) -> String {
             r#"<text x="{}" y="{:.1}" font-size="12" text-anchor="end">{}</text>"#,
             x0 - 6.0,
             y + bar_h * 0.65,
-            escape(&carrier.name)
+            escape_xml(&carrier.name)
         );
         let mut x = x0;
         for (k, n) in counts.iter().enumerate() {

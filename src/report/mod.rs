@@ -9,6 +9,7 @@ mod table;
 
 pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, paired_difference};
+pub(crate) use table::{pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
@@ -159,22 +160,11 @@ fn message_group(m: &Metrics, p: usize, c: Option<usize>) -> MessageCell {
         None => {
             let mut cell = m.cell(p, 0).clone();
             for c in 1..m.carriers {
-                merge_message(&mut cell, m.cell(p, c));
+                cell.merge(m.cell(p, c));
             }
             cell
         }
     }
-}
-
-fn merge_message(a: &mut MessageCell, b: &MessageCell) {
-    for (x, y) in a.outcomes.iter_mut().zip(b.outcomes) {
-        *x += y;
-    }
-    a.receipt_delivered += b.receipt_delivered;
-    a.receipt_missing += b.receipt_missing;
-    a.misrouted += b.misrouted;
-    a.cost += b.cost;
-    a.latency.add(&b.latency).expect("same histogram bounds");
 }
 
 fn session_group(m: &Metrics, c: Option<usize>) -> SessionCell {
@@ -183,20 +173,7 @@ fn session_group(m: &Metrics, c: Option<usize>) -> SessionCell {
         None => {
             let mut all = m.sessions[0].clone();
             for cell in &m.sessions[1..] {
-                for (x, y) in all.outcomes.iter_mut().zip(cell.outcomes) {
-                    *x += y;
-                }
-                for (x, y) in all.success_by_send.iter_mut().zip(&cell.success_by_send) {
-                    *x += y;
-                }
-                all.within_target += cell.within_target;
-                all.sends += cell.sends;
-                all.resent += cell.resent;
-                all.voice_calls += cell.voice_calls;
-                all.cost += cell.cost;
-                all.time_to_code
-                    .add(&cell.time_to_code)
-                    .expect("same histogram bounds");
+                all.merge(cell);
             }
             all
         }

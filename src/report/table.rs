@@ -39,7 +39,7 @@ pub(super) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left
     }
 }
 
-pub(super) fn pct_ci(e: &Estimate) -> String {
+pub(crate) fn pct_ci(e: &Estimate) -> String {
     if e.is_defined() {
         format!(
             "{:.2}% [{:.2}, {:.2}]",
@@ -52,7 +52,7 @@ pub(super) fn pct_ci(e: &Estimate) -> String {
     }
 }
 
-pub(super) fn secs(s: f64) -> String {
+pub(crate) fn secs(s: f64) -> String {
     if s.is_nan() {
         "-".into()
     } else {
