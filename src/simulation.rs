@@ -63,9 +63,9 @@ impl Slab {
         }
     }
 
-    /// Frees a slot whose session was taken out.
+    /// Ends the session in a slot and frees the slot for reuse.
     fn release(&mut self, i: u32) {
-        debug_assert!(self.slots[i as usize].is_none());
+        self.slots[i as usize] = None;
         self.free.push(i);
     }
 }
@@ -185,10 +185,25 @@ impl<'s> Replication<'s> {
 
     fn send(&mut self, slot: u32, now: Nanos) {
         let sc = self.sc;
-        let mut session = self.sessions.slots[slot as usize]
-            .take()
+        let k = self.sessions.slots[slot as usize]
+            .as_ref()
+            .expect("live session slot")
+            .sends;
+        let (first, fallbacks) = self.providers_for(
+            self.sessions.slots[slot as usize].as_ref().expect("live"),
+            k,
+        );
+        // The session stays in its slot; only these fields are borrowed.
+        let Replication {
+            world,
+            queues,
+            sessions,
+            metrics,
+            ..
+        } = self;
+        let session = sessions.slots[slot as usize]
+            .as_mut()
             .expect("live session slot");
-        let k = session.sends;
         if sc.otp.invalidate_previous {
             // No code was held before now, so every earlier code in flight
             // arrives invalid.
@@ -196,7 +211,6 @@ impl<'s> Replication<'s> {
         }
         session.sends += 1;
 
-        let (first, fallbacks) = self.providers_for(&session, k);
         let candidates = std::iter::once(first).chain(fallbacks.iter().copied());
         for (attempt, provider) in candidates.enumerate() {
             let req = MessageRequest {
@@ -207,13 +221,11 @@ impl<'s> Replication<'s> {
                 sent_at: now,
                 provider,
             };
-            self.metrics.submissions += 1;
-            let fate = self
-                .world
-                .resolve(&mut self.queues[provider], &session.user, &req);
-            let depth = self.queues[provider].depth(now);
-            self.metrics.record_queue_depth(provider, now, depth);
-            self.metrics.record_message(&fate);
+            metrics.submissions += 1;
+            let fate = world.resolve(&mut queues[provider], &session.user, &req);
+            let depth = queues[provider].depth(now);
+            metrics.record_queue_depth(provider, now, depth);
+            metrics.record_message(&fate);
             session.cost += fate.cost;
             match fate.outcome {
                 Outcome::Delivered => {
@@ -237,13 +249,11 @@ impl<'s> Replication<'s> {
         if let Some((at, send)) = in_time(session.best, next.min(session.deadline)) {
             return self.finish(
                 slot,
-                session,
                 Some((at, SessionOutcome::SuccessBySms { send })),
                 false,
             );
         }
         if session.sends < sc.otp.max_sends && next <= session.deadline {
-            self.sessions.slots[slot as usize] = Some(session);
             self.events.push(next, Event::Send(slot));
             return;
         }
@@ -264,7 +274,7 @@ impl<'s> Replication<'s> {
                 let user = &session.user;
                 let answered = user.hygiene == Hygiene::Correct
                     && user.sms_capable
-                    && self.world.radio_down_until(user.carrier, call_at).is_none()
+                    && world.radio_down_until(user.carrier, call_at).is_none()
                     && user.presence.clone().at(call_at, &sc.users.presence)
                     && user.voice_draw < voice.success;
                 let heard_at = call_at.saturating_add(user.voice_latency);
@@ -276,16 +286,14 @@ impl<'s> Replication<'s> {
                 }
             }
         }
-        self.finish(slot, session, success, voice_call);
+        self.finish(slot, success, voice_call);
     }
 
-    fn finish(
-        &mut self,
-        slot: u32,
-        session: Session,
-        success: Option<(Nanos, SessionOutcome)>,
-        voice_call: bool,
-    ) {
+    /// Records how the session in `slot` ended and frees the slot.
+    fn finish(&mut self, slot: u32, success: Option<(Nanos, SessionOutcome)>, voice_call: bool) {
+        let session = self.sessions.slots[slot as usize]
+            .as_ref()
+            .expect("live session slot");
         let (outcome, time_to_code) = match success {
             Some((at, outcome)) => (outcome, Some(at - session.arrival)),
             None if session.reached_user => (SessionOutcome::NoCodeInTime, None),
