@@ -60,10 +60,6 @@ impl<E: Copy> QuaternaryHeap<E> {
         }
     }
 
-    pub fn peek_time(&self) -> Option<Nanos> {
-        self.entries.first().map(|e| e.time)
-    }
-
     fn sift_up(&mut self, mut index: usize) {
         let item = self.entries[index];
         while index > 0 {

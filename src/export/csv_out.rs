@@ -113,11 +113,7 @@ pub fn summary_csv(run: &Run) -> String {
         "n",
     ])
     .expect("in-memory CSV");
-    for &i in run.order {
-        let Some(report) = run.results.reports[i].as_ref() else {
-            continue;
-        };
-        let alt = run.results.names[i].as_str();
+    for (_, alt, report) in run.shown() {
         for r in &report.messages {
             let carrier = r.carrier.as_deref().unwrap_or("all");
             let n = r.total;
@@ -313,11 +309,7 @@ pub fn latency_csv(run: &Run) -> String {
         "count_at_or_below",
     ])
     .expect("in-memory CSV");
-    for &i in run.order {
-        let Some(report) = run.results.reports[i].as_ref() else {
-            continue;
-        };
-        let alt = run.results.names[i].as_str();
+    for (i, alt, report) in run.shown() {
         let sc = run.scenario.variant(i);
         let m = &report.merged;
         let mut spectra: Vec<(&str, String, String, hdrhistogram::Histogram<u64>)> = Vec::new();
@@ -385,10 +377,7 @@ pub fn timeline_csv(run: &Run) -> String {
         "stored_in_smsc",
     ])
     .expect("in-memory CSV");
-    for &i in run.order {
-        let Some(report) = run.results.reports[i].as_ref() else {
-            continue;
-        };
+    for (_, alt, report) in run.shown() {
         let t = &report.merged.timeline;
         let reps = report.replications.max(1) as f64;
         let stored = t.stored();
@@ -397,7 +386,7 @@ pub fn timeline_csv(run: &Run) -> String {
             let depth = t.queue_depth.iter().map(|q| q[b]).max().unwrap_or(0);
             w.write_record([
                 run.scenario.name.clone(),
-                run.results.names[i].clone(),
+                alt.to_string(),
                 format!("{}", secs(b as u64 * t.bucket)),
                 format!("{}", secs((b as u64 + 1) * t.bucket)),
                 format!("{}", t.arrivals[b] as f64 / reps),

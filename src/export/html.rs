@@ -82,15 +82,12 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
         "<h2>Sessions</h2>\n<table><tr><th>alternative</th><th>carrier</th><th>sessions</th><th>OTP success</th><th>code ≤ {}</th><th>code p50</th><th>code p99</th><th>cost/success</th></tr>",
         Human(sc.otp.target)
     );
-    for &i in run.order {
-        let Some(report) = run.results.reports[i].as_ref() else {
-            continue;
-        };
+    for (_, name, report) in run.shown() {
         for r in &report.sessions {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
-                escape_xml(&run.results.names[i]),
+                escape_xml(name),
                 escape_xml(r.carrier.as_deref().unwrap_or("all")),
                 r.total,
                 pct(&r.otp_success),

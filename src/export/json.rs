@@ -127,15 +127,8 @@ pub(super) fn verdict(v: &Verdict) -> Value {
 /// The whole report as a JSON value (schema `simsms-report/1`).
 pub fn report_json(run: &Run) -> Value {
     let sc = run.scenario;
-    let base = run
-        .order
-        .iter()
-        .find_map(|&i| run.results.reports[i].as_ref());
-    let alternatives: Vec<Value> = run
-        .order
-        .iter()
-        .filter_map(|&i| run.results.reports[i].as_ref().map(|r| variant(run, i, r)))
-        .collect();
+    let base = run.shown().next().map(|(_, _, r)| r);
+    let alternatives: Vec<Value> = run.shown().map(|(i, _, r)| variant(run, i, r)).collect();
     json!({
         "schema": JSON_SCHEMA_ID,
         "simsms_version": env!("CARGO_PKG_VERSION"),

@@ -53,15 +53,12 @@ pub fn markdown_summary(run: &Run) -> String {
         Human(sc.otp.target)
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
-    for &i in run.order {
-        let Some(report) = run.results.reports[i].as_ref() else {
-            continue;
-        };
+    for (_, name, report) in run.shown() {
         for r in &report.sessions {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.2} |",
-                run.results.names[i],
+                name,
                 r.carrier.as_deref().unwrap_or("**all**"),
                 r.total,
                 pct(&r.otp_success),

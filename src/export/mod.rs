@@ -35,6 +35,17 @@ pub struct Run<'a> {
     pub text: &'a str,
 }
 
+impl Run<'_> {
+    /// The simulated variants in display order: index, name and report.
+    pub fn shown(&self) -> impl Iterator<Item = (usize, &str, &crate::report::Report)> + '_ {
+        self.order.iter().filter_map(|&i| {
+            self.results.reports[i]
+                .as_ref()
+                .map(|r| (i, self.results.names[i].as_str(), r))
+        })
+    }
+}
+
 /// Writes every output format into `dir` (created if needed).
 pub fn write_all(dir: &Path, run: &Run) -> Result<Vec<String>, Error> {
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {

@@ -107,12 +107,7 @@ fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
 /// log time axis.
 pub fn latency_cdf_svg(run: &Run) -> String {
     let sc = run.scenario;
-    let shown: Vec<usize> = run
-        .order
-        .iter()
-        .copied()
-        .filter(|&i| run.results.reports[i].is_some())
-        .collect();
+    let shown: Vec<_> = run.shown().collect();
     let by_provider = shown.len() == 1;
     let carriers = sc.carriers.len();
     let cols = carriers.min(3);
@@ -122,13 +117,8 @@ pub fn latency_cdf_svg(run: &Run) -> String {
     let height = 40.0 + rows as f64 * (ph + 60.0);
     // Log axis from 100 ms to the largest latency seen (at least 100 s).
     let mut max_ms: f64 = 100_000.0;
-    for &i in &shown {
-        for cell in &run.results.reports[i]
-            .as_ref()
-            .expect("shown")
-            .merged
-            .messages
-        {
+    for (_, _, report) in &shown {
+        for cell in &report.merged.messages {
             if !cell.latency.is_empty() {
                 max_ms = max_ms.max(cell.latency.max() as f64);
             }
@@ -162,8 +152,7 @@ pub fn latency_cdf_svg(run: &Run) -> String {
             decade += 1.0;
         }
         let mut series = 0;
-        for &i in &shown {
-            let report = run.results.reports[i].as_ref().expect("shown");
+        for &(i, name, report) in &shown {
             let variant = sc.variant(i);
             let lines: Vec<(String, hdrhistogram::Histogram<u64>)> = if by_provider {
                 variant
@@ -178,7 +167,7 @@ pub fn latency_cdf_svg(run: &Run) -> String {
                     all.add(&report.merged.cell(p, c).latency)
                         .expect("same bounds");
                 }
-                vec![(run.results.names[i].clone(), all)]
+                vec![(name.to_string(), all)]
             };
             for (name, h) in lines {
                 let color = PALETTE[series % PALETTE.len()];
@@ -216,11 +205,7 @@ pub fn latency_cdf_svg(run: &Run) -> String {
 /// alternative shown, all providers together.
 pub fn outcomes_svg(run: &Run) -> String {
     let sc = run.scenario;
-    let Some((index, report)) = run
-        .order
-        .iter()
-        .find_map(|&i| run.results.reports[i].as_ref().map(|r| (i, r)))
-    else {
+    let Some((index, name, report)) = run.shown().next() else {
         return document(100.0, 40.0, "no results", "");
     };
     let variant = sc.variant(index);
@@ -232,7 +217,7 @@ pub fn outcomes_svg(run: &Run) -> String {
         body,
         r#"<text x="10" y="22" font-size="14" font-weight="bold">{}: message outcomes per carrier ({})</text>"#,
         escape_xml(&sc.name),
-        escape_xml(&run.results.names[index])
+        escape_xml(name)
     );
     for (c, carrier) in sc.carriers.iter().enumerate() {
         let mut counts = [0u64; Outcome::COUNT];
@@ -285,12 +270,7 @@ pub fn outcomes_svg(run: &Run) -> String {
 /// depth and SMSC backlog, one line per alternative shown.
 pub fn timeline_svg(run: &Run) -> String {
     let sc = run.scenario;
-    let shown: Vec<usize> = run
-        .order
-        .iter()
-        .copied()
-        .filter(|&i| run.results.reports[i].is_some())
-        .collect();
+    let shown: Vec<_> = run.shown().collect();
     let (pw, ph) = (640.0, 110.0);
     let titles = [
         "arrivals per bucket",
@@ -311,8 +291,7 @@ pub fn timeline_svg(run: &Run) -> String {
         let mut all_series = Vec::new();
         let mut buckets = 1;
         let mut bucket_ns = 1;
-        for &i in &shown {
-            let report = run.results.reports[i].as_ref().expect("shown");
+        for &(_, name, report) in &shown {
             let t = &report.merged.timeline;
             let reps = report.replications.max(1) as f64;
             // Show the arrival window plus patience; the drain is mostly quiet.
@@ -328,7 +307,7 @@ pub fn timeline_svg(run: &Run) -> String {
                     .collect(),
                 _ => t.stored()[..n].iter().map(|x| *x as f64 / reps).collect(),
             };
-            all_series.push((run.results.names[i].clone(), values));
+            all_series.push((name.to_string(), values));
         }
         let top = all_series
             .iter()

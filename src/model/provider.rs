@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 /// What happens to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// Leaves the queue (service done) at this time, after waiting `wait`.
+    /// Service starts at `start` and is done (the message leaves) at `done`.
     Sent { start: Nanos, done: Nanos },
     /// Would wait longer than the maximum queue time: given up at this time.
     Expired { at: Nanos },

@@ -317,14 +317,6 @@ pub enum ExpectMetric {
 }
 
 impl Scenario {
-    pub fn provider_index(&self, name: &str) -> Option<usize> {
-        self.providers.iter().position(|p| p.name == name)
-    }
-
-    pub fn carrier_index(&self, name: &str) -> Option<usize> {
-        self.carriers.iter().position(|c| c.name == name)
-    }
-
     /// Sets the seed here and in every alternative (they must share it for
     /// common random numbers).
     pub fn set_seed(&mut self, seed: u64) {
