@@ -138,9 +138,13 @@ pub fn simulate_variants_reporting(
     // One pool of (variant, replication) jobs, so alternatives run in
     // parallel too; each variant's replications still fold in order.
     let variants: Vec<usize> = (0..needed.len()).filter(|&v| needed[v]).collect();
-    let jobs: Vec<(&scenario::Scenario, u32)> = variants
+    let shared: Vec<std::sync::Arc<scenario::Scenario>> = variants
         .iter()
-        .flat_map(|&v| (0..sc.variant(v).replications).map(move |r| (sc.variant(v), r)))
+        .map(|&v| std::sync::Arc::new(sc.variant(v).clone()))
+        .collect();
+    let jobs: Vec<(&std::sync::Arc<scenario::Scenario>, u32)> = shared
+        .iter()
+        .flat_map(|v| (0..v.replications).map(move |r| (v, r)))
         .collect();
     let owners: Vec<usize> = variants
         .iter()

@@ -4,6 +4,7 @@
 //! grow, so replications merge by addition without loss.
 
 use crate::model::{Fate, Outcome, Receipt, SessionOutcome};
+use crate::scenario::{CarrierId, ProviderId};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 
@@ -217,12 +218,12 @@ impl Metrics {
         }
     }
 
-    pub fn cell(&self, provider: usize, carrier: usize) -> &MessageCell {
-        &self.messages[provider * self.carriers + carrier]
+    pub fn cell(&self, provider: ProviderId, carrier: CarrierId) -> &MessageCell {
+        &self.messages[provider.index() * self.carriers + carrier.index()]
     }
 
     pub fn record_message(&mut self, fate: &Fate) {
-        let cell = &mut self.messages[fate.provider * self.carriers + fate.carrier];
+        let cell = &mut self.messages[fate.provider.index() * self.carriers + fate.carrier.index()];
         cell.outcomes[fate.outcome as usize] += 1;
         match fate.receipt {
             Receipt::Delivered => cell.receipt_delivered += 1,
@@ -237,10 +238,10 @@ impl Metrics {
             self.timeline.deliveries[i] += 1;
         }
         if let Some(wait) = fate.queue_wait {
-            self.queue_wait_total[fate.provider] += wait as u128;
-            self.queue_admitted[fate.provider] += 1;
+            self.queue_wait_total[fate.provider.index()] += wait as u128;
+            self.queue_admitted[fate.provider.index()] += 1;
         }
-        if let Some((from, until)) = fate.stored {
+        if let Some((from, until)) = fate.stored() {
             let a = self.timeline.index(from);
             let b = self.timeline.index(until);
             self.timeline.stored_delta[a] += 1;
@@ -250,9 +251,9 @@ impl Metrics {
         self.timeline.sends[i] += 1;
     }
 
-    pub fn record_queue_depth(&mut self, provider: usize, t: Nanos, depth: usize) {
+    pub fn record_queue_depth(&mut self, provider: ProviderId, t: Nanos, depth: usize) {
         let i = self.timeline.index(t);
-        let slot = &mut self.timeline.queue_depth[provider][i];
+        let slot = &mut self.timeline.queue_depth[provider.index()][i];
         *slot = (*slot).max(depth as u64);
     }
 
@@ -263,8 +264,8 @@ impl Metrics {
 
     /// One finished session: its carrier, outcome, time to code, sends made,
     /// whether voice was used and what its messages cost.
-    pub fn record_session(&mut self, carrier: usize, summary: &SessionSummary) {
-        let cell = &mut self.sessions[carrier];
+    pub fn record_session(&mut self, carrier: CarrierId, summary: &SessionSummary) {
+        let cell = &mut self.sessions[carrier.index()];
         cell.outcomes[summary.outcome.index()] += 1;
         if let SessionOutcome::SuccessBySms { send } = summary.outcome {
             cell.success_by_send[send as usize] += 1;

@@ -7,37 +7,31 @@
 //! fixed by then: the provider queue is FIFO with deterministic service,
 //! outages are scheduled, and random draws come from per-message streams.
 
-use crate::des::{EventQueue, Purpose, QuaternaryHeap};
+use crate::des::{Clock, EventQueue, Purpose, QuaternaryHeap, VirtualClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
-    ArrivalProcess, Hygiene, MessageRequest, Outcome, ProviderQueue, SessionOutcome, User, World,
+    Action, ArrivalProcess, Event, MessageRequest, OtpSession, Outcome, ProviderQueue, Router,
+    SessionEnd, SessionPolicy, User, World,
 };
 use crate::progress::Progress;
-use crate::scenario::{Routing, Scenario};
+use crate::scenario::Scenario;
 use crate::units::Nanos;
-use rand::Rng;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 #[derive(Debug, Clone, Copy)]
-enum Event {
+enum Wakeup {
     Arrival,
-    /// The user of the session in this slot sends (again).
-    Send(u32),
+    /// The session in this slot asked to be woken (a resend is due).
+    Timer(u32),
 }
 
-/// A session in progress.
-struct Session {
-    id: u64,
-    arrival: Nanos,
-    deadline: Nanos,
+/// A session in progress: its state machine, its user, what it cost.
+struct Live {
+    session: OtpSession,
     user: User,
-    sends: u32,
-    /// Earliest moment the user holds a valid code so far, and which send.
-    best: Option<(Nanos, u32)>,
-    reached_user: bool,
-    reached_stranger: bool,
     cost: f64,
 }
 
@@ -45,12 +39,12 @@ struct Session {
 /// sessions in progress, not the number simulated.
 #[derive(Default)]
 struct Slab {
-    slots: Vec<Option<Session>>,
+    slots: Vec<Option<Live>>,
     free: Vec<u32>,
 }
 
 impl Slab {
-    fn insert(&mut self, s: Session) -> u32 {
+    fn insert(&mut self, s: Live) -> u32 {
         match self.free.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(s);
@@ -63,253 +57,204 @@ impl Slab {
         }
     }
 
+    fn get(&mut self, i: u32) -> &mut Live {
+        self.slots[i as usize].as_mut().expect("live session slot")
+    }
+
     /// Ends the session in a slot and frees the slot for reuse.
-    fn release(&mut self, i: u32) {
-        self.slots[i as usize] = None;
+    fn release(&mut self, i: u32) -> Live {
         self.free.push(i);
+        self.slots[i as usize].take().expect("live session slot")
     }
 }
 
 /// Simulates one replication and returns what it measured.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Metrics {
-    Replication::new(scenario, replication).run(None)
+    Replication::new(Arc::new(scenario.clone()), replication)
+        .run(&mut VirtualClock::default(), None)
 }
 
-/// As `run_replication`, reporting progress.
-fn run_replication_reporting(
-    scenario: &Scenario,
+/// As `run_replication`, on a shared scenario and reporting progress.
+pub(crate) fn run_replication_reporting(
+    scenario: &Arc<Scenario>,
     replication: u32,
     progress: Option<&Progress>,
 ) -> Metrics {
     let clock = progress.map(Progress::replication);
-    let metrics = Replication::new(scenario, replication).run(clock.as_deref());
+    let metrics = Replication::new(scenario.clone(), replication)
+        .run(&mut VirtualClock::default(), clock.as_deref());
     if let (Some(p), Some(c)) = (progress, &clock) {
         p.finish_replication(c);
     }
     metrics
 }
 
-struct Replication<'s> {
-    sc: &'s Scenario,
-    world: World<'s>,
+/// Simulates one replication paced by `clock` (a `RealClock` runs it in
+/// scaled wall time).
+pub fn run_replication_with_clock(
+    scenario: Arc<Scenario>,
+    replication: u32,
+    clock: &mut impl Clock,
+) -> Metrics {
+    Replication::new(scenario, replication).run(clock, None)
+}
+
+struct Replication {
+    sc: Arc<Scenario>,
+    world: World,
     queues: Vec<ProviderQueue>,
     sessions: Slab,
-    events: QuaternaryHeap<Event>,
+    wakeups: QuaternaryHeap<Wakeup>,
     metrics: Metrics,
 }
 
-impl<'s> Replication<'s> {
-    fn new(sc: &'s Scenario, replication: u32) -> Self {
+impl Replication {
+    fn new(sc: Arc<Scenario>, replication: u32) -> Self {
         let horizon = sc.duration + sc.drain;
+        let world = World::new(sc.clone(), replication as u64);
+        let metrics = Metrics::new(
+            sc.providers.len(),
+            sc.carriers.len(),
+            sc.otp.max_sends as usize,
+            sc.timeline_bucket,
+            horizon,
+        );
         Replication {
+            queues: world.provider_queues(),
+            world,
             sc,
-            world: World::new(sc, replication as u64),
-            queues: vec![ProviderQueue::new(); sc.providers.len()],
             sessions: Slab::default(),
-            events: QuaternaryHeap::with_capacity(1024),
-            metrics: Metrics::new(
-                sc.providers.len(),
-                sc.carriers.len(),
-                sc.otp.max_sends as usize,
-                sc.timeline_bucket,
-                horizon,
-            ),
+            wakeups: QuaternaryHeap::with_capacity(1024),
+            metrics,
         }
     }
 
-    fn run(mut self, clock: Option<&AtomicU64>) -> Metrics {
-        let mut arrivals = ArrivalProcess::new(&self.sc.traffic, self.sc.duration);
+    fn run(mut self, clock: &mut impl Clock, progress: Option<&AtomicU64>) -> Metrics {
+        let sc = self.sc.clone();
+        let policy = SessionPolicy {
+            otp: &sc.otp,
+            router: Router::new(&sc.routing, self.world.streams),
+        };
+        let mut arrivals = ArrivalProcess::new(&sc.traffic, sc.duration);
         let mut arrival_rng = self.world.streams.stream(Purpose::Arrivals, 0, 0);
         let mut next_session = 0u64;
         if let Some(t) = arrivals.next(&mut arrival_rng) {
-            self.events.push(t, Event::Arrival);
+            self.wakeups.push(t, Wakeup::Arrival);
         }
-        let mut events_seen = 0u32;
-        while let Some((now, event)) = self.events.pop() {
-            events_seen = events_seen.wrapping_add(1);
-            if events_seen.is_multiple_of(4096)
-                && let Some(c) = clock
+        let mut seen = 0u32;
+        while let Some((now, wakeup)) = self.wakeups.pop() {
+            clock.advance_to(now);
+            seen = seen.wrapping_add(1);
+            if seen.is_multiple_of(4096)
+                && let Some(p) = progress
             {
-                c.store(now, Ordering::Relaxed);
+                p.store(now, Ordering::Relaxed);
             }
-            match event {
-                Event::Arrival => {
+            match wakeup {
+                Wakeup::Arrival => {
                     self.metrics.record_arrival(now);
-                    let user = User::draw(self.sc, &self.world.streams, next_session, now);
-                    let slot = self.sessions.insert(Session {
-                        id: next_session,
-                        arrival: now,
-                        deadline: now.saturating_add(self.sc.otp.patience),
+                    let user = self.world.user(next_session, now);
+                    let session = OtpSession::new(next_session, user.carrier, now, &sc.otp);
+                    let slot = self.sessions.insert(Live {
+                        session,
                         user,
-                        sends: 0,
-                        best: None,
-                        reached_user: false,
-                        reached_stranger: false,
                         cost: 0.0,
                     });
                     next_session += 1;
-                    self.send(slot, now);
+                    self.step(&policy, slot, now, Event::Arrived);
                     if let Some(t) = arrivals.next(&mut arrival_rng) {
-                        self.events.push(t, Event::Arrival);
+                        self.wakeups.push(t, Wakeup::Arrival);
                     }
                 }
-                Event::Send(slot) => self.send(slot, now),
+                Wakeup::Timer(slot) => self.step(&policy, slot, now, Event::TimerFired),
             }
         }
         self.metrics
     }
 
-    /// The providers to try for send `k`, in order.
-    fn providers_for(&self, session: &Session, k: u32) -> (usize, &'s [usize]) {
-        match &self.sc.routing {
-            Routing::Single(p) => (*p, &[]),
-            Routing::ByCarrier(table) => (table[session.user.carrier], &[]),
-            Routing::Weighted(cumulative) => {
-                let u: f64 = self
-                    .world
-                    .streams
-                    .stream(Purpose::Routing, session.id, k as u64)
-                    .random();
-                let pick = cumulative
-                    .iter()
-                    .find(|(_, c)| u < *c)
-                    .unwrap_or(&cumulative[cumulative.len() - 1]);
-                (pick.0, &[])
-            }
-            Routing::Failover(order) => {
-                let i = (k as usize).min(order.len() - 1);
-                (order[i], &order[i + 1..])
-            }
-        }
-    }
-
-    fn send(&mut self, slot: u32, now: Nanos) {
-        let sc = self.sc;
-        let k = self.sessions.slots[slot as usize]
-            .as_ref()
-            .expect("live session slot")
-            .sends;
-        let (first, fallbacks) = self.providers_for(
-            self.sessions.slots[slot as usize].as_ref().expect("live"),
-            k,
-        );
-        // The session stays in its slot; only these fields are borrowed.
-        let Replication {
-            world,
-            queues,
-            sessions,
-            metrics,
-            ..
-        } = self;
-        let session = sessions.slots[slot as usize]
-            .as_mut()
-            .expect("live session slot");
-        if sc.otp.invalidate_previous {
-            // No code was held before now, so every earlier code in flight
-            // arrives invalid.
-            session.best = None;
-        }
-        session.sends += 1;
-
-        let candidates = std::iter::once(first).chain(fallbacks.iter().copied());
-        for (attempt, provider) in candidates.enumerate() {
-            let req = MessageRequest {
-                session: session.id,
-                send: k,
-                attempt: attempt as u32,
-                arrival: session.arrival,
-                sent_at: now,
-                provider,
-            };
-            metrics.submissions += 1;
-            let fate = world.resolve(&mut queues[provider], &session.user, &req);
-            let depth = queues[provider].depth(now);
-            metrics.record_queue_depth(provider, now, depth);
-            metrics.record_message(&fate);
-            session.cost += fate.cost;
-            match fate.outcome {
-                Outcome::Delivered => {
-                    session.reached_user = true;
-                    let at = fate.finished_at;
-                    let valid = at <= now.saturating_add(sc.otp.ttl);
-                    if valid && session.best.is_none_or(|(b, _)| at < b) {
-                        session.best = Some((at, k));
+    /// Feeds an event to the session in `slot` and carries out what it
+    /// asks until it waits or ends. Fates are known at the send, so the
+    /// code's time is told before the submission's answer.
+    fn step(&mut self, policy: &SessionPolicy, slot: u32, now: Nanos, event: Event) {
+        let mut action = self.sessions.get(slot).session.handle(policy, now, event);
+        loop {
+            action = match action {
+                Action::Send {
+                    provider,
+                    send,
+                    attempt,
+                } => {
+                    let Replication {
+                        world,
+                        queues,
+                        sessions,
+                        metrics,
+                        ..
+                    } = self;
+                    let live = sessions.get(slot);
+                    let req = MessageRequest {
+                        session: live.session.id(),
+                        send,
+                        attempt,
+                        arrival: live.session.arrival(),
+                        sent_at: now,
+                        provider,
+                    };
+                    metrics.submissions += 1;
+                    let queue = &mut queues[provider.index()];
+                    let fate = world.resolve(queue, &live.user, &req);
+                    metrics.record_queue_depth(provider, now, queue.depth(now));
+                    metrics.record_message(&fate);
+                    live.cost += fate.cost;
+                    let told = match fate.outcome {
+                        Outcome::Delivered => Some(Event::CodeHeld {
+                            send,
+                            sent_at: now,
+                            at: fate.finished_at,
+                        }),
+                        Outcome::DeliveredWrongPerson => Some(Event::ReachedStranger { send }),
+                        Outcome::Refused => None,
+                        _ => Some(Event::NoCode { send }),
+                    };
+                    if let Some(told) = told {
+                        live.session.handle(policy, now, told);
                     }
+                    let accepted = fate.outcome != Outcome::Refused;
+                    live.session
+                        .handle(policy, now, Event::Submitted { accepted })
                 }
-                Outcome::DeliveredWrongPerson => session.reached_stranger = true,
-                _ => {}
-            }
-            if fate.outcome != Outcome::Refused {
-                break;
-            }
-        }
-
-        let next = now.saturating_add(sc.otp.resend_after);
-        let in_time = |best: Option<(Nanos, u32)>, by: Nanos| best.filter(|(b, _)| *b <= by);
-        if let Some((at, send)) = in_time(session.best, next.min(session.deadline)) {
-            return self.finish(
-                slot,
-                Some((at, SessionOutcome::SuccessBySms { send })),
-                false,
-            );
-        }
-        if session.sends < sc.otp.max_sends && next <= session.deadline {
-            self.events.push(next, Event::Send(slot));
-            return;
-        }
-
-        // Last send made: wait for a code, then the voice fallback if any.
-        let mut success = in_time(session.best, session.deadline)
-            .map(|(at, send)| (at, SessionOutcome::SuccessBySms { send }));
-        let mut voice_call = false;
-        if let Some(voice) = &sc.otp.voice {
-            let call_at = now.saturating_add(voice.after);
-            let sms_first = success.is_some_and(|(at, _)| at <= call_at);
-            if !sms_first && call_at <= session.deadline {
-                voice_call = true;
-                session.cost += voice.cost;
-                if sc.otp.invalidate_previous {
-                    success = None;
+                Action::CallVoice { at } => {
+                    let voice_cost = self.sc.otp.voice.as_ref().map_or(0.0, |v| v.cost);
+                    let live = self.sessions.get(slot);
+                    live.cost += voice_cost;
+                    let heard_at = self.world.voice_call(&live.user, at);
+                    live.session
+                        .handle(policy, now, Event::VoiceResult { heard_at })
                 }
-                let user = &session.user;
-                let answered = user.hygiene == Hygiene::Correct
-                    && user.sms_capable
-                    && world.radio_down_until(user.carrier, call_at).is_none()
-                    && user.presence.clone().at(call_at, &sc.users.presence)
-                    && user.voice_draw < voice.success;
-                let heard_at = call_at.saturating_add(user.voice_latency);
-                if answered
-                    && heard_at <= session.deadline
-                    && success.is_none_or(|(at, _)| heard_at < at)
-                {
-                    success = Some((heard_at, SessionOutcome::SuccessByVoice));
+                Action::Wait { until: Some(t) } => {
+                    self.wakeups.push(t, Wakeup::Timer(slot));
+                    return;
                 }
-            }
+                Action::Wait { until: None } => {
+                    unreachable!("the batch engine tells every fate at once")
+                }
+                Action::Done(end) => return self.finish(slot, end),
+            };
         }
-        self.finish(slot, success, voice_call);
     }
 
     /// Records how the session in `slot` ended and frees the slot.
-    fn finish(&mut self, slot: u32, success: Option<(Nanos, SessionOutcome)>, voice_call: bool) {
-        let session = self.sessions.slots[slot as usize]
-            .as_ref()
-            .expect("live session slot");
-        let (outcome, time_to_code) = match success {
-            Some((at, outcome)) => (outcome, Some(at - session.arrival)),
-            None if session.reached_user => (SessionOutcome::NoCodeInTime, None),
-            None if session.reached_stranger => (SessionOutcome::WrongPersonOnly, None),
-            None => (SessionOutcome::GaveUp, None),
-        };
+    fn finish(&mut self, slot: u32, end: SessionEnd) {
+        let live = self.sessions.release(slot);
         let summary = SessionSummary {
-            outcome,
-            time_to_code,
-            within_target: time_to_code.is_some_and(|t| t <= self.sc.otp.target),
-            sends: session.sends,
-            voice_call,
-            cost: session.cost,
+            outcome: end.outcome,
+            time_to_code: end.time_to_code,
+            within_target: end.time_to_code.is_some_and(|t| t <= self.sc.otp.target),
+            sends: end.sends,
+            voice_call: end.voice_call,
+            cost: live.cost,
         };
-        self.metrics.record_session(session.user.carrier, &summary);
-        self.sessions.release(slot);
+        self.metrics.record_session(live.user.carrier, &summary);
     }
 }
 
@@ -339,7 +284,8 @@ pub fn run_selected(
     progress: Option<&Progress>,
     mut consume: impl FnMut(u32, Metrics),
 ) {
-    let jobs: Vec<(&Scenario, u32)> = reps.iter().map(|&r| (scenario, r)).collect();
+    let shared = Arc::new(scenario.clone());
+    let jobs: Vec<(&Arc<Scenario>, u32)> = reps.iter().map(|&r| (&shared, r)).collect();
     run_jobs(&jobs, threads, progress, |k, m| consume(jobs[k].1, m));
 }
 
@@ -347,7 +293,7 @@ pub fn run_selected(
 /// alternatives or sweep points at once — on `threads` threads, handing
 /// each result to `consume` with its job index, in job order.
 pub fn run_jobs(
-    jobs: &[(&Scenario, u32)],
+    jobs: &[(&Arc<Scenario>, u32)],
     threads: usize,
     progress: Option<&Progress>,
     mut consume: impl FnMut(usize, Metrics),

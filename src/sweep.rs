@@ -8,6 +8,7 @@ use crate::scenario::{self, Override, Scenario};
 use crate::stats::Estimate;
 use crate::units::Human;
 use std::path::Path;
+use std::sync::Arc;
 
 /// One swept key and its values, as given on the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,9 +101,13 @@ pub fn run_sweep(
     }
     let source = file.display().to_string();
     // All points' replications in one pool of jobs, folded per point in order.
-    let jobs: Vec<(&Scenario, u32)> = scenarios
+    let shared: Vec<Arc<Scenario>> = scenarios
         .iter()
-        .flat_map(|(_, sc)| (0..sc.replications).map(move |r| (sc, r)))
+        .map(|(_, sc)| Arc::new(sc.clone()))
+        .collect();
+    let jobs: Vec<(&Arc<Scenario>, u32)> = shared
+        .iter()
+        .flat_map(|sc| (0..sc.replications).map(move |r| (sc, r)))
         .collect();
     let owners: Vec<usize> = scenarios
         .iter()

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use simsms::model::Outcome;
+use simsms::scenario::{CarrierId, ProviderId};
 
 /// One carrier, one provider, everything instantaneous and perfect; the
 /// `extra` text is spliced in to switch on one mechanism at a time.
@@ -45,7 +46,7 @@ share = 1.0
 fn perfect_world_delivers_everything() {
     let sc = scenario(&base("", "", "", ""));
     let m = merged(&sc);
-    let cell = m.cell(0, 0);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     assert!(cell.total() > 600_000);
     assert_eq!(cell.outcomes[Outcome::Delivered as usize], cell.total());
     let s = &m.sessions[0];
@@ -59,7 +60,7 @@ fn independent_filters_multiply_on_the_international_route() {
     let extra = "[users]\ntypo = 0.01\n[routes.international]\nloss = 0.02";
     let sc = scenario(&base("", carrier, "", extra));
     let m = merged(&sc);
-    let cell = m.cell(0, 0);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     let n = cell.total();
     let count = |o: Outcome| cell.outcomes[o as usize];
     // Each stage passes with its probability, in model order.
@@ -103,7 +104,7 @@ fn international_only_filters_skip_the_domestic_route() {
         .replace("\"international\"", "\"domestic\"");
     let sc = scenario(&text);
     let m = merged(&sc);
-    let cell = m.cell(0, 0);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     let expected = 0.98 * 0.95 * 0.97;
     assert_proportion(
         "domestic delivery",
@@ -144,7 +145,7 @@ fn fixed_retry_schedule_delivers_at_geometric_retry_counts() {
     let carrier = "smsc = { retry = [\"5m\"], validity = \"72h\", hlr_alert = false }";
     let sc = scenario(&base("", carrier, "", ABSENCE));
     let m = merged(&sc);
-    let cell = m.cell(0, 0);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     let n = cell.total();
     let (alpha, beta, r) = (1.0 / 10.0, 1.0 / 30.0, 5.0);
     let pi_present: f64 = alpha / (alpha + beta);
@@ -178,7 +179,7 @@ fn hlr_alert_delivers_after_the_remaining_absence() {
     let carrier = "smsc = { retry = [\"1h\"], validity = \"72h\", hlr_alert = true }";
     let sc = scenario(&base("", carrier, "", ABSENCE));
     let m = merged(&sc);
-    let h = &m.cell(0, 0).latency;
+    let h = &m.cell(ProviderId::new(0), CarrierId::new(0)).latency;
     let stored = h.len() - h.count_between(0, 0);
     let beyond = h.len() - h.count_between(0, 600_000);
     assert_proportion("stored share", stored, h.len(), 0.25);
@@ -231,7 +232,12 @@ misrouted = { action = "reject" }
     let sc = scenario(text);
     let m = merged(&sc);
     let (misrouted, total): (u64, u64) = (0..2)
-        .map(|c| (m.cell(0, c).misrouted, m.cell(0, c).total()))
+        .map(|c| {
+            (
+                m.cell(ProviderId::new(0), CarrierId::new(c)).misrouted,
+                m.cell(ProviderId::new(0), CarrierId::new(c)).total(),
+            )
+        })
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let cl: f64 = 0.03 * 7.0 / 30.0;
     let exact = 1.0 - (-cl).exp();
@@ -240,7 +246,9 @@ misrouted = { action = "reject" }
     assert_proportion("misrouted share", misrouted, total, exact);
     // Misrouted messages are rejected by the donor: the only failures.
     let undeliverable: u64 = (0..2)
-        .map(|c| m.cell(0, c).outcomes[Outcome::Undeliverable as usize])
+        .map(|c| {
+            m.cell(ProviderId::new(0), CarrierId::new(c)).outcomes[Outcome::Undeliverable as usize]
+        })
         .sum();
     assert_eq!(undeliverable, misrouted);
 }

@@ -5,9 +5,8 @@ mod common;
 
 use common::*;
 use simsms::des::{Purpose, RngStreams};
-use simsms::model::{
-    Hygiene, MessageRequest, Outcome, PresenceCursor, ProviderQueue, Receipt, User, World,
-};
+use simsms::model::{Hygiene, MessageRequest, Outcome, PresenceCursor, Receipt, User, World};
+use simsms::scenario::{CarrierId, ProviderId};
 use simsms::units::{NANOS_PER_MIN, NANOS_PER_SEC};
 
 fn world(provider: &str, carrier: &str, otp: &str, extra: &str) -> String {
@@ -57,19 +56,32 @@ fn one_message_is_resolved_on_demand_with_exact_timing() {
         "",
         "[routes.international]\nlatency = \"2s\"",
     ));
-    let w = World::new(&sc, 0);
-    let mut queue = ProviderQueue::new();
+    let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+    let mut queue = w.provider_queues().remove(0);
     let req = MessageRequest {
         session: 0,
         send: 0,
         attempt: 0,
         arrival: 0,
         sent_at: 5 * NANOS_PER_SEC,
-        provider: 0,
+        provider: ProviderId::new(0),
     };
     let fate = w.resolve(&mut queue, &user(&sc, Hygiene::Correct), &req);
     assert_eq!(fate.outcome, Outcome::Delivered);
     assert_eq!(fate.delivered_at(), Some(5 * NANOS_PER_SEC + 3_100_000_000));
+    // Every stage's moment: queued, left the provider after the 100 ms
+    // submit latency, reached the carrier after 2 s of transit, one SMSC
+    // attempt on arrival, handed to the handset after the 1 s radio delay.
+    assert_eq!(fate.queued_at, Some(5 * NANOS_PER_SEC));
+    assert_eq!(fate.left_provider_at, Some(5_100_000_000));
+    assert_eq!(fate.reached_carrier_at, Some(7_100_000_000));
+    let visit = fate.smsc.expect("reached the SMSC");
+    let smsc = &sc.carriers[0].smsc;
+    assert_eq!(
+        visit.attempt_times(smsc).collect::<Vec<_>>(),
+        vec![7_100_000_000]
+    );
+    assert_eq!(visit.delivered_at, Some(8_100_000_000));
     assert_eq!(fate.receipt, Receipt::Delivered);
     assert_eq!(fate.cost, 4.0);
     let typo = w.resolve(&mut queue, &user(&sc, Hygiene::Typo), &req);
@@ -92,7 +104,7 @@ fn radio_outage_stores_and_delivers_the_backlog_when_it_clears() {
         "[[outages]]\ncarrier = \"c\"\nstart = \"10m\"\nduration = \"5m\"\neffect = \"store\"",
     ));
     let m = merged(&sc);
-    let cell = m.cell(0, 0);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     assert_eq!(cell.outcomes[Outcome::Delivered as usize], cell.total());
     // Sent during [10m, 15m): each waits exactly until 15m; nobody else waits.
     let waited = cell.latency.len() - cell.latency.count_between(0, 0);
@@ -121,7 +133,7 @@ fn provider_reject_outage_refuses_and_failover_moves_on() {
         .iter()
         .sum();
     assert_eq!(
-        m.cell(0, 0).outcomes[Outcome::Refused as usize],
+        m.cell(ProviderId::new(0), CarrierId::new(0)).outcomes[Outcome::Refused as usize],
         arrivals_in_outage
     );
 
@@ -131,8 +143,8 @@ fn provider_reject_outage_refuses_and_failover_moves_on() {
     );
     let m = merged(&scenario(&failover));
     assert_eq!(
-        m.cell(1, 0).outcomes[Outcome::Delivered as usize],
-        m.cell(0, 0).outcomes[Outcome::Refused as usize]
+        m.cell(ProviderId::new(1), CarrierId::new(0)).outcomes[Outcome::Delivered as usize],
+        m.cell(ProviderId::new(0), CarrierId::new(0)).outcomes[Outcome::Refused as usize]
     );
     assert_eq!(m.sessions[0].successes(), m.sessions[0].total());
 }
@@ -147,12 +159,13 @@ fn drop_and_delay_outages() {
     );
     let m = merged(&scenario(&dropped));
     assert_eq!(
-        m.cell(0, 0).outcomes[Outcome::LostInTransit as usize],
-        m.cell(0, 0).total()
+        m.cell(ProviderId::new(0), CarrierId::new(0)).outcomes[Outcome::LostInTransit as usize],
+        m.cell(ProviderId::new(0), CarrierId::new(0)).total()
     );
     assert_eq!(
-        m.cell(0, 0).receipt_missing,
-        m.cell(0, 0).total(),
+        m.cell(ProviderId::new(0), CarrierId::new(0))
+            .receipt_missing,
+        m.cell(ProviderId::new(0), CarrierId::new(0)).total(),
         "lost messages get no receipt"
     );
 
@@ -163,7 +176,7 @@ fn drop_and_delay_outages() {
         "[[outages]]\ncarrier = \"c\"\nstart = \"0s\"\nduration = \"1h\"\neffect = \"delay\"\nextra_latency = \"7s\"",
     );
     let m = merged(&scenario(&delayed));
-    let h = &m.cell(0, 0).latency;
+    let h = &m.cell(ProviderId::new(0), CarrierId::new(0)).latency;
     assert_eq!(h.count_between(7_000, 7_000), h.len());
 }
 
@@ -177,7 +190,7 @@ fn queue_capacity_refuses_and_max_wait_expires() {
         "",
     ));
     let m = merged(&sc);
-    let c = m.cell(0, 0);
+    let c = m.cell(ProviderId::new(0), CarrierId::new(0));
     assert!(c.outcomes[Outcome::Refused as usize] > c.total() * 8 / 10);
     assert!(m.timeline.queue_depth[0].iter().all(|d| *d <= 20));
     let sc = scenario(&world(
@@ -187,7 +200,7 @@ fn queue_capacity_refuses_and_max_wait_expires() {
         "",
     ));
     let m = merged(&sc);
-    let c = m.cell(0, 0);
+    let c = m.cell(ProviderId::new(0), CarrierId::new(0));
     assert!(c.outcomes[Outcome::ExpiredInQueue as usize] > c.total() * 8 / 10);
     let max_wait = m.queue_wait_total[0] / m.queue_admitted[0] as u128;
     assert!(max_wait <= 10 * NANOS_PER_SEC as u128);
@@ -281,7 +294,10 @@ share = 0.5
 misrouted = { action = "forward", extra_latency = "4s" }
 "#;
     let m = merged(&scenario(text));
-    let (a, b) = (m.cell(0, 0), m.cell(0, 1));
+    let (a, b) = (
+        m.cell(ProviderId::new(0), CarrierId::new(0)),
+        m.cell(ProviderId::new(0), CarrierId::new(1)),
+    );
     let misrouted = a.misrouted + b.misrouted;
     let forwarded = a.latency.count_between(4_000, 4_000) + b.latency.count_between(4_000, 4_000);
     assert!(misrouted > 0);
@@ -330,7 +346,12 @@ duration = "1h"
 effect = "reject"
 "#;
     let m = merged(&scenario(text));
-    let (intl_a, intl_b, dom_a, dom_b) = (m.cell(0, 0), m.cell(0, 1), m.cell(1, 0), m.cell(1, 1));
+    let (intl_a, intl_b, dom_a, dom_b) = (
+        m.cell(ProviderId::new(0), CarrierId::new(0)),
+        m.cell(ProviderId::new(0), CarrierId::new(1)),
+        m.cell(ProviderId::new(1), CarrierId::new(0)),
+        m.cell(ProviderId::new(1), CarrierId::new(1)),
+    );
     assert_eq!(
         intl_a.outcomes[Outcome::LostInTransit as usize],
         intl_a.total(),

@@ -313,8 +313,8 @@ pub fn latency_csv(run: &Run) -> String {
         let sc = run.scenario.variant(i);
         let m = &report.merged;
         let mut spectra: Vec<(&str, String, String, hdrhistogram::Histogram<u64>)> = Vec::new();
-        for (p, provider) in sc.providers.iter().enumerate() {
-            for (c, carrier) in sc.carriers.iter().enumerate() {
+        for (p, provider) in sc.provider_ids().zip(&sc.providers) {
+            for (c, carrier) in sc.carrier_ids().zip(&sc.carriers) {
                 spectra.push((
                     "latency",
                     provider.name.clone(),

@@ -6,6 +6,7 @@
 use super::{Run, escape_xml};
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
+use crate::scenario::CarrierId;
 use crate::units::Human;
 use std::fmt::Write;
 
@@ -128,6 +129,7 @@ pub fn latency_cdf_svg(run: &Run) -> String {
     let mut body = String::new();
     let mut entries = Vec::new();
     for (c, carrier) in sc.carriers.iter().enumerate() {
+        let id = CarrierId::new(c);
         let panel = Panel {
             x: 60.0 + (c % cols) as f64 * (pw + 60.0),
             y: 40.0 + (c / cols) as f64 * (ph + 60.0),
@@ -156,15 +158,14 @@ pub fn latency_cdf_svg(run: &Run) -> String {
             let variant = sc.variant(i);
             let lines: Vec<(String, hdrhistogram::Histogram<u64>)> = if by_provider {
                 variant
-                    .providers
-                    .iter()
-                    .enumerate()
-                    .map(|(p, prov)| (prov.name.clone(), report.merged.cell(p, c).latency.clone()))
+                    .provider_ids()
+                    .zip(&variant.providers)
+                    .map(|(p, prov)| (prov.name.clone(), report.merged.cell(p, id).latency.clone()))
                     .collect()
             } else {
                 let mut all = new_histogram();
-                for p in 0..variant.providers.len() {
-                    all.add(&report.merged.cell(p, c).latency)
+                for p in variant.provider_ids() {
+                    all.add(&report.merged.cell(p, id).latency)
                         .expect("same bounds");
                 }
                 vec![(name.to_string(), all)]
@@ -221,8 +222,14 @@ pub fn outcomes_svg(run: &Run) -> String {
     );
     for (c, carrier) in sc.carriers.iter().enumerate() {
         let mut counts = [0u64; Outcome::COUNT];
-        for p in 0..variant.providers.len() {
-            for (k, n) in report.merged.cell(p, c).outcomes.iter().enumerate() {
+        for p in variant.provider_ids() {
+            for (k, n) in report
+                .merged
+                .cell(p, CarrierId::new(c))
+                .outcomes
+                .iter()
+                .enumerate()
+            {
                 counts[k] += n;
             }
         }

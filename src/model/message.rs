@@ -1,24 +1,30 @@
 //! The fate of one message, decided on demand: provider queue, submit,
 //! number-portability lookup, route transit, misrouting at the donor, the
-//! carrier's six ingress checks in `model.md` §4 order, SMSC
+//! carrier's six ingress checks in `docs/model.md` §4 order, SMSC
 //! store-and-forward, outages at every stage, receipts and billing.
 //!
 //! `World::resolve` is the single place this happens; the batch engine calls
-//! it for every send and a live SMSC can call it for one message.
+//! it for every send and a live SMSC calls it for one message. The world
+//! owns its scenario, so it can live in a server's shared state.
 
 use super::outcome::{Outcome, Receipt};
 use super::provider::{Admission, ProviderQueue};
+use super::smsc::{SmscVisit, store_and_forward};
 use super::user::{Hygiene, User};
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::scenario::{
-    Billing, FilteredReceipt, Lookup, Misrouted, OutageEffect, OutageTarget, RouteKind, Scenario,
+    Billing, CarrierId, FilteredReceipt, Lookup, Misrouted, OutageEffect, OutageTarget, ProviderId,
+    RouteKind, Scenario,
 };
 use crate::units::Nanos;
 use rand::Rng;
+use std::sync::Arc;
 
 /// One send to resolve.
 #[derive(Debug, Clone, Copy)]
 pub struct MessageRequest {
+    /// The key of the session's random streams: a batch counter, or
+    /// `number_key` of a live message's destination.
     pub session: u64,
     /// 0-based send number within the session.
     pub send: u32,
@@ -28,33 +34,91 @@ pub struct MessageRequest {
     pub arrival: Nanos,
     /// When the application sent it.
     pub sent_at: Nanos,
-    pub provider: usize,
+    pub provider: ProviderId,
 }
 
-/// Where and when a message ended, with what the provider told the app.
+impl MessageRequest {
+    /// A message a live client submitted to `number` (its `send`-th to that
+    /// number, 0-based) at `sent_at`: keyed by the number, so the same
+    /// number always meets the same user and the same draws.
+    pub fn for_number(number: &str, send: u32, provider: ProviderId, sent_at: Nanos) -> Self {
+        MessageRequest {
+            session: number_key(number),
+            send,
+            attempt: 0,
+            arrival: sent_at,
+            sent_at,
+            provider,
+        }
+    }
+}
+
+/// A stable key for a phone number: FNV-1a over its digits, so "+81 90-1234"
+/// and "+81901234" are one number. Written here because the standard
+/// library's hasher is seeded per process and would not be reproducible.
+pub fn number_key(number: &str) -> u64 {
+    number
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+}
+
+/// Where and when a message ended, with what the provider told the app,
+/// and the moment it passed each stage (what a live provider reports).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fate {
     pub outcome: Outcome,
-    pub provider: usize,
+    pub provider: ProviderId,
     /// The carrier the number is really on.
-    pub carrier: usize,
+    pub carrier: CarrierId,
     pub sent_at: Nanos,
+    /// Entered the provider's queue (after any provider outage delay).
+    pub queued_at: Option<Nanos>,
+    /// Left the provider: served at its TPS and submitted onward.
+    pub left_provider_at: Option<Nanos>,
+    /// Reached the number's carrier, before its ingress checks.
+    pub reached_carrier_at: Option<Nanos>,
+    /// The carrier's SMSC took it: when, and its delivery attempts.
+    pub smsc: Option<SmscVisit>,
     /// When the message reached its final state (delivery time if delivered).
     pub finished_at: Nanos,
     /// Time spent waiting in the provider's queue, if admitted.
     pub queue_wait: Option<Nanos>,
     /// Routed to the donor network by a stale or missing portability lookup.
     pub misrouted: bool,
-    /// When the SMSC held it for a later attempt: from, until.
-    pub stored: Option<(Nanos, Nanos)>,
     pub receipt: Receipt,
     pub cost: f64,
 }
 
 impl Fate {
+    fn new(req: &MessageRequest, carrier: CarrierId) -> Self {
+        Fate {
+            outcome: Outcome::Delivered,
+            provider: req.provider,
+            carrier,
+            sent_at: req.sent_at,
+            queued_at: None,
+            left_provider_at: None,
+            reached_carrier_at: None,
+            smsc: None,
+            finished_at: req.sent_at,
+            queue_wait: None,
+            misrouted: false,
+            receipt: Receipt::Nothing,
+            cost: 0.0,
+        }
+    }
+
     /// Delivery time to a handset, if it reached one.
     pub fn delivered_at(&self) -> Option<Nanos> {
         self.outcome.reached_handset().then_some(self.finished_at)
+    }
+
+    /// When the SMSC held it for a later attempt: from, until.
+    pub fn stored(&self) -> Option<(Nanos, Nanos)> {
+        self.smsc.and_then(|visit| visit.stored())
     }
 }
 
@@ -69,39 +133,55 @@ struct Draws {
     receipt: f64,
 }
 
-/// The scenario plus indexes the fate function needs at speed.
-#[derive(Debug, Clone)]
-pub struct World<'s> {
-    pub scenario: &'s Scenario,
-    pub streams: RngStreams,
-    /// Per provider: windows of `store` outages, when it sends nothing.
-    provider_pauses: Vec<Vec<(Nanos, Nanos)>>,
-}
-
-enum Stage {
-    Continue(Nanos),
-    End(Outcome, Nanos),
-}
-
-impl<'s> World<'s> {
-    pub fn new(scenario: &'s Scenario, replication: u64) -> Self {
-        let provider_pauses = (0..scenario.providers.len())
-            .map(|p| {
-                scenario
-                    .outages
-                    .iter()
-                    .filter(|o| {
-                        o.target == OutageTarget::Provider(p) && o.effect == OutageEffect::Store
-                    })
-                    .map(|o| (o.start, o.end))
-                    .collect()
-            })
-            .collect();
-        World {
-            scenario,
-            streams: RngStreams::new(scenario.seed, replication),
-            provider_pauses,
+impl Draws {
+    fn take(rng: &mut SimRng) -> Self {
+        Draws {
+            loss: rng.random(),
+            misroute_failure: rng.random(),
+            intl_filter: rng.random(),
+            spam_filter: rng.random(),
+            post_port: rng.random(),
+            receipt: rng.random(),
         }
+    }
+}
+
+/// One message on its way: what the stages share.
+struct Transit<'a> {
+    user: &'a User,
+    req: &'a MessageRequest,
+    kind: RouteKind,
+    draws: Draws,
+    rng: SimRng,
+}
+
+/// A stage either hands the message on at a time or ends it.
+type Stage = Result<Nanos, (Outcome, Nanos)>;
+
+/// The scenario and the random streams of one replication (or live run).
+#[derive(Debug, Clone)]
+pub struct World {
+    pub scenario: Arc<Scenario>,
+    pub streams: RngStreams,
+}
+
+impl World {
+    pub fn new(scenario: Arc<Scenario>, replication: u64) -> Self {
+        let streams = RngStreams::new(scenario.seed, replication);
+        World { scenario, streams }
+    }
+
+    /// A fresh queue for every provider, each owning its limits.
+    pub fn provider_queues(&self) -> Vec<ProviderQueue> {
+        self.scenario
+            .provider_ids()
+            .map(|p| ProviderQueue::for_provider(&self.scenario, p))
+            .collect()
+    }
+
+    /// The user behind session key `session`, arriving at `now`.
+    pub fn user(&self, session: u64, now: Nanos) -> User {
+        User::draw(&self.scenario, &self.streams, session, now)
     }
 
     /// The stream for one send; shared by every alternative.
@@ -117,159 +197,153 @@ impl<'s> World<'s> {
     /// state, advanced by this submission.
     pub fn resolve(&self, queue: &mut ProviderQueue, user: &User, req: &MessageRequest) -> Fate {
         let mut rng = self.message_rng(req);
-        let draws = Draws {
-            loss: rng.random(),
-            misroute_failure: rng.random(),
-            intl_filter: rng.random(),
-            spam_filter: rng.random(),
-            post_port: rng.random(),
-            receipt: rng.random(),
+        let draws = Draws::take(&mut rng);
+        let mut transit = Transit {
+            user,
+            req,
+            kind: self.scenario.provider(req.provider).route,
+            draws,
+            rng,
         };
-        let mut fate = Fate {
-            outcome: Outcome::Delivered,
-            provider: req.provider,
-            carrier: user.carrier,
-            sent_at: req.sent_at,
-            finished_at: req.sent_at,
-            queue_wait: None,
-            misrouted: false,
-            stored: None,
-            receipt: Receipt::Nothing,
-            cost: 0.0,
-        };
-        let (outcome, at) = match self.transit(queue, user, req, &draws, &mut rng, &mut fate) {
-            Stage::End(outcome, at) => (outcome, at),
-            Stage::Continue(_) => unreachable!("transit always ends"),
+        let mut fate = Fate::new(req, user.carrier);
+        let (outcome, at) = match self.transit(queue, &mut transit, &mut fate) {
+            Ok(_) => unreachable!("transit always ends"),
+            Err(end) => end,
         };
         fate.outcome = outcome;
         fate.finished_at = at;
-        self.settle(&mut fate, &draws);
+        self.settle(&mut fate, &transit.draws);
         fate
     }
 
-    fn transit(
-        &self,
-        queue: &mut ProviderQueue,
-        user: &User,
-        req: &MessageRequest,
-        draws: &Draws,
-        rng: &mut SimRng,
-        fate: &mut Fate,
-    ) -> Stage {
-        let sc = self.scenario;
-        let provider = &sc.providers[req.provider];
-        let kind = provider.route;
-        let mut t = req.sent_at;
+    /// Every stage in order; always ends with `Err((outcome, time))`.
+    fn transit(&self, queue: &mut ProviderQueue, m: &mut Transit, fate: &mut Fate) -> Stage {
+        let t = self.at_provider(queue, m, fate)?;
+        let (t, target) = self.to_carrier(m, fate, t)?;
+        let t = self.at_donor(m, fate, target, t)?;
+        let t = self.ingress(m, t)?;
+        fate.reached_carrier_at = Some(t);
+        let t = self.checks(m, t)?;
+        let visit = store_and_forward(self, m.user, t, &mut m.rng);
+        fate.smsc = Some(visit);
+        Err(visit.end(m.user.hygiene == Hygiene::Recycled))
+    }
 
-        // Provider outages at submission (a `store` outage pauses the queue).
-        t = match self.outage_stage(
-            |target| target == OutageTarget::Provider(req.provider),
-            t,
-            true,
-            rng,
-        ) {
-            Stage::Continue(t) => t,
-            end => return end,
-        };
-
-        let admission = queue.admit(
-            t,
-            provider.service_time,
-            provider.queue_capacity,
-            provider.max_queue_time,
-            &self.provider_pauses[req.provider],
-        );
-        let done = match admission {
-            Admission::Full => return Stage::End(Outcome::Refused, t),
-            Admission::Expired { at } => return Stage::End(Outcome::ExpiredInQueue, at),
+    /// Provider outages, the queue and the submit latency.
+    fn at_provider(&self, queue: &mut ProviderQueue, m: &mut Transit, fate: &mut Fate) -> Stage {
+        let provider = self.scenario.provider(m.req.provider);
+        let own = OutageTarget::Provider(m.req.provider);
+        let t = self.outages(|target| target == own, m.req.sent_at, true, &mut m.rng)?;
+        fate.queued_at = Some(t);
+        let done = match queue.admit(t) {
+            Admission::Full => return Err((Outcome::Refused, t)),
+            Admission::Expired { at } => return Err((Outcome::ExpiredInQueue, at)),
             Admission::Sent { start, done } => {
                 fate.queue_wait = Some(start - t);
                 done
             }
         };
-        t = done + provider.submit_latency.sample(rng);
+        let left = done + provider.submit_latency.sample(&mut m.rng);
+        fate.left_provider_at = Some(left);
+        Ok(left)
+    }
 
-        // Number-portability lookup decides which network gets the message.
+    /// The portability lookup picks the network; then route outages,
+    /// transit latency and loss. Returns the arrival and the target network.
+    fn to_carrier(
+        &self,
+        m: &mut Transit,
+        fate: &mut Fate,
+        mut t: Nanos,
+    ) -> Result<(Nanos, CarrierId), (Outcome, Nanos)> {
+        let user = m.user;
         let actual = user.carrier;
-        let target = match provider.lookup {
+        let target = match self.scenario.provider(m.req.provider).lookup {
             Lookup::Live => actual,
-            Lookup::Database { lag } if user.ported_within(lag, req.arrival, t) => user.donor,
+            Lookup::Database { lag } if user.ported_within(lag, m.req.arrival, t) => user.donor,
             Lookup::Database { .. } => actual,
             Lookup::None if user.port_age.is_some() => user.donor,
             Lookup::None => actual,
         };
         fate.misrouted = target != actual;
-
-        // Route transit to the target network.
-        t = match self.outage_stage(|target| target == OutageTarget::Route(kind), t, false, rng) {
-            Stage::Continue(t) => t,
-            Stage::End(Outcome::Undeliverable, at) => return Stage::End(Outcome::Refused, at),
-            end => return end,
+        let route = OutageTarget::Route(m.kind);
+        t = match self.outages(|o| o == route, t, false, &mut m.rng) {
+            Err((Outcome::Undeliverable, at)) => return Err((Outcome::Refused, at)),
+            other => other?,
         };
-        let leg = &sc.routes[kind as usize][target];
-        t += leg.latency.sample(rng);
-        if draws.loss < leg.loss {
-            return Stage::End(Outcome::LostInTransit, t);
+        let leg = &self.scenario.routes[m.kind as usize][target.index()];
+        t += leg.latency.sample(&mut m.rng);
+        if m.draws.loss < leg.loss {
+            return Err((Outcome::LostInTransit, t));
         }
+        Ok((t, target))
+    }
 
-        // The donor network forwards or rejects a misrouted message.
-        if fate.misrouted {
-            match &sc.carriers[target].misrouted {
-                Misrouted::Reject => return Stage::End(Outcome::Undeliverable, t),
-                Misrouted::Forward {
-                    extra_latency,
-                    intl_failure,
-                } => {
-                    t += extra_latency.sample(rng);
-                    if kind == RouteKind::International && draws.misroute_failure < *intl_failure {
-                        return Stage::End(Outcome::Undeliverable, t);
-                    }
+    /// The donor network forwards or rejects a misrouted message.
+    fn at_donor(&self, m: &mut Transit, fate: &Fate, target: CarrierId, t: Nanos) -> Stage {
+        if !fate.misrouted {
+            return Ok(t);
+        }
+        match &self.scenario.carrier(target).misrouted {
+            Misrouted::Reject => Err((Outcome::Undeliverable, t)),
+            Misrouted::Forward {
+                extra_latency,
+                intl_failure,
+            } => {
+                let t = t + extra_latency.sample(&mut m.rng);
+                if m.kind == RouteKind::International && m.draws.misroute_failure < *intl_failure {
+                    return Err((Outcome::Undeliverable, t));
                 }
+                Ok(t)
             }
         }
+    }
 
-        // Ingress outages at the number's carrier (all routes or this one).
-        let ingress = |target: OutageTarget| {
+    /// Ingress outages at the number's carrier (all routes or this one).
+    fn ingress(&self, m: &mut Transit, t: Nanos) -> Stage {
+        let actual = m.user.carrier;
+        let kind = m.kind;
+        let applies = |target: OutageTarget| {
             target == OutageTarget::Carrier(actual)
                 || target == OutageTarget::CarrierRoute(actual, kind)
         };
-        t = match self.outage_stage(ingress, t, false, rng) {
-            Stage::Continue(t) => t,
-            end => return end,
-        };
+        self.outages(applies, t, false, &mut m.rng)
+    }
 
-        // The six ingress checks, in model order.
-        let carrier = &sc.carriers[actual];
-        let international = kind == RouteKind::International;
-        if international && draws.intl_filter < carrier.intl_filter {
-            return Stage::End(Outcome::FilteredByCarrier, t);
+    /// The six ingress checks, in model order.
+    fn checks(&self, m: &Transit, t: Nanos) -> Stage {
+        let user = m.user;
+        let carrier = self.scenario.carrier(user.carrier);
+        let provider = self.scenario.provider(m.req.provider);
+        let international = m.kind == RouteKind::International;
+        if international && m.draws.intl_filter < carrier.intl_filter {
+            return Err((Outcome::FilteredByCarrier, t));
         }
-        if draws.spam_filter < carrier.spam_filter {
-            return Stage::End(Outcome::FilteredByCarrier, t);
+        if m.draws.spam_filter < carrier.spam_filter {
+            return Err((Outcome::FilteredByCarrier, t));
         }
         if international && user.reject_overseas_draw < carrier.reject_overseas {
-            return Stage::End(Outcome::FilteredByUser, t);
+            return Err((Outcome::FilteredByUser, t));
         }
         let block_share = provider.sender_blocked.unwrap_or(carrier.sender_blocked);
         if user.sender_block_draw < block_share {
-            return Stage::End(Outcome::BlockedSender, t);
+            return Err((Outcome::BlockedSender, t));
         }
         if international
-            && user.ported_within(user.post_port_window, req.arrival, t)
-            && draws.post_port < carrier.post_port_intl_failure
+            && user.ported_within(user.post_port_window, m.req.arrival, t)
+            && m.draws.post_port < carrier.post_port_intl_failure
         {
-            return Stage::End(Outcome::Undeliverable, t);
+            return Err((Outcome::Undeliverable, t));
         }
         if !user.sms_capable || matches!(user.hygiene, Hygiene::Typo | Hygiene::Stale) {
-            return Stage::End(Outcome::Undeliverable, t);
+            return Err((Outcome::Undeliverable, t));
         }
-
-        self.store_and_forward(actual, user, t, rng, fate)
+        Ok(t)
     }
 
     /// Applies the outages selected by `applies` that cover `t`. With
     /// `pause_is_queue`, a `store` outage is handled by the queue instead.
-    fn outage_stage(
+    fn outages(
         &self,
         applies: impl Fn(OutageTarget) -> bool,
         mut t: Nanos,
@@ -286,9 +360,9 @@ impl<'s> World<'s> {
                         OutageTarget::Provider(_) => Outcome::Refused,
                         _ => Outcome::Undeliverable,
                     };
-                    return Stage::End(outcome, t);
+                    return Err((outcome, t));
                 }
-                OutageEffect::Drop => return Stage::End(Outcome::LostInTransit, t),
+                OutageEffect::Drop => return Err((Outcome::LostInTransit, t)),
                 OutageEffect::Delay(extra) => t += extra.sample(rng),
                 // A carrier-wide `store` is a radio outage, handled by the SMSC.
                 OutageEffect::Store if matches!(outage.target, OutageTarget::Carrier(_)) => {}
@@ -296,11 +370,11 @@ impl<'s> World<'s> {
                 OutageEffect::Store => t = t.max(outage.end),
             }
         }
-        Stage::Continue(t)
+        Ok(t)
     }
 
     /// The carrier's radio side is down at `t` (a carrier-wide `store` outage).
-    pub fn radio_down_until(&self, carrier: usize, t: Nanos) -> Option<Nanos> {
+    pub fn radio_down_until(&self, carrier: CarrierId, t: Nanos) -> Option<Nanos> {
         self.scenario
             .outages
             .iter()
@@ -313,80 +387,25 @@ impl<'s> World<'s> {
             .max()
     }
 
-    /// SMSC store-and-forward: deliver now if the handset is reachable, else
-    /// store and retry on schedule (and at reattach, with HLR alert) until the
-    /// validity period ends.
-    fn store_and_forward(
-        &self,
-        carrier_index: usize,
-        user: &User,
-        arrived: Nanos,
-        rng: &mut SimRng,
-        fate: &mut Fate,
-    ) -> Stage {
-        let carrier = &self.scenario.carriers[carrier_index];
-        let presence = &self.scenario.users.presence;
-        let mut handset = user.presence.clone();
-        let mut reachable =
-            |t: Nanos| self.radio_down_until(carrier_index, t).is_none() && handset.at(t, presence);
-        let expiry = arrived.saturating_add(carrier.smsc.validity);
-
-        let attempt = if reachable(arrived) {
-            Some(arrived)
-        } else if carrier.smsc.hlr_alert {
-            // The first moment the handset is attached and the radio is up;
-            // scheduled retries cannot find it reachable any earlier.
-            let mut handset = user.presence.clone();
-            let mut t = arrived;
-            loop {
-                if t >= expiry {
-                    break None;
-                }
-                if let Some(end) = self.radio_down_until(carrier_index, t) {
-                    t = end;
-                } else if !handset.at(t, presence) {
-                    t = handset.period_end();
-                } else {
-                    break Some(t);
-                }
-            }
-        } else {
-            let mut t = arrived;
-            let mut step = 0;
-            loop {
-                t = t.saturating_add(carrier.smsc.retry[step.min(carrier.smsc.retry.len() - 1)]);
-                step += 1;
-                if t >= expiry {
-                    break None;
-                }
-                if reachable(t) {
-                    break Some(t);
-                }
-            }
-        };
-        match attempt {
-            Some(at) => {
-                if at > arrived {
-                    fate.stored = Some((arrived, at));
-                }
-                let delivered = at + carrier.radio_delay.sample(rng);
-                let outcome = if user.hygiene == Hygiene::Recycled {
-                    Outcome::DeliveredWrongPerson
-                } else {
-                    Outcome::Delivered
-                };
-                Stage::End(outcome, delivered)
-            }
-            None => {
-                fate.stored = Some((arrived, expiry));
-                Stage::End(Outcome::ExpiredInSmsc, expiry)
-            }
-        }
+    /// The voice fallback call placed at `call_at`: when the user hears the
+    /// code, or `None` if the call does not reach them (wrong or dead
+    /// number, handset absent, radio down, or simply not answered).
+    pub fn voice_call(&self, user: &User, call_at: Nanos) -> Option<Nanos> {
+        let voice = self.scenario.otp.voice.as_ref()?;
+        let answered = user.hygiene == Hygiene::Correct
+            && user.sms_capable
+            && self.radio_down_until(user.carrier, call_at).is_none()
+            && user
+                .presence
+                .clone()
+                .at(call_at, &self.scenario.users.presence)
+            && user.voice_draw < voice.success;
+        answered.then(|| call_at.saturating_add(user.voice_latency))
     }
 
     /// Receipt and price, from the truth and the provider's fidelity.
     fn settle(&self, fate: &mut Fate, draws: &Draws) {
-        let provider = &self.scenario.providers[fate.provider];
+        let provider = self.scenario.provider(fate.provider);
         fate.receipt = if fate.outcome == Outcome::Refused {
             Receipt::SubmitFailed
         } else if draws.receipt >= provider.receipt_probability {
@@ -415,7 +434,7 @@ impl<'s> World<'s> {
             Billing::PerDelivered => fate.receipt == Receipt::Delivered,
         };
         if charged {
-            fate.cost = provider.price[fate.carrier];
+            fate.cost = provider.price[fate.carrier.index()];
         }
     }
 }

@@ -6,11 +6,17 @@
 pub mod message;
 pub mod outcome;
 pub mod provider;
+pub mod routing;
+pub mod session;
+pub mod smsc;
 pub mod traffic;
 pub mod user;
 
-pub use message::{Fate, MessageRequest, World};
+pub use message::{Fate, MessageRequest, World, number_key};
 pub use outcome::{Outcome, Receipt, SessionOutcome};
-pub use provider::{Admission, ProviderQueue};
+pub use provider::{Admission, ProviderQueue, QueueLimits};
+pub use routing::Router;
+pub use session::{Action, Event, OtpSession, SessionEnd, SessionPolicy};
+pub use smsc::SmscVisit;
 pub use traffic::ArrivalProcess;
 pub use user::{Hygiene, PresenceCursor, User};

@@ -3,6 +3,7 @@
 //! is deterministic, so a message's start time is known when it is admitted
 //! and no event is needed to serve it.
 
+use crate::scenario::{OutageEffect, OutageTarget, ProviderId, Scenario};
 use crate::units::Nanos;
 use std::collections::VecDeque;
 
@@ -17,9 +18,23 @@ pub enum Admission {
     Full,
 }
 
-/// One provider's queue state during a run.
+/// What bounds a provider's queue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueueLimits {
+    /// Time to serve one message at the TPS limit; 0 means no limit.
+    pub service_time: Nanos,
+    /// Messages that may wait (not yet in service) before refusals.
+    pub capacity: u64,
+    /// Longest wait before the provider gives up on a message.
+    pub max_wait: Nanos,
+    /// Windows in which the provider sends nothing (`store` outages).
+    pub paused: Vec<(Nanos, Nanos)>,
+}
+
+/// One provider's queue state during a run, with its limits.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderQueue {
+    limits: QueueLimits,
     /// Start-of-service times of admitted messages not yet started. Its
     /// length is the queue depth; memory follows messages in flight.
     pending_starts: VecDeque<Nanos>,
@@ -28,8 +43,32 @@ pub struct ProviderQueue {
 }
 
 impl ProviderQueue {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(limits: QueueLimits) -> Self {
+        ProviderQueue {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// The queue of provider `id` with the scenario's limits and pauses.
+    pub fn for_provider(scenario: &Scenario, id: ProviderId) -> Self {
+        let provider = scenario.provider(id);
+        let paused = scenario
+            .outages
+            .iter()
+            .filter(|o| o.target == OutageTarget::Provider(id) && o.effect == OutageEffect::Store)
+            .map(|o| (o.start, o.end))
+            .collect();
+        ProviderQueue::new(QueueLimits {
+            service_time: provider.service_time,
+            capacity: provider.queue_capacity,
+            max_wait: provider.max_queue_time,
+            paused,
+        })
+    }
+
+    pub fn limits(&self) -> &QueueLimits {
+        &self.limits
     }
 
     /// Messages waiting (not yet in service) at `now`.
@@ -40,30 +79,29 @@ impl ProviderQueue {
         self.pending_starts.len()
     }
 
-    /// Admits a message submitted at `now`. `paused` lists windows in which
-    /// the provider sends nothing (a `store` outage); calls must come in
+    /// Admits a message submitted at `now`; calls must come in
     /// nondecreasing `now`.
-    pub fn admit(
-        &mut self,
-        now: Nanos,
-        service_time: Nanos,
-        capacity: u64,
-        max_wait: Nanos,
-        paused: &[(Nanos, Nanos)],
-    ) -> Admission {
-        if self.depth(now) as u64 >= capacity {
+    pub fn admit(&mut self, now: Nanos) -> Admission {
+        if self.depth(now) as u64 >= self.limits.capacity {
             return Admission::Full;
         }
         let mut start = now.max(self.next_free);
         // Windows may chain; push the start past each one it falls in.
-        while let Some((_, end)) = paused.iter().find(|(a, b)| *a <= start && start < *b) {
+        while let Some((_, end)) = self
+            .limits
+            .paused
+            .iter()
+            .find(|(a, b)| *a <= start && start < *b)
+        {
             start = *end;
         }
-        if start - now > max_wait {
-            return Admission::Expired { at: now + max_wait };
+        if start - now > self.limits.max_wait {
+            return Admission::Expired {
+                at: now + self.limits.max_wait,
+            };
         }
-        let done = start + service_time;
-        if service_time > 0 {
+        let done = start + self.limits.service_time;
+        if self.limits.service_time > 0 {
             self.next_free = done;
         }
         if start > now {
@@ -77,12 +115,26 @@ impl ProviderQueue {
 mod tests {
     use super::*;
 
+    fn queue(
+        service_time: Nanos,
+        capacity: u64,
+        max_wait: Nanos,
+        paused: &[(Nanos, Nanos)],
+    ) -> ProviderQueue {
+        ProviderQueue::new(QueueLimits {
+            service_time,
+            capacity,
+            max_wait,
+            paused: paused.to_vec(),
+        })
+    }
+
     #[test]
     fn fifo_at_the_service_rate() {
-        let mut q = ProviderQueue::new();
-        let a = q.admit(0, 10, 100, 1_000, &[]);
-        let b = q.admit(0, 10, 100, 1_000, &[]);
-        let c = q.admit(5, 10, 100, 1_000, &[]);
+        let mut q = queue(10, 100, 1_000, &[]);
+        let a = q.admit(0);
+        let b = q.admit(0);
+        let c = q.admit(5);
         assert_eq!(a, Admission::Sent { start: 0, done: 10 });
         assert_eq!(
             b,
@@ -104,24 +156,24 @@ mod tests {
 
     #[test]
     fn full_queue_refuses_and_long_wait_expires() {
-        let mut q = ProviderQueue::new();
-        q.admit(0, 10, 1, 1_000, &[]);
-        q.admit(0, 10, 1, 1_000, &[]);
-        assert_eq!(q.admit(0, 10, 1, 1_000, &[]), Admission::Full);
-        let mut q = ProviderQueue::new();
+        let mut q = queue(10, 1, 1_000, &[]);
+        q.admit(0);
+        q.admit(0);
+        assert_eq!(q.admit(0), Admission::Full);
+        let mut q = queue(10, 100, 25, &[]);
         for _ in 0..5 {
-            q.admit(0, 10, 100, 25, &[]);
+            q.admit(0);
         }
         // Three were admitted (starts 0, 10, 20); the rest would wait 30.
-        assert_eq!(q.admit(0, 10, 100, 25, &[]), Admission::Expired { at: 25 });
+        assert_eq!(q.admit(0), Admission::Expired { at: 25 });
         assert_eq!(q.depth(0), 2);
     }
 
     #[test]
     fn pauses_hold_the_queue() {
-        let mut q = ProviderQueue::new();
+        let mut q = queue(10, 100, 1_000, &[(40, 100)]);
         assert_eq!(
-            q.admit(50, 10, 100, 1_000, &[(40, 100)]),
+            q.admit(50),
             Admission::Sent {
                 start: 100,
                 done: 110

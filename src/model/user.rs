@@ -4,7 +4,7 @@
 
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::distribution::Distribution;
-use crate::scenario::{Presence, Scenario};
+use crate::scenario::{CarrierId, Presence, Scenario};
 use crate::units::Nanos;
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp1};
@@ -23,12 +23,12 @@ pub enum Hygiene {
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub carrier: usize,
+    pub carrier: CarrierId,
     pub hygiene: Hygiene,
     /// Time since the number last ported in; `None` if it never did.
     pub port_age: Option<Nanos>,
     /// The carrier it ported from (meaningful when `port_age` is some).
-    pub donor: usize,
+    pub donor: CarrierId,
     /// How long post-port international trouble lasts for this number.
     pub post_port_window: Nanos,
     pub sms_capable: bool,
@@ -75,16 +75,17 @@ impl User {
         } else {
             Hygiene::Correct
         };
-        let rate = scenario.mnp.port_in_rate[carrier];
+        let carrier = CarrierId::new(carrier);
+        let rate = scenario.mnp.port_in_rate[carrier.index()];
         let port_age = (rate > 0.0)
             .then(|| e_port / rate)
             .filter(|age| *age < scenario.mnp.number_age as f64)
             .map(|age| age as Nanos);
-        let donor_cdf = &scenario.mnp.donor_cdf[carrier];
+        let donor_cdf = &scenario.mnp.donor_cdf[carrier.index()];
         let donor = donor_cdf
             .iter()
             .position(|c| u_donor < *c)
-            .unwrap_or(carrier);
+            .map_or(carrier, CarrierId::new);
         // Drawn last and only for ported numbers: which numbers ported does
         // not depend on routing, so alternatives still see the same users.
         let post_port_window = if port_age.is_some() {
@@ -103,7 +104,7 @@ impl User {
             port_age,
             donor,
             post_port_window,
-            sms_capable: u_capable >= scenario.carriers[carrier].not_sms_capable,
+            sms_capable: u_capable >= scenario.carrier(carrier).not_sms_capable,
             reject_overseas_draw,
             sender_block_draw,
             voice_draw,

@@ -7,7 +7,7 @@ use super::{Report, SessionRepValues, SessionRow};
 use crate::RunResults;
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
-use crate::scenario::{ExpectMetric, Expectation, Scenario};
+use crate::scenario::{CarrierId, ExpectMetric, Expectation, ProviderId, Scenario};
 use crate::stats::{Estimate, mean_interval, wilson};
 
 /// The outcome of one expectation.
@@ -71,7 +71,7 @@ fn observe(sc: &Scenario, results: &RunResults, e: &Expectation) -> Estimate {
     let Some(report) = results.reports.get(e.alternative).and_then(Option::as_ref) else {
         return Estimate::NONE;
     };
-    let carrier = e.carrier.map(|c| sc.carriers[c].name.as_str());
+    let carrier = e.carrier.map(|c| sc.carrier(c).name.as_str());
     if let Some(other) = e.compared_to {
         let Some(other) = results.reports.get(other).and_then(Option::as_ref) else {
             return Estimate::NONE;
@@ -85,8 +85,8 @@ fn observe(sc: &Scenario, results: &RunResults, e: &Expectation) -> Estimate {
 }
 
 fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
-    let carrier = e.carrier.map(|c| sc.carriers[c].name.as_str());
-    let provider = e.provider.map(|p| sc.providers[p].name.as_str());
+    let carrier = e.carrier.map(|c| sc.carrier(c).name.as_str());
+    let provider = e.provider.map(|p| sc.provider(p).name.as_str());
     let m = &report.merged;
     match e.metric {
         ExpectMetric::OtpSuccess => report
@@ -132,8 +132,8 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                 }
             }
             // Across providers: pooled over replications (Wilson for rates).
-            let cells = (0..m.providers)
-                .flat_map(|p| (0..m.carriers).map(move |c| (p, c)))
+            let cells = ProviderId::all(m.providers)
+                .flat_map(|p| CarrierId::all(m.carriers).map(move |c| (p, c)))
                 .filter(|(p, c)| {
                     e.provider.is_none_or(|x| x == *p) && e.carrier.is_none_or(|x| x == *c)
                 })

@@ -14,7 +14,7 @@ pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
 use crate::model::Outcome;
-use crate::scenario::Scenario;
+use crate::scenario::{CarrierId, ProviderId, Scenario};
 use crate::stats::{Estimate, mean_interval, rate_interval};
 
 /// Percentiles reported for latencies and time to code.
@@ -141,10 +141,10 @@ fn percentiles_of(h: &hdrhistogram::Histogram<u64>) -> Option<[f64; 4]> {
 
 /// The cells for each message row: each provider × carrier, then the
 /// provider's total over carriers.
-fn message_groups(m: &Metrics) -> Vec<(usize, Option<usize>)> {
+fn message_groups(m: &Metrics) -> Vec<(ProviderId, Option<CarrierId>)> {
     let mut groups = Vec::new();
-    for p in 0..m.providers {
-        for c in 0..m.carriers {
+    for p in ProviderId::all(m.providers) {
+        for c in CarrierId::all(m.carriers) {
             groups.push((p, Some(c)));
         }
         if m.carriers > 1 {
@@ -154,12 +154,12 @@ fn message_groups(m: &Metrics) -> Vec<(usize, Option<usize>)> {
     groups
 }
 
-fn message_group(m: &Metrics, p: usize, c: Option<usize>) -> MessageCell {
+fn message_group(m: &Metrics, p: ProviderId, c: Option<CarrierId>) -> MessageCell {
     match c {
         Some(c) => m.cell(p, c).clone(),
         None => {
-            let mut cell = m.cell(p, 0).clone();
-            for c in 1..m.carriers {
+            let mut cell = m.cell(p, CarrierId::new(0)).clone();
+            for c in CarrierId::all(m.carriers).skip(1) {
                 cell.merge(m.cell(p, c));
             }
             cell
@@ -264,8 +264,8 @@ impl<'s> Aggregator<'s> {
             let cell = message_group(&merged, p, c);
             let reps = &self.reps.messages[i];
             messages.push(MessageRow {
-                provider: sc.providers[p].name.clone(),
-                carrier: c.map(|c| sc.carriers[c].name.clone()),
+                provider: sc.provider(p).name.clone(),
+                carrier: c.map(|c| sc.carrier(c).name.clone()),
                 outcomes: cell.outcomes,
                 total: cell.total(),
                 delivery: rate_interval(&reps.iter().map(|r| r.delivered).collect::<Vec<_>>()),

@@ -3,12 +3,14 @@
 //! to indices, units to nanoseconds and rates, shares to cumulative tables.
 
 mod diagnostics;
+mod ids;
 mod locate;
 mod raw;
 mod starter;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};
+pub use ids::{CarrierId, ProviderId};
 pub use starter::STARTER_SCENARIO;
 pub use validate::{BASE_NAME, Override};
 
@@ -205,14 +207,14 @@ pub struct Provider {
 
 #[derive(Debug, Clone)]
 pub enum Routing {
-    Single(usize),
+    Single(ProviderId),
     /// Providers with cumulative weights ending at 1.
-    Weighted(Vec<(usize, f64)>),
+    Weighted(Vec<(ProviderId, f64)>),
     /// Provider per carrier.
-    ByCarrier(Vec<usize>),
+    ByCarrier(Vec<ProviderId>),
     /// Send k goes to the k-th provider (the last one repeats); a refused
     /// submission moves on to the next.
-    Failover(Vec<usize>),
+    Failover(Vec<ProviderId>),
 }
 
 #[derive(Debug, Clone)]
@@ -271,10 +273,10 @@ impl Outage {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutageTarget {
-    Provider(usize),
-    Carrier(usize),
+    Provider(ProviderId),
+    Carrier(CarrierId),
     Route(RouteKind),
-    CarrierRoute(usize, RouteKind),
+    CarrierRoute(CarrierId, RouteKind),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -293,8 +295,8 @@ pub struct Expectation {
     /// For a difference: the variant subtracted (`alternative − compared_to`).
     pub compared_to: Option<usize>,
     pub metric: ExpectMetric,
-    pub carrier: Option<usize>,
-    pub provider: Option<usize>,
+    pub carrier: Option<CarrierId>,
+    pub provider: Option<ProviderId>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     /// Require the whole 95% interval to clear the bound.
@@ -317,6 +319,22 @@ pub enum ExpectMetric {
 }
 
 impl Scenario {
+    pub fn provider(&self, id: ProviderId) -> &Provider {
+        &self.providers[id.index()]
+    }
+
+    pub fn carrier(&self, id: CarrierId) -> &Carrier {
+        &self.carriers[id.index()]
+    }
+
+    pub fn provider_ids(&self) -> impl Iterator<Item = ProviderId> + use<> {
+        ProviderId::all(self.providers.len())
+    }
+
+    pub fn carrier_ids(&self) -> impl Iterator<Item = CarrierId> + use<> {
+        CarrierId::all(self.carriers.len())
+    }
+
     /// Sets the seed here and in every alternative (they must share it for
     /// common random numbers).
     pub fn set_seed(&mut self, seed: u64) {

@@ -22,11 +22,13 @@ impl Validator<'_> {
             let provider = o
                 .provider
                 .as_ref()
-                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers))
+                .map(ProviderId::new);
             let carrier = o
                 .carrier
                 .as_ref()
-                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers))
+                .map(CarrierId::new);
             let route = o.route.as_ref().map(|r| self.route_kind(&k("route"), r));
             let target = match (o.provider.is_some(), provider, carrier, route) {
                 (true, Some(p), None, None) if o.carrier.is_none() => OutageTarget::Provider(p),
@@ -144,11 +146,13 @@ impl Validator<'_> {
             let provider = e
                 .provider
                 .as_ref()
-                .and_then(|p| self.reference(&k("provider"), p, "provider", providers));
+                .and_then(|p| self.reference(&k("provider"), p, "provider", providers))
+                .map(ProviderId::new);
             let carrier = e
                 .carrier
                 .as_ref()
-                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers));
+                .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers))
+                .map(CarrierId::new);
             let is_time = matches!(
                 metric,
                 ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)

@@ -387,12 +387,12 @@ impl Validator<'_> {
                 );
             }
         }
-        let fallback = Routing::Single(0);
+        let fallback = Routing::Single(ProviderId::new(0));
         match raw.policy.as_str() {
             "single" => match &raw.provider {
                 Some(name) => self
                     .reference(&format!("{prefix}.provider"), name, "provider", providers)
-                    .map_or(fallback, Routing::Single),
+                    .map_or(fallback, |p| Routing::Single(ProviderId::new(p))),
                 None => {
                     self.error(
                         &format!("{prefix}.provider"),
@@ -415,7 +415,7 @@ impl Validator<'_> {
                 for (name, w) in weights {
                     let key = format!("{prefix}.weights.{name}");
                     if let Some(i) = self.reference(&key, name, "provider", providers) {
-                        entries.push((i, self.non_negative(&key, *w)));
+                        entries.push((ProviderId::new(i), self.non_negative(&key, *w)));
                     }
                 }
                 let total: f64 = entries.iter().map(|e| e.1).sum();
@@ -464,10 +464,15 @@ impl Validator<'_> {
                     }
                     return fallback;
                 }
-                Routing::ByCarrier(table.into_iter().map(|p| p.unwrap_or(0)).collect())
+                Routing::ByCarrier(
+                    table
+                        .into_iter()
+                        .map(|p| ProviderId::new(p.unwrap_or(0)))
+                        .collect(),
+                )
             }
             "failover" => {
-                let order: Vec<usize> = raw
+                let order: Vec<ProviderId> = raw
                     .order
                     .iter()
                     .flatten()
@@ -475,6 +480,7 @@ impl Validator<'_> {
                     .filter_map(|(i, name)| {
                         self.reference(&format!("{prefix}.order[{i}]"), name, "provider", providers)
                     })
+                    .map(ProviderId::new)
                     .collect();
                 if raw.order.as_ref().is_none_or(Vec::is_empty) {
                     self.error(
