@@ -1,4 +1,4 @@
-//! Confidence intervals, as `engineering.md` prescribes: with two or more
+//! Confidence intervals, as `docs/model.md` §10 describes: with two or more
 //! replications, a Student-t interval across per-replication values; with
 //! one, a Wilson score interval on the pooled count.
 

@@ -10,7 +10,7 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 pub const NANOS_PER_MIN: u64 = 60 * NANOS_PER_SEC;
 pub const NANOS_PER_HOUR: u64 = 60 * NANOS_PER_MIN;
 pub const NANOS_PER_DAY: u64 = 24 * NANOS_PER_HOUR;
-/// A month for churn rates: 30 days, as `model.md` §8 writes c·L/30 days.
+/// A month for churn rates: 30 days, as `docs/model.md` §11 writes c·L/30 days.
 pub const NANOS_PER_MONTH: u64 = 30 * NANOS_PER_DAY;
 
 /// Why a unit string did not parse; the caller adds file, line and key.

@@ -1,4 +1,4 @@
-//! The sanity anchors of `model.md` §8, each against its closed form with a
+//! The sanity anchors of `docs/model.md` §11, each against its closed form with a
 //! tolerance taken from a confidence interval.
 
 mod common;

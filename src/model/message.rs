@@ -1,6 +1,6 @@
 //! The fate of one message, decided on demand: provider queue, submit,
 //! number-portability lookup, route transit, misrouting at the donor, the
-//! carrier's six ingress checks in `docs/model.md` §4 order, SMSC
+//! carrier's six ingress checks in `docs/model.md` §6 order, SMSC
 //! store-and-forward, outages at every stage, receipts and billing.
 //!
 //! `World::resolve` is the single place this happens; the batch engine calls

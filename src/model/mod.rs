@@ -1,4 +1,4 @@
-//! The world model of `model.md`: who the users are, what providers, routes
+//! The world model of `docs/model.md`: who the users are, what providers, routes
 //! and carriers do to one message, and how the user behaves across sends.
 //! Everything here is a pure function of the scenario, the time and the
 //! random streams, so the batch engine and a live SMSC can share it.

@@ -1,4 +1,4 @@
-//! The final states of a message and of a session (`model.md` §7), and what a
+//! The final states of a message and of a session (`docs/model.md` §9), and what a
 //! provider's delivery receipt claims.
 
 /// Where one submitted message ended. Exactly one per message.

@@ -1,4 +1,4 @@
-//! Which provider carries a send (`model.md` routing policies): one
+//! Which provider carries a send (`docs/model.md` §3): one
 //! provider, a weighted split drawn per send, a provider per carrier, or a
 //! failover list where send k goes to the k-th provider and a refused
 //! submission moves on to the next.

@@ -1,4 +1,4 @@
-//! One user's verification session (`docs/model.md` §1) as an event-driven
+//! One user's verification session (`docs/model.md` §2) as an event-driven
 //! state machine: it is told what happened (arrival, a submission accepted
 //! or refused, a code held, a receipt, a timer, the voice call's result)
 //! and answers what to do next (send via a provider, wait, call by voice,

@@ -1,4 +1,4 @@
-//! The carrier's SMSC store-and-forward (`docs/model.md` §4): deliver at
+//! The carrier's SMSC store-and-forward (`docs/model.md` §7): deliver at
 //! once if the handset is reachable, else store and retry on the carrier's
 //! schedule (or at reattach, with HLR alert) until the validity period
 //! ends.
