@@ -4,17 +4,25 @@
 //! terminal, a pipe, `/dev/null`) are written in place: renaming over them
 //! would replace the device itself.
 
-use crate::Error;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn write_output(target: &str, contents: &str) -> Result<(), Error> {
+/// A write that failed, and where.
+#[derive(Debug, thiserror::Error)]
+#[error("error: {path}: {source}")]
+pub struct WriteError {
+    pub path: String,
+    pub source: std::io::Error,
+}
+
+/// Writes `contents` to `target`: stdout for "-", else a file, atomically.
+pub fn write_output(target: &str, contents: &str) -> Result<(), WriteError> {
     if target == "-" {
         let mut stdout = std::io::stdout().lock();
         return stdout
             .write_all(contents.as_bytes())
             .and_then(|_| stdout.flush())
-            .map_err(|source| Error::Io {
+            .map_err(|source| WriteError {
                 path: "<stdout>".into(),
                 source,
             });
@@ -22,8 +30,8 @@ pub fn write_output(target: &str, contents: &str) -> Result<(), Error> {
     write_atomic(Path::new(target), contents.as_bytes())
 }
 
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
-    let io_err = |source| Error::Io {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    let io_err = |source| WriteError {
         path: path.display().to_string(),
         source,
     };

@@ -1,6 +1,7 @@
 //! The batch engine: one replication is a discrete-event run over session
-//! arrivals and resends; replications run in parallel and are handed back in
-//! replication order, so results do not depend on the thread count.
+//! arrivals and the timers sessions ask for, each session driven by the
+//! model's state machine (`model::session`). `runner` runs replications in
+//! parallel.
 //!
 //! Only the user's actions need events. A message's fate is decided when it
 //! is sent (`World::resolve`), because everything downstream of the send is
@@ -16,10 +17,8 @@ use crate::model::{
 use crate::progress::Progress;
 use crate::scenario::Scenario;
 use crate::units::Nanos;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Debug, Clone, Copy)]
 enum Wakeup {
@@ -256,89 +255,4 @@ impl Replication {
         };
         self.metrics.record_session(live.user.carrier, &summary);
     }
-}
-
-/// Runs every replication on `threads` threads and hands each result to
-/// `consume` in replication order.
-pub fn run_replications(scenario: &Scenario, threads: usize, consume: impl FnMut(u32, Metrics)) {
-    run_replications_reporting(scenario, threads, None, consume)
-}
-
-/// As `run_replications`, updating `progress` as replications advance.
-pub fn run_replications_reporting(
-    scenario: &Scenario,
-    threads: usize,
-    progress: Option<&Progress>,
-    consume: impl FnMut(u32, Metrics),
-) {
-    let all: Vec<u32> = (0..scenario.replications).collect();
-    run_selected(scenario, threads, &all, progress, consume);
-}
-
-/// Runs the replications listed in `reps` (a shard's share, say) on
-/// `threads` threads and hands each result to `consume` in list order.
-pub fn run_selected(
-    scenario: &Scenario,
-    threads: usize,
-    reps: &[u32],
-    progress: Option<&Progress>,
-    mut consume: impl FnMut(u32, Metrics),
-) {
-    let shared = Arc::new(scenario.clone());
-    let jobs: Vec<(&Arc<Scenario>, u32)> = reps.iter().map(|&r| (&shared, r)).collect();
-    run_jobs(&jobs, threads, progress, |k, m| consume(jobs[k].1, m));
-}
-
-/// Runs (scenario, replication) jobs — replications of several
-/// alternatives or sweep points at once — on `threads` threads, handing
-/// each result to `consume` with its job index, in job order.
-pub fn run_jobs(
-    jobs: &[(&Arc<Scenario>, u32)],
-    threads: usize,
-    progress: Option<&Progress>,
-    mut consume: impl FnMut(usize, Metrics),
-) {
-    let total = jobs.len();
-    let threads = threads.clamp(1, total.max(1));
-    if threads == 1 {
-        for (k, (scenario, r)) in jobs.iter().enumerate() {
-            consume(k, run_replication_reporting(scenario, *r, progress));
-        }
-        return;
-    }
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= total {
-                        break;
-                    }
-                    let (scenario, r) = jobs[k];
-                    if tx
-                        .send((k, run_replication_reporting(scenario, r, progress)))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        // Reorder: results arrive as threads finish, but are consumed in
-        // job order so floating-point sums are reproducible.
-        let mut waiting = BTreeMap::new();
-        let mut expected = 0;
-        for (k, metrics) in rx {
-            waiting.insert(k, metrics);
-            while let Some(m) = waiting.remove(&expected) {
-                consume(expected, m);
-                expected += 1;
-            }
-        }
-    });
 }

@@ -2,13 +2,21 @@
 //! simulated with the scenario's replications, reported as tidy CSV (one row
 //! per point × carrier × metric, with its interval) and a compact table.
 
-use crate::Error;
 use crate::report::Report;
-use crate::scenario::{self, Override, Scenario};
+use crate::runner::Runner;
+use crate::scenario::{LoadError, Scenario, Settings};
 use crate::stats::Estimate;
 use crate::units::Human;
-use std::path::Path;
 use std::sync::Arc;
+
+/// Why a swept `--set KEY=V1,V2,...` cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AxisError {
+    #[error("--set expects KEY=V1,V2,..., got \"{0}\"")]
+    NoEquals(String),
+    #[error("--set {key}: empty value in \"{values}\"")]
+    EmptyValue { key: String, values: String },
+}
 
 /// One swept key and its values, as given on the command line.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,10 +28,10 @@ pub struct Axis {
 impl Axis {
     /// Parses `KEY=V1,V2,...`; commas inside brackets, braces or quotes do
     /// not split (so `[1, 2]` stays one value).
-    pub fn parse(text: &str) -> Result<Axis, String> {
+    pub fn parse(text: &str) -> Result<Axis, AxisError> {
         let (key, values) = text
             .split_once('=')
-            .ok_or_else(|| format!("--set expects KEY=V1,V2,..., got \"{text}\""))?;
+            .ok_or_else(|| AxisError::NoEquals(text.to_string()))?;
         let mut parts = Vec::new();
         let (mut depth, mut quoted, mut current) = (0i32, false, String::new());
         for c in values.chars() {
@@ -41,7 +49,10 @@ impl Axis {
         }
         parts.push(current.trim().to_string());
         if parts.iter().any(String::is_empty) {
-            return Err(format!("--set {key}: empty value in \"{values}\""));
+            return Err(AxisError::EmptyValue {
+                key: key.trim().to_string(),
+                values: values.to_string(),
+            });
         }
         Ok(Axis {
             key: key.trim().to_string(),
@@ -49,6 +60,9 @@ impl Axis {
         })
     }
 }
+
+/// One grid point's `(key, value)` settings.
+pub type PointSettings = Vec<(String, String)>;
 
 /// One grid point's settings and report.
 pub struct Point {
@@ -75,54 +89,35 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<(String, String)>> {
     points
 }
 
-/// Validates every point first (so a bad value fails before any run), then
-/// simulates them in order.
-pub fn run_sweep(
-    file: &Path,
+/// Every point's scenario: `text` with the base settings and the point's
+/// values applied. All are validated before anything runs, so a bad value
+/// fails first.
+pub fn point_scenarios(
+    text: &str,
+    source: &str,
     axes: &[Axis],
-    replications: Option<u32>,
-    seed: Option<u64>,
-    threads: usize,
-) -> Result<Vec<Point>, Error> {
-    let mut scenarios = Vec::new();
-    for settings in grid(axes) {
-        let overrides = settings
-            .iter()
-            .map(|(k, v)| Override::parse(&format!("{k}={v}")).map_err(Error::Usage))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut sc = scenario::load_with(file, &overrides)?;
-        if let Some(r) = replications {
-            sc.set_replications(r.max(1));
-        }
-        if let Some(s) = seed {
-            sc.set_seed(s);
-        }
-        scenarios.push((settings, sc));
-    }
-    let source = file.display().to_string();
-    // All points' replications in one pool of jobs, folded per point in order.
-    let shared: Vec<Arc<Scenario>> = scenarios
-        .iter()
-        .map(|(_, sc)| Arc::new(sc.clone()))
-        .collect();
-    let jobs: Vec<(&Arc<Scenario>, u32)> = shared
-        .iter()
-        .flat_map(|sc| (0..sc.replications).map(move |r| (sc, r)))
-        .collect();
-    let owners: Vec<usize> = scenarios
-        .iter()
-        .enumerate()
-        .flat_map(|(p, (_, sc))| std::iter::repeat_n(p, sc.replications as usize))
-        .collect();
-    let mut aggregators: Vec<crate::report::Aggregator> = scenarios
-        .iter()
-        .map(|(_, sc)| crate::report::Aggregator::new(sc))
-        .collect();
-    crate::simulation::run_jobs(&jobs, threads, None, |k, metrics| {
-        aggregators[owners[k]].add(metrics)
-    });
-    let reports: Vec<Report> = aggregators.into_iter().map(|a| a.finish(&source)).collect();
-    Ok(scenarios
+    base: &Settings,
+) -> Result<Vec<(PointSettings, Scenario)>, LoadError> {
+    grid(axes)
+        .into_iter()
+        .map(|settings| {
+            let mut with = base.clone();
+            with.sets
+                .extend(settings.iter().map(|(k, v)| format!("{k}={v}")));
+            Ok((settings.clone(), with.apply(text, source)?))
+        })
+        .collect()
+}
+
+/// Simulates every point, all replications in one pool of jobs.
+pub fn run_sweep(
+    points: Vec<(PointSettings, Scenario)>,
+    source: &str,
+    runner: &Runner,
+) -> Vec<Point> {
+    let shared: Vec<Arc<Scenario>> = points.iter().map(|(_, sc)| Arc::new(sc.clone())).collect();
+    let reports = runner.reports(&shared, source);
+    points
         .into_iter()
         .zip(reports)
         .map(|((settings, scenario), report)| Point {
@@ -130,7 +125,7 @@ pub fn run_sweep(
             scenario,
             report,
         })
-        .collect())
+        .collect()
 }
 
 fn cell(x: f64) -> String {

@@ -8,6 +8,15 @@ use crate::report::Verdict;
 use crate::stats::Estimate;
 use serde_json::Value;
 
+/// Why a baseline report cannot be compared with.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("not a JSON report: {0}")]
+    NotJson(#[from] serde_json::Error),
+    #[error("the baseline is not a simsms JSON report ({JSON_SCHEMA_ID})")]
+    WrongSchema,
+}
+
 fn value_at(v: &Value, path: &[&str]) -> Option<f64> {
     path.iter()
         .try_fold(v, |v, k| v.get(k))
@@ -20,11 +29,9 @@ pub fn compare_with_baseline(
     current: &Value,
     baseline: &Value,
     tolerance: f64,
-) -> Result<Vec<Verdict>, String> {
+) -> Result<Vec<Verdict>, BaselineError> {
     if baseline.get("schema").and_then(Value::as_str) != Some(JSON_SCHEMA_ID) {
-        return Err(format!(
-            "the baseline is not a simsms JSON report ({JSON_SCHEMA_ID})"
-        ));
+        return Err(BaselineError::WrongSchema);
     }
     let empty = Vec::new();
     let alternatives = |v: &'_ Value| {

@@ -12,7 +12,7 @@ mod junit;
 mod markdown;
 mod svg;
 
-pub use baseline::compare_with_baseline;
+pub use baseline::{BaselineError, compare_with_baseline};
 pub use csv_out::{latency_csv, summary_csv, timeline_csv};
 pub use html::html_report;
 pub use json::{JSON_SCHEMA_ID, report_json};
@@ -20,9 +20,9 @@ pub use junit::junit_xml;
 pub use markdown::markdown_summary;
 pub use svg::{latency_cdf_svg, outcomes_svg, timeline_svg};
 
-use crate::output::write_atomic;
+use crate::output::{WriteError, write_atomic};
+use crate::report::RunResults;
 use crate::scenario::Scenario;
-use crate::{Error, RunResults};
 use std::path::Path;
 
 /// Everything an export needs: the scenario, the results and the order in
@@ -46,32 +46,93 @@ impl Run<'_> {
     }
 }
 
+/// One output format: its name, its file under `--out DIR`, and how it
+/// is rendered. The one list of formats; the command line's single-format
+/// flags name formats from it.
+pub struct Format {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub render: fn(&Run) -> String,
+}
+
+fn pretty_json(run: &Run) -> String {
+    serde_json::to_string_pretty(&report_json(run)).expect("JSON values serialise") + "\n"
+}
+
+/// Every format, in the order `--out` writes them.
+pub const FORMATS: &[Format] = &[
+    Format {
+        name: "text",
+        file: "report.txt",
+        render: |run| run.text.to_string(),
+    },
+    Format {
+        name: "json",
+        file: "report.json",
+        render: pretty_json,
+    },
+    Format {
+        name: "csv",
+        file: "summary.csv",
+        render: summary_csv,
+    },
+    Format {
+        name: "latency-csv",
+        file: "latency.csv",
+        render: latency_csv,
+    },
+    Format {
+        name: "timeline-csv",
+        file: "timeline.csv",
+        render: timeline_csv,
+    },
+    Format {
+        name: "markdown",
+        file: "summary.md",
+        render: markdown_summary,
+    },
+    Format {
+        name: "junit",
+        file: "junit.xml",
+        render: junit_xml,
+    },
+    Format {
+        name: "latency-svg",
+        file: "latency.svg",
+        render: latency_cdf_svg,
+    },
+    Format {
+        name: "outcomes-svg",
+        file: "outcomes.svg",
+        render: outcomes_svg,
+    },
+    Format {
+        name: "timeline-svg",
+        file: "timeline.svg",
+        render: timeline_svg,
+    },
+    Format {
+        name: "html",
+        file: "report.html",
+        render: html_report,
+    },
+];
+
+/// The format called `name`.
+pub fn format(name: &str) -> Option<&'static Format> {
+    FORMATS.iter().find(|f| f.name == name)
+}
+
 /// Writes every output format into `dir` (created if needed).
-pub fn write_all(dir: &Path, run: &Run) -> Result<Vec<String>, Error> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+pub fn write_all(dir: &Path, run: &Run) -> Result<Vec<String>, WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError {
         path: dir.display().to_string(),
         source,
     })?;
-    let files: Vec<(&str, String)> = vec![
-        ("report.txt", run.text.to_string()),
-        (
-            "report.json",
-            serde_json::to_string_pretty(&report_json(run)).expect("JSON values serialise") + "\n",
-        ),
-        ("summary.csv", summary_csv(run)),
-        ("latency.csv", latency_csv(run)),
-        ("timeline.csv", timeline_csv(run)),
-        ("summary.md", markdown_summary(run)),
-        ("junit.xml", junit_xml(run)),
-        ("latency.svg", latency_cdf_svg(run)),
-        ("outcomes.svg", outcomes_svg(run)),
-        ("timeline.svg", timeline_svg(run)),
-        ("report.html", html_report(run)),
-    ];
     let mut written = Vec::new();
-    for (name, contents) in files {
-        let path = dir.join(name);
-        write_atomic(&path, contents.as_bytes())?;
+    for format in FORMATS {
+        let path = dir.join(format.file);
+        write_atomic(&path, (format.render)(run).as_bytes())?;
         written.push(path.display().to_string());
     }
     Ok(written)

@@ -4,10 +4,10 @@
 //! than the two intervals apart; a `*` marks a difference whose interval
 //! excludes zero.
 
+use super::RunResults;
 use super::expect::paired_difference;
 use super::table::{grid, num_ci, pct_ci, secs};
 use super::{SessionRepValues, render_verdicts};
-use crate::RunResults;
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use crate::units::Human;

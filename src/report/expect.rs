@@ -3,8 +3,8 @@
 //! for the paired difference between two. A failed one makes the command
 //! exit with code 1.
 
+use super::RunResults;
 use super::{Report, SessionRepValues, SessionRow};
-use crate::RunResults;
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
 use crate::scenario::{CarrierId, ExpectMetric, Expectation, ProviderId, Scenario};

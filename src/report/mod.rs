@@ -5,10 +5,12 @@
 
 mod compare;
 mod expect;
+mod results;
 mod table;
 
 pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, paired_difference};
+pub use results::RunResults;
 pub(crate) use table::{pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts};
 

@@ -104,7 +104,7 @@ fn p99_with_ci(p: &Percentiles) -> String {
 
 /// The scenario's report, then its alternatives side by side, then the
 /// expectations.
-pub fn render_run(sc: &Scenario, results: &crate::RunResults) -> String {
+pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
     let mut out = match &results.reports[0] {
         Some(base) => render_table(sc, base),
         None => String::new(),

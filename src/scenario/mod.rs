@@ -12,7 +12,7 @@ mod validate;
 pub use diagnostics::{Diagnostic, ScenarioError};
 pub use ids::{CarrierId, ProviderId};
 pub use starter::STARTER_SCENARIO;
-pub use validate::{BASE_NAME, Override};
+pub use validate::{BASE_NAME, Override, OverrideError};
 
 use crate::distribution::Distribution;
 use crate::units::Nanos;
@@ -358,6 +358,32 @@ impl Scenario {
             .collect()
     }
 
+    /// The variants `--alt NAME...` names, in order (all when none are
+    /// named); `file` names the scenario in the error.
+    pub fn variant_order(
+        &self,
+        alternatives: &[String],
+        file: &str,
+    ) -> Result<Vec<usize>, UnknownAlternative> {
+        let names = self.alternative_names();
+        if alternatives.is_empty() {
+            return Ok((0..names.len()).collect());
+        }
+        alternatives
+            .iter()
+            .map(|a| {
+                names
+                    .iter()
+                    .position(|n| n == a)
+                    .ok_or_else(|| UnknownAlternative {
+                        name: a.clone(),
+                        file: file.to_string(),
+                        defined: names.join(", "),
+                    })
+            })
+            .collect()
+    }
+
     /// The scenario itself (0) or alternative `index - 1`.
     pub fn variant(&self, index: usize) -> &Scenario {
         match index {
@@ -367,31 +393,77 @@ impl Scenario {
     }
 }
 
-/// Reads and validates a scenario file.
-pub fn load(path: &Path) -> Result<Scenario, crate::Error> {
-    load_with(path, &[])
+/// `--alt NAME` names no alternative of the scenario.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("no alternative \"{name}\" in {file}; defined: {defined}")]
+pub struct UnknownAlternative {
+    pub name: String,
+    pub file: String,
+    pub defined: String,
 }
 
-/// Reads a scenario file, applies `--set` overrides and validates it.
-pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, crate::Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("error: {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(#[from] ScenarioError),
+    #[error("error: {0}")]
+    Override(#[from] OverrideError),
+    #[error("error: --replications must be at least 1")]
+    NoReplications,
+}
+
+/// Settings given on the command line over a scenario file: `--set`
+/// overrides, seed and replications.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    pub sets: Vec<String>,
+    pub seed: Option<u64>,
+    pub replications: Option<u32>,
+}
+
+impl Settings {
+    /// Validates scenario `text` (named `source` in errors) with these
+    /// settings applied.
+    pub fn apply(&self, text: &str, source: &str) -> Result<Scenario, LoadError> {
+        let overrides = self
+            .sets
+            .iter()
+            .map(|s| Override::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sc = validate::validate(text, source, &overrides)?;
+        if let Some(seed) = self.seed {
+            sc.set_seed(seed);
+        }
+        if let Some(r) = self.replications {
+            if r == 0 {
+                return Err(LoadError::NoReplications);
+            }
+            sc.set_replications(r);
+        }
+        Ok(sc)
+    }
+}
+
+/// Reads a scenario file's text.
+pub fn read(path: &Path) -> Result<String, LoadError> {
+    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    validate::validate(&text, &path.display().to_string(), overrides)
-        .map_err(crate::Error::Scenario)
+    })
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    Settings::default().apply(&read(path)?, &path.display().to_string())
 }
 
 /// Validates scenario text; `file` names it in error messages.
 pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     validate::validate(text, file, &[])
-}
-
-/// Validates scenario text with `--set` overrides applied.
-pub fn parse_with(
-    text: &str,
-    file: &str,
-    overrides: &[Override],
-) -> Result<Scenario, ScenarioError> {
-    validate::validate(text, file, overrides)
 }

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use simsms::metrics::Metrics;
+use simsms::runner::run_replications;
 use simsms::scenario::{Scenario, parse};
-use simsms::simulation::run_replications;
 
 pub fn scenario(text: &str) -> Scenario {
     match parse(text, "test.toml") {

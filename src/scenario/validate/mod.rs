@@ -102,6 +102,15 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
 /// The name that refers to the scenario's own settings among alternatives.
 pub const BASE_NAME: &str = "scenario";
 
+/// Why a `--set KEY=VALUE` cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("--set expects KEY=VALUE, got \"{0}\"")]
+    NoEquals(String),
+    #[error("--set has an empty key path in \"{0}\"")]
+    EmptyKey(String),
+}
+
 /// One `--set KEY=VALUE` override.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
@@ -112,13 +121,13 @@ pub struct Override {
 impl Override {
     /// Parses `KEY=VALUE`; VALUE is read as TOML (`0.5`, `true`, `["1m"]`)
     /// and otherwise taken as a string (`200/s`, `5m`).
-    pub fn parse(text: &str) -> Result<Override, String> {
+    pub fn parse(text: &str) -> Result<Override, OverrideError> {
         let (key, value) = text
             .split_once('=')
-            .ok_or_else(|| format!("--set expects KEY=VALUE, got \"{text}\""))?;
+            .ok_or_else(|| OverrideError::NoEquals(text.to_string()))?;
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(format!("--set has an empty key path in \"{text}\""));
+            return Err(OverrideError::EmptyKey(text.to_string()));
         }
         let value = value.trim();
         let value = toml::from_str::<toml::Table>(&format!("v = {value}"))

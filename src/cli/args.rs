@@ -1,0 +1,126 @@
+//! Arguments several commands share, and the step from raw arguments to
+//! checked ones (a scenario with its settings, a thread count, a shard).
+
+use crate::Error;
+use crate::scenario::{self, Scenario, Settings};
+use crate::shard::Shard;
+use std::path::PathBuf;
+
+/// What `run` and `compare` share.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Override the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override the number of replications.
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Write the report here ("-" for stdout).
+    #[arg(long, short = 'o', default_value = "-")]
+    pub output: String,
+    /// Override a scenario key, e.g. --set providers.aggregator.tps=200/s
+    /// (repeatable; key paths as in docs/scenario.md).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub exports: ExportArgs,
+    /// Fail (exit 1) on regressions against this earlier JSON report.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Allowed regression against --baseline: rates may drop by this much
+    /// (absolute), times to code and costs may grow by this fraction.
+    #[arg(long, default_value_t = 0.01, requires = "baseline")]
+    pub tolerance: f64,
+    /// Run only shard I of N (0-based) of the replications and write a
+    /// partial result to -o for `simsms merge` (docs/scale.md).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+}
+
+/// Where to write each export format (docs/outputs.md).
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Write every output format into DIR (default: results/<scenario name>/).
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub out: Option<Option<PathBuf>>,
+    /// Write the JSON report here ("-" for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<String>,
+    /// Write the tidy summary CSV here ("-" for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<String>,
+    /// Write the latency percentile spectrum CSV here.
+    #[arg(long, value_name = "FILE")]
+    pub latency_csv: Option<String>,
+    /// Write the timeline CSV here.
+    #[arg(long, value_name = "FILE")]
+    pub timeline_csv: Option<String>,
+    /// Write a Markdown summary here (for CI step summaries).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<String>,
+    /// Write JUnit XML here, one test case per expectation.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
+    /// Write a self-contained HTML report with charts here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<String>,
+}
+
+impl ExportArgs {
+    /// (format name in `export::FORMATS`, target) for each flag given.
+    pub fn requested(&self) -> Vec<(&'static str, &str)> {
+        let flags = [
+            ("json", &self.json),
+            ("csv", &self.csv),
+            ("latency-csv", &self.latency_csv),
+            ("timeline-csv", &self.timeline_csv),
+            ("markdown", &self.markdown),
+            ("junit", &self.junit),
+            ("html", &self.html),
+        ];
+        flags
+            .into_iter()
+            .filter_map(|(name, target)| target.as_deref().map(|t| (name, t)))
+            .collect()
+    }
+}
+
+impl SimArgs {
+    pub fn source(&self) -> String {
+        self.file.display().to_string()
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            sets: self.set.clone(),
+            seed: self.seed,
+            replications: self.replications,
+        }
+    }
+
+    /// The scenario with the command line's settings, and the thread count.
+    pub fn prepare(&self) -> Result<(Scenario, usize), Error> {
+        let text = scenario::read(&self.file)?;
+        let sc = self.settings().apply(&text, &self.source())?;
+        Ok((sc, threads(self.threads)?))
+    }
+}
+
+/// `--threads`, or every core.
+pub fn threads(given: Option<usize>) -> Result<usize, Error> {
+    match given {
+        Some(0) => Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => Ok(n),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+/// `--shard I/N`, if given.
+pub fn shard(text: &Option<String>) -> Result<Option<Shard>, Error> {
+    Ok(text.as_deref().map(Shard::parse).transpose()?)
+}

@@ -1,0 +1,104 @@
+//! What `run`, `compare` and `merge` write: the baseline check, the text
+//! report, every export the flags ask for, and shards' partial results.
+
+use super::args::{ExportArgs, SimArgs};
+use crate::Error;
+use crate::export::{self, Run};
+use crate::output::write_output;
+use crate::report::{RunResults, render_comparison, render_run};
+use crate::runner::Runner;
+use crate::scenario::Scenario;
+use crate::shard::{Recipe, Shard, run_shard};
+use std::path::{Path, PathBuf};
+
+/// Checks against the baseline, renders and writes every requested output;
+/// returns the exit code.
+pub fn finish(
+    sc: &Scenario,
+    sim: &SimArgs,
+    mut results: RunResults,
+    order: &[usize],
+    compare: bool,
+) -> Result<u8, Error> {
+    if let Some(path) = &sim.baseline {
+        let verdicts = check_baseline(sc, &results, order, path, sim.tolerance)?;
+        results.verdicts.extend(verdicts);
+    }
+    write_reports(sc, &results, order, compare, &sim.output, &sim.exports)?;
+    Ok(if results.all_passed() { 0 } else { 1 })
+}
+
+fn check_baseline(
+    sc: &Scenario,
+    results: &RunResults,
+    order: &[usize],
+    path: &Path,
+    tolerance: f64,
+) -> Result<Vec<crate::report::Verdict>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::io(path.display(), source))?;
+    let baseline_error = |source| Error::Baseline {
+        path: path.display().to_string(),
+        source,
+    };
+    let baseline: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| baseline_error(export::BaselineError::NotJson(e)))?;
+    let current = export::report_json(&Run {
+        scenario: sc,
+        results,
+        order,
+        text: "",
+    });
+    export::compare_with_baseline(&current, &baseline, tolerance).map_err(baseline_error)
+}
+
+/// Renders the text report to `output` and every export asked for.
+pub fn write_reports(
+    sc: &Scenario,
+    results: &RunResults,
+    order: &[usize],
+    compare: bool,
+    output: &str,
+    exports: &ExportArgs,
+) -> Result<(), Error> {
+    let text = if compare {
+        render_comparison(sc, results, order)
+    } else {
+        render_run(sc, results)
+    };
+    write_output(output, &text)?;
+    let run = Run {
+        scenario: sc,
+        results,
+        order,
+        text: &text,
+    };
+    for (name, target) in exports.requested() {
+        let format = export::format(name).expect("every flag names a format");
+        write_output(target, &(format.render)(&run))?;
+    }
+    if let Some(dir) = &exports.out {
+        let dir = dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+        let written = export::write_all(&dir, &run)?;
+        eprintln!("simsms: wrote {} files to {}", written.len(), dir.display());
+    }
+    Ok(())
+}
+
+/// Runs one shard of the recipe and writes its partial result to `-o`.
+pub fn write_partial(
+    sim: &SimArgs,
+    recipe: Recipe,
+    shard: Shard,
+    threads: usize,
+) -> Result<u8, Error> {
+    let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
+    let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
+    write_output(&sim.output, &text)?;
+    eprintln!(
+        "simsms: wrote shard {}/{} of {}",
+        shard.index, shard.count, recipe.source
+    );
+    Ok(0)
+}

@@ -1,0 +1,93 @@
+//! `simsms run` and `simsms compare`: simulate a scenario and its
+//! alternatives on the same users, then report (or write one shard).
+
+use super::args::{SimArgs, shard};
+use super::outputs::{finish, write_partial};
+use crate::Error;
+use crate::progress::{Progress, ProgressBar};
+use crate::report::RunResults;
+use crate::runner::Runner;
+use crate::scenario::Scenario;
+use crate::shard::Recipe;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    sim: SimArgs,
+    /// Alternatives to compare, in order; the first is the reference
+    /// (default: the scenario itself, then every alternative).
+    #[arg(long = "alt", value_name = "NAME")]
+    alternatives: Vec<String>,
+}
+
+pub fn run(args: RunArgs) -> Result<u8, Error> {
+    let sim = args.sim;
+    let (sc, threads) = sim.prepare()?;
+    let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
+    if let Some(shard) = shard(&sim.shard)? {
+        return write_partial(&sim, recipe(&sim, "run", &[])?, shard, threads);
+    }
+    let results = simulate(&sc, &sim, threads, &all);
+    finish(&sc, &sim, results, &all, false)
+}
+
+pub fn compare(args: CompareArgs) -> Result<u8, Error> {
+    let sim = args.sim;
+    let (sc, threads) = sim.prepare()?;
+    let order = sc.variant_order(&args.alternatives, &sim.source())?;
+    if order.len() < 2 && args.alternatives.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} defines no [alternatives.NAME] to compare; see docs/scenario.md",
+            sim.file.display()
+        )));
+    }
+    if let Some(shard) = shard(&sim.shard)? {
+        let recipe = recipe(&sim, "compare", &args.alternatives)?;
+        return write_partial(&sim, recipe, shard, threads);
+    }
+    let results = simulate(&sc, &sim, threads, &order);
+    finish(&sc, &sim, results, &order, true)
+}
+
+/// How to rebuild this run from a partial result.
+fn recipe(sim: &SimArgs, command: &str, alternatives: &[String]) -> Result<Recipe, Error> {
+    Ok(Recipe {
+        command: command.to_string(),
+        source: sim.source(),
+        scenario_text: crate::scenario::read(&sim.file)?,
+        sets: sim.set.clone(),
+        seed: sim.seed,
+        replications: sim.replications,
+        alternatives: alternatives.to_vec(),
+    })
+}
+
+/// Simulates the variants with a progress bar on a terminal, then reports
+/// the speed on stderr.
+fn simulate(sc: &Scenario, sim: &SimArgs, threads: usize, wanted: &[usize]) -> RunResults {
+    let started = Instant::now();
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::spawn(progress.clone());
+    let results = Runner::new(threads)
+        .with_progress(&progress)
+        .variants(sc, &sim.source(), wanted);
+    drop(bar);
+    let elapsed = started.elapsed().as_secs_f64();
+    let sessions: u64 = results
+        .simulated()
+        .map(|(_, _, r)| r.merged.total_sessions())
+        .sum();
+    eprintln!(
+        "simsms: {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
+        sessions as f64 / elapsed.max(1e-9) / 1e6
+    );
+    results
+}

@@ -1,0 +1,80 @@
+//! Everything that can stop a command, each with its documented exit code
+//! (README): 2 for invalid input or usage, 3 for a failed read or write.
+//! Each module reports its own failures in its own type; they meet here.
+
+use crate::export::BaselineError;
+use crate::output::WriteError;
+use crate::scenario::{LoadError, OverrideError, ScenarioError, UnknownAlternative};
+use crate::shard::PartialError;
+use crate::sweep::AxisError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario file is invalid; the diagnostics carry "error:" lines.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// A `--set KEY=VALUE` that cannot be read.
+    #[error("error: {0}")]
+    Override(#[from] OverrideError),
+    /// A sweep's `--set KEY=V1,V2,...` that cannot be read.
+    #[error("error: {0}")]
+    Axis(#[from] AxisError),
+    /// A shard specification or partial result that cannot be merged.
+    #[error("error: {0}")]
+    Partial(#[from] PartialError),
+    /// A `--baseline` report that cannot be compared with.
+    #[error("error: {path}: {source}")]
+    Baseline { path: String, source: BaselineError },
+    /// Bad command-line use.
+    #[error("error: {0}")]
+    Usage(String),
+    /// Reading or writing a file failed.
+    #[error("error: {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Io { .. } => 3,
+            _ => 2,
+        }
+    }
+
+    /// An I/O failure on `path`.
+    pub fn io(path: impl std::fmt::Display, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
+
+impl From<LoadError> for Error {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Io { path, source } => Error::Io { path, source },
+            LoadError::Invalid(e) => Error::Scenario(e),
+            LoadError::Override(e) => Error::Override(e),
+            LoadError::NoReplications => Error::Usage("--replications must be at least 1".into()),
+        }
+    }
+}
+
+impl From<WriteError> for Error {
+    fn from(e: WriteError) -> Self {
+        Error::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
+impl From<UnknownAlternative> for Error {
+    fn from(e: UnknownAlternative) -> Self {
+        Error::Usage(e.to_string())
+    }
+}

@@ -1,0 +1,182 @@
+//! The batch runner: every command that simulates (run, compare, sweep, a
+//! shard) hands it (scenario, replication) jobs. It runs them on a pool of
+//! threads, with an optional progress display, and hands each result back
+//! in job order, so floating-point sums and therefore every output are the
+//! same whatever the thread count.
+
+use crate::metrics::Metrics;
+use crate::progress::Progress;
+use crate::report::{Aggregator, Report, RunResults};
+use crate::scenario::Scenario;
+use crate::simulation::run_replication_reporting;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// Which variants to simulate: those in `wanted` (0 the scenario, i its
+/// i-th alternative) and any that expectations refer to.
+pub fn needed_variants(sc: &Scenario, wanted: &[usize]) -> Vec<bool> {
+    let mut needed = vec![false; sc.alternatives.len() + 1];
+    for &i in wanted {
+        needed[i] = true;
+    }
+    for e in &sc.expectations {
+        needed[e.alternative] = true;
+        if let Some(c) = e.compared_to {
+            needed[c] = true;
+        }
+    }
+    needed
+}
+
+/// Runs simulations on `threads` threads, optionally showing progress.
+#[derive(Clone, Copy)]
+pub struct Runner<'p> {
+    threads: usize,
+    progress: Option<&'p Progress>,
+}
+
+impl<'p> Runner<'p> {
+    pub fn new(threads: usize) -> Self {
+        Runner {
+            threads: threads.max(1),
+            progress: None,
+        }
+    }
+
+    pub fn with_progress(self, progress: &'p Progress) -> Self {
+        Runner {
+            progress: Some(progress),
+            ..self
+        }
+    }
+
+    /// Runs (scenario, replication) jobs, handing each result to `consume`
+    /// with its job index, in job order.
+    pub fn run_jobs(&self, jobs: &[(Arc<Scenario>, u32)], mut consume: impl FnMut(usize, Metrics)) {
+        let total = jobs.len();
+        let threads = self.threads.clamp(1, total.max(1));
+        let progress = self.progress;
+        if threads == 1 {
+            for (k, (scenario, r)) in jobs.iter().enumerate() {
+                consume(k, run_replication_reporting(scenario, *r, progress));
+            }
+            return;
+        }
+        let next = AtomicUsize::new(0);
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let next = &next;
+                scope.spawn(move || {
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        if k >= total {
+                            break;
+                        }
+                        let (scenario, r) = &jobs[k];
+                        let metrics = run_replication_reporting(scenario, *r, progress);
+                        if tx.send((k, metrics)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            // Results arrive as threads finish; they are consumed in job order.
+            let mut waiting = BTreeMap::new();
+            let mut expected = 0;
+            for (k, metrics) in rx {
+                waiting.insert(k, metrics);
+                while let Some(m) = waiting.remove(&expected) {
+                    consume(expected, m);
+                    expected += 1;
+                }
+            }
+        });
+    }
+
+    /// Runs units (a variant or sweep point each) with their replications
+    /// in one pool; hands back (unit, replication, metrics) in order.
+    pub fn run_units(
+        &self,
+        units: &[(Arc<Scenario>, Vec<u32>)],
+        mut consume: impl FnMut(usize, u32, Metrics),
+    ) {
+        let jobs: Vec<(Arc<Scenario>, u32)> = units
+            .iter()
+            .flat_map(|(sc, reps)| reps.iter().map(move |&r| (sc.clone(), r)))
+            .collect();
+        let owners: Vec<usize> = units
+            .iter()
+            .enumerate()
+            .flat_map(|(u, (_, reps))| std::iter::repeat_n(u, reps.len()))
+            .collect();
+        if let Some(p) = self.progress
+            && let Some((first, _)) = units.first()
+        {
+            let label = format!("{} unit(s)", units.len());
+            p.start_batch(&label, jobs.len() as u32, first.duration + first.drain);
+        }
+        self.run_jobs(&jobs, |k, metrics| consume(owners[k], jobs[k].1, metrics));
+    }
+
+    /// Every replication of each scenario, folded into one report each.
+    pub fn reports(&self, scenarios: &[Arc<Scenario>], source: &str) -> Vec<Report> {
+        let units: Vec<(Arc<Scenario>, Vec<u32>)> = scenarios
+            .iter()
+            .map(|sc| (sc.clone(), (0..sc.replications).collect()))
+            .collect();
+        let mut aggregators: Vec<Aggregator> =
+            scenarios.iter().map(|sc| Aggregator::new(sc)).collect();
+        self.run_units(&units, |u, _, metrics| aggregators[u].add(metrics));
+        aggregators.into_iter().map(|a| a.finish(source)).collect()
+    }
+
+    /// Simulates the variants in `wanted` and any that expectations refer
+    /// to, all on the same users, then checks the expectations.
+    pub fn variants(&self, sc: &Scenario, source: &str, wanted: &[usize]) -> RunResults {
+        let needed = needed_variants(sc, wanted);
+        let variants: Vec<usize> = (0..needed.len()).filter(|&v| needed[v]).collect();
+        let shared: Vec<Arc<Scenario>> = variants
+            .iter()
+            .map(|&v| Arc::new(sc.variant(v).clone()))
+            .collect();
+        let mut reports: Vec<Option<Report>> = vec![None; needed.len()];
+        for (v, report) in variants.iter().zip(self.reports(&shared, source)) {
+            reports[*v] = Some(report);
+        }
+        RunResults::new(sc, reports)
+    }
+}
+
+/// Simulates a scenario's own settings on `threads` threads.
+pub fn simulate(scenario: &Scenario, source: &str, threads: usize) -> Report {
+    let shared = [Arc::new(scenario.clone())];
+    Runner::new(threads)
+        .reports(&shared, source)
+        .pop()
+        .expect("one report")
+}
+
+/// Simulates the scenario and every alternative.
+pub fn simulate_all(sc: &Scenario, source: &str, threads: usize) -> RunResults {
+    let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
+    Runner::new(threads).variants(sc, source, &all)
+}
+
+/// Runs every replication on `threads` threads and hands each result to
+/// `consume` in replication order.
+pub fn run_replications(
+    scenario: &Scenario,
+    threads: usize,
+    mut consume: impl FnMut(u32, Metrics),
+) {
+    let units = [(
+        Arc::new(scenario.clone()),
+        (0..scenario.replications).collect(),
+    )];
+    Runner::new(threads).run_units(&units, |_, r, m| consume(r, m));
+}
