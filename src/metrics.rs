@@ -3,7 +3,7 @@
 //! code per carrier; queue waits per provider; and a timeline. Counters only
 //! grow, so replications merge by addition without loss.
 
-use crate::model::{Fate, Outcome, Receipt, SessionOutcome};
+use crate::model::{Fate, Outcome, Receipt, SessionCounts, SessionOutcome};
 use crate::scenario::{CarrierId, ProviderId};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
@@ -67,7 +67,7 @@ impl MessageCell {
 /// Sessions of users on one carrier.
 #[derive(Debug, Clone)]
 pub struct SessionCell {
-    pub outcomes: [u64; 5],
+    pub outcomes: SessionCounts,
     /// Successes within the scenario's target time to code.
     pub within_target: u64,
     /// Successes by SMS, by the 0-based send that brought the code.
@@ -83,7 +83,7 @@ pub struct SessionCell {
 impl SessionCell {
     fn new(max_sends: usize) -> Self {
         SessionCell {
-            outcomes: [0; 5],
+            outcomes: SessionCounts::default(),
             within_target: 0,
             success_by_send: vec![0; max_sends],
             sends: 0,
@@ -95,18 +95,16 @@ impl SessionCell {
     }
 
     pub fn total(&self) -> u64 {
-        self.outcomes.iter().sum()
+        self.outcomes.total()
     }
 
     pub fn successes(&self) -> u64 {
-        self.outcomes[0] + self.outcomes[1]
+        self.outcomes.successes()
     }
 
     /// Adds another cell's counts (another replication, or another carrier).
     pub fn merge(&mut self, other: &SessionCell) {
-        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
-            *a += b;
-        }
+        self.outcomes.add(&other.outcomes);
         for (a, b) in self.success_by_send.iter_mut().zip(&other.success_by_send) {
             *a += b;
         }
@@ -266,7 +264,7 @@ impl Metrics {
     /// whether voice was used and what its messages cost.
     pub fn record_session(&mut self, carrier: CarrierId, summary: &SessionSummary) {
         let cell = &mut self.sessions[carrier.index()];
-        cell.outcomes[summary.outcome.index()] += 1;
+        cell.outcomes[summary.outcome.kind()] += 1;
         if let SessionOutcome::SuccessBySms { send } = summary.outcome {
             cell.success_by_send[send as usize] += 1;
         }

@@ -156,3 +156,62 @@ mod tests {
         assert!((e.high - e.value - 1.963).abs() < 1e-3);
     }
 }
+
+/// The percentiles reported for latencies and times to code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quantile {
+    P50,
+    P90,
+    P99,
+    P999,
+}
+
+impl Quantile {
+    pub const ALL: [Quantile; 4] = [Quantile::P50, Quantile::P90, Quantile::P99, Quantile::P999];
+
+    /// As a fraction, e.g. 0.99.
+    pub fn fraction(self) -> f64 {
+        match self {
+            Quantile::P50 => 0.50,
+            Quantile::P90 => 0.90,
+            Quantile::P99 => 0.99,
+            Quantile::P999 => 0.999,
+        }
+    }
+
+    /// As outputs name it, e.g. `p99.9`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantile::P50 => "p50",
+            Quantile::P90 => "p90",
+            Quantile::P99 => "p99",
+            Quantile::P999 => "p99.9",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One value per reported quantile, indexed by `Quantile`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ByQuantile<T>(pub [T; 4]);
+
+impl<T> ByQuantile<T> {
+    pub fn from_fn(f: impl FnMut(Quantile) -> T) -> Self {
+        ByQuantile(Quantile::ALL.map(f))
+    }
+
+    /// Each quantile with its value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (Quantile, &T)> {
+        Quantile::ALL.into_iter().zip(&self.0)
+    }
+}
+
+impl<T> std::ops::Index<Quantile> for ByQuantile<T> {
+    type Output = T;
+    fn index(&self, q: Quantile) -> &T {
+        &self.0[q.index()]
+    }
+}

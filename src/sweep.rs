@@ -6,6 +6,7 @@ use crate::report::Report;
 use crate::runner::Runner;
 use crate::scenario::{LoadError, Scenario, Settings};
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::Human;
 use std::sync::Arc;
 
@@ -171,19 +172,11 @@ pub fn sweep_csv(axes: &[Axis], points: &[Point]) -> String {
             row("all", carrier, "otp_success", r.otp_success, n);
             row("all", carrier, "success_within_target", r.within_target, n);
             let ttc = &r.time_to_code;
-            for (q, name) in [(0, "time_to_code_p50_s"), (2, "time_to_code_p99_s")] {
-                let ci = ttc.per_replication[q];
-                row(
-                    "all",
-                    carrier,
-                    name,
-                    Estimate {
-                        value: ttc.merged[q],
-                        low: ci.low,
-                        high: ci.high,
-                    },
-                    n,
-                );
+            for (q, name) in [
+                (Quantile::P50, "time_to_code_p50_s"),
+                (Quantile::P99, "time_to_code_p99_s"),
+            ] {
+                row("all", carrier, name, ttc.estimate(q), n);
             }
             row("all", carrier, "sends_per_session", r.sends_per_session, n);
             row("all", carrier, "cost_per_success", r.cost_per_success, n);
@@ -226,7 +219,7 @@ pub fn sweep_table(axes: &[Axis], points: &[Point]) -> String {
         let mut row: Vec<String> = p.settings.iter().map(|(_, v)| v.clone()).collect();
         row.push(pct(&all.otp_success));
         row.push(pct(&all.within_target));
-        let p99 = all.time_to_code.merged[2];
+        let p99 = all.time_to_code.merged[Quantile::P99];
         row.push(if p99.is_finite() {
             Human((p99 * 1e9) as u64).to_string()
         } else {

@@ -5,7 +5,9 @@ mod common;
 
 use common::*;
 use simsms::des::{Purpose, RngStreams};
-use simsms::model::{Hygiene, MessageRequest, Outcome, PresenceCursor, Receipt, User, World};
+use simsms::model::{
+    Hygiene, MessageRequest, Outcome, PresenceCursor, Receipt, SessionEndKind, User, World,
+};
 use simsms::scenario::{CarrierId, ProviderId};
 use simsms::units::{NANOS_PER_MIN, NANOS_PER_SEC};
 
@@ -213,7 +215,11 @@ fn resends_invalidation_and_voice_fallback() {
     let sc = scenario(&world("price = 1.0", "spam_filter = 1.0", otp, ""));
     let m = merged(&sc);
     let s = &m.sessions[0];
-    assert_eq!(s.outcomes[1], s.total(), "all succeed by voice");
+    assert_eq!(
+        s.outcomes[SessionEndKind::SuccessVoice],
+        s.total(),
+        "all succeed by voice"
+    );
     assert_eq!(s.sends, 3 * s.total());
     // Sends at 0, 30s, 60s; the call at 80s is heard at 95s.
     assert_eq!(s.time_to_code.count_between(95_000, 95_000), s.total());

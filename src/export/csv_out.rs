@@ -5,9 +5,10 @@
 
 use super::{Run, finite};
 use crate::metrics::new_histogram;
-use crate::model::{Outcome, SessionOutcome};
-use crate::report::{Percentiles, QUANTILE_NAMES};
+use crate::model::Outcome;
+use crate::report::Percentiles;
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::NANOS_PER_SEC;
 
 fn writer() -> csv::Writer<Vec<u8>> {
@@ -64,13 +65,9 @@ impl Tidy<'_> {
         prefix: &str,
         p: &Percentiles,
     ) {
-        for (i, name) in QUANTILE_NAMES.iter().enumerate() {
-            let ci = p.per_replication[i];
-            let e = Estimate {
-                value: p.merged[i],
-                low: ci.low,
-                high: ci.high,
-            };
+        for q in Quantile::ALL {
+            let name = q.name();
+            let e = p.estimate(q);
             self.row(
                 alternative,
                 level,
@@ -187,14 +184,14 @@ pub fn summary_csv(run: &Run) -> String {
                 Estimate::exact(n as f64),
                 n,
             );
-            for (k, name) in SessionOutcome::NAMES.iter().enumerate() {
+            for (kind, count) in r.outcomes.iter() {
                 t.row(
                     alt,
                     "session",
                     "all",
                     carrier,
-                    &format!("outcome_{name}"),
-                    Estimate::exact(r.outcomes[k] as f64),
+                    &format!("outcome_{}", kind.name()),
+                    Estimate::exact(count as f64),
                     n,
                 );
             }

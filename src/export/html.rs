@@ -6,6 +6,7 @@
 use super::{Run, escape_xml, latency_cdf_svg, outcomes_svg, timeline_svg};
 use crate::report::secs;
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
@@ -92,8 +93,8 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
                 r.total,
                 pct(&r.otp_success),
                 pct(&r.within_target),
-                secs(r.time_to_code.merged[0]),
-                secs(r.time_to_code.merged[2]),
+                secs(r.time_to_code.merged[Quantile::P50]),
+                secs(r.time_to_code.merged[Quantile::P99]),
                 r.cost_per_success.value
             );
         }

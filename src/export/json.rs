@@ -2,9 +2,10 @@
 //! intervals; its schema is `docs/report.schema.json`.
 
 use super::{Run, finite};
-use crate::model::{Outcome, SessionOutcome};
-use crate::report::{Percentiles, QUANTILE_NAMES, Report, Verdict};
+use crate::model::Outcome;
+use crate::report::{Percentiles, Report, Verdict};
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::NANOS_PER_SEC;
 use serde_json::{Map, Value, json};
 
@@ -17,11 +18,11 @@ fn estimate(e: &Estimate) -> Value {
 
 fn percentiles(p: &Percentiles) -> Value {
     let mut m = Map::new();
-    for (i, name) in QUANTILE_NAMES.iter().enumerate() {
-        let ci = p.per_replication[i];
+    for q in Quantile::ALL {
+        let e = p.estimate(q);
         m.insert(
-            name.to_string(),
-            json!({ "value": finite(p.merged[i]), "low": finite(ci.low), "high": finite(ci.high) }),
+            q.name().to_string(),
+            json!({ "value": finite(e.value), "low": finite(e.low), "high": finite(e.high) }),
         );
     }
     m.insert("max".into(), json!(finite(p.max)));
@@ -61,10 +62,10 @@ fn variant(run: &Run, index: usize, report: &Report) -> Value {
         .sessions
         .iter()
         .map(|r| {
-            let outcomes: Map<String, Value> = SessionOutcome::NAMES
+            let outcomes: Map<String, Value> = r
+                .outcomes
                 .iter()
-                .enumerate()
-                .map(|(i, name)| (name.to_string(), json!(r.outcomes[i])))
+                .map(|(kind, count)| (kind.name().to_string(), json!(count)))
                 .collect();
             json!({
                 "carrier": r.carrier,

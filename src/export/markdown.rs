@@ -3,6 +3,7 @@
 
 use super::Run;
 use crate::report::{pct_ci as pct, secs};
+use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
@@ -63,8 +64,8 @@ pub fn markdown_summary(run: &Run) -> String {
                 r.total,
                 pct(&r.otp_success),
                 pct(&r.within_target),
-                secs(r.time_to_code.merged[0]),
-                secs(r.time_to_code.merged[2]),
+                secs(r.time_to_code.merged[Quantile::P50]),
+                secs(r.time_to_code.merged[Quantile::P99]),
                 r.cost_per_success.value
             );
         }

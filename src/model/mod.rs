@@ -13,7 +13,7 @@ pub mod traffic;
 pub mod user;
 
 pub use message::{Fate, MessageRequest, World, number_key};
-pub use outcome::{Outcome, Receipt, SessionOutcome};
+pub use outcome::{Outcome, Receipt, SessionCounts, SessionEndKind, SessionOutcome};
 pub use provider::{Admission, ProviderQueue, QueueLimits};
 pub use routing::Router;
 pub use session::{Action, Event, OtpSession, SessionEnd, SessionPolicy};

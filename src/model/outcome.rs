@@ -83,25 +83,95 @@ pub enum SessionOutcome {
 }
 
 impl SessionOutcome {
-    pub const NAMES: [&'static str; 5] = [
-        "success_sms",
-        "success_voice",
-        "no_code_in_time",
-        "wrong_person",
-        "gave_up",
-    ];
-
-    pub fn index(self) -> usize {
+    /// What the reports count it as.
+    pub fn kind(self) -> SessionEndKind {
         match self {
-            SessionOutcome::SuccessBySms { .. } => 0,
-            SessionOutcome::SuccessByVoice => 1,
-            SessionOutcome::NoCodeInTime => 2,
-            SessionOutcome::WrongPersonOnly => 3,
-            SessionOutcome::GaveUp => 4,
+            SessionOutcome::SuccessBySms { .. } => SessionEndKind::SuccessSms,
+            SessionOutcome::SuccessByVoice => SessionEndKind::SuccessVoice,
+            SessionOutcome::NoCodeInTime => SessionEndKind::NoCodeInTime,
+            SessionOutcome::WrongPersonOnly => SessionEndKind::WrongPerson,
+            SessionOutcome::GaveUp => SessionEndKind::GaveUp,
         }
     }
 
     pub fn is_success(self) -> bool {
-        self.index() <= 1
+        self.kind().is_success()
+    }
+}
+
+/// How a session ended, without the details: what reports count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionEndKind {
+    SuccessSms,
+    SuccessVoice,
+    NoCodeInTime,
+    WrongPerson,
+    GaveUp,
+}
+
+impl SessionEndKind {
+    pub const ALL: [SessionEndKind; 5] = [
+        SessionEndKind::SuccessSms,
+        SessionEndKind::SuccessVoice,
+        SessionEndKind::NoCodeInTime,
+        SessionEndKind::WrongPerson,
+        SessionEndKind::GaveUp,
+    ];
+
+    /// Stable machine name, used in CSV/JSON and tests.
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionEndKind::SuccessSms => "success_sms",
+            SessionEndKind::SuccessVoice => "success_voice",
+            SessionEndKind::NoCodeInTime => "no_code_in_time",
+            SessionEndKind::WrongPerson => "wrong_person",
+            SessionEndKind::GaveUp => "gave_up",
+        }
+    }
+
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            SessionEndKind::SuccessSms | SessionEndKind::SuccessVoice
+        )
+    }
+}
+
+/// A count per kind of session end, indexed by `SessionEndKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SessionCounts([u64; 5]);
+
+impl SessionCounts {
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    pub fn successes(&self) -> u64 {
+        self[SessionEndKind::SuccessSms] + self[SessionEndKind::SuccessVoice]
+    }
+
+    /// Each kind with its count, in report order.
+    pub fn iter(&self) -> impl Iterator<Item = (SessionEndKind, u64)> + '_ {
+        SessionEndKind::ALL.into_iter().zip(self.0)
+    }
+
+    pub fn add(&mut self, other: &SessionCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+}
+
+impl std::ops::Index<SessionEndKind> for SessionCounts {
+    type Output = u64;
+    fn index(&self, kind: SessionEndKind) -> &u64 {
+        &self.0[kind as usize]
+    }
+}
+
+impl std::ops::IndexMut<SessionEndKind> for SessionCounts {
+    fn index_mut(&mut self, kind: SessionEndKind) -> &mut u64 {
+        &mut self.0[kind as usize]
     }
 }

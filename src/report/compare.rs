@@ -10,6 +10,7 @@ use super::table::{grid, num_ci, pct_ci, secs};
 use super::{SessionRepValues, render_verdicts};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
@@ -85,7 +86,7 @@ pub fn render_comparison(sc: &Scenario, results: &RunResults, order: &[usize]) -
                 (
                     diff(|x| x.otp_success),
                     diff(|x| x.within_target),
-                    diff(|x| x.time_to_code[2]),
+                    diff(|x| x.time_to_code[Quantile::P99]),
                     diff(|x| x.cost_per_success),
                 )
             };
@@ -97,7 +98,7 @@ pub fn render_comparison(sc: &Scenario, results: &RunResults, order: &[usize]) -
                 delta(&d_success, 100.0, "pt", 2),
                 pct_ci(&r.within_target),
                 delta(&d_target, 100.0, "pt", 2),
-                secs(r.time_to_code.merged[2]),
+                secs(r.time_to_code.merged[Quantile::P99]),
                 delta(&d_p99, 1.0, "s", 1),
                 num_ci(&r.cost_per_success, 2),
                 delta(&d_cost, 1.0, "", 2),

@@ -31,20 +31,12 @@ pub fn evaluate(sc: &Scenario, results: &RunResults) -> Vec<Verdict> {
         .collect()
 }
 
-fn quantile_index(q: u8) -> usize {
-    match q {
-        50 => 0,
-        90 => 1,
-        _ => 2,
-    }
-}
-
 /// One replication's value of a session metric.
 fn session_value(metric: ExpectMetric, r: &SessionRepValues) -> f64 {
     match metric {
         ExpectMetric::OtpSuccess => r.otp_success,
         ExpectMetric::SuccessWithinTarget => r.within_target,
-        ExpectMetric::TimeToCode(q) => r.time_to_code[quantile_index(q)],
+        ExpectMetric::TimeToCode(q) => r.time_to_code[q],
         ExpectMetric::CostPerSuccess => r.cost_per_success,
         _ => f64::NAN,
     }
@@ -98,15 +90,9 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
         ExpectMetric::CostPerSuccess => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.cost_per_success),
-        ExpectMetric::TimeToCode(q) => report.session_row(carrier).map_or(Estimate::NONE, |r| {
-            let i = quantile_index(q);
-            let ci = r.time_to_code.per_replication[i];
-            Estimate {
-                value: r.time_to_code.merged[i],
-                low: ci.low,
-                high: ci.high,
-            }
-        }),
+        ExpectMetric::TimeToCode(q) => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.time_to_code.estimate(q)),
         ExpectMetric::DeliveryRate
         | ExpectMetric::ReceiptDeliveryRate
         | ExpectMetric::Latency(_) => {
@@ -118,15 +104,7 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                     return match e.metric {
                         ExpectMetric::DeliveryRate => row.delivery,
                         ExpectMetric::ReceiptDeliveryRate => row.receipt_delivery,
-                        ExpectMetric::Latency(q) => {
-                            let i = quantile_index(q);
-                            let ci = row.latency.per_replication[i];
-                            Estimate {
-                                value: row.latency.merged[i],
-                                low: ci.low,
-                                high: ci.high,
-                            }
-                        }
+                        ExpectMetric::Latency(q) => row.latency.estimate(q),
                         _ => unreachable!("message metric"),
                     };
                 }
@@ -150,7 +128,7 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                 ExpectMetric::DeliveryRate => wilson(delivered, total),
                 ExpectMetric::ReceiptDeliveryRate => wilson(receipts, total),
                 ExpectMetric::Latency(q) if !latency.is_empty() => {
-                    Estimate::exact(latency.value_at_quantile(q as f64 / 100.0) as f64 / 1000.0)
+                    Estimate::exact(latency.value_at_quantile(q.fraction()) as f64 / 1000.0)
                 }
                 _ => Estimate::NONE,
             }

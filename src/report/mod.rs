@@ -15,23 +15,31 @@ pub(crate) use table::{pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
-use crate::model::Outcome;
+use crate::model::{Outcome, SessionCounts};
 use crate::scenario::{CarrierId, ProviderId, Scenario};
-use crate::stats::{Estimate, mean_interval, rate_interval};
-
-/// Percentiles reported for latencies and time to code.
-pub const QUANTILES: [f64; 4] = [0.50, 0.90, 0.99, 0.999];
-pub const QUANTILE_NAMES: [&str; 4] = ["p50", "p90", "p99", "p99.9"];
+use crate::stats::{ByQuantile, Estimate, Quantile, mean_interval, rate_interval};
 
 /// A latency or time-to-code distribution, in seconds.
 #[derive(Debug, Clone)]
 pub struct Percentiles {
     /// Of the merged histogram.
-    pub merged: [f64; 4],
+    pub merged: ByQuantile<f64>,
     pub max: f64,
     /// Mean of per-replication percentiles with a t interval.
-    pub per_replication: [Estimate; 4],
+    pub per_replication: ByQuantile<Estimate>,
     pub count: u64,
+}
+
+impl Percentiles {
+    /// The merged histogram's value with the per-replication interval.
+    pub fn estimate(&self, q: Quantile) -> Estimate {
+        let ci = self.per_replication[q];
+        Estimate {
+            value: self.merged[q],
+            low: ci.low,
+            high: ci.high,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +60,7 @@ pub struct MessageRow {
 pub struct SessionRow {
     /// `None` for all carriers together.
     pub carrier: Option<String>,
-    pub outcomes: [u64; 5],
+    pub outcomes: SessionCounts,
     pub success_by_send: Vec<u64>,
     pub total: u64,
     pub otp_success: Estimate,
@@ -76,7 +84,7 @@ pub struct SessionRepValues {
     pub otp_success: f64,
     pub within_target: f64,
     /// Time to code p50, p90, p99, p99.9 in seconds.
-    pub time_to_code: [f64; 4],
+    pub time_to_code: ByQuantile<f64>,
     pub cost_per_success: f64,
     pub sends_per_session: f64,
 }
@@ -115,7 +123,7 @@ struct RepValues {
 struct MessageRep {
     delivered: (u64, u64),
     receipt: (u64, u64),
-    percentiles: Option<[f64; 4]>,
+    percentiles: Option<ByQuantile<f64>>,
 }
 
 struct SessionRep {
@@ -126,7 +134,7 @@ struct SessionRep {
     voice: (u64, u64),
     cost_per_success: Option<f64>,
     cost: f64,
-    percentiles: Option<[f64; 4]>,
+    percentiles: Option<ByQuantile<f64>>,
 }
 
 /// Folds replications, in order, into a report.
@@ -137,8 +145,9 @@ pub struct Aggregator<'s> {
     count: u32,
 }
 
-fn percentiles_of(h: &hdrhistogram::Histogram<u64>) -> Option<[f64; 4]> {
-    (!h.is_empty()).then(|| QUANTILES.map(|q| h.value_at_quantile(q) as f64 / 1000.0))
+fn percentiles_of(h: &hdrhistogram::Histogram<u64>) -> Option<ByQuantile<f64>> {
+    (!h.is_empty())
+        .then(|| ByQuantile::from_fn(|q| h.value_at_quantile(q.fraction()) as f64 / 1000.0))
 }
 
 /// The cells for each message row: each provider × carrier, then the
@@ -246,16 +255,16 @@ impl<'s> Aggregator<'s> {
     pub fn finish(self, source: &str) -> Report {
         let sc = self.scenario;
         let merged = self.merged.expect("at least one replication");
-        let percentiles = |h: &hdrhistogram::Histogram<u64>, reps: Vec<Option<[f64; 4]>>| {
-            let values: Vec<[f64; 4]> = reps.into_iter().flatten().collect();
+        let percentiles = |h: &hdrhistogram::Histogram<u64>, reps: Vec<Option<ByQuantile<f64>>>| {
+            let values: Vec<ByQuantile<f64>> = reps.into_iter().flatten().collect();
             Percentiles {
-                merged: percentiles_of(h).unwrap_or([f64::NAN; 4]),
+                merged: percentiles_of(h).unwrap_or(ByQuantile([f64::NAN; 4])),
                 max: if !h.is_empty() {
                     h.max() as f64 / 1000.0
                 } else {
                     f64::NAN
                 },
-                per_replication: std::array::from_fn(|q| {
+                per_replication: ByQuantile::from_fn(|q| {
                     mean_interval(&values.iter().map(|v| v[q]).collect::<Vec<_>>())
                 }),
                 count: h.len(),
@@ -308,7 +317,7 @@ impl<'s> Aggregator<'s> {
                         SessionRepValues {
                             otp_success: rate(r.success),
                             within_target: rate(r.within_target),
-                            time_to_code: r.percentiles.unwrap_or([f64::NAN; 4]),
+                            time_to_code: r.percentiles.unwrap_or(ByQuantile([f64::NAN; 4])),
                             cost_per_success: r.cost_per_success.unwrap_or(f64::NAN),
                             sends_per_session: r.sends.unwrap_or(f64::NAN),
                         }

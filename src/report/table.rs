@@ -1,9 +1,10 @@
 //! The human report: aligned plain-text tables on stdout.
 
 use super::{Percentiles, Report};
-use crate::model::{Outcome, SessionOutcome};
+use crate::model::{Outcome, SessionEndKind};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::{Human, NANOS_PER_SEC};
 use std::fmt::Write;
 
@@ -89,16 +90,16 @@ pub(super) fn num_ci(e: &Estimate, decimals: usize) -> String {
 }
 
 fn p99_with_ci(p: &Percentiles) -> String {
-    let ci = p.per_replication[2];
+    let ci = p.per_replication[Quantile::P99];
     if ci.is_defined() && ci.low != ci.high {
         format!(
             "{} [{}, {}]",
-            secs(p.merged[2]),
+            secs(p.merged[Quantile::P99]),
             secs(ci.low.max(0.0)),
             secs(ci.high)
         )
     } else {
-        secs(p.merged[2])
+        secs(p.merged[Quantile::P99])
     }
 }
 
@@ -133,8 +134,8 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
                     r.total.to_string(),
                     pct_ci(&r.otp_success),
                     pct_ci(&r.within_target),
-                    secs(r.time_to_code.merged[0]),
-                    secs(r.time_to_code.merged[2]),
+                    secs(r.time_to_code.merged[Quantile::P50]),
+                    secs(r.time_to_code.merged[Quantile::P99]),
                     num_ci(&r.sends_per_session, 3),
                     pct_ci(&r.voice_share),
                     num_ci(&r.cost_per_success, 2),
@@ -236,10 +237,10 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 pct_ci(&r.delivery),
                 pct_ci(&r.receipt_delivery),
                 gap,
-                secs(r.latency.merged[0]),
-                secs(r.latency.merged[1]),
+                secs(r.latency.merged[Quantile::P50]),
+                secs(r.latency.merged[Quantile::P90]),
                 p99_with_ci(&r.latency),
-                secs(r.latency.merged[3]),
+                secs(r.latency.merged[Quantile::P999]),
                 secs(r.latency.max),
                 r.misrouted.to_string(),
                 if r.total > 0 {
@@ -295,8 +296,8 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
                 r.total.to_string(),
                 pct_ci(&r.otp_success),
                 pct_ci(&r.within_target),
-                secs(r.time_to_code.merged[0]),
-                secs(r.time_to_code.merged[1]),
+                secs(r.time_to_code.merged[Quantile::P50]),
+                secs(r.time_to_code.merged[Quantile::P90]),
                 p99_with_ci(&r.time_to_code),
                 num_ci(&r.sends_per_session, 3),
                 pct_ci(&r.resend_share),
@@ -310,7 +311,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
 
     out.push_str("\nSESSION OUTCOMES (counts, pooled)\n");
     let mut header = vec!["carrier"];
-    header.extend(SessionOutcome::NAMES);
+    header.extend(SessionEndKind::ALL.map(SessionEndKind::name));
     let by_send: Vec<String> = (1..=sc.otp.max_sends)
         .map(|k| format!("by send {k}"))
         .collect();
@@ -320,7 +321,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         .iter()
         .map(|r| {
             let mut row = vec![r.carrier.clone().unwrap_or_else(|| "(all)".into())];
-            row.extend(r.outcomes.iter().map(u64::to_string));
+            row.extend(r.outcomes.iter().map(|(_, n)| n.to_string()));
             row.extend(r.success_by_send.iter().map(u64::to_string));
             row
         })

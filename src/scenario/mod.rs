@@ -15,6 +15,7 @@ pub use starter::STARTER_SCENARIO;
 pub use validate::{BASE_NAME, Override, OverrideError};
 
 use crate::distribution::Distribution;
+use crate::stats::Quantile;
 use crate::units::Nanos;
 use std::path::Path;
 
@@ -311,10 +312,10 @@ pub enum ExpectMetric {
     SuccessWithinTarget,
     DeliveryRate,
     ReceiptDeliveryRate,
-    /// Time to code percentile (50, 90, 99), in seconds.
-    TimeToCode(u8),
-    /// Message latency percentile (50, 90, 99), in seconds.
-    Latency(u8),
+    /// Time to code percentile, in seconds.
+    TimeToCode(Quantile),
+    /// Message latency percentile, in seconds.
+    Latency(Quantile),
     CostPerSuccess,
 }
 

@@ -6,6 +6,7 @@ use super::{BASE_NAME, did_you_mean};
 use crate::distribution::Distribution;
 use crate::scenario::raw::*;
 use crate::scenario::*;
+use crate::stats::Quantile;
 use crate::units::NANOS_PER_SEC;
 
 impl Validator<'_> {
@@ -108,12 +109,12 @@ impl Validator<'_> {
                 "success_within_target" => ExpectMetric::SuccessWithinTarget,
                 "delivery_rate" => ExpectMetric::DeliveryRate,
                 "receipt_delivery_rate" => ExpectMetric::ReceiptDeliveryRate,
-                "time_to_code_p50" => ExpectMetric::TimeToCode(50),
-                "time_to_code_p90" => ExpectMetric::TimeToCode(90),
-                "time_to_code_p99" => ExpectMetric::TimeToCode(99),
-                "latency_p50" => ExpectMetric::Latency(50),
-                "latency_p90" => ExpectMetric::Latency(90),
-                "latency_p99" => ExpectMetric::Latency(99),
+                "time_to_code_p50" => ExpectMetric::TimeToCode(Quantile::P50),
+                "time_to_code_p90" => ExpectMetric::TimeToCode(Quantile::P90),
+                "time_to_code_p99" => ExpectMetric::TimeToCode(Quantile::P99),
+                "latency_p50" => ExpectMetric::Latency(Quantile::P50),
+                "latency_p90" => ExpectMetric::Latency(Quantile::P90),
+                "latency_p99" => ExpectMetric::Latency(Quantile::P99),
                 "cost_per_success" => ExpectMetric::CostPerSuccess,
                 other => {
                     let known = EXPECT_METRICS;
