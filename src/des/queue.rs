@@ -85,12 +85,25 @@ impl<E: Copy> QuaternaryHeap<E> {
                 break;
             }
             let children = &self.entries[first..(first + 4).min(len)];
-            let mut smallest = 0;
-            for (offset, child) in children.iter().enumerate().skip(1) {
-                if child.before(&children[smallest]) {
-                    smallest = offset;
+            let smallest = if let [a, b, c, d] = children {
+                // All four present (the usual case): a tournament of three
+                // comparisons, without the loop's bookkeeping.
+                let ab = if b.before(a) { 1 } else { 0 };
+                let cd = if d.before(c) { 3 } else { 2 };
+                if children[cd].before(&children[ab]) {
+                    cd
+                } else {
+                    ab
                 }
-            }
+            } else {
+                let mut smallest = 0;
+                for (offset, child) in children.iter().enumerate().skip(1) {
+                    if child.before(&children[smallest]) {
+                        smallest = offset;
+                    }
+                }
+                smallest
+            };
             self.entries[index] = children[smallest];
             index = first + smallest;
         }
