@@ -6,8 +6,9 @@
 //! its own.
 //!
 //! 1. Foundations: `units` (durations, rates), `distribution` (latency
-//!    shapes), `stats` (intervals), `des` (clock, event queue, pinned
-//!    random streams).
+//!    shapes), `stats` (intervals, quantiles), `des` (clock, event queue,
+//!    pinned random streams), `progress` (counters a display reads),
+//!    `output` (atomic writes).
 //! 2. `scenario`: a TOML file, checked into a `Scenario` whose names are
 //!    resolved to `ProviderId`/`CarrierId`, with diagnostics that point at
 //!    the file's line and key.
@@ -18,8 +19,9 @@
 //!    engine: one replication in virtual time), `report` (intervals,
 //!    verdicts, the text tables), `export` (every other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
-//!    `sweep`, `shard` (partial results and `merge`), `bench`, `progress`,
-//!    `output` (atomic writes), `error`, and `cli` (one file per command).
+//!    `sweep`, `shard` (partial results and `merge`), `bench`, `error`;
+//!    then `cli` (one file per command). `tests/architecture.rs` checks
+//!    the layering.
 
 pub mod bench;
 pub mod cli;

@@ -49,7 +49,8 @@ fn four_shards_merge_into_the_single_run_byte_for_byte() {
             assert!(child.wait().unwrap().success());
         }
         let parts: Vec<String> = (0..4).map(|i| format!("{command}-{i}.part")).collect();
-        let mut args = vec!["merge"];
+        let merged_dir = format!("{command}-merged");
+        let mut args = vec!["merge", "--out", &merged_dir];
         args.extend(parts.iter().map(String::as_str));
         let merged = simsms(&args, dir.path());
         assert!(
@@ -57,8 +58,23 @@ fn four_shards_merge_into_the_single_run_byte_for_byte() {
             "{}",
             String::from_utf8_lossy(&merged.stderr)
         );
-        let single = simsms(&[command, file, "-r", "6"], dir.path());
+        let single_dir = format!("{command}-single");
+        let single = simsms(
+            &[command, file, "-r", "6", "--out", &single_dir],
+            dir.path(),
+        );
         assert_eq!(merged.status.code(), single.status.code());
+        // Every export of the merged run equals the unsharded run's.
+        let files: Vec<_> = std::fs::read_dir(dir.path().join(&single_dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(files.len(), 11);
+        for name in files {
+            let a = std::fs::read(dir.path().join(&merged_dir).join(&name)).unwrap();
+            let b = std::fs::read(dir.path().join(&single_dir).join(&name)).unwrap();
+            assert!(a == b, "{command}: {name:?} differs after merge");
+        }
         assert!(!single.stdout.is_empty());
         assert_eq!(
             String::from_utf8_lossy(&merged.stdout),

@@ -3,7 +3,7 @@
 //! constant, so arrivals are drawn exactly by inverting the integrated rate.
 
 use crate::scenario::Traffic;
-use crate::units::{NANOS_PER_DAY, NANOS_PER_SEC, Nanos};
+use crate::units::Nanos;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
@@ -20,47 +20,12 @@ pub struct ArrivalProcess {
 
 impl ArrivalProcess {
     pub fn new(traffic: &Traffic, duration: Nanos) -> Self {
-        let mut cuts = vec![0, duration];
-        if !traffic.profile.is_empty() {
-            let mut day_start = 0u64;
-            while day_start < duration + NANOS_PER_DAY {
-                for (at, _) in &traffic.profile {
-                    let t = (day_start + at).checked_sub(traffic.start_of_day);
-                    if let Some(t) = t.filter(|t| *t < duration) {
-                        cuts.push(t);
-                    }
-                }
-                day_start += NANOS_PER_DAY;
-            }
-        }
-        for b in &traffic.bursts {
-            cuts.push(b.start.min(duration));
-            cuts.push(b.start.saturating_add(b.duration).min(duration));
-        }
-        cuts.sort_unstable();
-        cuts.dedup();
-        let base = traffic.rate_per_sec / NANOS_PER_SEC as f64;
-        let segments = cuts
-            .iter()
-            .filter(|t| **t < duration)
-            .map(|&t| (t, base * intensity_factor(traffic, t)))
-            .collect();
         ArrivalProcess {
-            segments,
+            segments: traffic.intensity(duration),
             end: duration,
             segment: 0,
             now: 0,
         }
-    }
-
-    /// Expected number of arrivals over the whole window.
-    pub fn expected_arrivals(&self) -> f64 {
-        let mut total = 0.0;
-        for (i, (start, rate)) in self.segments.iter().enumerate() {
-            let end = self.segments.get(i + 1).map_or(self.end, |s| s.0);
-            total += rate * (end - start) as f64;
-        }
-        total
     }
 
     /// The next arrival time, or `None` once the window is over.
@@ -86,27 +51,6 @@ impl ArrivalProcess {
         }
         None
     }
-}
-
-fn intensity_factor(traffic: &Traffic, t: Nanos) -> f64 {
-    let mut factor = 1.0;
-    if !traffic.profile.is_empty() {
-        let clock = (traffic.start_of_day + t) % NANOS_PER_DAY;
-        // The last point before `clock`, wrapping to the previous day's last.
-        factor = traffic
-            .profile
-            .iter()
-            .rev()
-            .find(|(at, _)| *at <= clock)
-            .or(traffic.profile.last())
-            .map_or(1.0, |p| p.1);
-    }
-    for b in &traffic.bursts {
-        if b.start <= t && t < b.start.saturating_add(b.duration) {
-            factor *= b.multiplier;
-        }
-    }
-    factor
 }
 
 #[cfg(test)]
@@ -147,9 +91,8 @@ mod tests {
             multiplier: 5.0,
         });
         t.profile = vec![(0, 1.0), (30 * NANOS_PER_MIN, 0.5)];
-        let p = ArrivalProcess::new(&t, NANOS_PER_HOUR);
         // 10 min × 10/s + 10 min × 50/s + 10 min × 10/s + 30 min × 5/s
         let expected = 600.0 * 10.0 + 600.0 * 50.0 + 600.0 * 10.0 + 1800.0 * 5.0;
-        assert!((p.expected_arrivals() - expected).abs() < 1e-6);
+        assert!((t.expected_arrivals(NANOS_PER_HOUR) - expected).abs() < 1e-6);
     }
 }

@@ -7,6 +7,7 @@ mod ids;
 mod locate;
 mod raw;
 mod starter;
+mod traffic;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};

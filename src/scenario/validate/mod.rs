@@ -599,7 +599,7 @@ impl<'a> Validator<'a> {
                 Some("use a wider timeline_bucket, e.g. \"1h\"".into()),
             );
         }
-        let expected = crate::model::ArrivalProcess::new(&traffic, duration).expected_arrivals();
+        let expected = traffic.expected_arrivals(duration);
         if expected > MAX_SESSIONS_PER_REPLICATION {
             self.error(
                 "traffic.rate",
