@@ -14,7 +14,8 @@ pub const NANOS_PER_DAY: u64 = 24 * NANOS_PER_HOUR;
 pub const NANOS_PER_MONTH: u64 = 30 * NANOS_PER_DAY;
 
 /// Why a unit string did not parse; the caller adds file, line and key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected {expected}; {hint}")]
 pub struct UnitError {
     pub expected: String,
     pub hint: String,
