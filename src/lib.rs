@@ -36,6 +36,7 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
 pub mod shard;
 pub mod simulation;
 pub mod stats;

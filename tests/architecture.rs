@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["metrics", "simulation", "report"],
     &["export"],
-    &["runner", "sweep", "shard", "bench", "error"],
+    &["runner", "sweep", "shard", "bench", "error", "serve"],
     &["cli"],
 ];
 

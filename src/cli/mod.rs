@@ -9,6 +9,7 @@ mod init;
 mod merge;
 mod outputs;
 mod run;
+mod serve;
 mod sweep;
 
 use crate::Error;
@@ -42,6 +43,8 @@ enum Command {
         #[command(subcommand)]
         what: bench::BenchCommand,
     },
+    /// Serve the scenario's providers as a fake SMSC (SMPP) in real time.
+    Serve(serve::ServeArgs),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.
@@ -76,6 +79,7 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => merge::merge(args),
         Command::Bench { what } => bench::bench(what),
+        Command::Serve(args) => serve::serve(args),
         Command::Check(args) => check::check(args),
         Command::Init(args) => init::init(args),
     }

@@ -71,6 +71,11 @@ impl ProviderQueue {
         &self.limits
     }
 
+    /// New limits (an outage injected at run time); the backlog stays.
+    pub fn set_limits(&mut self, limits: QueueLimits) {
+        self.limits = limits;
+    }
+
     /// Messages waiting (not yet in service) at `now`.
     pub fn depth(&mut self, now: Nanos) -> usize {
         while self.pending_starts.front().is_some_and(|s| *s <= now) {

@@ -46,6 +46,75 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// Other routing policies for the same users (`[alternatives.NAME]`).
     pub alternatives: Vec<Alternative>,
+    /// How `simsms serve` exposes the providers (`[serve]`).
+    pub serve: Serve,
+}
+
+/// `[serve]`: the fake SMSC's endpoints and limits (docs/serve.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Serve {
+    pub host: String,
+    /// The Twilio-shaped HTTP API's port; `None` serves no HTTP API.
+    pub http_port: Option<u16>,
+    pub max_connections: u32,
+    /// Largest accepted PDU, in octets (command_length).
+    pub max_pdu: u32,
+    /// A connection with no PDU for this long is closed.
+    pub idle_timeout: Nanos,
+    /// A receipt not acknowledged within this is sent again.
+    pub receipt_retry: Nanos,
+    /// Failed binds allowed per peer address per second.
+    pub failed_binds_per_sec: f64,
+    pub accounts: Vec<Account>,
+}
+
+/// One SMPP system_id (and HTTP account) of one provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub system_id: String,
+    pub password: String,
+    pub provider: ProviderId,
+    /// The SMPP port; 0 picks a free one (printed at start).
+    pub port: u16,
+    /// Submissions per second over all binds of the account.
+    pub tps: Option<f64>,
+    /// Submissions per second on one bind.
+    pub bind_tps: Option<f64>,
+    /// Outstanding requests per bind.
+    pub window: u32,
+    /// The HTTP API's auth token (Basic auth with the system_id as SID).
+    pub auth_token: String,
+    pub dialect: Dialect,
+}
+
+/// How an account's receipts are written, for testing parsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// `text:` (false) or `Text:` (true).
+    pub capital_text: bool,
+    /// 10 (YYMMDDhhmm) or 12 (YYMMDDhhmmss) digits.
+    pub date_digits: u8,
+    /// The id in the receipt text in hexadecimal rather than decimal.
+    pub hex_id_in_text: bool,
+    /// receipted_message_id, message_state and network_error_code TLVs.
+    pub tlvs: bool,
+    /// The receipt may go out before its submit_sm_resp.
+    pub receipt_before_resp: bool,
+    /// Every receipt is sent twice.
+    pub duplicates: bool,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            capital_text: false,
+            date_digits: 10,
+            hex_id_in_text: false,
+            tlvs: true,
+            receipt_before_resp: false,
+            duplicates: false,
+        }
+    }
 }
 
 /// An alternative (`[alternatives.NAME]`): the scenario with its routing

@@ -27,6 +27,49 @@ pub struct RawScenario {
     pub outages: Vec<RawOutage>,
     #[serde(default)]
     pub expect: Vec<RawExpectation>,
+    #[serde(default)]
+    pub serve: RawServe,
+}
+
+/// `[serve]`: how `simsms serve` exposes the providers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServe {
+    pub host: Option<String>,
+    pub http_port: Option<u16>,
+    pub max_connections: Option<u32>,
+    pub max_pdu: Option<u32>,
+    pub idle_timeout: Option<String>,
+    pub receipt_retry: Option<String>,
+    pub failed_binds: Option<String>,
+    #[serde(default)]
+    pub accounts: Vec<RawAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccount {
+    pub system_id: String,
+    pub password: String,
+    pub provider: String,
+    pub port: Option<u16>,
+    pub tps: Option<String>,
+    pub bind_tps: Option<String>,
+    pub window: Option<u32>,
+    pub auth_token: Option<String>,
+    #[serde(default)]
+    pub dialect: RawDialect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDialect {
+    pub text_label: Option<String>,
+    pub date_digits: Option<u8>,
+    pub id_in_text: Option<String>,
+    pub tlvs: Option<bool>,
+    pub receipt_before_resp: Option<bool>,
+    pub duplicates: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

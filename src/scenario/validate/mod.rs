@@ -6,6 +6,7 @@
 mod events;
 mod network;
 mod people;
+mod serve;
 
 use super::diagnostics::{Diagnostic, ScenarioError, line_col};
 use super::locate::{Located, locate};
@@ -614,6 +615,7 @@ impl<'a> Validator<'a> {
 
         let outages = self.outages(&raw.outages, &provider_names, &carrier_names);
         let expectations = self.expectations(&raw.expect, &provider_names, &carrier_names);
+        let serve = self.serve(&raw.serve, &provider_names);
 
         Scenario {
             name: meta.name.clone(),
@@ -634,6 +636,7 @@ impl<'a> Validator<'a> {
             outages,
             expectations,
             alternatives: Vec::new(),
+            serve,
         }
     }
 }

@@ -1,0 +1,113 @@
+//! `simsms serve`: run the scenario's providers as a fake SMSC until
+//! Ctrl-C, SIGTERM or `--for`, then write the summary report.
+
+use super::args::ExportArgs;
+use super::outputs::write_reports;
+use crate::Error;
+use crate::report::{Aggregator, RunResults};
+use crate::scenario::{self, Settings};
+use crate::serve::Server;
+use crate::units::parse_duration;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Scenario file (TOML); its [serve] section sets accounts and ports.
+    file: PathBuf,
+    /// Simulated seconds per wall second (60: an hour's SMSC retry comes
+    /// after a minute).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Override a scenario key (repeatable), as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Stop by itself after this long (wall time), e.g. 30s.
+    #[arg(long = "for", value_name = "DURATION")]
+    run_for: Option<String>,
+    /// On stopping, keep serving held receipts to bound receivers for up to
+    /// this long.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    flush: String,
+    /// Write the summary report here ("-" for stdout).
+    #[arg(long, short = 'o', default_value = "-")]
+    output: String,
+    #[command(flatten)]
+    exports: ExportArgs,
+}
+
+fn duration(flag: &str, text: &str) -> Result<Duration, Error> {
+    parse_duration(text)
+        .map(Duration::from_nanos)
+        .map_err(|e| Error::Usage(format!("{flag}: expected {}; {}", e.expected, e.hint)))
+}
+
+pub fn serve(args: ServeArgs) -> Result<u8, Error> {
+    let source = args.file.display().to_string();
+    let settings = Settings {
+        sets: args.set.clone(),
+        ..Settings::default()
+    };
+    let sc = Arc::new(settings.apply(&scenario::read(&args.file)?, &source)?);
+    let run_for = args
+        .run_for
+        .as_deref()
+        .map(|t| duration("--for", t))
+        .transpose()?;
+    let flush = duration("--flush", &args.flush)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let summary = runtime.block_on(async {
+        let server = Server::start(sc.clone(), args.speed)
+            .await
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let mut out = std::io::stdout().lock();
+        for (system_id, provider, address) in &server.endpoints.smpp {
+            let _ = writeln!(out, "smpp {system_id} {provider} {address}");
+        }
+        let _ = writeln!(out, "ready");
+        let _ = out.flush();
+        drop(out);
+        wait_for_stop(run_for).await;
+        Ok::<_, Error>(server.shutdown(flush).await)
+    })?;
+    eprintln!(
+        "simsms serve: {} messages; {} receipts still held at exit",
+        summary.metrics.total_messages(),
+        summary.held_receipts
+    );
+    let mut aggregator = Aggregator::new(&sc);
+    aggregator.add(summary.metrics);
+    let mut reports = vec![None; sc.alternatives.len() + 1];
+    reports[0] = Some(aggregator.finish(&source));
+    let results = RunResults::new(&sc, reports);
+    write_reports(&sc, &results, &[0], false, &args.output, &args.exports)?;
+    Ok(0)
+}
+
+/// Ctrl-C, SIGTERM, or the `--for` time, whichever comes first.
+async fn wait_for_stop(run_for: Option<Duration>) {
+    let timer = async {
+        match run_for {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = timer => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,183 @@
+//! Validation of `[serve]`: the fake SMSC's accounts, ports, limits and
+//! receipt dialects. Without accounts, every provider gets one account
+//! named after it, so any scenario can be served as it is.
+
+use super::{Validator, join};
+use crate::scenario::raw::{RawAccount, RawServe};
+use crate::scenario::{Account, Dialect, ProviderId, Serve};
+use crate::units::{NANOS_PER_SEC, parse_rate};
+
+/// SMPP 3.4 field limits (octets, without the terminating NUL).
+const SYSTEM_ID_MAX: usize = 15;
+const PASSWORD_MAX: usize = 8;
+
+/// The first SMPP port of default accounts (2775 is SMPP's registered port).
+const DEFAULT_PORT: u16 = 2775;
+
+impl Validator<'_> {
+    pub(super) fn serve(&mut self, raw: &RawServe, providers: &[String]) -> Serve {
+        let accounts = if raw.accounts.is_empty() {
+            default_accounts(providers)
+        } else {
+            raw.accounts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| self.account(&format!("serve.accounts[{i}]"), a, providers))
+                .collect()
+        };
+        for (i, a) in accounts.iter().enumerate() {
+            if accounts[..i].iter().any(|b| b.system_id == a.system_id) {
+                self.error(
+                    &format!("serve.accounts[{i}].system_id"),
+                    format!("a system_id used once, got \"{}\" again", a.system_id),
+                    None,
+                );
+            }
+        }
+        let max_pdu = raw.max_pdu.unwrap_or(8192);
+        if !(64..=65_536).contains(&max_pdu) {
+            self.error("serve.max_pdu", "a size from 64 to 65536 octets", None);
+        }
+        let failed_binds_per_sec =
+            self.opt_rate("serve.failed_binds", raw.failed_binds.as_deref(), 5.0);
+        Serve {
+            host: raw.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+            http_port: raw.http_port,
+            max_connections: raw.max_connections.unwrap_or(1000).max(1),
+            max_pdu: max_pdu.clamp(64, 65_536),
+            idle_timeout: self.opt_duration(
+                "serve.idle_timeout",
+                raw.idle_timeout.as_ref(),
+                120 * NANOS_PER_SEC,
+            ),
+            receipt_retry: self.opt_duration(
+                "serve.receipt_retry",
+                raw.receipt_retry.as_ref(),
+                10 * NANOS_PER_SEC,
+            ),
+            failed_binds_per_sec,
+            accounts,
+        }
+    }
+
+    fn account(&mut self, key: &str, raw: &RawAccount, providers: &[String]) -> Option<Account> {
+        let k = |f: &str| join(key, f);
+        let provider = self.reference(&k("provider"), &raw.provider, "provider", providers)?;
+        if raw.system_id.is_empty() || raw.system_id.len() > SYSTEM_ID_MAX {
+            self.error(
+                &k("system_id"),
+                format!("1 to {SYSTEM_ID_MAX} characters (SMPP's limit)"),
+                None,
+            );
+        }
+        if raw.password.len() > PASSWORD_MAX {
+            self.error(
+                &k("password"),
+                format!("at most {PASSWORD_MAX} characters (SMPP's limit)"),
+                None,
+            );
+        }
+        let window = raw.window.unwrap_or(64);
+        if window == 0 {
+            self.error(&k("window"), "at least 1 outstanding request", None);
+        }
+        let d = &raw.dialect;
+        let dk = |f: &str| join(&k("dialect"), f);
+        let capital_text = match d.text_label.as_deref() {
+            None | Some("text") => false,
+            Some("Text") => true,
+            Some(other) => {
+                self.error(
+                    &dk("text_label"),
+                    format!("\"text\" or \"Text\", got \"{other}\""),
+                    None,
+                );
+                false
+            }
+        };
+        let date_digits = d.date_digits.unwrap_or(10);
+        if date_digits != 10 && date_digits != 12 {
+            self.error(
+                &dk("date_digits"),
+                "10 (YYMMDDhhmm) or 12 (YYMMDDhhmmss)",
+                None,
+            );
+        }
+        let hex_id_in_text = match d.id_in_text.as_deref() {
+            None | Some("decimal") => false,
+            Some("hex") => true,
+            Some(other) => {
+                self.error(
+                    &dk("id_in_text"),
+                    format!("\"decimal\" or \"hex\", got \"{other}\""),
+                    None,
+                );
+                false
+            }
+        };
+        Some(Account {
+            system_id: raw.system_id.clone(),
+            password: raw.password.clone(),
+            provider: ProviderId::new(provider),
+            port: raw.port.unwrap_or(DEFAULT_PORT + provider as u16),
+            tps: self.opt_positive_rate(&k("tps"), raw.tps.as_deref()),
+            bind_tps: self.opt_positive_rate(&k("bind_tps"), raw.bind_tps.as_deref()),
+            window: window.max(1),
+            auth_token: raw
+                .auth_token
+                .clone()
+                .unwrap_or_else(|| raw.password.clone()),
+            dialect: Dialect {
+                capital_text,
+                date_digits: if date_digits == 12 { 12 } else { 10 },
+                hex_id_in_text,
+                tlvs: d.tlvs.unwrap_or(true),
+                receipt_before_resp: d.receipt_before_resp.unwrap_or(false),
+                duplicates: d.duplicates.unwrap_or(false),
+            },
+        })
+    }
+
+    fn opt_positive_rate(&mut self, key: &str, text: Option<&str>) -> Option<f64> {
+        match text.map(parse_rate) {
+            None => None,
+            Some(Ok(r)) if r > 0.0 && r.is_finite() => Some(r),
+            Some(Ok(_)) => {
+                self.error(key, "a positive rate", Some("omit it for no limit".into()));
+                None
+            }
+            Some(Err(e)) => {
+                self.error(key, e.expected, Some(e.hint));
+                None
+            }
+        }
+    }
+
+    fn opt_rate(&mut self, key: &str, text: Option<&str>, default: f64) -> f64 {
+        self.opt_positive_rate(key, text).unwrap_or(default)
+    }
+}
+
+/// One account per provider: system_id and password the provider's name
+/// (cut to SMPP's limits), ports 2775, 2776, ... in provider order.
+fn default_accounts(providers: &[String]) -> Vec<Account> {
+    providers
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let system_id: String = name.chars().take(SYSTEM_ID_MAX).collect();
+            let password: String = name.chars().take(PASSWORD_MAX).collect();
+            Account {
+                auth_token: password.clone(),
+                system_id,
+                password,
+                provider: ProviderId::new(i),
+                port: DEFAULT_PORT + i as u16,
+                tps: None,
+                bind_tps: None,
+                window: 64,
+                dialect: Dialect::default(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,136 @@
+//! The model behind the live endpoints: the same `World` and provider
+//! queues as `simsms run`, on a clock paced to the wall. Each submission is
+//! resolved by `World::resolve` at the moment it arrives; what the fake
+//! SMSC answers and when it sends receipts follows from the fate.
+
+use crate::des::{Clock, RealClock};
+use crate::metrics::Metrics;
+use crate::model::{Fate, MessageRequest, Outcome, ProviderQueue, Receipt, World, number_key};
+use crate::scenario::{Outage, ProviderId, Scenario};
+use crate::units::Nanos;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Numbers remembered for their send counts; beyond this the oldest
+/// entries are forgotten (a later send is then keyed as a first one).
+const REMEMBERED_NUMBERS: usize = 1_000_000;
+
+/// What the provider answers to a submission.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submission {
+    /// Accepted with this message id; the receipt (if any) says `receipt`
+    /// at simulated time `done`.
+    Accepted {
+        id: u64,
+        fate: Fate,
+        receipt: Option<(Receipt, Nanos)>,
+    },
+    /// The provider's queue is full (SMPP ESME_RMSGQFUL, HTTP 30001).
+    QueueFull,
+    /// The provider refuses submissions: an outage (ESME_RSYSERR).
+    ProviderDown,
+}
+
+/// The live model: world, queues, clock and what was measured.
+pub struct LiveModel {
+    world: World,
+    queues: Vec<ProviderQueue>,
+    clock: RealClock,
+    next_id: u64,
+    sends: HashMap<u64, u32>,
+    metrics: Metrics,
+}
+
+impl LiveModel {
+    /// Starts the model's clock now at `speed` simulated seconds per wall
+    /// second.
+    pub fn new(scenario: Arc<Scenario>, speed: f64) -> Self {
+        let world = World::new(scenario.clone(), 0);
+        let metrics = Metrics::new(
+            scenario.providers.len(),
+            scenario.carriers.len(),
+            scenario.otp.max_sends as usize,
+            scenario.timeline_bucket,
+            scenario.duration + scenario.drain,
+        );
+        LiveModel {
+            queues: world.provider_queues(),
+            world,
+            clock: RealClock::start(speed),
+            next_id: 1,
+            sends: HashMap::new(),
+            metrics,
+        }
+    }
+
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.world.scenario
+    }
+
+    /// Simulated time now.
+    pub fn now(&self) -> Nanos {
+        self.clock.now()
+    }
+
+    /// The wall-clock moment of simulated time `t`.
+    pub fn wall_time_of(&self, t: Nanos) -> Instant {
+        self.clock.wall_time_of(t)
+    }
+
+    /// A message to `number` via `provider`, submitted now.
+    pub fn submit(&mut self, provider: ProviderId, number: &str) -> Submission {
+        let now = self.clock.now();
+        let key = number_key(number);
+        if self.sends.len() >= REMEMBERED_NUMBERS && !self.sends.contains_key(&key) {
+            self.sends.clear();
+        }
+        let count = self.sends.entry(key).or_insert(0);
+        let send = *count;
+        *count = count.saturating_add(1);
+        let req = MessageRequest::for_number(number, send, provider, now);
+        let user = self.world.user(req.session, now);
+        let fate = self
+            .world
+            .resolve(&mut self.queues[provider.index()], &user, &req);
+        self.metrics.submissions += 1;
+        self.metrics.record_message(&fate);
+        if fate.outcome == Outcome::Refused && fate.queued_at.is_none() {
+            return Submission::ProviderDown;
+        }
+        if fate.outcome == Outcome::Refused && fate.left_provider_at.is_none() {
+            return Submission::QueueFull;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let receipt = match fate.receipt {
+            Receipt::Nothing => None,
+            // Refused downstream of the provider: reported as rejected.
+            Receipt::SubmitFailed => Some((Receipt::Rejected, fate.finished_at)),
+            r => Some((r, fate.finished_at)),
+        };
+        Submission::Accepted { id, fate, receipt }
+    }
+
+    /// Starts an outage now (a fault injected at run time): from now on new
+    /// messages see it; messages already resolved keep their fate.
+    pub fn inject(&mut self, mut outage: Outage, duration: Nanos) {
+        let now = self.clock.now();
+        outage.start = now;
+        outage.end = now.saturating_add(duration);
+        let mut scenario = (*self.world.scenario).clone();
+        scenario.outages.push(outage);
+        let scenario = Arc::new(scenario);
+        // Keep each queue's backlog; only its limits and pauses change.
+        let fresh = World::new(scenario.clone(), 0).provider_queues();
+        for (queue, fresh) in self.queues.iter_mut().zip(fresh) {
+            queue.set_limits(fresh.limits().clone());
+        }
+        self.world = World::new(scenario, 0);
+    }
+
+    /// What was measured so far.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}

@@ -1,0 +1,242 @@
+//! `simsms serve`: the scenario's providers as a fake SMSC, in real time
+//! (or `--speed` times faster). Each accepted message's fate comes from
+//! `World::resolve`, the code `simsms run` uses; receipts go out when the
+//! model says the message reached its final state.
+
+pub mod limits;
+pub mod live;
+pub mod receipts;
+pub mod smpp;
+
+use crate::metrics::Metrics;
+use crate::scenario::Scenario;
+use limits::TokenBucket;
+use live::LiveModel;
+use receipts::{Desk, ReceiptJob, Scheduler};
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+
+/// Held receipts per account beyond which new ones are dropped (counted).
+const HELD_RECEIPTS: usize = 1_000_000;
+
+/// Counters for `/metrics` and the summary.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub submits: AtomicU64,
+    /// Refusals and nacks by command_status.
+    pub refusals: Mutex<BTreeMap<u32, u64>>,
+    pub connections: AtomicUsize,
+    pub binds: AtomicUsize,
+}
+
+/// What every connection shares.
+pub struct Shared {
+    pub scenario: Arc<Scenario>,
+    pub live: Mutex<LiveModel>,
+    pub desk: Arc<Desk>,
+    scheduler: Scheduler,
+    /// Unix time of simulated time 0, for receipt dates.
+    pub epoch_unix: u64,
+    /// The port each account listens on (ports given as 0 resolved).
+    pub account_ports: Vec<u16>,
+    account_buckets: Vec<Option<Mutex<TokenBucket>>>,
+    failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
+    pub stats: Stats,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// The account's TPS limit allows one more submission now.
+    pub fn account_allows(&self, account: usize) -> bool {
+        self.account_buckets[account]
+            .as_ref()
+            .is_none_or(|b| b.lock().expect("bucket lock").take())
+    }
+
+    /// A failed bind from `peer` is within the allowed rate.
+    pub fn failed_bind_allowed(&self, peer: SocketAddr) -> bool {
+        let rate = self.scenario.serve.failed_binds_per_sec;
+        self.failed_binds
+            .lock()
+            .expect("bind lock")
+            .entry(peer.ip())
+            .or_insert_with(|| TokenBucket::new(rate))
+            .take()
+    }
+
+    /// Sends `job` to the desk when its simulated time comes (at once with
+    /// `now`).
+    pub fn schedule_receipt(&self, job: ReceiptJob, now: bool) {
+        let duplicates = self.scenario.serve.accounts[job.account].dialect.duplicates;
+        let copies = if duplicates { 2 } else { 1 };
+        for _ in 0..copies {
+            if now {
+                self.desk.push(job.clone());
+            } else {
+                let at = self
+                    .live
+                    .lock()
+                    .expect("model lock")
+                    .wall_time_of(job.done_at);
+                self.scheduler.schedule(at, job.clone());
+            }
+        }
+    }
+}
+
+/// The server's endpoints, as bound.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// (system_id, provider name, address) per account.
+    pub smpp: Vec<(String, String, SocketAddr)>,
+}
+
+/// A running server.
+pub struct Server {
+    pub shared: Arc<Shared>,
+    pub endpoints: Endpoints,
+    listeners: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("--speed must be a positive number, got {0}")]
+    Speed(f64),
+}
+
+impl Server {
+    /// Binds every account's port and starts serving; must run inside a
+    /// tokio runtime.
+    pub async fn start(scenario: Arc<Scenario>, speed: f64) -> Result<Server, ServeError> {
+        if !(speed.is_finite() && speed > 0.0) {
+            return Err(ServeError::Speed(speed));
+        }
+        let serve = &scenario.serve;
+        let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
+        let mut account_ports = Vec::new();
+        for account in &serve.accounts {
+            let existing = listeners
+                .iter()
+                .find(|(configured, _)| *configured == account.port && account.port != 0);
+            let port = match existing {
+                Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+                None => {
+                    let address = format!("{}:{}", serve.host, account.port);
+                    let listener = tokio::net::TcpListener::bind(&address)
+                        .await
+                        .map_err(|source| ServeError::Listen { address, source })?;
+                    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                    listeners.push((account.port, listener));
+                    port
+                }
+            };
+            account_ports.push(port);
+        }
+        let desk = Arc::new(Desk::new(serve.accounts.len(), HELD_RECEIPTS));
+        let (shutdown, _) = watch::channel(false);
+        let epoch_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let shared = Arc::new(Shared {
+            live: Mutex::new(LiveModel::new(scenario.clone(), speed)),
+            scheduler: Scheduler::spawn(desk.clone()),
+            desk,
+            epoch_unix,
+            account_buckets: serve
+                .accounts
+                .iter()
+                .map(|a| a.tps.map(|r| Mutex::new(TokenBucket::new(r))))
+                .collect(),
+            failed_binds: Mutex::new(HashMap::new()),
+            stats: Stats::default(),
+            shutdown,
+            account_ports: account_ports.clone(),
+            scenario: scenario.clone(),
+        });
+        let endpoints = Endpoints {
+            smpp: serve
+                .accounts
+                .iter()
+                .zip(&account_ports)
+                .map(|(a, port)| {
+                    let ip: IpAddr = serve.host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+                    (
+                        a.system_id.clone(),
+                        scenario.provider(a.provider).name.clone(),
+                        SocketAddr::new(ip, *port),
+                    )
+                })
+                .collect(),
+        };
+        let tasks = listeners
+            .into_iter()
+            .map(|(_, l)| tokio::spawn(smpp::accept(l, shared.clone())))
+            .collect();
+        Ok(Server {
+            shared,
+            endpoints,
+            listeners: tasks,
+        })
+    }
+
+    /// Stops accepting, lets bound receivers take the receipts still held
+    /// for up to `deadline`, then closes every connection. Returns what the
+    /// model measured and the receipts left undelivered.
+    pub async fn shutdown(self, deadline: Duration) -> Summary {
+        for task in &self.listeners {
+            task.abort();
+        }
+        let until = Instant::now() + deadline;
+        while Instant::now() < until
+            && self.shared.desk.held().iter().any(|n| *n > 0)
+            && self
+                .shared
+                .stats
+                .binds
+                .load(std::sync::atomic::Ordering::Relaxed)
+                > 0
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _ = self.shared.shutdown.send(true);
+        let closing = Instant::now() + Duration::from_secs(2);
+        while self
+            .shared
+            .stats
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+            && Instant::now() < closing
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Summary {
+            metrics: self
+                .shared
+                .live
+                .lock()
+                .expect("model lock")
+                .metrics()
+                .clone(),
+            held_receipts: self.shared.desk.held().iter().sum(),
+            dropped_receipts: self.shared.desk.dropped(),
+        }
+    }
+}
+
+/// What a serve run measured.
+pub struct Summary {
+    pub metrics: Metrics,
+    pub held_receipts: usize,
+    pub dropped_receipts: u64,
+}

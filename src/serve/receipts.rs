@@ -1,0 +1,166 @@
+//! Delivery receipts on their way back: each is due at the simulated
+//! moment its message reached a final state; until a receiver or
+//! transceiver of its account is bound, it is held, and one that is not
+//! acknowledged is sent again. None is lost: a receipt leaves the desk only
+//! when acknowledged.
+
+use crate::model::{Outcome, Receipt};
+use crate::units::Nanos;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::Mutex;
+use std::time::Instant;
+use tokio::sync::{Notify, mpsc};
+
+/// One receipt for one accepted message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiptJob {
+    /// Index of the account (`[serve]` accounts) that submitted it.
+    pub account: usize,
+    pub message_id: u64,
+    /// The handset's number (the submit's destination).
+    pub handset: String,
+    /// The submit's source address.
+    pub sender: String,
+    pub submitted_at: Nanos,
+    pub done_at: Nanos,
+    pub receipt: Receipt,
+    pub outcome: Outcome,
+    /// The start of the message text, quoted in the receipt.
+    pub text: String,
+}
+
+/// Receipts ready to go, per account; each account's bound receivers
+/// take from its queue.
+pub struct Desk {
+    ready: Mutex<Vec<VecDeque<ReceiptJob>>>,
+    notify: Vec<Notify>,
+    /// Held receipts beyond this per account are dropped (and counted).
+    capacity: usize,
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+impl Desk {
+    pub fn new(accounts: usize, capacity: usize) -> Self {
+        Desk {
+            ready: Mutex::new(vec![VecDeque::new(); accounts]),
+            notify: (0..accounts).map(|_| Notify::new()).collect(),
+            capacity,
+            dropped: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// A receipt is due: queue it for its account's receivers.
+    pub fn push(&self, job: ReceiptJob) {
+        let account = job.account;
+        {
+            let mut ready = self.ready.lock().expect("desk lock");
+            let queue = &mut ready[account];
+            if queue.len() >= self.capacity {
+                self.dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            queue.push_back(job);
+        }
+        self.notify[account].notify_one();
+    }
+
+    /// Puts receipts a connection could not get acknowledged back at the
+    /// front, in order.
+    pub fn give_back(&self, account: usize, jobs: Vec<ReceiptJob>) {
+        if jobs.is_empty() {
+            return;
+        }
+        let mut ready = self.ready.lock().expect("desk lock");
+        for job in jobs.into_iter().rev() {
+            ready[account].push_front(job);
+        }
+        drop(ready);
+        self.notify[account].notify_one();
+    }
+
+    /// The next receipt for `account`, if any.
+    pub fn take(&self, account: usize) -> Option<ReceiptJob> {
+        self.ready.lock().expect("desk lock")[account].pop_front()
+    }
+
+    /// Receipts waiting for a receiver, per account.
+    pub fn held(&self) -> Vec<usize> {
+        self.ready
+            .lock()
+            .expect("desk lock")
+            .iter()
+            .map(VecDeque::len)
+            .collect()
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Wakes when a receipt for `account` may be ready.
+    pub fn notified(&self, account: usize) -> tokio::sync::futures::Notified<'_> {
+        self.notify[account].notified()
+    }
+}
+
+/// Hands receipts to the desk when they fall due.
+pub struct Scheduler {
+    sender: mpsc::UnboundedSender<(Instant, ReceiptJob)>,
+}
+
+impl Scheduler {
+    /// Spawns the timer task on the current runtime.
+    pub fn spawn(desk: std::sync::Arc<Desk>) -> Self {
+        let (sender, mut receiver) = mpsc::unbounded_channel::<(Instant, ReceiptJob)>();
+        tokio::spawn(async move {
+            let mut due: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
+            let mut jobs = std::collections::HashMap::new();
+            let mut sequence = 0u64;
+            loop {
+                let next = due.peek().map(|Reverse((at, _))| *at);
+                tokio::select! {
+                    job = receiver.recv() => match job {
+                        Some((at, job)) => {
+                            due.push(Reverse((at, sequence)));
+                            jobs.insert(sequence, job);
+                            sequence += 1;
+                        }
+                        None if due.is_empty() => break,
+                        None => {
+                            // No new jobs: deliver what is left on time.
+                            let Some(Reverse((at, _))) = due.peek().copied() else { break };
+                            tokio::time::sleep_until(at.into()).await;
+                        }
+                    },
+                    _ = sleep_until(next), if next.is_some() => {}
+                }
+                let now = Instant::now();
+                while let Some(Reverse((at, seq))) = due.peek().copied() {
+                    if at > now {
+                        break;
+                    }
+                    due.pop();
+                    if let Some(job) = jobs.remove(&seq) {
+                        desk.push(job);
+                    }
+                }
+            }
+        });
+        Scheduler { sender }
+    }
+
+    /// Schedules `job` for wall time `at`.
+    pub fn schedule(&self, at: Instant, job: ReceiptJob) {
+        // The task only ends after every sender is gone.
+        let _ = self.sender.send((at, job));
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,372 @@
+//! One SMPP connection: bind (checked against the scenario's accounts),
+//! submit_sm (answered as the model decides), enquire_link and unbind, and
+//! receipts sent as deliver_sm to a bound receiver or transceiver, resent
+//! until acknowledged.
+
+use super::frame::{Frame, FrameError, encode, read_frame};
+use super::receipt::deliver_sm;
+use crate::serve::Shared;
+use crate::serve::limits::TokenBucket;
+use crate::serve::live::Submission;
+use crate::serve::receipts::ReceiptJob;
+use bytes::BytesMut;
+use rusmpp::pdus::{
+    BindReceiverResp, BindTransceiverResp, BindTransmitterResp, SubmitSm, SubmitSmResp,
+};
+use rusmpp::types::COctetString;
+use rusmpp::{Command, CommandStatus, Pdu};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Transmitter,
+    Receiver,
+    Transceiver,
+}
+
+impl Role {
+    fn submits(self) -> bool {
+        self != Role::Receiver
+    }
+    fn receives(self) -> bool {
+        self != Role::Transmitter
+    }
+}
+
+struct Bound {
+    account: usize,
+    role: Role,
+    bucket: Option<TokenBucket>,
+}
+
+/// The state of one connection.
+struct Connection {
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    port: u16,
+    bound: Option<Bound>,
+    /// Receipts sent and not yet acknowledged, by deliver_sm sequence.
+    unacked: BTreeMap<u32, (ReceiptJob, Instant)>,
+    next_sequence: u32,
+    out: BytesMut,
+    closing: bool,
+}
+
+/// Serves one connection until the peer leaves, unbinds, idles out or the
+/// server shuts down.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, port: u16, shared: Arc<Shared>) {
+    let (mut reader, mut writer) = stream.into_split();
+    let (frames_tx, mut frames) = mpsc::channel(64);
+    let max_pdu = shared.scenario.serve.max_pdu;
+    let reader_task = tokio::spawn(async move {
+        loop {
+            let result = read_frame(&mut reader, max_pdu).await;
+            let more = matches!(result, Ok(Some(_)));
+            if frames_tx.send(result).await.is_err() || !more {
+                break;
+            }
+        }
+    });
+    let idle = Duration::from_nanos(shared.scenario.serve.idle_timeout);
+    let retry = Duration::from_nanos(shared.scenario.serve.receipt_retry);
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut c = Connection {
+        shared: shared.clone(),
+        peer,
+        port,
+        bound: None,
+        unacked: BTreeMap::new(),
+        next_sequence: 1,
+        out: BytesMut::new(),
+        closing: false,
+    };
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut last_heard = Instant::now();
+    loop {
+        let receiving = c.receiving_account();
+        tokio::select! {
+            frame = frames.recv() => match frame {
+                Some(Ok(Some(frame))) => {
+                    last_heard = Instant::now();
+                    c.on_frame(frame);
+                }
+                Some(Err(FrameError::Length { .. })) => {
+                    c.reply(0, CommandStatus::EsmeRinvcmdlen, Pdu::GenericNack);
+                    c.closing = true;
+                }
+                _ => break,
+            },
+            _ = wait_for_receipt(&shared, receiving) => {}
+            _ = tick.tick() => {
+                c.resend_overdue(retry);
+                if last_heard.elapsed() > idle {
+                    c.request(Pdu::Unbind);
+                    c.closing = true;
+                }
+            }
+            _ = shutdown.changed() => {
+                c.request(Pdu::Unbind);
+                c.closing = true;
+            }
+        }
+        c.pump_receipts();
+        if !c.out.is_empty() {
+            if writer.write_all(&c.out).await.is_err() {
+                break;
+            }
+            c.out.clear();
+        }
+        if c.closing {
+            break;
+        }
+    }
+    let _ = writer.shutdown().await;
+    reader_task.abort();
+    c.release();
+}
+
+async fn wait_for_receipt(shared: &Shared, account: Option<usize>) {
+    match account {
+        Some(a) => shared.desk.notified(a).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Connection {
+    fn receiving_account(&self) -> Option<usize> {
+        self.bound
+            .as_ref()
+            .filter(|b| b.role.receives())
+            .map(|b| b.account)
+    }
+
+    fn reply(&mut self, sequence: u32, status: CommandStatus, pdu: impl Into<Pdu>) {
+        encode(&Command::new(status, sequence, pdu.into()), &mut self.out);
+    }
+
+    fn request(&mut self, pdu: impl Into<Pdu>) -> u32 {
+        let sequence = self.next_sequence;
+        self.next_sequence = self.next_sequence % 0x7fff_fffe + 1;
+        encode(
+            &Command::new(CommandStatus::EsmeRok, sequence, pdu.into()),
+            &mut self.out,
+        );
+        sequence
+    }
+
+    fn on_frame(&mut self, frame: Frame) {
+        let command = match frame {
+            Frame::Command(c) => c,
+            Frame::Undecodable { sequence, status } => {
+                self.count_refusal(status);
+                return self.reply(sequence, status, Pdu::GenericNack);
+            }
+        };
+        let sequence = command.sequence_number();
+        match command.pdu() {
+            Some(Pdu::BindTransmitter(b)) => self.bind(
+                sequence,
+                Role::Transmitter,
+                b.system_id.as_str(),
+                b.password.as_str(),
+            ),
+            Some(Pdu::BindReceiver(b)) => self.bind(
+                sequence,
+                Role::Receiver,
+                b.system_id.as_str(),
+                b.password.as_str(),
+            ),
+            Some(Pdu::BindTransceiver(b)) => self.bind(
+                sequence,
+                Role::Transceiver,
+                b.system_id.as_str(),
+                b.password.as_str(),
+            ),
+            Some(Pdu::EnquireLink) => {
+                self.reply(sequence, CommandStatus::EsmeRok, Pdu::EnquireLinkResp)
+            }
+            Some(Pdu::Unbind) => {
+                self.reply(sequence, CommandStatus::EsmeRok, Pdu::UnbindResp);
+                self.closing = true;
+            }
+            Some(Pdu::SubmitSm(submit)) => self.submit(sequence, submit),
+            Some(Pdu::DeliverSmResp(_)) => {
+                if command.status() == CommandStatus::EsmeRok {
+                    self.unacked.remove(&sequence);
+                }
+            }
+            Some(Pdu::GenericNack) | Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => {}
+            _ => self.reply(sequence, CommandStatus::EsmeRinvcmdid, Pdu::GenericNack),
+        }
+    }
+
+    fn bind(&mut self, sequence: u32, role: Role, system_id: &str, password: &str) {
+        let shared = self.shared.clone();
+        let serve = &shared.scenario.serve;
+        let found = (0..serve.accounts.len()).find(|&i| {
+            self.shared.account_ports[i] == self.port && serve.accounts[i].system_id == system_id
+        });
+        let status = match found {
+            _ if self.bound.is_some() => CommandStatus::EsmeRalybnd,
+            None => CommandStatus::EsmeRinvsysid,
+            Some(i) if serve.accounts[i].password != password => CommandStatus::EsmeRinvpaswd,
+            Some(_) => CommandStatus::EsmeRok,
+        };
+        if status != CommandStatus::EsmeRok && status != CommandStatus::EsmeRalybnd {
+            let allowed = self.shared.failed_bind_allowed(self.peer);
+            if !allowed {
+                self.closing = true;
+            }
+        }
+        let id = COctetString::from_string("simsms".into()).expect("short system id");
+        let resp: Pdu = match role {
+            Role::Transmitter => BindTransmitterResp::builder().system_id(id).build().into(),
+            Role::Receiver => BindReceiverResp::builder().system_id(id).build().into(),
+            Role::Transceiver => BindTransceiverResp::builder().system_id(id).build().into(),
+        };
+        self.reply(sequence, status, resp);
+        if status == CommandStatus::EsmeRok
+            && let Some(account) = found
+        {
+            let bucket = serve.accounts[account].bind_tps.map(TokenBucket::new);
+            self.bound = Some(Bound {
+                account,
+                role,
+                bucket,
+            });
+            self.shared.stats.binds.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn count_refusal(&self, status: CommandStatus) {
+        let mut refusals = self.shared.stats.refusals.lock().expect("stats lock");
+        *refusals.entry(u32::from(status)).or_insert(0) += 1;
+    }
+
+    fn refuse(&mut self, sequence: u32, status: CommandStatus) {
+        self.count_refusal(status);
+        self.reply(sequence, status, SubmitSmResp::builder().build());
+    }
+
+    fn submit(&mut self, sequence: u32, submit: &SubmitSm) {
+        let Some(bound) = self.bound.as_mut().filter(|b| b.role.submits()) else {
+            return self.refuse(sequence, CommandStatus::EsmeRinvbndsts);
+        };
+        let account = bound.account;
+        let destination = submit.destination_addr.as_str().to_string();
+        if !valid_number(&destination) {
+            return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
+        }
+        let bind_ok = bound.bucket.as_mut().is_none_or(TokenBucket::take);
+        if !bind_ok || !self.shared.account_allows(account) {
+            return self.refuse(sequence, CommandStatus::EsmeRthrottled);
+        }
+        let provider = self.shared.scenario.serve.accounts[account].provider;
+        let submission = self
+            .shared
+            .live
+            .lock()
+            .expect("model lock")
+            .submit(provider, &destination);
+        self.shared.stats.submits.fetch_add(1, Ordering::Relaxed);
+        match submission {
+            Submission::ProviderDown => self.refuse(sequence, CommandStatus::EsmeRsyserr),
+            Submission::QueueFull => self.refuse(sequence, CommandStatus::EsmeRmsgqful),
+            Submission::Accepted { id, fate, receipt } => {
+                let wanted = u8::from(submit.registered_delivery) & 0x03;
+                let dialect = self.shared.scenario.serve.accounts[account].dialect;
+                if let Some((receipt, done)) = receipt
+                    && (wanted == 1 || (wanted == 2 && receipt != crate::model::Receipt::Delivered))
+                {
+                    let job = ReceiptJob {
+                        account,
+                        message_id: id,
+                        handset: destination.clone(),
+                        sender: submit.source_addr.as_str().to_string(),
+                        submitted_at: fate.sent_at,
+                        done_at: done,
+                        receipt,
+                        outcome: fate.outcome,
+                        text: String::from_utf8_lossy(submit.short_message().as_ref()).into_owned(),
+                    };
+                    self.shared
+                        .schedule_receipt(job, dialect.receipt_before_resp);
+                    if dialect.receipt_before_resp {
+                        self.pump_receipts();
+                    }
+                }
+                let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
+                self.reply(
+                    sequence,
+                    CommandStatus::EsmeRok,
+                    SubmitSmResp::builder().message_id(message_id).build(),
+                );
+            }
+        }
+    }
+
+    /// Sends ready receipts while the window has room.
+    fn pump_receipts(&mut self) {
+        let Some(account) = self.receiving_account() else {
+            return;
+        };
+        let window = self.shared.scenario.serve.accounts[account].window as usize;
+        let dialect = self.shared.scenario.serve.accounts[account].dialect;
+        while self.unacked.len() < window {
+            let Some(job) = self.shared.desk.take(account) else {
+                break;
+            };
+            let pdu = deliver_sm(&job, &dialect, self.shared.epoch_unix);
+            let sequence = self.request(pdu);
+            self.unacked.insert(sequence, (job, Instant::now()));
+        }
+    }
+
+    /// Receipts not acknowledged in time go back to the desk, to be sent
+    /// again (on this bind or another).
+    fn resend_overdue(&mut self, retry: Duration) {
+        let overdue: Vec<u32> = self
+            .unacked
+            .iter()
+            .filter(|(_, (_, sent))| sent.elapsed() >= retry)
+            .map(|(s, _)| *s)
+            .collect();
+        if let Some(account) = self.receiving_account() {
+            let jobs = overdue
+                .into_iter()
+                .filter_map(|s| self.unacked.remove(&s).map(|(job, _)| job))
+                .collect();
+            self.shared.desk.give_back(account, jobs);
+        }
+    }
+
+    /// On close: unacknowledged receipts go back to be held.
+    fn release(&mut self) {
+        if let Some(bound) = &self.bound {
+            let jobs = std::mem::take(&mut self.unacked)
+                .into_values()
+                .map(|(job, _)| job)
+                .collect();
+            self.shared.desk.give_back(bound.account, jobs);
+            self.shared.stats.binds.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.shared
+            .stats
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A destination a carrier could route: digits, optionally after `+`, 5
+/// to 15 of them (E.164's limit).
+fn valid_number(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    (5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}

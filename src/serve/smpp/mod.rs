@@ -1,0 +1,36 @@
+//! The SMPP 3.4 server: one listener per distinct account port, each
+//! connection served by `connection`, frames split by `frame`, receipts
+//! written by `receipt`.
+
+mod connection;
+pub mod frame;
+pub mod receipt;
+
+use super::Shared;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::net::TcpListener;
+
+/// Accepts connections on `listener` until shutdown, within the
+/// connection cap.
+pub async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let mut shutdown = shared.shutdown.subscribe();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let Ok((stream, peer)) = accepted else {
+            continue;
+        };
+        let open = shared.stats.connections.fetch_add(1, Ordering::Relaxed);
+        if open >= shared.scenario.serve.max_connections as usize {
+            shared.stats.connections.fetch_sub(1, Ordering::Relaxed);
+            drop(stream);
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(connection::serve(stream, peer, port, shared.clone()));
+    }
+}
