@@ -31,6 +31,8 @@ pub struct Stats {
     pub refusals: Mutex<BTreeMap<u32, u64>>,
     pub connections: AtomicUsize,
     pub binds: AtomicUsize,
+    /// Receipts sent and not yet acknowledged, over all connections.
+    pub unacked: AtomicUsize,
 }
 
 /// What every connection shares.
@@ -197,14 +199,11 @@ impl Server {
             task.abort();
         }
         let until = Instant::now() + deadline;
+        let stats = &self.shared.stats;
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
         while Instant::now() < until
-            && self.shared.desk.held().iter().any(|n| *n > 0)
-            && self
-                .shared
-                .stats
-                .binds
-                .load(std::sync::atomic::Ordering::Relaxed)
-                > 0
+            && (self.shared.desk.held().iter().any(|n| *n > 0) || stats.unacked.load(relaxed) > 0)
+            && stats.binds.load(relaxed) > 0
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }

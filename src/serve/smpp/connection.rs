@@ -198,8 +198,10 @@ impl Connection {
             }
             Some(Pdu::SubmitSm(submit)) => self.submit(sequence, submit),
             Some(Pdu::DeliverSmResp(_)) => {
-                if command.status() == CommandStatus::EsmeRok {
-                    self.unacked.remove(&sequence);
+                if command.status() == CommandStatus::EsmeRok
+                    && self.unacked.remove(&sequence).is_some()
+                {
+                    self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
                 }
             }
             Some(Pdu::GenericNack) | Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => {}
@@ -326,6 +328,7 @@ impl Connection {
             let pdu = deliver_sm(&job, &dialect, self.shared.epoch_unix);
             let sequence = self.request(pdu);
             self.unacked.insert(sequence, (job, Instant::now()));
+            self.shared.stats.unacked.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -339,10 +342,14 @@ impl Connection {
             .map(|(s, _)| *s)
             .collect();
         if let Some(account) = self.receiving_account() {
-            let jobs = overdue
+            let jobs: Vec<ReceiptJob> = overdue
                 .into_iter()
                 .filter_map(|s| self.unacked.remove(&s).map(|(job, _)| job))
                 .collect();
+            self.shared
+                .stats
+                .unacked
+                .fetch_sub(jobs.len(), Ordering::Relaxed);
             self.shared.desk.give_back(account, jobs);
         }
     }
@@ -350,10 +357,14 @@ impl Connection {
     /// On close: unacknowledged receipts go back to be held.
     fn release(&mut self) {
         if let Some(bound) = &self.bound {
-            let jobs = std::mem::take(&mut self.unacked)
+            let jobs: Vec<ReceiptJob> = std::mem::take(&mut self.unacked)
                 .into_values()
                 .map(|(job, _)| job)
                 .collect();
+            self.shared
+                .stats
+                .unacked
+                .fetch_sub(jobs.len(), Ordering::Relaxed);
             self.shared.desk.give_back(bound.account, jobs);
             self.shared.stats.binds.fetch_sub(1, Ordering::Relaxed);
         }

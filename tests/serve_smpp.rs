@@ -1,0 +1,377 @@
+//! `simsms serve` in process, on 127.0.0.1 with ports picked by the
+//! system, driven by raw PDUs: binds, refusals, generic_nack, throttling,
+//! receipts held for a late bind, resent when not acknowledged, numeric ids
+//! identical in the resp, the TLV and the text, and shutdown flushing.
+
+use futures::{SinkExt, StreamExt};
+use rusmpp::pdus::{BindReceiver, BindTransceiver, BindTransmitter, SubmitSm};
+use rusmpp::tlvs::TlvValue;
+use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::types::{COctetString, OctetString};
+use rusmpp::values::RegisteredDelivery;
+use rusmpp::{Command, CommandStatus, Pdu};
+use simsms::scenario::parse;
+use simsms::serve::Server;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio_util::codec::Framed;
+
+fn scenario(extra_account: &str) -> Arc<simsms::scenario::Scenario> {
+    let text = format!(
+        r#"
+[scenario]
+name = "serve"
+duration = "10m"
+[traffic]
+rate = "1/s"
+[users]
+typo = 0.0
+stale = 0.0
+[providers.p]
+route = "domestic"
+[routing]
+policy = "single"
+provider = "p"
+[routes.domestic]
+latency = "1s"
+loss = 0.0
+[carriers.c]
+share = 1.0
+radio_delay = "1s"
+[serve]
+receipt_retry = "300ms"
+[[serve.accounts]]
+system_id = "acme"
+password = "secret"
+provider = "p"
+port = 0
+{extra_account}
+"#
+    );
+    Arc::new(parse(&text, "serve.toml").unwrap())
+}
+
+type Client = Framed<TcpStream, CommandCodec>;
+
+async fn connect(address: SocketAddr) -> Client {
+    Framed::new(
+        TcpStream::connect(address).await.unwrap(),
+        CommandCodec::new(),
+    )
+}
+
+fn text(s: &str) -> COctetString<1, 16> {
+    COctetString::from_string(s.into()).unwrap()
+}
+
+async fn bind(client: &mut Client, kind: &str, password: &str) -> CommandStatus {
+    let (system_id, password) = (
+        text("acme"),
+        COctetString::from_string(password.into()).unwrap(),
+    );
+    let pdu: Pdu = match kind {
+        "tx" => BindTransmitter::builder()
+            .system_id(system_id)
+            .password(password)
+            .build()
+            .into(),
+        "rx" => BindReceiver::builder()
+            .system_id(system_id)
+            .password(password)
+            .build()
+            .into(),
+        _ => BindTransceiver::builder()
+            .system_id(system_id)
+            .password(password)
+            .build()
+            .into(),
+    };
+    client
+        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+        .await
+        .unwrap();
+    next(client).await.status()
+}
+
+async fn next(client: &mut Client) -> Command {
+    tokio::time::timeout(Duration::from_secs(5), client.next())
+        .await
+        .expect("an answer within 5 s")
+        .expect("the connection is open")
+        .expect("a decodable PDU")
+}
+
+fn submit(to: &str, receipt: bool) -> Pdu {
+    SubmitSm::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .destination_addr(COctetString::from_string(to.into()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(if receipt { 1 } else { 0 }))
+        .short_message(OctetString::from_slice(b"Your code is 123456").unwrap())
+        .build()
+        .into()
+}
+
+async fn start(extra: &str, speed: f64) -> (Server, SocketAddr) {
+    let server = Server::start(scenario(extra), speed).await.unwrap();
+    let address = server.endpoints.smpp[0].2;
+    (server, address)
+}
+
+/// Reads until a deliver_sm comes; returns it with its sequence number.
+async fn receipt(client: &mut Client) -> (u32, rusmpp::pdus::DeliverSm) {
+    loop {
+        let command = next(client).await;
+        if let Some(Pdu::DeliverSm(d)) = command.pdu() {
+            return (command.sequence_number(), d.clone());
+        }
+    }
+}
+
+fn receipted_id(d: &rusmpp::pdus::DeliverSm) -> String {
+    d.tlvs()
+        .iter()
+        .find_map(|t| match t.value() {
+            Some(TlvValue::ReceiptedMessageId(id)) => Some(id.as_str().to_string()),
+            _ => None,
+        })
+        .expect("receipted_message_id TLV")
+}
+
+#[tokio::test]
+async fn wrong_password_is_refused_and_a_garbage_pdu_is_nacked_without_ending_the_session() {
+    let (server, address) = start("", 1000.0).await;
+    let mut client = connect(address).await;
+    assert_eq!(
+        bind(&mut client, "trx", "wrong").await,
+        CommandStatus::EsmeRinvpaswd
+    );
+    assert_eq!(
+        bind(&mut client, "trx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    // A submit_sm header with sequence 42 and a body that cannot decode.
+    let mut raw = vec![0u8, 0, 0, 20, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 42];
+    raw.extend([0xff; 4]);
+    client.get_mut().write_all(&raw).await.unwrap();
+    let nack = next(&mut client).await;
+    assert!(matches!(nack.pdu(), Some(Pdu::GenericNack)));
+    assert_eq!(nack.sequence_number(), 42);
+    // The session lives on.
+    client
+        .send(Command::new(CommandStatus::EsmeRok, 43, Pdu::EnquireLink))
+        .await
+        .unwrap();
+    let answer = next(&mut client).await;
+    assert!(matches!(answer.pdu(), Some(Pdu::EnquireLinkResp)));
+    assert_eq!(answer.sequence_number(), 43);
+    // A malformed destination.
+    client
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            44,
+            submit("12ab", true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        next(&mut client).await.status(),
+        CommandStatus::EsmeRinvdstadr
+    );
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn ids_are_numeric_and_identical_in_resp_tlv_and_text() {
+    let (server, address) = start("", 1000.0).await;
+    let mut client = connect(address).await;
+    assert_eq!(
+        bind(&mut client, "trx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    client
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            7,
+            submit("819012345678", true),
+        ))
+        .await
+        .unwrap();
+    let resp = next(&mut client).await;
+    let Some(Pdu::SubmitSmResp(r)) = resp.pdu() else {
+        panic!("{resp:?}")
+    };
+    let id = r.message_id().as_str().to_string();
+    assert!(id.bytes().all(|b| b.is_ascii_digit()), "{id}");
+    let (sequence, d) = receipt(&mut client).await;
+    assert_eq!(u8::from(d.esm_class), 0x04);
+    assert_eq!(receipted_id(&d), id);
+    let body = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
+    assert!(
+        body.starts_with(&format!("id:{id} sub:001 dlvrd:001 submit date:")),
+        "{body}"
+    );
+    assert!(
+        body.contains(" stat:DELIVRD err:000 text:Your code is 123456"),
+        "{body}"
+    );
+    client
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            sequence,
+            rusmpp::pdus::DeliverSmResp::builder().build(),
+        ))
+        .await
+        .unwrap();
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_receipt_is_held_until_a_receiver_binds_and_resent_until_acknowledged() {
+    let (server, address) = start("", 1000.0).await;
+    let mut sender = connect(address).await;
+    assert_eq!(
+        bind(&mut sender, "tx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    sender
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            2,
+            submit("819011112222", true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
+    // The receipt falls due within milliseconds; nobody is bound to take it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.shared.desk.held(), vec![1]);
+    let mut receiver = connect(address).await;
+    assert_eq!(
+        bind(&mut receiver, "rx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    let (first_sequence, first) = receipt(&mut receiver).await;
+    // Not acknowledged: it comes again after receipt_retry (300 ms).
+    let (second_sequence, second) = receipt(&mut receiver).await;
+    assert_ne!(first_sequence, second_sequence);
+    assert_eq!(receipted_id(&first), receipted_id(&second));
+    receiver
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            second_sequence,
+            rusmpp::pdus::DeliverSmResp::builder().build(),
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let summary = server.shutdown(Duration::from_millis(500)).await;
+    assert_eq!(summary.metrics.total_messages(), 1);
+}
+
+#[tokio::test]
+async fn submissions_beyond_the_bind_rate_are_throttled() {
+    let extra = r#"
+[[serve.accounts]]
+system_id = "slow"
+password = "pw"
+provider = "p"
+port = 0
+bind_tps = "5/s"
+"#;
+    let server = Server::start(scenario(extra), 1000.0).await.unwrap();
+    let address = server.endpoints.smpp[1].2;
+    let mut client = connect(address).await;
+    let pdu: Pdu = BindTransmitter::builder()
+        .system_id(text("slow"))
+        .password(COctetString::from_string("pw".into()).unwrap())
+        .build()
+        .into();
+    client
+        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    for i in 0..20 {
+        let to = format!("8190{i:08}");
+        client
+            .send(Command::new(
+                CommandStatus::EsmeRok,
+                10 + i,
+                submit(&to, false),
+            ))
+            .await
+            .unwrap();
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(next(&mut client).await.status());
+    }
+    let ok = statuses
+        .iter()
+        .filter(|s| **s == CommandStatus::EsmeRok)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == CommandStatus::EsmeRthrottled)
+        .count();
+    assert_eq!(ok + throttled, 20);
+    // A burst of one second's worth (5), plus at most one refilled.
+    assert!((5..=6).contains(&ok), "{statuses:?}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
+    let (server, address) = start("", 1000.0).await;
+    let mut sender = connect(address).await;
+    assert_eq!(
+        bind(&mut sender, "tx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    for i in 0..5u32 {
+        let to = format!("8190{i:08}");
+        sender
+            .send(Command::new(
+                CommandStatus::EsmeRok,
+                2 + i,
+                submit(&to, true),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.shared.desk.held(), vec![5]);
+    let mut receiver = connect(address).await;
+    assert_eq!(
+        bind(&mut receiver, "rx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    // The receiver acknowledges whatever comes, while the server shuts down.
+    let acks = tokio::spawn(async move {
+        let mut ids = Vec::new();
+        while let Some(Ok(command)) = receiver.next().await {
+            if let Some(Pdu::DeliverSm(d)) = command.pdu() {
+                ids.push(receipted_id(d));
+                let ack = rusmpp::pdus::DeliverSmResp::builder().build();
+                let _ = receiver
+                    .send(Command::new(
+                        CommandStatus::EsmeRok,
+                        command.sequence_number(),
+                        ack,
+                    ))
+                    .await;
+            }
+        }
+        ids
+    });
+    let summary = server.shutdown(Duration::from_secs(3)).await;
+    assert_eq!(summary.held_receipts, 0);
+    let mut ids = acks.await.unwrap();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
+}
