@@ -168,7 +168,7 @@ mod tests {
         let plain = text(&job(), &Dialect::default(), epoch);
         assert_eq!(
             plain,
-            "id:255 sub:001 dlvrd:001 submit date:2611221711 done date:2611221712 stat:DELIVRD err:000 text:Your code is 123456"
+            "id:255 sub:001 dlvrd:001 submit date:2611221711 done date:2611221712 stat:DELIVRD err:000 text:Your code is 123456,"
         );
         let odd = Dialect {
             capital_text: true,
@@ -181,7 +181,7 @@ mod tests {
         failed.outcome = Outcome::ExpiredInSmsc;
         assert_eq!(
             text(&failed, &odd, epoch),
-            "id:FF sub:001 dlvrd:000 submit date:261122171122 done date:261122171252 stat:EXPIRED err:027 Text:Your code is 123456"
+            "id:FF sub:001 dlvrd:000 submit date:261122171122 done date:261122171252 stat:EXPIRED err:027 Text:Your code is 123456,"
         );
     }
 }
