@@ -1,0 +1,172 @@
+//! `simsms serve` proven with a real client no one here wrote: python
+//! smpplib binds, submits, receives receipts and parses their text and
+//! TLVs; a wrong password, throttling and a garbage PDU get the standard
+//! answers; and the delivery share its receipts report agrees with
+//! `simsms run` of the same scenario, within intervals.
+//!
+//! These need the clients `tests/live/setup.sh` installs, so they are
+//! ignored by a plain `cargo nextest run` (reported as skipped) and run by
+//! `cargo nextest run --run-ignored all`, as `.ci/run` does.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const SCENARIO: &str = "tests/live/serve_scenario.toml";
+const NEEDS: &str = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all";
+
+fn python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        venv.display()
+    );
+    venv
+}
+
+/// A `simsms serve` process and its SMPP endpoints; stopped by SIGTERM on
+/// drop.
+struct Served {
+    child: Child,
+    endpoints: Vec<(String, String)>,
+}
+
+impl Served {
+    fn start(speed: &str) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+            .args([
+                "serve", SCENARIO, "--speed", speed, "--for", "120s", "--flush", "1s",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("simsms serve starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut endpoints = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line == "ready" {
+                break;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(parts[0], "smpp", "{line}");
+            endpoints.push((parts[1].to_string(), parts[3].to_string()));
+        }
+        // Keep draining stdout (the summary comes at exit).
+        std::thread::spawn(move || lines.for_each(drop));
+        Served { child, endpoints }
+    }
+
+    fn address(&self, system_id: &str) -> (String, String) {
+        let (_, address) = self.endpoints.iter().find(|(s, _)| s == system_id).unwrap();
+        let (host, port) = address.rsplit_once(':').unwrap();
+        (host.to_string(), port.to_string())
+    }
+
+    /// Runs one check of tests/live/smpp_client.py; returns its JSON line.
+    fn client(
+        &self,
+        check: &str,
+        system_id: &str,
+        password: &str,
+        count: u32,
+    ) -> serde_json::Value {
+        let (host, port) = self.address(system_id);
+        let output = Command::new(python())
+            .args([
+                "tests/live/smpp_client.py",
+                check,
+                &host,
+                &port,
+                system_id,
+                password,
+            ])
+            .arg(count.to_string())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{check}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
+fn smpplib_binds_submits_and_parses_every_receipt() {
+    let _ = NEEDS;
+    let served = Served::start("3600");
+    let tally = served.client("roundtrip", "intl", "pw1", 50);
+    assert_eq!(tally["accepted"], 50);
+    assert_eq!(tally["receipts"], 50, "{tally}");
+    let refused = served.client("wrong_password", "intl", "pw1", 0);
+    assert_eq!(refused["refused"], 0x0E);
+    let nack = served.client("garbage", "intl", "pw1", 0);
+    assert_eq!(nack["alive"], true);
+    // The direct account allows 20 submissions/s per bind.
+    let throttle = served.client("throttle", "direct", "pw2", 100);
+    assert_eq!(throttle["answers"], 100);
+    let throttled = throttle["throttled"].as_u64().unwrap();
+    assert!((70..=80).contains(&throttled), "{throttle}");
+}
+
+#[test]
+#[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
+fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
+    let served = Served::start("3600");
+    let n = 2000u32;
+    let tally = served.client("roundtrip", "intl", "pw1", n);
+    assert_eq!(
+        tally["receipts"], n,
+        "every message gets its final receipt: {tally}"
+    );
+    let delivered = tally["stat"]["DELIVRD"].as_u64().unwrap_or(0) as f64;
+    let share = delivered / n as f64;
+    // The same scenario simulated: the intl provider's receipt-reported
+    // delivery rate at carrier c, with its 95% interval.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["run", SCENARIO, "-o", "/dev/null", "--json"])
+        .arg(&json)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let row = report["alternatives"][0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["provider"] == "intl" && m["carrier"] == "c")
+        .unwrap()
+        .clone();
+    let rate = &row["receipt_delivery_rate"];
+    let (p, low, high) = (
+        rate["value"].as_f64().unwrap(),
+        rate["low"].as_f64().unwrap(),
+        rate["high"].as_f64().unwrap(),
+    );
+    // Two independent estimates: the difference is within 3.29 combined
+    // standard errors (99.9%).
+    let se_run = (high - low) / (2.0 * 1.96);
+    let se_serve = (p * (1.0 - p) / n as f64).sqrt();
+    let bound = 3.29 * (se_run * se_run + se_serve * se_serve).sqrt();
+    assert!(
+        (share - p).abs() < bound,
+        "serve measured {share:.4} delivered, run says {p:.4} [{low:.4}, {high:.4}]; bound {bound:.4}"
+    );
+    eprintln!("serve {share:.4} vs run {p:.4} [{low:.4}, {high:.4}] over {n} messages");
+}
