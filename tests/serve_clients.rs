@@ -1,8 +1,11 @@
-//! `simsms serve` proven with a real client no one here wrote: python
+//! `simsms serve` proven with real clients no one here wrote: python
 //! smpplib binds, submits, receives receipts and parses their text and
 //! TLVs; a wrong password, throttling and a garbage PDU get the standard
 //! answers; and the delivery share its receipts report agrees with
 //! `simsms run` of the same scenario, within intervals.
+//!
+//! The official twilio library does the same against the Twilio-shaped
+//! API, validating every status callback's signature.
 //!
 //! These need the clients `tests/live/setup.sh` installs, so they are
 //! ignored by a plain `cargo nextest run` (reported as skipped) and run by
@@ -30,6 +33,7 @@ fn python() -> PathBuf {
 struct Served {
     child: Child,
     endpoints: Vec<(String, String)>,
+    http: Option<String>,
 }
 
 impl Served {
@@ -44,18 +48,26 @@ impl Served {
             .expect("simsms serve starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut endpoints = Vec::new();
+        let mut http = None;
         for line in lines.by_ref() {
             let line = line.unwrap();
             if line == "ready" {
                 break;
             }
             let parts: Vec<&str> = line.split_whitespace().collect();
-            assert_eq!(parts[0], "smpp", "{line}");
-            endpoints.push((parts[1].to_string(), parts[3].to_string()));
+            match parts[0] {
+                "smpp" => endpoints.push((parts[1].to_string(), parts[3].to_string())),
+                "http" => http = Some(parts[1].to_string()),
+                _ => panic!("unexpected line: {line}"),
+            }
         }
         // Keep draining stdout (the summary comes at exit).
         std::thread::spawn(move || lines.for_each(drop));
-        Served { child, endpoints }
+        Served {
+            child,
+            endpoints,
+            http,
+        }
     }
 
     fn address(&self, system_id: &str) -> (String, String) {
@@ -169,4 +181,37 @@ fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
         "serve measured {share:.4} delivered, run says {p:.4} [{low:.4}, {high:.4}]; bound {bound:.4}"
     );
     eprintln!("serve {share:.4} vs run {p:.4} [{low:.4}, {high:.4}] over {n} messages");
+}
+
+#[test]
+#[ignore = "needs the twilio library: bash tests/live/setup.sh, then --run-ignored all"]
+fn the_twilio_library_creates_messages_and_validates_every_callback() {
+    let served = Served::start("3600");
+    let base = format!("http://{}", served.http.as_ref().expect("an http endpoint"));
+    let output = Command::new(python())
+        .args(["tests/live/twilio_client.py", &base, "intl", "pw1", "40"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tally: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(tally["created"], 40);
+    // A "sent" callback and a final one per message, all signed right.
+    assert_eq!(tally["valid"], tally["callbacks"]);
+    let finals: u64 = tally["final"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(finals, 40, "{tally}");
+    assert!(tally["callbacks"].as_u64().unwrap() >= 80, "{tally}");
+    // The carrier filters a fifth of international messages: 30007.
+    assert!(
+        tally["errors"]["30007"].as_u64().unwrap_or(0) > 0,
+        "{tally}"
+    );
 }

@@ -69,6 +69,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         for (system_id, provider, address) in &server.endpoints.smpp {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");
         }
+        if let Some(address) = server.endpoints.http {
+            let _ = writeln!(out, "http {address}");
+        }
         let _ = writeln!(out, "ready");
         let _ = out.flush();
         drop(out);

@@ -3,6 +3,8 @@
 //! `World::resolve`, the code `simsms run` uses; receipts go out when the
 //! model says the message reached its final state.
 
+pub mod dates;
+pub mod http;
 pub mod limits;
 pub mod live;
 pub mod receipts;
@@ -95,6 +97,8 @@ impl Shared {
 pub struct Endpoints {
     /// (system_id, provider name, address) per account.
     pub smpp: Vec<(String, String, SocketAddr)>,
+    /// The Twilio-shaped HTTP API, if `[serve] http_port` is set.
+    pub http: Option<SocketAddr>,
 }
 
 /// A running server.
@@ -165,7 +169,20 @@ impl Server {
             account_ports: account_ports.clone(),
             scenario: scenario.clone(),
         });
+        let http = match serve.http_port {
+            None => None,
+            Some(port) => {
+                let address = format!("{}:{port}", serve.host);
+                let listener = tokio::net::TcpListener::bind(&address)
+                    .await
+                    .map_err(|source| ServeError::Listen { address, source })?;
+                let bound = listener.local_addr().ok();
+                tokio::spawn(http::serve(listener, shared.clone()));
+                bound
+            }
+        };
         let endpoints = Endpoints {
+            http,
             smpp: serve
                 .accounts
                 .iter()

@@ -9,4 +9,4 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/live/requirements.txt
-"$venv/bin/python" -c "import smpplib; print('live clients ready:', '$venv')"
+"$venv/bin/python" -c "import smpplib, twilio; print('live clients ready:', '$venv')"

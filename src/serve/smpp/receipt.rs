@@ -6,8 +6,8 @@
 
 use crate::model::{Outcome, Receipt};
 use crate::scenario::Dialect;
+use crate::serve::dates::calendar;
 use crate::serve::receipts::ReceiptJob;
-use crate::units::Nanos;
 use rusmpp::pdus::DeliverSm;
 use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
 use rusmpp::types::{COctetString, OctetString};
@@ -99,41 +99,6 @@ fn clip(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// `YYMMDDhhmm` (or with seconds) of simulated time `t`, counted from
-/// `epoch_unix` (UTC). Written out (Howard Hinnant's civil-from-days)
-/// rather than pulling in a date crate for one format.
-pub fn calendar(t: Nanos, epoch_unix: u64, digits: u8) -> String {
-    let secs = epoch_unix + t / 1_000_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let base = format!(
-        "{:02}{month:02}{day:02}{:02}{:02}",
-        year.rem_euclid(100),
-        rem / 3600,
-        rem % 3600 / 60
-    );
-    if digits == 12 {
-        format!("{base}{:02}", rem % 60)
-    } else {
-        base
-    }
-}
-
-/// (year, month, day) of a day count since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,16 +115,6 @@ mod tests {
             outcome: Outcome::Delivered,
             text: "Your code is 123456, valid 10 min".into(),
         }
-    }
-
-    #[test]
-    fn dates_are_utc_calendar_dates() {
-        // 2026-11-22 17:11:22 UTC.
-        let epoch = 1_795_367_482;
-        assert_eq!(calendar(0, epoch, 10), "2611221711");
-        assert_eq!(calendar(38 * 1_000_000_000, epoch, 12), "261122171200");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

@@ -1,0 +1,200 @@
+//! The Twilio-shaped HTTP API: create a message, fetch it, and receive
+//! signed status callbacks as its fate unfolds in the model. Basic auth per
+//! account: the account's system_id as the Account SID, its auth_token as
+//! the token.
+
+pub mod callbacks;
+pub mod messages;
+
+use super::Shared;
+use super::live::Submission;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use messages::{Record, Status, message_sid, stages};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Messages kept for GET; beyond this the oldest are forgotten.
+const KEPT_MESSAGES: usize = 1_000_000;
+
+struct Api {
+    shared: Arc<Shared>,
+    records: Mutex<HashMap<String, Record>>,
+    next_sid: AtomicU64,
+    client: reqwest::Client,
+}
+
+/// Serves the API on `listener` until shutdown.
+pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let api = Arc::new(Api {
+        shared,
+        records: Mutex::new(HashMap::new()),
+        next_sid: AtomicU64::new(1),
+        client: reqwest::Client::new(),
+    });
+    let router = Router::new()
+        .route("/2010-04-01/Accounts/{account}/Messages.json", post(create))
+        .route("/2010-04-01/Accounts/{account}/Messages/{sid}", get(fetch))
+        .with_state(api);
+    let _ = axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.changed().await;
+        })
+        .await;
+}
+
+/// Twilio's error body.
+fn error(status: StatusCode, code: u32, message: String) -> Response {
+    let body = json!({
+        "code": code,
+        "message": message,
+        "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+        "status": status.as_u16(),
+    });
+    (status, Json(body)).into_response()
+}
+
+/// The account index if the Basic credentials are the account's.
+fn authenticate(api: &Api, account: &str, headers: &HeaderMap) -> Option<usize> {
+    let credentials = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())?;
+    let (sid, token) = credentials.split_once(':')?;
+    let accounts = &api.shared.scenario.serve.accounts;
+    accounts
+        .iter()
+        .position(|a| a.system_id == sid && a.system_id == account && a.auth_token == token)
+}
+
+fn denied() -> Response {
+    error(StatusCode::UNAUTHORIZED, 20003, "Authenticate".into())
+}
+
+async fn create(
+    State(api): State<Arc<Api>>,
+    Path(account_sid): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(account) = authenticate(&api, &account_sid, &headers) else {
+        return denied();
+    };
+    let to = form.get("To").cloned().unwrap_or_default();
+    let digits = to.strip_prefix('+').unwrap_or(&to);
+    if !(5..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let message = format!("The 'To' number {to} is not a valid phone number.");
+        return error(StatusCode::BAD_REQUEST, 21211, message);
+    }
+    let Some(body) = form.get("Body").cloned() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            21602,
+            "Message body is required.".into(),
+        );
+    };
+    if !api.shared.account_allows(account) {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            20429,
+            "Too Many Requests".into(),
+        );
+    }
+    let provider = api.shared.scenario.serve.accounts[account].provider;
+    let (submission, now) = {
+        let mut live = api.shared.live.lock().expect("model lock");
+        (live.submit(provider, digits), live.now())
+    };
+    api.shared.stats.submits.fetch_add(1, Ordering::Relaxed);
+    let mut record = Record {
+        sid: message_sid(api.next_sid.fetch_add(1, Ordering::Relaxed)),
+        account_sid: account_sid.clone(),
+        from: form.get("From").cloned().unwrap_or_default(),
+        to: to.clone(),
+        body,
+        status: Status::Queued,
+        error: None,
+        created: now,
+        sent: None,
+        updated: now,
+    };
+    let plan = match submission {
+        Submission::ProviderDown => {
+            let message = "Service unavailable: the provider refuses messages".into();
+            return error(StatusCode::SERVICE_UNAVAILABLE, 20503, message);
+        }
+        Submission::QueueFull => {
+            record.status = Status::Failed;
+            record.error = Some((30001, "Queue overflow"));
+            None
+        }
+        Submission::Accepted { fate, .. } => Some(fate),
+    };
+    let epoch = api.shared.epoch_unix;
+    let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
+    let callback = form.get("StatusCallback").cloned();
+    remember(&api, record.clone());
+    let api = api.clone();
+    let token = api.shared.scenario.serve.accounts[account]
+        .auth_token
+        .clone();
+    tokio::spawn(async move {
+        let Some(fate) = plan else {
+            if let Some(url) = &callback {
+                let params = record.callback_params(epoch);
+                callbacks::post(&api.client, url, &token, params).await;
+            }
+            return;
+        };
+        for (at, status) in stages(&fate) {
+            let wall = api.shared.live.lock().expect("model lock").wall_time_of(at);
+            tokio::time::sleep_until(wall.into()).await;
+            record.advance(status, at, &fate);
+            remember(&api, record.clone());
+            if let Some(url) = &callback {
+                let params = record.callback_params(epoch);
+                callbacks::post(&api.client, url, &token, params).await;
+            }
+        }
+    });
+    reply
+}
+
+fn remember(api: &Api, record: Record) {
+    let mut records = api.records.lock().expect("records lock");
+    if records.len() >= KEPT_MESSAGES && !records.contains_key(&record.sid) {
+        records.clear();
+    }
+    records.insert(record.sid.clone(), record);
+}
+
+async fn fetch(
+    State(api): State<Arc<Api>>,
+    Path((account_sid, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if authenticate(&api, &account_sid, &headers).is_none() {
+        return denied();
+    }
+    let sid = file.strip_suffix(".json").unwrap_or(&file);
+    let record = api.records.lock().expect("records lock").get(sid).cloned();
+    match record.filter(|r| r.account_sid == account_sid) {
+        Some(r) => Json(r.json(api.shared.epoch_unix)).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            20404,
+            format!(
+                "The requested resource /2010-04-01/Accounts/{account_sid}/Messages/{sid}.json was not found"
+            ),
+        ),
+    }
+}
