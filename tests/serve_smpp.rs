@@ -375,3 +375,65 @@ async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
     ids.dedup();
     assert_eq!(ids.len(), 5);
 }
+
+#[tokio::test]
+async fn an_injected_outage_refuses_submissions_until_ended_and_metrics_show_it() {
+    let mut sc = (*scenario("")).clone();
+    sc.serve.http_port = Some(0);
+    let server = Server::start(Arc::new(sc), 1000.0).await.unwrap();
+    let address = server.endpoints.smpp[0].2;
+    let http = format!("http://{}", server.endpoints.http.unwrap());
+    let web = reqwest::Client::new();
+    let mut client = connect(address).await;
+    assert_eq!(
+        bind(&mut client, "tx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    let mut send = async |sequence: u32| {
+        client
+            .send(Command::new(
+                CommandStatus::EsmeRok,
+                sequence,
+                submit("819012345678", false),
+            ))
+            .await
+            .unwrap();
+        next(&mut client).await.status()
+    };
+    assert_eq!(send(2).await, CommandStatus::EsmeRok);
+    let started = web
+        .post(format!("{http}/admin/outages"))
+        .header("content-type", "application/json")
+        .body(r#"{"provider": "p", "effect": "reject", "duration": "1h"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 201);
+    assert_eq!(send(3).await, CommandStatus::EsmeRsyserr);
+    let ended = web
+        .delete(format!("{http}/admin/outages"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 200);
+    assert_eq!(send(4).await, CommandStatus::EsmeRok);
+    let metrics = web
+        .get(format!("{http}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("simsms_submits_total 3"), "{metrics}");
+    assert!(
+        metrics.contains(r#"simsms_refusals_total{status="0x00000008"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"simsms_queue_depth{provider="p"} 0"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains("simsms_binds 1"), "{metrics}");
+    server.shutdown(Duration::from_millis(100)).await;
+}

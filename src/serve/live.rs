@@ -40,6 +40,8 @@ pub struct LiveModel {
     next_id: u64,
     sends: HashMap<u64, u32>,
     metrics: Metrics,
+    /// Outages of the scenario file; those after them were injected.
+    scheduled_outages: usize,
 }
 
 impl LiveModel {
@@ -61,6 +63,7 @@ impl LiveModel {
             next_id: 1,
             sends: HashMap::new(),
             metrics,
+            scheduled_outages: scenario.outages.len(),
         }
     }
 
@@ -120,13 +123,38 @@ impl LiveModel {
         outage.end = now.saturating_add(duration);
         let mut scenario = (*self.world.scenario).clone();
         scenario.outages.push(outage);
-        let scenario = Arc::new(scenario);
-        // Keep each queue's backlog; only its limits and pauses change.
+        self.replace_scenario(Arc::new(scenario));
+    }
+
+    /// The world with new outages; each queue keeps its backlog and takes
+    /// the new pauses.
+    fn replace_scenario(&mut self, scenario: Arc<Scenario>) {
         let fresh = World::new(scenario.clone(), 0).provider_queues();
         for (queue, fresh) in self.queues.iter_mut().zip(fresh) {
             queue.set_limits(fresh.limits().clone());
         }
         self.world = World::new(scenario, 0);
+    }
+
+    /// Messages waiting in each provider's queue now.
+    pub fn queue_depths(&mut self) -> Vec<usize> {
+        let now = self.clock.now();
+        self.queues.iter_mut().map(|q| q.depth(now)).collect()
+    }
+
+    /// Ends every outage injected at run time now.
+    pub fn end_injected(&mut self) -> usize {
+        let now = self.clock.now();
+        let mut scenario = (*self.world.scenario).clone();
+        let mut ended = 0;
+        for outage in scenario.outages.iter_mut().skip(self.scheduled_outages) {
+            if outage.end > now {
+                outage.end = now;
+                ended += 1;
+            }
+        }
+        self.replace_scenario(Arc::new(scenario));
+        ended
     }
 
     /// What was measured so far.

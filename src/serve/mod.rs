@@ -7,6 +7,7 @@ pub mod dates;
 pub mod http;
 pub mod limits;
 pub mod live;
+pub mod observe;
 pub mod receipts;
 pub mod smpp;
 
@@ -15,9 +16,9 @@ use crate::scenario::Scenario;
 use limits::TokenBucket;
 use live::LiveModel;
 use receipts::{Desk, ReceiptJob, Scheduler};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -25,12 +26,9 @@ use tokio::sync::watch;
 /// Held receipts per account beyond which new ones are dropped (counted).
 const HELD_RECEIPTS: usize = 1_000_000;
 
-/// Counters for `/metrics` and the summary.
+/// Counts the server's own logic needs (shutdown, limits).
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub submits: AtomicU64,
-    /// Refusals and nacks by command_status.
-    pub refusals: Mutex<BTreeMap<u32, u64>>,
     pub connections: AtomicUsize,
     pub binds: AtomicUsize,
     /// Receipts sent and not yet acknowledged, over all connections.
@@ -50,6 +48,7 @@ pub struct Shared {
     account_buckets: Vec<Option<Mutex<TokenBucket>>>,
     failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
+    pub observed: observe::Observed,
     pub shutdown: watch::Sender<bool>,
 }
 
@@ -165,6 +164,7 @@ impl Server {
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),
+            observed: observe::Observed::default(),
             shutdown,
             account_ports: account_ports.clone(),
             scenario: scenario.clone(),

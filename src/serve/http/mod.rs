@@ -3,6 +3,7 @@
 //! account: the account's system_id as the Account SID, its auth_token as
 //! the token.
 
+pub mod admin;
 pub mod callbacks;
 pub mod messages;
 
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 /// Messages kept for GET; beyond this the oldest are forgotten.
 const KEPT_MESSAGES: usize = 1_000_000;
 
-struct Api {
+pub struct Api {
     shared: Arc<Shared>,
     records: Mutex<HashMap<String, Record>>,
     next_sid: AtomicU64,
@@ -42,6 +43,11 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     let router = Router::new()
         .route("/2010-04-01/Accounts/{account}/Messages.json", post(create))
         .route("/2010-04-01/Accounts/{account}/Messages/{sid}", get(fetch))
+        .route("/metrics", get(admin::metrics))
+        .route(
+            "/admin/outages",
+            post(admin::start_outage).delete(admin::end_outages),
+        )
         .with_state(api);
     let _ = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
@@ -114,7 +120,7 @@ async fn create(
         let mut live = api.shared.live.lock().expect("model lock");
         (live.submit(provider, digits), live.now())
     };
-    api.shared.stats.submits.fetch_add(1, Ordering::Relaxed);
+    api.shared.observed.submits.inc();
     let mut record = Record {
         sid: message_sid(api.next_sid.fetch_add(1, Ordering::Relaxed)),
         account_sid: account_sid.clone(),

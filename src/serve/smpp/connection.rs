@@ -199,9 +199,11 @@ impl Connection {
             Some(Pdu::SubmitSm(submit)) => self.submit(sequence, submit),
             Some(Pdu::DeliverSmResp(_)) => {
                 if command.status() == CommandStatus::EsmeRok
-                    && self.unacked.remove(&sequence).is_some()
+                    && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
+                    let (stat, _) = super::receipt::stat(job.receipt);
+                    self.shared.observed.receipt_acknowledged(stat);
                 }
             }
             Some(Pdu::GenericNack) | Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => {}
@@ -248,8 +250,7 @@ impl Connection {
     }
 
     fn count_refusal(&self, status: CommandStatus) {
-        let mut refusals = self.shared.stats.refusals.lock().expect("stats lock");
-        *refusals.entry(u32::from(status)).or_insert(0) += 1;
+        self.shared.observed.refused(u32::from(status));
     }
 
     fn refuse(&mut self, sequence: u32, status: CommandStatus) {
@@ -277,7 +278,7 @@ impl Connection {
             .lock()
             .expect("model lock")
             .submit(provider, &destination);
-        self.shared.stats.submits.fetch_add(1, Ordering::Relaxed);
+        self.shared.observed.submits.inc();
         match submission {
             Submission::ProviderDown => self.refuse(sequence, CommandStatus::EsmeRsyserr),
             Submission::QueueFull => self.refuse(sequence, CommandStatus::EsmeRmsgqful),
