@@ -26,6 +26,29 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Drive a running `simsms serve` over SMPP: submits with receipts,
+    /// submit_sm_resp latency from the intended send time.
+    Smpp {
+        /// The server's SMPP address, e.g. 127.0.0.1:2775.
+        #[arg(long)]
+        target: std::net::SocketAddr,
+        #[arg(long)]
+        system_id: String,
+        #[arg(long)]
+        password: String,
+        /// Transceiver binds.
+        #[arg(long, short = 'c', default_value_t = 2)]
+        connections: usize,
+        /// Outstanding submits per bind.
+        #[arg(long, short = 'w', default_value_t = 256)]
+        window: usize,
+        /// Messages in all.
+        #[arg(long, short = 'n', default_value_t = 100_000)]
+        messages: u64,
+        /// Messages per second (default: as fast as the windows allow).
+        #[arg(long)]
+        rate: Option<f64>,
+    },
     /// Sessions per second on scenarios (the scenario's own routing only).
     Scenarios {
         #[arg(required = true)]
@@ -92,6 +115,53 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 r.seconds / r.customers as f64 * 1e6,
                 r.mean_wait,
                 r.theory
+            );
+        }
+        BenchCommand::Smpp {
+            target,
+            system_id,
+            password,
+            connections,
+            window,
+            messages,
+            rate,
+        } => {
+            let load = crate::bench::smpp::Load {
+                target,
+                system_id,
+                password,
+                connections: connections.max(1),
+                window: window.max(1),
+                messages: messages.max(connections as u64),
+                rate,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(|e| Error::io("tokio runtime", e))?;
+            let m = runtime
+                .block_on(crate::bench::smpp::run(load))
+                .map_err(Error::Usage)?;
+            let q = |p: f64| m.latency_us.value_at_quantile(p) as f64 / 1000.0;
+            let a = |p: f64| m.actual_us.value_at_quantile(p) as f64 / 1000.0;
+            println!(
+                "{} messages: {} accepted, {} refused in {:.2} s ({:.0} submits/s); {} receipts in {:.2} s ({:.0}/s); submit_sm_resp from intended time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms; from actual send: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms",
+                m.messages,
+                m.accepted,
+                m.refused,
+                m.submit_seconds,
+                (m.accepted + m.refused) as f64 / m.submit_seconds,
+                m.receipts,
+                m.seconds,
+                m.receipts as f64 / m.seconds,
+                q(0.5),
+                q(0.99),
+                q(0.999),
+                m.latency_us.max() as f64 / 1000.0,
+                a(0.5),
+                a(0.99),
+                a(0.999),
             );
         }
         BenchCommand::Scenarios {

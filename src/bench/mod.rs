@@ -1,7 +1,10 @@
 //! Measurement workloads behind `simsms bench`: the engine's hold model
 //! (against `std::collections::BinaryHeap`, side by side), an M/M/1 queue
 //! on the engine (the SimPy comparison in `bench/`), and sessions per
-//! second on the shipped scenarios. Figures go to `docs/performance.md`.
+//! second on the shipped scenarios, and `smpp`: a pipelined client that
+//! measures `simsms serve`. Figures go to `docs/performance.md`.
+
+pub mod smpp;
 
 use crate::des::{EventQueue, Purpose, QuaternaryHeap, RngStreams};
 use crate::units::{NANOS_PER_SEC, Nanos};
