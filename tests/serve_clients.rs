@@ -181,6 +181,20 @@ fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
         "serve measured {share:.4} delivered, run says {p:.4} [{low:.4}, {high:.4}]; bound {bound:.4}"
     );
     eprintln!("serve {share:.4} vs run {p:.4} [{low:.4}, {high:.4}] over {n} messages");
+    // The receipt-stat mix against run's pooled outcome counts: filtered
+    // messages are reported UNDELIV (the default `filtered_as`), those the
+    // SMSC kept past validity EXPIRED.
+    let sent = row["sent"].as_f64().unwrap();
+    for (stat, outcome) in [("UNDELIV", "carrier_filter"), ("EXPIRED", "expired_smsc")] {
+        let expected = row["outcomes"][outcome].as_f64().unwrap() / sent;
+        let observed = tally["stat"][stat].as_u64().unwrap_or(0) as f64 / n as f64;
+        let se = (expected * (1.0 - expected) * (1.0 / n as f64 + 1.0 / sent)).sqrt();
+        assert!(
+            (observed - expected).abs() < 3.29 * se.max(1e-9),
+            "{stat}: serve {observed:.4}, run {expected:.4} (se {se:.4})"
+        );
+        eprintln!("{stat}: serve {observed:.4} vs run {expected:.4}");
+    }
 }
 
 #[test]
