@@ -437,3 +437,90 @@ async fn an_injected_outage_refuses_submissions_until_ended_and_metrics_show_it(
     assert!(metrics.contains("simsms_binds 1"), "{metrics}");
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn dialects_change_the_receipt_for_testing_parsers() {
+    let extra = r#"
+[[serve.accounts]]
+system_id = "odd"
+password = "pw"
+provider = "p"
+port = 0
+dialect = { text_label = "Text", date_digits = 12, id_in_text = "hex", tlvs = false, receipt_before_resp = true, duplicates = true }
+"#;
+    let server = Server::start(scenario(extra), 1000.0).await.unwrap();
+    let mut client = connect(server.endpoints.smpp[1].2).await;
+    let pdu: Pdu = BindTransceiver::builder()
+        .system_id(text("odd"))
+        .password(COctetString::from_string("pw".into()).unwrap())
+        .build()
+        .into();
+    client
+        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    client
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            9,
+            submit("819012345678", true),
+        ))
+        .await
+        .unwrap();
+    // The receipt comes before the submit_sm_resp, and twice.
+    let mut order = Vec::new();
+    let mut texts = Vec::new();
+    let mut id = String::new();
+    while order.len() < 3 {
+        let command = next(&mut client).await;
+        match command.pdu() {
+            Some(Pdu::DeliverSm(d)) => {
+                assert!(d.tlvs().is_empty(), "no TLVs in this dialect");
+                texts.push(String::from_utf8_lossy(d.short_message().as_ref()).into_owned());
+                order.push("receipt");
+                let ack = rusmpp::pdus::DeliverSmResp::builder().build();
+                let seq = command.sequence_number();
+                client
+                    .send(Command::new(CommandStatus::EsmeRok, seq, ack))
+                    .await
+                    .unwrap();
+            }
+            Some(Pdu::SubmitSmResp(r)) => {
+                id = r.message_id().as_str().to_string();
+                order.push("resp");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(order, ["receipt", "receipt", "resp"]);
+    assert_eq!(texts[0], texts[1]);
+    let hex = format!("{:X}", id.parse::<u64>().unwrap());
+    let body = &texts[0];
+    assert!(body.starts_with(&format!("id:{hex} sub:001")), "{body}");
+    assert!(body.contains(" Text:Your code"), "{body}");
+    let submit_date = body.split("submit date:").nth(1).unwrap();
+    assert_eq!(submit_date.split(' ').next().unwrap().len(), 12, "{body}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn failed_binds_beyond_the_rate_close_the_connection() {
+    let mut sc = (*scenario("")).clone();
+    sc.serve.failed_binds_per_sec = 1.0;
+    let server = Server::start(Arc::new(sc), 1000.0).await.unwrap();
+    let mut client = connect(server.endpoints.smpp[0].2).await;
+    assert_eq!(
+        bind(&mut client, "trx", "nope").await,
+        CommandStatus::EsmeRinvpaswd
+    );
+    // The second failure within the second is answered, then the
+    // connection closes.
+    assert_eq!(
+        bind(&mut client, "trx", "nope2").await,
+        CommandStatus::EsmeRinvpaswd
+    );
+    let closed = tokio::time::timeout(Duration::from_secs(5), client.next()).await;
+    assert!(matches!(closed, Ok(None) | Ok(Some(Err(_)))), "{closed:?}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
