@@ -524,3 +524,53 @@ async fn failed_binds_beyond_the_rate_close_the_connection() {
     assert!(matches!(closed, Ok(None) | Ok(Some(Err(_)))), "{closed:?}");
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn a_radio_outage_injected_now_holds_messages_already_on_their_way() {
+    let mut sc = (*scenario("")).clone();
+    sc.serve.http_port = Some(0);
+    // 30 s of transit: the message reaches the SMSC inside the outage.
+    let leg = &mut sc.routes[0][0];
+    leg.latency = simsms::distribution::Distribution::Fixed(30_000_000_000);
+    let server = Server::start(Arc::new(sc), 100.0).await.unwrap();
+    let http = format!("http://{}", server.endpoints.http.unwrap());
+    let mut client = connect(server.endpoints.smpp[0].2).await;
+    assert_eq!(
+        bind(&mut client, "trx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    let sent = std::time::Instant::now();
+    client
+        .send(Command::new(
+            CommandStatus::EsmeRok,
+            2,
+            submit("819012345678", true),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    // Without the outage the receipt would come after ~31 simulated
+    // seconds (0.31 s here); the carrier's radio goes down for 2 minutes.
+    let answer = reqwest::Client::new()
+        .post(format!("{http}/admin/outages"))
+        .header("content-type", "application/json")
+        .body(r#"{"carrier": "c", "effect": "store", "duration": "2m"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let body: serde_json::Value = serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    assert_eq!(body["redecided"], 1);
+    let (sequence, d) = receipt(&mut client).await;
+    let waited = sent.elapsed();
+    // Held until the radio came back (after 120 simulated seconds: 1.2 s).
+    assert!(waited >= Duration::from_millis(1150), "{waited:?}");
+    let text = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
+    assert!(text.contains("stat:DELIVRD"), "{text}");
+    let ack = rusmpp::pdus::DeliverSmResp::builder().build();
+    client
+        .send(Command::new(CommandStatus::EsmeRok, sequence, ack))
+        .await
+        .unwrap();
+    server.shutdown(Duration::from_millis(200)).await;
+}

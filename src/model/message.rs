@@ -216,6 +216,25 @@ impl World {
         fate
     }
 
+    /// Re-decides the SMSC stage of a message after the world changed (a
+    /// radio outage injected at run time): from its arrival at the SMSC, as
+    /// if the new outages had always been known. `None` if it never reached
+    /// the SMSC. The message's own draws stay the same.
+    pub fn redeliver(&self, fate: &Fate, user: &User, req: &MessageRequest) -> Option<Fate> {
+        let visit = fate.smsc?;
+        let mut rng = self.message_rng(req);
+        let draws = Draws::take(&mut rng);
+        let visit = store_and_forward(self, user, visit.arrived, &mut rng);
+        let mut redecided = fate.clone();
+        let (outcome, at) = visit.end(user.hygiene == Hygiene::Recycled);
+        redecided.smsc = Some(visit);
+        redecided.outcome = outcome;
+        redecided.finished_at = at;
+        redecided.cost = 0.0;
+        self.settle(&mut redecided, &draws);
+        Some(redecided)
+    }
+
     /// Every stage in order; always ends with `Err((outcome, time))`.
     fn transit(&self, queue: &mut ProviderQueue, m: &mut Transit, fate: &mut Fate) -> Stage {
         let t = self.at_provider(queue, m, fate)?;

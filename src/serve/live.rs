@@ -8,13 +8,24 @@ use crate::metrics::Metrics;
 use crate::model::{Fate, MessageRequest, Outcome, ProviderQueue, Receipt, World, number_key};
 use crate::scenario::{Outage, ProviderId, Scenario};
 use crate::units::Nanos;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// Numbers remembered for their send counts; beyond this the oldest
 /// entries are forgotten (a later send is then keyed as a first one).
 const REMEMBERED_NUMBERS: usize = 1_000_000;
+
+/// Messages tracked until their final state (so an injected radio outage
+/// can re-decide them); beyond this, new ones are final when accepted.
+const TRACKED_IN_FLIGHT: usize = 1_000_000;
+
+/// An accepted message not yet in its final state.
+struct InFlight {
+    req: MessageRequest,
+    fate: Fate,
+}
 
 /// What the provider answers to a submission.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +43,16 @@ pub enum Submission {
     ProviderDown,
 }
 
+/// The receipt an accepted message's provider sends, and when.
+pub fn receipt_of(fate: &Fate) -> Option<(Receipt, Nanos)> {
+    match fate.receipt {
+        Receipt::Nothing => None,
+        // Refused downstream of the provider: reported as rejected.
+        Receipt::SubmitFailed => Some((Receipt::Rejected, fate.finished_at)),
+        r => Some((r, fate.finished_at)),
+    }
+}
+
 /// The live model: world, queues, clock and what was measured.
 pub struct LiveModel {
     world: World,
@@ -42,6 +63,9 @@ pub struct LiveModel {
     metrics: Metrics,
     /// Outages of the scenario file; those after them were injected.
     scheduled_outages: usize,
+    in_flight: HashMap<u64, InFlight>,
+    /// (final time, id) of tracked messages; stale entries are skipped.
+    finals: BinaryHeap<Reverse<(Nanos, u64)>>,
 }
 
 impl LiveModel {
@@ -64,6 +88,8 @@ impl LiveModel {
             sends: HashMap::new(),
             metrics,
             scheduled_outages: scenario.outages.len(),
+            in_flight: HashMap::new(),
+            finals: BinaryHeap::new(),
         }
     }
 
@@ -97,33 +123,91 @@ impl LiveModel {
             .world
             .resolve(&mut self.queues[provider.index()], &user, &req);
         self.metrics.submissions += 1;
-        self.metrics.record_message(&fate);
+        self.settle_finished(now);
         if fate.outcome == Outcome::Refused && fate.queued_at.is_none() {
+            self.metrics.record_message(&fate);
             return Submission::ProviderDown;
         }
         if fate.outcome == Outcome::Refused && fate.left_provider_at.is_none() {
+            self.metrics.record_message(&fate);
             return Submission::QueueFull;
         }
         let id = self.next_id;
         self.next_id += 1;
-        let receipt = match fate.receipt {
-            Receipt::Nothing => None,
-            // Refused downstream of the provider: reported as rejected.
-            Receipt::SubmitFailed => Some((Receipt::Rejected, fate.finished_at)),
-            r => Some((r, fate.finished_at)),
-        };
+        if fate.finished_at > now && self.in_flight.len() < TRACKED_IN_FLIGHT {
+            self.finals.push(Reverse((fate.finished_at, id)));
+            let fate = fate.clone();
+            self.in_flight.insert(id, InFlight { req, fate });
+        } else {
+            self.metrics.record_message(&fate);
+        }
+        let receipt = receipt_of(&fate);
         Submission::Accepted { id, fate, receipt }
     }
 
+    /// Records the fates of tracked messages that are final by `now`.
+    fn settle_finished(&mut self, now: Nanos) {
+        while let Some(Reverse((at, id))) = self.finals.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.finals.pop();
+            let current = self.in_flight.get(&id).map(|m| m.fate.finished_at);
+            if current == Some(at)
+                && let Some(done) = self.in_flight.remove(&id)
+            {
+                self.metrics.record_message(&done.fate);
+            }
+        }
+    }
+
+    /// The fate of accepted message `id` as it stands now, if still tracked.
+    pub fn fate_of(&self, id: u64) -> Option<Fate> {
+        self.in_flight.get(&id).map(|m| m.fate.clone())
+    }
+
     /// Starts an outage now (a fault injected at run time): from now on new
-    /// messages see it; messages already resolved keep their fate.
-    pub fn inject(&mut self, mut outage: Outage, duration: Nanos) {
+    /// messages see it. Messages already accepted keep their fate, except
+    /// that a carrier-wide `store` (its radio side down) re-decides the
+    /// SMSC stage of that carrier's messages not yet delivered. Returns the
+    /// re-decided fates by message id.
+    pub fn inject(&mut self, mut outage: Outage, duration: Nanos) -> Vec<(u64, Fate)> {
         let now = self.clock.now();
         outage.start = now;
         outage.end = now.saturating_add(duration);
+        let radio = match (outage.target, &outage.effect) {
+            (crate::scenario::OutageTarget::Carrier(c), crate::scenario::OutageEffect::Store) => {
+                Some(c)
+            }
+            _ => None,
+        };
         let mut scenario = (*self.world.scenario).clone();
         scenario.outages.push(outage);
         self.replace_scenario(Arc::new(scenario));
+        let Some(carrier) = radio else {
+            return Vec::new();
+        };
+        let mut changed = Vec::new();
+        for (id, message) in self.in_flight.iter_mut() {
+            let still_to_deliver = message.fate.carrier == carrier
+                && message.fate.finished_at > now
+                && message
+                    .fate
+                    .smsc
+                    .is_some_and(|v| v.last_attempt >= now || v.delivered_at.is_none());
+            if !still_to_deliver {
+                continue;
+            }
+            let user = self.world.user(message.req.session, message.req.arrival);
+            if let Some(fate) = self.world.redeliver(&message.fate, &user, &message.req)
+                && fate != message.fate
+            {
+                self.finals.push(Reverse((fate.finished_at, *id)));
+                message.fate = fate.clone();
+                changed.push((*id, fate));
+            }
+        }
+        changed
     }
 
     /// The world with new outages; each queue keeps its backlog and takes
@@ -157,8 +241,15 @@ impl LiveModel {
         ended
     }
 
-    /// What was measured so far.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    /// What was measured, every message still in flight counted with the
+    /// fate it has now.
+    pub fn metrics(&self) -> Metrics {
+        let mut metrics = self.metrics.clone();
+        let mut ids: Vec<&u64> = self.in_flight.keys().collect();
+        ids.sort();
+        for id in ids {
+            metrics.record_message(&self.in_flight[id].fate);
+        }
+        metrics
     }
 }

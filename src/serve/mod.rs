@@ -71,6 +71,18 @@ impl Shared {
             .take()
     }
 
+    /// Moves the receipts of re-decided messages (an injected radio
+    /// outage) to their new final times and states.
+    pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
+        for (id, fate) in changed {
+            let Some((receipt, done)) = live::receipt_of(fate) else {
+                continue;
+            };
+            let at = self.live.lock().expect("model lock").wall_time_of(done);
+            self.scheduler.replace(*id, at, receipt, fate.outcome, done);
+        }
+    }
+
     /// Sends `job` to the desk when its simulated time comes (at once with
     /// `now`).
     pub fn schedule_receipt(&self, job: ReceiptJob, now: bool) {
@@ -237,13 +249,7 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Summary {
-            metrics: self
-                .shared
-                .live
-                .lock()
-                .expect("model lock")
-                .metrics()
-                .clone(),
+            metrics: self.shared.live.lock().expect("model lock").metrics(),
             held_receipts: self.shared.desk.held().iter().sum(),
             dropped_receipts: self.shared.desk.dropped(),
         }

@@ -105,27 +105,58 @@ impl Desk {
     }
 }
 
+/// What the timer task is asked to do.
+enum Order {
+    Add(Instant, ReceiptJob),
+    /// A message was re-decided: its receipts move to a new time and state.
+    Replace {
+        message_id: u64,
+        at: Instant,
+        receipt: Receipt,
+        outcome: Outcome,
+        done_at: Nanos,
+    },
+}
+
 /// Hands receipts to the desk when they fall due.
 pub struct Scheduler {
-    sender: mpsc::UnboundedSender<(Instant, ReceiptJob)>,
+    sender: mpsc::UnboundedSender<Order>,
 }
 
 impl Scheduler {
     /// Spawns the timer task on the current runtime.
     pub fn spawn(desk: std::sync::Arc<Desk>) -> Self {
-        let (sender, mut receiver) = mpsc::unbounded_channel::<(Instant, ReceiptJob)>();
+        let (sender, mut receiver) = mpsc::unbounded_channel::<Order>();
         tokio::spawn(async move {
             let mut due: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
-            let mut jobs = std::collections::HashMap::new();
+            let mut jobs: std::collections::HashMap<u64, ReceiptJob> =
+                std::collections::HashMap::new();
             let mut sequence = 0u64;
             loop {
                 let next = due.peek().map(|Reverse((at, _))| *at);
                 tokio::select! {
-                    job = receiver.recv() => match job {
-                        Some((at, job)) => {
+                    order = receiver.recv() => match order {
+                        Some(Order::Add(at, job)) => {
                             due.push(Reverse((at, sequence)));
                             jobs.insert(sequence, job);
                             sequence += 1;
+                        }
+                        Some(Order::Replace { message_id, at, receipt, outcome, done_at }) => {
+                            let old: Vec<u64> = jobs
+                                .iter()
+                                .filter(|(_, j)| j.message_id == message_id)
+                                .map(|(s, _)| *s)
+                                .collect();
+                            for s in old {
+                                // Its heap entry goes stale and is skipped.
+                                let mut job = jobs.remove(&s).expect("listed");
+                                job.receipt = receipt;
+                                job.outcome = outcome;
+                                job.done_at = done_at;
+                                due.push(Reverse((at, sequence)));
+                                jobs.insert(sequence, job);
+                                sequence += 1;
+                            }
                         }
                         None if due.is_empty() => break,
                         None => {
@@ -154,7 +185,26 @@ impl Scheduler {
     /// Schedules `job` for wall time `at`.
     pub fn schedule(&self, at: Instant, job: ReceiptJob) {
         // The task only ends after every sender is gone.
-        let _ = self.sender.send((at, job));
+        let _ = self.sender.send(Order::Add(at, job));
+    }
+
+    /// Moves message `message_id`'s pending receipts to `at`, with a new
+    /// state (a receipt already handed to the desk is not recalled).
+    pub fn replace(
+        &self,
+        message_id: u64,
+        at: Instant,
+        receipt: Receipt,
+        outcome: Outcome,
+        done_at: Nanos,
+    ) {
+        let _ = self.sender.send(Order::Replace {
+            message_id,
+            at,
+            receipt,
+            outcome,
+            done_at,
+        });
     }
 }
 

@@ -121,12 +121,15 @@ pub async fn start_outage(
         end: 0,
         effect,
     };
-    api.shared
+    let changed = api
+        .shared
         .live
         .lock()
         .expect("model lock")
         .inject(outage, duration);
-    (StatusCode::CREATED, Json(json!({ "started": true }))).into_response()
+    api.shared.reschedule(&changed);
+    let body = json!({ "started": true, "redecided": changed.len() });
+    (StatusCode::CREATED, Json(body)).into_response()
 }
 
 pub async fn end_outages(State(api): State<Arc<Api>>) -> Response {

@@ -143,7 +143,7 @@ async fn create(
             record.error = Some((30001, "Queue overflow"));
             None
         }
-        Submission::Accepted { fate, .. } => Some(fate),
+        Submission::Accepted { id, fate, .. } => Some((id, fate)),
     };
     let epoch = api.shared.epoch_unix;
     let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
@@ -154,16 +154,35 @@ async fn create(
         .auth_token
         .clone();
     tokio::spawn(async move {
-        let Some(fate) = plan else {
+        let Some((id, mut fate)) = plan else {
             if let Some(url) = &callback {
                 let params = record.callback_params(epoch);
                 callbacks::post(&api.client, url, &token, params).await;
             }
             return;
         };
-        for (at, status) in stages(&fate) {
+        // Follow the message's fate as it stands, which an injected radio
+        // outage may change while it is in flight.
+        loop {
+            let rank = |s: Status| match s {
+                Status::Queued => 0,
+                Status::Sent => 1,
+                _ => 2,
+            };
+            let Some((at, status)) = stages(&fate)
+                .into_iter()
+                .find(|(_, s)| rank(*s) > rank(record.status))
+            else {
+                break;
+            };
             let wall = api.shared.live.lock().expect("model lock").wall_time_of(at);
             tokio::time::sleep_until(wall.into()).await;
+            if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
+                && now != fate
+            {
+                fate = now;
+                continue;
+            }
             record.advance(status, at, &fate);
             remember(&api, record.clone());
             if let Some(url) = &callback {
