@@ -574,3 +574,85 @@ async fn a_radio_outage_injected_now_holds_messages_already_on_their_way() {
         .unwrap();
     server.shutdown(Duration::from_millis(200)).await;
 }
+
+#[tokio::test]
+async fn a_receiver_gets_at_most_its_window_of_unacknowledged_receipts() {
+    let extra = r#"
+[[serve.accounts]]
+system_id = "narrow"
+password = "pw"
+provider = "p"
+port = 0
+window = 2
+"#;
+    let server = Server::start(scenario(extra), 1000.0).await.unwrap();
+    let address = server.endpoints.smpp[1].2;
+    let bind_as = async |kind: &str| {
+        let mut c = connect(address).await;
+        let (id, pw) = (
+            text("narrow"),
+            COctetString::from_string("pw".into()).unwrap(),
+        );
+        let pdu: Pdu = if kind == "tx" {
+            BindTransmitter::builder()
+                .system_id(id)
+                .password(pw)
+                .build()
+                .into()
+        } else {
+            BindReceiver::builder()
+                .system_id(id)
+                .password(pw)
+                .build()
+                .into()
+        };
+        c.send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut c).await.status(), CommandStatus::EsmeRok);
+        c
+    };
+    let mut sender = bind_as("tx").await;
+    for i in 0..5u32 {
+        let to = format!("8190{i:08}");
+        sender
+            .send(Command::new(
+                CommandStatus::EsmeRok,
+                2 + i,
+                submit(&to, true),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut receiver = bind_as("rx").await;
+    // Within the retry time (300 ms), only the window's two arrive.
+    let mut first = Vec::new();
+    while let Ok(Some(Ok(c))) =
+        tokio::time::timeout(Duration::from_millis(150), receiver.next()).await
+    {
+        if matches!(c.pdu(), Some(Pdu::DeliverSm(_))) {
+            first.push(c.sequence_number());
+        }
+    }
+    assert_eq!(first.len(), 2, "{first:?}");
+    // Acknowledging them lets the next two in.
+    for s in first {
+        let ack = rusmpp::pdus::DeliverSmResp::builder().build();
+        receiver
+            .send(Command::new(CommandStatus::EsmeRok, s, ack))
+            .await
+            .unwrap();
+    }
+    let mut second = 0;
+    while let Ok(Some(Ok(c))) =
+        tokio::time::timeout(Duration::from_millis(100), receiver.next()).await
+    {
+        if matches!(c.pdu(), Some(Pdu::DeliverSm(_))) {
+            second += 1;
+        }
+    }
+    assert_eq!(second, 2);
+    server.shutdown(Duration::from_millis(100)).await;
+}
