@@ -113,10 +113,12 @@ fn nothing_points_outside_the_repository() {
     }
     let outside: Vec<String> = files
         .iter()
-        .filter(|f| f.file_name().is_some_and(|n| n != "architecture.rs"))
         .filter(|f| {
             let text = std::fs::read_to_string(f).unwrap_or_default();
-            text.contains("../shared") || text.contains("shared/design")
+            // Built from parts so that this file does not name them itself.
+            let sibling = ["..", "shared"].join("/");
+            let design = ["shared", "design"].join("/");
+            text.contains(&sibling) || text.contains(&design)
         })
         .map(|f| f.display().to_string())
         .collect();

@@ -68,8 +68,18 @@ fn text(s: &str) -> COctetString<1, 16> {
 }
 
 async fn bind(client: &mut Client, kind: &str, password: &str) -> CommandStatus {
+    bind_as(client, kind, "acme", password).await
+}
+
+/// Binds as `kind` (tx, rx or trx) with these credentials.
+async fn bind_as(
+    client: &mut Client,
+    kind: &str,
+    system_id: &str,
+    password: &str,
+) -> CommandStatus {
     let (system_id, password) = (
-        text("acme"),
+        text(system_id),
         COctetString::from_string(password.into()).unwrap(),
     );
     let pdu: Pdu = match kind {
@@ -94,6 +104,15 @@ async fn bind(client: &mut Client, kind: &str, password: &str) -> CommandStatus 
         .await
         .unwrap();
     next(client).await.status()
+}
+
+/// Acknowledges the deliver_sm with this sequence number.
+async fn ack(client: &mut Client, sequence: u32) {
+    let resp = rusmpp::pdus::DeliverSmResp::builder().build();
+    client
+        .send(Command::new(CommandStatus::EsmeRok, sequence, resp))
+        .await
+        .unwrap();
 }
 
 async fn next(client: &mut Client) -> Command {
@@ -217,14 +236,7 @@ async fn ids_are_numeric_and_identical_in_resp_tlv_and_text() {
         body.contains(" stat:DELIVRD err:000 text:Your code is 123456"),
         "{body}"
     );
-    client
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            sequence,
-            rusmpp::pdus::DeliverSmResp::builder().build(),
-        ))
-        .await
-        .unwrap();
+    ack(&mut client, sequence).await;
     server.shutdown(Duration::from_millis(100)).await;
 }
 
@@ -258,14 +270,7 @@ async fn a_receipt_is_held_until_a_receiver_binds_and_resent_until_acknowledged(
     let (second_sequence, second) = receipt(&mut receiver).await;
     assert_ne!(first_sequence, second_sequence);
     assert_eq!(receipted_id(&first), receipted_id(&second));
-    receiver
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            second_sequence,
-            rusmpp::pdus::DeliverSmResp::builder().build(),
-        ))
-        .await
-        .unwrap();
+    ack(&mut receiver, second_sequence).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let summary = server.shutdown(Duration::from_millis(500)).await;
     assert_eq!(summary.metrics.total_messages(), 1);
@@ -479,12 +484,7 @@ dialect = { text_label = "Text", date_digits = 12, id_in_text = "hex", tlvs = fa
                 assert!(d.tlvs().is_empty(), "no TLVs in this dialect");
                 texts.push(String::from_utf8_lossy(d.short_message().as_ref()).into_owned());
                 order.push("receipt");
-                let ack = rusmpp::pdus::DeliverSmResp::builder().build();
-                let seq = command.sequence_number();
-                client
-                    .send(Command::new(CommandStatus::EsmeRok, seq, ack))
-                    .await
-                    .unwrap();
+                ack(&mut client, command.sequence_number()).await;
             }
             Some(Pdu::SubmitSmResp(r)) => {
                 id = r.message_id().as_str().to_string();
@@ -567,11 +567,7 @@ async fn a_radio_outage_injected_now_holds_messages_already_on_their_way() {
     assert!(waited >= Duration::from_millis(1150), "{waited:?}");
     let text = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
     assert!(text.contains("stat:DELIVRD"), "{text}");
-    let ack = rusmpp::pdus::DeliverSmResp::builder().build();
-    client
-        .send(Command::new(CommandStatus::EsmeRok, sequence, ack))
-        .await
-        .unwrap();
+    ack(&mut client, sequence).await;
     server.shutdown(Duration::from_millis(200)).await;
 }
 
@@ -587,32 +583,11 @@ window = 2
 "#;
     let server = Server::start(scenario(extra), 1000.0).await.unwrap();
     let address = server.endpoints.smpp[1].2;
-    let bind_as = async |kind: &str| {
-        let mut c = connect(address).await;
-        let (id, pw) = (
-            text("narrow"),
-            COctetString::from_string("pw".into()).unwrap(),
-        );
-        let pdu: Pdu = if kind == "tx" {
-            BindTransmitter::builder()
-                .system_id(id)
-                .password(pw)
-                .build()
-                .into()
-        } else {
-            BindReceiver::builder()
-                .system_id(id)
-                .password(pw)
-                .build()
-                .into()
-        };
-        c.send(Command::new(CommandStatus::EsmeRok, 1, pdu))
-            .await
-            .unwrap();
-        assert_eq!(next(&mut c).await.status(), CommandStatus::EsmeRok);
-        c
-    };
-    let mut sender = bind_as("tx").await;
+    let mut sender = connect(address).await;
+    assert_eq!(
+        bind_as(&mut sender, "tx", "narrow", "pw").await,
+        CommandStatus::EsmeRok
+    );
     for i in 0..5u32 {
         let to = format!("8190{i:08}");
         sender
@@ -626,7 +601,11 @@ window = 2
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut receiver = bind_as("rx").await;
+    let mut receiver = connect(address).await;
+    assert_eq!(
+        bind_as(&mut receiver, "rx", "narrow", "pw").await,
+        CommandStatus::EsmeRok
+    );
     // Within the retry time (300 ms), only the window's two arrive.
     let mut first = Vec::new();
     while let Ok(Some(Ok(c))) =
@@ -639,11 +618,7 @@ window = 2
     assert_eq!(first.len(), 2, "{first:?}");
     // Acknowledging them lets the next two in.
     for s in first {
-        let ack = rusmpp::pdus::DeliverSmResp::builder().build();
-        receiver
-            .send(Command::new(CommandStatus::EsmeRok, s, ack))
-            .await
-            .unwrap();
+        ack(&mut receiver, s).await;
     }
     let mut second = 0;
     while let Ok(Some(Ok(c))) =

@@ -24,6 +24,13 @@ fn p(i: usize) -> ProviderId {
     ProviderId::new(i)
 }
 
+fn policy<'p>(otp: &'p Otp, routing: &'p Routing) -> SessionPolicy<'p> {
+    SessionPolicy {
+        otp,
+        router: Router::new(routing, RngStreams::new(1, 0)),
+    }
+}
+
 fn done(action: Action) -> SessionEnd {
     match action {
         Action::Done(end) => end,
@@ -35,10 +42,7 @@ fn done(action: Action) -> SessionEnd {
 fn a_code_in_hand_ends_the_session_at_once() {
     let otp = otp();
     let routing = Routing::Single(p(0));
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(1, CarrierId::new(0), 100 * S, &otp);
     let send = s.handle(&policy, 100 * S, Event::Arrived);
     assert_eq!(
@@ -76,10 +80,7 @@ fn a_receipt_after_the_ttl_is_no_code_and_the_user_resends() {
     otp.resend_after = 60 * S;
     otp.max_sends = 2;
     let routing = Routing::Single(p(0));
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(1, CarrierId::new(0), 0, &otp);
     s.handle(&policy, 0, Event::Arrived);
     s.handle(&policy, 0, Event::Submitted { accepted: true });
@@ -117,10 +118,7 @@ fn a_receipt_after_the_ttl_is_no_code_and_the_user_resends() {
 fn a_refusal_fails_over_to_the_next_provider_within_the_send() {
     let otp = otp();
     let routing = Routing::Failover(vec![p(0), p(1)]);
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(9, CarrierId::new(0), 0, &otp);
     s.handle(&policy, 0, Event::Arrived);
     let next = s.handle(&policy, 0, Event::Submitted { accepted: false });
@@ -161,10 +159,7 @@ fn patience_runs_out_during_the_voice_call() {
         cost: 0.05,
     });
     let routing = Routing::Single(p(0));
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(3, CarrierId::new(0), 0, &otp);
     s.handle(&policy, 0, Event::Arrived);
     s.handle(&policy, 0, Event::NoCode { send: 0 });
@@ -202,10 +197,7 @@ fn a_live_driver_waits_for_the_call_while_a_fate_is_unknown() {
         cost: 0.05,
     });
     let routing = Routing::Single(p(0));
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(3, CarrierId::new(0), 0, &otp);
     s.handle(&policy, 0, Event::Arrived);
     let wait = s.handle(&policy, 0, Event::Submitted { accepted: true });
@@ -241,10 +233,7 @@ fn a_new_send_invalidates_codes_still_in_flight() {
     let mut otp = otp();
     otp.invalidate_previous = true;
     let routing = Routing::Single(p(0));
-    let policy = SessionPolicy {
-        otp: &otp,
-        router: Router::new(&routing, RngStreams::new(1, 0)),
-    };
+    let policy = policy(&otp, &routing);
     let mut s = OtpSession::new(3, CarrierId::new(0), 0, &otp);
     s.handle(&policy, 0, Event::Arrived);
     s.handle(&policy, 0, Event::Submitted { accepted: true });
