@@ -93,10 +93,6 @@ impl LiveModel {
         }
     }
 
-    pub fn scenario(&self) -> &Arc<Scenario> {
-        &self.world.scenario
-    }
-
     /// Simulated time now.
     pub fn now(&self) -> Nanos {
         self.clock.now()

@@ -103,6 +103,14 @@ impl Shared {
     }
 }
 
+/// The digits of a destination a carrier could route: 5 to 15 of them
+/// (E.164's limit), optionally after `+`.
+pub fn routable_digits(number: &str) -> Option<&str> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    ((5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
+}
+
 /// The server's endpoints, as bound.
 #[derive(Debug, Clone)]
 pub struct Endpoints {

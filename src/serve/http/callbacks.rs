@@ -34,7 +34,7 @@ pub async fn post(
     params: Vec<(String, String)>,
 ) -> bool {
     let signed = signature(auth_token, url, &params);
-    let body = serde_urlencoded_form(&params);
+    let body = serde_urlencoded::to_string(&params).expect("strings encode");
     let mut backoff = Duration::from_secs(1);
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -53,29 +53,6 @@ pub async fn post(
         }
     }
     false
-}
-
-/// `application/x-www-form-urlencoded` encoding of the parameters.
-fn serde_urlencoded_form(params: &[(String, String)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -102,15 +79,6 @@ mod tests {
                 &params
             ),
             "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-        );
-    }
-
-    #[test]
-    fn form_encoding_escapes_what_it_must() {
-        assert_eq!(encode("+81 90"), "%2B81+90");
-        assert_eq!(
-            serde_urlencoded_form(&[("a".into(), "b&c".into())]),
-            "a=b%26c"
         );
     }
 }

@@ -96,11 +96,10 @@ async fn create(
         return denied();
     };
     let to = form.get("To").cloned().unwrap_or_default();
-    let digits = to.strip_prefix('+').unwrap_or(&to);
-    if !(5..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let Some(digits) = super::routable_digits(&to) else {
         let message = format!("The 'To' number {to} is not a valid phone number.");
         return error(StatusCode::BAD_REQUEST, 21211, message);
-    }
+    };
     let Some(body) = form.get("Body").cloned() else {
         return error(
             StatusCode::BAD_REQUEST,

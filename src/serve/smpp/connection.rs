@@ -264,7 +264,7 @@ impl Connection {
         };
         let account = bound.account;
         let destination = submit.destination_addr.as_str().to_string();
-        if !valid_number(&destination) {
+        if crate::serve::routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
         let bind_ok = bound.bucket.as_mut().is_none_or(TokenBucket::take);
@@ -374,11 +374,4 @@ impl Connection {
             .connections
             .fetch_sub(1, Ordering::Relaxed);
     }
-}
-
-/// A destination a carrier could route: digits, optionally after `+`, 5
-/// to 15 of them (E.164's limit).
-fn valid_number(text: &str) -> bool {
-    let digits = text.strip_prefix('+').unwrap_or(text);
-    (5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
