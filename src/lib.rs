@@ -29,6 +29,7 @@ pub mod des;
 pub mod distribution;
 pub mod error;
 pub mod export;
+pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -18,7 +18,9 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["metrics", "simulation", "report"],
     &["export"],
-    &["runner", "sweep", "shard", "bench", "error", "serve"],
+    &[
+        "runner", "sweep", "shard", "bench", "error", "serve", "load",
+    ],
     &["cli"],
 ];
 

@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod check;
 mod init;
+mod load;
 mod merge;
 mod outputs;
 mod run;
@@ -45,6 +46,9 @@ enum Command {
     },
     /// Serve the scenario's providers as a fake SMSC (SMPP) in real time.
     Serve(serve::ServeArgs),
+    /// Drive a real SMPP endpoint with the scenario's traffic and report
+    /// what it measured.
+    Load(load::LoadArgs),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.
@@ -80,6 +84,7 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Merge(args) => merge::merge(args),
         Command::Bench { what } => bench::bench(what),
         Command::Serve(args) => serve::serve(args),
+        Command::Load(args) => load::load(args),
         Command::Check(args) => check::check(args),
         Command::Init(args) => init::init(args),
     }

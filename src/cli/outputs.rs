@@ -65,6 +65,19 @@ pub fn write_reports(
     } else {
         render_run(sc, results)
     };
+    write_rendered(sc, results, order, text, output, exports)
+}
+
+/// Writes an already rendered text report to `output`, and every export
+/// asked for.
+pub fn write_rendered(
+    sc: &Scenario,
+    results: &RunResults,
+    order: &[usize],
+    text: String,
+    output: &str,
+    exports: &ExportArgs,
+) -> Result<(), Error> {
     write_output(output, &text)?;
     let run = Run {
         scenario: sc,

@@ -1,0 +1,181 @@
+//! `simsms load`: drive a real SMPP endpoint with the scenario's traffic
+//! and report what it measured in `run`'s format (docs/load.md).
+
+use super::args::ExportArgs;
+use super::outputs::write_rendered;
+use crate::Error;
+use crate::load::schedule::Shape;
+use crate::load::target::Target;
+use crate::load::{LoadOptions, Measured};
+use crate::report::{Aggregator, RunResults, render_run};
+use crate::scenario::{self, ProviderId, Routing, Settings};
+use crate::units::{parse_duration, parse_rate};
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Scenario file (TOML): its traffic, carriers and expectations.
+    file: PathBuf,
+    /// The endpoint: smpp://USER:PASSWORD@HOST:PORT
+    #[arg(long)]
+    target: String,
+    /// The scenario provider the target stands for (default: the routing's
+    /// provider, or the first).
+    #[arg(long)]
+    provider: Option<String>,
+    /// Transceiver binds.
+    #[arg(long, default_value_t = 1)]
+    binds: usize,
+    /// Outstanding submits per bind; a message due when it is full is
+    /// dropped and counted.
+    #[arg(long, default_value_t = 64)]
+    window: usize,
+    /// Sessions per second instead of the scenario's base rate, e.g. 200/s.
+    #[arg(long)]
+    rate: Option<String>,
+    /// How long to generate traffic (default: the scenario's duration).
+    #[arg(long)]
+    duration: Option<String>,
+    /// At most this many messages.
+    #[arg(long)]
+    count: Option<u64>,
+    /// How long to wait for receipts after the last send.
+    #[arg(long, default_value = "30s")]
+    wait: String,
+    /// Override a scenario key (repeatable), as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Write the report here ("-" for stdout).
+    #[arg(long, short = 'o', default_value = "-")]
+    output: String,
+    #[command(flatten)]
+    exports: ExportArgs,
+}
+
+fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::Usage(format!("{flag}: {e}"))
+}
+
+pub fn load(args: LoadArgs) -> Result<u8, Error> {
+    let source = args.file.display().to_string();
+    let settings = Settings {
+        sets: args.set.clone(),
+        ..Settings::default()
+    };
+    let sc = Arc::new(settings.apply(&scenario::read(&args.file)?, &source)?);
+    let target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+    let provider = match &args.provider {
+        Some(name) => sc
+            .providers
+            .iter()
+            .position(|p| &p.name == name)
+            .map(ProviderId::new)
+            .ok_or_else(|| {
+                Error::Usage(format!("--provider: no provider \"{name}\" in {source}"))
+            })?,
+        None => match sc.routing {
+            Routing::Single(p) => p,
+            _ => ProviderId::new(0),
+        },
+    };
+    let shape = Shape {
+        rate: args
+            .rate
+            .as_deref()
+            .map(parse_rate)
+            .transpose()
+            .map_err(usage("--rate"))?,
+        duration: args
+            .duration
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(usage("--duration"))?,
+        count: args.count,
+    };
+    let wait = Duration::from_nanos(parse_duration(&args.wait).map_err(usage("--wait"))?);
+    let options = LoadOptions {
+        target: target.clone(),
+        provider,
+        binds: args.binds.max(1),
+        window: args.window.max(1),
+        shape,
+        wait,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    let measured = runtime
+        .block_on(crate::load::run(sc.clone(), options))
+        .map_err(Error::Usage)?;
+    let mut aggregator = Aggregator::new(&sc);
+    aggregator.add(measured.metrics.clone());
+    let mut reports = vec![None; sc.alternatives.len() + 1];
+    reports[0] = Some(aggregator.finish(&source));
+    let results = RunResults::new(&sc, reports);
+    let text = with_load_figures(render_run(&sc, &results), &target, &measured);
+    write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
+    Ok(if results.all_passed() { 0 } else { 1 })
+}
+
+/// The run report, marked as measured, with the load's own figures.
+fn with_load_figures(report: String, target: &Target, m: &Measured) -> String {
+    let mut lines = report.lines();
+    let mut out = String::new();
+    if let Some(first) = lines.next() {
+        let _ = writeln!(out, "{first}");
+    }
+    let _ = writeln!(out, "measured against {} (not simulated)", target.display());
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let q = |h: &hdrhistogram::Histogram<u64>, p: f64| h.value_at_quantile(p) as f64 / 1000.0;
+    let _ = writeln!(out, "\nLOAD");
+    let _ = writeln!(
+        out,
+        "planned {}, sent {}, late {}, dropped (window full) {}, in {:.2} s",
+        m.planned, m.sent, m.late, m.dropped, m.seconds
+    );
+    for (label, h) in [
+        ("intended", &m.resp_intended_us),
+        ("actual", &m.resp_actual_us),
+    ] {
+        let _ = writeln!(
+            out,
+            "submit_sm_resp from {label} send time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
+            q(h, 0.5),
+            q(h, 0.99),
+            q(h, 0.999),
+            h.max() as f64 / 1000.0
+        );
+    }
+    let receipts: Vec<String> = m.receipts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    let _ = writeln!(
+        out,
+        "receipts by stat: {}",
+        if receipts.is_empty() {
+            "none".into()
+        } else {
+            receipts.join(", ")
+        }
+    );
+    let errors: Vec<String> = m
+        .errors
+        .iter()
+        .map(|(s, n)| format!("{s:#010x} {n}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "refusals by command_status: {}",
+        if errors.is_empty() {
+            "none".into()
+        } else {
+            errors.join(", ")
+        }
+    );
+    out
+}

@@ -1,0 +1,188 @@
+//! `simsms load`: the scenario's traffic against a real SMPP endpoint, on
+//! an absolute schedule (open loop), measured from each message's intended
+//! send time, and reported as `simsms run` reports a simulation, so that a
+//! simulated and a measured run can be read side by side.
+//!
+//! What a measured message "is" comes from what the endpoint said: a
+//! refused submit is `refused`; a receipt's stat DELIVRD is `delivered`,
+//! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
+//! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
+
+pub mod schedule;
+pub mod smpp;
+pub mod target;
+
+use crate::metrics::Metrics;
+use crate::model::{Fate, Outcome, Receipt};
+use crate::scenario::{Billing, ProviderId, Scenario};
+use crate::units::Nanos;
+use hdrhistogram::Histogram;
+use schedule::{Planned, Shape};
+use smpp::Observed;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use target::Target;
+
+/// How to load.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub target: Target,
+    /// The provider of the scenario the target stands for (its price and
+    /// the report's row).
+    pub provider: ProviderId,
+    pub binds: usize,
+    pub window: usize,
+    pub shape: Shape,
+    /// How long to wait for receipts after the last send.
+    pub wait: Duration,
+}
+
+/// What a load run measured.
+pub struct Measured {
+    /// In the same form as a simulated replication's.
+    pub metrics: Metrics,
+    pub planned: usize,
+    pub sent: usize,
+    pub late: usize,
+    /// Not sent: the window was full at the intended time.
+    pub dropped: usize,
+    /// Submits refused, by command_status.
+    pub errors: BTreeMap<u32, u64>,
+    /// Final receipts, by stat.
+    pub receipts: BTreeMap<String, u64>,
+    /// submit → submit_sm_resp, microseconds, from the intended send time
+    /// and from the actual one.
+    pub resp_intended_us: Histogram<u64>,
+    pub resp_actual_us: Histogram<u64>,
+    pub seconds: f64,
+}
+
+/// Runs the load; needs a tokio runtime.
+pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
+    let planned = schedule::plan(&scenario, options.shape);
+    let start = Instant::now() + Duration::from_millis(200);
+    let observed = smpp::run(
+        &options.target,
+        options.binds,
+        options.window,
+        &planned,
+        start,
+        options.wait,
+    )
+    .await?;
+    Ok(measure(&scenario, &options, &planned, &observed, start))
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("histogram bounds")
+}
+
+/// Folds what was observed into the report's metrics and the load figures.
+fn measure(
+    sc: &Scenario,
+    options: &LoadOptions,
+    planned: &[Planned],
+    observed: &[Observed],
+    start: Instant,
+) -> Measured {
+    let horizon = sc.duration + sc.drain;
+    let mut metrics = Metrics::new(
+        sc.providers.len(),
+        sc.carriers.len(),
+        sc.otp.max_sends as usize,
+        sc.timeline_bucket,
+        horizon,
+    );
+    let mut m = Measured {
+        metrics: Metrics::new(1, 1, 1, 1, 1),
+        planned: planned.len(),
+        sent: 0,
+        late: 0,
+        dropped: 0,
+        errors: BTreeMap::new(),
+        receipts: BTreeMap::new(),
+        resp_intended_us: histogram(),
+        resp_actual_us: histogram(),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let since = |t: Instant| t.saturating_duration_since(start).as_nanos() as Nanos;
+    for (p, o) in planned.iter().zip(observed) {
+        let Some(sent) = o.sent else {
+            m.dropped += 1;
+            continue;
+        };
+        m.sent += 1;
+        m.late += o.late as usize;
+        metrics.record_arrival(p.at);
+        if let Some((_, at)) = o.resp {
+            let us = |from: Nanos| (since(at).saturating_sub(from) / 1_000).max(1);
+            m.resp_intended_us.saturating_record(us(p.at));
+            m.resp_actual_us.saturating_record(us(since(sent)));
+        }
+        let fate = fate_of(sc, options.provider, p, o, since);
+        if let Receipt::SubmitFailed = fate.receipt {
+            let status = o.resp.map_or(0, |(s, _)| s);
+            *m.errors.entry(status).or_insert(0) += 1;
+        }
+        if let Some((stat, _)) = &o.receipt {
+            *m.receipts.entry(stat.clone()).or_insert(0) += 1;
+        }
+        metrics.submissions += 1;
+        metrics.record_message(&fate);
+    }
+    m.metrics = metrics;
+    m
+}
+
+/// A measured message as a fate, from what the endpoint said.
+fn fate_of(
+    sc: &Scenario,
+    provider: ProviderId,
+    p: &Planned,
+    o: &Observed,
+    since: impl Fn(Instant) -> Nanos,
+) -> Fate {
+    let refused = o.resp.is_some_and(|(status, _)| status != 0);
+    let (outcome, receipt) = match (&o.receipt, refused) {
+        (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
+        (Some((stat, _)), _) => match stat.as_str() {
+            "DELIVRD" => (Outcome::Delivered, Receipt::Delivered),
+            "EXPIRED" => (Outcome::ExpiredInSmsc, Receipt::Expired),
+            "UNDELIV" => (Outcome::Undeliverable, Receipt::Undelivered),
+            _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
+        },
+        (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
+    };
+    let finished_at = o
+        .receipt
+        .as_ref()
+        .map(|(_, at)| since(*at))
+        .or(o.resp.map(|(_, at)| since(at)))
+        .unwrap_or(p.at)
+        .max(p.at);
+    let price = &sc.provider(provider).price;
+    let charged = match sc.provider(provider).billing {
+        Billing::PerSubmitted => !refused,
+        Billing::PerDelivered => receipt == Receipt::Delivered,
+    };
+    Fate {
+        outcome,
+        provider,
+        carrier: p.carrier,
+        sent_at: p.at,
+        queued_at: None,
+        left_provider_at: None,
+        reached_carrier_at: None,
+        smsc: None,
+        finished_at,
+        queue_wait: None,
+        misrouted: false,
+        receipt,
+        cost: if charged {
+            price[p.carrier.index()]
+        } else {
+            0.0
+        },
+    }
+}

@@ -1,0 +1,290 @@
+//! The SMPP side of a load run: transceiver binds with a window each, an
+//! open-loop sender on the absolute schedule (a send that cannot leave on
+//! time is counted late; one that finds the window full is dropped and
+//! counted), and a reader that matches receipts to their messages by id,
+//! also when a receipt comes before its submit_sm_resp.
+
+use super::schedule::Planned;
+use super::target::Target;
+use futures_util::{SinkExt, StreamExt};
+use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
+use rusmpp::tlvs::TlvValue;
+use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::types::{COctetString, OctetString};
+use rusmpp::values::{MessageState, RegisteredDelivery};
+use rusmpp::{Command, CommandStatus, Pdu};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::codec::Framed;
+
+/// What happened to one planned message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Sent, and when (None: dropped for a full window).
+    pub sent: Option<Instant>,
+    pub late: bool,
+    /// The submit_sm_resp's status and arrival.
+    pub resp: Option<(u32, Instant)>,
+    /// The final receipt's stat and arrival.
+    pub receipt: Option<(String, Instant)>,
+}
+
+#[derive(Default)]
+struct Book {
+    observed: Vec<Observed>,
+    /// Messages sent, and those that reached a final answer (a refusal or
+    /// a final receipt), over every bind: a receipt may come on any bind.
+    sent: usize,
+    finals: usize,
+    /// Binds done sending, and when the last of them finished.
+    senders_done: usize,
+    all_sent_at: Option<Instant>,
+    /// message_id → planned index, once the resp is in.
+    ids: HashMap<String, usize>,
+    /// Receipts that came before their resp: id → (stat, at).
+    early: HashMap<String, (String, Instant)>,
+    /// sequence → planned index, while the resp is awaited.
+    waiting: HashMap<u32, usize>,
+}
+
+/// Sends `planned` over `binds` transceivers starting at `start`; waits
+/// for receipts up to `wait` after the last send.
+pub async fn run(
+    target: &Target,
+    binds: usize,
+    window: usize,
+    planned: &[Planned],
+    start: Instant,
+    wait: Duration,
+) -> Result<Vec<Observed>, String> {
+    let book = Arc::new(Mutex::new(Book {
+        observed: vec![Observed::default(); planned.len()],
+        ..Book::default()
+    }));
+    let binds = binds.max(1);
+    let mut tasks = Vec::new();
+    for b in 0..binds {
+        let mine: Vec<(usize, Planned)> = planned
+            .iter()
+            .cloned()
+            .enumerate()
+            .filter(|(k, _)| k % binds == b)
+            .collect();
+        let (target, book) = (target.clone(), book.clone());
+        tasks.push(tokio::spawn(async move {
+            bind_loop(target, window, mine, start, wait, book, binds).await
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| e.to_string())??;
+    }
+    let book = book.lock().await;
+    Ok(book.observed.clone())
+}
+
+async fn bind_loop(
+    target: Target,
+    window: usize,
+    mine: Vec<(usize, Planned)>,
+    start: Instant,
+    wait: Duration,
+    book: Arc<Mutex<Book>>,
+    binds: usize,
+) -> Result<(), String> {
+    let stream = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| format!("{}: {e}", target.display()))?;
+    let _ = stream.set_nodelay(true);
+    let mut framed = Framed::new(stream, CommandCodec::new());
+    let bind = BindTransceiver::builder()
+        .system_id(text(&target.user)?)
+        .password(text(&target.password)?)
+        .build();
+    framed
+        .send(Command::new(CommandStatus::EsmeRok, 1, bind))
+        .await
+        .map_err(|e| e.to_string())?;
+    match framed.next().await {
+        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => {}
+        Some(Ok(c)) => return Err(format!("bind refused: status {:#x}", u32::from(c.status()))),
+        other => return Err(format!("bind failed: {other:?}")),
+    }
+    let (mut sink, mut stream) = framed.split();
+    let room = Arc::new(Semaphore::new(window));
+    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
+    let reader = {
+        let (room, book) = (room.clone(), book.clone());
+        tokio::spawn(async move {
+            loop {
+                let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
+                let mut b = book.lock().await;
+                match next {
+                    Ok(Some(Ok(command))) => {
+                        let finals = on_command(&mut b, &command, &room, &acks_tx);
+                        b.finals += finals;
+                    }
+                    Ok(_) => break,
+                    Err(_) => {}
+                }
+                // Every bind has sent: stop when every message has its final
+                // answer, or `wait` after the last send.
+                if b.senders_done == binds
+                    && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait))
+                {
+                    break;
+                }
+            }
+        })
+    };
+    let mut sequence = 2u32;
+    for (k, p) in &mine {
+        let due = start + Duration::from_nanos(p.at);
+        if due > Instant::now() {
+            tokio::time::sleep_until(due.into()).await;
+        }
+        while let Ok(seq) = acks.try_recv() {
+            let ack = Command::new(
+                CommandStatus::EsmeRok,
+                seq,
+                DeliverSmResp::builder().build(),
+            );
+            sink.feed(ack).await.map_err(|e| e.to_string())?;
+        }
+        // Open loop: a full window drops the message rather than waiting.
+        let Ok(permit) = room.clone().try_acquire_owned() else {
+            continue;
+        };
+        permit.forget();
+        let now = Instant::now();
+        {
+            let mut b = book.lock().await;
+            b.observed[*k].sent = Some(now);
+            b.observed[*k].late = now.duration_since(due) > Duration::from_millis(10);
+            b.waiting.insert(sequence, *k);
+            b.sent += 1;
+        }
+        let submit = SubmitSm::builder()
+            .source_addr(text("SIMSMS")?)
+            .destination_addr(text(&p.number)?)
+            .registered_delivery(RegisteredDelivery::from(1))
+            .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
+            .build();
+        sink.send(Command::new(CommandStatus::EsmeRok, sequence, submit))
+            .await
+            .map_err(|e| e.to_string())?;
+        sequence = sequence.wrapping_add(1).max(2);
+    }
+    {
+        let mut b = book.lock().await;
+        b.senders_done += 1;
+        if b.senders_done == binds {
+            b.all_sent_at = Some(Instant::now());
+        }
+    }
+    let mut reader = reader;
+    loop {
+        tokio::select! {
+            _ = &mut reader => break,
+            Some(seq) = acks.recv() => {
+                let ack = Command::new(CommandStatus::EsmeRok, seq, DeliverSmResp::builder().build());
+                sink.send(ack).await.map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    while let Ok(seq) = acks.try_recv() {
+        let ack = Command::new(
+            CommandStatus::EsmeRok,
+            seq,
+            DeliverSmResp::builder().build(),
+        );
+        sink.feed(ack).await.map_err(|e| e.to_string())?;
+    }
+    let _ = sink
+        .send(Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind))
+        .await;
+    Ok(())
+}
+
+fn text<const MIN: usize, const MAX: usize>(s: &str) -> Result<COctetString<MIN, MAX>, String> {
+    COctetString::from_string(s.to_string()).map_err(|e| format!("\"{s}\": {e}"))
+}
+
+/// Handles one PDU from the server; returns how many messages got their
+/// final receipt.
+fn on_command(
+    b: &mut Book,
+    command: &Command,
+    room: &Semaphore,
+    acks: &tokio::sync::mpsc::UnboundedSender<u32>,
+) -> usize {
+    let now = Instant::now();
+    match command.pdu() {
+        Some(Pdu::SubmitSmResp(resp)) => {
+            room.add_permits(1);
+            let Some(k) = b.waiting.remove(&command.sequence_number()) else {
+                return 0;
+            };
+            let status = u32::from(command.status());
+            b.observed[k].resp = Some((status, now));
+            if status != 0 {
+                return 1;
+            }
+            let id = resp.message_id().as_str().to_string();
+            if let Some((stat, at)) = b.early.remove(&id) {
+                b.observed[k].receipt = Some((stat, at));
+                return 1;
+            }
+            b.ids.insert(id, k);
+            0
+        }
+        Some(Pdu::DeliverSm(d)) => {
+            let _ = acks.send(command.sequence_number());
+            let Some((id, stat)) = receipt_fields(d) else {
+                return 0;
+            };
+            match b.ids.remove(&id) {
+                Some(k) if b.observed[k].receipt.is_none() => {
+                    b.observed[k].receipt = Some((stat, now));
+                    1
+                }
+                Some(_) => 0,
+                None => {
+                    b.early.insert(id, (stat, now));
+                    0
+                }
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// The receipted message id and stat: from the TLVs when present, else
+/// from the receipt text.
+fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+    let mut id = None;
+    let mut state = None;
+    for tlv in d.tlvs() {
+        match tlv.value() {
+            Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
+            Some(TlvValue::MessageState(s)) => state = Some(*s),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
+    let field = |name: &str| {
+        text.split(' ')
+            .find_map(|f| f.strip_prefix(name))
+            .map(str::to_string)
+    };
+    let stat = match state {
+        Some(MessageState::Delivered) => Some("DELIVRD".to_string()),
+        Some(MessageState::Expired) => Some("EXPIRED".to_string()),
+        Some(MessageState::Undeliverable) => Some("UNDELIV".to_string()),
+        Some(MessageState::Rejected) => Some("REJECTD".to_string()),
+        _ => field("stat:"),
+    }?;
+    Some((id.or_else(|| field("id:"))?, stat))
+}
