@@ -7,6 +7,51 @@ use std::process::{Command, Stdio};
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 
+/// (value, low, high) of the all-carrier OTP success in a JSON report.
+fn otp_success(json: &std::path::Path) -> (f64, f64, f64) {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let row = report["alternatives"][0]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["carrier"] == "c")
+        .unwrap()
+        .clone();
+    let e = &row["otp_success"];
+    (
+        e["value"].as_f64().unwrap(),
+        e["low"].as_f64().unwrap(),
+        e["high"].as_f64().unwrap(),
+    )
+}
+
+/// Starts `simsms serve` on the test scenario; returns it and the intl
+/// account's address.
+fn serve() -> (std::process::Child, String) {
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "serve", SCENARIO, "--speed", "3600", "--for", "60s", "--flush", "1s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut address = None;
+    let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line == "ready" {
+            break;
+        }
+        if let Some(rest) = line.strip_prefix("smpp intl intl ") {
+            address = Some(rest.to_string());
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    (serve, address.expect("the intl account's address"))
+}
+
 fn delivery(json: &std::path::Path) -> (f64, f64, f64, f64) {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
@@ -94,5 +139,57 @@ fn load_against_serve_measures_what_run_simulates() {
     assert!(
         (p_load - p_run).abs() < bound,
         "load measured {p_load:.4} [{low_load:.4}, {high_load:.4}], run {p_run:.4} [{low_run:.4}, {high_run:.4}]"
+    );
+}
+
+/// Three modes, one model: OTP sessions driven by the model's session
+/// machine against `simsms serve` succeed as often as `simsms run`
+/// simulates, within intervals.
+#[test]
+fn load_otp_against_serve_agrees_with_run() {
+    let (mut serve, address) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let measured = dir.path().join("otp.json");
+    // 18 sessions per simulated minute for 2 simulated hours: about 2,000
+    // sessions in 2 s of wall time at 3600x.
+    let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--otp", "--speed", "3600", "--target"])
+        .arg(format!("smpp://intl:pw1@{address}"))
+        .args(["--rate", "18/m", "--duration", "2h", "--wait", "3s"])
+        .args(["--set", "otp.max_sends=3", "--json"])
+        .arg(&measured)
+        .output()
+        .unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let simulated = dir.path().join("run.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "run",
+            SCENARIO,
+            "--set",
+            "otp.max_sends=3",
+            "-o",
+            "/dev/null",
+            "--json",
+        ])
+        .arg(&simulated)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (a, a_low, a_high) = otp_success(&measured);
+    let (b, b_low, b_high) = otp_success(&simulated);
+    let se = |low: f64, high: f64| (high - low) / (2.0 * 1.96);
+    let bound = 3.29 * (se(a_low, a_high).powi(2) + se(b_low, b_high).powi(2)).sqrt();
+    assert!(
+        (a - b).abs() < bound,
+        "load --otp measured {a:.4} [{a_low:.4}, {a_high:.4}], run {b:.4} [{b_low:.4}, {b_high:.4}]"
     );
 }

@@ -8,6 +8,7 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
+pub mod otp;
 pub mod schedule;
 pub mod smpp;
 pub mod target;
@@ -135,6 +136,16 @@ fn measure(
     m
 }
 
+/// What a final receipt's stat says happened (docs/load.md).
+pub fn outcome_of_stat(stat: &str) -> (Outcome, Receipt) {
+    match stat {
+        "DELIVRD" => (Outcome::Delivered, Receipt::Delivered),
+        "EXPIRED" => (Outcome::ExpiredInSmsc, Receipt::Expired),
+        "UNDELIV" => (Outcome::Undeliverable, Receipt::Undelivered),
+        _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
+    }
+}
+
 /// A measured message as a fate, from what the endpoint said.
 fn fate_of(
     sc: &Scenario,
@@ -146,12 +157,7 @@ fn fate_of(
     let refused = o.resp.is_some_and(|(status, _)| status != 0);
     let (outcome, receipt) = match (&o.receipt, refused) {
         (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
-        (Some((stat, _)), _) => match stat.as_str() {
-            "DELIVRD" => (Outcome::Delivered, Receipt::Delivered),
-            "EXPIRED" => (Outcome::ExpiredInSmsc, Receipt::Expired),
-            "UNDELIV" => (Outcome::Undeliverable, Receipt::Undelivered),
-            _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
-        },
+        (Some((stat, _)), _) => outcome_of_stat(stat),
         (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
     };
     let finished_at = o

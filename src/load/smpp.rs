@@ -208,7 +208,9 @@ async fn bind_loop(
     Ok(())
 }
 
-fn text<const MIN: usize, const MAX: usize>(s: &str) -> Result<COctetString<MIN, MAX>, String> {
+pub(super) fn text<const MIN: usize, const MAX: usize>(
+    s: &str,
+) -> Result<COctetString<MIN, MAX>, String> {
     COctetString::from_string(s.to_string()).map_err(|e| format!("\"{s}\": {e}"))
 }
 
@@ -263,7 +265,7 @@ fn on_command(
 
 /// The receipted message id and stat: from the TLVs when present, else
 /// from the receipt text.
-fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+pub(super) fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
     let mut id = None;
     let mut state = None;
     for tlv in d.tlvs() {

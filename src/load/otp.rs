@@ -1,0 +1,418 @@
+//! `simsms load --otp`: every arrival is a user verifying a number, driven
+//! by the model's session state machine (`model::session`) exactly as in
+//! `simsms run`, except that what it learns comes from the real endpoint:
+//! a submit's answer and the receipts. Without a DELIVRD receipt after
+//! `resend_after` the user asks again, up to `max_sends`; there is no real
+//! voice call, so a voice fallback is never answered.
+//!
+//! Time runs at `speed` simulated seconds per wall second, so a run can
+//! face `simsms serve --speed` with the same clock.
+
+use super::schedule::Planned;
+use super::smpp::{receipt_fields, text};
+use super::target::Target;
+use crate::metrics::{Metrics, SessionSummary};
+use crate::model::{Action, Event, Fate, OtpSession, Outcome, Receipt, Router, SessionPolicy};
+use crate::scenario::{ProviderId, Routing, Scenario};
+use crate::units::Nanos;
+use futures_util::{SinkExt, StreamExt};
+use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
+use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::types::OctetString;
+use rusmpp::values::RegisteredDelivery;
+use rusmpp::{Command, CommandStatus, Pdu};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::time::{Duration, Instant};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::codec::Framed;
+
+/// What a bind's reader reports.
+enum Incoming {
+    Resp {
+        bind: usize,
+        sequence: u32,
+        status: u32,
+        id: String,
+    },
+    Receipt {
+        id: String,
+        stat: String,
+    },
+}
+
+/// One message of a session, until its final answer.
+#[derive(Clone)]
+struct Message {
+    session: u64,
+    send: u32,
+    sent_at: Nanos,
+    carrier: crate::scenario::CarrierId,
+}
+
+/// Opens `binds` transceivers; returns their writers.
+async fn open(
+    target: &Target,
+    binds: usize,
+    incoming: &mpsc::UnboundedSender<Incoming>,
+) -> Result<Vec<mpsc::UnboundedSender<Command>>, String> {
+    let mut writers = Vec::new();
+    for bind in 0..binds {
+        let stream = TcpStream::connect((target.host.as_str(), target.port))
+            .await
+            .map_err(|e| format!("{}: {e}", target.display()))?;
+        let _ = stream.set_nodelay(true);
+        let mut framed = Framed::new(stream, CommandCodec::new());
+        let pdu = BindTransceiver::builder()
+            .system_id(text(&target.user)?)
+            .password(text(&target.password)?)
+            .build();
+        framed
+            .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+            .await
+            .map_err(|e| e.to_string())?;
+        match framed.next().await {
+            Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => {}
+            other => return Err(format!("bind failed: {other:?}")),
+        }
+        let (mut sink, mut stream) = framed.split();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
+        tokio::spawn(async move {
+            while let Some(c) = rx.recv().await {
+                if sink.send(c).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let (incoming, acks) = (incoming.clone(), tx.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(command)) = stream.next().await {
+                let sequence = command.sequence_number();
+                match command.pdu() {
+                    Some(Pdu::SubmitSmResp(r)) => {
+                        let id = r.message_id().as_str().to_string();
+                        let status = u32::from(command.status());
+                        let _ = incoming.send(Incoming::Resp {
+                            bind,
+                            sequence,
+                            status,
+                            id,
+                        });
+                    }
+                    Some(Pdu::DeliverSm(d)) => {
+                        let ack = DeliverSmResp::builder().build();
+                        let _ = acks.send(Command::new(CommandStatus::EsmeRok, sequence, ack));
+                        if let Some((id, stat)) = receipt_fields(d) {
+                            let _ = incoming.send(Incoming::Receipt { id, stat });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        writers.push(tx);
+    }
+    Ok(writers)
+}
+
+/// A message's final answer: what happened, what the receipt said, when.
+type Answer = (Outcome, Receipt, Nanos);
+
+/// The driver's state.
+struct Driver<'a> {
+    sc: &'a Scenario,
+    provider: ProviderId,
+    start: Instant,
+    speed: f64,
+    writers: Vec<mpsc::UnboundedSender<Command>>,
+    window: usize,
+    outstanding: Vec<usize>,
+    next_bind: usize,
+    next_sequence: u32,
+    sessions: HashMap<u64, (OtpSession, crate::scenario::CarrierId)>,
+    timers: BinaryHeap<Reverse<(Nanos, u64)>>,
+    awaiting: HashMap<(usize, u32), Message>,
+    by_id: HashMap<String, Message>,
+    early: HashMap<String, (String, Nanos)>,
+    /// Every message sent: its fate once known.
+    fates: Vec<(Message, Option<Answer>)>,
+    index: HashMap<(u64, u32), usize>,
+    numbers: HashMap<u64, String>,
+    metrics: Metrics,
+}
+
+impl Driver<'_> {
+    fn now(&self) -> Nanos {
+        (self.start.elapsed().as_secs_f64() * self.speed * 1e9) as Nanos
+    }
+
+    fn wall(&self, t: Nanos) -> Instant {
+        self.start + Duration::from_secs_f64(t as f64 / 1e9 / self.speed)
+    }
+
+    /// Carries out what a session asks until it waits or ends.
+    fn step(&mut self, policy: &SessionPolicy, id: u64, event: Event) {
+        let now = self.now();
+        let Some((session, _)) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        let mut action = session.handle(policy, now, event);
+        loop {
+            action = match action {
+                Action::Send { send, .. } => match self.submit(id, send, now) {
+                    true => return,
+                    false => self.handle(policy, id, now, Event::Submitted { accepted: false }),
+                },
+                Action::CallVoice { .. } => {
+                    self.handle(policy, id, now, Event::VoiceResult { heard_at: None })
+                }
+                Action::Wait { until: Some(t) } => {
+                    self.timers.push(Reverse((t, id)));
+                    return;
+                }
+                Action::Wait { until: None } => return,
+                Action::Done(end) => return self.record_end(id, end),
+            };
+        }
+    }
+
+    /// Records how session `id` ended and forgets it.
+    fn record_end(&mut self, id: u64, end: crate::model::SessionEnd) {
+        let (_, carrier) = self.sessions.remove(&id).expect("live session");
+        let summary = SessionSummary {
+            outcome: end.outcome,
+            time_to_code: end.time_to_code,
+            within_target: end.time_to_code.is_some_and(|t| t <= self.sc.otp.target),
+            sends: end.sends,
+            voice_call: end.voice_call,
+            cost: 0.0,
+        };
+        self.metrics.record_session(carrier, &summary);
+    }
+
+    fn handle(&mut self, policy: &SessionPolicy, id: u64, now: Nanos, event: Event) -> Action {
+        match self.sessions.get_mut(&id) {
+            Some((session, _)) => session.handle(policy, now, event),
+            None => Action::Wait { until: None },
+        }
+    }
+
+    /// Writes a submit for send `send` of session `id`; false when every
+    /// bind's window is full (the send is refused, and counted so).
+    fn submit(&mut self, id: u64, send: u32, now: Nanos) -> bool {
+        let binds = self.writers.len();
+        let Some(bind) = (0..binds)
+            .map(|i| (self.next_bind + i) % binds)
+            .find(|b| self.outstanding[*b] < self.window)
+        else {
+            return false;
+        };
+        self.next_bind = (bind + 1) % binds;
+        self.outstanding[bind] += 1;
+        let sequence = self.next_sequence;
+        self.next_sequence = self.next_sequence.wrapping_add(1).max(2);
+        let carrier = self.sessions[&id].1;
+        let message = Message {
+            session: id,
+            send,
+            sent_at: now,
+            carrier,
+        };
+        self.index.insert((id, send), self.fates.len());
+        self.fates.push((message.clone(), None));
+        self.awaiting.insert((bind, sequence), message);
+        let submit = SubmitSm::builder()
+            .source_addr(text("SIMSMS").expect("short"))
+            .destination_addr(text(&self.numbers[&id]).unwrap_or_default())
+            .registered_delivery(RegisteredDelivery::from(1))
+            .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
+            .build();
+        let _ = self.writers[bind].send(Command::new(CommandStatus::EsmeRok, sequence, submit));
+        true
+    }
+
+    fn settle(&mut self, m: &Message, outcome: Outcome, receipt: Receipt, at: Nanos) {
+        if let Some(&i) = self.index.get(&(m.session, m.send)) {
+            self.fates[i].1 = Some((outcome, receipt, at));
+        }
+    }
+
+    fn on_incoming(&mut self, policy: &SessionPolicy, incoming: Incoming) {
+        let now = self.now();
+        match incoming {
+            Incoming::Resp {
+                bind,
+                sequence,
+                status,
+                id,
+            } => {
+                self.outstanding[bind] = self.outstanding[bind].saturating_sub(1);
+                let Some(m) = self.awaiting.remove(&(bind, sequence)) else {
+                    return;
+                };
+                let accepted = status == 0;
+                if !accepted {
+                    self.settle(&m, Outcome::Refused, Receipt::SubmitFailed, now);
+                }
+                self.step(policy, m.session, Event::Submitted { accepted });
+                if accepted {
+                    match self.early.remove(&id) {
+                        Some((stat, at)) => self.on_receipt(policy, m, &stat, at),
+                        None => {
+                            self.by_id.insert(id, m);
+                        }
+                    }
+                }
+            }
+            Incoming::Receipt { id, stat } => match self.by_id.remove(&id) {
+                Some(m) => self.on_receipt(policy, m, &stat, now),
+                None => {
+                    self.early.insert(id, (stat, now));
+                }
+            },
+        }
+    }
+
+    fn on_receipt(&mut self, policy: &SessionPolicy, m: Message, stat: &str, at: Nanos) {
+        let (outcome, receipt) = super::outcome_of_stat(stat);
+        self.settle(&m, outcome, receipt, at);
+        let event = Event::Receipt {
+            send: m.send,
+            sent_at: m.sent_at,
+            receipt,
+            at,
+        };
+        self.step(policy, m.session, event);
+    }
+}
+
+/// Runs the sessions of `planned` against the target; returns the
+/// session and message metrics.
+#[allow(clippy::too_many_arguments)] // one call site, each argument named there
+pub async fn run(
+    sc: &Scenario,
+    provider: ProviderId,
+    target: &Target,
+    binds: usize,
+    window: usize,
+    planned: &[Planned],
+    speed: f64,
+    wait: Duration,
+) -> Result<Metrics, String> {
+    let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
+    let writers = open(target, binds.max(1), &incoming_tx).await?;
+    let routing = Routing::Single(provider);
+    let policy = SessionPolicy {
+        otp: &sc.otp,
+        router: Router::new(&routing, crate::des::RngStreams::new(sc.seed, 0)),
+    };
+    let mut d = Driver {
+        sc,
+        provider,
+        start: Instant::now() + Duration::from_millis(100),
+        speed,
+        outstanding: vec![0; writers.len()],
+        writers,
+        window,
+        next_bind: 0,
+        next_sequence: 2,
+        sessions: HashMap::new(),
+        timers: BinaryHeap::new(),
+        awaiting: HashMap::new(),
+        by_id: HashMap::new(),
+        early: HashMap::new(),
+        fates: Vec::new(),
+        index: HashMap::new(),
+        numbers: HashMap::new(),
+        metrics: Metrics::new(
+            sc.providers.len(),
+            sc.carriers.len(),
+            sc.otp.max_sends as usize,
+            sc.timeline_bucket,
+            sc.duration + sc.drain,
+        ),
+    };
+    let mut next = 0usize;
+    let mut last_arrival_done = None::<Instant>;
+    loop {
+        let due_arrival = planned.get(next).map(|p| p.at);
+        let due_timer = d.timers.peek().map(|Reverse((t, _))| *t);
+        let due = due_arrival.into_iter().chain(due_timer).min();
+        if due.is_none() && d.sessions.is_empty() {
+            break;
+        }
+        if last_arrival_done.is_some_and(|t| t.elapsed() > wait) {
+            break;
+        }
+        let sleep_to = due
+            .map(|t| d.wall(t))
+            .unwrap_or_else(|| Instant::now() + Duration::from_millis(50));
+        tokio::select! {
+            Some(incoming) = incoming.recv() => d.on_incoming(&policy, incoming),
+            _ = tokio::time::sleep_until(sleep_to.into()) => {
+                let now = d.now();
+                if due_arrival.is_some_and(|t| t <= now) {
+                    let p = &planned[next];
+                    let id = next as u64;
+                    d.metrics.record_arrival(p.at);
+                    d.numbers.insert(id, p.number.clone());
+                    d.sessions.insert(id, (OtpSession::new(id, p.carrier, p.at, &sc.otp), p.carrier));
+                    d.step(&policy, id, Event::Arrived);
+                    next += 1;
+                    if next == planned.len() {
+                        last_arrival_done = Some(Instant::now());
+                    }
+                } else if due_timer.is_some_and(|t| t <= now) {
+                    let Reverse((_, id)) = d.timers.pop().expect("peeked");
+                    d.step(&policy, id, Event::TimerFired);
+                }
+            }
+        }
+    }
+    // Sessions still waiting when time is up end as they stand: whatever
+    // they would still send is refused, no call is answered.
+    let mut left: Vec<u64> = d.sessions.keys().copied().collect();
+    left.sort();
+    let far = Nanos::MAX / 4;
+    for id in left {
+        let mut event = Event::TimerFired;
+        loop {
+            event = match d.handle(&policy, id, far, event) {
+                Action::Send { .. } => Event::Submitted { accepted: false },
+                Action::CallVoice { .. } => Event::VoiceResult { heard_at: None },
+                Action::Wait { .. } => Event::TimerFired,
+                Action::Done(end) => {
+                    d.record_end(id, end);
+                    break;
+                }
+            };
+        }
+    }
+    let price = &sc.provider(provider).price;
+    for (m, fate) in std::mem::take(&mut d.fates) {
+        let (outcome, receipt, at) =
+            fate.unwrap_or((Outcome::LostInTransit, Receipt::Nothing, m.sent_at));
+        d.metrics.submissions += 1;
+        d.metrics.record_message(&Fate {
+            outcome,
+            provider: d.provider,
+            carrier: m.carrier,
+            sent_at: m.sent_at,
+            queued_at: None,
+            left_provider_at: None,
+            reached_carrier_at: None,
+            smsc: None,
+            finished_at: at.max(m.sent_at),
+            queue_wait: None,
+            misrouted: false,
+            receipt,
+            cost: if outcome == Outcome::Refused {
+                0.0
+            } else {
+                price[m.carrier.index()]
+            },
+        });
+    }
+    Ok(d.metrics)
+}
