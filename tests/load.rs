@@ -125,6 +125,11 @@ fn load_against_serve_measures_what_run_simulates() {
     assert!(text.contains("dropped (window full) 0"), "{text}");
     let (p_load, low_load, high_load, sent) = delivery(&measured);
     assert!(sent > 1_500.0, "{sent} messages");
+    // Over two binds every message is matched with its final receipt.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&measured).unwrap()).unwrap();
+    let lost = report["alternatives"][0]["messages"][0]["outcomes"]["lost"].as_u64();
+    assert_eq!(lost, Some(0), "messages without a final receipt");
     let simulated = dir.path().join("run.json");
     let status = Command::new(env!("CARGO_BIN_EXE_simsms"))
         .args(["run", SCENARIO, "-o", "/dev/null", "--json"])

@@ -46,8 +46,8 @@ struct Book {
     ids: HashMap<String, usize>,
     /// Receipts that came before their resp: id → (stat, at).
     early: HashMap<String, (String, Instant)>,
-    /// sequence → planned index, while the resp is awaited.
-    waiting: HashMap<u32, usize>,
+    /// (bind, sequence) → planned index, while the resp is awaited.
+    waiting: HashMap<(usize, u32), usize>,
 }
 
 /// Sends `planned` over `binds` transceivers starting at `start`; waits
@@ -75,7 +75,7 @@ pub async fn run(
             .collect();
         let (target, book) = (target.clone(), book.clone());
         tasks.push(tokio::spawn(async move {
-            bind_loop(target, window, mine, start, wait, book, binds).await
+            bind_loop(target, window, mine, start, wait, book, (b, binds)).await
         }));
     }
     for task in tasks {
@@ -92,19 +92,19 @@ async fn bind_loop(
     start: Instant,
     wait: Duration,
     book: Arc<Mutex<Book>>,
-    binds: usize,
+    (bind, binds): (usize, usize),
 ) -> Result<(), String> {
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| format!("{}: {e}", target.display()))?;
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, CommandCodec::new());
-    let bind = BindTransceiver::builder()
+    let bind_pdu = BindTransceiver::builder()
         .system_id(text(&target.user)?)
         .password(text(&target.password)?)
         .build();
     framed
-        .send(Command::new(CommandStatus::EsmeRok, 1, bind))
+        .send(Command::new(CommandStatus::EsmeRok, 1, bind_pdu))
         .await
         .map_err(|e| e.to_string())?;
     match framed.next().await {
@@ -123,7 +123,7 @@ async fn bind_loop(
                 let mut b = book.lock().await;
                 match next {
                     Ok(Some(Ok(command))) => {
-                        let finals = on_command(&mut b, &command, &room, &acks_tx);
+                        let finals = on_command(&mut b, bind, &command, &room, &acks_tx);
                         b.finals += finals;
                     }
                     Ok(_) => break,
@@ -163,7 +163,7 @@ async fn bind_loop(
             let mut b = book.lock().await;
             b.observed[*k].sent = Some(now);
             b.observed[*k].late = now.duration_since(due) > Duration::from_millis(10);
-            b.waiting.insert(sequence, *k);
+            b.waiting.insert((bind, sequence), *k);
             b.sent += 1;
         }
         let submit = SubmitSm::builder()
@@ -218,6 +218,7 @@ pub(super) fn text<const MIN: usize, const MAX: usize>(
 /// final receipt.
 fn on_command(
     b: &mut Book,
+    bind: usize,
     command: &Command,
     room: &Semaphore,
     acks: &tokio::sync::mpsc::UnboundedSender<u32>,
@@ -226,7 +227,7 @@ fn on_command(
     match command.pdu() {
         Some(Pdu::SubmitSmResp(resp)) => {
             room.add_permits(1);
-            let Some(k) = b.waiting.remove(&command.sequence_number()) else {
+            let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
                 return 0;
             };
             let status = u32::from(command.status());
