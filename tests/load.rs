@@ -198,3 +198,103 @@ fn load_otp_against_serve_agrees_with_run() {
         "load --otp measured {a:.4} [{a_low:.4}, {a_high:.4}], run {b:.4} [{b_low:.4}, {b_high:.4}]"
     );
 }
+
+/// A minimal SMPP server that answers binds and submits at once, except
+/// that it stalls for one second, a second after the first submit. Returns
+/// its port; it serves one connection.
+fn stalling_stub() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut first_submit = None::<std::time::Instant>;
+        let mut stalled = false;
+        let mut next_id = 1u64;
+        loop {
+            let mut head = [0u8; 16];
+            if stream.read_exact(&mut head).is_err() {
+                return;
+            }
+            let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
+            let id = u32::from_be_bytes(head[4..8].try_into().unwrap());
+            let sequence = &head[12..16];
+            let mut body = vec![0u8; length.saturating_sub(16)];
+            if stream.read_exact(&mut body).is_err() {
+                return;
+            }
+            let (resp_id, resp_body): (u32, Vec<u8>) = match id {
+                0x09 => (0x8000_0009, b"stub\0".to_vec()),
+                0x04 => {
+                    let started = *first_submit.get_or_insert_with(std::time::Instant::now);
+                    if !stalled && started.elapsed() >= std::time::Duration::from_secs(1) {
+                        stalled = true;
+                        std::thread::sleep(std::time::Duration::from_secs(1));
+                    }
+                    next_id += 1;
+                    (0x8000_0004, format!("{next_id}\0").into_bytes())
+                }
+                0x15 => (0x8000_0015, Vec::new()),
+                0x06 => (0x8000_0006, Vec::new()),
+                _ => continue,
+            };
+            let mut out = ((16 + resp_body.len()) as u32).to_be_bytes().to_vec();
+            out.extend(resp_id.to_be_bytes());
+            out.extend([0u8; 4]);
+            out.extend(sequence);
+            out.extend(resp_body);
+            if stream.write_all(&out).is_err() || id == 0x06 {
+                return;
+            }
+        }
+    });
+    port
+}
+
+/// The p99.9 (ms) on the report line that starts with `label`.
+fn p999(report: &str, label: &str) -> f64 {
+    let line = report.lines().find(|l| l.starts_with(label)).unwrap();
+    let after = line.split("p99.9 ").nth(1).unwrap();
+    after.split(' ').next().unwrap().parse().unwrap()
+}
+
+/// Coordinated omission: a one-second stall shows in the latency measured
+/// from each message's intended send time, not in the one measured from
+/// when it could actually be sent.
+#[test]
+fn a_stall_shows_from_the_intended_time_and_not_from_the_actual_one() {
+    let port = stalling_stub();
+    let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target"])
+        .arg(format!("smpp://x:y@127.0.0.1:{port}"))
+        .args(["--rate", "1000/s", "--duration", "4s", "--window", "2"])
+        .args(["--max-late", "5s", "--wait", "1s"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    let intended = p999(&report, "submit_sm_resp from intended send time");
+    let actual = p999(&report, "submit_sm_resp from actual send time");
+    assert!(
+        intended > 800.0,
+        "intended-time p99.9 {intended} ms:\n{report}"
+    );
+    assert!(actual < 100.0, "actual-time p99.9 {actual} ms:\n{report}");
+    assert!(report.contains("dropped (window full) 0"), "{report}");
+    let late: u64 = report
+        .lines()
+        .find(|l| l.starts_with("planned "))
+        .and_then(|l| l.split("late ").nth(1))
+        .and_then(|s| s.split(',').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        late > 500,
+        "messages held back by the stall are counted late: {late}"
+    );
+}

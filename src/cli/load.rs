@@ -42,6 +42,10 @@ pub struct LoadArgs {
     /// At most this many messages.
     #[arg(long)]
     count: Option<u64>,
+    /// How long a message due while its bind's window is full may wait for
+    /// room (it leaves late) before it is dropped.
+    #[arg(long, default_value = "1s")]
+    max_late: String,
     /// How long to wait for receipts after the last send.
     #[arg(long, default_value = "30s")]
     wait: String,
@@ -106,7 +110,10 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         count: args.count,
     };
     let wait = Duration::from_nanos(parse_duration(&args.wait).map_err(usage("--wait"))?);
+    let max_late =
+        Duration::from_nanos(parse_duration(&args.max_late).map_err(usage("--max-late"))?);
     let options = LoadOptions {
+        max_late,
         target: target.clone(),
         provider,
         binds: args.binds.max(1),

@@ -37,6 +37,8 @@ pub struct LoadOptions {
     pub shape: Shape,
     /// How long to wait for receipts after the last send.
     pub wait: Duration,
+    /// How long a message may wait for window room before it is dropped.
+    pub max_late: Duration,
 }
 
 /// What a load run measured.
@@ -70,6 +72,7 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         &planned,
         start,
         options.wait,
+        options.max_late,
     )
     .await?;
     Ok(measure(&scenario, &options, &planned, &observed, start))

@@ -1,7 +1,7 @@
 //! The SMPP side of a load run: transceiver binds with a window each, an
 //! open-loop sender on the absolute schedule (a send that cannot leave on
-//! time is counted late; one that finds the window full is dropped and
-//! counted), and a reader that matches receipts to their messages by id,
+//! time is counted late; one still held by a full window `max_late` after
+//! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
 use super::schedule::Planned;
@@ -51,7 +51,8 @@ struct Book {
 }
 
 /// Sends `planned` over `binds` transceivers starting at `start`; waits
-/// for receipts up to `wait` after the last send.
+/// for receipts up to `wait` after the last send. A message whose bind's
+/// window stays full longer than `max_late` past its time is dropped.
 pub async fn run(
     target: &Target,
     binds: usize,
@@ -59,6 +60,7 @@ pub async fn run(
     planned: &[Planned],
     start: Instant,
     wait: Duration,
+    max_late: Duration,
 ) -> Result<Vec<Observed>, String> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
@@ -75,7 +77,17 @@ pub async fn run(
             .collect();
         let (target, book) = (target.clone(), book.clone());
         tasks.push(tokio::spawn(async move {
-            bind_loop(target, window, mine, start, wait, book, (b, binds)).await
+            bind_loop(
+                target,
+                window,
+                mine,
+                start,
+                wait,
+                book,
+                (b, binds),
+                max_late,
+            )
+            .await
         }));
     }
     for task in tasks {
@@ -93,6 +105,7 @@ async fn bind_loop(
     wait: Duration,
     book: Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
+    max_late: Duration,
 ) -> Result<(), String> {
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
@@ -153,8 +166,12 @@ async fn bind_loop(
             );
             sink.feed(ack).await.map_err(|e| e.to_string())?;
         }
-        // Open loop: a full window drops the message rather than waiting.
-        let Ok(permit) = room.clone().try_acquire_owned() else {
+        // A full window holds the message back (it leaves late) up to
+        // `max_late` past its intended time; beyond that it is dropped. The
+        // schedule never moves: later messages keep their intended times.
+        let deadline = due + max_late;
+        let permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()).await;
+        let Ok(Ok(permit)) = permit else {
             continue;
         };
         permit.forget();
