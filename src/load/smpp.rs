@@ -97,16 +97,28 @@ pub async fn run(
     Ok(book.observed.clone())
 }
 
-async fn bind_loop(
-    target: Target,
+/// How one bind paces its messages.
+#[derive(Clone, Copy)]
+struct Pacing {
     window: usize,
-    mine: Vec<(usize, Planned)>,
     start: Instant,
     wait: Duration,
+    max_late: Duration,
+}
+
+async fn bind_loop(
+    target: Target,
+    pacing: Pacing,
+    mine: Vec<(usize, Planned)>,
     book: Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-    max_late: Duration,
 ) -> Result<(), String> {
+    let Pacing {
+        window,
+        start,
+        wait,
+        max_late,
+    } = pacing;
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| format!("{}: {e}", target.display()))?;
