@@ -77,17 +77,13 @@ pub async fn run(
             .collect();
         let (target, book) = (target.clone(), book.clone());
         tasks.push(tokio::spawn(async move {
-            bind_loop(
-                target,
+            let pacing = Pacing {
                 window,
-                mine,
                 start,
                 wait,
-                book,
-                (b, binds),
                 max_late,
-            )
-            .await
+            };
+            bind_loop(target, pacing, mine, book, (b, binds)).await
         }));
     }
     for task in tasks {
