@@ -199,17 +199,36 @@ fn load_otp_against_serve_agrees_with_run() {
     );
 }
 
-/// A minimal SMPP server that answers binds and submits at once, except
-/// that it stalls for one second, a second after the first submit. Returns
-/// its port; it serves one connection.
-fn stalling_stub() -> u16 {
-    use std::io::{Read, Write};
+/// What a stub SMPP server does wrong.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Stops answering for one second, a second after the first submit.
+    Stall,
+    /// Closes its first connection on the 500th submit, without answering.
+    CloseAt500,
+}
+
+/// A minimal SMPP server that answers binds and submits at once, apart from
+/// its misbehaviour. Returns its port; it serves connections one by one.
+fn stub(misbehaviour: Misbehaviour) -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
+        let mut connection = 0;
+        for stream in listener.incoming().flatten() {
+            connection += 1;
+            serve_one(stream, misbehaviour, connection == 1);
+        }
+    });
+    port
+}
+
+fn serve_one(mut stream: std::net::TcpStream, misbehaviour: Misbehaviour, first: bool) {
+    use std::io::{Read, Write};
+    {
         let mut first_submit = None::<std::time::Instant>;
         let mut stalled = false;
+        let mut submits = 0u64;
         let mut next_id = 1u64;
         loop {
             let mut head = [0u8; 16];
@@ -226,8 +245,14 @@ fn stalling_stub() -> u16 {
             let (resp_id, resp_body): (u32, Vec<u8>) = match id {
                 0x09 => (0x8000_0009, b"stub\0".to_vec()),
                 0x04 => {
+                    submits += 1;
+                    if first && submits == 500 && matches!(misbehaviour, Misbehaviour::CloseAt500) {
+                        return;
+                    }
                     let started = *first_submit.get_or_insert_with(std::time::Instant::now);
-                    if !stalled && started.elapsed() >= std::time::Duration::from_secs(1) {
+                    let stalls = matches!(misbehaviour, Misbehaviour::Stall);
+                    if stalls && !stalled && started.elapsed() >= std::time::Duration::from_secs(1)
+                    {
                         stalled = true;
                         std::thread::sleep(std::time::Duration::from_secs(1));
                     }
@@ -247,8 +272,7 @@ fn stalling_stub() -> u16 {
                 return;
             }
         }
-    });
-    port
+    }
 }
 
 /// The p99.9 (ms) on the report line that starts with `label`.
@@ -263,7 +287,7 @@ fn p999(report: &str, label: &str) -> f64 {
 /// when it could actually be sent.
 #[test]
 fn a_stall_shows_from_the_intended_time_and_not_from_the_actual_one() {
-    let port = stalling_stub();
+    let port = stub(Misbehaviour::Stall);
     let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
         .args(["load", SCENARIO, "--target"])
         .arg(format!("smpp://x:y@127.0.0.1:{port}"))
@@ -297,4 +321,44 @@ fn a_stall_shows_from_the_intended_time_and_not_from_the_actual_one() {
         late > 500,
         "messages held back by the stall are counted late: {late}"
     );
+}
+
+/// A connection closed mid-run is re-opened and re-bound; the run goes on
+/// and counts what was in flight.
+#[test]
+fn a_closed_connection_is_reopened_and_what_was_in_flight_counted() {
+    let port = stub(Misbehaviour::CloseAt500);
+    let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target"])
+        .arg(format!("smpp://x:y@127.0.0.1:{port}"))
+        .args(["--rate", "1000/s", "--duration", "2s", "--wait", "1s"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    let line = report
+        .lines()
+        .find(|l| l.starts_with("reconnects "))
+        .unwrap();
+    assert!(line.starts_with("reconnects 1,"), "{report}");
+    let lost: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(lost >= 1, "{line}");
+    let planned = report.lines().find(|l| l.starts_with("planned ")).unwrap();
+    let number = |name: &str| -> u64 {
+        planned
+            .split(&format!("{name} "))
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // Everything but what was lost at the close was sent after reconnecting.
+    assert!(number("sent") + 5 >= number("planned"), "{planned}");
 }

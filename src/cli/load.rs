@@ -199,6 +199,11 @@ fn with_load_figures(report: String, target: &Target, m: &Measured) -> String {
         "planned {}, sent {}, late {}, dropped (window full) {}, in {:.2} s",
         m.planned, m.sent, m.late, m.dropped, m.seconds
     );
+    let _ = writeln!(
+        out,
+        "reconnects {}, messages in flight when a connection closed {}",
+        m.reconnects, m.lost_at_disconnect
+    );
     for (label, h) in [
         ("intended", &m.resp_intended_us),
         ("actual", &m.resp_actual_us),

@@ -50,6 +50,10 @@ pub struct Measured {
     pub late: usize,
     /// Not sent: the window was full at the intended time.
     pub dropped: usize,
+    /// Connections re-opened after closing, and messages they had in
+    /// flight (never answered).
+    pub reconnects: usize,
+    pub lost_at_disconnect: usize,
     /// Submits refused, by command_status.
     pub errors: BTreeMap<u32, u64>,
     /// Final receipts, by stat.
@@ -65,7 +69,7 @@ pub struct Measured {
 pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
     let planned = schedule::plan(&scenario, options.shape);
     let start = Instant::now() + Duration::from_millis(200);
-    let observed = smpp::run(
+    let transcript = smpp::run(
         &options.target,
         options.binds,
         options.window,
@@ -75,7 +79,10 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         options.max_late,
     )
     .await?;
-    Ok(measure(&scenario, &options, &planned, &observed, start))
+    let mut m = measure(&scenario, &options, &planned, &transcript.observed, start);
+    m.reconnects = transcript.reconnects;
+    m.lost_at_disconnect = transcript.lost_at_disconnect;
+    Ok(m)
 }
 
 fn histogram() -> Histogram<u64> {
@@ -104,6 +111,8 @@ fn measure(
         sent: 0,
         late: 0,
         dropped: 0,
+        reconnects: 0,
+        lost_at_disconnect: 0,
         errors: BTreeMap::new(),
         receipts: BTreeMap::new(),
         resp_intended_us: histogram(),

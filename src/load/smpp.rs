@@ -32,6 +32,14 @@ pub struct Observed {
     pub receipt: Option<(String, Instant)>,
 }
 
+/// Everything a run observed.
+pub struct Transcript {
+    pub observed: Vec<Observed>,
+    pub reconnects: usize,
+    /// Messages in flight on a connection when it closed.
+    pub lost_at_disconnect: usize,
+}
+
 #[derive(Default)]
 struct Book {
     observed: Vec<Observed>,
@@ -41,6 +49,10 @@ struct Book {
     finals: usize,
     /// Binds done sending, and when the last of them finished.
     senders_done: usize,
+    done_binds: Vec<usize>,
+    /// Connections re-opened, and messages in flight when one closed.
+    reconnects: usize,
+    lost_at_disconnect: usize,
     all_sent_at: Option<Instant>,
     /// message_id → planned index, once the resp is in.
     ids: HashMap<String, usize>,
@@ -61,7 +73,7 @@ pub async fn run(
     start: Instant,
     wait: Duration,
     max_late: Duration,
-) -> Result<Vec<Observed>, String> {
+) -> Result<Transcript, String> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         ..Book::default()
@@ -90,7 +102,11 @@ pub async fn run(
         task.await.map_err(|e| e.to_string())??;
     }
     let book = book.lock().await;
-    Ok(book.observed.clone())
+    Ok(Transcript {
+        observed: book.observed.clone(),
+        reconnects: book.reconnects,
+        lost_at_disconnect: book.lost_at_disconnect,
+    })
 }
 
 /// How one bind paces its messages.
@@ -102,19 +118,8 @@ struct Pacing {
     max_late: Duration,
 }
 
-async fn bind_loop(
-    target: Target,
-    pacing: Pacing,
-    mine: Vec<(usize, Planned)>,
-    book: Arc<Mutex<Book>>,
-    (bind, binds): (usize, usize),
-) -> Result<(), String> {
-    let Pacing {
-        window,
-        start,
-        wait,
-        max_late,
-    } = pacing;
+/// Connects and binds as a transceiver.
+async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, String> {
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| format!("{}: {e}", target.display()))?;
@@ -129,15 +134,91 @@ async fn bind_loop(
         .await
         .map_err(|e| e.to_string())?;
     match framed.next().await {
-        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => {}
-        Some(Ok(c)) => return Err(format!("bind refused: status {:#x}", u32::from(c.status()))),
-        other => return Err(format!("bind failed: {other:?}")),
+        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
+        Some(Ok(c)) => Err(format!("bind refused: status {:#x}", u32::from(c.status()))),
+        other => Err(format!("bind failed: {other:?}")),
     }
+}
+
+/// One bind's share of the schedule. A dropped connection is re-opened and
+/// re-bound; the messages it had in flight are counted lost there.
+async fn bind_loop(
+    target: Target,
+    pacing: Pacing,
+    mine: Vec<(usize, Planned)>,
+    book: Arc<Mutex<Book>>,
+    (bind, binds): (usize, usize),
+) -> Result<(), String> {
+    let mut queue: std::collections::VecDeque<(usize, Planned)> = mine.into();
+    let last_due = queue.back().map_or(pacing.start, |(_, p)| {
+        pacing.start + Duration::from_nanos(p.at)
+    });
+    let mut connected_once = false;
+    loop {
+        let framed = match connect(&target).await {
+            Ok(f) => f,
+            Err(e) if !connected_once => return Err(e),
+            Err(_) if Instant::now() > last_due + pacing.max_late => break,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        if connected_once {
+            book.lock().await.reconnects += 1;
+        }
+        connected_once = true;
+        let finished = one_connection(framed, pacing, &mut queue, &book, (bind, binds)).await?;
+        // The connection closed: what it had in flight will never be answered.
+        let mut b = book.lock().await;
+        let lost: Vec<(usize, u32)> = b
+            .waiting
+            .keys()
+            .filter(|(w, _)| *w == bind)
+            .copied()
+            .collect();
+        for key in lost {
+            b.waiting.remove(&key);
+            b.lost_at_disconnect += 1;
+            b.finals += 1;
+        }
+        if finished {
+            break;
+        }
+    }
+    // Gave up reconnecting: what is left is never sent (counted dropped).
+    let mut b = book.lock().await;
+    if !b.done_binds.contains(&bind) {
+        b.done_binds.push(bind);
+        b.senders_done += 1;
+        if b.senders_done == binds {
+            b.all_sent_at = Some(Instant::now());
+        }
+    }
+    Ok(())
+}
+
+/// Sends from `queue` on one connection until it is empty and every answer
+/// is in (true), or the connection closes (false).
+async fn one_connection(
+    framed: Framed<TcpStream, CommandCodec>,
+    pacing: Pacing,
+    queue: &mut std::collections::VecDeque<(usize, Planned)>,
+    book: &Arc<Mutex<Book>>,
+    (bind, binds): (usize, usize),
+) -> Result<bool, String> {
+    let Pacing {
+        window,
+        start,
+        wait,
+        max_late,
+    } = pacing;
     let (mut sink, mut stream) = framed.split();
     let room = Arc::new(Semaphore::new(window));
+    let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
-    let reader = {
-        let (room, book) = (room.clone(), book.clone());
+    let mut reader = {
+        let (room, book, closed) = (room.clone(), book.clone(), closed.clone());
         tokio::spawn(async move {
             loop {
                 let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
@@ -147,7 +228,11 @@ async fn bind_loop(
                         let finals = on_command(&mut b, bind, &command, &room, &acks_tx);
                         b.finals += finals;
                     }
-                    Ok(_) => break,
+                    Ok(_) => {
+                        closed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        room.close();
+                        return false;
+                    }
                     Err(_) => {}
                 }
                 // Every bind has sent: stop when every message has its final
@@ -155,16 +240,19 @@ async fn bind_loop(
                 if b.senders_done == binds
                     && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait))
                 {
-                    break;
+                    return true;
                 }
             }
         })
     };
     let mut sequence = 2u32;
-    for (k, p) in &mine {
+    while let Some((k, p)) = queue.front().cloned() {
         let due = start + Duration::from_nanos(p.at);
         if due > Instant::now() {
             tokio::time::sleep_until(due.into()).await;
+        }
+        if closed.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(false);
         }
         while let Ok(seq) = acks.try_recv() {
             let ack = Command::new(
@@ -172,24 +260,22 @@ async fn bind_loop(
                 seq,
                 DeliverSmResp::builder().build(),
             );
-            sink.feed(ack).await.map_err(|e| e.to_string())?;
+            if sink.feed(ack).await.is_err() {
+                return Ok(false);
+            }
         }
         // A full window holds the message back (it leaves late) up to
         // `max_late` past its intended time; beyond that it is dropped. The
         // schedule never moves: later messages keep their intended times.
         let deadline = due + max_late;
         let permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()).await;
-        let Ok(Ok(permit)) = permit else {
-            continue;
-        };
-        permit.forget();
-        let now = Instant::now();
-        {
-            let mut b = book.lock().await;
-            b.observed[*k].sent = Some(now);
-            b.observed[*k].late = now.duration_since(due) > Duration::from_millis(10);
-            b.waiting.insert((bind, sequence), *k);
-            b.sent += 1;
+        match permit {
+            Ok(Ok(permit)) => permit.forget(),
+            Ok(Err(_)) => return Ok(false),
+            Err(_) => {
+                queue.pop_front();
+                continue;
+            }
         }
         let submit = SubmitSm::builder()
             .source_addr(text("SIMSMS")?)
@@ -197,40 +283,57 @@ async fn bind_loop(
             .registered_delivery(RegisteredDelivery::from(1))
             .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
             .build();
-        sink.send(Command::new(CommandStatus::EsmeRok, sequence, submit))
+        if sink
+            .send(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
-            .map_err(|e| e.to_string())?;
+            .is_err()
+        {
+            return Ok(false);
+        }
+        queue.pop_front();
+        let now = Instant::now();
+        {
+            let mut b = book.lock().await;
+            b.observed[k].sent = Some(now);
+            b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
+            b.waiting.insert((bind, sequence), k);
+            b.sent += 1;
+        }
         sequence = sequence.wrapping_add(1).max(2);
     }
     {
         let mut b = book.lock().await;
-        b.senders_done += 1;
-        if b.senders_done == binds {
-            b.all_sent_at = Some(Instant::now());
-        }
-    }
-    let mut reader = reader;
-    loop {
-        tokio::select! {
-            _ = &mut reader => break,
-            Some(seq) = acks.recv() => {
-                let ack = Command::new(CommandStatus::EsmeRok, seq, DeliverSmResp::builder().build());
-                sink.send(ack).await.map_err(|e| e.to_string())?;
+        if !b.done_binds.contains(&bind) {
+            b.done_binds.push(bind);
+            b.senders_done += 1;
+            if b.senders_done == binds {
+                b.all_sent_at = Some(Instant::now());
             }
         }
     }
+    let finished = loop {
+        tokio::select! {
+            done = &mut reader => break done.unwrap_or(false),
+            Some(seq) = acks.recv() => {
+                let ack = Command::new(CommandStatus::EsmeRok, seq, DeliverSmResp::builder().build());
+                if sink.send(ack).await.is_err() {
+                    break false;
+                }
+            }
+        }
+    };
     while let Ok(seq) = acks.try_recv() {
         let ack = Command::new(
             CommandStatus::EsmeRok,
             seq,
             DeliverSmResp::builder().build(),
         );
-        sink.feed(ack).await.map_err(|e| e.to_string())?;
+        let _ = sink.feed(ack).await;
     }
     let _ = sink
         .send(Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind))
         .await;
-    Ok(())
+    Ok(finished)
 }
 
 pub(super) fn text<const MIN: usize, const MAX: usize>(
