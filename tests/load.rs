@@ -29,6 +29,19 @@ fn otp_success(json: &std::path::Path) -> (f64, f64, f64) {
 /// Starts `simsms serve` on the test scenario; returns it and the intl
 /// account's address.
 fn serve() -> (std::process::Child, String) {
+    let (child, addresses) = serve_accounts();
+    let intl = addresses
+        .iter()
+        .find(|(s, _)| s == "intl")
+        .unwrap()
+        .1
+        .clone();
+    (child, intl)
+}
+
+/// Starts `simsms serve` on the test scenario; returns it and every
+/// account's (system_id, address).
+fn serve_accounts() -> (std::process::Child, Vec<(String, String)>) {
     let mut serve = Command::new(env!("CARGO_BIN_EXE_simsms"))
         .args([
             "serve", SCENARIO, "--speed", "3600", "--for", "60s", "--flush", "1s",
@@ -37,19 +50,20 @@ fn serve() -> (std::process::Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut address = None;
+    let mut addresses = Vec::new();
     let mut lines = BufReader::new(serve.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         let line = line.unwrap();
         if line == "ready" {
             break;
         }
-        if let Some(rest) = line.strip_prefix("smpp intl intl ") {
-            address = Some(rest.to_string());
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if parts[0] == "smpp" {
+            addresses.push((parts[1].to_string(), parts[3].to_string()));
         }
     }
     std::thread::spawn(move || lines.for_each(drop));
-    (serve, address.expect("the intl account's address"))
+    (serve, addresses)
 }
 
 fn delivery(json: &std::path::Path) -> (f64, f64, f64, f64) {
@@ -361,4 +375,70 @@ fn a_closed_connection_is_reopened_and_what_was_in_flight_counted() {
     };
     // Everything but what was lost at the close was sent after reconnecting.
     assert!(number("sent") + 5 >= number("planned"), "{planned}");
+}
+
+/// Backing off after ESME_RTHROTTLED: the bind pauses, so the messages due
+/// meanwhile are held back and leave late (and are measured from their
+/// intended time); without backoff none is late.
+#[test]
+fn backing_off_after_a_throttle_holds_messages_back() {
+    let (mut serve, addresses) = serve_accounts();
+    // The direct account allows 20 submissions/s per bind.
+    let direct = addresses
+        .iter()
+        .find(|(s, _)| s == "direct")
+        .unwrap()
+        .1
+        .clone();
+    let figures = |backoff: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+            .args(["load", SCENARIO, "--provider", "direct", "--target"])
+            .arg(format!("smpp://direct:pw2@{direct}"))
+            .args([
+                "--rate",
+                "100/s",
+                "--duration",
+                "2s",
+                "--wait",
+                "1s",
+                "--max-late",
+                "10s",
+            ])
+            .args(["--throttle-backoff", backoff])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        let refused: u64 = report
+            .lines()
+            .find(|l| l.starts_with("refusals by command_status"))
+            .and_then(|l| l.split("0x00000058 ").nth(1))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        let late: u64 = report
+            .lines()
+            .find(|l| l.starts_with("planned "))
+            .and_then(|l| l.split("late ").nth(1))
+            .and_then(|s| s.split(',').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        (refused, late)
+    };
+    let (refused_eager, late_eager) = figures("0s");
+    let (refused_patient, late_patient) = figures("1s");
+    let _ = Command::new("kill")
+        .args(["-TERM", &serve.id().to_string()])
+        .status();
+    let _ = serve.wait();
+    assert!(
+        refused_eager > 50,
+        "20/s of 100/s get through: {refused_eager}"
+    );
+    assert_eq!(late_eager, 0);
+    assert!(late_patient > 50, "held back by the pauses: {late_patient}");
+    assert!(refused_patient > 0);
 }

@@ -46,6 +46,10 @@ pub struct LoadArgs {
     /// room (it leaves late) before it is dropped.
     #[arg(long, default_value = "1s")]
     max_late: String,
+    /// After an ESME_RTHROTTLED answer, the bind pauses sending this long
+    /// (the messages due meanwhile leave late).
+    #[arg(long, default_value = "100ms")]
+    throttle_backoff: String,
     /// How long to wait for receipts after the last send.
     #[arg(long, default_value = "30s")]
     wait: String,
@@ -112,7 +116,11 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
     let wait = Duration::from_nanos(parse_duration(&args.wait).map_err(usage("--wait"))?);
     let max_late =
         Duration::from_nanos(parse_duration(&args.max_late).map_err(usage("--max-late"))?);
+    let throttle_backoff = Duration::from_nanos(
+        parse_duration(&args.throttle_backoff).map_err(usage("--throttle-backoff"))?,
+    );
     let options = LoadOptions {
+        throttle_backoff,
         max_late,
         target: target.clone(),
         provider,

@@ -39,6 +39,8 @@ pub struct LoadOptions {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
+    /// After ESME_RTHROTTLED, how long the bind pauses sending.
+    pub throttle_backoff: Duration,
 }
 
 /// What a load run measured.
@@ -69,14 +71,18 @@ pub struct Measured {
 pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
     let planned = schedule::plan(&scenario, options.shape);
     let start = Instant::now() + Duration::from_millis(200);
+    let pacing = smpp::Pacing {
+        window: options.window,
+        start,
+        wait: options.wait,
+        max_late: options.max_late,
+    };
     let transcript = smpp::run(
         &options.target,
         options.binds,
-        options.window,
         &planned,
-        start,
-        options.wait,
-        options.max_late,
+        pacing,
+        options.throttle_backoff,
     )
     .await?;
     let mut m = measure(&scenario, &options, &planned, &transcript.observed, start);

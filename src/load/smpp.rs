@@ -53,6 +53,9 @@ struct Book {
     /// Connections re-opened, and messages in flight when one closed.
     reconnects: usize,
     lost_at_disconnect: usize,
+    /// Per bind: no sends before this (backing off after ESME_RTHROTTLED).
+    paused_until: HashMap<usize, Instant>,
+    throttle_backoff: Duration,
     all_sent_at: Option<Instant>,
     /// message_id → planned index, once the resp is in.
     ids: HashMap<String, usize>,
@@ -68,14 +71,13 @@ struct Book {
 pub async fn run(
     target: &Target,
     binds: usize,
-    window: usize,
     planned: &[Planned],
-    start: Instant,
-    wait: Duration,
-    max_late: Duration,
+    pacing: Pacing,
+    throttle_backoff: Duration,
 ) -> Result<Transcript, String> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
+        throttle_backoff,
         ..Book::default()
     }));
     let binds = binds.max(1);
@@ -89,12 +91,6 @@ pub async fn run(
             .collect();
         let (target, book) = (target.clone(), book.clone());
         tasks.push(tokio::spawn(async move {
-            let pacing = Pacing {
-                window,
-                start,
-                wait,
-                max_late,
-            };
             bind_loop(target, pacing, mine, book, (b, binds)).await
         }));
     }
@@ -109,13 +105,20 @@ pub async fn run(
     })
 }
 
-/// How one bind paces its messages.
-#[derive(Clone, Copy)]
-struct Pacing {
-    window: usize,
-    start: Instant,
-    wait: Duration,
-    max_late: Duration,
+/// How often an idle-looking bind proves it is alive.
+const ENQUIRE_LINK_EVERY: Duration = Duration::from_secs(30);
+
+/// How each bind paces its messages.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    /// Outstanding submits per bind.
+    pub window: usize,
+    /// The moment planned times count from.
+    pub start: Instant,
+    /// How long to wait for receipts after the last send.
+    pub wait: Duration,
+    /// How long a message may wait for window room before it is dropped.
+    pub max_late: Duration,
 }
 
 /// Connects and binds as a transceiver.
@@ -246,10 +249,23 @@ async fn one_connection(
         })
     };
     let mut sequence = 2u32;
+    let mut last_enquire = Instant::now();
     while let Some((k, p)) = queue.front().cloned() {
         let due = start + Duration::from_nanos(p.at);
         if due > Instant::now() {
             tokio::time::sleep_until(due.into()).await;
+        }
+        // Backing off after a throttle: the message leaves late.
+        let paused = book.lock().await.paused_until.get(&bind).copied();
+        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
+            tokio::time::sleep_until(until.into()).await;
+        }
+        if last_enquire.elapsed() > ENQUIRE_LINK_EVERY {
+            last_enquire = Instant::now();
+            let enquire = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
+            if sink.feed(enquire).await.is_err() {
+                return Ok(false);
+            }
         }
         if closed.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(false);
@@ -311,9 +327,17 @@ async fn one_connection(
             }
         }
     }
+    let mut enquire = tokio::time::interval(ENQUIRE_LINK_EVERY);
+    enquire.tick().await;
     let finished = loop {
         tokio::select! {
             done = &mut reader => break done.unwrap_or(false),
+            _ = enquire.tick() => {
+                let link = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
+                if sink.send(link).await.is_err() {
+                    break false;
+                }
+            }
             Some(seq) = acks.recv() => {
                 let ack = Command::new(CommandStatus::EsmeRok, seq, DeliverSmResp::builder().build());
                 if sink.send(ack).await.is_err() {
@@ -360,6 +384,10 @@ fn on_command(
             };
             let status = u32::from(command.status());
             b.observed[k].resp = Some((status, now));
+            if command.status() == CommandStatus::EsmeRthrottled {
+                let backoff = b.throttle_backoff;
+                b.paused_until.insert(bind, now + backoff);
+            }
             if status != 0 {
                 return 1;
             }
