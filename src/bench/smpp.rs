@@ -7,8 +7,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
-use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::pdus::{DeliverSmResp, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandStatus, Pdu};
@@ -16,9 +15,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
-use tokio_util::codec::Framed;
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -111,24 +108,13 @@ async fn connection(
     started: Instant,
     progress: Arc<Progress>,
 ) -> Result<Measured, String> {
-    let stream = TcpStream::connect(load.target)
-        .await
-        .map_err(|e| e.to_string())?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let mut framed = Framed::new(stream, CommandCodec::new());
-    let bind = BindTransceiver::builder()
-        .system_id(COctetString::from_string(load.system_id.clone()).map_err(|e| e.to_string())?)
-        .password(COctetString::from_string(load.password.clone()).map_err(|e| e.to_string())?)
-        .build();
-    framed
-        .send(Command::new(CommandStatus::EsmeRok, 1, bind))
-        .await
-        .map_err(|e| e.to_string())?;
-    match framed.next().await {
-        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => {}
-        other => return Err(format!("bind failed: {other:?}")),
-    }
-    let (mut sink, mut stream) = framed.split();
+    let target = crate::load::target::Target {
+        user: load.system_id.clone(),
+        password: load.password.clone(),
+        host: load.target.ip().to_string(),
+        port: load.target.port(),
+    };
+    let (mut sink, mut stream) = crate::load::smpp::connect(&target).await?.split();
     let window = Arc::new(Semaphore::new(load.window));
     let intended: Arc<Mutex<HashMap<u32, (Instant, Instant)>>> = Arc::default();
     let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();

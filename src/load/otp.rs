@@ -16,17 +16,14 @@ use crate::model::{Action, Event, Fate, OtpSession, Outcome, Receipt, Router, Se
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::Nanos;
 use futures_util::{SinkExt, StreamExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
-use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::pdus::{DeliverSmResp, SubmitSm};
 use rusmpp::types::OctetString;
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandStatus, Pdu};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_util::codec::Framed;
 
 /// What a bind's reader reports.
 enum Incoming {
@@ -59,24 +56,7 @@ async fn open(
 ) -> Result<Vec<mpsc::UnboundedSender<Command>>, String> {
     let mut writers = Vec::new();
     for bind in 0..binds {
-        let stream = TcpStream::connect((target.host.as_str(), target.port))
-            .await
-            .map_err(|e| format!("{}: {e}", target.display()))?;
-        let _ = stream.set_nodelay(true);
-        let mut framed = Framed::new(stream, CommandCodec::new());
-        let pdu = BindTransceiver::builder()
-            .system_id(text(&target.user)?)
-            .password(text(&target.password)?)
-            .build();
-        framed
-            .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
-            .await
-            .map_err(|e| e.to_string())?;
-        match framed.next().await {
-            Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => {}
-            other => return Err(format!("bind failed: {other:?}")),
-        }
-        let (mut sink, mut stream) = framed.split();
+        let (mut sink, mut stream) = super::smpp::connect(target).await?.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
         tokio::spawn(async move {
             while let Some(c) = rx.recv().await {

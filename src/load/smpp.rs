@@ -122,7 +122,7 @@ pub struct Pacing {
 }
 
 /// Connects and binds as a transceiver.
-async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, String> {
+pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, String> {
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| format!("{}: {e}", target.display()))?;
