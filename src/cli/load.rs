@@ -4,13 +4,12 @@
 use super::args::ExportArgs;
 use super::outputs::write_rendered;
 use crate::Error;
+use crate::load::LoadOptions;
 use crate::load::schedule::Shape;
 use crate::load::target::Target;
-use crate::load::{LoadOptions, Measured};
 use crate::report::{Aggregator, RunResults, render_run};
 use crate::scenario::{self, ProviderId, Routing, Settings};
 use crate::units::{parse_duration, parse_rate};
-use std::fmt::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,7 +161,7 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
-        let text = marked(render_run(&sc, &results), &target, &note);
+        let text = crate::load::figures::marked(render_run(&sc, &results), &target, &note);
         write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
         return Ok(if results.all_passed() { 0 } else { 1 });
     }
@@ -174,80 +173,8 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
     let mut reports = vec![None; sc.alternatives.len() + 1];
     reports[0] = Some(aggregator.finish(&source));
     let results = RunResults::new(&sc, reports);
-    let text = with_load_figures(render_run(&sc, &results), &target, &measured);
+    let text =
+        crate::load::figures::with_load_figures(render_run(&sc, &results), &target, &measured);
     write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
     Ok(if results.all_passed() { 0 } else { 1 })
-}
-
-/// The run report with a second line saying it was measured.
-fn marked(report: String, target: &Target, note: &str) -> String {
-    let mut lines = report.lines();
-    let mut out = String::new();
-    if let Some(first) = lines.next() {
-        let _ = writeln!(out, "{first}");
-    }
-    let _ = writeln!(
-        out,
-        "measured against {} (not simulated; {note})",
-        target.display()
-    );
-    for line in lines {
-        let _ = writeln!(out, "{line}");
-    }
-    out
-}
-
-/// The run report, marked as measured, with the load's own figures.
-fn with_load_figures(report: String, target: &Target, m: &Measured) -> String {
-    let mut out = marked(report, target, "one message per arrival");
-    let q = |h: &hdrhistogram::Histogram<u64>, p: f64| h.value_at_quantile(p) as f64 / 1000.0;
-    let _ = writeln!(out, "\nLOAD");
-    let _ = writeln!(
-        out,
-        "planned {}, sent {}, late {}, dropped (window full) {}, in {:.2} s",
-        m.planned, m.sent, m.late, m.dropped, m.seconds
-    );
-    let _ = writeln!(
-        out,
-        "reconnects {}, messages in flight when a connection closed {}",
-        m.reconnects, m.lost_at_disconnect
-    );
-    for (label, h) in [
-        ("intended", &m.resp_intended_us),
-        ("actual", &m.resp_actual_us),
-    ] {
-        let _ = writeln!(
-            out,
-            "submit_sm_resp from {label} send time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
-            q(h, 0.5),
-            q(h, 0.99),
-            q(h, 0.999),
-            h.max() as f64 / 1000.0
-        );
-    }
-    let receipts: Vec<String> = m.receipts.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    let _ = writeln!(
-        out,
-        "receipts by stat: {}",
-        if receipts.is_empty() {
-            "none".into()
-        } else {
-            receipts.join(", ")
-        }
-    );
-    let errors: Vec<String> = m
-        .errors
-        .iter()
-        .map(|(s, n)| format!("{s:#010x} {n}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "refusals by command_status: {}",
-        if errors.is_empty() {
-            "none".into()
-        } else {
-            errors.join(", ")
-        }
-    );
-    out
 }

@@ -8,6 +8,7 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
+pub mod figures;
 pub mod otp;
 pub mod schedule;
 pub mod smpp;
