@@ -142,3 +142,45 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The command line stays a thin layer: no file in src/cli over 250 lines.
+#[test]
+fn command_files_stay_small() {
+    for entry in walk(Path::new("src/cli")) {
+        let lines = std::fs::read_to_string(&entry).unwrap().lines().count();
+        assert!(lines <= 250, "{} has {lines} lines", entry.display());
+    }
+}
+
+/// The model reads function by function: none over 80 lines.
+#[test]
+fn model_functions_stay_short() {
+    for entry in walk(Path::new("src/model")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            let trimmed = line.trim_start();
+            let is_fn = (trimmed.starts_with("fn ")
+                || trimmed.starts_with("pub fn ")
+                || trimmed.starts_with("pub(crate) fn "))
+                && !line.trim_end().ends_with(';');
+            if is_fn {
+                let indent = &line[..line.len() - trimmed.len()];
+                let end = (i..lines.len())
+                    .find(|&j| lines[j] == format!("{indent}}}"))
+                    .unwrap_or(i);
+                let length = end - i + 1;
+                assert!(
+                    length <= 80,
+                    "{}:{}: a function of {length} lines",
+                    entry.display(),
+                    i + 1
+                );
+                i = end;
+            }
+            i += 1;
+        }
+    }
+}
