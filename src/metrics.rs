@@ -3,7 +3,7 @@
 //! code per carrier; queue waits per provider; and a timeline. Counters only
 //! grow, so replications merge by addition without loss.
 
-use crate::model::{Fate, Outcome, Receipt, SessionCounts, SessionOutcome};
+use crate::model::{Fate, Outcome, Receipt, SessionCounts, SessionEnd, SessionOutcome};
 use crate::scenario::{CarrierId, ProviderId};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
@@ -314,4 +314,19 @@ pub struct SessionSummary {
     pub sends: u32,
     pub voice_call: bool,
     pub cost: f64,
+}
+
+impl SessionSummary {
+    /// A session's end, judged against the target time to code, with what
+    /// its messages and call cost.
+    pub fn new(end: &SessionEnd, target: Nanos, cost: f64) -> Self {
+        SessionSummary {
+            outcome: end.outcome,
+            time_to_code: end.time_to_code,
+            within_target: end.time_to_code.is_some_and(|t| t <= target),
+            sends: end.sends,
+            voice_call: end.voice_call,
+            cost,
+        }
+    }
 }

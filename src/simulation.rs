@@ -245,14 +245,7 @@ impl Replication {
     /// Records how the session in `slot` ended and frees the slot.
     fn finish(&mut self, slot: u32, end: SessionEnd) {
         let live = self.sessions.release(slot);
-        let summary = SessionSummary {
-            outcome: end.outcome,
-            time_to_code: end.time_to_code,
-            within_target: end.time_to_code.is_some_and(|t| t <= self.sc.otp.target),
-            sends: end.sends,
-            voice_call: end.voice_call,
-            cost: live.cost,
-        };
+        let summary = SessionSummary::new(&end, self.sc.otp.target, live.cost);
         self.metrics.record_session(live.user.carrier, &summary);
     }
 }

@@ -155,6 +155,9 @@ fn load_against_serve_measures_what_run_simulates() {
     // Two independent estimates: within 3.29 combined standard errors.
     let se = |low: f64, high: f64| (high - low) / (2.0 * 1.96);
     let bound = 3.29 * (se(low_load, high_load).powi(2) + se(low_run, high_run).powi(2)).sqrt();
+    eprintln!(
+        "delivery: load {p_load:.4} [{low_load:.4}, {high_load:.4}] over {sent} messages, run {p_run:.4} [{low_run:.4}, {high_run:.4}]"
+    );
     assert!(
         (p_load - p_run).abs() < bound,
         "load measured {p_load:.4} [{low_load:.4}, {high_load:.4}], run {p_run:.4} [{low_run:.4}, {high_run:.4}]"
@@ -210,6 +213,9 @@ fn load_otp_against_serve_agrees_with_run() {
     assert!(
         (a - b).abs() < bound,
         "load --otp measured {a:.4} [{a_low:.4}, {a_high:.4}], run {b:.4} [{b_low:.4}, {b_high:.4}]"
+    );
+    eprintln!(
+        "OTP success: load --otp {a:.4} [{a_low:.4}, {a_high:.4}], run {b:.4} [{b_low:.4}, {b_high:.4}]"
     );
 }
 

@@ -7,9 +7,6 @@
 
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use rusmpp::pdus::{DeliverSmResp, SubmitSm};
-use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandStatus, Pdu};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -192,11 +189,7 @@ async fn connection(
             tokio::time::sleep_until(due.into()).await;
         }
         while let Ok(sequence) = acks.try_recv() {
-            let ack = Command::new(
-                CommandStatus::EsmeRok,
-                sequence,
-                DeliverSmResp::builder().build(),
-            );
+            let ack = crate::load::smpp::receipt_ack(sequence);
             sink.feed(ack).await.map_err(|e| e.to_string())?;
         }
         let permit = window.acquire().await.map_err(|e| e.to_string())?;
@@ -207,12 +200,7 @@ async fn connection(
             .await
             .insert(sequence, (due, Instant::now()));
         let to = format!("81{:010}", offset + k);
-        let submit = SubmitSm::builder()
-            .source_addr(COctetString::from_string("BENCH".into()).expect("short"))
-            .destination_addr(COctetString::from_string(to).expect("digits"))
-            .registered_delivery(RegisteredDelivery::from(1))
-            .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
-            .build();
+        let submit = crate::load::smpp::otp_submit(&to)?;
         sink.feed(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
             .map_err(|e| e.to_string())?;
@@ -229,14 +217,14 @@ async fn connection(
             done = &mut reader => {
                 // Acknowledge the last receipts before leaving.
                 while let Ok(sequence) = acks.try_recv() {
-                    let ack = Command::new(CommandStatus::EsmeRok, sequence, DeliverSmResp::builder().build());
+                    let ack = crate::load::smpp::receipt_ack(sequence);
                     sink.feed(ack).await.map_err(|e| e.to_string())?;
                 }
                 sink.flush().await.map_err(|e| e.to_string())?;
                 return done.map_err(|e| e.to_string());
             }
             Some(sequence) = acks.recv() => {
-                let ack = Command::new(CommandStatus::EsmeRok, sequence, DeliverSmResp::builder().build());
+                let ack = crate::load::smpp::receipt_ack(sequence);
                 sink.send(ack).await.map_err(|e| e.to_string())?;
             }
         }

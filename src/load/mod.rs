@@ -16,7 +16,7 @@ pub mod target;
 
 use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt};
-use crate::scenario::{Billing, ProviderId, Scenario};
+use crate::scenario::{Billing, CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 use schedule::{Planned, Shape};
@@ -186,26 +186,43 @@ fn fate_of(
         .or(o.resp.map(|(_, at)| since(at)))
         .unwrap_or(p.at)
         .max(p.at);
-    let price = &sc.provider(provider).price;
+    measured_fate(
+        sc,
+        provider,
+        p.carrier,
+        (p.at, finished_at),
+        (outcome, receipt),
+    )
+}
+
+/// A message the endpoint answered, as the metrics record it: sent and
+/// finished at these times, priced as the scenario's provider bills.
+pub fn measured_fate(
+    sc: &Scenario,
+    provider: ProviderId,
+    carrier: CarrierId,
+    (sent_at, finished_at): (Nanos, Nanos),
+    (outcome, receipt): (Outcome, Receipt),
+) -> Fate {
     let charged = match sc.provider(provider).billing {
-        Billing::PerSubmitted => !refused,
+        Billing::PerSubmitted => outcome != Outcome::Refused,
         Billing::PerDelivered => receipt == Receipt::Delivered,
     };
     Fate {
         outcome,
         provider,
-        carrier: p.carrier,
-        sent_at: p.at,
+        carrier,
+        sent_at,
         queued_at: None,
         left_provider_at: None,
         reached_carrier_at: None,
         smsc: None,
-        finished_at,
+        finished_at: finished_at.max(sent_at),
         queue_wait: None,
         misrouted: false,
         receipt,
         cost: if charged {
-            price[p.carrier.index()]
+            sc.provider(provider).price[carrier.index()]
         } else {
             0.0
         },

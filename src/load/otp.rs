@@ -9,16 +9,13 @@
 //! face `simsms serve --speed` with the same clock.
 
 use super::schedule::Planned;
-use super::smpp::{receipt_fields, text};
+use super::smpp::receipt_fields;
 use super::target::Target;
 use crate::metrics::{Metrics, SessionSummary};
-use crate::model::{Action, Event, Fate, OtpSession, Outcome, Receipt, Router, SessionPolicy};
+use crate::model::{Action, Event, OtpSession, Outcome, Receipt, Router, SessionPolicy};
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::Nanos;
 use futures_util::{SinkExt, StreamExt};
-use rusmpp::pdus::{DeliverSmResp, SubmitSm};
-use rusmpp::types::OctetString;
-use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandStatus, Pdu};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -81,8 +78,7 @@ async fn open(
                         });
                     }
                     Some(Pdu::DeliverSm(d)) => {
-                        let ack = DeliverSmResp::builder().build();
-                        let _ = acks.send(Command::new(CommandStatus::EsmeRok, sequence, ack));
+                        let _ = acks.send(super::smpp::receipt_ack(sequence));
                         if let Some((id, stat)) = receipt_fields(d) {
                             let _ = incoming.send(Incoming::Receipt { id, stat });
                         }
@@ -102,7 +98,6 @@ type Answer = (Outcome, Receipt, Nanos);
 /// The driver's state.
 struct Driver<'a> {
     sc: &'a Scenario,
-    provider: ProviderId,
     start: Instant,
     speed: f64,
     writers: Vec<mpsc::UnboundedSender<Command>>,
@@ -160,14 +155,7 @@ impl Driver<'_> {
     /// Records how session `id` ended and forgets it.
     fn record_end(&mut self, id: u64, end: crate::model::SessionEnd) {
         let (_, carrier) = self.sessions.remove(&id).expect("live session");
-        let summary = SessionSummary {
-            outcome: end.outcome,
-            time_to_code: end.time_to_code,
-            within_target: end.time_to_code.is_some_and(|t| t <= self.sc.otp.target),
-            sends: end.sends,
-            voice_call: end.voice_call,
-            cost: 0.0,
-        };
+        let summary = SessionSummary::new(&end, self.sc.otp.target, 0.0);
         self.metrics.record_session(carrier, &summary);
     }
 
@@ -181,6 +169,10 @@ impl Driver<'_> {
     /// Writes a submit for send `send` of session `id`; false when every
     /// bind's window is full (the send is refused, and counted so).
     fn submit(&mut self, id: u64, send: u32, now: Nanos) -> bool {
+        // A number no SMSC could take is refused here, as a gateway would.
+        let Ok(submit) = super::smpp::otp_submit(&self.numbers[&id]) else {
+            return false;
+        };
         let binds = self.writers.len();
         let Some(bind) = (0..binds)
             .map(|i| (self.next_bind + i) % binds)
@@ -202,12 +194,6 @@ impl Driver<'_> {
         self.index.insert((id, send), self.fates.len());
         self.fates.push((message.clone(), None));
         self.awaiting.insert((bind, sequence), message);
-        let submit = SubmitSm::builder()
-            .source_addr(text("SIMSMS").expect("short"))
-            .destination_addr(text(&self.numbers[&id]).unwrap_or_default())
-            .registered_delivery(RegisteredDelivery::from(1))
-            .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
-            .build();
         let _ = self.writers[bind].send(Command::new(CommandStatus::EsmeRok, sequence, submit));
         true
     }
@@ -289,7 +275,6 @@ pub async fn run(
     };
     let mut d = Driver {
         sc,
-        provider,
         start: Instant::now() + Duration::from_millis(100),
         speed,
         outstanding: vec![0; writers.len()],
@@ -369,30 +354,13 @@ pub async fn run(
             };
         }
     }
-    let price = &sc.provider(provider).price;
     for (m, fate) in std::mem::take(&mut d.fates) {
         let (outcome, receipt, at) =
             fate.unwrap_or((Outcome::LostInTransit, Receipt::Nothing, m.sent_at));
+        let times = (m.sent_at, at);
+        let fate = super::measured_fate(sc, provider, m.carrier, times, (outcome, receipt));
         d.metrics.submissions += 1;
-        d.metrics.record_message(&Fate {
-            outcome,
-            provider: d.provider,
-            carrier: m.carrier,
-            sent_at: m.sent_at,
-            queued_at: None,
-            left_provider_at: None,
-            reached_carrier_at: None,
-            smsc: None,
-            finished_at: at.max(m.sent_at),
-            queue_wait: None,
-            misrouted: false,
-            receipt,
-            cost: if outcome == Outcome::Refused {
-                0.0
-            } else {
-                price[m.carrier.index()]
-            },
-        });
+        d.metrics.record_message(&fate);
     }
     Ok(d.metrics)
 }

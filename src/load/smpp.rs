@@ -32,6 +32,39 @@ pub struct Observed {
     pub receipt: Option<(String, Instant)>,
 }
 
+impl Book {
+    /// Bind `bind` of `binds` has nothing more to send (once counted).
+    fn finish_sending(&mut self, bind: usize, binds: usize) {
+        if self.done_binds.contains(&bind) {
+            return;
+        }
+        self.done_binds.push(bind);
+        self.senders_done += 1;
+        if self.senders_done == binds {
+            self.all_sent_at = Some(Instant::now());
+        }
+    }
+}
+
+/// The acknowledgement of the deliver_sm with this sequence number.
+pub fn receipt_ack(sequence: u32) -> Command {
+    Command::new(
+        CommandStatus::EsmeRok,
+        sequence,
+        DeliverSmResp::builder().build(),
+    )
+}
+
+/// An OTP message to `number`, asking for a receipt.
+pub fn otp_submit(number: &str) -> Result<SubmitSm, String> {
+    Ok(SubmitSm::builder()
+        .source_addr(text("SIMSMS")?)
+        .destination_addr(text(number)?)
+        .registered_delivery(RegisteredDelivery::from(1))
+        .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
+        .build())
+}
+
 /// Everything a run observed.
 pub struct Transcript {
     pub observed: Vec<Observed>,
@@ -190,14 +223,7 @@ async fn bind_loop(
         }
     }
     // Gave up reconnecting: what is left is never sent (counted dropped).
-    let mut b = book.lock().await;
-    if !b.done_binds.contains(&bind) {
-        b.done_binds.push(bind);
-        b.senders_done += 1;
-        if b.senders_done == binds {
-            b.all_sent_at = Some(Instant::now());
-        }
-    }
+    book.lock().await.finish_sending(bind, binds);
     Ok(())
 }
 
@@ -271,11 +297,7 @@ async fn one_connection(
             return Ok(false);
         }
         while let Ok(seq) = acks.try_recv() {
-            let ack = Command::new(
-                CommandStatus::EsmeRok,
-                seq,
-                DeliverSmResp::builder().build(),
-            );
+            let ack = receipt_ack(seq);
             if sink.feed(ack).await.is_err() {
                 return Ok(false);
             }
@@ -293,12 +315,7 @@ async fn one_connection(
                 continue;
             }
         }
-        let submit = SubmitSm::builder()
-            .source_addr(text("SIMSMS")?)
-            .destination_addr(text(&p.number)?)
-            .registered_delivery(RegisteredDelivery::from(1))
-            .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
-            .build();
+        let submit = otp_submit(&p.number)?;
         if sink
             .send(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
@@ -317,16 +334,7 @@ async fn one_connection(
         }
         sequence = sequence.wrapping_add(1).max(2);
     }
-    {
-        let mut b = book.lock().await;
-        if !b.done_binds.contains(&bind) {
-            b.done_binds.push(bind);
-            b.senders_done += 1;
-            if b.senders_done == binds {
-                b.all_sent_at = Some(Instant::now());
-            }
-        }
-    }
+    book.lock().await.finish_sending(bind, binds);
     let mut enquire = tokio::time::interval(ENQUIRE_LINK_EVERY);
     enquire.tick().await;
     let finished = loop {
@@ -339,7 +347,7 @@ async fn one_connection(
                 }
             }
             Some(seq) = acks.recv() => {
-                let ack = Command::new(CommandStatus::EsmeRok, seq, DeliverSmResp::builder().build());
+                let ack = receipt_ack(seq);
                 if sink.send(ack).await.is_err() {
                     break false;
                 }
@@ -347,11 +355,7 @@ async fn one_connection(
         }
     };
     while let Ok(seq) = acks.try_recv() {
-        let ack = Command::new(
-            CommandStatus::EsmeRok,
-            seq,
-            DeliverSmResp::builder().build(),
-        );
+        let ack = receipt_ack(seq);
         let _ = sink.feed(ack).await;
     }
     let _ = sink
