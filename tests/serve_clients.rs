@@ -11,9 +11,12 @@
 //! ignored by a plain `cargo nextest run` (reported as skipped) and run by
 //! `cargo nextest run --run-ignored all`, as `.ci/run` does.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use common::{Served, assert_agree, estimate, message_row, simsms_json};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 const NEEDS: &str = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all";
@@ -28,107 +31,50 @@ fn python() -> PathBuf {
     venv
 }
 
-/// A `simsms serve` process and its SMPP endpoints; stopped by SIGTERM on
-/// drop.
-struct Served {
-    child: Child,
-    endpoints: Vec<(String, String)>,
-    http: Option<String>,
+/// Runs one check of tests/live/smpp_client.py against account
+/// `system_id` of `served`; returns its JSON line.
+fn client(
+    served: &Served,
+    check: &str,
+    system_id: &str,
+    password: &str,
+    count: u32,
+) -> serde_json::Value {
+    let address = served.address(system_id);
+    let (host, port) = address.rsplit_once(':').unwrap();
+    let output = Command::new(python())
+        .args([
+            "tests/live/smpp_client.py",
+            check,
+            host,
+            port,
+            system_id,
+            password,
+        ])
+        .arg(count.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{check}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }
-
-impl Served {
-    fn start(speed: &str) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
-            .args([
-                "serve", SCENARIO, "--speed", speed, "--for", "120s", "--flush", "1s",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("simsms serve starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut endpoints = Vec::new();
-        let mut http = None;
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if line == "ready" {
-                break;
-            }
-            let parts: Vec<&str> = line.split_whitespace().collect();
-            match parts[0] {
-                "smpp" => endpoints.push((parts[1].to_string(), parts[3].to_string())),
-                "http" => http = Some(parts[1].to_string()),
-                _ => panic!("unexpected line: {line}"),
-            }
-        }
-        // Keep draining stdout (the summary comes at exit).
-        std::thread::spawn(move || lines.for_each(drop));
-        Served {
-            child,
-            endpoints,
-            http,
-        }
-    }
-
-    fn address(&self, system_id: &str) -> (String, String) {
-        let (_, address) = self.endpoints.iter().find(|(s, _)| s == system_id).unwrap();
-        let (host, port) = address.rsplit_once(':').unwrap();
-        (host.to_string(), port.to_string())
-    }
-
-    /// Runs one check of tests/live/smpp_client.py; returns its JSON line.
-    fn client(
-        &self,
-        check: &str,
-        system_id: &str,
-        password: &str,
-        count: u32,
-    ) -> serde_json::Value {
-        let (host, port) = self.address(system_id);
-        let output = Command::new(python())
-            .args([
-                "tests/live/smpp_client.py",
-                check,
-                &host,
-                &port,
-                system_id,
-                password,
-            ])
-            .arg(count.to_string())
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{check}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        serde_json::from_slice(&output.stdout).unwrap()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 #[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
 fn smpplib_binds_submits_and_parses_every_receipt() {
     let _ = NEEDS;
-    let served = Served::start("3600");
-    let tally = served.client("roundtrip", "intl", "pw1", 50);
+    let served = Served::start(SCENARIO, "3600");
+    let tally = client(&served, "roundtrip", "intl", "pw1", 50);
     assert_eq!(tally["accepted"], 50);
     assert_eq!(tally["receipts"], 50, "{tally}");
-    let refused = served.client("wrong_password", "intl", "pw1", 0);
+    let refused = client(&served, "wrong_password", "intl", "pw1", 0);
     assert_eq!(refused["refused"], 0x0E);
-    let nack = served.client("garbage", "intl", "pw1", 0);
+    let nack = client(&served, "garbage", "intl", "pw1", 0);
     assert_eq!(nack["alive"], true);
     // The direct account allows 20 submissions/s per bind.
-    let throttle = served.client("throttle", "direct", "pw2", 100);
+    let throttle = client(&served, "throttle", "direct", "pw2", 100);
     assert_eq!(throttle["answers"], 100);
     let throttled = throttle["throttled"].as_u64().unwrap();
     assert!((70..=80).contains(&throttled), "{throttle}");
@@ -137,9 +83,9 @@ fn smpplib_binds_submits_and_parses_every_receipt() {
 #[test]
 #[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
 fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
-    let served = Served::start("3600");
+    let served = Served::start(SCENARIO, "3600");
     let n = 2000u32;
-    let tally = served.client("roundtrip", "intl", "pw1", n);
+    let tally = client(&served, "roundtrip", "intl", "pw1", n);
     assert_eq!(
         tally["receipts"], n,
         "every message gets its final receipt: {tally}"
@@ -149,38 +95,16 @@ fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
     // The same scenario simulated: the intl provider's receipt-reported
     // delivery rate at carrier c, with its 95% interval.
     let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("r.json");
-    let status = Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args(["run", SCENARIO, "-o", "/dev/null", "--json"])
-        .arg(&json)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let row = report["alternatives"][0]["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["provider"] == "intl" && m["carrier"] == "c")
-        .unwrap()
-        .clone();
-    let rate = &row["receipt_delivery_rate"];
-    let (p, low, high) = (
-        rate["value"].as_f64().unwrap(),
-        rate["low"].as_f64().unwrap(),
-        rate["high"].as_f64().unwrap(),
-    );
-    // Two independent estimates: the difference is within 3.29 combined
-    // standard errors (99.9%).
-    let se_run = (high - low) / (2.0 * 1.96);
-    let se_serve = (p * (1.0 - p) / n as f64).sqrt();
-    let bound = 3.29 * (se_run * se_run + se_serve * se_serve).sqrt();
-    assert!(
-        (share - p).abs() < bound,
-        "serve measured {share:.4} delivered, run says {p:.4} [{low:.4}, {high:.4}]; bound {bound:.4}"
-    );
-    eprintln!("serve {share:.4} vs run {p:.4} [{low:.4}, {high:.4}] over {n} messages");
+    let run: Vec<String> = ["run", SCENARIO, "-o", "/dev/null"]
+        .map(String::from)
+        .to_vec();
+    let (report, _) = simsms_json(&run, dir.path(), "r.json");
+    let row = message_row(&report, "intl", "c");
+    let simulated = estimate(&row["receipt_delivery_rate"]);
+    // Serve's share as an estimate with its binomial 95% interval.
+    let half = 1.96 * (simulated.0 * (1.0 - simulated.0) / n as f64).sqrt();
+    let measured = (share, share - half, share + half);
+    assert_agree("DELIVRD: serve vs run", measured, simulated);
     // The receipt-stat mix against run's pooled outcome counts: filtered
     // messages are reported UNDELIV (the default `filtered_as`), those the
     // SMSC kept past validity EXPIRED.
@@ -200,7 +124,7 @@ fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
 #[test]
 #[ignore = "needs the twilio library: bash tests/live/setup.sh, then --run-ignored all"]
 fn the_twilio_library_creates_messages_and_validates_every_callback() {
-    let served = Served::start("3600");
+    let served = Served::start(SCENARIO, "3600");
     let base = format!("http://{}", served.http.as_ref().expect("an http endpoint"));
     let output = Command::new(python())
         .args(["tests/live/twilio_client.py", &base, "intl", "pw1", "40"])
@@ -268,15 +192,16 @@ fn kannel_sends_through_serve_and_receives_delivered_and_failed_receipts() {
         Path::new("/usr/sbin/bearerbox").exists(),
         "Kannel is missing: apt-get install kannel (.ci/run does)"
     );
-    let served = Served::start("3600");
-    let (_, smpp_port) = served.address("intl");
+    let served = Served::start(SCENARIO, "3600");
+    let intl = served.address("intl");
+    let (_, smpp_port) = intl.rsplit_once(':').unwrap();
     let (admin, smsbox, sendsms) = (free_port(), free_port(), free_port());
     let dir = tempfile::tempdir().unwrap();
     let conf = std::fs::read_to_string("tests/live/kannel.conf.in")
         .unwrap()
         .replace("@ADMIN@", &admin.to_string())
         .replace("@SMSBOX@", &smsbox.to_string())
-        .replace("@SMPP@", &smpp_port)
+        .replace("@SMPP@", smpp_port)
         .replace("@SENDSMS@", &sendsms.to_string());
     let conf_path = dir.path().join("kannel.conf");
     std::fs::write(&conf_path, conf).unwrap();

@@ -99,20 +99,30 @@ async fn bind_as(
             .build()
             .into(),
     };
+    send(client, 1, pdu).await;
+    next(client).await.status()
+}
+
+/// A connection bound as `kind` with these credentials.
+async fn bound(address: SocketAddr, kind: &str, system_id: &str, password: &str) -> Client {
+    let mut client = connect(address).await;
+    let status = bind_as(&mut client, kind, system_id, password).await;
+    assert_eq!(status, CommandStatus::EsmeRok, "bind as {system_id}");
     client
-        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
+}
+
+/// Sends `pdu` with this sequence number.
+async fn send(client: &mut Client, sequence: u32, pdu: Pdu) {
+    client
+        .send(Command::new(CommandStatus::EsmeRok, sequence, pdu))
         .await
         .unwrap();
-    next(client).await.status()
 }
 
 /// Acknowledges the deliver_sm with this sequence number.
 async fn ack(client: &mut Client, sequence: u32) {
     let resp = rusmpp::pdus::DeliverSmResp::builder().build();
-    client
-        .send(Command::new(CommandStatus::EsmeRok, sequence, resp))
-        .await
-        .unwrap();
+    send(client, sequence, resp.into()).await;
 }
 
 async fn next(client: &mut Client) -> Command {
@@ -179,22 +189,12 @@ async fn wrong_password_is_refused_and_a_garbage_pdu_is_nacked_without_ending_th
     assert!(matches!(nack.pdu(), Some(Pdu::GenericNack)));
     assert_eq!(nack.sequence_number(), 42);
     // The session lives on.
-    client
-        .send(Command::new(CommandStatus::EsmeRok, 43, Pdu::EnquireLink))
-        .await
-        .unwrap();
+    send(&mut client, 43, Pdu::EnquireLink).await;
     let answer = next(&mut client).await;
     assert!(matches!(answer.pdu(), Some(Pdu::EnquireLinkResp)));
     assert_eq!(answer.sequence_number(), 43);
     // A malformed destination.
-    client
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            44,
-            submit("12ab", true),
-        ))
-        .await
-        .unwrap();
+    send(&mut client, 44, submit("12ab", true)).await;
     assert_eq!(
         next(&mut client).await.status(),
         CommandStatus::EsmeRinvdstadr
@@ -205,19 +205,8 @@ async fn wrong_password_is_refused_and_a_garbage_pdu_is_nacked_without_ending_th
 #[tokio::test]
 async fn ids_are_numeric_and_identical_in_resp_tlv_and_text() {
     let (server, address) = start("", 1000.0).await;
-    let mut client = connect(address).await;
-    assert_eq!(
-        bind(&mut client, "trx", "secret").await,
-        CommandStatus::EsmeRok
-    );
-    client
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            7,
-            submit("819012345678", true),
-        ))
-        .await
-        .unwrap();
+    let mut client = bound(address, "trx", "acme", "secret").await;
+    send(&mut client, 7, submit("819012345678", true)).await;
     let resp = next(&mut client).await;
     let Some(Pdu::SubmitSmResp(r)) = resp.pdu() else {
         panic!("{resp:?}")
@@ -243,28 +232,13 @@ async fn ids_are_numeric_and_identical_in_resp_tlv_and_text() {
 #[tokio::test]
 async fn a_receipt_is_held_until_a_receiver_binds_and_resent_until_acknowledged() {
     let (server, address) = start("", 1000.0).await;
-    let mut sender = connect(address).await;
-    assert_eq!(
-        bind(&mut sender, "tx", "secret").await,
-        CommandStatus::EsmeRok
-    );
-    sender
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            2,
-            submit("819011112222", true),
-        ))
-        .await
-        .unwrap();
+    let mut sender = bound(address, "tx", "acme", "secret").await;
+    send(&mut sender, 2, submit("819011112222", true)).await;
     assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     // The receipt falls due within milliseconds; nobody is bound to take it.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.shared.desk.held(), vec![1]);
-    let mut receiver = connect(address).await;
-    assert_eq!(
-        bind(&mut receiver, "rx", "secret").await,
-        CommandStatus::EsmeRok
-    );
+    let mut receiver = bound(address, "rx", "acme", "secret").await;
     let (first_sequence, first) = receipt(&mut receiver).await;
     // Not acknowledged: it comes again after receipt_retry (300 ms).
     let (second_sequence, second) = receipt(&mut receiver).await;
@@ -294,21 +268,11 @@ bind_tps = "5/s"
         .password(COctetString::from_string("pw".into()).unwrap())
         .build()
         .into();
-    client
-        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
-        .await
-        .unwrap();
+    send(&mut client, 1, pdu).await;
     assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
     for i in 0..20 {
         let to = format!("8190{i:08}");
-        client
-            .send(Command::new(
-                CommandStatus::EsmeRok,
-                10 + i,
-                submit(&to, false),
-            ))
-            .await
-            .unwrap();
+        send(&mut client, 10 + i, submit(&to, false)).await;
     }
     let mut statuses = Vec::new();
     for _ in 0..20 {
@@ -331,30 +295,15 @@ bind_tps = "5/s"
 #[tokio::test]
 async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
     let (server, address) = start("", 1000.0).await;
-    let mut sender = connect(address).await;
-    assert_eq!(
-        bind(&mut sender, "tx", "secret").await,
-        CommandStatus::EsmeRok
-    );
+    let mut sender = bound(address, "tx", "acme", "secret").await;
     for i in 0..5u32 {
         let to = format!("8190{i:08}");
-        sender
-            .send(Command::new(
-                CommandStatus::EsmeRok,
-                2 + i,
-                submit(&to, true),
-            ))
-            .await
-            .unwrap();
+        send(&mut sender, 2 + i, submit(&to, true)).await;
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.shared.desk.held(), vec![5]);
-    let mut receiver = connect(address).await;
-    assert_eq!(
-        bind(&mut receiver, "rx", "secret").await,
-        CommandStatus::EsmeRok
-    );
+    let mut receiver = bound(address, "rx", "acme", "secret").await;
     // The receiver acknowledges whatever comes, while the server shuts down.
     let acks = tokio::spawn(async move {
         let mut ids = Vec::new();
@@ -389,20 +338,9 @@ async fn an_injected_outage_refuses_submissions_until_ended_and_metrics_show_it(
     let address = server.endpoints.smpp[0].2;
     let http = format!("http://{}", server.endpoints.http.unwrap());
     let web = reqwest::Client::new();
-    let mut client = connect(address).await;
-    assert_eq!(
-        bind(&mut client, "tx", "secret").await,
-        CommandStatus::EsmeRok
-    );
+    let mut client = bound(address, "tx", "acme", "secret").await;
     let mut send = async |sequence: u32| {
-        client
-            .send(Command::new(
-                CommandStatus::EsmeRok,
-                sequence,
-                submit("819012345678", false),
-            ))
-            .await
-            .unwrap();
+        send(&mut client, sequence, submit("819012345678", false)).await;
         next(&mut client).await.status()
     };
     assert_eq!(send(2).await, CommandStatus::EsmeRok);
@@ -460,19 +398,9 @@ dialect = { text_label = "Text", date_digits = 12, id_in_text = "hex", tlvs = fa
         .password(COctetString::from_string("pw".into()).unwrap())
         .build()
         .into();
-    client
-        .send(Command::new(CommandStatus::EsmeRok, 1, pdu))
-        .await
-        .unwrap();
+    send(&mut client, 1, pdu).await;
     assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
-    client
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            9,
-            submit("819012345678", true),
-        ))
-        .await
-        .unwrap();
+    send(&mut client, 9, submit("819012345678", true)).await;
     // The receipt comes before the submit_sm_resp, and twice.
     let mut order = Vec::new();
     let mut texts = Vec::new();
@@ -534,20 +462,9 @@ async fn a_radio_outage_injected_now_holds_messages_already_on_their_way() {
     leg.latency = simsms::distribution::Distribution::Fixed(30_000_000_000);
     let server = Server::start(Arc::new(sc), 100.0).await.unwrap();
     let http = format!("http://{}", server.endpoints.http.unwrap());
-    let mut client = connect(server.endpoints.smpp[0].2).await;
-    assert_eq!(
-        bind(&mut client, "trx", "secret").await,
-        CommandStatus::EsmeRok
-    );
+    let mut client = bound(server.endpoints.smpp[0].2, "trx", "acme", "secret").await;
     let sent = std::time::Instant::now();
-    client
-        .send(Command::new(
-            CommandStatus::EsmeRok,
-            2,
-            submit("819012345678", true),
-        ))
-        .await
-        .unwrap();
+    send(&mut client, 2, submit("819012345678", true)).await;
     assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
     // Without the outage the receipt would come after ~31 simulated
     // seconds (0.31 s here); the carrier's radio goes down for 2 minutes.
@@ -583,29 +500,14 @@ window = 2
 "#;
     let server = Server::start(scenario(extra), 1000.0).await.unwrap();
     let address = server.endpoints.smpp[1].2;
-    let mut sender = connect(address).await;
-    assert_eq!(
-        bind_as(&mut sender, "tx", "narrow", "pw").await,
-        CommandStatus::EsmeRok
-    );
+    let mut sender = bound(address, "tx", "narrow", "pw").await;
     for i in 0..5u32 {
         let to = format!("8190{i:08}");
-        sender
-            .send(Command::new(
-                CommandStatus::EsmeRok,
-                2 + i,
-                submit(&to, true),
-            ))
-            .await
-            .unwrap();
+        send(&mut sender, 2 + i, submit(&to, true)).await;
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let mut receiver = connect(address).await;
-    assert_eq!(
-        bind_as(&mut receiver, "rx", "narrow", "pw").await,
-        CommandStatus::EsmeRok
-    );
+    let mut receiver = bound(address, "rx", "narrow", "pw").await;
     // Within the retry time (300 ms), only the window's two arrive.
     let mut first = Vec::new();
     while let Ok(Some(Ok(c))) =

@@ -70,3 +70,132 @@ pub fn assert_mean(what: &str, values: &[f64], expected: f64) {
         values.len()
     );
 }
+
+/// A `simsms serve` process with its endpoints, read from its start-up
+/// lines; stopped by SIGTERM when dropped.
+pub struct Served {
+    child: std::process::Child,
+    /// (system_id, address) of every SMPP account.
+    pub endpoints: Vec<(String, String)>,
+    /// The Twilio-shaped API's address, if served.
+    pub http: Option<String>,
+}
+
+impl Served {
+    /// Serves `scenario` at `speed` for at most two minutes.
+    pub fn start(scenario: &str, speed: &str) -> Served {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+            .args(["serve", scenario, "--speed", speed])
+            .args(["--for", "120s", "--flush", "1s"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("simsms serve starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let (mut endpoints, mut http) = (Vec::new(), None);
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if line == "ready" {
+                break;
+            }
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            match parts[0] {
+                "smpp" => endpoints.push((parts[1].to_string(), parts[3].to_string())),
+                "http" => http = Some(parts[1].to_string()),
+                _ => panic!("unexpected line: {line}"),
+            }
+        }
+        // Keep draining stdout: the summary comes at exit.
+        std::thread::spawn(move || lines.for_each(drop));
+        Served {
+            child,
+            endpoints,
+            http,
+        }
+    }
+
+    /// The address of account `system_id`, as HOST:PORT.
+    pub fn address(&self, system_id: &str) -> String {
+        let found = self.endpoints.iter().find(|(s, _)| s == system_id);
+        found.expect("an account of the scenario").1.clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs simsms with `args` and `--json` into `dir/name`; returns the JSON
+/// report and the text on stdout. Fails the test if simsms fails.
+pub fn simsms_json(
+    args: &[String],
+    dir: &std::path::Path,
+    name: &str,
+) -> (serde_json::Value, String) {
+    let json = dir.join(name);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(args)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "simsms {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    (report, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The scenario's (not an alternative's) message row of `provider` at
+/// `carrier` in a JSON report.
+pub fn message_row(report: &serde_json::Value, provider: &str, carrier: &str) -> serde_json::Value {
+    report["alternatives"][0]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["provider"] == provider && m["carrier"] == carrier)
+        .unwrap()
+        .clone()
+}
+
+/// The scenario's session row at `carrier` in a JSON report.
+pub fn session_row(report: &serde_json::Value, carrier: &str) -> serde_json::Value {
+    report["alternatives"][0]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["carrier"] == carrier)
+        .unwrap()
+        .clone()
+}
+
+/// (value, low, high) of a JSON estimate.
+pub fn estimate(e: &serde_json::Value) -> (f64, f64, f64) {
+    let get = |k: &str| e[k].as_f64().unwrap();
+    (get("value"), get("low"), get("high"))
+}
+
+/// Two independent estimates with 95% intervals agree: their difference is
+/// within 3.29 combined standard errors (99.9%).
+pub fn assert_agree(what: &str, a: (f64, f64, f64), b: (f64, f64, f64)) {
+    let se = |(_, low, high): (f64, f64, f64)| (high - low) / (2.0 * 1.96);
+    let bound = 3.29 * (se(a).powi(2) + se(b).powi(2)).sqrt();
+    eprintln!(
+        "{what}: {:.4} [{:.4}, {:.4}] vs {:.4} [{:.4}, {:.4}]",
+        a.0, a.1, a.2, b.0, b.1, b.2
+    );
+    assert!(
+        (a.0 - b.0).abs() < bound,
+        "{what} disagree beyond {bound:.4}"
+    );
+}
