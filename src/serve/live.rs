@@ -11,7 +11,6 @@ use crate::units::Nanos;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
-use std::time::Instant;
 
 /// Numbers remembered for their send counts; beyond this the oldest
 /// entries are forgotten (a later send is then keyed as a first one).
@@ -98,9 +97,9 @@ impl LiveModel {
         self.clock.now()
     }
 
-    /// The wall-clock moment of simulated time `t`.
-    pub fn wall_time_of(&self, t: Nanos) -> Instant {
-        self.clock.wall_time_of(t)
+    /// The model's clock (a copy reads the same time without the lock).
+    pub fn clock(&self) -> RealClock {
+        self.clock
     }
 
     /// A message to `number` via `provider`, submitted now.

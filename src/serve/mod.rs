@@ -43,6 +43,8 @@ pub struct Shared {
     scheduler: Scheduler,
     /// Unix time of simulated time 0, for receipt dates.
     pub epoch_unix: u64,
+    /// The model's clock, read without taking the model's lock.
+    pub clock: crate::des::RealClock,
     /// The port each account listens on (ports given as 0 resolved).
     pub account_ports: Vec<u16>,
     account_buckets: Vec<Option<Mutex<TokenBucket>>>,
@@ -78,7 +80,7 @@ impl Shared {
             let Some((receipt, done)) = live::receipt_of(fate) else {
                 continue;
             };
-            let at = self.live.lock().expect("model lock").wall_time_of(done);
+            let at = self.clock.wall_time_of(done);
             self.scheduler.replace(*id, at, receipt, fate.outcome, done);
         }
     }
@@ -92,11 +94,7 @@ impl Shared {
             if now {
                 self.desk.push(job.clone());
             } else {
-                let at = self
-                    .live
-                    .lock()
-                    .expect("model lock")
-                    .wall_time_of(job.done_at);
+                let at = self.clock.wall_time_of(job.done_at);
                 self.scheduler.schedule(at, job.clone());
             }
         }
@@ -172,8 +170,10 @@ impl Server {
         let epoch_unix = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let live = LiveModel::new(scenario.clone(), speed);
         let shared = Arc::new(Shared {
-            live: Mutex::new(LiveModel::new(scenario.clone(), speed)),
+            clock: live.clock(),
+            live: Mutex::new(live),
             scheduler: Scheduler::spawn(desk.clone()),
             desk,
             epoch_unix,

@@ -174,7 +174,7 @@ async fn create(
             else {
                 break;
             };
-            let wall = api.shared.live.lock().expect("model lock").wall_time_of(at);
+            let wall = api.shared.clock.wall_time_of(at);
             tokio::time::sleep_until(wall.into()).await;
             if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
                 && now != fate
