@@ -39,8 +39,7 @@ impl Book {
             return;
         }
         self.done_binds.push(bind);
-        self.senders_done += 1;
-        if self.senders_done == binds {
+        if self.done_binds.len() == binds {
             self.all_sent_at = Some(Instant::now());
         }
     }
@@ -81,7 +80,6 @@ struct Book {
     sent: usize,
     finals: usize,
     /// Binds done sending, and when the last of them finished.
-    senders_done: usize,
     done_binds: Vec<usize>,
     /// Connections re-opened, and messages in flight when one closed.
     reconnects: usize,
@@ -266,7 +264,7 @@ async fn one_connection(
                 }
                 // Every bind has sent: stop when every message has its final
                 // answer, or `wait` after the last send.
-                if b.senders_done == binds
+                if b.done_binds.len() == binds
                     && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait))
                 {
                     return true;
