@@ -299,3 +299,67 @@ fn backing_off_after_a_throttle_holds_messages_back() {
     assert!(late_patient > 50, "held back by the pauses: {late_patient}");
     assert!(refused_patient > 0);
 }
+
+/// The npm `smpp` package's server (tests/live/node/smpp_server.js), an
+/// SMPP implementation no one here wrote: every message sent is answered,
+/// every receipt it sends is matched, and every throttle it answers is
+/// counted, exactly as the server itself counts them.
+#[test]
+#[ignore = "needs node and the npm smpp package: bash tests/live/setup.sh, then --run-ignored all"]
+fn load_against_the_npm_smpp_server_counts_what_it_answered() {
+    use std::io::BufRead;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = root.join("target/live-node/node_modules");
+    assert!(
+        modules.join("smpp").exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        modules.display()
+    );
+    let mut server = Command::new("node")
+        .arg(root.join("tests/live/node/smpp_server.js"))
+        .args(["npmuser", "npmpass"])
+        .env("NODE_PATH", &modules)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node is on the PATH");
+    let mut lines = std::io::BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let port = first.strip_prefix("listening ").expect(&first).to_string();
+    let target = format!("smpp://npmuser:npmpass@127.0.0.1:{port}");
+    let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target", &target, "--rate", "400/s"])
+        .args(["--duration", "3s", "--wait", "5s", "--binds", "2"])
+        .args(["--throttle-backoff", "0s"])
+        .output()
+        .unwrap();
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let counts: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let _ = server.wait();
+    assert!(stopped.unwrap().success());
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("npm smpp server counted {counts}\n{report}");
+    let count = |name: &str| counts[name].as_u64().unwrap();
+    assert_eq!(count("binds"), 2);
+    assert!(count("submits") > 1_000, "{counts}");
+    assert_eq!(figure(&report, "planned ", "sent"), count("submits"));
+    assert_eq!(figure(&report, "planned ", "dropped (window full)"), 0);
+    assert_eq!(
+        figure(&report, "refusals by command_status", "0x00000058"),
+        count("throttled")
+    );
+    for stat in ["DELIVRD", "UNDELIV"] {
+        assert_eq!(
+            figure(&report, "receipts by stat", stat),
+            count(stat),
+            "{stat}"
+        );
+    }
+    assert_eq!(count("acked"), count("DELIVRD") + count("UNDELIV"));
+}

@@ -153,8 +153,9 @@ async fn connection(
                     Err(_) => continue,
                 };
                 let sequence = command.sequence_number();
+                let resp = crate::load::smpp::submit_resp(&command);
                 match command.pdu() {
-                    Some(Pdu::SubmitSmResp(_)) => {
+                    _ if resp.is_some() => {
                         if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
                             let us = |t: Instant| (t.elapsed().as_micros() as u64).max(1);
                             m.latency_us.saturating_record(us(due));

@@ -66,17 +66,17 @@ async fn open(
         tokio::spawn(async move {
             while let Some(Ok(command)) = stream.next().await {
                 let sequence = command.sequence_number();
+                if let Some((status, id)) = super::smpp::submit_resp(&command) {
+                    let resp = Incoming::Resp {
+                        bind,
+                        sequence,
+                        status,
+                        id,
+                    };
+                    let _ = incoming.send(resp);
+                    continue;
+                }
                 match command.pdu() {
-                    Some(Pdu::SubmitSmResp(r)) => {
-                        let id = r.message_id().as_str().to_string();
-                        let status = u32::from(command.status());
-                        let _ = incoming.send(Incoming::Resp {
-                            bind,
-                            sequence,
-                            status,
-                            id,
-                        });
-                    }
                     Some(Pdu::DeliverSm(d)) => {
                         let _ = acks.send(super::smpp::receipt_ack(sequence));
                         if let Some((id, stat)) = receipt_fields(d) {

@@ -12,7 +12,7 @@ use rusmpp::tlvs::TlvValue;
 use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{MessageState, RegisteredDelivery};
-use rusmpp::{Command, CommandStatus, Pdu};
+use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -52,6 +52,20 @@ pub fn receipt_ack(sequence: u32) -> Command {
         sequence,
         DeliverSmResp::builder().build(),
     )
+}
+
+/// A submit_sm_resp's status and message id. Matched on the command id:
+/// a refusal may come without a body (as the npm `smpp` server sends it),
+/// which rusmpp decodes with no PDU.
+pub fn submit_resp(command: &Command) -> Option<(u32, String)> {
+    if command.id() != CommandId::SubmitSmResp {
+        return None;
+    }
+    let id = match command.pdu() {
+        Some(Pdu::SubmitSmResp(resp)) => resp.message_id().as_str().to_string(),
+        _ => String::new(),
+    };
+    Some((u32::from(command.status()), id))
 }
 
 /// An OTP message to `number`, asking for a receipt.
@@ -203,6 +217,11 @@ async fn bind_loop(
         }
         connected_once = true;
         let finished = one_connection(framed, pacing, &mut queue, &book, (bind, binds)).await?;
+        if finished {
+            // Unanswered by the end of the wait: counted `lost`, not as
+            // lost to a disconnect.
+            break;
+        }
         // The connection closed: what it had in flight will never be answered.
         let mut b = book.lock().await;
         let lost: Vec<(usize, u32)> = b
@@ -215,9 +234,6 @@ async fn bind_loop(
             b.waiting.remove(&key);
             b.lost_at_disconnect += 1;
             b.finals += 1;
-        }
-        if finished {
-            break;
         }
     }
     // Gave up reconnecting: what is left is never sent (counted dropped).
@@ -378,29 +394,27 @@ fn on_command(
     acks: &tokio::sync::mpsc::UnboundedSender<u32>,
 ) -> usize {
     let now = Instant::now();
-    match command.pdu() {
-        Some(Pdu::SubmitSmResp(resp)) => {
-            room.add_permits(1);
-            let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
-                return 0;
-            };
-            let status = u32::from(command.status());
-            b.observed[k].resp = Some((status, now));
-            if command.status() == CommandStatus::EsmeRthrottled {
-                let backoff = b.throttle_backoff;
-                b.paused_until.insert(bind, now + backoff);
-            }
-            if status != 0 {
-                return 1;
-            }
-            let id = resp.message_id().as_str().to_string();
-            if let Some((stat, at)) = b.early.remove(&id) {
-                b.observed[k].receipt = Some((stat, at));
-                return 1;
-            }
-            b.ids.insert(id, k);
-            0
+    if let Some((status, id)) = submit_resp(command) {
+        room.add_permits(1);
+        let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
+            return 0;
+        };
+        b.observed[k].resp = Some((status, now));
+        if command.status() == CommandStatus::EsmeRthrottled {
+            let backoff = b.throttle_backoff;
+            b.paused_until.insert(bind, now + backoff);
         }
+        if status != 0 {
+            return 1;
+        }
+        if let Some((stat, at)) = b.early.remove(&id) {
+            b.observed[k].receipt = Some((stat, at));
+            return 1;
+        }
+        b.ids.insert(id, k);
+        return 0;
+    }
+    match command.pdu() {
         Some(Pdu::DeliverSm(d)) => {
             let _ = acks.send(command.sequence_number());
             let Some((id, stat)) = receipt_fields(d) else {
