@@ -76,14 +76,11 @@ async fn open(
                     let _ = incoming.send(resp);
                     continue;
                 }
-                match command.pdu() {
-                    Some(Pdu::DeliverSm(d)) => {
-                        let _ = acks.send(super::smpp::receipt_ack(sequence));
-                        if let Some((id, stat)) = receipt_fields(d) {
-                            let _ = incoming.send(Incoming::Receipt { id, stat });
-                        }
+                if let Some(Pdu::DeliverSm(d)) = command.pdu() {
+                    let _ = acks.send(super::smpp::receipt_ack(sequence));
+                    if let Some((id, stat)) = receipt_fields(d) {
+                        let _ = incoming.send(Incoming::Receipt { id, stat });
                     }
-                    _ => {}
                 }
             }
         });
