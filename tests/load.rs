@@ -69,6 +69,51 @@ fn load_against_serve_measures_what_run_simulates() {
     assert_agree("delivery: load vs run", rate(&measured), rate(&simulated));
 }
 
+/// The Twilio-shaped target: `load` posts to `simsms serve`'s HTTP API,
+/// receives its signed status callbacks on a local listener, and measures
+/// the delivery rate `run` simulates, every message with a final status.
+#[test]
+fn load_over_http_against_serve_measures_what_run_simulates() {
+    let served = Served::start(SCENARIO, "3600");
+    let http = served.http.clone().expect("serve's HTTP address");
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("http://intl:pw1@{http}");
+    let load = args(&["load", SCENARIO, "--target", &target, "--rate", "300/s"])
+        .into_iter()
+        .chain(args(&[
+            "--duration",
+            "4s",
+            "--wait",
+            "10s",
+            "--window",
+            "32",
+        ]))
+        .collect::<Vec<_>>();
+    let (measured, text) = simsms_json(&load, dir.path(), "load.json");
+    drop(served);
+    assert!(text.contains("measured against http://intl@"), "{text}");
+    assert!(text.contains("dropped (window full) 0"), "{text}");
+    assert_eq!(
+        figure(&text, "status callbacks with a bad", "Signature:"),
+        0
+    );
+    let row = message_row(&measured, "intl", "c");
+    assert!(row["sent"].as_u64().unwrap() > 1_000, "{row}");
+    assert_eq!(
+        row["outcomes"]["lost"], 0,
+        "messages without a final status"
+    );
+    let run = args(&["run", SCENARIO, "-o", "/dev/null"]);
+    let (simulated, _) = simsms_json(&run, dir.path(), "run.json");
+    let rate =
+        |report: &serde_json::Value| estimate(&message_row(report, "intl", "c")["delivery_rate"]);
+    assert_agree(
+        "delivery: load over HTTP vs run",
+        rate(&measured),
+        rate(&simulated),
+    );
+}
+
 /// Three modes, one model: OTP sessions driven by the model's session
 /// machine against `simsms serve` succeed as often as `simsms run`
 /// simulates, within intervals.

@@ -106,6 +106,8 @@ async fn connection(
     progress: Arc<Progress>,
 ) -> Result<Measured, String> {
     let target = crate::load::target::Target {
+        protocol: crate::load::target::Protocol::Smpp,
+        prefix: String::new(),
         user: load.system_id.clone(),
         password: load.password.clone(),
         host: load.target.ip().to_string(),

@@ -6,7 +6,7 @@ use super::outputs::write_rendered;
 use crate::Error;
 use crate::load::LoadOptions;
 use crate::load::schedule::Shape;
-use crate::load::target::Target;
+use crate::load::target::{Protocol, Target};
 use crate::report::{Aggregator, RunResults, render_run};
 use crate::scenario::{self, ProviderId, Routing, Settings};
 use crate::units::{parse_duration, parse_rate};
@@ -18,18 +18,28 @@ use std::time::Duration;
 pub struct LoadArgs {
     /// Scenario file (TOML): its traffic, carriers and expectations.
     file: PathBuf,
-    /// The endpoint: smpp://USER:PASSWORD@HOST:PORT
+    /// The endpoint: smpp://USER:PASSWORD@HOST:PORT, or a Twilio-shaped
+    /// API at http://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX].
     #[arg(long)]
     target: String,
+    /// HTTP: the local address the status callback listener binds.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    callback_listen: std::net::SocketAddr,
+    /// HTTP: the StatusCallback URL sent with each message, when the target
+    /// reaches this machine by another address (default:
+    /// http://LISTEN_ADDRESS/status).
+    #[arg(long)]
+    callback_url: Option<String>,
     /// The scenario provider the target stands for (default: the routing's
     /// provider, or the first).
     #[arg(long)]
     provider: Option<String>,
-    /// Transceiver binds.
+    /// Transceiver binds (HTTP: connections).
     #[arg(long, default_value_t = 1)]
     binds: usize,
-    /// Outstanding submits per bind; a message due when it is full is
-    /// dropped and counted.
+    /// Outstanding submits per bind (HTTP: requests in flight are at most
+    /// binds × window); a message due when it is full waits up to
+    /// --max-late, then is dropped and counted.
     #[arg(long, default_value_t = 64)]
     window: usize,
     /// Sessions per second instead of the scenario's base rate, e.g. 200/s.
@@ -122,6 +132,10 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         throttle_backoff,
         max_late,
         target: target.clone(),
+        callbacks: crate::load::http::Callbacks {
+            listen: args.callback_listen,
+            url: args.callback_url.clone(),
+        },
         provider,
         binds: args.binds.max(1),
         window: args.window.max(1),
@@ -132,6 +146,11 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("tokio runtime", e))?;
+    if args.otp && target.protocol != Protocol::Smpp {
+        return Err(Error::Usage(
+            "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target".into(),
+        ));
+    }
     if args.otp {
         if !(args.speed.is_finite() && args.speed > 0.0) {
             return Err(Error::Usage(format!(

@@ -4,7 +4,7 @@
 //! receipts by stat, refusals by command_status).
 
 use super::Measured;
-use super::target::Target;
+use super::target::{Protocol, Target};
 use std::fmt::Write;
 
 /// The run report with a second line saying it was measured.
@@ -40,13 +40,25 @@ pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> Strin
         "reconnects {}, messages in flight when a connection closed {}",
         m.reconnects, m.lost_at_disconnect
     );
+    let (answer, finals, refusals) = match target.protocol {
+        Protocol::Smpp => (
+            "submit_sm_resp",
+            "receipts by stat",
+            "refusals by command_status",
+        ),
+        Protocol::Http => (
+            "HTTP answer",
+            "final statuses",
+            "refusals by HTTP status or error code",
+        ),
+    };
     for (label, h) in [
         ("intended", &m.resp_intended_us),
         ("actual", &m.resp_actual_us),
     ] {
         let _ = writeln!(
             out,
-            "submit_sm_resp from {label} send time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
+            "{answer} from {label} send time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
             q(h, 0.5),
             q(h, 0.99),
             q(h, 0.999),
@@ -56,21 +68,24 @@ pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> Strin
     let receipts: Vec<String> = m.receipts.iter().map(|(s, n)| format!("{s} {n}")).collect();
     let _ = writeln!(
         out,
-        "receipts by stat: {}",
+        "{finals}: {}",
         if receipts.is_empty() {
             "none".into()
         } else {
             receipts.join(", ")
         }
     );
-    let errors: Vec<String> = m
-        .errors
-        .iter()
-        .map(|(s, n)| format!("{s:#010x} {n}"))
-        .collect();
+    let errors: Vec<String> = m.errors.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    if target.protocol == Protocol::Http {
+        let _ = writeln!(
+            out,
+            "status callbacks with a bad X-Twilio-Signature: {}",
+            m.bad_signatures
+        );
+    }
     let _ = writeln!(
         out,
-        "refusals by command_status: {}",
+        "{refusals}: {}",
         if errors.is_empty() {
             "none".into()
         } else {

@@ -9,6 +9,7 @@
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
 pub mod figures;
+pub mod http;
 pub mod otp;
 pub mod schedule;
 pub mod smpp;
@@ -24,7 +25,7 @@ use smpp::Observed;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use target::Target;
+use target::{Protocol, Target};
 
 /// How to load.
 #[derive(Debug, Clone)]
@@ -40,8 +41,10 @@ pub struct LoadOptions {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
-    /// After ESME_RTHROTTLED, how long the bind pauses sending.
+    /// After ESME_RTHROTTLED (HTTP: 429), how long the bind pauses sending.
     pub throttle_backoff: Duration,
+    /// HTTP: where status callbacks are received.
+    pub callbacks: http::Callbacks,
 }
 
 /// What a load run measured.
@@ -57,9 +60,12 @@ pub struct Measured {
     /// flight (never answered).
     pub reconnects: usize,
     pub lost_at_disconnect: usize,
-    /// Submits refused, by command_status.
-    pub errors: BTreeMap<u32, u64>,
-    /// Final receipts, by stat.
+    /// HTTP: status callbacks whose signature did not verify.
+    pub bad_signatures: usize,
+    /// Submits refused, by command_status (SMPP, as 0x00000058) or HTTP
+    /// status (as "HTTP 429") or, for a 201 already failed, its status.
+    pub errors: BTreeMap<String, u64>,
+    /// Final receipts, by stat (HTTP: final status and error code).
     pub receipts: BTreeMap<String, u64>,
     /// submit → submit_sm_resp, microseconds, from the intended send time
     /// and from the actual one.
@@ -78,17 +84,21 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         wait: options.wait,
         max_late: options.max_late,
     };
-    let transcript = smpp::run(
-        &options.target,
-        options.binds,
-        &planned,
-        pacing,
-        options.throttle_backoff,
-    )
-    .await?;
+    let transcript = match options.target.protocol {
+        Protocol::Smpp => {
+            let backoff = options.throttle_backoff;
+            smpp::run(&options.target, options.binds, &planned, pacing, backoff).await?
+        }
+        Protocol::Http => {
+            let in_flight = options.binds * options.window;
+            let callbacks = (&options.callbacks, options.throttle_backoff);
+            http::run(&options.target, in_flight, &planned, pacing, callbacks).await?
+        }
+    };
     let mut m = measure(&scenario, &options, &planned, &transcript.observed, start);
     m.reconnects = transcript.reconnects;
     m.lost_at_disconnect = transcript.lost_at_disconnect;
+    m.bad_signatures = transcript.bad_signatures;
     Ok(m)
 }
 
@@ -120,6 +130,7 @@ fn measure(
         dropped: 0,
         reconnects: 0,
         lost_at_disconnect: 0,
+        bad_signatures: 0,
         errors: BTreeMap::new(),
         receipts: BTreeMap::new(),
         resp_intended_us: histogram(),
@@ -142,8 +153,12 @@ fn measure(
         }
         let fate = fate_of(sc, options.provider, p, o, since);
         if let Receipt::SubmitFailed = fate.receipt {
-            let status = o.resp.map_or(0, |(s, _)| s);
-            *m.errors.entry(status).or_insert(0) += 1;
+            let label = match (options.target.protocol, o.resp, &o.receipt) {
+                (Protocol::Smpp, resp, _) => format!("{:#010x}", resp.map_or(0, |(s, _)| s)),
+                (Protocol::Http, _, Some((status, _))) => status.clone(),
+                (Protocol::Http, resp, None) => format!("HTTP {}", resp.map_or(0, |(s, _)| s)),
+            };
+            *m.errors.entry(label).or_insert(0) += 1;
         }
         if let Some((stat, _)) = &o.receipt {
             *m.receipts.entry(stat.clone()).or_insert(0) += 1;
@@ -155,12 +170,18 @@ fn measure(
     m
 }
 
-/// What a final receipt's stat says happened (docs/load.md).
+/// What a final receipt's stat, or a final HTTP status with its error
+/// code, says happened (docs/load.md).
 pub fn outcome_of_stat(stat: &str) -> (Outcome, Receipt) {
-    match stat {
-        "DELIVRD" => (Outcome::Delivered, Receipt::Delivered),
-        "EXPIRED" => (Outcome::ExpiredInSmsc, Receipt::Expired),
-        "UNDELIV" => (Outcome::Undeliverable, Receipt::Undelivered),
+    let twilio_code = stat
+        .strip_prefix("undelivered ")
+        .or_else(|| stat.strip_prefix("failed "));
+    match (stat, twilio_code) {
+        ("DELIVRD" | "delivered", _) => (Outcome::Delivered, Receipt::Delivered),
+        ("EXPIRED", _) | (_, Some("30003")) => (Outcome::ExpiredInSmsc, Receipt::Expired),
+        (_, Some("30001")) => (Outcome::Refused, Receipt::SubmitFailed),
+        (_, Some("30007")) => (Outcome::FilteredByCarrier, Receipt::Rejected),
+        ("UNDELIV", _) | (_, Some(_)) => (Outcome::Undeliverable, Receipt::Undelivered),
         _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
     }
 }

@@ -84,6 +84,8 @@ pub struct Transcript {
     pub reconnects: usize,
     /// Messages in flight on a connection when it closed.
     pub lost_at_disconnect: usize,
+    /// HTTP: status callbacks whose X-Twilio-Signature did not verify.
+    pub bad_signatures: usize,
 }
 
 #[derive(Default)]
@@ -147,6 +149,7 @@ pub async fn run(
         observed: book.observed.clone(),
         reconnects: book.reconnects,
         lost_at_disconnect: book.lost_at_disconnect,
+        bad_signatures: 0,
     })
 }
 

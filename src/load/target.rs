@@ -1,31 +1,71 @@
-//! Where a load run sends: `smpp://user:password@host:port`.
+//! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT`, or a
+//! Twilio-shaped HTTP API at `http://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`.
 
-/// An SMPP endpoint with its credentials.
+/// The protocol a target speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Smpp,
+    /// Twilio's Messages API over plain HTTP.
+    Http,
+}
+
+/// An endpoint with its credentials (for HTTP: the account SID and its
+/// auth token).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
+    pub protocol: Protocol,
     pub user: String,
     pub password: String,
     pub host: String,
     pub port: u16,
+    /// HTTP only: a path the API is mounted under ("" for Twilio's own).
+    pub prefix: String,
 }
 
 /// Why a target cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("--target expects smpp://USER:PASSWORD@HOST:PORT, got \"{0}\"")]
+#[error(
+    "--target expects smpp://USER:PASSWORD@HOST:PORT or http://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT], got \"{0}\"{hint}",
+    hint = hint(.0)
+)]
 pub struct TargetError(pub String);
+
+fn hint(text: &str) -> &'static str {
+    if text.starts_with("https://") {
+        " (https is not supported yet: put a TLS-terminating proxy on loopback in front of the API)"
+    } else {
+        ""
+    }
+}
 
 impl Target {
     pub fn parse(text: &str) -> Result<Target, TargetError> {
         let bad = || TargetError(text.to_string());
-        let rest = text.strip_prefix("smpp://").ok_or_else(bad)?;
-        let (credentials, address) = rest.rsplit_once('@').ok_or_else(bad)?;
+        let (protocol, rest) = if let Some(rest) = text.strip_prefix("smpp://") {
+            (Protocol::Smpp, rest)
+        } else if let Some(rest) = text.strip_prefix("http://") {
+            (Protocol::Http, rest)
+        } else {
+            return Err(bad());
+        };
+        let (authority, prefix) = match rest.find('/') {
+            Some(slash) if protocol == Protocol::Http => rest.split_at(slash),
+            _ => (rest, ""),
+        };
+        let (credentials, address) = authority.rsplit_once('@').ok_or_else(bad)?;
         let (user, password) = credentials.split_once(':').ok_or_else(bad)?;
-        let (host, port) = address.rsplit_once(':').ok_or_else(bad)?;
-        let port = port.parse().map_err(|_| bad())?;
+        let (host, port) = match (address.rsplit_once(':'), protocol) {
+            (Some((host, port)), _) if !port.contains(']') => {
+                (host, port.parse().map_err(|_| bad())?)
+            }
+            (_, Protocol::Http) => (address, 80),
+            (_, Protocol::Smpp) => return Err(bad()),
+        };
         if user.is_empty() || host.is_empty() {
             return Err(bad());
         }
         Ok(Target {
+            protocol,
             user: user.to_string(),
             password: password.to_string(),
             host: host
@@ -33,12 +73,41 @@ impl Target {
                 .trim_end_matches(']')
                 .to_string(),
             port,
+            prefix: prefix.trim_end_matches('/').to_string(),
         })
     }
 
     /// As given, without the password.
     pub fn display(&self) -> String {
-        format!("smpp://{}@{}:{}", self.user, self.host, self.port)
+        let scheme = match self.protocol {
+            Protocol::Smpp => "smpp",
+            Protocol::Http => "http",
+        };
+        format!(
+            "{scheme}://{}@{}{}",
+            self.user,
+            self.authority(),
+            self.prefix
+        )
+    }
+
+    /// host:port, with an IPv6 host in brackets.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// HTTP: where messages are created.
+    pub fn messages_url(&self) -> String {
+        format!(
+            "http://{}{}/2010-04-01/Accounts/{}/Messages.json",
+            self.authority(),
+            self.prefix,
+            self.user
+        )
     }
 }
 
@@ -49,9 +118,31 @@ mod tests {
     #[test]
     fn targets_parse_and_hide_the_password() {
         let t = Target::parse("smpp://acme:s3cret@127.0.0.1:2775").unwrap();
-        assert_eq!(t.port, 2775);
+        assert_eq!((t.protocol, t.port), (Protocol::Smpp, 2775));
         assert_eq!(t.display(), "smpp://acme@127.0.0.1:2775");
-        assert!(Target::parse("http://x").is_err());
+        assert!(Target::parse("ftp://x").is_err());
         assert!(Target::parse("smpp://acme@127.0.0.1:2775").is_err());
+        assert!(Target::parse("smpp://acme:pw@127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn http_targets_name_the_account_and_its_messages_url() {
+        let t = Target::parse("http://AC1:token@127.0.0.1:8080").unwrap();
+        assert_eq!(t.protocol, Protocol::Http);
+        assert_eq!(t.display(), "http://AC1@127.0.0.1:8080");
+        assert_eq!(
+            t.messages_url(),
+            "http://127.0.0.1:8080/2010-04-01/Accounts/AC1/Messages.json"
+        );
+        let mounted = Target::parse("http://AC1:t@gw.local/sms/").unwrap();
+        assert_eq!(mounted.port, 80);
+        assert_eq!(
+            mounted.messages_url(),
+            "http://gw.local:80/sms/2010-04-01/Accounts/AC1/Messages.json"
+        );
+        let v6 = Target::parse("http://AC1:t@[::1]:8080").unwrap();
+        assert_eq!(v6.authority(), "[::1]:8080");
+        let https = Target::parse("https://AC1:t@api.twilio.com").unwrap_err();
+        assert!(https.to_string().contains("not supported yet"), "{https}");
     }
 }
