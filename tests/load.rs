@@ -114,6 +114,44 @@ fn load_over_http_against_serve_measures_what_run_simulates() {
     );
 }
 
+/// Ctrl-C stops a load run early: it writes the partial report (marked so,
+/// with the JSON export) for the messages due so far, and exits 130.
+#[test]
+fn ctrl_c_writes_a_partial_report_and_exits_130() {
+    let served = Served::start(SCENARIO, "3600");
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("partial.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target", &target, "--rate", "200/s"])
+        .args(["--duration", "60s", "--json"])
+        .arg(&json)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = child.wait_with_output().unwrap();
+    drop(served);
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(130), "{report}");
+    assert!(report.contains("INTERRUPTED by Ctrl-C after"), "{report}");
+    let planned = figure(&report, "planned", "planned");
+    assert!(
+        (100..1_000).contains(&planned),
+        "about 2 s of 200/s was due, not 60 s: {planned}"
+    );
+    assert_eq!(figure(&report, "planned", "sent"), planned);
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let row = message_row(&exported, "intl", "c");
+    assert_eq!(row["sent"].as_u64().unwrap(), planned, "{row}");
+}
+
 /// Three modes, one model: OTP sessions driven by the model's session
 /// machine against `simsms serve` succeed as often as `simsms run`
 /// simulates, within intervals.

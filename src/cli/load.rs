@@ -141,11 +141,25 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         window: args.window.max(1),
         shape,
         wait,
+        live: crate::load::live::Live::default(),
     };
+    let live = options.live.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::io("tokio runtime", e))?;
+    let progress_done = tokio_util::sync::CancellationToken::new();
+    let progress = {
+        let _entered = runtime.enter();
+        live.stop_on_ctrl_c();
+        live.show_progress(progress_done.clone())
+    };
+    let end_progress = || {
+        progress_done.cancel();
+        if let Some(task) = progress {
+            let _ = runtime.block_on(task);
+        }
+    };
     if args.otp && target.protocol != Protocol::Smpp {
         return Err(Error::Usage(
             "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target".into(),
@@ -167,26 +181,30 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
                 args.binds.max(1),
                 args.window.max(1),
                 &planned,
-                args.speed,
-                wait,
+                (args.speed, wait, &live),
             ))
             .map_err(Error::Usage)?;
+        end_progress();
         let mut aggregator = Aggregator::new(&sc);
         aggregator.add(metrics);
         let mut reports = vec![None; sc.alternatives.len() + 1];
         reports[0] = Some(aggregator.finish(&source));
         let results = RunResults::new(&sc, reports);
-        let note = format!(
+        let mut note = format!(
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
+        if live.interrupted_at().is_some() {
+            note.push_str("; INTERRUPTED by Ctrl-C: a partial report");
+        }
         let text = crate::load::figures::marked(render_run(&sc, &results), &target, &note);
         write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
-        return Ok(if results.all_passed() { 0 } else { 1 });
+        return Ok(exit_code(&live, &results));
     }
     let measured = runtime
         .block_on(crate::load::run(sc.clone(), options))
         .map_err(Error::Usage)?;
+    end_progress();
     let mut aggregator = Aggregator::new(&sc);
     aggregator.add(measured.metrics.clone());
     let mut reports = vec![None; sc.alternatives.len() + 1];
@@ -195,5 +213,14 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
     let text =
         crate::load::figures::with_load_figures(render_run(&sc, &results), &target, &measured);
     write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
-    Ok(if results.all_passed() { 0 } else { 1 })
+    Ok(exit_code(&live, &results))
+}
+
+/// 130 after Ctrl-C (the partial report is written first), else `run`'s.
+fn exit_code(live: &crate::load::live::Live, results: &RunResults) -> u8 {
+    match (live.interrupted_at(), results.all_passed()) {
+        (Some(_), _) => 130,
+        (None, true) => 0,
+        (None, false) => 1,
+    }
 }

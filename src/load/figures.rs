@@ -35,6 +35,12 @@ pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> Strin
         "planned {}, sent {}, late {}, dropped (window full) {}, in {:.2} s",
         m.planned, m.sent, m.late, m.dropped, m.seconds
     );
+    if let Some(after) = m.interrupted_after {
+        let _ = writeln!(
+            out,
+            "INTERRUPTED by Ctrl-C after {after:.2} s: a partial report; messages not yet due were not planned, those unanswered are lost"
+        );
+    }
     let _ = writeln!(
         out,
         "reconnects {}, messages in flight when a connection closed {}",

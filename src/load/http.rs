@@ -5,6 +5,7 @@
 //! matched to their messages by `MessageSid`, also when one comes before
 //! the 201. Callbacks are checked against `X-Twilio-Signature`.
 
+use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::smpp::{Observed, Pacing, Transcript};
 use super::target::Target;
@@ -39,6 +40,7 @@ struct Book {
     bad_signatures: usize,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
+    live: Live,
 }
 
 struct Listener {
@@ -88,6 +90,7 @@ async fn on_callback(
         Some(k) if b.observed[k].receipt.is_none() => {
             b.observed[k].receipt = Some((status, now));
             b.finals += 1;
+            Counts::add(&b.live.counts.receipts);
         }
         Some(_) => {}
         None => {
@@ -128,7 +131,7 @@ pub async fn run(
     in_flight: usize,
     planned: &[Planned],
     pacing: Pacing,
-    (callbacks, throttle_backoff): (&Callbacks, Duration),
+    (callbacks, throttle_backoff, live): (&Callbacks, Duration, &Live),
 ) -> Result<Transcript, String> {
     let socket = tokio::net::TcpListener::bind(callbacks.listen)
         .await
@@ -137,6 +140,7 @@ pub async fn run(
     let url = (callbacks.url.clone()).unwrap_or_else(|| format!("http://{local}/status"));
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
+        live: live.clone(),
         ..Book::default()
     }));
     let listener = Arc::new(Listener {
@@ -179,7 +183,10 @@ pub async fn run(
         if finals >= sent || all_sent_at.elapsed() > pacing.wait {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            _ = live.stop.cancelled() => break,
+        }
     }
     server.abort();
     let b = book.lock().expect("load book");
@@ -206,17 +213,27 @@ async fn send_all(
 ) -> Result<(), String> {
     let room = Arc::new(Semaphore::new(in_flight));
     let mut requests = tokio::task::JoinSet::new();
+    let (stop, counts) = {
+        let b = book.lock().expect("load book");
+        (b.live.stop.clone(), b.live.counts.clone())
+    };
     for (k, p) in planned.iter().enumerate() {
         let due = pacing.start + Duration::from_nanos(p.at);
-        tokio::time::sleep_until(due.into()).await;
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()) => {}
+            _ = stop.cancelled() => break,
+        }
         let paused = book.lock().expect("load book").paused_until;
         if let Some(until) = paused.filter(|u| *u > Instant::now()) {
             tokio::time::sleep_until(until.into()).await;
         }
         let deadline = due + pacing.max_late;
-        let Ok(Ok(permit)) =
-            tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()).await
-        else {
+        let permit = tokio::select! {
+            permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()) => permit,
+            _ = stop.cancelled() => break,
+        };
+        let Ok(Ok(permit)) = permit else {
+            Counts::add(&counts.dropped);
             continue;
         };
         let now = Instant::now();
@@ -225,6 +242,7 @@ async fn send_all(
             b.observed[k].sent = Some(now);
             b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
             b.sent += 1;
+            Counts::add(&counts.sent);
         }
         let form = [
             ("To", format!("+{}", p.number)),
@@ -253,6 +271,10 @@ async fn send_all(
                 return;
             };
             b.observed[k].resp = Some((code, now));
+            Counts::add(&b.live.counts.answered);
+            if code != 0 {
+                Counts::add(&b.live.counts.refused);
+            }
             if code == 429 {
                 b.paused_until = Some(now + throttle_backoff);
             }
@@ -261,11 +283,13 @@ async fn send_all(
                 Some((_, Some(status))) => {
                     b.observed[k].receipt = Some((status, now));
                     b.finals += 1;
+                    Counts::add(&b.live.counts.receipts);
                 }
                 Some((sid, None)) => {
                     if let Some(early) = b.early.remove(&sid) {
                         b.observed[k].receipt = Some(early);
                         b.finals += 1;
+                        Counts::add(&b.live.counts.receipts);
                     } else {
                         b.ids.insert(sid, k);
                     }
@@ -275,6 +299,10 @@ async fn send_all(
         // Reap what finished, so the set stays as small as what is in flight.
         while requests.try_join_next().is_some() {}
     }
-    while requests.join_next().await.is_some() {}
+    // In-flight requests finish, unless the run is stopped.
+    tokio::select! {
+        _ = async { while requests.join_next().await.is_some() {} } => {}
+        _ = stop.cancelled() => requests.abort_all(),
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 pub mod figures;
 pub mod http;
+pub mod live;
 pub mod otp;
 pub mod schedule;
 pub mod smpp;
@@ -45,6 +46,8 @@ pub struct LoadOptions {
     pub throttle_backoff: Duration,
     /// HTTP: where status callbacks are received.
     pub callbacks: http::Callbacks,
+    /// Progress counts and the Ctrl-C stop.
+    pub live: live::Live,
 }
 
 /// What a load run measured.
@@ -52,6 +55,9 @@ pub struct Measured {
     /// In the same form as a simulated replication's.
     pub metrics: Metrics,
     pub planned: usize,
+    /// Interrupted (Ctrl-C) this many seconds in: the planned messages not
+    /// yet due then are left out of `planned`.
+    pub interrupted_after: Option<f64>,
     pub sent: usize,
     pub late: usize,
     /// Not sent: the window was full at the intended time.
@@ -87,15 +93,20 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     let transcript = match options.target.protocol {
         Protocol::Smpp => {
             let backoff = options.throttle_backoff;
-            smpp::run(&options.target, options.binds, &planned, pacing, backoff).await?
+            let with = (backoff, &options.live);
+            smpp::run(&options.target, options.binds, &planned, pacing, with).await?
         }
         Protocol::Http => {
             let in_flight = options.binds * options.window;
-            let callbacks = (&options.callbacks, options.throttle_backoff);
+            let callbacks = (&options.callbacks, options.throttle_backoff, &options.live);
             http::run(&options.target, in_flight, &planned, pacing, callbacks).await?
         }
     };
+    let interrupted_at = options.live.interrupted_at();
+    let due = |p: &Planned| interrupted_at.is_none_or(|i| start + Duration::from_nanos(p.at) <= i);
+    let planned: Vec<Planned> = planned.into_iter().take_while(due).collect();
     let mut m = measure(&scenario, &options, &planned, &transcript.observed, start);
+    m.interrupted_after = interrupted_at.map(|i| i.saturating_duration_since(start).as_secs_f64());
     m.reconnects = transcript.reconnects;
     m.lost_at_disconnect = transcript.lost_at_disconnect;
     m.bad_signatures = transcript.bad_signatures;
@@ -125,6 +136,7 @@ fn measure(
     let mut m = Measured {
         metrics: Metrics::new(1, 1, 1, 1, 1),
         planned: planned.len(),
+        interrupted_after: None,
         sent: 0,
         late: 0,
         dropped: 0,

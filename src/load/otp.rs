@@ -8,6 +8,7 @@
 //! Time runs at `speed` simulated seconds per wall second, so a run can
 //! face `simsms serve --speed` with the same clock.
 
+use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::smpp::receipt_fields;
 use super::target::Target;
@@ -112,6 +113,7 @@ struct Driver<'a> {
     index: HashMap<(u64, u32), usize>,
     numbers: HashMap<u64, String>,
     metrics: Metrics,
+    counts: std::sync::Arc<Counts>,
 }
 
 impl Driver<'_> {
@@ -192,6 +194,7 @@ impl Driver<'_> {
         self.fates.push((message.clone(), None));
         self.awaiting.insert((bind, sequence), message);
         let _ = self.writers[bind].send(Command::new(CommandStatus::EsmeRok, sequence, submit));
+        Counts::add(&self.counts.sent);
         true
     }
 
@@ -215,7 +218,9 @@ impl Driver<'_> {
                     return;
                 };
                 let accepted = status == 0;
+                Counts::add(&self.counts.answered);
                 if !accepted {
+                    Counts::add(&self.counts.refused);
                     self.settle(&m, Outcome::Refused, Receipt::SubmitFailed, now);
                 }
                 self.step(policy, m.session, Event::Submitted { accepted });
@@ -239,6 +244,7 @@ impl Driver<'_> {
 
     fn on_receipt(&mut self, policy: &SessionPolicy, m: Message, stat: &str, at: Nanos) {
         let (outcome, receipt) = super::outcome_of_stat(stat);
+        Counts::add(&self.counts.receipts);
         self.settle(&m, outcome, receipt, at);
         let event = Event::Receipt {
             send: m.send,
@@ -260,8 +266,7 @@ pub async fn run(
     binds: usize,
     window: usize,
     planned: &[Planned],
-    speed: f64,
-    wait: Duration,
+    (speed, wait, live): (f64, Duration, &Live),
 ) -> Result<Metrics, String> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let writers = open(target, binds.max(1), &incoming_tx).await?;
@@ -294,6 +299,7 @@ pub async fn run(
             sc.timeline_bucket,
             sc.duration + sc.drain,
         ),
+        counts: live.counts.clone(),
     };
     let mut next = 0usize;
     let mut last_arrival_done = None::<Instant>;
@@ -311,6 +317,7 @@ pub async fn run(
             .map(|t| d.wall(t))
             .unwrap_or_else(|| Instant::now() + Duration::from_millis(50));
         tokio::select! {
+            _ = live.stop.cancelled() => break,
             Some(incoming) = incoming.recv() => d.on_incoming(&policy, incoming),
             _ = tokio::time::sleep_until(sleep_to.into()) => {
                 let now = d.now();

@@ -4,6 +4,7 @@
 //! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
+use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::target::Target;
 use futures_util::{SinkExt, StreamExt};
@@ -110,6 +111,7 @@ struct Book {
     early: HashMap<String, (String, Instant)>,
     /// (bind, sequence) → planned index, while the resp is awaited.
     waiting: HashMap<(usize, u32), usize>,
+    live: Live,
 }
 
 /// Sends `planned` over `binds` transceivers starting at `start`; waits
@@ -120,11 +122,12 @@ pub async fn run(
     binds: usize,
     planned: &[Planned],
     pacing: Pacing,
-    throttle_backoff: Duration,
+    (throttle_backoff, live): (Duration, &Live),
 ) -> Result<Transcript, String> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         throttle_backoff,
+        live: live.clone(),
         ..Book::default()
     }));
     let binds = binds.max(1);
@@ -205,7 +208,8 @@ async fn bind_loop(
         pacing.start + Duration::from_nanos(p.at)
     });
     let mut connected_once = false;
-    loop {
+    let stop = book.lock().await.live.stop.clone();
+    while !stop.is_cancelled() {
         let framed = match connect(&target).await {
             Ok(f) => f,
             Err(e) if !connected_once => return Err(e),
@@ -283,8 +287,10 @@ async fn one_connection(
                 }
                 // Every bind has sent: stop when every message has its final
                 // answer, or `wait` after the last send.
-                if b.done_binds.len() == binds
-                    && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait))
+                if b.live.stop.is_cancelled()
+                    || (b.done_binds.len() == binds
+                        && (b.finals >= b.sent
+                            || b.all_sent_at.is_some_and(|t| t.elapsed() > wait)))
                 {
                     return true;
                 }
@@ -293,10 +299,12 @@ async fn one_connection(
     };
     let mut sequence = 2u32;
     let mut last_enquire = Instant::now();
+    let stop = book.lock().await.live.stop.clone();
     while let Some((k, p)) = queue.front().cloned() {
         let due = start + Duration::from_nanos(p.at);
-        if due > Instant::now() {
-            tokio::time::sleep_until(due.into()).await;
+        tokio::select! {
+            _ = tokio::time::sleep_until(due.into()) => {}
+            _ = stop.cancelled() => break,
         }
         // Backing off after a throttle: the message leaves late.
         let paused = book.lock().await.paused_until.get(&bind).copied();
@@ -323,12 +331,16 @@ async fn one_connection(
         // `max_late` past its intended time; beyond that it is dropped. The
         // schedule never moves: later messages keep their intended times.
         let deadline = due + max_late;
-        let permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()).await;
+        let permit = tokio::select! {
+            permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()) => permit,
+            _ = stop.cancelled() => break,
+        };
         match permit {
             Ok(Ok(permit)) => permit.forget(),
             Ok(Err(_)) => return Ok(false),
             Err(_) => {
                 queue.pop_front();
+                Counts::add(&book.lock().await.live.counts.dropped);
                 continue;
             }
         }
@@ -348,6 +360,7 @@ async fn one_connection(
             b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
             b.waiting.insert((bind, sequence), k);
             b.sent += 1;
+            Counts::add(&b.live.counts.sent);
         }
         sequence = sequence.wrapping_add(1).max(2);
     }
@@ -403,6 +416,10 @@ fn on_command(
             return 0;
         };
         b.observed[k].resp = Some((status, now));
+        Counts::add(&b.live.counts.answered);
+        if status != 0 {
+            Counts::add(&b.live.counts.refused);
+        }
         if command.status() == CommandStatus::EsmeRthrottled {
             let backoff = b.throttle_backoff;
             b.paused_until.insert(bind, now + backoff);
@@ -412,6 +429,7 @@ fn on_command(
         }
         if let Some((stat, at)) = b.early.remove(&id) {
             b.observed[k].receipt = Some((stat, at));
+            Counts::add(&b.live.counts.receipts);
             return 1;
         }
         b.ids.insert(id, k);
@@ -426,6 +444,7 @@ fn on_command(
             match b.ids.remove(&id) {
                 Some(k) if b.observed[k].receipt.is_none() => {
                     b.observed[k].receipt = Some((stat, now));
+                    Counts::add(&b.live.counts.receipts);
                     1
                 }
                 Some(_) => 0,
