@@ -152,6 +152,78 @@ fn ctrl_c_writes_a_partial_report_and_exits_130() {
     assert_eq!(row["sent"].as_u64().unwrap(), planned, "{row}");
 }
 
+/// `--shard I/N` splits the schedule: two shards run side by side (each
+/// on its own account, as an SMSC may send a receipt on any bind of an
+/// account) send together exactly what one run plans, and `merge` adds
+/// their partial results into one measured report with its exports.
+#[test]
+fn load_shards_merge_into_one_measured_run() {
+    let served = Served::start(SCENARIO, "3600");
+    let targets = [
+        format!("smpp://intl:pw1@{}", served.address("intl")),
+        format!("smpp://intl_b:pw3@{}", served.address("intl_b")),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = ["--rate", "300/s", "--duration", "3s", "--wait", "10s"];
+    let shards: Vec<_> = (0..2)
+        .map(|i| {
+            let part = dir.path().join(format!("part{i}.json"));
+            let child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+                .args(["load", SCENARIO, "--target", &targets[i]])
+                .args(traffic)
+                .args(["--shard", &format!("{i}/2"), "-o"])
+                .arg(&part)
+                .spawn()
+                .unwrap();
+            (child, part)
+        })
+        .collect();
+    let mut parts = Vec::new();
+    for (mut child, part) in shards {
+        assert!(child.wait().unwrap().success());
+        parts.push(part);
+    }
+    let whole = load_report(&[&["--target", targets[0].as_str()][..], &traffic[..]].concat());
+    drop(served);
+    let merge = |parts: &[std::path::PathBuf], json: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_simsms"))
+            .arg("merge")
+            .args(parts)
+            .arg("--json")
+            .arg(json)
+            .output()
+            .unwrap()
+    };
+    let merged_json = dir.path().join("merged.json");
+    let out = merge(&parts, &merged_json);
+    let merged = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{merged}");
+    assert!(merged.contains("measured against smpp://intl@"), "{merged}");
+    let planned = figure(&whole, "planned", "planned");
+    assert!(planned > 800, "{whole}");
+    assert_eq!(figure(&merged, "planned", "planned"), planned);
+    assert_eq!(figure(&merged, "planned", "sent"), planned);
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&merged_json).unwrap()).unwrap();
+    let row = message_row(&exported, "intl", "c");
+    assert_eq!(row["sent"].as_u64().unwrap(), planned, "{row}");
+    assert_eq!(row["outcomes"]["lost"], 0);
+    // A part of a run with other traffic does not merge.
+    let mut other: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&parts[1]).unwrap()).unwrap();
+    other["load"]["setup"]["traffic"][0] = "--rate 10/s".into();
+    std::fs::write(&parts[1], other.to_string()).unwrap();
+    let refused = merge(&parts, &dir.path().join("no.json"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("part1.json"), "{stderr}");
+}
+
 /// Three modes, one model: OTP sessions driven by the model's session
 /// machine against `simsms serve` succeed as often as `simsms run`
 /// simulates, within intervals.

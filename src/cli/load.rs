@@ -1,14 +1,15 @@
 //! `simsms load`: drive a real SMPP endpoint with the scenario's traffic
 //! and report what it measured in `run`'s format (docs/load.md).
 
-use super::args::ExportArgs;
-use super::outputs::write_rendered;
+use super::args::{ExportArgs, shard as shard_arg};
 use crate::Error;
 use crate::load::LoadOptions;
+use crate::load::partial::{MergedLoad, Setup, document, shard_of};
 use crate::load::schedule::Shape;
 use crate::load::target::{Protocol, Target};
-use crate::report::{Aggregator, RunResults, render_run};
+use crate::output::write_output;
 use crate::scenario::{self, ProviderId, Routing, Settings};
+use crate::shard::Recipe;
 use crate::units::{parse_duration, parse_rate};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,7 +75,11 @@ pub struct LoadArgs {
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Write the report here ("-" for stdout).
+    /// Send only messages (or sessions) k with k % N == I, and write a
+    /// partial result to -o for `simsms merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Write the report here ("-" for stdout); with --shard, the partial.
     #[arg(long, short = 'o', default_value = "-")]
     output: String,
     #[command(flatten)]
@@ -91,7 +96,26 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         sets: args.set.clone(),
         ..Settings::default()
     };
-    let sc = Arc::new(settings.apply(&scenario::read(&args.file)?, &source)?);
+    let text = scenario::read(&args.file)?;
+    let sc = Arc::new(settings.apply(&text, &source)?);
+    let shard = shard_arg(&args.shard)?;
+    if shard.is_some() && !args.exports.requested().is_empty() {
+        return Err(Error::Usage(
+            "--shard writes a partial result (to -o); give the export flags to `simsms merge`"
+                .into(),
+        ));
+    }
+    if args.otp && args.target.starts_with("http://") {
+        return Err(Error::Usage(
+            "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target".into(),
+        ));
+    }
+    if args.otp && !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(Error::Usage(format!(
+            "--speed must be positive, got {}",
+            args.speed
+        )));
+    }
     let target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
     let provider = match &args.provider {
         Some(name) => sc
@@ -107,27 +131,20 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
             _ => ProviderId::new(0),
         },
     };
+    let duration = |flag: &'static str, text: &str| {
+        parse_duration(text)
+            .map(Duration::from_nanos)
+            .map_err(usage(flag))
+    };
     let shape = Shape {
-        rate: args
-            .rate
-            .as_deref()
-            .map(parse_rate)
-            .transpose()
-            .map_err(usage("--rate"))?,
-        duration: args
-            .duration
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
+        rate: (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?,
+        duration: (args.duration.as_deref().map(parse_duration).transpose())
             .map_err(usage("--duration"))?,
         count: args.count,
     };
-    let wait = Duration::from_nanos(parse_duration(&args.wait).map_err(usage("--wait"))?);
-    let max_late =
-        Duration::from_nanos(parse_duration(&args.max_late).map_err(usage("--max-late"))?);
-    let throttle_backoff = Duration::from_nanos(
-        parse_duration(&args.throttle_backoff).map_err(usage("--throttle-backoff"))?,
-    );
+    let wait = duration("--wait", &args.wait)?;
+    let max_late = duration("--max-late", &args.max_late)?;
+    let throttle_backoff = duration("--throttle-backoff", &args.throttle_backoff)?;
     let options = LoadOptions {
         throttle_backoff,
         max_late,
@@ -142,6 +159,7 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
         shape,
         wait,
         live: crate::load::live::Live::default(),
+        shard,
     };
     let live = options.live.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -160,67 +178,72 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
             let _ = runtime.block_on(task);
         }
     };
-    if args.otp && target.protocol != Protocol::Smpp {
-        return Err(Error::Usage(
-            "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target".into(),
-        ));
-    }
-    if args.otp {
-        if !(args.speed.is_finite() && args.speed > 0.0) {
-            return Err(Error::Usage(format!(
-                "--speed must be positive, got {}",
-                args.speed
-            )));
-        }
-        let planned = crate::load::schedule::plan(&sc, shape);
-        let metrics = runtime
-            .block_on(crate::load::otp::run(
-                &sc,
-                provider,
-                &target,
-                args.binds.max(1),
-                args.window.max(1),
-                &planned,
-                (args.speed, wait, &live),
-            ))
-            .map_err(Error::Usage)?;
-        end_progress();
-        let mut aggregator = Aggregator::new(&sc);
-        aggregator.add(metrics);
-        let mut reports = vec![None; sc.alternatives.len() + 1];
-        reports[0] = Some(aggregator.finish(&source));
-        let results = RunResults::new(&sc, reports);
-        let mut note = format!(
+    let mut setup = Setup {
+        target: target.display(),
+        http: target.protocol == Protocol::Http,
+        note: "one message per arrival".into(),
+        // What every shard of one run must share.
+        traffic: vec![format!(
+            "{shape:?} to {provider:?}, otp {} at {}",
+            args.otp, args.speed
+        )],
+    };
+    let (metrics, measured) = if args.otp {
+        let planned = shard_of(crate::load::schedule::plan(&sc, shape), shard);
+        let session = (args.speed, wait, &live);
+        let (binds, window) = (args.binds.max(1), args.window.max(1));
+        let run = crate::load::otp::run(&sc, provider, &target, binds, window, &planned, session);
+        let metrics = runtime.block_on(run).map_err(Error::Usage)?;
+        setup.note = format!(
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
-        if live.interrupted_at().is_some() {
-            note.push_str("; INTERRUPTED by Ctrl-C: a partial report");
-        }
-        let text = crate::load::figures::marked(render_run(&sc, &results), &target, &note);
-        write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
-        return Ok(exit_code(&live, &results));
-    }
-    let measured = runtime
-        .block_on(crate::load::run(sc.clone(), options))
-        .map_err(Error::Usage)?;
+        (metrics, None)
+    } else {
+        let measured = runtime
+            .block_on(crate::load::run(sc.clone(), options))
+            .map_err(Error::Usage)?;
+        (measured.metrics.clone(), Some(measured))
+    };
     end_progress();
-    let mut aggregator = Aggregator::new(&sc);
-    aggregator.add(measured.metrics.clone());
-    let mut reports = vec![None; sc.alternatives.len() + 1];
-    reports[0] = Some(aggregator.finish(&source));
-    let results = RunResults::new(&sc, reports);
-    let text =
-        crate::load::figures::with_load_figures(render_run(&sc, &results), &target, &measured);
-    write_rendered(&sc, &results, &[0], text, &args.output, &args.exports)?;
-    Ok(exit_code(&live, &results))
-}
-
-/// 130 after Ctrl-C (the partial report is written first), else `run`'s.
-fn exit_code(live: &crate::load::live::Live, results: &RunResults) -> u8 {
-    match (live.interrupted_at(), results.all_passed()) {
-        (Some(_), _) => 130,
-        (None, true) => 0,
-        (None, false) => 1,
+    if live.interrupted_at().is_some() {
+        setup
+            .note
+            .push_str("; INTERRUPTED by Ctrl-C: a partial report");
     }
+    if let Some(shard) = shard {
+        let recipe = Recipe {
+            command: "load".into(),
+            source: source.clone(),
+            scenario_text: text,
+            sets: args.set.clone(),
+            seed: None,
+            replications: None,
+            alternatives: Vec::new(),
+        };
+        let doc = document(&recipe, shard, &setup, &metrics, measured.as_ref());
+        write_output(&args.output, &(doc.to_string() + "\n"))?;
+        eprintln!(
+            "simsms: wrote load shard {}/{} of {source}",
+            shard.index, shard.count
+        );
+        return Ok(if live.interrupted_at().is_some() {
+            130
+        } else {
+            0
+        });
+    }
+    let merged = MergedLoad {
+        scenario: Arc::unwrap_or_clone(sc),
+        source,
+        setup,
+        metrics,
+        measured,
+    };
+    let code = super::outputs::write_load_report(&merged, &args.output, &args.exports)?;
+    Ok(if live.interrupted_at().is_some() {
+        130
+    } else {
+        code
+    })
 }

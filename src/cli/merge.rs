@@ -1,5 +1,5 @@
 //! `simsms merge`: fold shards' partial results into the report (or sweep
-//! CSV) the unsharded run writes.
+//! CSV) the unsharded run writes, or load shards into one measured run.
 
 use super::args::ExportArgs;
 use super::outputs::write_reports;
@@ -31,6 +31,10 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
             Ok((p.display().to_string(), text))
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    if crate::load::partial::is_load(&texts) {
+        let merged = crate::load::partial::merge(&texts)?;
+        return super::outputs::write_load_report(&merged, &args.output, &args.exports);
+    }
     match merge_parts(&texts)? {
         Merged::Sweep { axes, points } => {
             write_sweep(&axes, &points, args.exports.csv)?;

@@ -1,4 +1,4 @@
-//! What `run`, `compare` and `merge` write: the baseline check, the text
+//! What `run`, `compare`, `merge` and `load` write: the baseline check, the text
 //! report, every export the flags ask for, and shards' partial results.
 
 use super::args::{ExportArgs, SimArgs};
@@ -114,4 +114,26 @@ pub fn write_partial(
         shard.index, shard.count, recipe.source
     );
     Ok(0)
+}
+
+/// Writes a measured run's report and exports, as `run` does; returns
+/// `run`'s exit code (1 when an expectation fails).
+pub fn write_load_report(
+    merged: &crate::load::partial::MergedLoad,
+    output: &str,
+    exports: &ExportArgs,
+) -> Result<u8, Error> {
+    let sc = &merged.scenario;
+    let mut aggregator = crate::report::Aggregator::new(sc);
+    aggregator.add(merged.metrics.clone());
+    let mut reports = vec![None; sc.alternatives.len() + 1];
+    reports[0] = Some(aggregator.finish(&merged.source));
+    let results = RunResults::new(sc, reports);
+    let report = render_run(sc, &results);
+    let text = match &merged.measured {
+        Some(m) => crate::load::figures::with_load_figures(report, &merged.setup, m),
+        None => crate::load::figures::marked(report, &merged.setup),
+    };
+    write_rendered(sc, &results, &[0], text, output, exports)?;
+    Ok(if results.all_passed() { 0 } else { 1 })
 }

@@ -4,11 +4,11 @@
 //! receipts by stat, refusals by command_status).
 
 use super::Measured;
-use super::target::{Protocol, Target};
+use super::partial::Setup;
 use std::fmt::Write;
 
 /// The run report with a second line saying it was measured.
-pub fn marked(report: String, target: &Target, note: &str) -> String {
+pub fn marked(report: String, setup: &Setup) -> String {
     let mut lines = report.lines();
     let mut out = String::new();
     if let Some(first) = lines.next() {
@@ -16,8 +16,8 @@ pub fn marked(report: String, target: &Target, note: &str) -> String {
     }
     let _ = writeln!(
         out,
-        "measured against {} (not simulated; {note})",
-        target.display()
+        "measured against {} (not simulated; {})",
+        setup.target, setup.note
     );
     for line in lines {
         let _ = writeln!(out, "{line}");
@@ -26,8 +26,8 @@ pub fn marked(report: String, target: &Target, note: &str) -> String {
 }
 
 /// The run report, marked as measured, with the load's own figures.
-pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> String {
-    let mut out = marked(report, target, "one message per arrival");
+pub fn with_load_figures(report: String, setup: &Setup, m: &Measured) -> String {
+    let mut out = marked(report, setup);
     let q = |h: &hdrhistogram::Histogram<u64>, p: f64| h.value_at_quantile(p) as f64 / 1000.0;
     let _ = writeln!(out, "\nLOAD");
     let _ = writeln!(
@@ -46,13 +46,13 @@ pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> Strin
         "reconnects {}, messages in flight when a connection closed {}",
         m.reconnects, m.lost_at_disconnect
     );
-    let (answer, finals, refusals) = match target.protocol {
-        Protocol::Smpp => (
+    let (answer, finals, refusals) = match setup.http {
+        false => (
             "submit_sm_resp",
             "receipts by stat",
             "refusals by command_status",
         ),
-        Protocol::Http => (
+        true => (
             "HTTP answer",
             "final statuses",
             "refusals by HTTP status or error code",
@@ -82,7 +82,7 @@ pub fn with_load_figures(report: String, target: &Target, m: &Measured) -> Strin
         }
     );
     let errors: Vec<String> = m.errors.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    if target.protocol == Protocol::Http {
+    if setup.http {
         let _ = writeln!(
             out,
             "status callbacks with a bad X-Twilio-Signature: {}",

@@ -12,6 +12,7 @@ pub mod figures;
 pub mod http;
 pub mod live;
 pub mod otp;
+pub mod partial;
 pub mod schedule;
 pub mod smpp;
 pub mod target;
@@ -48,6 +49,8 @@ pub struct LoadOptions {
     pub callbacks: http::Callbacks,
     /// Progress counts and the Ctrl-C stop.
     pub live: live::Live,
+    /// Send only this shard's messages.
+    pub shard: Option<crate::shard::Shard>,
 }
 
 /// What a load run measured.
@@ -80,9 +83,37 @@ pub struct Measured {
     pub seconds: f64,
 }
 
+impl Measured {
+    /// Nothing measured yet, in the scenario's dimensions.
+    pub fn empty(sc: &Scenario) -> Measured {
+        Measured {
+            metrics: Metrics::new(
+                sc.providers.len(),
+                sc.carriers.len(),
+                sc.otp.max_sends as usize,
+                sc.timeline_bucket,
+                sc.duration + sc.drain,
+            ),
+            planned: 0,
+            interrupted_after: None,
+            sent: 0,
+            late: 0,
+            dropped: 0,
+            reconnects: 0,
+            lost_at_disconnect: 0,
+            bad_signatures: 0,
+            errors: BTreeMap::new(),
+            receipts: BTreeMap::new(),
+            resp_intended_us: histogram(),
+            resp_actual_us: histogram(),
+            seconds: 0.0,
+        }
+    }
+}
+
 /// Runs the load; needs a tokio runtime.
 pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
-    let planned = schedule::plan(&scenario, options.shape);
+    let planned = partial::shard_of(schedule::plan(&scenario, options.shape), options.shard);
     let start = Instant::now() + Duration::from_millis(200);
     let pacing = smpp::Pacing {
         window: options.window,
@@ -125,30 +156,10 @@ fn measure(
     observed: &[Observed],
     start: Instant,
 ) -> Measured {
-    let horizon = sc.duration + sc.drain;
-    let mut metrics = Metrics::new(
-        sc.providers.len(),
-        sc.carriers.len(),
-        sc.otp.max_sends as usize,
-        sc.timeline_bucket,
-        horizon,
-    );
-    let mut m = Measured {
-        metrics: Metrics::new(1, 1, 1, 1, 1),
-        planned: planned.len(),
-        interrupted_after: None,
-        sent: 0,
-        late: 0,
-        dropped: 0,
-        reconnects: 0,
-        lost_at_disconnect: 0,
-        bad_signatures: 0,
-        errors: BTreeMap::new(),
-        receipts: BTreeMap::new(),
-        resp_intended_us: histogram(),
-        resp_actual_us: histogram(),
-        seconds: start.elapsed().as_secs_f64(),
-    };
+    let mut m = Measured::empty(sc);
+    let mut metrics = std::mem::replace(&mut m.metrics, Metrics::new(1, 1, 1, 1, 1));
+    m.planned = planned.len();
+    m.seconds = start.elapsed().as_secs_f64();
     let since = |t: Instant| t.saturating_duration_since(start).as_nanos() as Nanos;
     for (p, o) in planned.iter().zip(observed) {
         let Some(sent) = o.sent else {

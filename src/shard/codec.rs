@@ -40,7 +40,7 @@ fn unhex(text: &str) -> Result<Vec<u8>, CodecError> {
         .collect()
 }
 
-fn histogram_to_json(h: &Histogram<u64>) -> Value {
+pub fn histogram_to_json(h: &Histogram<u64>) -> Value {
     let mut bytes = Vec::new();
     V2DeflateSerializer::new()
         .serialize(h, &mut bytes)
@@ -48,7 +48,7 @@ fn histogram_to_json(h: &Histogram<u64>) -> Value {
     Value::String(hex(&bytes))
 }
 
-fn histogram_from_json(v: &Value) -> Result<Histogram<u64>, CodecError> {
+pub fn histogram_from_json(v: &Value) -> Result<Histogram<u64>, CodecError> {
     let text = v
         .as_str()
         .ok_or_else(|| CodecError::Histogram("not a string".into()))?;

@@ -6,7 +6,9 @@
 
 mod codec;
 
-pub use codec::{CodecError, metrics_from_json, metrics_to_json};
+pub use codec::{
+    CodecError, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
+};
 
 use crate::metrics::Metrics;
 use crate::report::Aggregator;

@@ -1,0 +1,212 @@
+//! A load run beyond one machine: `--shard I/N` sends the messages (or
+//! sessions) `k` of the schedule with `k % N == I` and writes a partial
+//! result in `simsms merge`'s format: the measured metrics and the load's
+//! own figures, HDR histograms serialised losslessly. Merging adds the
+//! parts into the one run they make together (histograms merge exactly).
+
+use super::Measured;
+use super::schedule::Planned;
+use crate::metrics::Metrics;
+use crate::scenario::{Scenario, Settings};
+use crate::shard::{
+    CodecError, PARTIAL_FORMAT, PartialError, Recipe, Shard, histogram_from_json,
+    histogram_to_json, metrics_to_json, read_partials,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// How the parts were made: equal in every part of one run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Setup {
+    /// The target as displayed (no password), and its protocol. Merged
+    /// parts list every shard's target.
+    pub target: String,
+    pub http: bool,
+    /// The report's note on how it was measured.
+    pub note: String,
+    /// The traffic flags (`--rate`, `--duration`, `--count`, `--otp`...).
+    pub traffic: Vec<String>,
+}
+
+/// This shard's messages of the schedule.
+pub fn shard_of(planned: Vec<Planned>, shard: Option<Shard>) -> Vec<Planned> {
+    match shard {
+        None => planned,
+        Some(s) => planned
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| s.owns(*k as u32))
+            .map(|(_, p)| p)
+            .collect(),
+    }
+}
+
+/// The partial result of one shard.
+pub fn document(
+    recipe: &Recipe,
+    shard: Shard,
+    setup: &Setup,
+    metrics: &Metrics,
+    measured: Option<&Measured>,
+) -> Value {
+    json!({
+        "format": PARTIAL_FORMAT,
+        "simsms_version": env!("CARGO_PKG_VERSION"),
+        "recipe": recipe,
+        "shard": { "index": shard.index, "count": shard.count },
+        "items": [{ "unit": 0, "replication": 0, "metrics": metrics_to_json(metrics) }],
+        "load": { "setup": setup, "figures": measured.map(figures_to_json) },
+    })
+}
+
+fn figures_to_json(m: &Measured) -> Value {
+    json!({
+        "planned": m.planned,
+        "interrupted_after": m.interrupted_after,
+        "sent": m.sent,
+        "late": m.late,
+        "dropped": m.dropped,
+        "reconnects": m.reconnects,
+        "lost_at_disconnect": m.lost_at_disconnect,
+        "bad_signatures": m.bad_signatures,
+        "errors": m.errors,
+        "receipts": m.receipts,
+        "resp_intended_us": histogram_to_json(&m.resp_intended_us),
+        "resp_actual_us": histogram_to_json(&m.resp_actual_us),
+        "seconds": m.seconds,
+    })
+}
+
+/// Adds one part's figures into `into` (the merged run's).
+fn add_figures(into: &mut Measured, v: &Value) -> Result<(), CodecError> {
+    let count = |key: &str| -> Result<usize, CodecError> {
+        serde_json::from_value(v.get(key).cloned().unwrap_or(Value::Null)).map_err(|source| {
+            CodecError::Invalid {
+                key: key.into(),
+                source,
+            }
+        })
+    };
+    into.planned += count("planned")?;
+    into.sent += count("sent")?;
+    into.late += count("late")?;
+    into.dropped += count("dropped")?;
+    into.reconnects += count("reconnects")?;
+    into.lost_at_disconnect += count("lost_at_disconnect")?;
+    into.bad_signatures += count("bad_signatures")?;
+    for key in ["errors", "receipts"] {
+        let map: BTreeMap<String, u64> = serde_json::from_value(
+            v.get(key).cloned().unwrap_or(Value::Null),
+        )
+        .map_err(|source| CodecError::Invalid {
+            key: key.into(),
+            source,
+        })?;
+        let target = if key == "errors" {
+            &mut into.errors
+        } else {
+            &mut into.receipts
+        };
+        for (k, n) in map {
+            *target.entry(k).or_insert(0) += n;
+        }
+    }
+    for (key, h) in [
+        ("resp_intended_us", &mut into.resp_intended_us),
+        ("resp_actual_us", &mut into.resp_actual_us),
+    ] {
+        let part = histogram_from_json(v.get(key).unwrap_or(&Value::Null))?;
+        h.add(&part)
+            .map_err(|e| CodecError::Histogram(format!("{e:?}")))?;
+    }
+    let seconds = v.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+    into.seconds = into.seconds.max(seconds);
+    if let Some(after) = v.get("interrupted_after").and_then(Value::as_f64) {
+        into.interrupted_after = Some(into.interrupted_after.unwrap_or(0.0).max(after));
+    }
+    Ok(())
+}
+
+/// Merged parts of a load run.
+pub struct MergedLoad {
+    pub scenario: Scenario,
+    pub source: String,
+    pub setup: Setup,
+    /// Every shard's metrics added: one measured run.
+    pub metrics: Metrics,
+    /// The load's own figures (None for `--otp`).
+    pub measured: Option<Measured>,
+}
+
+/// Whether parts `(name, text)` are of a load run (else of a simulation).
+pub fn is_load(parts: &[(String, String)]) -> bool {
+    parts.first().is_some_and(|(_, text)| {
+        serde_json::from_str::<Value>(text)
+            .is_ok_and(|doc| doc["recipe"]["command"] == "load")
+    })
+}
+
+/// Adds the parts of a load run into one.
+pub fn merge(parts: &[(String, String)]) -> Result<MergedLoad, crate::Error> {
+    let (recipe, items) = read_partials(parts)?;
+    let settings = Settings {
+        sets: recipe.sets.clone(),
+        seed: recipe.seed,
+        replications: recipe.replications,
+    };
+    let scenario = settings.apply(&recipe.scenario_text, &recipe.source)?;
+    let mut metrics: Option<Metrics> = None;
+    for item in &items {
+        match &mut metrics {
+            None => metrics = Some(item.metrics.clone()),
+            Some(m) => m.merge(&item.metrics),
+        }
+    }
+    let mut setup: Option<Setup> = None;
+    let mut measured: Option<Measured> = None;
+    for (name, text) in parts {
+        let malformed = |source| PartialError::Malformed {
+            name: name.clone(),
+            source,
+        };
+        let doc: Value = serde_json::from_str(text).map_err(|source| PartialError::NotJson {
+            name: name.clone(),
+            source,
+        })?;
+        let load = &doc["load"];
+        let this: Setup = serde_json::from_value(load["setup"].clone()).map_err(|source| {
+            malformed(CodecError::Invalid {
+                key: "load.setup".into(),
+                source,
+            })
+        })?;
+        // Shards may use their own accounts (an SMSC may send a receipt on
+        // any bind of an account); the rest must be equal.
+        match &mut setup {
+            None => setup = Some(this),
+            Some(s) if (s.http, &s.note, &s.traffic) != (this.http, &this.note, &this.traffic) => {
+                return Err(PartialError::Mixed { name: name.clone() }.into());
+            }
+            Some(s) => {
+                if !s.target.split(", ").any(|t| t == this.target) {
+                    s.target = format!("{}, {}", s.target, this.target);
+                }
+            }
+        }
+        if load["figures"].is_object() {
+            let into = measured.get_or_insert_with(|| Measured::empty(&scenario));
+            add_figures(into, &load["figures"]).map_err(malformed)?;
+        }
+    }
+    let metrics = metrics.ok_or(PartialError::NoParts)?;
+    if let Some(m) = &mut measured {
+        m.metrics = metrics.clone();
+    }
+    Ok(MergedLoad {
+        scenario,
+        source: recipe.source,
+        setup: setup.ok_or(PartialError::NoParts)?,
+        metrics,
+        measured,
+    })
+}
