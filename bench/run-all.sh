@@ -24,3 +24,9 @@ echo "== peak memory, ~100M sessions (rakuten_mnp, 1160 replications)"
 
 echo "== SimPy M/M/1 side by side"
 bench/compare_simpy.sh 1000000 0.9 1.0
+
+echo "== simsms serve under load"
+bench/serve_throughput.sh
+
+echo "== simsms load vs a python smpplib generator, side by side"
+bench/load_vs_smpplib.sh

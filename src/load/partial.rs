@@ -141,8 +141,7 @@ pub struct MergedLoad {
 /// Whether parts `(name, text)` are of a load run (else of a simulation).
 pub fn is_load(parts: &[(String, String)]) -> bool {
     parts.first().is_some_and(|(_, text)| {
-        serde_json::from_str::<Value>(text)
-            .is_ok_and(|doc| doc["recipe"]["command"] == "load")
+        serde_json::from_str::<Value>(text).is_ok_and(|doc| doc["recipe"]["command"] == "load")
     })
 }
 

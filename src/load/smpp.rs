@@ -345,14 +345,8 @@ async fn one_connection(
             }
         }
         let submit = otp_submit(&p.number)?;
-        if sink
-            .send(Command::new(CommandStatus::EsmeRok, sequence, submit))
-            .await
-            .is_err()
-        {
-            return Ok(false);
-        }
-        queue.pop_front();
+        // Registered before it is written: the resp (and the receipt) may
+        // come back before `send` returns.
         let now = Instant::now();
         {
             let mut b = book.lock().await;
@@ -362,6 +356,16 @@ async fn one_connection(
             b.sent += 1;
             Counts::add(&b.live.counts.sent);
         }
+        let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
+        if sink.send(command).await.is_err() {
+            // Not sent after all: it goes again after reconnecting.
+            let mut b = book.lock().await;
+            b.observed[k] = Observed::default();
+            b.waiting.remove(&(bind, sequence));
+            b.sent -= 1;
+            return Ok(false);
+        }
+        queue.pop_front();
         sequence = sequence.wrapping_add(1).max(2);
     }
     book.lock().await.finish_sending(bind, binds);
