@@ -403,8 +403,8 @@ fn a_closed_connection_is_reopened_and_what_was_in_flight_counted() {
         "--wait",
         "1s",
     ]);
-    assert_eq!(figure(&report, "reconnects ", "reconnects"), 1, "{report}");
-    let lost = figure(&report, "reconnects ", "closed");
+    assert_eq!(figure(&report, "resubmitted ", "reconnects"), 1, "{report}");
+    let lost = figure(&report, "resubmitted ", "closed");
     assert!(lost >= 1, "{report}");
     // Everything but what was lost at the close was sent after reconnecting.
     let (sent, planned) = (
@@ -503,11 +503,21 @@ fn load_against_the_npm_smpp_server_counts_what_it_answered() {
     let count = |name: &str| counts[name].as_u64().unwrap();
     assert_eq!(count("binds"), 2);
     assert!(count("submits") > 1_000, "{counts}");
-    assert_eq!(figure(&report, "planned ", "sent"), count("submits"));
+    // Each throttled message is sent again after the backoff (up to 3
+    // times), so the server saw the resubmissions too.
+    let resubmitted = figure(&report, "resubmitted", "throttle");
+    assert!(resubmitted > 0, "{report}");
+    let sent = figure(&report, "planned ", "sent");
+    assert_eq!(sent + resubmitted, count("submits"));
     assert_eq!(figure(&report, "planned ", "dropped (window full)"), 0);
     assert_eq!(
         figure(&report, "refusals by command_status", "0x00000058"),
-        count("throttled")
+        count("throttled") - resubmitted
+    );
+    assert_eq!(
+        count("DELIVRD") + count("UNDELIV") + count("throttled") - resubmitted,
+        sent,
+        "every message ends once"
     );
     for stat in ["DELIVRD", "UNDELIV"] {
         assert_eq!(
@@ -517,4 +527,47 @@ fn load_against_the_npm_smpp_server_counts_what_it_answered() {
         );
     }
     assert_eq!(count("acked"), count("DELIVRD") + count("UNDELIV"));
+}
+
+/// A throttled message is sent again after the backoff: against an account
+/// that takes 20 submissions/s per bind, 50 messages/s all get through with retries
+/// (none refused, some resubmitted); without retries some are refused.
+#[test]
+fn throttled_messages_are_sent_again_after_the_backoff() {
+    let served = Served::start(SCENARIO, "3600");
+    let target = format!("smpp://direct:pw2@{}", served.address("direct"));
+    let figures = |retries: &str| {
+        let report = load_report(&[
+            "--provider",
+            "direct",
+            "--target",
+            &target,
+            "--rate",
+            "50/s",
+            "--duration",
+            "2s",
+            "--wait",
+            "5s",
+            "--max-late",
+            "30s",
+            "--throttle-backoff",
+            "200ms",
+            "--throttle-retries",
+            retries,
+        ]);
+        (
+            figure(&report, "refusals by command_status", "0x00000058"),
+            figure(&report, "resubmitted", "throttle"),
+            figure(&report, "planned", "sent"),
+            report,
+        )
+    };
+    let (refused, resubmitted, sent, report) = figures("100");
+    assert_eq!(refused, 0, "{report}");
+    assert!(resubmitted > 0, "{report}");
+    let (refused_once, resubmitted_none, _, report) = figures("0");
+    drop(served);
+    assert!(refused_once > 0, "{report}");
+    assert_eq!(resubmitted_none, 0);
+    assert!(sent > 70, "{sent}");
 }

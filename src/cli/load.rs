@@ -56,10 +56,14 @@ pub struct LoadArgs {
     /// room (it leaves late) before it is dropped.
     #[arg(long, default_value = "1s")]
     max_late: String,
-    /// After an ESME_RTHROTTLED answer, the bind pauses sending this long
-    /// (the messages due meanwhile leave late).
+    /// After an ESME_RTHROTTLED answer (HTTP: 429), the bind pauses sending
+    /// this long (the messages due meanwhile leave late).
     #[arg(long, default_value = "100ms")]
     throttle_backoff: String,
+    /// A throttled message is sent again after the backoff, up to this many
+    /// times; then it counts refused.
+    #[arg(long, default_value_t = 3)]
+    throttle_retries: u32,
     /// How long to wait for receipts after the last send.
     #[arg(long, default_value = "30s")]
     wait: String,
@@ -144,9 +148,12 @@ pub fn load(args: LoadArgs) -> Result<u8, Error> {
     };
     let wait = duration("--wait", &args.wait)?;
     let max_late = duration("--max-late", &args.max_late)?;
-    let throttle_backoff = duration("--throttle-backoff", &args.throttle_backoff)?;
+    let throttling = crate::load::smpp::Throttling {
+        backoff: duration("--throttle-backoff", &args.throttle_backoff)?,
+        retries: args.throttle_retries,
+    };
     let options = LoadOptions {
-        throttle_backoff,
+        throttling,
         max_late,
         target: target.clone(),
         callbacks: crate::load::http::Callbacks {

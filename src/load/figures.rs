@@ -43,8 +43,8 @@ pub fn with_load_figures(report: String, setup: &Setup, m: &Measured) -> String 
     }
     let _ = writeln!(
         out,
-        "reconnects {}, messages in flight when a connection closed {}",
-        m.reconnects, m.lost_at_disconnect
+        "resubmitted after a throttle {}, reconnects {}, messages in flight when a connection closed {}",
+        m.resubmitted, m.reconnects, m.lost_at_disconnect
     );
     let (answer, finals, refusals) = match setup.http {
         false => (
@@ -83,6 +83,12 @@ pub fn with_load_figures(report: String, setup: &Setup, m: &Measured) -> String 
     );
     let errors: Vec<String> = m.errors.iter().map(|(s, n)| format!("{s} {n}")).collect();
     if setup.http {
+        let first = m.first_error.as_deref().unwrap_or("-");
+        let _ = writeln!(
+            out,
+            "requests without an HTTP answer: {} (first: {first})",
+            m.unanswered
+        );
         let _ = writeln!(
             out,
             "status callbacks with a bad X-Twilio-Signature: {}",

@@ -7,7 +7,7 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Planned;
-use super::smpp::{Observed, Pacing, Transcript};
+use super::smpp::{Next, Observed, Pacing, Throttling, Transcript, next_send};
 use super::target::Target;
 use crate::serve::http::callbacks::signature;
 use axum::extract::{Form, State};
@@ -40,6 +40,12 @@ struct Book {
     bad_signatures: usize,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
+    throttling: Throttling,
+    /// Throttled messages to send again, and when.
+    retries: std::collections::VecDeque<(usize, Instant)>,
+    /// Requests that got no HTTP answer, and the first one's error.
+    unanswered: usize,
+    first_error: Option<String>,
     live: Live,
 }
 
@@ -102,7 +108,9 @@ async fn on_callback(
 
 /// What a create request's answer says: its HTTP status (0 for a 201) and,
 /// when created, the sid and a status that is already final.
-async fn answer_of(response: reqwest::Response) -> (u32, Option<(String, Option<String>)>) {
+type Answer = (u32, Option<(String, Option<String>)>);
+
+async fn answer_of(response: reqwest::Response) -> Answer {
     let code = response.status().as_u16() as u32;
     if !response.status().is_success() {
         return (code, None);
@@ -131,7 +139,7 @@ pub async fn run(
     in_flight: usize,
     planned: &[Planned],
     pacing: Pacing,
-    (callbacks, throttle_backoff, live): (&Callbacks, Duration, &Live),
+    (callbacks, throttling, live): (&Callbacks, Throttling, &Live),
 ) -> Result<Transcript, String> {
     let socket = tokio::net::TcpListener::bind(callbacks.listen)
         .await
@@ -141,6 +149,7 @@ pub async fn run(
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         live: live.clone(),
+        throttling,
         ..Book::default()
     }));
     let listener = Arc::new(Listener {
@@ -163,17 +172,8 @@ pub async fn run(
         .pool_max_idle_per_host(in_flight)
         .build()
         .map_err(|e| e.to_string())?;
-    send_all(
-        target,
-        &client,
-        planned,
-        pacing,
-        &book,
-        in_flight,
-        &url,
-        throttle_backoff,
-    )
-    .await?;
+    let sending = (in_flight, url.as_str());
+    send_all(target, &client, planned, pacing, &book, sending).await?;
     let all_sent_at = Instant::now();
     loop {
         let (finals, sent) = {
@@ -195,21 +195,20 @@ pub async fn run(
         reconnects: 0,
         lost_at_disconnect: 0,
         bad_signatures: b.bad_signatures,
+        unanswered: (b.unanswered, b.first_error.clone()),
     })
 }
 
 /// The open-loop sender: each message leaves at its time, or late while
-/// room is short or the target asked to back off, or is dropped.
-#[allow(clippy::too_many_arguments)]
+/// room is short or the target asked to back off, or is dropped; a
+/// throttled one (429) goes again after the backoff.
 async fn send_all(
     target: &Target,
     client: &reqwest::Client,
     planned: &[Planned],
     pacing: Pacing,
     book: &Arc<Mutex<Book>>,
-    in_flight: usize,
-    callback_url: &str,
-    throttle_backoff: Duration,
+    (in_flight, callback_url): (usize, &str),
 ) -> Result<(), String> {
     let room = Arc::new(Semaphore::new(in_flight));
     let mut requests = tokio::task::JoinSet::new();
@@ -217,8 +216,30 @@ async fn send_all(
         let b = book.lock().expect("load book");
         (b.live.stop.clone(), b.live.counts.clone())
     };
-    for (k, p) in planned.iter().enumerate() {
-        let due = pacing.start + Duration::from_nanos(p.at);
+    let mut next_planned = 0;
+    let mut drained_at = None;
+    loop {
+        let next = {
+            let b = book.lock().expect("load book");
+            let planned = (planned.get(next_planned))
+                .map(|p| (next_planned, pacing.start + Duration::from_nanos(p.at)));
+            let outstanding = room.available_permits() < in_flight;
+            next_send(planned, b.retries.front().copied(), outstanding)
+        };
+        let (k, due, retry) = match next {
+            Next::Send { k, due, retry } => (k, due, retry),
+            Next::Done => break,
+            Next::Idle => {
+                if drained_at.get_or_insert_with(Instant::now).elapsed() > pacing.wait {
+                    break;
+                }
+                while requests.try_join_next().is_some() {}
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(2)) => continue,
+                    _ = stop.cancelled() => break,
+                }
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(due.into()) => {}
             _ = stop.cancelled() => break,
@@ -232,20 +253,33 @@ async fn send_all(
             permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()) => permit,
             _ = stop.cancelled() => break,
         };
-        let Ok(Ok(permit)) = permit else {
-            Counts::add(&counts.dropped);
-            continue;
-        };
         let now = Instant::now();
         {
             let mut b = book.lock().expect("load book");
-            b.observed[k].sent = Some(now);
-            b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
-            b.sent += 1;
-            Counts::add(&counts.sent);
+            if retry {
+                b.retries.pop_front();
+            } else {
+                next_planned += 1;
+            }
+            match (&permit, retry) {
+                (Ok(Ok(_)), true) => b.observed[k].last_sent = Some(now),
+                (Ok(Ok(_)), false) => {
+                    b.observed[k].sent = Some(now);
+                    b.observed[k].last_sent = Some(now);
+                    b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
+                    b.sent += 1;
+                    Counts::add(&counts.sent);
+                }
+                // Not sent again: it stays refused (429), final.
+                (_, true) => b.finals += 1,
+                (_, false) => Counts::add(&counts.dropped),
+            }
         }
+        let Ok(Ok(permit)) = permit else {
+            continue;
+        };
         let form = [
-            ("To", format!("+{}", p.number)),
+            ("To", format!("+{}", planned[k].number)),
             ("From", "SIMSMS".to_string()),
             ("Body", "Your code is 123456".to_string()),
             ("StatusCallback", callback_url.to_string()),
@@ -259,42 +293,11 @@ async fn send_all(
         let book = book.clone();
         requests.spawn(async move {
             let answer = match request.await {
-                Ok(response) => Some(answer_of(response).await),
-                Err(_) => None,
+                Ok(response) => Ok(answer_of(response).await),
+                Err(e) => Err(e),
             };
             drop(permit);
-            let now = Instant::now();
-            let mut b = book.lock().expect("load book");
-            let Some((code, created)) = answer else {
-                // No answer at all (connection refused or reset): lost.
-                b.finals += 1;
-                return;
-            };
-            b.observed[k].resp = Some((code, now));
-            Counts::add(&b.live.counts.answered);
-            if code != 0 {
-                Counts::add(&b.live.counts.refused);
-            }
-            if code == 429 {
-                b.paused_until = Some(now + throttle_backoff);
-            }
-            match created {
-                None => b.finals += 1,
-                Some((_, Some(status))) => {
-                    b.observed[k].receipt = Some((status, now));
-                    b.finals += 1;
-                    Counts::add(&b.live.counts.receipts);
-                }
-                Some((sid, None)) => {
-                    if let Some(early) = b.early.remove(&sid) {
-                        b.observed[k].receipt = Some(early);
-                        b.finals += 1;
-                        Counts::add(&b.live.counts.receipts);
-                    } else {
-                        b.ids.insert(sid, k);
-                    }
-                }
-            }
+            on_answer(&mut book.lock().expect("load book"), k, answer);
         });
         // Reap what finished, so the set stays as small as what is in flight.
         while requests.try_join_next().is_some() {}
@@ -305,4 +308,114 @@ async fn send_all(
         _ = stop.cancelled() => requests.abort_all(),
     }
     Ok(())
+}
+
+/// Records a create request's answer (or why there was none).
+fn on_answer(b: &mut Book, k: usize, answer: Result<Answer, reqwest::Error>) {
+    let now = Instant::now();
+    let (code, created) = match answer {
+        Ok(answer) => answer,
+        Err(e) => {
+            // No answer at all (refused, reset, TLS failure): lost.
+            b.unanswered += 1;
+            b.first_error.get_or_insert_with(|| error_chain(&e));
+            b.finals += 1;
+            return;
+        }
+    };
+    b.observed[k].resp = Some((code, now));
+    Counts::add(&b.live.counts.answered);
+    if code != 0 {
+        Counts::add(&b.live.counts.refused);
+    }
+    if code == 429 {
+        let Throttling { backoff, retries } = b.throttling;
+        b.paused_until = Some(now + backoff);
+        if b.observed[k].resubmits < retries {
+            b.observed[k].resubmits += 1;
+            b.retries.push_back((k, now + backoff));
+            return;
+        }
+    }
+    match created {
+        None => b.finals += 1,
+        Some((_, Some(status))) => {
+            b.observed[k].receipt = Some((status, now));
+            b.finals += 1;
+            Counts::add(&b.live.counts.receipts);
+        }
+        Some((sid, None)) => {
+            if let Some(early) = b.early.remove(&sid) {
+                b.observed[k].receipt = Some(early);
+                b.finals += 1;
+                Counts::add(&b.live.counts.receipts);
+            } else {
+                b.ids.insert(sid, k);
+            }
+        }
+    }
+}
+
+/// An error with its causes, which name the actual failure (a refused
+/// connection, an untrusted certificate).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_429_sends_the_message_again_until_the_retries_run_out() {
+        let throttling = Throttling {
+            backoff: Duration::from_millis(100),
+            retries: 1,
+        };
+        let mut b = Book {
+            observed: vec![Observed::default()],
+            throttling,
+            ..Book::default()
+        };
+        on_answer(&mut b, 0, Ok((429, None)));
+        assert_eq!(
+            (b.retries.len(), b.finals),
+            (1, 0),
+            "queued again, not final"
+        );
+        assert!(b.paused_until.is_some());
+        b.retries.clear();
+        on_answer(&mut b, 0, Ok((429, None)));
+        assert_eq!(
+            (b.retries.len(), b.finals),
+            (0, 1),
+            "refused after one retry"
+        );
+        assert_eq!(b.observed[0].resubmits, 1);
+        assert_eq!(b.observed[0].resp.map(|(code, _)| code), Some(429));
+    }
+
+    #[test]
+    fn final_statuses_carry_their_error_code() {
+        assert_eq!(
+            final_status("delivered", None).as_deref(),
+            Some("delivered")
+        );
+        assert_eq!(
+            final_status("undelivered", Some("30003")).as_deref(),
+            Some("undelivered 30003")
+        );
+        assert_eq!(
+            final_status("failed", None).as_deref(),
+            Some("failed 30008")
+        );
+        assert_eq!(final_status("sent", None), None);
+    }
 }

@@ -43,8 +43,9 @@ pub struct LoadOptions {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
-    /// After ESME_RTHROTTLED (HTTP: 429), how long the bind pauses sending.
-    pub throttle_backoff: Duration,
+    /// After ESME_RTHROTTLED (HTTP: 429): the pause, and how often a
+    /// throttled message is sent again.
+    pub throttling: smpp::Throttling,
     /// HTTP: where status callbacks are received.
     pub callbacks: http::Callbacks,
     /// Progress counts and the Ctrl-C stop.
@@ -71,6 +72,11 @@ pub struct Measured {
     pub lost_at_disconnect: usize,
     /// HTTP: status callbacks whose signature did not verify.
     pub bad_signatures: usize,
+    /// Messages sent again after a throttle (a message may count twice).
+    pub resubmitted: usize,
+    /// HTTP: requests without any answer, and the first one's error.
+    pub unanswered: usize,
+    pub first_error: Option<String>,
     /// Submits refused, by command_status (SMPP, as 0x00000058) or HTTP
     /// status (as "HTTP 429") or, for a 201 already failed, its status.
     pub errors: BTreeMap<String, u64>,
@@ -102,6 +108,9 @@ impl Measured {
             reconnects: 0,
             lost_at_disconnect: 0,
             bad_signatures: 0,
+            resubmitted: 0,
+            unanswered: 0,
+            first_error: None,
             errors: BTreeMap::new(),
             receipts: BTreeMap::new(),
             resp_intended_us: histogram(),
@@ -123,13 +132,12 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     };
     let transcript = match options.target.protocol {
         Protocol::Smpp => {
-            let backoff = options.throttle_backoff;
-            let with = (backoff, &options.live);
+            let with = (options.throttling, &options.live);
             smpp::run(&options.target, options.binds, &planned, pacing, with).await?
         }
         Protocol::Http => {
             let in_flight = options.binds * options.window;
-            let callbacks = (&options.callbacks, options.throttle_backoff, &options.live);
+            let callbacks = (&options.callbacks, options.throttling, &options.live);
             http::run(&options.target, in_flight, &planned, pacing, callbacks).await?
         }
     };
@@ -141,6 +149,7 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     m.reconnects = transcript.reconnects;
     m.lost_at_disconnect = transcript.lost_at_disconnect;
     m.bad_signatures = transcript.bad_signatures;
+    (m.unanswered, m.first_error) = transcript.unanswered;
     Ok(m)
 }
 
@@ -168,11 +177,13 @@ fn measure(
         };
         m.sent += 1;
         m.late += o.late as usize;
+        m.resubmitted += o.resubmits as usize;
         metrics.record_arrival(p.at);
         if let Some((_, at)) = o.resp {
             let us = |from: Nanos| (since(at).saturating_sub(from) / 1_000).max(1);
             m.resp_intended_us.saturating_record(us(p.at));
-            m.resp_actual_us.saturating_record(us(since(sent)));
+            m.resp_actual_us
+                .saturating_record(us(since(o.last_sent.unwrap_or(sent))));
         }
         let fate = fate_of(sc, options.provider, p, o, since);
         if let Receipt::SubmitFailed = fate.receipt {

@@ -69,6 +69,9 @@ fn figures_to_json(m: &Measured) -> Value {
         "reconnects": m.reconnects,
         "lost_at_disconnect": m.lost_at_disconnect,
         "bad_signatures": m.bad_signatures,
+        "resubmitted": m.resubmitted,
+        "unanswered": m.unanswered,
+        "first_error": m.first_error,
         "errors": m.errors,
         "receipts": m.receipts,
         "resp_intended_us": histogram_to_json(&m.resp_intended_us),
@@ -94,6 +97,11 @@ fn add_figures(into: &mut Measured, v: &Value) -> Result<(), CodecError> {
     into.reconnects += count("reconnects")?;
     into.lost_at_disconnect += count("lost_at_disconnect")?;
     into.bad_signatures += count("bad_signatures")?;
+    into.resubmitted += count("resubmitted")?;
+    into.unanswered += count("unanswered")?;
+    if into.first_error.is_none() {
+        into.first_error = v["first_error"].as_str().map(str::to_string);
+    }
     for key in ["errors", "receipts"] {
         let map: BTreeMap<String, u64> = serde_json::from_value(
             v.get(key).cloned().unwrap_or(Value::Null),

@@ -31,6 +31,59 @@ pub struct Observed {
     pub resp: Option<(u32, Instant)>,
     /// The final receipt's stat and arrival.
     pub receipt: Option<(String, Instant)>,
+    /// Sent again after a throttle (ESME_RTHROTTLED, HTTP 429), and when
+    /// it was last sent.
+    pub resubmits: u32,
+    pub last_sent: Option<Instant>,
+}
+
+/// What to do when the target throttles: pause sending for `backoff`, and
+/// send the throttled message again after it, up to `retries` times
+/// (then it counts refused).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Throttling {
+    pub backoff: Duration,
+    pub retries: u32,
+}
+
+/// The next thing a sender does.
+pub(super) enum Next {
+    /// Send planned message `k` at `due`; `retry` if it is a resubmission.
+    Send {
+        k: usize,
+        due: Instant,
+        retry: bool,
+    },
+    /// Nothing is due, but throttled messages may still come back.
+    Idle,
+    Done,
+}
+
+/// Picks the earlier of the next planned message and the next resubmission.
+pub(super) fn next_send(
+    planned: Option<(usize, Instant)>,
+    retry: Option<(usize, Instant)>,
+    outstanding: bool,
+) -> Next {
+    match (planned, retry) {
+        (Some((_, due)), Some((k, ready))) if ready <= due => Next::Send {
+            k,
+            due: ready,
+            retry: true,
+        },
+        (None, Some((k, ready))) => Next::Send {
+            k,
+            due: ready,
+            retry: true,
+        },
+        (Some((k, due)), _) => Next::Send {
+            k,
+            due,
+            retry: false,
+        },
+        (None, None) if outstanding => Next::Idle,
+        (None, None) => Next::Done,
+    }
 }
 
 impl Book {
@@ -87,6 +140,8 @@ pub struct Transcript {
     pub lost_at_disconnect: usize,
     /// HTTP: status callbacks whose X-Twilio-Signature did not verify.
     pub bad_signatures: usize,
+    /// HTTP: requests without any answer, and the first one's error.
+    pub unanswered: (usize, Option<String>),
 }
 
 #[derive(Default)]
@@ -103,7 +158,11 @@ struct Book {
     lost_at_disconnect: usize,
     /// Per bind: no sends before this (backing off after ESME_RTHROTTLED).
     paused_until: HashMap<usize, Instant>,
-    throttle_backoff: Duration,
+    throttling: Throttling,
+    /// Each planned message's number (for sending one again).
+    numbers: Vec<String>,
+    /// Per bind: throttled messages to send again, and when.
+    retries: HashMap<usize, std::collections::VecDeque<(usize, Instant)>>,
     all_sent_at: Option<Instant>,
     /// message_id → planned index, once the resp is in.
     ids: HashMap<String, usize>,
@@ -122,11 +181,12 @@ pub async fn run(
     binds: usize,
     planned: &[Planned],
     pacing: Pacing,
-    (throttle_backoff, live): (Duration, &Live),
+    (throttling, live): (Throttling, &Live),
 ) -> Result<Transcript, String> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
-        throttle_backoff,
+        throttling,
+        numbers: planned.iter().map(|p| p.number.clone()).collect(),
         live: live.clone(),
         ..Book::default()
     }));
@@ -153,6 +213,7 @@ pub async fn run(
         reconnects: book.reconnects,
         lost_at_disconnect: book.lost_at_disconnect,
         bad_signatures: 0,
+        unanswered: (0, None),
     })
 }
 
@@ -300,8 +361,30 @@ async fn one_connection(
     let mut sequence = 2u32;
     let mut last_enquire = Instant::now();
     let stop = book.lock().await.live.stop.clone();
-    while let Some((k, p)) = queue.front().cloned() {
-        let due = start + Duration::from_nanos(p.at);
+    let mut drained_at = None;
+    loop {
+        let next = {
+            let b = book.lock().await;
+            let retry = b.retries.get(&bind).and_then(|q| q.front()).copied();
+            let planned = queue
+                .front()
+                .map(|(k, p)| (*k, start + Duration::from_nanos(p.at)));
+            next_send(planned, retry, room.available_permits() < window)
+        };
+        let (k, due, retry) = match next {
+            Next::Send { k, due, retry } => (k, due, retry),
+            Next::Done => break,
+            Next::Idle => {
+                // Outstanding submits may still be throttled and come back.
+                if drained_at.get_or_insert_with(Instant::now).elapsed() > wait {
+                    break;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(2)) => continue,
+                    _ = stop.cancelled() => break,
+                }
+            }
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(due.into()) => {}
             _ = stop.cancelled() => break,
@@ -339,33 +422,58 @@ async fn one_connection(
             Ok(Ok(permit)) => permit.forget(),
             Ok(Err(_)) => return Ok(false),
             Err(_) => {
-                queue.pop_front();
-                Counts::add(&book.lock().await.live.counts.dropped);
+                let mut b = book.lock().await;
+                if retry {
+                    // Not sent again: it stays refused (throttled), final.
+                    b.retries.get_mut(&bind).map(|q| q.pop_front());
+                    b.finals += 1;
+                } else {
+                    queue.pop_front();
+                    Counts::add(&b.live.counts.dropped);
+                }
                 continue;
             }
         }
-        let submit = otp_submit(&p.number)?;
+        let number = if retry {
+            book.lock().await.numbers.get(k).cloned()
+        } else {
+            queue.front().map(|(_, p)| p.number.clone())
+        };
+        let submit = otp_submit(&number.unwrap_or_default())?;
         // Registered before it is written: the resp (and the receipt) may
         // come back before `send` returns.
         let now = Instant::now();
         {
             let mut b = book.lock().await;
-            b.observed[k].sent = Some(now);
-            b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
+            if !retry {
+                b.observed[k].sent = Some(now);
+                b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
+                b.sent += 1;
+                Counts::add(&b.live.counts.sent);
+            }
+            b.observed[k].last_sent = Some(now);
             b.waiting.insert((bind, sequence), k);
-            b.sent += 1;
-            Counts::add(&b.live.counts.sent);
         }
         let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
         if sink.send(command).await.is_err() {
             // Not sent after all: it goes again after reconnecting.
             let mut b = book.lock().await;
-            b.observed[k] = Observed::default();
             b.waiting.remove(&(bind, sequence));
-            b.sent -= 1;
+            if !retry {
+                b.observed[k] = Observed::default();
+                b.sent -= 1;
+            }
             return Ok(false);
         }
-        queue.pop_front();
+        if retry {
+            book.lock()
+                .await
+                .retries
+                .get_mut(&bind)
+                .map(|q| q.pop_front());
+        } else {
+            queue.pop_front();
+        }
         sequence = sequence.wrapping_add(1).max(2);
     }
     book.lock().await.finish_sending(bind, binds);
@@ -425,8 +533,17 @@ fn on_command(
             Counts::add(&b.live.counts.refused);
         }
         if command.status() == CommandStatus::EsmeRthrottled {
-            let backoff = b.throttle_backoff;
+            let Throttling { backoff, retries } = b.throttling;
             b.paused_until.insert(bind, now + backoff);
+            if b.observed[k].resubmits < retries {
+                // Not final: it goes again after the backoff.
+                b.observed[k].resubmits += 1;
+                b.retries
+                    .entry(bind)
+                    .or_default()
+                    .push_back((k, now + backoff));
+                return 0;
+            }
         }
         if status != 0 {
             return 1;
