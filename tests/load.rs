@@ -571,3 +571,78 @@ fn throttled_messages_are_sent_again_after_the_backoff() {
     assert_eq!(resubmitted_none, 0);
     assert!(sent > 70, "{sent}");
 }
+
+/// An https target: through a TLS-terminating proxy (Python's standard
+/// library) in front of `simsms serve`'s API, with the test CA trusted by
+/// `--ca-cert`, every message gets its final status; without it, the
+/// server's certificate is refused and every request is counted without
+/// an answer, naming the cause.
+#[test]
+#[ignore = "needs python3 (the TLS proxy): --run-ignored all"]
+fn load_over_https_trusts_only_the_given_certificate() {
+    use std::io::BufRead;
+    let served = Served::start(SCENARIO, "3600");
+    let http = served.http.clone().expect("serve's HTTP address");
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/tls");
+    let mut proxy = Command::new("python3")
+        .arg(tls.parent().unwrap().join("tls_proxy.py"))
+        .arg(tls.join("server.pem"))
+        .arg(tls.join("server.key"))
+        .arg(&http)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is on the PATH");
+    let first = std::io::BufReader::new(proxy.stdout.take().unwrap())
+        .lines()
+        .next()
+        .unwrap()
+        .unwrap();
+    let port = first.strip_prefix("listening ").expect(&first).to_string();
+    let target = format!("https://intl:pw1@127.0.0.1:{port}");
+    let ca = tls.join("ca.pem");
+    let traffic = ["--rate", "50/s", "--duration", "2s", "--wait", "10s"];
+    let trusted = load_report(
+        &[
+            &[
+                "--target",
+                target.as_str(),
+                "--ca-cert",
+                ca.to_str().unwrap(),
+            ][..],
+            &traffic[..],
+        ]
+        .concat(),
+    );
+    let untrusted = load_report(&[&["--target", target.as_str()][..], &traffic[..]].concat());
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    drop(served);
+    assert!(
+        trusted.contains("measured against https://intl@127.0.0.1"),
+        "{trusted}"
+    );
+    let sent = figure(&trusted, "planned", "sent");
+    assert!(sent > 50, "{trusted}");
+    assert_eq!(
+        figure(&trusted, "requests without an HTTP answer", "answer:"),
+        0
+    );
+    let finals = trusted
+        .lines()
+        .find(|l| l.starts_with("final statuses: "))
+        .unwrap()
+        .split(", ")
+        .map(|part| part.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum::<u64>();
+    assert_eq!(finals, sent, "{trusted}");
+    let unanswered = figure(&untrusted, "requests without an HTTP answer", "answer:");
+    assert_eq!(
+        unanswered,
+        figure(&untrusted, "planned", "sent"),
+        "{untrusted}"
+    );
+    assert!(
+        untrusted.to_lowercase().contains("certificate"),
+        "the cause is named: {untrusted}"
+    );
+}

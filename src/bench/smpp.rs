@@ -107,6 +107,7 @@ async fn connection(
 ) -> Result<Measured, String> {
     let target = crate::load::target::Target {
         protocol: crate::load::target::Protocol::Smpp,
+        tls: false,
         prefix: String::new(),
         user: load.system_id.clone(),
         password: load.password.clone(),

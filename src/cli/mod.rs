@@ -7,6 +7,7 @@ mod bench;
 mod check;
 mod init;
 mod load;
+mod load_args;
 mod merge;
 mod outputs;
 mod run;
@@ -48,7 +49,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Drive a real SMPP endpoint with the scenario's traffic and report
     /// what it measured.
-    Load(load::LoadArgs),
+    Load(load_args::LoadArgs),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.

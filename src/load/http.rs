@@ -18,14 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// Where status callbacks are received.
+/// How to reach an HTTP target and receive its status callbacks.
 #[derive(Debug, Clone)]
-pub struct Callbacks {
-    /// The local address to listen on.
+pub struct HttpOptions {
+    /// The local address the callback listener binds.
     pub listen: SocketAddr,
     /// The URL the target posts to (default: `http://LISTEN/status`), for
     /// a target that reaches this machine by another address.
     pub url: Option<String>,
+    /// https: a PEM certificate to trust besides the system's roots.
+    pub ca_cert: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -139,7 +141,7 @@ pub async fn run(
     in_flight: usize,
     planned: &[Planned],
     pacing: Pacing,
-    (callbacks, throttling, live): (&Callbacks, Throttling, &Live),
+    (callbacks, throttling, live): (&HttpOptions, Throttling, &Live),
 ) -> Result<Transcript, String> {
     let socket = tokio::net::TcpListener::bind(callbacks.listen)
         .await
@@ -168,10 +170,13 @@ pub async fn run(
         .route(&path, axum::routing::post(on_callback))
         .with_state(listener);
     let server = tokio::spawn(async move { axum::serve(socket, app).await });
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(in_flight)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
+    if let Some(pem) = &callbacks.ca_cert {
+        let certificate =
+            reqwest::Certificate::from_pem(pem).map_err(|e| format!("--ca-cert: {e}"))?;
+        client = client.add_root_certificate(certificate);
+    }
+    let client = client.build().map_err(|e| error_chain(&e))?;
     let sending = (in_flight, url.as_str());
     send_all(target, &client, planned, pacing, &book, sending).await?;
     let all_sent_at = Instant::now();

@@ -46,8 +46,8 @@ pub struct LoadOptions {
     /// After ESME_RTHROTTLED (HTTP: 429): the pause, and how often a
     /// throttled message is sent again.
     pub throttling: smpp::Throttling,
-    /// HTTP: where status callbacks are received.
-    pub callbacks: http::Callbacks,
+    /// HTTP: TLS trust and where status callbacks are received.
+    pub callbacks: http::HttpOptions,
     /// Progress counts and the Ctrl-C stop.
     pub live: live::Live,
     /// Send only this shard's messages.

@@ -1,11 +1,11 @@
 //! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT`, or a
-//! Twilio-shaped HTTP API at `http://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`.
+//! Twilio-shaped HTTP API at `http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`.
 
 /// The protocol a target speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     Smpp,
-    /// Twilio's Messages API over plain HTTP.
+    /// Twilio's Messages API over HTTP or HTTPS.
     Http,
 }
 
@@ -14,6 +14,8 @@ pub enum Protocol {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub protocol: Protocol,
+    /// HTTP over TLS (https://).
+    pub tls: bool,
     pub user: String,
     pub password: String,
     pub host: String,
@@ -25,26 +27,19 @@ pub struct Target {
 /// Why a target cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "--target expects smpp://USER:PASSWORD@HOST:PORT or http://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT], got \"{0}\"{hint}",
-    hint = hint(.0)
+    "--target expects smpp://USER:PASSWORD@HOST:PORT or http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT], got \"{0}\""
 )]
 pub struct TargetError(pub String);
-
-fn hint(text: &str) -> &'static str {
-    if text.starts_with("https://") {
-        " (https is not supported yet: put a TLS-terminating proxy on loopback in front of the API)"
-    } else {
-        ""
-    }
-}
 
 impl Target {
     pub fn parse(text: &str) -> Result<Target, TargetError> {
         let bad = || TargetError(text.to_string());
-        let (protocol, rest) = if let Some(rest) = text.strip_prefix("smpp://") {
-            (Protocol::Smpp, rest)
+        let (protocol, tls, rest) = if let Some(rest) = text.strip_prefix("smpp://") {
+            (Protocol::Smpp, false, rest)
         } else if let Some(rest) = text.strip_prefix("http://") {
-            (Protocol::Http, rest)
+            (Protocol::Http, false, rest)
+        } else if let Some(rest) = text.strip_prefix("https://") {
+            (Protocol::Http, true, rest)
         } else {
             return Err(bad());
         };
@@ -58,7 +53,7 @@ impl Target {
             (Some((host, port)), _) if !port.contains(']') => {
                 (host, port.parse().map_err(|_| bad())?)
             }
-            (_, Protocol::Http) => (address, 80),
+            (_, Protocol::Http) => (address, if tls { 443 } else { 80 }),
             (_, Protocol::Smpp) => return Err(bad()),
         };
         if user.is_empty() || host.is_empty() {
@@ -66,6 +61,7 @@ impl Target {
         }
         Ok(Target {
             protocol,
+            tls,
             user: user.to_string(),
             password: password.to_string(),
             host: host
@@ -79,10 +75,7 @@ impl Target {
 
     /// As given, without the password.
     pub fn display(&self) -> String {
-        let scheme = match self.protocol {
-            Protocol::Smpp => "smpp",
-            Protocol::Http => "http",
-        };
+        let scheme = self.scheme();
         format!(
             "{scheme}://{}@{}{}",
             self.user,
@@ -100,10 +93,19 @@ impl Target {
         }
     }
 
+    fn scheme(&self) -> &'static str {
+        match (self.protocol, self.tls) {
+            (Protocol::Smpp, _) => "smpp",
+            (Protocol::Http, false) => "http",
+            (Protocol::Http, true) => "https",
+        }
+    }
+
     /// HTTP: where messages are created.
     pub fn messages_url(&self) -> String {
         format!(
-            "http://{}{}/2010-04-01/Accounts/{}/Messages.json",
+            "{}://{}{}/2010-04-01/Accounts/{}/Messages.json",
+            self.scheme(),
             self.authority(),
             self.prefix,
             self.user
@@ -142,7 +144,12 @@ mod tests {
         );
         let v6 = Target::parse("http://AC1:t@[::1]:8080").unwrap();
         assert_eq!(v6.authority(), "[::1]:8080");
-        let https = Target::parse("https://AC1:t@api.twilio.com").unwrap_err();
-        assert!(https.to_string().contains("not supported yet"), "{https}");
+        let twilio = Target::parse("https://AC1:t@api.twilio.com").unwrap();
+        assert!(twilio.tls);
+        assert_eq!(
+            twilio.messages_url(),
+            "https://api.twilio.com:443/2010-04-01/Accounts/AC1/Messages.json"
+        );
+        assert_eq!(twilio.display(), "https://AC1@api.twilio.com:443");
     }
 }

@@ -1,0 +1,175 @@
+//! `simsms load`'s arguments, raw (as clap parses them) and checked (the
+//! options a load run takes), with a clear error for each bad value.
+
+use super::args::{ExportArgs, shard as shard_arg};
+use crate::Error;
+use crate::load::LoadOptions;
+use crate::load::schedule::Shape;
+use crate::load::target::Target;
+use crate::scenario::{ProviderId, Routing, Scenario};
+use crate::units::{parse_duration, parse_rate};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct LoadArgs {
+    /// Scenario file (TOML): its traffic, carriers and expectations.
+    pub file: PathBuf,
+    /// The endpoint: smpp://USER:PASSWORD@HOST:PORT, or a Twilio-shaped
+    /// API at http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX].
+    #[arg(long)]
+    target: String,
+    /// https: a PEM certificate (a private CA or a self-signed server's)
+    /// to trust besides the system's roots.
+    #[arg(long, value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+    /// HTTP: the local address the status callback listener binds.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    callback_listen: std::net::SocketAddr,
+    /// HTTP: the StatusCallback URL sent with each message, when the target
+    /// reaches this machine by another address (default:
+    /// http://LISTEN_ADDRESS/status).
+    #[arg(long)]
+    callback_url: Option<String>,
+    /// The scenario provider the target stands for (default: the routing's
+    /// provider, or the first).
+    #[arg(long)]
+    provider: Option<String>,
+    /// Transceiver binds (HTTP: connections).
+    #[arg(long, default_value_t = 1)]
+    binds: usize,
+    /// Outstanding submits per bind (HTTP: requests in flight are at most
+    /// binds × window); a message due when it is full waits up to
+    /// --max-late, then is dropped and counted.
+    #[arg(long, default_value_t = 64)]
+    window: usize,
+    /// Sessions per second instead of the scenario's base rate, e.g. 200/s.
+    #[arg(long)]
+    rate: Option<String>,
+    /// How long to generate traffic (default: the scenario's duration).
+    #[arg(long)]
+    duration: Option<String>,
+    /// At most this many messages.
+    #[arg(long)]
+    count: Option<u64>,
+    /// How long a message due while its bind's window is full may wait for
+    /// room (it leaves late) before it is dropped.
+    #[arg(long, default_value = "1s")]
+    max_late: String,
+    /// After an ESME_RTHROTTLED answer (HTTP: 429), the bind pauses sending
+    /// this long (the messages due meanwhile leave late).
+    #[arg(long, default_value = "100ms")]
+    throttle_backoff: String,
+    /// A throttled message is sent again after the backoff, up to this many
+    /// times; then it counts refused.
+    #[arg(long, default_value_t = 3)]
+    throttle_retries: u32,
+    /// How long to wait for receipts after the last send.
+    #[arg(long, default_value = "30s")]
+    wait: String,
+    /// Each arrival is a user verifying a number: the scenario's OTP
+    /// behaviour (resends without a DELIVRD receipt, patience), driven by
+    /// the same session machine as `run`.
+    #[arg(long)]
+    pub otp: bool,
+    /// With --otp: simulated seconds per wall second, to face `simsms serve
+    /// --speed` with the same clock.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Override a scenario key (repeatable), as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Send only messages (or sessions) k with k % N == I, and write a
+    /// partial result to -o for `simsms merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Write the report here ("-" for stdout); with --shard, the partial.
+    #[arg(long, short = 'o', default_value = "-")]
+    pub output: String,
+    #[command(flatten)]
+    pub exports: ExportArgs,
+}
+
+fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
+    move |e| Error::Usage(format!("{flag}: {e}"))
+}
+
+impl LoadArgs {
+    /// The checked options for scenario `sc` (named `source`).
+    pub fn options(&self, sc: &Scenario, source: &str) -> Result<LoadOptions, Error> {
+        let args = self;
+        let shard = shard_arg(&args.shard)?;
+        if shard.is_some() && !args.exports.requested().is_empty() {
+            return Err(Error::Usage(
+                "--shard writes a partial result (to -o); give the export flags to `simsms merge`"
+                    .into(),
+            ));
+        }
+        if args.otp && args.target.starts_with("http") {
+            return Err(Error::Usage(
+                "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target"
+                    .into(),
+            ));
+        }
+        if args.otp && !(args.speed.is_finite() && args.speed > 0.0) {
+            return Err(Error::Usage(format!(
+                "--speed must be positive, got {}",
+                args.speed
+            )));
+        }
+        let target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+        let provider = match &args.provider {
+            Some(name) => sc
+                .providers
+                .iter()
+                .position(|p| &p.name == name)
+                .map(ProviderId::new)
+                .ok_or_else(|| {
+                    Error::Usage(format!("--provider: no provider \"{name}\" in {source}"))
+                })?,
+            None => match sc.routing {
+                Routing::Single(p) => p,
+                _ => ProviderId::new(0),
+            },
+        };
+        let duration = |flag: &'static str, text: &str| {
+            parse_duration(text)
+                .map(Duration::from_nanos)
+                .map_err(usage(flag))
+        };
+        let shape = Shape {
+            rate: (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?,
+            duration: (args.duration.as_deref().map(parse_duration).transpose())
+                .map_err(usage("--duration"))?,
+            count: args.count,
+        };
+        let wait = duration("--wait", &args.wait)?;
+        let max_late = duration("--max-late", &args.max_late)?;
+        let throttling = crate::load::smpp::Throttling {
+            backoff: duration("--throttle-backoff", &args.throttle_backoff)?,
+            retries: args.throttle_retries,
+        };
+        Ok(LoadOptions {
+            throttling,
+            max_late,
+            target,
+            callbacks: crate::load::http::HttpOptions {
+                listen: args.callback_listen,
+                url: args.callback_url.clone(),
+                ca_cert: match &args.ca_cert {
+                    Some(path) => {
+                        Some(std::fs::read(path).map_err(|e| Error::io(path.display(), e))?)
+                    }
+                    None => None,
+                },
+            },
+            provider,
+            binds: args.binds.max(1),
+            window: args.window.max(1),
+            shape,
+            wait,
+            live: crate::load::live::Live::default(),
+            shard,
+        })
+    }
+}
