@@ -55,7 +55,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     };
     let (metrics, measured) = if args.otp {
         let planned = shard_of(crate::load::schedule::plan(&sc, shape), shard);
-        let session = (args.speed, wait, &live);
+        let session = (args.speed, wait, &live, &options.callbacks);
         let (binds, window) = (options.binds, options.window);
         let run = crate::load::otp::run(&sc, provider, &target, binds, window, &planned, session);
         let metrics = runtime.block_on(run).map_err(Error::Usage)?;

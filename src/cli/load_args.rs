@@ -105,12 +105,6 @@ impl LoadArgs {
                     .into(),
             ));
         }
-        if args.otp && args.target.starts_with("http") {
-            return Err(Error::Usage(
-                "--otp drives smpp:// targets only so far; drop --otp to load an HTTP target"
-                    .into(),
-            ));
-        }
         if args.otp && !(args.speed.is_finite() && args.speed > 0.0) {
             return Err(Error::Usage(format!(
                 "--speed must be positive, got {}",

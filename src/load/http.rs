@@ -39,7 +39,6 @@ struct Book {
     ids: HashMap<String, usize>,
     /// Final callbacks that came before their 201: sid → (status, at).
     early: HashMap<String, (String, Instant)>,
-    bad_signatures: usize,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
     throttling: Throttling,
@@ -51,10 +50,102 @@ struct Book {
     live: Live,
 }
 
+/// What the callback listener does with a final status: (MessageSid,
+/// status with its error code, arrival).
+pub type OnFinal = Arc<dyn Fn(&str, String, Instant) + Send + Sync>;
+
 struct Listener {
-    book: Arc<Mutex<Book>>,
+    on_final: OnFinal,
+    bad_signatures: Arc<std::sync::atomic::AtomicUsize>,
     url: String,
     auth_token: String,
+}
+
+/// A running callback listener.
+pub struct CallbackListener {
+    /// The StatusCallback URL to send with each message.
+    pub url: String,
+    pub bad_signatures: Arc<std::sync::atomic::AtomicUsize>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for CallbackListener {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Starts the status callback listener: callbacks signed with
+/// `auth_token` and carrying a final status go to `on_final`.
+pub async fn listen(
+    options: &HttpOptions,
+    auth_token: &str,
+    on_final: OnFinal,
+) -> Result<CallbackListener, String> {
+    let socket = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|e| format!("--callback-listen {}: {e}", options.listen))?;
+    let local = socket.local_addr().map_err(|e| e.to_string())?;
+    let url = (options.url.clone()).unwrap_or_else(|| format!("http://{local}/status"));
+    let bad_signatures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = Arc::new(Listener {
+        on_final,
+        bad_signatures: bad_signatures.clone(),
+        url: url.clone(),
+        auth_token: auth_token.to_string(),
+    });
+    let path = match url
+        .split_once("://")
+        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
+    {
+        Some(path) if !path.is_empty() => path.to_string(),
+        _ => "/".to_string(),
+    };
+    let app = axum::Router::new()
+        .route(&path, axum::routing::post(on_callback))
+        .with_state(listener);
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(socket, app).await;
+    });
+    Ok(CallbackListener {
+        url,
+        bad_signatures,
+        server,
+    })
+}
+
+/// The HTTP client for a target: `in_flight` pooled connections, and the
+/// extra trusted certificate.
+pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, String> {
+    let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
+    if let Some(pem) = &options.ca_cert {
+        let certificate =
+            reqwest::Certificate::from_pem(pem).map_err(|e| format!("--ca-cert: {e}"))?;
+        client = client.add_root_certificate(certificate);
+    }
+    client.build().map_err(|e| error_chain(&e))
+}
+
+/// A create request for an OTP message to `number`.
+pub fn create(
+    client: &reqwest::Client,
+    target: &Target,
+    number: &str,
+    callback_url: &str,
+) -> impl Future<Output = Result<Answer, reqwest::Error>> + use<> {
+    let form = [
+        ("To", format!("+{number}")),
+        ("From", "SIMSMS".to_string()),
+        ("Body", "Your code is 123456".to_string()),
+        ("StatusCallback", callback_url.to_string()),
+    ];
+    let request = client
+        .post(target.messages_url())
+        .basic_auth(&target.user, Some(&target.password))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(form).expect("strings encode"))
+        .send();
+    async move { Ok(answer_of(request.await?).await) }
 }
 
 /// A final status as the report's breakdown names it: `delivered`, or
@@ -79,33 +170,36 @@ async fn on_callback(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let mut b = listener.book.lock().expect("load book");
     if headers
         .get("x-twilio-signature")
         .and_then(|v| v.to_str().ok())
         != Some(signed.as_str())
     {
-        b.bad_signatures += 1;
+        (listener.bad_signatures).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return StatusCode::FORBIDDEN;
     }
     let (Some(sid), Some(status)) = (field("MessageSid"), field("MessageStatus")) else {
         return StatusCode::BAD_REQUEST;
     };
-    let Some(status) = final_status(status, field("ErrorCode")) else {
-        return StatusCode::NO_CONTENT;
-    };
+    if let Some(status) = final_status(status, field("ErrorCode")) {
+        (listener.on_final)(sid, status, now);
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// A final status for message `sid` in the load's book.
+fn on_final(b: &mut Book, sid: &str, status: String, at: Instant) {
     match b.ids.get(sid).copied() {
         Some(k) if b.observed[k].receipt.is_none() => {
-            b.observed[k].receipt = Some((status, now));
+            b.observed[k].receipt = Some((status, at));
             b.finals += 1;
             Counts::add(&b.live.counts.receipts);
         }
         Some(_) => {}
         None => {
-            b.early.insert(sid.to_string(), (status, now));
+            b.early.insert(sid.to_string(), (status, at));
         }
     }
-    StatusCode::NO_CONTENT
 }
 
 /// What a create request's answer says: its HTTP status (0 for a 201) and,
@@ -143,40 +237,19 @@ pub async fn run(
     pacing: Pacing,
     (callbacks, throttling, live): (&HttpOptions, Throttling, &Live),
 ) -> Result<Transcript, String> {
-    let socket = tokio::net::TcpListener::bind(callbacks.listen)
-        .await
-        .map_err(|e| format!("--callback-listen {}: {e}", callbacks.listen))?;
-    let local = socket.local_addr().map_err(|e| e.to_string())?;
-    let url = (callbacks.url.clone()).unwrap_or_else(|| format!("http://{local}/status"));
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         live: live.clone(),
         throttling,
         ..Book::default()
     }));
-    let listener = Arc::new(Listener {
-        book: book.clone(),
-        url: url.clone(),
-        auth_token: target.password.clone(),
+    let to_book = book.clone();
+    let on_final: OnFinal = Arc::new(move |sid: &str, status: String, at: Instant| {
+        on_final(&mut to_book.lock().expect("load book"), sid, status, at);
     });
-    let path = match url
-        .split_once("://")
-        .and_then(|(_, r)| r.find('/').map(|i| &r[i..]))
-    {
-        Some(path) if !path.is_empty() => path.to_string(),
-        _ => "/".to_string(),
-    };
-    let app = axum::Router::new()
-        .route(&path, axum::routing::post(on_callback))
-        .with_state(listener);
-    let server = tokio::spawn(async move { axum::serve(socket, app).await });
-    let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
-    if let Some(pem) = &callbacks.ca_cert {
-        let certificate =
-            reqwest::Certificate::from_pem(pem).map_err(|e| format!("--ca-cert: {e}"))?;
-        client = client.add_root_certificate(certificate);
-    }
-    let client = client.build().map_err(|e| error_chain(&e))?;
+    let listener = listen(callbacks, &target.password, on_final).await?;
+    let client = client(callbacks, in_flight)?;
+    let url = listener.url.clone();
     let sending = (in_flight, url.as_str());
     send_all(target, &client, planned, pacing, &book, sending).await?;
     let all_sent_at = Instant::now();
@@ -193,13 +266,14 @@ pub async fn run(
             _ = live.stop.cancelled() => break,
         }
     }
-    server.abort();
+    let bad_signatures = (listener.bad_signatures).load(std::sync::atomic::Ordering::Relaxed);
+    drop(listener);
     let b = book.lock().expect("load book");
     Ok(Transcript {
         observed: b.observed.clone(),
         reconnects: 0,
         lost_at_disconnect: 0,
-        bad_signatures: b.bad_signatures,
+        bad_signatures,
         unanswered: (b.unanswered, b.first_error.clone()),
     })
 }
@@ -283,24 +357,10 @@ async fn send_all(
         let Ok(Ok(permit)) = permit else {
             continue;
         };
-        let form = [
-            ("To", format!("+{}", planned[k].number)),
-            ("From", "SIMSMS".to_string()),
-            ("Body", "Your code is 123456".to_string()),
-            ("StatusCallback", callback_url.to_string()),
-        ];
-        let request = client
-            .post(target.messages_url())
-            .basic_auth(&target.user, Some(&target.password))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(form).map_err(|e| e.to_string())?)
-            .send();
+        let request = create(client, target, &planned[k].number, callback_url);
         let book = book.clone();
         requests.spawn(async move {
-            let answer = match request.await {
-                Ok(response) => Ok(answer_of(response).await),
-                Err(e) => Err(e),
-            };
+            let answer = request.await;
             drop(permit);
             on_answer(&mut book.lock().expect("load book"), k, answer);
         });

@@ -11,7 +11,7 @@
 use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::smpp::receipt_fields;
-use super::target::Target;
+use super::target::{Protocol, Target};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{Action, Event, OtpSession, Outcome, Receipt, Router, SessionPolicy};
 use crate::scenario::{ProviderId, Routing, Scenario};
@@ -44,6 +44,73 @@ struct Message {
     send: u32,
     sent_at: Nanos,
     carrier: crate::scenario::CarrierId,
+}
+
+/// Where the driver's submits go.
+enum Transport {
+    /// One writer per transceiver bind.
+    Smpp(Vec<mpsc::UnboundedSender<Command>>),
+    /// Create requests; their answers and the status callbacks come back
+    /// as `Incoming`, like SMPP's resps and receipts.
+    Http {
+        client: reqwest::Client,
+        target: Target,
+        incoming: mpsc::UnboundedSender<Incoming>,
+        callbacks: super::http::CallbackListener,
+    },
+}
+
+impl Transport {
+    /// Whether `number` can be sent at all: over SMPP, a number no SMSC
+    /// could take is refused here, as a gateway would.
+    fn accepts(&self, number: &str) -> bool {
+        match self {
+            Transport::Smpp(_) => super::smpp::otp_submit(number).is_ok(),
+            Transport::Http { .. } => true,
+        }
+    }
+
+    /// Sends `number`'s OTP as submit `sequence` on `bind`.
+    fn send(&self, number: &str, bind: usize, sequence: u32) {
+        match self {
+            Transport::Smpp(writers) => {
+                if let Ok(submit) = super::smpp::otp_submit(number) {
+                    let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
+                    let _ = writers[bind].send(command);
+                }
+            }
+            Transport::Http {
+                client,
+                target,
+                incoming,
+                callbacks,
+            } => {
+                let request = super::http::create(client, target, number, &callbacks.url);
+                let incoming = incoming.clone();
+                tokio::spawn(async move {
+                    // No answer, or a 201 without a sid, counts as refused.
+                    let (status, id, done) = match request.await {
+                        Ok((0, Some((sid, done)))) => (0, sid, done),
+                        Ok((code, _)) => (code.max(1), String::new(), None),
+                        Err(_) => (1, String::new(), None),
+                    };
+                    let receipt = done.map(|stat| Incoming::Receipt {
+                        id: id.clone(),
+                        stat,
+                    });
+                    let _ = incoming.send(Incoming::Resp {
+                        bind,
+                        sequence,
+                        status,
+                        id,
+                    });
+                    if let Some(receipt) = receipt {
+                        let _ = incoming.send(receipt);
+                    }
+                });
+            }
+        }
+    }
 }
 
 /// Opens `binds` transceivers; returns their writers.
@@ -98,7 +165,7 @@ struct Driver<'a> {
     sc: &'a Scenario,
     start: Instant,
     speed: f64,
-    writers: Vec<mpsc::UnboundedSender<Command>>,
+    transport: Transport,
     window: usize,
     outstanding: Vec<usize>,
     next_bind: usize,
@@ -168,11 +235,10 @@ impl Driver<'_> {
     /// Writes a submit for send `send` of session `id`; false when every
     /// bind's window is full (the send is refused, and counted so).
     fn submit(&mut self, id: u64, send: u32, now: Nanos) -> bool {
-        // A number no SMSC could take is refused here, as a gateway would.
-        let Ok(submit) = super::smpp::otp_submit(&self.numbers[&id]) else {
+        if !self.transport.accepts(&self.numbers[&id]) {
             return false;
-        };
-        let binds = self.writers.len();
+        }
+        let binds = self.outstanding.len();
         let Some(bind) = (0..binds)
             .map(|i| (self.next_bind + i) % binds)
             .find(|b| self.outstanding[*b] < self.window)
@@ -193,7 +259,7 @@ impl Driver<'_> {
         self.index.insert((id, send), self.fates.len());
         self.fates.push((message.clone(), None));
         self.awaiting.insert((bind, sequence), message);
-        let _ = self.writers[bind].send(Command::new(CommandStatus::EsmeRok, sequence, submit));
+        self.transport.send(&self.numbers[&id], bind, sequence);
         Counts::add(&self.counts.sent);
         true
     }
@@ -266,10 +332,31 @@ pub async fn run(
     binds: usize,
     window: usize,
     planned: &[Planned],
-    (speed, wait, live): (f64, Duration, &Live),
+    (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
 ) -> Result<Metrics, String> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
-    let writers = open(target, binds.max(1), &incoming_tx).await?;
+    let (transport, binds, window) = match target.protocol {
+        Protocol::Smpp => {
+            let writers = open(target, binds.max(1), &incoming_tx).await?;
+            (Transport::Smpp(writers), binds.max(1), window)
+        }
+        Protocol::Http => {
+            let receipts = incoming_tx.clone();
+            let on_final: super::http::OnFinal = std::sync::Arc::new(move |sid, stat, _| {
+                let id = sid.to_string();
+                let _ = receipts.send(Incoming::Receipt { id, stat });
+            });
+            let callbacks = super::http::listen(http, &target.password, on_final).await?;
+            let transport = Transport::Http {
+                client: super::http::client(http, binds * window)?,
+                target: target.clone(),
+                incoming: incoming_tx.clone(),
+                callbacks,
+            };
+            // One pool of requests in flight.
+            (transport, 1, binds.max(1) * window)
+        }
+    };
     let routing = Routing::Single(provider);
     let policy = SessionPolicy {
         otp: &sc.otp,
@@ -279,8 +366,8 @@ pub async fn run(
         sc,
         start: Instant::now() + Duration::from_millis(100),
         speed,
-        outstanding: vec![0; writers.len()],
-        writers,
+        outstanding: vec![0; binds],
+        transport,
         window,
         next_bind: 0,
         next_sequence: 2,
