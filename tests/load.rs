@@ -667,3 +667,47 @@ fn load_over_https_trusts_only_the_given_certificate() {
         "the cause is named: {untrusted}"
     );
 }
+
+/// Every export of a load run says it was measured, and against what, and
+/// the JSON still follows docs/report.schema.json.
+#[test]
+fn every_export_of_a_load_run_says_it_was_measured() {
+    let served = Served::start(SCENARIO, "3600");
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target", &target, "--rate", "100/s"])
+        .args(["--duration", "1s", "-o", "/dev/null", "--out"])
+        .arg(&out)
+        .status()
+        .unwrap();
+    drop(served);
+    assert!(status.success());
+    let said = "measured against smpp://intl@127.0.0.1";
+    for file in [
+        "report.txt",
+        "report.json",
+        "summary.md",
+        "junit.xml",
+        "report.html",
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).expect(file);
+        assert!(text.contains(said), "{file} does not say it was measured");
+    }
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

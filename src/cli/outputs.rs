@@ -47,6 +47,7 @@ fn check_baseline(
         results,
         order,
         text: "",
+        measured: None,
     });
     export::compare_with_baseline(&current, &baseline, tolerance).map_err(baseline_error)
 }
@@ -65,15 +66,14 @@ pub fn write_reports(
     } else {
         render_run(sc, results)
     };
-    write_rendered(sc, results, order, text, output, exports)
+    write_rendered(sc, (results, order, None), text, output, exports)
 }
 
 /// Writes an already rendered text report to `output`, and every export
 /// asked for.
 pub fn write_rendered(
     sc: &Scenario,
-    results: &RunResults,
-    order: &[usize],
+    (results, order, measured): (&RunResults, &[usize], Option<&str>),
     text: String,
     output: &str,
     exports: &ExportArgs,
@@ -84,6 +84,7 @@ pub fn write_rendered(
         results,
         order,
         text: &text,
+        measured,
     };
     for (name, target) in exports.requested() {
         let format = export::format(name).expect("every flag names a format");
@@ -134,6 +135,7 @@ pub fn write_load_report(
         Some(m) => crate::load::figures::with_load_figures(report, &merged.setup, m),
         None => crate::load::figures::marked(report, &merged.setup),
     };
-    write_rendered(sc, &results, &[0], text, output, exports)?;
+    let measured = crate::load::figures::measured_line(&merged.setup);
+    write_rendered(sc, (&results, &[0], Some(&measured)), text, output, exports)?;
     Ok(if results.all_passed() { 0 } else { 1 })
 }

@@ -53,6 +53,9 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
         escape_xml(&sc.name)
     );
     let _ = writeln!(out, "<h1>simsms: {}</h1>", escape_xml(&sc.name));
+    if let Some(measured) = run.measured {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape_xml(measured));
+    }
     let _ = writeln!(
         out,
         "<p>simsms {} · seed {} · {} replications · 95% intervals · {}</p>",

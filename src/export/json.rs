@@ -130,7 +130,7 @@ pub fn report_json(run: &Run) -> Value {
     let sc = run.scenario;
     let base = run.shown().next().map(|(_, _, r)| r);
     let alternatives: Vec<Value> = run.shown().map(|(i, _, r)| variant(run, i, r)).collect();
-    json!({
+    let mut report = json!({
         "schema": JSON_SCHEMA_ID,
         "simsms_version": env!("CARGO_PKG_VERSION"),
         "scenario": {
@@ -146,5 +146,9 @@ pub fn report_json(run: &Run) -> Value {
         "reference": run.results.names[run.order[0]],
         "alternatives": alternatives,
         "expectations": run.results.verdicts.iter().map(verdict).collect::<Vec<_>>(),
-    })
+    });
+    if let Some(measured) = run.measured {
+        report["measured"] = Value::from(measured);
+    }
+    report
 }

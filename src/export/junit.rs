@@ -19,6 +19,13 @@ pub fn junit_xml(run: &Run) -> String {
         "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
         verdicts.len()
     );
+    if let Some(measured) = run.measured {
+        let value = escape_xml(measured);
+        let _ = writeln!(
+            out,
+            "    <properties><property name=\"measured\" value=\"{value}\"/></properties>"
+        );
+    }
     for v in verdicts {
         let observed = format!(
             "{} [{}, {}]",

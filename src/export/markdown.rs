@@ -11,6 +11,9 @@ pub fn markdown_summary(run: &Run) -> String {
     let sc = run.scenario;
     let mut out = String::new();
     let _ = writeln!(out, "## simsms: {}\n", sc.name);
+    if let Some(measured) = run.measured {
+        let _ = writeln!(out, "**{measured}**\n");
+    }
     let _ = writeln!(
         out,
         "simsms {} · seed {} · {} replications · 95% intervals\n",

@@ -33,6 +33,9 @@ pub struct Run<'a> {
     pub order: &'a [usize],
     /// The human report, as printed.
     pub text: &'a str,
+    /// For `simsms load`: what was measured, and against what (the
+    /// report's "measured against ..." line); None for a simulation.
+    pub measured: Option<&'a str>,
 }
 
 impl Run<'_> {

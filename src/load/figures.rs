@@ -7,6 +7,15 @@ use super::Measured;
 use super::partial::Setup;
 use std::fmt::Write;
 
+/// What was measured, and against what, as the report's second line (and
+/// every export's header) says it.
+pub fn measured_line(setup: &Setup) -> String {
+    format!(
+        "measured against {} (not simulated; {})",
+        setup.target, setup.note
+    )
+}
+
 /// The run report with a second line saying it was measured.
 pub fn marked(report: String, setup: &Setup) -> String {
     let mut lines = report.lines();
@@ -14,11 +23,7 @@ pub fn marked(report: String, setup: &Setup) -> String {
     if let Some(first) = lines.next() {
         let _ = writeln!(out, "{first}");
     }
-    let _ = writeln!(
-        out,
-        "measured against {} (not simulated; {})",
-        setup.target, setup.note
-    );
+    let _ = writeln!(out, "{}", measured_line(setup));
     for line in lines {
         let _ = writeln!(out, "{line}");
     }
@@ -38,7 +43,7 @@ pub fn with_load_figures(report: String, setup: &Setup, m: &Measured) -> String 
     if let Some(after) = m.interrupted_after {
         let _ = writeln!(
             out,
-            "INTERRUPTED by Ctrl-C after {after:.2} s: a partial report; messages not yet due were not planned, those unanswered are lost"
+            "INTERRUPTED by Ctrl-C after {after:.2} s: a partial report; messages not sent by then (and not yet dropped) were not planned, those unanswered are lost"
         );
     }
     let _ = writeln!(

@@ -141,10 +141,20 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
             http::run(&options.target, in_flight, &planned, pacing, callbacks).await?
         }
     };
+    // After Ctrl-C, a message counts if it was sent, or dropped before the
+    // interrupt; one still allowed to leave then was never planned.
     let interrupted_at = options.live.interrupted_at();
-    let due = |p: &Planned| interrupted_at.is_none_or(|i| start + Duration::from_nanos(p.at) <= i);
-    let planned: Vec<Planned> = planned.into_iter().take_while(due).collect();
-    let mut m = measure(&scenario, &options, &planned, &transcript.observed, start);
+    let counted = |(p, o): &(Planned, Observed)| {
+        o.sent.is_some()
+            || interrupted_at
+                .is_none_or(|i| start + Duration::from_nanos(p.at) + options.max_late <= i)
+    };
+    let (planned, observed): (Vec<Planned>, Vec<Observed>) = planned
+        .into_iter()
+        .zip(transcript.observed)
+        .filter(counted)
+        .unzip();
+    let mut m = measure(&scenario, &options, &planned, &observed, start);
     m.interrupted_after = interrupted_at.map(|i| i.saturating_duration_since(start).as_secs_f64());
     m.reconnects = transcript.reconnects;
     m.lost_at_disconnect = transcript.lost_at_disconnect;
