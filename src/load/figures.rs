@@ -25,7 +25,23 @@ pub fn marked(report: String, setup: &Setup) -> String {
     }
     let _ = writeln!(out, "{}", measured_line(setup));
     for line in lines {
-        let _ = writeln!(out, "{line}");
+        // The simulation's header (seed, replications, simulated span)
+        // does not describe a measurement; its counts do.
+        match line.strip_prefix("seed ") {
+            Some(rest) => {
+                let counts = rest.rsplit(" | ").next().unwrap_or(rest);
+                let _ = writeln!(out, "one measured run | {counts}");
+            }
+            None if line.starts_with("rates: mean over replications") => {
+                let _ = writeln!(
+                    out,
+                    "rates: Wilson 95% intervals on the measured counts; percentiles: the measured histogram"
+                );
+            }
+            None => {
+                let _ = writeln!(out, "{line}");
+            }
+        }
     }
     out
 }
