@@ -4,7 +4,7 @@
 //! including the bad formats the scenario's typo share implies.
 
 use crate::des::{Purpose, RngStreams};
-use crate::model::{ArrivalProcess, Hygiene, World};
+use crate::model::{ArrivalProcess, Hygiene, World, number_key};
 use crate::scenario::{CarrierId, Scenario};
 use crate::units::{NANOS_PER_SEC, Nanos};
 use std::sync::Arc;
@@ -44,11 +44,18 @@ pub fn plan(scenario: &Arc<Scenario>, shape: Shape) -> Vec<Planned> {
         if shape.count.is_some_and(|c| planned.len() as u64 >= c) {
             break;
         }
+        // The user is drawn as `serve` draws it for the number, so a live
+        // model meets the same user; a mistyped one is sent mistyped,
+        // which the model recognises by its format (Hygiene::of_number).
         let k = planned.len() as u64;
-        let user = world.user(k, at);
+        let correct = number(k, false);
+        let user = world.user(number_key(&correct), at);
         planned.push(Planned {
             at,
-            number: number(k, user.hygiene == Hygiene::Typo),
+            number: match user.hygiene {
+                Hygiene::Typo => number(k, true),
+                _ => correct,
+            },
             carrier: user.carrier,
         });
     }

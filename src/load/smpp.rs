@@ -241,8 +241,15 @@ pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>,
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, CommandCodec::new());
     let bind_pdu = BindTransceiver::builder()
-        .system_id(text(&target.user)?)
-        .password(text(&target.password)?)
+        .system_id(
+            text(&target.user).map_err(|e| {
+                format!("--target: an SMPP system_id has at most 15 characters: {e}")
+            })?,
+        )
+        .password(
+            text(&target.password)
+                .map_err(|e| format!("--target: an SMPP password has at most 8 characters: {e}"))?,
+        )
         .build();
     framed
         .send(Command::new(CommandStatus::EsmeRok, 1, bind_pdu))

@@ -41,6 +41,20 @@ pub struct User {
     pub presence: PresenceCursor,
 }
 
+impl Hygiene {
+    /// What a live number's format alone says: a Japanese number sent with
+    /// the trunk 0 kept after 81, or a Japanese mobile number (81 70, 80,
+    /// 90) without its 8 subscriber digits, is mistyped. None: the format
+    /// is plausible, and the user's draw decides.
+    pub fn of_number(number: &str) -> Option<Hygiene> {
+        let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+        let mobile = ["8170", "8180", "8190"]
+            .iter()
+            .any(|p| digits.starts_with(p));
+        (digits.starts_with("810") || (mobile && digits.len() != 12)).then_some(Hygiene::Typo)
+    }
+}
+
 impl User {
     /// Draws the user of session `session` arriving at `now`.
     pub fn draw(scenario: &Scenario, streams: &RngStreams, session: u64, now: Nanos) -> User {
@@ -237,5 +251,19 @@ mod tests {
         let path_a: Vec<bool> = (0..50).map(|i| a.at(i * 200_000_000, &presence)).collect();
         let late = b.at(5_000_000_000, &presence);
         assert_eq!(path_a[25], late);
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::Hygiene;
+
+    #[test]
+    fn a_number_s_format_alone_can_say_it_was_mistyped() {
+        assert_eq!(Hygiene::of_number("+81 90-1234-5678"), None);
+        assert_eq!(Hygiene::of_number("819012345678"), None);
+        assert_eq!(Hygiene::of_number("8109012345678"), Some(Hygiene::Typo));
+        assert_eq!(Hygiene::of_number("81901234567"), Some(Hygiene::Typo));
+        assert_eq!(Hygiene::of_number("14155550100"), None);
     }
 }

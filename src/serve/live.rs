@@ -5,7 +5,9 @@
 
 use crate::des::{Clock, RealClock};
 use crate::metrics::Metrics;
-use crate::model::{Fate, MessageRequest, Outcome, ProviderQueue, Receipt, World, number_key};
+use crate::model::{
+    Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World, number_key,
+};
 use crate::scenario::{Outage, ProviderId, Scenario};
 use crate::units::Nanos;
 use std::cmp::Reverse;
@@ -113,7 +115,11 @@ impl LiveModel {
         let send = *count;
         *count = count.saturating_add(1);
         let req = MessageRequest::for_number(number, send, provider, now);
-        let user = self.world.user(req.session, now);
+        let mut user = self.world.user(req.session, now);
+        // A number that cannot be a real one is mistyped whatever was drawn.
+        if let Some(hygiene) = Hygiene::of_number(number) {
+            user.hygiene = hygiene;
+        }
         let fate = self
             .world
             .resolve(&mut self.queues[provider.index()], &user, &req);
