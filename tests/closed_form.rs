@@ -310,3 +310,39 @@ share = 0.4
         "churn with live lookups changed the results"
     );
 }
+
+/// OTP success with three sends when each is filtered: a per-number filter
+/// fails every send to the same numbers, a per-message one independently.
+fn otp_success_with(carrier: &str) -> (u64, u64) {
+    let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
+    let sc = scenario(&base("", carrier, otp, "").replace("max_sends = 1\n", ""));
+    let m = merged(&sc);
+    let s = &m.sessions[0];
+    (s.successes(), s.total())
+}
+
+#[test]
+fn a_per_number_filter_defeats_resends_and_a_per_message_one_does_not() {
+    let (k, n) = otp_success_with("intl_filter_per_number = 0.5");
+    assert_proportion("per number 0.5, 3 sends", k, n, 0.5);
+    let (k, n) = otp_success_with("intl_filter = 0.5");
+    assert_proportion("per message 0.5, 3 sends", k, n, 1.0 - 0.5f64.powi(3));
+}
+
+#[test]
+fn per_number_and_per_message_filters_mix_in_closed_form() {
+    // 10% of numbers never get international SMS, and 2% of messages to
+    // the rest are filtered: success = 0.9 × (1 − 0.02³).
+    let (k, n) = otp_success_with("intl_filter_per_number = 0.1\nintl_filter = 0.02");
+    assert_proportion("mixed intl filters", k, n, 0.9 * (1.0 - 0.02f64.powi(3)));
+    // Two per-number filters draw independently: 0.9 × 0.8 get through;
+    // with a per-message spam filter of 0.5 on top, × (1 − 0.5³).
+    let carrier = "intl_filter_per_number = 0.1\nspam_filter_per_number = 0.2\nspam_filter = 0.5";
+    let (k, n) = otp_success_with(carrier);
+    assert_proportion(
+        "two per-number filters and a per-message one",
+        k,
+        n,
+        0.9 * 0.8 * 0.875,
+    );
+}

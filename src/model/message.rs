@@ -335,10 +335,16 @@ impl World {
         let carrier = self.scenario.carrier(user.carrier);
         let provider = self.scenario.provider(m.req.provider);
         let international = m.kind == RouteKind::International;
-        if international && m.draws.intl_filter < carrier.intl_filter {
+        // A filter holds per message (a fresh draw each send) or per number
+        // (the user's draw, the same for every send in the run).
+        let intl_filtered = m.draws.intl_filter < carrier.intl_filter
+            || user.intl_filter_draw < carrier.intl_filter_per_number;
+        if international && intl_filtered {
             return Err((Outcome::FilteredByCarrier, t));
         }
-        if m.draws.spam_filter < carrier.spam_filter {
+        if m.draws.spam_filter < carrier.spam_filter
+            || user.spam_filter_draw < carrier.spam_filter_per_number
+        {
             return Err((Outcome::FilteredByCarrier, t));
         }
         if international && user.reject_overseas_draw < carrier.reject_overseas {

@@ -35,6 +35,10 @@ pub struct User {
     /// Compared against the carrier's share: the setting is on when below.
     pub reject_overseas_draw: f64,
     pub sender_block_draw: f64,
+    /// Compared against the carrier's per-number filter shares: the number
+    /// is filtered, for every message, when below.
+    pub intl_filter_draw: f64,
+    pub spam_filter_draw: f64,
     pub voice_draw: f64,
     pub voice_latency: Nanos,
     /// The handset's presence process at arrival.
@@ -107,6 +111,9 @@ impl User {
         } else {
             0
         };
+        // After every other draw, so adding them moved none of those.
+        let intl_filter_draw: f64 = rng.random();
+        let spam_filter_draw: f64 = rng.random();
         let presence = PresenceCursor::start(
             &scenario.users.presence,
             streams.stream(Purpose::Presence, session, 0),
@@ -121,6 +128,8 @@ impl User {
             sms_capable: u_capable >= scenario.carrier(carrier).not_sms_capable,
             reject_overseas_draw,
             sender_block_draw,
+            intl_filter_draw,
+            spam_filter_draw,
             voice_draw,
             voice_latency,
             presence,

@@ -299,8 +299,14 @@ pub struct Carrier {
     pub name: String,
     pub share: f64,
     pub churn: f64,
+    /// Per message: each international message is filtered with this
+    /// probability, independently.
     pub intl_filter: f64,
+    /// Per number: this share of the carrier's numbers never gets
+    /// international SMS, for every message in the run.
+    pub intl_filter_per_number: f64,
     pub spam_filter: f64,
+    pub spam_filter_per_number: f64,
     pub reject_overseas: f64,
     pub sender_blocked: f64,
     pub post_port_intl_failure: f64,

@@ -138,7 +138,17 @@ impl Validator<'_> {
                 share,
                 churn,
                 intl_filter: self.probability(&k("intl_filter"), c.intl_filter, 0.0),
+                intl_filter_per_number: self.probability(
+                    &k("intl_filter_per_number"),
+                    c.intl_filter_per_number,
+                    0.0,
+                ),
                 spam_filter: self.probability(&k("spam_filter"), c.spam_filter, 0.0),
+                spam_filter_per_number: self.probability(
+                    &k("spam_filter_per_number"),
+                    c.spam_filter_per_number,
+                    0.0,
+                ),
                 reject_overseas: self.probability(&k("reject_overseas"), c.reject_overseas, 0.0),
                 sender_blocked: self.probability(&k("sender_blocked"), c.sender_blocked, 0.0),
                 post_port_intl_failure: self.probability(
