@@ -225,3 +225,21 @@ fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again.stderr).contains("--force"));
 }
+
+#[test]
+fn a_filter_outage_needs_a_carrier_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/starter.toml").unwrap()
+        + "\n[[outages]]\nprovider = \"aggregator\"\nstart = \"0s\"\nduration = \"1h\"\neffect = \"filter\"\n";
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("outages[0].effect"), "{stderr}");
+    assert!(stderr.contains("carrier"), "{stderr}");
+}

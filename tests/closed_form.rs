@@ -346,3 +346,28 @@ fn per_number_and_per_message_filters_mix_in_closed_form() {
         0.9 * 0.8 * 0.875,
     );
 }
+
+/// A block of one provider's sender at one carrier for a period: every
+/// message of that provider reaching the carrier in the window is
+/// filtered, and only those. Arrivals are uniform over the hour and
+/// transit is instantaneous, so a 15-minute block filters a quarter.
+#[test]
+fn a_sender_block_filters_that_provider_at_that_carrier_for_its_window() {
+    let extra = r#"
+[[outages]]
+provider = "p"
+carrier = "c"
+start = "15m"
+duration = "15m"
+effect = "filter"
+"#;
+    let sc = scenario(&base("", "", "", extra));
+    let m = merged(&sc);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+    let filtered = cell.outcomes[Outcome::FilteredByCarrier as usize];
+    assert_proportion("sender block", filtered, cell.total(), 0.25);
+    assert_eq!(
+        filtered + cell.outcomes[Outcome::Delivered as usize],
+        cell.total()
+    );
+}

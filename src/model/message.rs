@@ -322,9 +322,11 @@ impl World {
     fn ingress(&self, m: &mut Transit, t: Nanos) -> Stage {
         let actual = m.user.carrier;
         let kind = m.kind;
+        let sender = m.req.provider;
         let applies = |target: OutageTarget| {
             target == OutageTarget::Carrier(actual)
                 || target == OutageTarget::CarrierRoute(actual, kind)
+                || target == OutageTarget::SenderAtCarrier(sender, actual)
         };
         self.outages(applies, t, false, &mut m.rng)
     }
@@ -388,6 +390,7 @@ impl World {
                     return Err((outcome, t));
                 }
                 OutageEffect::Drop => return Err((Outcome::LostInTransit, t)),
+                OutageEffect::Filter => return Err((Outcome::FilteredByCarrier, t)),
                 OutageEffect::Delay(extra) => t += extra.sample(rng),
                 // A carrier-wide `store` is a radio outage, handled by the SMSC.
                 OutageEffect::Store if matches!(outage.target, OutageTarget::Carrier(_)) => {}

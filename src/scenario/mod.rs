@@ -354,6 +354,9 @@ pub enum OutageTarget {
     Carrier(CarrierId),
     Route(RouteKind),
     CarrierRoute(CarrierId, RouteKind),
+    /// One provider's sender at one carrier's ingress (e.g. a block of
+    /// that sender for days).
+    SenderAtCarrier(ProviderId, CarrierId),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -362,6 +365,8 @@ pub enum OutageEffect {
     Store,
     Drop,
     Delay(Distribution),
+    /// At a carrier's ingress: **filtered by the carrier**.
+    Filter,
 }
 
 /// A bound the run must meet (`[[expect]]`); failing ones make exit code 1.

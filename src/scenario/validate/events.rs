@@ -36,11 +36,12 @@ impl Validator<'_> {
                 (false, None, Some(c), None) => OutageTarget::Carrier(c),
                 (false, None, None, Some(r)) if o.carrier.is_none() => OutageTarget::Route(r),
                 (false, None, Some(c), Some(r)) => OutageTarget::CarrierRoute(c, r),
+                (true, Some(p), Some(c), None) => OutageTarget::SenderAtCarrier(p, c),
                 _ => {
                     if self.diagnostics.is_empty() {
                         self.error(
                             &key,
-                            "a target: `provider`, `carrier`, `route`, or `carrier` with `route`",
+                            "a target: `provider`, `carrier`, `route`, `carrier` with `route`, or `provider` with `carrier`",
                             Some("e.g. carrier = \"au\" for a carrier outage".into()),
                         );
                     }
@@ -51,6 +52,17 @@ impl Validator<'_> {
                 "reject" => OutageEffect::Reject,
                 "store" => OutageEffect::Store,
                 "drop" => OutageEffect::Drop,
+                "filter"
+                    if matches!(target, OutageTarget::Provider(_) | OutageTarget::Route(_)) =>
+                {
+                    self.error(
+                        &k("effect"),
+                        "\"filter\" only at a carrier's ingress: a target with `carrier`",
+                        Some("e.g. provider = \"aggregator\", carrier = \"rakuten\" for a sender block".into()),
+                    );
+                    continue;
+                }
+                "filter" => OutageEffect::Filter,
                 "delay" => match &o.extra_latency {
                     Some(spec) => OutageEffect::Delay(self.dist(
                         &k("extra_latency"),
@@ -69,7 +81,9 @@ impl Validator<'_> {
                 other => {
                     self.error(
                         &k("effect"),
-                        format!("\"reject\", \"store\", \"drop\" or \"delay\", got \"{other}\""),
+                        format!(
+                            "\"reject\", \"store\", \"drop\", \"delay\" or \"filter\", got \"{other}\""
+                        ),
                         None,
                     );
                     continue;

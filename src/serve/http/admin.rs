@@ -89,7 +89,18 @@ pub async fn start_outage(
             })
         }),
         (None, None, Some(r)) => Ok(OutageTarget::Route(r)),
-        _ => Err("a target: provider, carrier, route, or carrier with route".into()),
+        (Some(p), Some(c), None) => find(provider_names, p, "provider").and_then(|p| {
+            find(carrier_names, c, "carrier").map(|c| {
+                OutageTarget::SenderAtCarrier(
+                    crate::scenario::ProviderId::new(p),
+                    crate::scenario::CarrierId::new(c),
+                )
+            })
+        }),
+        _ => Err(
+            "a target: provider, carrier, route, carrier with route, or provider with carrier"
+                .into(),
+        ),
     };
     let target = match target {
         Ok(t) => t,
@@ -99,6 +110,10 @@ pub async fn start_outage(
         ("reject", _) => OutageEffect::Reject,
         ("store", _) => OutageEffect::Store,
         ("drop", _) => OutageEffect::Drop,
+        ("filter", _) if matches!(target, OutageTarget::Provider(_) | OutageTarget::Route(_)) => {
+            return bad("effect \"filter\" needs a target with a carrier".into());
+        }
+        ("filter", _) => OutageEffect::Filter,
         ("delay", Some(extra)) => match parse_duration(extra) {
             Ok(n) => OutageEffect::Delay(Distribution::Fixed(n)),
             Err(e) => return bad(format!("extra_latency: {e}")),
@@ -106,7 +121,7 @@ pub async fn start_outage(
         ("delay", None) => return bad("effect \"delay\" needs extra_latency, e.g. \"10m\"".into()),
         (other, _) => {
             return bad(format!(
-                "effect: reject, store, drop or delay, got \"{other}\""
+                "effect: reject, store, drop, delay or filter, got \"{other}\""
             ));
         }
     };
