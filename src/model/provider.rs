@@ -87,9 +87,7 @@ impl ProviderQueue {
     /// Admits a message submitted at `now`; calls must come in
     /// nondecreasing `now`.
     pub fn admit(&mut self, now: Nanos) -> Admission {
-        if self.depth(now) as u64 >= self.limits.capacity {
-            return Admission::Full;
-        }
+        let waiting = self.depth(now) as u64;
         let mut start = now.max(self.next_free);
         // Windows may chain; push the start past each one it falls in.
         while let Some((_, end)) = self
@@ -99,6 +97,11 @@ impl ProviderQueue {
             .find(|(a, b)| *a <= start && start < *b)
         {
             start = *end;
+        }
+        // The capacity counts messages waiting, not the one in service: a
+        // message that can start now is admitted even at capacity 0.
+        if start > now && waiting >= self.limits.capacity {
+            return Admission::Full;
         }
         if start - now > self.limits.max_wait {
             return Admission::Expired {
@@ -157,6 +160,20 @@ mod tests {
         );
         assert_eq!(q.depth(5), 2);
         assert_eq!(q.depth(15), 1);
+    }
+
+    #[test]
+    fn capacity_counts_waiting_messages_not_the_one_in_service() {
+        let mut q = queue(10, 0, 1_000, &[]);
+        assert_eq!(q.admit(0), Admission::Sent { start: 0, done: 10 });
+        assert_eq!(q.admit(5), Admission::Full, "it would wait");
+        assert_eq!(
+            q.admit(10),
+            Admission::Sent {
+                start: 10,
+                done: 20
+            }
+        );
     }
 
     #[test]
