@@ -225,3 +225,17 @@ mod tests {
         assert_eq!(Human(3 * NANOS_PER_HOUR).to_string(), "3.0h");
     }
 }
+
+#[cfg(test)]
+mod year_tests {
+    use super::*;
+
+    #[test]
+    fn a_year_is_365_25_days_and_m_is_minutes() {
+        assert_eq!(
+            parse_duration("1y").unwrap(),
+            365 * NANOS_PER_DAY + NANOS_PER_DAY / 4
+        );
+        assert_eq!(parse_duration("1m").unwrap(), 60 * NANOS_PER_SEC);
+    }
+}

@@ -158,9 +158,8 @@ fn message_groups(m: &Metrics) -> Vec<(ProviderId, Option<CarrierId>)> {
         for c in CarrierId::all(m.carriers) {
             groups.push((p, Some(c)));
         }
-        if m.carriers > 1 {
-            groups.push((p, None));
-        }
+        // All carriers together, always, as for session rows.
+        groups.push((p, None));
     }
     groups
 }
