@@ -212,13 +212,13 @@ impl Replication {
                             at: fate.finished_at,
                         }),
                         Outcome::DeliveredWrongPerson => Some(Event::ReachedStranger { send }),
-                        Outcome::Refused => None,
+                        Outcome::Refused | Outcome::SendLimited => None,
                         _ => Some(Event::NoCode { send }),
                     };
                     if let Some(told) = told {
                         live.session.handle(policy, now, told);
                     }
-                    let accepted = fate.outcome != Outcome::Refused;
+                    let accepted = !fate.outcome.is_refusal();
                     live.session
                         .handle(policy, now, Event::Submitted { accepted })
                 }

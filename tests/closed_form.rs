@@ -371,3 +371,33 @@ effect = "filter"
         cell.total()
     );
 }
+
+/// The provider's per-number send limit, counted exactly: every send is
+/// filtered (so each session sends all 3, 10 s apart). With at most 2 per
+/// 10 minutes the third is refused as send-limited, once per session; with
+/// at most 2 per 15 s, the window has slid past the first by the third.
+#[test]
+fn the_per_number_send_limit_refuses_exactly_the_sends_beyond_it() {
+    let counts = |limit: &str| {
+        let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
+        let provider = format!("per_number_limit = {limit}");
+        let carrier = "intl_filter_per_number = 1.0";
+        let text = base(&provider, carrier, otp, "").replace("max_sends = 1\n", "");
+        let m = merged(&scenario(&text));
+        let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+        let sessions = m.sessions[0].total();
+        let count = |o: Outcome| cell.outcomes[o as usize];
+        (
+            sessions,
+            count(Outcome::SendLimited),
+            count(Outcome::FilteredByCarrier),
+        )
+    };
+    let (sessions, limited, filtered) = counts("{ count = 2, window = \"10m\" }");
+    assert!(sessions > 600_000);
+    assert_eq!(limited, sessions);
+    assert_eq!(filtered, 2 * sessions);
+    let (sessions, limited, filtered) = counts("{ count = 2, window = \"15s\" }");
+    assert_eq!(limited, 0);
+    assert_eq!(filtered, 3 * sessions);
+}

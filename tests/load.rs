@@ -437,7 +437,7 @@ fn a_closed_connection_is_reopened_and_what_was_in_flight_counted() {
 
 /// Backing off after ESME_RTHROTTLED: the bind pauses, so the messages due
 /// meanwhile are held back and leave late (and are measured from their
-/// intended time); without backoff none is late.
+/// intended time); without backoff hardly any is late.
 #[test]
 fn backing_off_after_a_throttle_holds_messages_back() {
     let served = Served::start(SCENARIO, "3600");
@@ -460,6 +460,8 @@ fn backing_off_after_a_throttle_holds_messages_back() {
             "10s",
             "--throttle-backoff",
             backoff,
+            "--throttle-retries",
+            "0",
         ]);
         let refused = figure(&report, "refusals by command_status", "0x00000058");
         (refused, figure(&report, "planned ", "late"))
@@ -471,8 +473,13 @@ fn backing_off_after_a_throttle_holds_messages_back() {
         refused_eager > 50,
         "20/s of 100/s get through: {refused_eager}"
     );
-    assert_eq!(late_eager, 0);
+    // Without a pause hardly any leaves late (a loaded machine may delay a
+    // few past 10 ms); with one, many do.
     assert!(late_patient > 50, "held back by the pauses: {late_patient}");
+    assert!(
+        late_eager * 10 < late_patient,
+        "{late_eager} vs {late_patient}"
+    );
     assert!(refused_patient > 0);
 }
 

@@ -10,9 +10,10 @@ use crate::scenario::CarrierId;
 use crate::units::Human;
 use std::fmt::Write;
 
-const PALETTE: [&str; 10] = [
+/// One colour per outcome (and series, cycling).
+const PALETTE: [&str; Outcome::COUNT] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
+    "#bcbd22", "#17becf", "#393b79",
 ];
 
 /// One plotting area inside an SVG document.

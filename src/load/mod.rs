@@ -270,7 +270,7 @@ pub fn measured_fate(
     (outcome, receipt): (Outcome, Receipt),
 ) -> Fate {
     let charged = match sc.provider(provider).billing {
-        Billing::PerSubmitted => outcome != Outcome::Refused,
+        Billing::PerSubmitted => !outcome.is_refusal(),
         Billing::PerDelivered => receipt == Receipt::Delivered,
     };
     Fate {

@@ -254,6 +254,9 @@ impl World {
         let own = OutageTarget::Provider(m.req.provider);
         let t = self.outages(|target| target == own, m.req.sent_at, true, &mut m.rng)?;
         fate.queued_at = Some(t);
+        if !queue.take_number_slot(m.req.session, t) {
+            return Err((Outcome::SendLimited, t));
+        }
         let done = match queue.admit(t) {
             Admission::Full => return Err((Outcome::Refused, t)),
             Admission::Expired { at } => return Err((Outcome::ExpiredInQueue, at)),
@@ -434,7 +437,7 @@ impl World {
     /// Receipt and price, from the truth and the provider's fidelity.
     fn settle(&self, fate: &mut Fate, draws: &Draws) {
         let provider = self.scenario.provider(fate.provider);
-        fate.receipt = if fate.outcome == Outcome::Refused {
+        fate.receipt = if fate.outcome.is_refusal() {
             Receipt::SubmitFailed
         } else if draws.receipt >= provider.receipt_probability {
             Receipt::Nothing
@@ -452,12 +455,12 @@ impl World {
                 Outcome::ExpiredInSmsc | Outcome::ExpiredInQueue => Receipt::Expired,
                 Outcome::Undeliverable => Receipt::Undelivered,
                 Outcome::LostInTransit => Receipt::Nothing,
-                Outcome::Refused => Receipt::SubmitFailed,
+                Outcome::Refused | Outcome::SendLimited => Receipt::SubmitFailed,
             }
         };
         let charged = match provider.billing {
             Billing::PerSubmitted => {
-                !matches!(fate.outcome, Outcome::Refused | Outcome::ExpiredInQueue)
+                !(fate.outcome.is_refusal() || fate.outcome == Outcome::ExpiredInQueue)
             }
             Billing::PerDelivered => fate.receipt == Receipt::Delivered,
         };

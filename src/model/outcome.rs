@@ -14,10 +14,12 @@ pub enum Outcome {
     BlockedSender = 7,
     Undeliverable = 8,
     LostInTransit = 9,
+    /// Refused by the provider's per-number send limit.
+    SendLimited = 10,
 }
 
 impl Outcome {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
     pub const ALL: [Outcome; Outcome::COUNT] = [
         Outcome::Delivered,
         Outcome::DeliveredWrongPerson,
@@ -29,6 +31,7 @@ impl Outcome {
         Outcome::BlockedSender,
         Outcome::Undeliverable,
         Outcome::LostInTransit,
+        Outcome::SendLimited,
     ];
 
     /// Stable machine name, used in CSV/JSON and tests.
@@ -44,7 +47,14 @@ impl Outcome {
             Outcome::BlockedSender => "sender_blocked",
             Outcome::Undeliverable => "undeliverable",
             Outcome::LostInTransit => "lost",
+            Outcome::SendLimited => "send_limited",
         }
+    }
+
+    /// The provider refused the submission (its queue, an outage, or its
+    /// per-number limit): nothing was sent and the app was told at once.
+    pub fn is_refusal(self) -> bool {
+        matches!(self, Outcome::Refused | Outcome::SendLimited)
     }
 
     /// Reached a handset (the right one or not).

@@ -5,7 +5,7 @@
 
 use crate::scenario::{OutageEffect, OutageTarget, ProviderId, Scenario};
 use crate::units::Nanos;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 /// What happens to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct QueueLimits {
     pub max_wait: Nanos,
     /// Windows in which the provider sends nothing (`store` outages).
     pub paused: Vec<(Nanos, Nanos)>,
+    /// At most this many accepted sends to one number within this window.
+    pub per_number: Option<(u32, Nanos)>,
 }
 
 /// One provider's queue state during a run, with its limits.
@@ -40,6 +42,10 @@ pub struct ProviderQueue {
     pending_starts: VecDeque<Nanos>,
     /// When the server is next free.
     next_free: Nanos,
+    /// With a per-number limit: each number's accepted sends still inside
+    /// the window, and how many were recorded since the last pruning.
+    recent: HashMap<u64, VecDeque<Nanos>>,
+    recorded: usize,
 }
 
 impl ProviderQueue {
@@ -64,7 +70,36 @@ impl ProviderQueue {
             capacity: provider.queue_capacity,
             max_wait: provider.max_queue_time,
             paused,
+            per_number: provider.per_number_limit,
         })
+    }
+
+    /// Whether the per-number limit lets one more send to `number` (a
+    /// session key) through at `now`; if so, it is counted.
+    pub fn take_number_slot(&mut self, number: u64, now: Nanos) -> bool {
+        let Some((count, window)) = self.limits.per_number else {
+            return true;
+        };
+        let sends = self.recent.entry(number).or_default();
+        while sends
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= window)
+        {
+            sends.pop_front();
+        }
+        if sends.len() >= count as usize {
+            return false;
+        }
+        sends.push_back(now);
+        self.recorded += 1;
+        // Forget numbers whose sends have all left the window, now and
+        // then, so memory follows the numbers active in a window.
+        if self.recorded >= 4 * self.recent.len().max(1024) {
+            self.recorded = 0;
+            self.recent
+                .retain(|_, s| s.back().is_some_and(|t| now.saturating_sub(*t) < window));
+        }
+        true
     }
 
     pub fn limits(&self) -> &QueueLimits {
@@ -134,7 +169,22 @@ mod tests {
             capacity,
             max_wait,
             paused: paused.to_vec(),
+            per_number: None,
         })
+    }
+
+    #[test]
+    fn the_per_number_limit_counts_sends_in_a_sliding_window() {
+        let mut q = ProviderQueue::new(QueueLimits {
+            per_number: Some((2, 100)),
+            ..QueueLimits::default()
+        });
+        assert!(q.take_number_slot(7, 0));
+        assert!(q.take_number_slot(7, 50));
+        assert!(!q.take_number_slot(7, 99), "a third within 100");
+        assert!(q.take_number_slot(8, 99), "another number");
+        assert!(q.take_number_slot(7, 100), "the first left the window");
+        assert!(!q.take_number_slot(7, 120));
     }
 
     #[test]

@@ -265,6 +265,9 @@ pub struct Provider {
     pub tps: Option<f64>,
     pub queue_capacity: u64,
     pub max_queue_time: Nanos,
+    /// At most this many accepted sends to one number per window; beyond,
+    /// **send limited** (refused).
+    pub per_number_limit: Option<(u32, Nanos)>,
     pub submit_latency: Distribution,
     pub lookup: Lookup,
     /// Price per message, per carrier.

@@ -174,8 +174,17 @@ pub struct RawProvider {
     pub price_by_carrier: IndexMap<String, f64>,
     pub billing: Option<String>,
     pub sender_blocked: Option<f64>,
+    pub per_number_limit: Option<RawPerNumberLimit>,
     #[serde(default)]
     pub receipts: RawReceipts,
+}
+
+/// `per_number_limit = { count = 5, window = "10m" }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerNumberLimit {
+    pub count: u32,
+    pub window: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -42,6 +42,9 @@ pub enum Submission {
     QueueFull,
     /// The provider refuses submissions: an outage (ESME_RSYSERR).
     ProviderDown,
+    /// The provider's per-number send limit (SMPP ESME_RSUBMITFAIL, HTTP
+    /// 429 with Twilio Verify's 60203 "max send attempts reached").
+    SendLimited,
 }
 
 /// The receipt an accepted message's provider sends, and when.
@@ -125,6 +128,10 @@ impl LiveModel {
             .resolve(&mut self.queues[provider.index()], &user, &req);
         self.metrics.submissions += 1;
         self.settle_finished(now);
+        if fate.outcome == Outcome::SendLimited {
+            self.metrics.record_message(&fate);
+            return Submission::SendLimited;
+        }
         if fate.outcome == Outcome::Refused && fate.queued_at.is_none() {
             self.metrics.record_message(&fate);
             return Submission::ProviderDown;

@@ -323,7 +323,28 @@ impl Validator<'_> {
                     FilteredReceipt::Undelivered
                 }
             };
+            let per_number_limit = p.per_number_limit.as_ref().and_then(|l| {
+                let window = self.duration(&k("per_number_limit.window"), &l.window);
+                if l.count == 0 {
+                    self.error(
+                        &k("per_number_limit.count"),
+                        "at least 1 send per window",
+                        Some("omit per_number_limit for no limit".into()),
+                    );
+                    return None;
+                }
+                if window == 0 {
+                    self.error(
+                        &k("per_number_limit.window"),
+                        "a positive duration",
+                        Some("e.g. window = \"10m\"".into()),
+                    );
+                    return None;
+                }
+                Some((l.count, window))
+            });
             providers.push(Provider {
+                per_number_limit,
                 name: name.clone(),
                 route,
                 service_time: tps

@@ -137,6 +137,10 @@ async fn create(
             let message = "Service unavailable: the provider refuses messages".into();
             return error(StatusCode::SERVICE_UNAVAILABLE, 20503, message);
         }
+        Submission::SendLimited => {
+            let message = "Max send attempts reached".into();
+            return error(StatusCode::TOO_MANY_REQUESTS, 60203, message);
+        }
         Submission::QueueFull => {
             record.status = Status::Failed;
             record.error = Some((30001, "Queue overflow"));

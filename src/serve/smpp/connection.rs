@@ -282,6 +282,7 @@ impl Connection {
         match submission {
             Submission::ProviderDown => self.refuse(sequence, CommandStatus::EsmeRsyserr),
             Submission::QueueFull => self.refuse(sequence, CommandStatus::EsmeRmsgqful),
+            Submission::SendLimited => self.refuse(sequence, CommandStatus::EsmeRsubmitfail),
             Submission::Accepted { id, fate, receipt } => {
                 let wanted = u8::from(submit.registered_delivery) & 0x03;
                 let dialect = self.shared.scenario.serve.accounts[account].dialect;

@@ -36,7 +36,10 @@ pub fn error_code(receipt: Receipt, outcome: Outcome) -> u16 {
         Outcome::Undeliverable => 1,
         Outcome::FilteredByCarrier | Outcome::FilteredByUser | Outcome::BlockedSender => 13,
         Outcome::ExpiredInSmsc => 27,
-        Outcome::ExpiredInQueue | Outcome::Refused | Outcome::LostInTransit => 34,
+        Outcome::ExpiredInQueue
+        | Outcome::Refused
+        | Outcome::SendLimited
+        | Outcome::LostInTransit => 34,
     }
 }
 
