@@ -11,8 +11,8 @@
 use crate::des::{Clock, EventQueue, Purpose, QuaternaryHeap, VirtualClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
-    Action, ArrivalProcess, Event, MessageRequest, OtpSession, Outcome, ProviderQueue, Router,
-    SessionEnd, SessionPolicy, User, World,
+    Action, ArrivalProcess, CarrierMemory, Event, MessageRequest, OtpSession, Outcome,
+    ProviderQueue, Router, SessionEnd, SessionPolicy, User, World,
 };
 use crate::progress::Progress;
 use crate::scenario::Scenario;
@@ -102,6 +102,8 @@ struct Replication {
     sc: Arc<Scenario>,
     world: World,
     queues: Vec<ProviderQueue>,
+    /// The carriers' memory of messages per number (repeat filters).
+    carriers: CarrierMemory,
     sessions: Slab,
     wakeups: QuaternaryHeap<Wakeup>,
     metrics: Metrics,
@@ -120,6 +122,7 @@ impl Replication {
         );
         Replication {
             queues: world.provider_queues(),
+            carriers: CarrierMemory::new(&sc),
             world,
             sc,
             sessions: Slab::default(),
@@ -186,6 +189,7 @@ impl Replication {
                     let Replication {
                         world,
                         queues,
+                        carriers,
                         sessions,
                         metrics,
                         ..
@@ -201,7 +205,7 @@ impl Replication {
                     };
                     metrics.submissions += 1;
                     let queue = &mut queues[provider.index()];
-                    let fate = world.resolve(queue, &live.user, &req);
+                    let fate = world.resolve((queue, carriers), &live.user, &req);
                     metrics.record_queue_depth(provider, now, queue.depth(now));
                     metrics.record_message(&fate);
                     live.cost += fate.cost;

@@ -243,3 +243,40 @@ fn a_filter_outage_needs_a_carrier_target() {
     assert!(stderr.contains("outages[0].effect"), "{stderr}");
     assert!(stderr.contains("carrier"), "{stderr}");
 }
+
+#[test]
+fn alternatives_patch_carriers_but_cannot_add_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string("scenarios/starter.toml").unwrap();
+    let check = |patch: &str| {
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, format!("{base}\n[alternatives.x]\n{patch}\n")).unwrap();
+        std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+            .arg("check")
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    let carrier = base
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("[carriers.")
+                .and_then(|r| r.strip_suffix(']'))
+        })
+        .unwrap()
+        .to_string();
+    let ok = check(&format!(
+        "carriers.{carrier}.spam_filter = 0.5\notp.max_sends = 2"
+    ));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let added = check("carriers.newco = { share = 0.1 }");
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert_eq!(added.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot add one"), "{stderr}");
+    let scenario = check("scenario.seed = 3");
+    assert_eq!(scenario.status.code(), Some(2));
+}

@@ -401,3 +401,34 @@ fn the_per_number_send_limit_refuses_exactly_the_sends_beyond_it() {
     assert_eq!(limited, 0);
     assert_eq!(filtered, 3 * sessions);
 }
+
+/// The carrier's repeat filter: every session sends 3 times, 10 s apart
+/// (no number takes SMS, so no code ever arrives). After 2 messages to a
+/// number within 10 minutes the third is filtered with the probability:
+/// all of them at 1.0, half at 0.5; a 15 s window has slid past the first.
+#[test]
+fn the_carrier_repeat_filter_filters_bursts_to_one_number() {
+    let outcomes = |filter: &str| {
+        let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
+        let carrier = format!("not_sms_capable = 1.0\nrepeat_filter = {filter}");
+        let text = base("", &carrier, otp, "").replace("max_sends = 1\n", "");
+        let m = merged(&scenario(&text));
+        let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+        let count = |o: Outcome| cell.outcomes[o as usize];
+        let sessions = m.sessions[0].total();
+        (
+            sessions,
+            count(Outcome::FilteredByCarrier),
+            count(Outcome::Undeliverable),
+        )
+    };
+    let (sessions, filtered, undeliverable) =
+        outcomes("{ after = 2, window = \"10m\", probability = 1.0 }");
+    assert!(sessions > 600_000);
+    assert_eq!((filtered, undeliverable), (sessions, 2 * sessions));
+    let (sessions, filtered, _) = outcomes("{ after = 2, window = \"10m\", probability = 0.5 }");
+    assert_proportion("third sends filtered at 0.5", filtered, sessions, 0.5);
+    let (sessions, filtered, undeliverable) =
+        outcomes("{ after = 2, window = \"15s\", probability = 1.0 }");
+    assert_eq!((filtered, undeliverable), (0, 3 * sessions));
+}

@@ -68,7 +68,11 @@ fn one_message_is_resolved_on_demand_with_exact_timing() {
         sent_at: 5 * NANOS_PER_SEC,
         provider: ProviderId::new(0),
     };
-    let fate = w.resolve(&mut queue, &user(&sc, Hygiene::Correct), &req);
+    let fate = w.resolve(
+        (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
+        &user(&sc, Hygiene::Correct),
+        &req,
+    );
     assert_eq!(fate.outcome, Outcome::Delivered);
     assert_eq!(fate.delivered_at(), Some(5 * NANOS_PER_SEC + 3_100_000_000));
     // Every stage's moment: queued, left the provider after the 100 ms
@@ -86,9 +90,17 @@ fn one_message_is_resolved_on_demand_with_exact_timing() {
     assert_eq!(visit.delivered_at, Some(8_100_000_000));
     assert_eq!(fate.receipt, Receipt::Delivered);
     assert_eq!(fate.cost, 4.0);
-    let typo = w.resolve(&mut queue, &user(&sc, Hygiene::Typo), &req);
+    let typo = w.resolve(
+        (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
+        &user(&sc, Hygiene::Typo),
+        &req,
+    );
     assert_eq!(typo.outcome, Outcome::Undeliverable);
-    let recycled = w.resolve(&mut queue, &user(&sc, Hygiene::Recycled), &req);
+    let recycled = w.resolve(
+        (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
+        &user(&sc, Hygiene::Recycled),
+        &req,
+    );
     assert_eq!(recycled.outcome, Outcome::DeliveredWrongPerson);
     assert_eq!(
         recycled.receipt,

@@ -65,7 +65,8 @@ fn a_live_message_is_keyed_by_its_number_whatever_its_format() {
         let req = MessageRequest::for_number(number, 0, ProviderId::new(0), 1_000_000_000);
         let user = world.user(req.session, req.arrival);
         let mut queues = world.provider_queues();
-        world.resolve(&mut queues[0], &user, &req)
+        let mut carriers = simsms::model::CarrierMemory::new(&sc);
+        world.resolve((&mut queues[0], &mut carriers), &user, &req)
     };
     // The same number meets the same user and the same draws every time.
     assert_eq!(fate_of("+81 90-1234-5678"), fate_of("+819012345678"));

@@ -24,6 +24,8 @@ pub enum Purpose {
     Message = 4,
     /// Which provider a weighted routing policy picks for one send.
     Routing = 5,
+    /// A carrier's repeat filter on one send (drawn only when it applies).
+    Repeat = 6,
 }
 
 /// Derives independent streams from the scenario seed.

@@ -9,6 +9,7 @@
 
 use super::outcome::{Outcome, Receipt};
 use super::provider::{Admission, ProviderQueue};
+use super::repeats::CarrierMemory;
 use super::smsc::{SmscVisit, store_and_forward};
 use super::user::{Hygiene, User};
 use crate::des::{Purpose, RngStreams, SimRng};
@@ -195,7 +196,12 @@ impl World {
 
     /// Decides what happens to one message. `queue` is the provider's queue
     /// state, advanced by this submission.
-    pub fn resolve(&self, queue: &mut ProviderQueue, user: &User, req: &MessageRequest) -> Fate {
+    pub fn resolve(
+        &self,
+        (queue, carriers): (&mut ProviderQueue, &mut CarrierMemory),
+        user: &User,
+        req: &MessageRequest,
+    ) -> Fate {
         let mut rng = self.message_rng(req);
         let draws = Draws::take(&mut rng);
         let mut transit = Transit {
@@ -206,7 +212,7 @@ impl World {
             rng,
         };
         let mut fate = Fate::new(req, user.carrier);
-        let (outcome, at) = match self.transit(queue, &mut transit, &mut fate) {
+        let (outcome, at) = match self.transit((queue, carriers), &mut transit, &mut fate) {
             Ok(_) => unreachable!("transit always ends"),
             Err(end) => end,
         };
@@ -236,12 +242,18 @@ impl World {
     }
 
     /// Every stage in order; always ends with `Err((outcome, time))`.
-    fn transit(&self, queue: &mut ProviderQueue, m: &mut Transit, fate: &mut Fate) -> Stage {
+    fn transit(
+        &self,
+        (queue, carriers): (&mut ProviderQueue, &mut CarrierMemory),
+        m: &mut Transit,
+        fate: &mut Fate,
+    ) -> Stage {
         let t = self.at_provider(queue, m, fate)?;
         let (t, target) = self.to_carrier(m, fate, t)?;
         let t = self.at_donor(m, fate, target, t)?;
         let t = self.ingress(m, t)?;
         fate.reached_carrier_at = Some(t);
+        let t = self.repeats(m, carriers, t)?;
         let t = self.checks(m, t)?;
         let visit = store_and_forward(self, m.user, t, &mut m.rng);
         fate.smsc = Some(visit);
@@ -332,6 +344,29 @@ impl World {
                 || target == OutageTarget::SenderAtCarrier(sender, actual)
         };
         self.outages(applies, t, false, &mut m.rng)
+    }
+
+    /// The carrier's repeat filter: every message reaching the carrier is
+    /// counted against its number; past `after` within the window, each is
+    /// filtered with the filter's probability. Counted in send order.
+    fn repeats(&self, m: &Transit, carriers: &mut CarrierMemory, t: Nanos) -> Stage {
+        let Some(filter) = self.scenario.carrier(m.user.carrier).repeat_filter else {
+            return Ok(t);
+        };
+        let counts = carriers.of(m.user.carrier);
+        let before = counts.count(m.req.session, t, filter.window);
+        counts.record(m.req.session, t, filter.window);
+        if before < filter.after as usize {
+            return Ok(t);
+        }
+        let send = ((m.req.send as u64) << 16) | m.req.attempt as u64;
+        let draw: f64 = (self.streams)
+            .stream(Purpose::Repeat, m.req.session, send)
+            .random();
+        match draw < filter.probability {
+            true => Err((Outcome::FilteredByCarrier, t)),
+            false => Ok(t),
+        }
     }
 
     /// The six ingress checks, in model order.

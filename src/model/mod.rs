@@ -6,6 +6,7 @@
 pub mod message;
 pub mod outcome;
 pub mod provider;
+pub mod repeats;
 pub mod routing;
 pub mod session;
 pub mod smsc;
@@ -15,6 +16,7 @@ pub mod user;
 pub use message::{Fate, MessageRequest, World, number_key};
 pub use outcome::{Outcome, Receipt, SessionCounts, SessionEndKind, SessionOutcome};
 pub use provider::{Admission, ProviderQueue, QueueLimits};
+pub use repeats::{CarrierMemory, SlidingCounts};
 pub use routing::Router;
 pub use session::{Action, Event, OtpSession, SessionEnd, SessionPolicy};
 pub use smsc::SmscVisit;

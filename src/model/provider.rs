@@ -3,9 +3,10 @@
 //! is deterministic, so a message's start time is known when it is admitted
 //! and no event is needed to serve it.
 
+use super::repeats::SlidingCounts;
 use crate::scenario::{OutageEffect, OutageTarget, ProviderId, Scenario};
 use crate::units::Nanos;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// What happens to a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +43,8 @@ pub struct ProviderQueue {
     pending_starts: VecDeque<Nanos>,
     /// When the server is next free.
     next_free: Nanos,
-    /// With a per-number limit: each number's accepted sends still inside
-    /// the window, and how many were recorded since the last pruning.
-    recent: HashMap<u64, VecDeque<Nanos>>,
-    recorded: usize,
+    /// With a per-number limit: each number's accepted sends.
+    recent: SlidingCounts,
 }
 
 impl ProviderQueue {
@@ -80,25 +79,10 @@ impl ProviderQueue {
         let Some((count, window)) = self.limits.per_number else {
             return true;
         };
-        let sends = self.recent.entry(number).or_default();
-        while sends
-            .front()
-            .is_some_and(|t| now.saturating_sub(*t) >= window)
-        {
-            sends.pop_front();
-        }
-        if sends.len() >= count as usize {
+        if self.recent.count(number, now, window) >= count as usize {
             return false;
         }
-        sends.push_back(now);
-        self.recorded += 1;
-        // Forget numbers whose sends have all left the window, now and
-        // then, so memory follows the numbers active in a window.
-        if self.recorded >= 4 * self.recent.len().max(1024) {
-            self.recorded = 0;
-            self.recent
-                .retain(|_, s| s.back().is_some_and(|t| now.saturating_sub(*t) < window));
-        }
+        self.recent.record(number, now, window);
         true
     }
 

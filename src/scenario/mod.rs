@@ -297,6 +297,14 @@ pub struct RouteLeg {
     pub loss: f64,
 }
 
+/// A carrier's throttle on bursts to one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepeatFilter {
+    pub after: u32,
+    pub window: Nanos,
+    pub probability: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Carrier {
     pub name: String,
@@ -314,6 +322,9 @@ pub struct Carrier {
     pub sender_blocked: f64,
     pub post_port_intl_failure: f64,
     pub not_sms_capable: f64,
+    /// After this many messages to one number reached the carrier within
+    /// the window, each further one is filtered with the probability.
+    pub repeat_filter: Option<RepeatFilter>,
     pub radio_delay: Distribution,
     pub smsc: Smsc,
     pub misrouted: Misrouted,

@@ -179,6 +179,15 @@ pub struct RawProvider {
     pub receipts: RawReceipts,
 }
 
+/// `repeat_filter = { after = 3, window = "10m", probability = 0.5 }`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRepeatFilter {
+    pub after: u32,
+    pub window: String,
+    pub probability: f64,
+}
+
 /// `per_number_limit = { count = 5, window = "10m" }`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -241,6 +250,7 @@ pub struct RawCarrier {
     pub sender_blocked: Option<f64>,
     pub post_port_intl_failure: Option<f64>,
     pub not_sms_capable: Option<f64>,
+    pub repeat_filter: Option<RawRepeatFilter>,
     pub radio_delay: Option<DistSpec>,
     #[serde(default)]
     pub smsc: RawSmsc,

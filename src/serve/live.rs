@@ -6,7 +6,8 @@
 use crate::des::{Clock, RealClock};
 use crate::metrics::Metrics;
 use crate::model::{
-    Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World, number_key,
+    CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World,
+    number_key,
 };
 use crate::scenario::{Outage, ProviderId, Scenario};
 use crate::units::Nanos;
@@ -61,6 +62,7 @@ pub fn receipt_of(fate: &Fate) -> Option<(Receipt, Nanos)> {
 pub struct LiveModel {
     world: World,
     queues: Vec<ProviderQueue>,
+    carriers: CarrierMemory,
     clock: RealClock,
     next_id: u64,
     sends: HashMap<u64, u32>,
@@ -86,6 +88,7 @@ impl LiveModel {
         );
         LiveModel {
             queues: world.provider_queues(),
+            carriers: CarrierMemory::new(&scenario),
             world,
             clock: RealClock::start(speed),
             next_id: 1,
@@ -123,9 +126,11 @@ impl LiveModel {
         if let Some(hygiene) = Hygiene::of_number(number) {
             user.hygiene = hygiene;
         }
-        let fate = self
-            .world
-            .resolve(&mut self.queues[provider.index()], &user, &req);
+        let fate = self.world.resolve(
+            (&mut self.queues[provider.index()], &mut self.carriers),
+            &user,
+            &req,
+        );
         self.metrics.submissions += 1;
         self.settle_finished(now);
         if fate.outcome == Outcome::SendLimited {

@@ -103,6 +103,19 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
 /// The name that refers to the scenario's own settings among alternatives.
 pub const BASE_NAME: &str = "scenario";
 
+/// What an alternative may patch, besides its `description`.
+const PATCHABLE: [&str; 9] = [
+    "description",
+    "routing",
+    "providers",
+    "carriers",
+    "users",
+    "otp",
+    "mnp",
+    "routes",
+    "outages",
+];
+
 /// Why a `--set KEY=VALUE` cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OverrideError {
@@ -288,7 +301,11 @@ impl<'a> Validator<'a> {
         patch: &toml::Value,
     ) -> Option<toml::Table> {
         let Some(patch) = patch.as_table() else {
-            self.error(key, "a table with `routing` and/or `providers`", None);
+            self.error(
+                key,
+                "a table of sections to patch, e.g. `routing` or `providers`",
+                None,
+            );
             return None;
         };
         let mut table = base.clone();
@@ -299,31 +316,50 @@ impl<'a> Validator<'a> {
                 ("routing", toml::Value::Table(_)) => {
                     table.insert(k.clone(), v.clone());
                 }
-                ("providers", toml::Value::Table(p)) => {
-                    let providers = table
-                        .entry("providers")
+                (
+                    "providers" | "carriers" | "users" | "otp" | "mnp" | "routes",
+                    toml::Value::Table(p),
+                ) => {
+                    let section = table
+                        .entry(k.as_str())
                         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                    if let Some(providers) = providers.as_table_mut() {
-                        deep_merge(providers, p);
+                    if let Some(section) = section.as_table_mut() {
+                        deep_merge(section, p);
                     }
                 }
+                ("outages", toml::Value::Array(_)) => {
+                    table.insert(k.clone(), v.clone());
+                }
                 (other, _) => {
-                    let known = ["description", "routing", "providers"];
+                    let known = PATCHABLE;
                     let hint = did_you_mean(other, known.iter().copied()).map_or_else(
                         || {
-                            "an alternative sets `description`, `routing` and `providers` only"
+                            "an alternative patches `routing`, `providers`, `carriers`, `users`, `otp`, `mnp`, `routes` or `outages` (not `scenario` or `traffic`: alternatives share their users)"
                                 .to_string()
                         },
                         |b| format!("did you mean `{b}`?"),
                     );
                     self.error(
                         &format!("{key}.{other}"),
-                        "`description` (text), `routing` or `providers` (tables)",
+                        "`description` (text), a section to patch (tables), or `outages` (a list)",
                         Some(hint),
                     );
                     ok = false;
                 }
             }
+        }
+        let carriers = |t: &toml::Table| {
+            t.get("carriers")
+                .and_then(|c| c.as_table())
+                .map(|c| c.keys().cloned().collect::<Vec<_>>())
+        };
+        if ok && carriers(&table) != carriers(base) {
+            self.error(
+                &format!("{key}.carriers"),
+                "the scenario's carriers, patched (an alternative cannot add one)",
+                Some("alternatives are compared on the same users, on the same carriers".into()),
+            );
+            ok = false;
         }
         ok.then_some(table)
     }

@@ -157,6 +157,24 @@ impl Validator<'_> {
                     0.0,
                 ),
                 not_sms_capable: self.probability(&k("not_sms_capable"), c.not_sms_capable, 0.0),
+                repeat_filter: c.repeat_filter.as_ref().and_then(|r| {
+                    let window = self.duration(&k("repeat_filter.window"), &r.window);
+                    let probability =
+                        self.probability(&k("repeat_filter.probability"), Some(r.probability), 0.0);
+                    if window == 0 {
+                        self.error(
+                            &k("repeat_filter.window"),
+                            "a positive duration",
+                            Some("e.g. window = \"10m\"".into()),
+                        );
+                        return None;
+                    }
+                    Some(RepeatFilter {
+                        after: r.after,
+                        window,
+                        probability,
+                    })
+                }),
                 radio_delay: self.dist(
                     &k("radio_delay"),
                     c.radio_delay.as_ref(),
