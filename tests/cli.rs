@@ -280,3 +280,36 @@ fn alternatives_patch_carriers_but_cannot_add_one() {
     let scenario = check("scenario.seed = 3");
     assert_eq!(scenario.status.code(), Some(2));
 }
+
+/// `--set KEY=` removes a key, so switching `lookup` from a database to
+/// none leaves no `lookup_lag` behind.
+#[test]
+fn set_with_nothing_after_equals_removes_the_key() {
+    let run = |sets: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"));
+        command.args([
+            "run",
+            "scenarios/rakuten_mnp.toml",
+            "-r",
+            "1",
+            "-o",
+            "/dev/null",
+        ]);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        command.output().unwrap()
+    };
+    let leftover = run(&["providers.aggregator.lookup=none"]);
+    assert_eq!(leftover.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&leftover.stderr).contains("lookup_lag"));
+    let removed = run(&[
+        "providers.aggregator.lookup=none",
+        "providers.aggregator.lookup_lag=",
+    ]);
+    assert!(
+        removed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&removed.stderr)
+    );
+}

@@ -125,11 +125,13 @@ pub enum OverrideError {
     EmptyKey(String),
 }
 
-/// One `--set KEY=VALUE` override.
+/// One `--set KEY=VALUE` override; `--set KEY=` (nothing after `=`)
+/// removes the key, so its default applies.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
     pub key: String,
-    pub value: toml::Value,
+    /// None: remove the key.
+    pub value: Option<toml::Value>,
 }
 
 impl Override {
@@ -144,10 +146,12 @@ impl Override {
             return Err(OverrideError::EmptyKey(text.to_string()));
         }
         let value = value.trim();
-        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
-            .ok()
-            .and_then(|mut t| t.remove("v"))
-            .unwrap_or_else(|| toml::Value::String(value.trim_matches('"').to_string()));
+        let value = (!value.is_empty()).then(|| {
+            toml::from_str::<toml::Table>(&format!("v = {value}"))
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+                .unwrap_or_else(|| toml::Value::String(value.trim_matches('"').to_string()))
+        });
         Ok(Override {
             key: key.to_string(),
             value,
@@ -168,7 +172,15 @@ impl Override {
                 )
             })?;
         }
-        current.insert(parts[parts.len() - 1].to_string(), self.value.clone());
+        let last = parts[parts.len() - 1].to_string();
+        match &self.value {
+            Some(value) => {
+                current.insert(last, value.clone());
+            }
+            None => {
+                current.remove(&last);
+            }
+        }
         Ok(())
     }
 }
