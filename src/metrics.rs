@@ -4,7 +4,7 @@
 //! grow, so replications merge by addition without loss.
 
 use crate::model::{Fate, Outcome, Receipt, SessionCounts, SessionEnd, SessionOutcome};
-use crate::scenario::{CarrierId, ProviderId};
+use crate::scenario::{CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 
@@ -195,6 +195,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Empty metrics in the scenario's dimensions, over its whole horizon.
+    pub fn for_scenario(sc: &Scenario) -> Self {
+        Metrics::new(
+            sc.providers.len(),
+            sc.carriers.len(),
+            sc.otp.max_sends as usize,
+            sc.timeline_bucket,
+            sc.duration + sc.drain,
+        )
+    }
+
     pub fn new(
         providers: usize,
         carriers: usize,

@@ -111,15 +111,8 @@ struct Replication {
 
 impl Replication {
     fn new(sc: Arc<Scenario>, replication: u32) -> Self {
-        let horizon = sc.duration + sc.drain;
         let world = World::new(sc.clone(), replication as u64);
-        let metrics = Metrics::new(
-            sc.providers.len(),
-            sc.carriers.len(),
-            sc.otp.max_sends as usize,
-            sc.timeline_bucket,
-            horizon,
-        );
+        let metrics = Metrics::for_scenario(&sc);
         Replication {
             queues: world.provider_queues(),
             carriers: CarrierMemory::new(&sc),

@@ -93,13 +93,7 @@ impl Measured {
     /// Nothing measured yet, in the scenario's dimensions.
     pub fn empty(sc: &Scenario) -> Measured {
         Measured {
-            metrics: Metrics::new(
-                sc.providers.len(),
-                sc.carriers.len(),
-                sc.otp.max_sends as usize,
-                sc.timeline_bucket,
-                sc.duration + sc.drain,
-            ),
+            metrics: Metrics::for_scenario(sc),
             planned: 0,
             interrupted_after: None,
             sent: 0,

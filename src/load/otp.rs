@@ -379,13 +379,7 @@ pub async fn run(
         fates: Vec::new(),
         index: HashMap::new(),
         numbers: HashMap::new(),
-        metrics: Metrics::new(
-            sc.providers.len(),
-            sc.carriers.len(),
-            sc.otp.max_sends as usize,
-            sc.timeline_bucket,
-            sc.duration + sc.drain,
-        ),
+        metrics: Metrics::for_scenario(sc),
         counts: live.counts.clone(),
     };
     let mut next = 0usize;

@@ -79,13 +79,7 @@ impl LiveModel {
     /// second.
     pub fn new(scenario: Arc<Scenario>, speed: f64) -> Self {
         let world = World::new(scenario.clone(), 0);
-        let metrics = Metrics::new(
-            scenario.providers.len(),
-            scenario.carriers.len(),
-            scenario.otp.max_sends as usize,
-            scenario.timeline_bucket,
-            scenario.duration + scenario.drain,
-        );
+        let metrics = Metrics::for_scenario(&scenario);
         LiveModel {
             queues: world.provider_queues(),
             carriers: CarrierMemory::new(&scenario),
