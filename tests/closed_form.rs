@@ -432,3 +432,24 @@ fn the_carrier_repeat_filter_filters_bursts_to_one_number() {
         outcomes("{ after = 2, window = \"15s\", probability = 1.0 }");
     assert_eq!((filtered, undeliverable), (0, 3 * sessions));
 }
+
+/// A provider `delay` outage slows only the messages sent in its window:
+/// the delayed ones leave late without holding the queue for the others
+/// (a 10-minute window in an hour delays a sixth; the rest, far below the
+/// provider's TPS, arrive at once).
+#[test]
+fn a_provider_delay_outage_delays_only_its_window() {
+    let extra = r#"
+[[outages]]
+provider = "p"
+start = "20m"
+duration = "10m"
+effect = "delay"
+extra_latency = "10m"
+"#;
+    let sc = scenario(&base("tps = \"100/s\"", "", "", extra));
+    let m = merged(&sc);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+    let prompt = cell.latency.count_between(0, 1_000);
+    assert_proportion("arrived within 1 s", prompt, cell.total(), 5.0 / 6.0);
+}

@@ -264,7 +264,12 @@ impl World {
     fn at_provider(&self, queue: &mut ProviderQueue, m: &mut Transit, fate: &mut Fate) -> Stage {
         let provider = self.scenario.provider(m.req.provider);
         let own = OutageTarget::Provider(m.req.provider);
-        let t = self.outages(|target| target == own, m.req.sent_at, true, &mut m.rng)?;
+        let sent = m.req.sent_at;
+        // A `delay` outage slows this message after the queue: admitting it
+        // late would break the queue's FIFO order and hold back every
+        // later message behind the delayed one.
+        let delay = self.outages(|target| target == own, sent, true, &mut m.rng)? - sent;
+        let t = sent;
         fate.queued_at = Some(t);
         if !queue.take_number_slot(m.req.session, t) {
             return Err((Outcome::SendLimited, t));
@@ -277,7 +282,7 @@ impl World {
                 done
             }
         };
-        let left = done + provider.submit_latency.sample(&mut m.rng);
+        let left = done + provider.submit_latency.sample(&mut m.rng) + delay;
         fate.left_provider_at = Some(left);
         Ok(left)
     }
