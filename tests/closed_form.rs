@@ -311,12 +311,18 @@ share = 0.4
     );
 }
 
+/// The anchor world where each session sends up to 3 times, 10 s apart.
+fn three_sends(provider: &str, carrier: &str) -> simsms::metrics::Metrics {
+    let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
+    merged(&scenario(
+        &base(provider, carrier, otp, "").replace("max_sends = 1\n", ""),
+    ))
+}
+
 /// OTP success with three sends when each is filtered: a per-number filter
 /// fails every send to the same numbers, a per-message one independently.
 fn otp_success_with(carrier: &str) -> (u64, u64) {
-    let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
-    let sc = scenario(&base("", carrier, otp, "").replace("max_sends = 1\n", ""));
-    let m = merged(&sc);
+    let m = three_sends("", carrier);
     let s = &m.sessions[0];
     (s.successes(), s.total())
 }
@@ -379,11 +385,8 @@ effect = "filter"
 #[test]
 fn the_per_number_send_limit_refuses_exactly_the_sends_beyond_it() {
     let counts = |limit: &str| {
-        let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
         let provider = format!("per_number_limit = {limit}");
-        let carrier = "intl_filter_per_number = 1.0";
-        let text = base(&provider, carrier, otp, "").replace("max_sends = 1\n", "");
-        let m = merged(&scenario(&text));
+        let m = three_sends(&provider, "intl_filter_per_number = 1.0");
         let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
         let sessions = m.sessions[0].total();
         let count = |o: Outcome| cell.outcomes[o as usize];
@@ -409,10 +412,8 @@ fn the_per_number_send_limit_refuses_exactly_the_sends_beyond_it() {
 #[test]
 fn the_carrier_repeat_filter_filters_bursts_to_one_number() {
     let outcomes = |filter: &str| {
-        let otp = "max_sends = 3\nresend_after = \"10s\"\npatience = \"10m\"";
         let carrier = format!("not_sms_capable = 1.0\nrepeat_filter = {filter}");
-        let text = base("", &carrier, otp, "").replace("max_sends = 1\n", "");
-        let m = merged(&scenario(&text));
+        let m = three_sends("", &carrier);
         let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
         let count = |o: Outcome| cell.outcomes[o as usize];
         let sessions = m.sessions[0].total();

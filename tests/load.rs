@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Served, assert_agree, estimate, message_row, session_row, simsms_json};
+use std::path::Path;
 use std::process::Command;
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
@@ -62,11 +63,17 @@ fn load_against_serve_measures_what_run_simulates() {
         row["outcomes"]["lost"], 0,
         "messages without a final receipt"
     );
+    assert_delivery_agrees_with_run("delivery: load vs run", &measured, dir.path());
+}
+
+/// The measured delivery rate of provider `intl` agrees with `simsms run`
+/// of the same scenario within intervals.
+fn assert_delivery_agrees_with_run(what: &str, measured: &serde_json::Value, dir: &Path) {
     let run = args(&["run", SCENARIO, "-o", "/dev/null"]);
-    let (simulated, _) = simsms_json(&run, dir.path(), "run.json");
+    let (simulated, _) = simsms_json(&run, dir, "run.json");
     let rate =
         |report: &serde_json::Value| estimate(&message_row(report, "intl", "c")["delivery_rate"]);
-    assert_agree("delivery: load vs run", rate(&measured), rate(&simulated));
+    assert_agree(what, rate(measured), rate(&simulated));
 }
 
 /// The Twilio-shaped target: `load` posts to `simsms serve`'s HTTP API,
@@ -103,15 +110,7 @@ fn load_over_http_against_serve_measures_what_run_simulates() {
         row["outcomes"]["lost"], 0,
         "messages without a final status"
     );
-    let run = args(&["run", SCENARIO, "-o", "/dev/null"]);
-    let (simulated, _) = simsms_json(&run, dir.path(), "run.json");
-    let rate =
-        |report: &serde_json::Value| estimate(&message_row(report, "intl", "c")["delivery_rate"]);
-    assert_agree(
-        "delivery: load over HTTP vs run",
-        rate(&measured),
-        rate(&simulated),
-    );
+    assert_delivery_agrees_with_run("delivery: load over HTTP vs run", &measured, dir.path());
 }
 
 /// Ctrl-C stops a load run early: it writes the partial report (marked so,

@@ -71,7 +71,9 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         (measured.metrics.clone(), Some(measured))
     };
     end_progress();
-    if live.interrupted_at().is_some() {
+    // 130 after Ctrl-C (the partial results are written first).
+    let interrupted = live.interrupted_at().is_some();
+    if interrupted {
         setup
             .note
             .push_str("; INTERRUPTED by Ctrl-C: a partial report");
@@ -92,11 +94,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
             "simsms: wrote load shard {}/{} of {source}",
             shard.index, shard.count
         );
-        return Ok(if live.interrupted_at().is_some() {
-            130
-        } else {
-            0
-        });
+        return Ok(if interrupted { 130 } else { 0 });
     }
     let merged = MergedLoad {
         scenario: Arc::unwrap_or_clone(sc),
@@ -106,9 +104,5 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         measured,
     };
     let code = super::outputs::write_load_report(&merged, &args.output, &args.exports)?;
-    Ok(if live.interrupted_at().is_some() {
-        130
-    } else {
-        code
-    })
+    Ok(if interrupted { 130 } else { code })
 }

@@ -7,7 +7,10 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Planned;
-use super::smpp::{Next, Observed, Pacing, Throttling, Transcript, next_send};
+use super::smpp::{
+    Next, Observed, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop,
+    wait_for_retries,
+};
 use super::target::Target;
 use crate::serve::http::callbacks::signature;
 use axum::extract::{Form, State};
@@ -309,19 +312,15 @@ async fn send_all(
             Next::Send { k, due, retry } => (k, due, retry),
             Next::Done => break,
             Next::Idle => {
-                if drained_at.get_or_insert_with(Instant::now).elapsed() > pacing.wait {
-                    break;
-                }
                 while requests.try_join_next().is_some() {}
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(2)) => continue,
-                    _ = stop.cancelled() => break,
+                match wait_for_retries(&mut drained_at, pacing.wait, &stop).await {
+                    true => continue,
+                    false => break,
                 }
             }
         };
-        tokio::select! {
-            _ = tokio::time::sleep_until(due.into()) => {}
-            _ = stop.cancelled() => break,
+        if !sleep_until_or_stop(due, &stop).await {
+            break;
         }
         let paused = book.lock().expect("load book").paused_until;
         if let Some(until) = paused.filter(|u| *u > Instant::now()) {

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::codec::Framed;
+use tokio_util::sync::CancellationToken;
 
 /// What happened to one planned message.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -57,6 +58,31 @@ pub(super) enum Next {
     /// Nothing is due, but throttled messages may still come back.
     Idle,
     Done,
+}
+
+/// Nothing is due yet: waits briefly, as throttled messages may still come
+/// back for another try. False once `wait` has passed since the sender ran
+/// dry, or when the run is stopped.
+pub(super) async fn wait_for_retries(
+    drained_at: &mut Option<Instant>,
+    wait: Duration,
+    stop: &CancellationToken,
+) -> bool {
+    if drained_at.get_or_insert_with(Instant::now).elapsed() > wait {
+        return false;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_millis(2)) => true,
+        _ = stop.cancelled() => false,
+    }
+}
+
+/// Sleeps until `at`; false if the run is stopped first.
+pub(super) async fn sleep_until_or_stop(at: Instant, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep_until(at.into()) => true,
+        _ = stop.cancelled() => false,
+    }
 }
 
 /// Picks the earlier of the next planned message and the next resubmission.
@@ -381,20 +407,11 @@ async fn one_connection(
         let (k, due, retry) = match next {
             Next::Send { k, due, retry } => (k, due, retry),
             Next::Done => break,
-            Next::Idle => {
-                // Outstanding submits may still be throttled and come back.
-                if drained_at.get_or_insert_with(Instant::now).elapsed() > wait {
-                    break;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(2)) => continue,
-                    _ = stop.cancelled() => break,
-                }
-            }
+            Next::Idle if wait_for_retries(&mut drained_at, wait, &stop).await => continue,
+            Next::Idle => break,
         };
-        tokio::select! {
-            _ = tokio::time::sleep_until(due.into()) => {}
-            _ = stop.cancelled() => break,
+        if !sleep_until_or_stop(due, &stop).await {
+            break;
         }
         // Backing off after a throttle: the message leaves late.
         let paused = book.lock().await.paused_until.get(&bind).copied();

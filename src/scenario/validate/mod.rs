@@ -462,6 +462,22 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A sliding window's length: a positive duration (one error if not).
+    fn window(&mut self, key: &str, text: &str) -> Option<Nanos> {
+        match parse_duration(text) {
+            Ok(0) => {
+                let hint = Some("e.g. window = \"10m\"".into());
+                self.error(key, "a positive duration", hint);
+                None
+            }
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.error(key, e.expected, Some(e.hint));
+                None
+            }
+        }
+    }
+
     fn opt_duration(&mut self, key: &str, text: Option<&String>, default: Nanos) -> Nanos {
         text.map_or(default, |t| self.duration(key, t))
     }

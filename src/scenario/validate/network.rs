@@ -158,17 +158,10 @@ impl Validator<'_> {
                 ),
                 not_sms_capable: self.probability(&k("not_sms_capable"), c.not_sms_capable, 0.0),
                 repeat_filter: c.repeat_filter.as_ref().and_then(|r| {
-                    let window = self.duration(&k("repeat_filter.window"), &r.window);
+                    let window = self.window(&k("repeat_filter.window"), &r.window);
                     let probability =
                         self.probability(&k("repeat_filter.probability"), Some(r.probability), 0.0);
-                    if window == 0 {
-                        self.error(
-                            &k("repeat_filter.window"),
-                            "a positive duration",
-                            Some("e.g. window = \"10m\"".into()),
-                        );
-                        return None;
-                    }
+                    let window = window?;
                     Some(RepeatFilter {
                         after: r.after,
                         window,
@@ -342,7 +335,7 @@ impl Validator<'_> {
                 }
             };
             let per_number_limit = p.per_number_limit.as_ref().and_then(|l| {
-                let window = self.duration(&k("per_number_limit.window"), &l.window);
+                let window = self.window(&k("per_number_limit.window"), &l.window);
                 if l.count == 0 {
                     self.error(
                         &k("per_number_limit.count"),
@@ -351,15 +344,7 @@ impl Validator<'_> {
                     );
                     return None;
                 }
-                if window == 0 {
-                    self.error(
-                        &k("per_number_limit.window"),
-                        "a positive duration",
-                        Some("e.g. window = \"10m\"".into()),
-                    );
-                    return None;
-                }
-                Some((l.count, window))
+                Some((l.count, window?))
             });
             providers.push(Provider {
                 per_number_limit,
