@@ -14,12 +14,7 @@ bash tests/live/setup.sh > /dev/null
 python=target/live-venv/bin/python
 cargo build --release --locked --quiet
 bin=target/release/simsms
-out=$(mktemp)
-"$bin" serve bench/serve_bench.toml --speed 1000 --for 10m > "$out" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.1; done
-address=$(awk '/^smpp/ {print $4}' "$out")
+. bench/serve_bench.sh 10m
 host=${address%:*}
 port=${address##*:}
 

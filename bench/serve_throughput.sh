@@ -7,12 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=target/release/simsms
-out=$(mktemp)
-"$bin" serve bench/serve_bench.toml --speed 1000 --for 90s > "$out" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.1; done
-target=$(awk '/^smpp/ {print $4}' "$out")
+. bench/serve_bench.sh 90s
+target=$address
 for rate in 10000 50000; do
   echo "paced at $rate/s:"
   "$bin" bench smpp --target "$target" --system-id bench --password bench -c 2 -w 256 -n $((rate * 5)) --rate "$rate"
