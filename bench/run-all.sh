@@ -22,6 +22,9 @@ $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 20
 echo "== peak memory, ~100M sessions (rakuten_mnp, 1160 replications)"
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 1160 --repeat 1
 
+echo "== sensitivity of rakuten_mnp (every input down and up, 10 replications)"
+/usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -o /dev/null
+
 echo "== SimPy M/M/1 side by side"
 bench/compare_simpy.sh 1000000 0.9 1.0
 

@@ -5,6 +5,7 @@
 use crate::export::BaselineError;
 use crate::output::WriteError;
 use crate::scenario::{LoadError, OverrideError, ScenarioError, UnknownAlternative};
+use crate::sensitivity::SensitivityError;
 use crate::shard::PartialError;
 use crate::sweep::AxisError;
 
@@ -60,6 +61,15 @@ impl From<LoadError> for Error {
             LoadError::Invalid(e) => Error::Scenario(e),
             LoadError::Override(e) => Error::Override(e),
             LoadError::NoReplications => Error::Usage("--replications must be at least 1".into()),
+        }
+    }
+}
+
+impl From<SensitivityError> for Error {
+    fn from(e: SensitivityError) -> Self {
+        match e {
+            SensitivityError::Load(e) => e.into(),
+            SensitivityError::Usage(why) => Error::Usage(why),
         }
     }
 }

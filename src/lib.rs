@@ -37,6 +37,7 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod serve;
 pub mod shard;
 pub mod simulation;

@@ -19,7 +19,14 @@ const LAYERS: &[&[&str]] = &[
     &["metrics", "simulation", "report"],
     &["export"],
     &[
-        "runner", "sweep", "shard", "bench", "error", "serve", "load",
+        "runner",
+        "sweep",
+        "sensitivity",
+        "shard",
+        "bench",
+        "error",
+        "serve",
+        "load",
     ],
     &["cli"],
 ];

@@ -11,6 +11,7 @@ mod load_args;
 mod merge;
 mod outputs;
 mod run;
+mod sensitivity;
 mod serve;
 mod sweep;
 
@@ -37,6 +38,9 @@ enum Command {
     Compare(run::CompareArgs),
     /// Simulate a grid of settings: --set KEY=V1,V2,... (repeatable).
     Sweep(sweep::SweepArgs),
+    /// Vary each numeric input down and up, one at a time, and rank the
+    /// inputs by their effect on a metric (tornado chart, CSV).
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Merge partial results of --shard runs into the report the unsharded
     /// run prints.
     Merge(merge::MergeArgs),
@@ -82,6 +86,7 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => run::compare(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::Merge(args) => merge::merge(args),
         Command::Bench { what } => bench::bench(what),
         Command::Serve(args) => serve::serve(args),

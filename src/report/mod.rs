@@ -11,7 +11,7 @@ mod table;
 pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, paired_difference};
 pub use results::RunResults;
-pub(crate) use table::{pct_ci, secs};
+pub(crate) use table::{grid, pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
@@ -135,6 +135,37 @@ struct SessionRep {
     cost_per_success: Option<f64>,
     cost: f64,
     percentiles: Option<ByQuantile<f64>>,
+    values: SessionRepValues,
+}
+
+impl SessionRepValues {
+    /// One replication's values for one carrier (`None`: all carriers).
+    pub fn of(m: &Metrics, carrier: Option<usize>) -> SessionRepValues {
+        SessionRepValues::of_cell(&session_group(m, carrier))
+    }
+
+    fn of_cell(cell: &SessionCell) -> SessionRepValues {
+        let total = cell.total();
+        let successes = cell.successes();
+        let rate = |k: u64| {
+            if total > 0 {
+                k as f64 / total as f64
+            } else {
+                f64::NAN
+            }
+        };
+        SessionRepValues {
+            otp_success: rate(successes),
+            within_target: rate(cell.within_target),
+            time_to_code: percentiles_of(&cell.time_to_code).unwrap_or(ByQuantile([f64::NAN; 4])),
+            cost_per_success: if successes > 0 {
+                cell.cost / successes as f64
+            } else {
+                f64::NAN
+            },
+            sends_per_session: rate(cell.sends),
+        }
+    }
 }
 
 /// Folds replications, in order, into a report.
@@ -236,6 +267,7 @@ impl<'s> Aggregator<'s> {
                 cost_per_success: (successes > 0).then(|| cell.cost / successes as f64),
                 cost: cell.cost,
                 percentiles: percentiles_of(&cell.time_to_code),
+                values: SessionRepValues::of_cell(&cell),
             });
         }
         for p in 0..m.providers {
@@ -308,20 +340,7 @@ impl<'s> Aggregator<'s> {
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
                 cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
                 cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
-                per_replication: reps
-                    .iter()
-                    .map(|r| {
-                        let rate =
-                            |(k, n): (u64, u64)| if n > 0 { k as f64 / n as f64 } else { f64::NAN };
-                        SessionRepValues {
-                            otp_success: rate(r.success),
-                            within_target: rate(r.within_target),
-                            time_to_code: r.percentiles.unwrap_or(ByQuantile([f64::NAN; 4])),
-                            cost_per_success: r.cost_per_success.unwrap_or(f64::NAN),
-                            sends_per_session: r.sends.unwrap_or(f64::NAN),
-                        }
-                    })
-                    .collect(),
+                per_replication: reps.iter().map(|r| r.values).collect(),
                 time_to_code: percentiles(
                     &cell.time_to_code,
                     reps.iter().map(|r| r.percentiles).collect(),

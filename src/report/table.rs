@@ -9,7 +9,7 @@ use crate::units::{Human, NANOS_PER_SEC};
 use std::fmt::Write;
 
 /// Aligns columns: the first `left` columns left-aligned, the rest right.
-pub(super) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
+pub(crate) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
