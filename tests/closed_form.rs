@@ -454,3 +454,50 @@ extra_latency = "10m"
     let prompt = cell.latency.count_between(0, 1_000);
     assert_proportion("arrived within 1 s", prompt, cell.total(), 5.0 / 6.0);
 }
+
+#[test]
+fn every_outcome_share_has_an_interval_and_expectations_bound_it() {
+    let expects = r#"
+[[expect]]
+metric = "share_carrier_filter"
+min = 0.09
+max = 0.11
+mode = "interval"
+
+[[expect]]
+metric = "share_carrier_filter"
+provider = "p"
+max = 0.05
+
+[[expect]]
+metric = "session_share_success_sms"
+carrier = "c"
+min = 0.89
+max = 0.91
+mode = "interval"
+
+[[expect]]
+metric = "share_misrouted"
+max = 0.0
+"#;
+    let sc = scenario(&base("", "spam_filter = 0.1", "", expects));
+    let results = simsms::simulate_all(&sc, "shares.toml", 2);
+    let report = results.reports[0].as_ref().unwrap();
+    let row = report.message_row("p", None).unwrap();
+    // The 95% interval widened to 99.9%, as the other anchors.
+    let widen = |e: simsms::stats::Estimate, expected: f64, what: &str| {
+        let half = (e.high - e.low) / 2.0 * t_9995(9) / simsms::stats::t_975(9);
+        assert!(
+            (e.value - expected).abs() <= half,
+            "{what}: {:.5} ± {half:.5} excludes {expected}",
+            e.value
+        );
+    };
+    widen(row.shares[Outcome::FilteredByCarrier as usize], 0.1, "filtered");
+    widen(row.shares[Outcome::Delivered as usize], 0.9, "delivered");
+    assert_eq!(row.shares[Outcome::Refused as usize].value, 0.0);
+    let sessions = report.session_row(None).unwrap();
+    widen(sessions.shares[0], 0.9, "success by SMS");
+    let passed: Vec<bool> = results.verdicts.iter().map(|v| v.passed).collect();
+    assert_eq!(passed, [true, false, true, true]);
+}

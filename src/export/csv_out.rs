@@ -133,6 +133,15 @@ pub fn summary_csv(run: &Run) -> String {
                     Estimate::exact(r.outcomes[o as usize] as f64),
                     n,
                 );
+                t.row(
+                    alt,
+                    "message",
+                    &r.provider,
+                    carrier,
+                    &format!("share_{}", o.name()),
+                    r.shares[o as usize],
+                    n,
+                );
             }
             t.row(
                 alt,
@@ -166,6 +175,15 @@ pub fn summary_csv(run: &Run) -> String {
                 "message",
                 &r.provider,
                 carrier,
+                "share_misrouted",
+                r.misrouted_share,
+                n,
+            );
+            t.row(
+                alt,
+                "message",
+                &r.provider,
+                carrier,
                 "cost_total",
                 Estimate::exact(r.cost),
                 n,
@@ -192,6 +210,15 @@ pub fn summary_csv(run: &Run) -> String {
                     carrier,
                     &format!("outcome_{}", kind.name()),
                     Estimate::exact(count as f64),
+                    n,
+                );
+                t.row(
+                    alt,
+                    "session",
+                    "all",
+                    carrier,
+                    &format!("session_share_{}", kind.name()),
+                    r.shares[kind as usize],
                     n,
                 );
             }

@@ -2,7 +2,7 @@
 //! intervals; its schema is `docs/report.schema.json`.
 
 use super::{Run, finite};
-use crate::model::Outcome;
+use crate::model::{Outcome, SessionEndKind};
 use crate::report::{Percentiles, Report, Verdict};
 use crate::stats::Estimate;
 use crate::stats::Quantile;
@@ -45,14 +45,20 @@ fn variant(run: &Run, index: usize, report: &Report) -> Value {
                 .iter()
                 .map(|o| (o.name().to_string(), json!(r.outcomes[*o as usize])))
                 .collect();
+            let shares: Map<String, Value> = Outcome::ALL
+                .iter()
+                .map(|o| (o.name().to_string(), estimate(&r.shares[*o as usize])))
+                .collect();
             json!({
                 "provider": r.provider,
                 "carrier": r.carrier,
                 "sent": r.total,
                 "outcomes": outcomes,
+                "outcome_shares": shares,
                 "delivery_rate": estimate(&r.delivery),
                 "receipt_delivery_rate": estimate(&r.receipt_delivery),
                 "misrouted": r.misrouted,
+                "misrouted_share": estimate(&r.misrouted_share),
                 "cost": r.cost,
                 "latency_s": percentiles(&r.latency),
             })
@@ -67,10 +73,16 @@ fn variant(run: &Run, index: usize, report: &Report) -> Value {
                 .iter()
                 .map(|(kind, count)| (kind.name().to_string(), json!(count)))
                 .collect();
+            let shares: Map<String, Value> = SessionEndKind::ALL
+                .iter()
+                .zip(&r.shares)
+                .map(|(kind, e)| (kind.name().to_string(), estimate(e)))
+                .collect();
             json!({
                 "carrier": r.carrier,
                 "sessions": r.total,
                 "outcomes": outcomes,
+                "outcome_shares": shares,
                 "success_by_send": r.success_by_send,
                 "otp_success": estimate(&r.otp_success),
                 "success_within_target": estimate(&r.within_target),

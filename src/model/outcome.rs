@@ -1,6 +1,8 @@
 //! The final states of a message and of a session (`docs/model.md` §9), and what a
 //! provider's delivery receipt claims.
 
+use crate::scenario::{MESSAGE_OUTCOMES, SESSION_OUTCOMES};
+
 /// Where one submitted message ended. Exactly one per message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -34,21 +36,9 @@ impl Outcome {
         Outcome::SendLimited,
     ];
 
-    /// Stable machine name, used in CSV/JSON and tests.
+    /// Stable machine name, used in CSV/JSON, expectations and tests.
     pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Delivered => "delivered",
-            Outcome::DeliveredWrongPerson => "wrong_person",
-            Outcome::ExpiredInSmsc => "expired_smsc",
-            Outcome::ExpiredInQueue => "expired_queue",
-            Outcome::Refused => "refused",
-            Outcome::FilteredByCarrier => "carrier_filter",
-            Outcome::FilteredByUser => "user_filter",
-            Outcome::BlockedSender => "sender_blocked",
-            Outcome::Undeliverable => "undeliverable",
-            Outcome::LostInTransit => "lost",
-            Outcome::SendLimited => "send_limited",
-        }
+        MESSAGE_OUTCOMES[self as usize]
     }
 
     /// The provider refused the submission (its queue, an outage, or its
@@ -128,15 +118,9 @@ impl SessionEndKind {
         SessionEndKind::GaveUp,
     ];
 
-    /// Stable machine name, used in CSV/JSON and tests.
+    /// Stable machine name, used in CSV/JSON, expectations and tests.
     pub fn name(self) -> &'static str {
-        match self {
-            SessionEndKind::SuccessSms => "success_sms",
-            SessionEndKind::SuccessVoice => "success_voice",
-            SessionEndKind::NoCodeInTime => "no_code_in_time",
-            SessionEndKind::WrongPerson => "wrong_person",
-            SessionEndKind::GaveUp => "gave_up",
-        }
+        SESSION_OUTCOMES[self as usize]
     }
 
     pub fn is_success(self) -> bool {

@@ -38,6 +38,7 @@ fn session_value(metric: ExpectMetric, r: &SessionRepValues) -> f64 {
         ExpectMetric::SuccessWithinTarget => r.within_target,
         ExpectMetric::TimeToCode(q) => r.time_to_code[q],
         ExpectMetric::CostPerSuccess => r.cost_per_success,
+        ExpectMetric::SessionShare(k) => r.shares[k],
         _ => f64::NAN,
     }
 }
@@ -93,8 +94,13 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
         ExpectMetric::TimeToCode(q) => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.time_to_code.estimate(q)),
+        ExpectMetric::SessionShare(k) => report
+            .session_row(carrier)
+            .map_or(Estimate::NONE, |r| r.shares[k]),
         ExpectMetric::DeliveryRate
         | ExpectMetric::ReceiptDeliveryRate
+        | ExpectMetric::OutcomeShare(_)
+        | ExpectMetric::MisroutedShare
         | ExpectMetric::Latency(_) => {
             if let Some(p) = provider {
                 let row = report
@@ -104,6 +110,8 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                     return match e.metric {
                         ExpectMetric::DeliveryRate => row.delivery,
                         ExpectMetric::ReceiptDeliveryRate => row.receipt_delivery,
+                        ExpectMetric::OutcomeShare(o) => row.shares[o],
+                        ExpectMetric::MisroutedShare => row.misrouted_share,
                         ExpectMetric::Latency(q) => row.latency.estimate(q),
                         _ => unreachable!("message metric"),
                     };
@@ -117,9 +125,14 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
                 })
                 .map(|(p, c)| m.cell(p, c));
             let (mut delivered, mut receipts, mut total) = (0, 0, 0);
+            let (mut outcomes, mut misrouted) = ([0u64; Outcome::COUNT], 0);
             let mut latency = new_histogram();
             for cell in cells {
                 delivered += cell.outcomes[Outcome::Delivered as usize];
+                for (sum, n) in outcomes.iter_mut().zip(cell.outcomes) {
+                    *sum += n;
+                }
+                misrouted += cell.misrouted;
                 receipts += cell.receipt_delivered;
                 total += cell.total();
                 latency.add(&cell.latency).expect("same bounds");
@@ -127,6 +140,8 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
             match e.metric {
                 ExpectMetric::DeliveryRate => wilson(delivered, total),
                 ExpectMetric::ReceiptDeliveryRate => wilson(receipts, total),
+                ExpectMetric::OutcomeShare(o) => wilson(outcomes[o], total),
+                ExpectMetric::MisroutedShare => wilson(misrouted, total),
                 ExpectMetric::Latency(q) if !latency.is_empty() => {
                     Estimate::exact(latency.value_at_quantile(q.fraction()) as f64 / 1000.0)
                 }

@@ -15,7 +15,7 @@ pub(crate) use table::{grid, pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
-use crate::model::{Outcome, SessionCounts};
+use crate::model::{Outcome, SessionCounts, SessionEndKind};
 use crate::scenario::{CarrierId, ProviderId, Scenario};
 use crate::stats::{ByQuantile, Estimate, Quantile, mean_interval, rate_interval};
 
@@ -51,7 +51,10 @@ pub struct MessageRow {
     pub total: u64,
     pub delivery: Estimate,
     pub receipt_delivery: Estimate,
+    /// Share of messages ending in each outcome, with its interval.
+    pub shares: [Estimate; Outcome::COUNT],
     pub misrouted: u64,
+    pub misrouted_share: Estimate,
     pub cost: f64,
     pub latency: Percentiles,
 }
@@ -69,6 +72,8 @@ pub struct SessionRow {
     pub sends_per_session: Estimate,
     pub resend_share: Estimate,
     pub voice_share: Estimate,
+    /// Share of sessions ending in each `SessionEndKind`, with its interval.
+    pub shares: [Estimate; SESSION_KINDS],
     pub cost_per_success: Estimate,
     /// Total cost of one replication (messages and calls).
     pub cost_per_run: Estimate,
@@ -87,7 +92,12 @@ pub struct SessionRepValues {
     pub time_to_code: ByQuantile<f64>,
     pub cost_per_success: f64,
     pub sends_per_session: f64,
+    /// Share of sessions ending in each `SessionEndKind`.
+    pub shares: [f64; SESSION_KINDS],
 }
+
+/// How many kinds of session end there are.
+pub const SESSION_KINDS: usize = SessionEndKind::ALL.len();
 
 #[derive(Debug, Clone)]
 pub struct QueueRow {
@@ -121,12 +131,16 @@ struct RepValues {
 }
 
 struct MessageRep {
+    outcomes: [u64; Outcome::COUNT],
+    misrouted: u64,
+    total: u64,
     delivered: (u64, u64),
     receipt: (u64, u64),
     percentiles: Option<ByQuantile<f64>>,
 }
 
 struct SessionRep {
+    outcomes: SessionCounts,
     success: (u64, u64),
     within_target: (u64, u64),
     sends: Option<f64>,
@@ -164,6 +178,7 @@ impl SessionRepValues {
                 f64::NAN
             },
             sends_per_session: rate(cell.sends),
+            shares: SessionEndKind::ALL.map(|k| rate(cell.outcomes[k])),
         }
     }
 }
@@ -249,6 +264,9 @@ impl<'s> Aggregator<'s> {
             let cell = message_group(&m, p, c);
             let total = cell.total();
             self.reps.messages[i].push(MessageRep {
+                outcomes: cell.outcomes,
+                misrouted: cell.misrouted,
+                total,
                 delivered: (cell.outcomes[Outcome::Delivered as usize], total),
                 receipt: (cell.receipt_delivered, total),
                 percentiles: percentiles_of(&cell.latency),
@@ -259,6 +277,7 @@ impl<'s> Aggregator<'s> {
             let total = cell.total();
             let successes = cell.successes();
             self.reps.sessions[i].push(SessionRep {
+                outcomes: cell.outcomes,
                 success: (successes, total),
                 within_target: (cell.within_target, total),
                 sends: (total > 0).then(|| cell.sends as f64 / total as f64),
@@ -314,7 +333,21 @@ impl<'s> Aggregator<'s> {
                 receipt_delivery: rate_interval(
                     &reps.iter().map(|r| r.receipt).collect::<Vec<_>>(),
                 ),
+                shares: Outcome::ALL.map(|o| {
+                    rate_interval(
+                        &reps
+                            .iter()
+                            .map(|r| (r.outcomes[o as usize], r.total))
+                            .collect::<Vec<_>>(),
+                    )
+                }),
                 misrouted: cell.misrouted,
+                misrouted_share: rate_interval(
+                    &reps
+                        .iter()
+                        .map(|r| (r.misrouted, r.total))
+                        .collect::<Vec<_>>(),
+                ),
                 cost: cell.cost,
                 latency: percentiles(&cell.latency, reps.iter().map(|r| r.percentiles).collect()),
             });
@@ -338,6 +371,14 @@ impl<'s> Aggregator<'s> {
                 sends_per_session: mean_interval(&values(&|r| r.sends)),
                 resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
+                shares: SessionEndKind::ALL.map(|k| {
+                    rate_interval(
+                        &reps
+                            .iter()
+                            .map(|r| (r.outcomes[k], r.success.1))
+                            .collect::<Vec<_>>(),
+                    )
+                }),
                 cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
                 cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
                 per_replication: reps.iter().map(|r| r.values).collect(),

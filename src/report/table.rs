@@ -1,6 +1,6 @@
 //! The human report: aligned plain-text tables on stdout.
 
-use super::{Percentiles, Report};
+use super::{MessageRow, Percentiles, Report};
 use crate::model::{Outcome, SessionEndKind};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
@@ -270,6 +270,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         })
         .collect();
     grid(&mut out, &header, &rows, 2);
+    message_shares(&mut out, report);
 
     out.push_str("\nSESSIONS by carrier\n");
     let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
@@ -327,6 +328,7 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         })
         .collect();
     grid(&mut out, &header, &rows, 1);
+    session_shares(&mut out, report);
 
     out.push_str("\nPROVIDER QUEUES\n");
     let header = [
@@ -403,4 +405,54 @@ fn render_timeline(sc: &Scenario, report: &Report) -> String {
     }
     grid(&mut out, &header, &rows, 1);
     out
+}
+
+/// Each outcome that occurred, as a share of each provider's messages over
+/// all carriers, with its interval (per carrier: CSV and JSON).
+fn message_shares(out: &mut String, report: &Report) {
+    let totals: Vec<&MessageRow> = report
+        .messages
+        .iter()
+        .filter(|r| r.carrier.is_none())
+        .collect();
+    let mut header = vec!["outcome"];
+    header.extend(totals.iter().map(|r| r.provider.as_str()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for o in Outcome::ALL {
+        if totals.iter().all(|r| r.outcomes[o as usize] == 0) {
+            continue;
+        }
+        let mut row = vec![o.name().to_string()];
+        row.extend(totals.iter().map(|r| pct_ci(&r.shares[o as usize])));
+        rows.push(row);
+    }
+    if totals.iter().any(|r| r.misrouted > 0) {
+        let mut row = vec!["(misrouted)".to_string()];
+        row.extend(totals.iter().map(|r| pct_ci(&r.misrouted_share)));
+        rows.push(row);
+    }
+    out.push_str("\nMESSAGE OUTCOME SHARES by provider, all carriers [95% CI]\n");
+    grid(out, &header, &rows, 1);
+}
+
+/// Each way a session can end, as a share of each carrier's sessions.
+fn session_shares(out: &mut String, report: &Report) {
+    let mut header = vec!["outcome"];
+    let names: Vec<String> = report
+        .sessions
+        .iter()
+        .map(|r| r.carrier.clone().unwrap_or_else(|| "(all)".into()))
+        .collect();
+    header.extend(names.iter().map(String::as_str));
+    let rows: Vec<Vec<String>> = SessionEndKind::ALL
+        .iter()
+        .enumerate()
+        .map(|(k, kind)| {
+            let mut row = vec![kind.name().to_string()];
+            row.extend(report.sessions.iter().map(|r| pct_ci(&r.shares[k])));
+            row
+        })
+        .collect();
+    out.push_str("\nSESSION OUTCOME SHARES by carrier [95% CI]\n");
+    grid(out, &header, &rows, 1);
 }

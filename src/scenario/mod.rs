@@ -412,7 +412,53 @@ pub enum ExpectMetric {
     /// Message latency percentile, in seconds.
     Latency(Quantile),
     CostPerSuccess,
+    /// Share of messages ending in `MESSAGE_OUTCOMES[i]`.
+    OutcomeShare(usize),
+    /// Share of messages routed on a stale portability record.
+    MisroutedShare,
+    /// Share of sessions ending in `SESSION_OUTCOMES[i]`.
+    SessionShare(usize),
 }
+
+impl ExpectMetric {
+    /// Bounded per carrier or overall, never per provider.
+    pub fn is_session_level(self) -> bool {
+        matches!(
+            self,
+            ExpectMetric::OtpSuccess
+                | ExpectMetric::SuccessWithinTarget
+                | ExpectMetric::TimeToCode(_)
+                | ExpectMetric::CostPerSuccess
+                | ExpectMetric::SessionShare(_)
+        )
+    }
+}
+
+/// Where a message can end, as reports and `share_*` expectations name
+/// them; the index is the model's `Outcome`.
+pub const MESSAGE_OUTCOMES: [&str; 11] = [
+    "delivered",
+    "wrong_person",
+    "expired_smsc",
+    "expired_queue",
+    "refused",
+    "carrier_filter",
+    "user_filter",
+    "sender_blocked",
+    "undeliverable",
+    "lost",
+    "send_limited",
+];
+
+/// How a session can end, as reports and `session_share_*` expectations
+/// name them; the index is the model's `SessionEndKind`.
+pub const SESSION_OUTCOMES: [&str; 5] = [
+    "success_sms",
+    "success_voice",
+    "no_code_in_time",
+    "wrong_person",
+    "gave_up",
+];
 
 impl Scenario {
     pub fn provider(&self, id: ProviderId) -> &Provider {

@@ -130,28 +130,29 @@ impl Validator<'_> {
                 "latency_p90" => ExpectMetric::Latency(Quantile::P90),
                 "latency_p99" => ExpectMetric::Latency(Quantile::P99),
                 "cost_per_success" => ExpectMetric::CostPerSuccess,
+                "share_misrouted" => ExpectMetric::MisroutedShare,
                 other => {
-                    let known = EXPECT_METRICS;
-                    let hint = did_you_mean(other, known.iter().copied()).map_or_else(
-                        || format!("one of: {}", known.join(", ")),
-                        |b| format!("did you mean \"{b}\"?"),
-                    );
-                    self.error(
-                        &k("metric"),
-                        format!("a metric name, got \"{other}\""),
-                        Some(hint),
-                    );
-                    continue;
+                    if let Some(i) = share_of(other, "share_", &MESSAGE_OUTCOMES) {
+                        ExpectMetric::OutcomeShare(i)
+                    } else if let Some(i) = share_of(other, "session_share_", &SESSION_OUTCOMES) {
+                        ExpectMetric::SessionShare(i)
+                    } else {
+                        let known = expect_metric_names();
+                        let hint = did_you_mean(other, known.iter().map(String::as_str))
+                            .map_or_else(
+                                || format!("one of: {}", known.join(", ")),
+                                |b| format!("did you mean \"{b}\"?"),
+                            );
+                        self.error(
+                            &k("metric"),
+                            format!("a metric name, got \"{other}\""),
+                            Some(hint),
+                        );
+                        continue;
+                    }
                 }
             };
-            let session_level = matches!(
-                metric,
-                ExpectMetric::OtpSuccess
-                    | ExpectMetric::SuccessWithinTarget
-                    | ExpectMetric::TimeToCode(_)
-                    | ExpectMetric::CostPerSuccess
-            );
-            if session_level && e.provider.is_some() {
+            if metric.is_session_level() && e.provider.is_some() {
                 self.error(
                     &k("provider"),
                     format!("no provider scope for session metric `{}`", e.metric),
@@ -207,11 +208,11 @@ impl Validator<'_> {
                 .compared_to
                 .as_ref()
                 .and_then(|name| self.reference(&k("compared_to"), name, "alternative", &variants));
-            if compared_to.is_some() && !session_level {
+            if compared_to.is_some() && !metric.is_session_level() {
                 self.error(
                     &k("compared_to"),
                     "a session metric for a difference between alternatives",
-                    Some("differences support otp_success, success_within_target, time_to_code_*, cost_per_success".into()),
+                    Some("differences support otp_success, success_within_target, time_to_code_*, cost_per_success, session_share_*".into()),
                 );
             }
             let mut label = e.metric.clone();
@@ -260,6 +261,25 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The index of `name` after `prefix` in `names`.
+fn share_of(name: &str, prefix: &str, names: &[&str]) -> Option<usize> {
+    let outcome = name.strip_prefix(prefix)?;
+    names.iter().position(|n| *n == outcome)
+}
+
+/// Every metric an expectation can bound.
+fn expect_metric_names() -> Vec<String> {
+    let mut names: Vec<String> = EXPECT_METRICS.iter().map(|s| s.to_string()).collect();
+    names.extend(MESSAGE_OUTCOMES.iter().map(|o| format!("share_{o}")));
+    names.push("share_misrouted".into());
+    names.extend(
+        SESSION_OUTCOMES
+            .iter()
+            .map(|o| format!("session_share_{o}")),
+    );
+    names
 }
 
 const EXPECT_METRICS: &[&str] = &[
