@@ -493,7 +493,11 @@ max = 0.0
             e.value
         );
     };
-    widen(row.shares[Outcome::FilteredByCarrier as usize], 0.1, "filtered");
+    widen(
+        row.shares[Outcome::FilteredByCarrier as usize],
+        0.1,
+        "filtered",
+    );
     widen(row.shares[Outcome::Delivered as usize], 0.9, "delivered");
     assert_eq!(row.shares[Outcome::Refused as usize].value, 0.0);
     let sessions = report.session_row(None).unwrap();

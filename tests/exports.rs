@@ -267,11 +267,10 @@ fn baseline_gate_fails_on_regressions_only() {
     assert_eq!(code, 2, "{err}");
 }
 
-/// Opens the HTML report in headless Chromium and checks that every chart
-/// drew. `.ci/run` installs Chromium and sets SIMSMS_REQUIRE_BROWSER=1; on
-/// a machine without a browser the test says so and passes.
-#[test]
-fn html_report_renders_its_charts_in_headless_chromium() {
+/// Headless Chromium's DOM and log of `page` after its scripts ran, or
+/// None when this machine has no Chromium. `.ci/run` installs Chromium and
+/// sets SIMSMS_REQUIRE_BROWSER=1, so there a missing browser fails.
+fn render_in_chromium(page: &Path, profile: &Path) -> Option<(String, String)> {
     let browser = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|b| {
@@ -286,22 +285,8 @@ fn html_report_renders_its_charts_in_headless_chromium() {
             "SIMSMS_REQUIRE_BROWSER is set but no Chromium was found"
         );
         eprintln!("skipped: no headless Chromium on this machine (.ci/run installs it)");
-        return;
+        return None;
     };
-    let dir = setup();
-    let (_, _, _) = simsms(
-        &[
-            "compare",
-            "s.toml",
-            "--html",
-            "report.html",
-            "-o",
-            "report.txt",
-        ],
-        dir.path(),
-    );
-    let page = dir.path().join("report.html");
-    let profile = dir.path().join("profile");
     let out = Command::new(browser)
         .args([
             "--headless",
@@ -321,13 +306,66 @@ fn html_report_renders_its_charts_in_headless_chromium() {
         ])
         .output()
         .expect("chromium runs");
-    let dom = String::from_utf8_lossy(&out.stdout);
-    let log = String::from_utf8_lossy(&out.stderr);
+    Some((
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+fn assert_rendered(dom: &str, log: &str, charts: usize) {
     assert!(
         dom.contains(r#"data-rendered="ok""#),
         "charts did not render; body: {:?}\nlog: {log}",
         dom.lines().find(|l| l.contains("<body"))
     );
     assert!(!log.contains("Uncaught"), "JavaScript error: {log}");
-    assert_eq!(dom.matches("class=\"simsms-chart\"").count(), 3);
+    assert_eq!(dom.matches("class=\"simsms-chart\"").count(), charts);
+}
+
+/// Opens the HTML report in headless Chromium and checks that every chart
+/// drew.
+#[test]
+fn html_report_renders_its_charts_in_headless_chromium() {
+    let dir = setup();
+    let (_, _, _) = simsms(
+        &[
+            "compare",
+            "s.toml",
+            "--html",
+            "report.html",
+            "-o",
+            "report.txt",
+        ],
+        dir.path(),
+    );
+    let page = dir.path().join("report.html");
+    let Some((dom, log)) = render_in_chromium(&page, &dir.path().join("profile")) else {
+        return;
+    };
+    assert_rendered(&dom, &log, 3);
+}
+
+/// The sensitivity page's tornado chart draws in headless Chromium.
+#[test]
+fn sensitivity_tornado_renders_in_headless_chromium() {
+    let dir = setup();
+    let (code, _, err) = simsms(
+        &[
+            "sensitivity",
+            "s.toml",
+            "-r",
+            "3",
+            "--html",
+            "t.html",
+            "-o",
+            "t.txt",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let page = dir.path().join("t.html");
+    let Some((dom, log)) = render_in_chromium(&page, &dir.path().join("profile")) else {
+        return;
+    };
+    assert_rendered(&dom, &log, 1);
 }

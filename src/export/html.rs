@@ -25,7 +25,7 @@ fn pct(e: &Estimate) -> String {
 
 /// After load, the page checks that every chart has drawn something and
 /// marks `<body data-rendered>` (used by the browser test).
-const CHECK_SCRIPT: &str = r#"<script>
+pub(crate) const CHECK_SCRIPT: &str = r#"<script>
 window.addEventListener('load', function () {
   var charts = document.querySelectorAll('svg.simsms-chart');
   var drawn = 0;

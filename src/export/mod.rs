@@ -14,6 +14,7 @@ mod svg;
 
 pub use baseline::{BaselineError, compare_with_baseline};
 pub use csv_out::{latency_csv, summary_csv, timeline_csv};
+pub(crate) use html::CHECK_SCRIPT;
 pub use html::html_report;
 pub use json::{JSON_SCHEMA_ID, report_json};
 pub use junit::junit_xml;

@@ -5,7 +5,7 @@
 
 use super::report::{render_text, value_text};
 use super::{Analysis, Effect};
-use crate::export::escape_xml;
+use crate::export::{CHECK_SCRIPT, escape_xml};
 use std::fmt::Write;
 
 const WIDTH: f64 = 960.0;
@@ -175,7 +175,7 @@ pub fn tornado_html(a: &Analysis, rows: usize) -> String {
     out.push_str(&tornado_svg(a, rows));
     let _ = writeln!(
         out,
-        "<h2>All inputs</h2>\n<pre>{}</pre>\n</body>\n</html>",
+        "<h2>All inputs</h2>\n<pre>{}</pre>\n{CHECK_SCRIPT}\n</body>\n</html>",
         escape_xml(&render_text(a))
     );
     out
