@@ -12,7 +12,7 @@ use crate::simulation::run_replication_reporting;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Condvar, Mutex, mpsc};
 
 /// Which variants to simulate: those in `wanted` (0 the scenario, i its
 /// i-th alternative) and any that expectations refer to.
@@ -28,6 +28,41 @@ pub fn needed_variants(sc: &Scenario, wanted: &[usize]) -> Vec<bool> {
         }
     }
     needed
+}
+
+/// How far workers may run ahead of the in-order fold: job `k` starts only
+/// once fewer than `size` jobs before it are still unfolded.
+struct FoldWindow {
+    size: usize,
+    folded: Mutex<usize>,
+    advanced: Condvar,
+}
+
+impl FoldWindow {
+    fn new(size: usize) -> Self {
+        FoldWindow {
+            size: size.max(1),
+            folded: Mutex::new(0),
+            advanced: Condvar::new(),
+        }
+    }
+
+    /// Blocks until job `k` is within the window.
+    fn wait_turn(&self, k: usize) {
+        let mut folded = self.folded.lock().unwrap_or_else(|e| e.into_inner());
+        while k >= *folded + self.size {
+            folded = self
+                .advanced
+                .wait(folded)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Jobs before `count` are folded.
+    fn folded(&self, count: usize) {
+        *self.folded.lock().unwrap_or_else(|e| e.into_inner()) = count;
+        self.advanced.notify_all();
+    }
 }
 
 /// Runs simulations on `threads` threads, optionally showing progress.
@@ -64,18 +99,24 @@ impl<'p> Runner<'p> {
             }
             return;
         }
+        // Results are folded in job order. A worker may run ahead of the
+        // fold by at most `window` jobs, so results waiting to be folded
+        // (each a full set of histograms) are bounded by the thread count,
+        // not by the number of jobs.
+        let window = FoldWindow::new(2 * threads);
         let next = AtomicUsize::new(0);
         let (tx, rx) = mpsc::channel();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let next = &next;
+                let (next, window) = (&next, &window);
                 scope.spawn(move || {
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         if k >= total {
                             break;
                         }
+                        window.wait_turn(k);
                         let (scenario, r) = &jobs[k];
                         let metrics = run_replication_reporting(scenario, *r, progress);
                         if tx.send((k, metrics)).is_err() {
@@ -85,7 +126,6 @@ impl<'p> Runner<'p> {
                 });
             }
             drop(tx);
-            // Results arrive as threads finish; they are consumed in job order.
             let mut waiting = BTreeMap::new();
             let mut expected = 0;
             for (k, metrics) in rx {
@@ -93,6 +133,7 @@ impl<'p> Runner<'p> {
                 while let Some(m) = waiting.remove(&expected) {
                     consume(expected, m);
                     expected += 1;
+                    window.folded(expected);
                 }
             }
         });
@@ -179,4 +220,30 @@ pub fn run_replications(
         (0..scenario.replications).collect(),
     )];
     Runner::new(threads).run_units(&units, |_, r, m| consume(r, m));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn workers_wait_while_the_fold_is_a_window_behind() {
+        let window = Arc::new(FoldWindow::new(4));
+        window.wait_turn(3);
+        let (tx, rx) = mpsc::channel();
+        let w = window.clone();
+        let ahead = std::thread::spawn(move || {
+            w.wait_turn(4);
+            tx.send(()).unwrap();
+        });
+        assert!(
+            rx.recv_timeout(Duration::from_millis(200)).is_err(),
+            "job 4 started with job 0 unfolded and a window of 4"
+        );
+        window.folded(1);
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("job 4 starts once job 0 is folded");
+        ahead.join().unwrap();
+    }
 }

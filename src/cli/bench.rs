@@ -1,6 +1,7 @@
 //! `simsms bench`: the engine's hold model, an M/M/1 queue for the SimPy
 //! comparison, and sessions per second on scenarios (docs/performance.md).
 
+use super::say;
 use crate::Error;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -69,13 +70,13 @@ pub enum BenchCommand {
 pub fn bench(what: BenchCommand) -> Result<u8, Error> {
     match what {
         BenchCommand::Engine { operations } => {
-            println!(
+            say(&(format!(
                 "hold model: pop earliest, push at now + Exp(1 s); {operations} operations each"
-            );
-            println!(
+            ) + "\n"))?;
+            say(&(format!(
                 "{:>10}  {:>16}  {:>16}  {:>7}",
                 "pending", "4-ary heap ev/s", "BinaryHeap ev/s", "ratio"
-            );
+            ) + "\n"))?;
             for pending in [1_000, 100_000, 1_000_000] {
                 // Best of three: this machine's speed varies from moment to moment.
                 let runs: Vec<_> = (0..3)
@@ -87,13 +88,13 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                     .map(|x| x.quaternary_per_sec)
                     .fold(0.0, f64::max);
                 r.binary_per_sec = runs.iter().map(|x| x.binary_per_sec).fold(0.0, f64::max);
-                println!(
+                say(&(format!(
                     "{:>10}  {:>14.2}M  {:>14.2}M  {:>6.2}x",
                     r.pending,
                     r.quaternary_per_sec / 1e6,
                     r.binary_per_sec / 1e6,
                     r.quaternary_per_sec / r.binary_per_sec
-                );
+                ) + "\n"))?;
             }
         }
         BenchCommand::Mm1 {
@@ -106,7 +107,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 return Err(Error::Usage("M/M/1 needs 0 < lambda < mu".into()));
             }
             let r = crate::bench::mm1(customers, lambda, mu, seed);
-            println!(
+            say(&(format!(
                 "simsms M/M/1: {} customers, {} events in {:.3} s ({:.2}M events/s, {:.3} us/customer); mean wait {:.4} (theory rho/(mu(1-rho)) = {:.4})",
                 r.customers,
                 r.events,
@@ -115,7 +116,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 r.seconds / r.customers as f64 * 1e6,
                 r.mean_wait,
                 r.theory
-            );
+            ) + "\n"))?;
         }
         BenchCommand::Smpp {
             target,
@@ -145,7 +146,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 .map_err(Error::Usage)?;
             let q = |p: f64| m.latency_us.value_at_quantile(p) as f64 / 1000.0;
             let a = |p: f64| m.actual_us.value_at_quantile(p) as f64 / 1000.0;
-            println!(
+            say(&(format!(
                 "{} messages: {} accepted, {} refused in {:.2} s ({:.0} submits/s); {} receipts in {:.2} s ({:.0}/s); submit_sm_resp from intended time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms; from actual send: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms",
                 m.messages,
                 m.accepted,
@@ -162,7 +163,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 a(0.5),
                 a(0.99),
                 a(0.999),
-            );
+            ) + "\n"))?;
         }
         BenchCommand::Scenarios {
             files,
@@ -189,12 +190,12 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 let report = report.expect("at least one run");
                 let seconds = best;
                 let sessions = report.merged.total_sessions();
-                println!(
+                say(&(format!(
                     "{}: {sessions} sessions, {} messages in {seconds:.3} s on {threads} thread(s): {:.2}M sessions/s",
                     file.display(),
                     report.merged.total_messages(),
                     sessions as f64 / seconds / 1e6
-                );
+                ) + "\n"))?;
             }
         }
     }

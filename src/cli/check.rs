@@ -1,5 +1,6 @@
 //! `simsms check`: validate scenario files without simulating.
 
+use super::say;
 use crate::Error;
 use crate::scenario;
 use std::path::PathBuf;
@@ -15,14 +16,14 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
     let mut worst = 0;
     for file in args.files {
         match scenario::load(&file) {
-            Ok(sc) => println!(
+            Ok(sc) => say(&(format!(
                 "ok: {} (\"{}\": {} providers, {} carriers, {} outages)",
                 file.display(),
                 sc.name,
                 sc.providers.len(),
                 sc.carriers.len(),
                 sc.outages.len()
-            ),
+            ) + "\n"))?,
             Err(e) => {
                 let e = Error::from(e);
                 let text = e.to_string();

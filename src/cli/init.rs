@@ -1,5 +1,6 @@
 //! `simsms init`: write a commented starter scenario.
 
+use super::say;
 use crate::Error;
 use crate::output::write_atomic;
 use crate::scenario::STARTER_SCENARIO;
@@ -24,10 +25,10 @@ pub fn init(args: InitArgs) -> Result<u8, Error> {
         )));
     }
     write_atomic(&path, STARTER_SCENARIO.as_bytes())?;
-    println!(
+    say(&(format!(
         "wrote {}; try: simsms run {}",
         path.display(),
         path.display()
-    );
+    ) + "\n"))?;
     Ok(0)
 }

@@ -2,6 +2,7 @@
 //! replications; tidy CSV or a table (or one shard of the points).
 
 use super::args::{shard, threads};
+use super::say;
 use crate::Error;
 use crate::output::write_output;
 use crate::runner::Runner;
@@ -96,10 +97,10 @@ pub fn write_sweep(axes: &[Axis], points: &[Point], csv: Option<String>) -> Resu
         Some(target) => {
             write_output(&target, &csv_text)?;
             if target != "-" {
-                print!("{table}");
+                say(&table)?;
             }
         }
-        None if std::io::stdout().is_terminal() => print!("{table}"),
+        None if std::io::stdout().is_terminal() => say(&table)?,
         None => write_output("-", &csv_text)?,
     }
     Ok(())
