@@ -206,6 +206,77 @@ impl Metrics {
         )
     }
 
+    /// How these metrics differ in shape from `expected` (dimensions,
+    /// lengths of every array), as a JSON path and the two lengths; None
+    /// when they have the same shape and can be merged.
+    pub fn shape_mismatch(&self, expected: &Metrics) -> Option<String> {
+        let t = (&self.timeline, &expected.timeline);
+        let mut checks: Vec<(String, usize, usize)> = vec![
+            ("providers".into(), self.providers, expected.providers),
+            ("carriers".into(), self.carriers, expected.carriers),
+            (
+                "messages".into(),
+                self.messages.len(),
+                expected.messages.len(),
+            ),
+            (
+                "sessions".into(),
+                self.sessions.len(),
+                expected.sessions.len(),
+            ),
+            (
+                "queue_wait_total".into(),
+                self.queue_wait_total.len(),
+                expected.queue_wait_total.len(),
+            ),
+            (
+                "queue_admitted".into(),
+                self.queue_admitted.len(),
+                expected.queue_admitted.len(),
+            ),
+            (
+                "timeline.bucket".into(),
+                t.0.bucket as usize,
+                t.1.bucket as usize,
+            ),
+            (
+                "timeline.arrivals".into(),
+                t.0.arrivals.len(),
+                t.1.arrivals.len(),
+            ),
+            ("timeline.sends".into(), t.0.sends.len(), t.1.sends.len()),
+            (
+                "timeline.deliveries".into(),
+                t.0.deliveries.len(),
+                t.1.deliveries.len(),
+            ),
+            (
+                "timeline.stored_delta".into(),
+                t.0.stored_delta.len(),
+                t.1.stored_delta.len(),
+            ),
+            (
+                "timeline.queue_depth".into(),
+                t.0.queue_depth.len(),
+                t.1.queue_depth.len(),
+            ),
+        ];
+        for (i, (a, b)) in t.0.queue_depth.iter().zip(&t.1.queue_depth).enumerate() {
+            checks.push((format!("timeline.queue_depth[{i}]"), a.len(), b.len()));
+        }
+        for (i, (a, b)) in self.sessions.iter().zip(&expected.sessions).enumerate() {
+            checks.push((
+                format!("sessions[{i}].success_by_send"),
+                a.success_by_send.len(),
+                b.success_by_send.len(),
+            ));
+        }
+        checks
+            .into_iter()
+            .find(|(_, got, want)| got != want)
+            .map(|(path, got, want)| format!("{path} is {got}, expected {want}"))
+    }
+
     pub fn new(
         providers: usize,
         carriers: usize,

@@ -9,7 +9,7 @@ use super::schedule::Planned;
 use crate::metrics::Metrics;
 use crate::scenario::{Scenario, Settings};
 use crate::shard::{
-    CodecError, PARTIAL_FORMAT, PartialError, Recipe, Shard, histogram_from_json,
+    CodecError, PARTIAL_FORMAT, PartialError, Recipe, Shard, check_shapes, histogram_from_json,
     histogram_to_json, metrics_to_json, read_partials,
 };
 use serde_json::{Value, json};
@@ -162,6 +162,7 @@ pub fn merge(parts: &[(String, String)]) -> Result<MergedLoad, crate::Error> {
         replications: recipe.replications,
     };
     let scenario = settings.apply(&recipe.scenario_text, &recipe.source)?;
+    check_shapes(&items, &scenario)?;
     let mut metrics: Option<Metrics> = None;
     for item in &items {
         match &mut metrics {

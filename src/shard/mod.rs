@@ -52,6 +52,8 @@ pub enum PartialError {
     Replications { held: Vec<u32>, expected: u32 },
     #[error("{0}")]
     Axis(#[from] AxisError),
+    #[error("{at}.metrics: {why}, as the scenario in the part defines it")]
+    Shape { at: String, why: String },
 }
 
 /// Shard `index` of `count` (0-based): replications (or points) `k` with
@@ -145,6 +147,8 @@ pub struct Item {
     pub unit: usize,
     pub replication: u32,
     pub metrics: Metrics,
+    /// Where it was read: `FILE: items[K]`, for errors.
+    pub origin: String,
 }
 
 /// Runs this shard's share of the recipe's units and returns the partial
@@ -251,13 +255,15 @@ fn read_part(name: &str, text: &str) -> Result<Part, PartialError> {
     };
     let shard = codec::field(&doc, "shard").map_err(malformed)?;
     let mut items = Vec::new();
-    for item in codec::field(&doc, "items")
+    for (k, item) in codec::field(&doc, "items")
         .map_err(malformed)?
         .as_array()
         .into_iter()
         .flatten()
+        .enumerate()
     {
         items.push(Item {
+            origin: format!("{name}: items[{k}]"),
             unit: codec::from(item, "unit").map_err(malformed)?,
             replication: codec::from(item, "replication").map_err(malformed)?,
             metrics: metrics_from_json(codec::field(item, "metrics").map_err(malformed)?)
@@ -333,6 +339,23 @@ pub fn merge(parts: &[(String, String)]) -> Result<Merged, crate::Error> {
     })
 }
 
+/// Every item's metrics have the dimensions of `sc`, so they merge.
+pub fn check_shapes<'i>(
+    items: impl IntoIterator<Item = &'i Item>,
+    sc: &Scenario,
+) -> Result<(), PartialError> {
+    let expected = Metrics::for_scenario(sc);
+    for item in items {
+        if let Some(why) = item.metrics.shape_mismatch(&expected) {
+            return Err(PartialError::Shape {
+                at: item.origin.clone(),
+                why,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Folds one unit's replications, in order, into a report; all of
 /// `0..replications` must be there.
 fn aggregate(
@@ -347,6 +370,7 @@ fn aggregate(
             expected: sc.replications,
         });
     }
+    check_shapes(items.iter().copied(), sc)?;
     let mut aggregator = Aggregator::new(sc);
     for item in items {
         aggregator.add(item.metrics.clone());
