@@ -19,6 +19,9 @@ use crate::sweep::{Axis, AxisError, Point, point_scenarios};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// The most shards a run can be split into (docs/limits.md).
+pub const MAX_SHARDS: u32 = 10_000;
+
 /// Format identifier of partial results.
 pub const PARTIAL_FORMAT: &str = "simsms-partial/1";
 
@@ -46,6 +49,10 @@ pub enum PartialError {
     Duplicate { name: String, index: u32, n: u32 },
     #[error("missing shards: {0}")]
     Missing(String),
+    #[error(
+        "--shard: at most {MAX_SHARDS} shards, got {0}; a shard runs whole replications (or sweep points), so more shards than machines gain nothing"
+    )]
+    TooManyShards(u32),
     #[error("no partial results given")]
     NoParts,
     #[error("the parts hold replications {held:?} of a unit, expected 0..{expected}")]
@@ -72,6 +79,9 @@ impl Shard {
         let count: u32 = n.trim().parse().map_err(|_| bad())?;
         if count == 0 || index >= count {
             return Err(bad());
+        }
+        if count > MAX_SHARDS {
+            return Err(PartialError::TooManyShards(count));
         }
         Ok(Shard { index, count })
     }
@@ -209,6 +219,9 @@ pub fn read_partials(parts: &[(String, String)]) -> Result<(Recipe, Vec<Item>), 
                 count,
             });
         }
+        if n > MAX_SHARDS || index >= n {
+            return Err(PartialError::Spec(format!("{index}/{n} in {name}")));
+        }
         count = n;
         if seen.contains(&index) {
             return Err(PartialError::Duplicate {
@@ -222,11 +235,19 @@ pub fn read_partials(parts: &[(String, String)]) -> Result<(Recipe, Vec<Item>), 
     }
     let recipe = recipe.ok_or(PartialError::NoParts)?;
     if (seen.len() as u32) < count {
-        let missing: Vec<String> = (0..count)
-            .filter(|i| !seen.contains(i))
+        seen.sort_unstable();
+        let absent: Vec<u32> = (0..count)
+            .filter(|i| seen.binary_search(i).is_err())
+            .collect();
+        let mut listed: Vec<String> = absent
+            .iter()
+            .take(10)
             .map(|i| format!("{i}/{count}"))
             .collect();
-        return Err(PartialError::Missing(missing.join(", ")));
+        if absent.len() > listed.len() {
+            listed.push(format!("and {} more", absent.len() - listed.len()));
+        }
+        return Err(PartialError::Missing(listed.join(", ")));
     }
     items.sort_by_key(|i| (i.unit, i.replication));
     Ok((recipe, items))
