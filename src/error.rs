@@ -61,6 +61,8 @@ impl From<LoadError> for Error {
             LoadError::Invalid(e) => Error::Scenario(e),
             LoadError::Override(e) => Error::Override(e),
             LoadError::NoReplications => Error::Usage("--replications must be at least 1".into()),
+            e @ LoadError::TooManyReplications(_) => Error::Usage(trim_error(&e)),
+            e @ LoadError::Unreadable { .. } => Error::Usage(trim_error(&e)),
         }
     }
 }
@@ -87,4 +89,10 @@ impl From<UnknownAlternative> for Error {
     fn from(e: UnknownAlternative) -> Self {
         Error::Usage(e.to_string())
     }
+}
+
+/// A message without its leading "error: ", which `Error` adds again.
+fn trim_error(e: &impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    text.strip_prefix("error: ").unwrap_or(&text).to_string()
 }

@@ -137,10 +137,20 @@ fn merge_of_a_partial_with_an_element_removed_names_file_and_path() {
 #[test]
 fn shard_counts_are_bounded_and_missing_lists_short() {
     let dir = with_scenario(SMALL);
-    let out = simsms(&["run", "s.toml", "--shard", "0/100000000", "-o", "p.json"], dir.path());
+    let out = simsms(
+        &["run", "s.toml", "--shard", "0/100000000", "-o", "p.json"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("at most 10000 shards"), "{}", stderr(&out));
-    let out = simsms(&["run", "s.toml", "--shard", "0/10000", "-o", "p.json"], dir.path());
+    assert!(
+        stderr(&out).contains("at most 10000 shards"),
+        "{}",
+        stderr(&out)
+    );
+    let out = simsms(
+        &["run", "s.toml", "--shard", "0/10000", "-o", "p.json"],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let out = simsms(&["merge", "p.json"], dir.path());
     assert_eq!(out.status.code(), Some(2));
@@ -153,4 +163,177 @@ fn shard_counts_are_bounded_and_missing_lists_short() {
     let out = simsms(&["merge", "p.json"], dir.path());
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).len() < 400, "{}", stderr(&out));
+}
+
+fn assert_refused(dir: &Path, args: &[&str], says: &str) {
+    let out = simsms(args, dir);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+    assert!(
+        err.len() < 2000,
+        "{args:?}: a short error, got {} bytes",
+        err.len()
+    );
+}
+
+/// Rows 5 and 8: sizes that would abort on allocation, and numbers that
+/// would make the report infinite, are refused with the bound.
+#[test]
+fn huge_counts_and_prices_are_refused_with_their_bound() {
+    let dir = with_scenario(SMALL);
+    let d = dir.path();
+    assert_refused(
+        d,
+        &["run", "s.toml", "-r", "4294967295"],
+        "at most 100000 replications",
+    );
+    assert_refused(
+        d,
+        &["run", "s.toml", "--set", "scenario.replications=1000000000"],
+        "at most 100000 replications",
+    );
+    assert_refused(
+        d,
+        &["run", "s.toml", "--set", "otp.max_sends=1000000000"],
+        "at most 100 sends",
+    );
+    assert_refused(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "traffic.rate=100000000/s",
+            "--set",
+            "scenario.duration=1h",
+        ],
+        "at most 1e9 sessions per replication",
+    );
+    assert_refused(
+        d,
+        &["run", "s.toml", "--set", "providers.p.price=1e308"],
+        "up to 1e6, got 1e308",
+    );
+    assert_refused(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "routing.policy=weighted",
+            "--set",
+            "routing.provider=",
+            "--set",
+            "routing.weights={p = 1e308}",
+        ],
+        "up to 1e9",
+    );
+}
+
+/// Row 5, the other way: a million sessions a second runs
+/// in bounded memory (nothing is allocated per session up front).
+#[test]
+fn a_high_rate_is_simulated_not_allocated() {
+    let dir = with_scenario(SMALL);
+    let out = simsms(
+        &[
+            "run",
+            "s.toml",
+            "-r",
+            "1",
+            "--set",
+            "traffic.rate=1000000/s",
+            "--set",
+            "scenario.duration=2s",
+            "-o",
+            "/dev/null",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Row 6: intervals absurdly small for the run are refused, naming the key.
+#[test]
+fn intervals_that_would_run_forever_are_refused() {
+    let dir = with_scenario(SMALL);
+    let d = dir.path();
+    assert_refused(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            r#"carriers.c.smsc.retry=["1h", "72us"]"#,
+        ],
+        "at most 10000 delivery attempts",
+    );
+    assert_refused(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            r#"users.presence.present={ mean = "1us" }"#,
+        ],
+        "users.presence.present",
+    );
+    assert_refused(
+        d,
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            r#"users.presence.absent={ mean = "1us" }"#,
+        ],
+        "periods with a mean of at least 1.0s",
+    );
+}
+
+/// Row 7: text that is not UTF-8 is exit 2 with the byte offset.
+#[test]
+fn files_that_are_not_utf8_name_the_byte_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("latin1.toml"), b"[scenario]\nname = \"caf\xe9\"\n").unwrap();
+    let mut utf16 = vec![0xFF, 0xFE];
+    for c in "[scenario]\n".encode_utf16() {
+        utf16.extend(c.to_le_bytes());
+    }
+    std::fs::write(d.join("utf16.toml"), utf16).unwrap();
+    assert_refused(
+        d,
+        &["check", "latin1.toml"],
+        "latin1.toml: not UTF-8 text: invalid byte 0xE9 at byte offset 22 (line 2)",
+    );
+    assert_refused(d, &["run", "utf16.toml"], "the file is UTF-16");
+    std::fs::write(d.join("big.toml"), vec![b'#'; 2 << 20]).unwrap();
+    assert_refused(d, &["check", "big.toml"], "larger than 1048576 bytes");
+}
+
+/// Row 9: dimensions are bounded before anything is built, so a huge file
+/// is refused at once.
+#[test]
+fn carrier_and_provider_counts_are_bounded() {
+    let mut text = SMALL.replace("[carriers.c]\nshare = 1.0\n", "");
+    for i in 0..10_000 {
+        text.push_str(&format!("[carriers.c{i}]\nshare = 0.0001\n"));
+    }
+    let dir = with_scenario(&text);
+    assert_refused(
+        dir.path(),
+        &["check", "s.toml"],
+        "at most 256 carriers, got 10000",
+    );
+    let mut text = SMALL.to_string();
+    for i in 0..40 {
+        text.push_str(&format!("[providers.p{i}]\nroute = \"domestic\"\n"));
+    }
+    let dir = with_scenario(&text);
+    assert_refused(
+        dir.path(),
+        &["check", "s.toml"],
+        "at most 32 providers, got 41",
+    );
 }

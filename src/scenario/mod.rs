@@ -4,6 +4,7 @@
 
 mod diagnostics;
 mod ids;
+pub mod limits;
 mod locate;
 mod raw;
 mod starter;
@@ -558,6 +559,11 @@ pub enum LoadError {
     Override(#[from] OverrideError),
     #[error("error: --replications must be at least 1")]
     NoReplications,
+    #[error("error: --replications: at most {max} replications, got {0}; split bigger runs with --shard (docs/scale.md)", max = limits::MAX_REPLICATIONS)]
+    TooManyReplications(u32),
+    /// Not UTF-8 text, or too large to be a scenario: exit 2.
+    #[error("error: {path}: {why}")]
+    Unreadable { path: String, why: String },
 }
 
 /// Settings given on the command line over a scenario file: `--set`
@@ -586,17 +592,55 @@ impl Settings {
             if r == 0 {
                 return Err(LoadError::NoReplications);
             }
+            if r > limits::MAX_REPLICATIONS {
+                return Err(LoadError::TooManyReplications(r));
+            }
             sc.set_replications(r);
         }
         Ok(sc)
     }
 }
 
-/// Reads a scenario file's text.
+/// Reads a scenario file's text: at most `MAX_SCENARIO_BYTES`, UTF-8.
 pub fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.display().to_string(),
+    let name = path.display().to_string();
+    let io = |source| LoadError::Io {
+        path: name.clone(),
         source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, limits::MAX_SCENARIO_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(io)?;
+    if bytes.len() as u64 > limits::MAX_SCENARIO_BYTES {
+        return Err(LoadError::Unreadable {
+            path: name,
+            why: format!(
+                "larger than {} bytes; a scenario is a short TOML file (docs/limits.md)",
+                limits::MAX_SCENARIO_BYTES
+            ),
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        LoadError::Unreadable {
+            path: name.clone(),
+            why: format!(
+                "not UTF-8 text: invalid byte 0x{:02X} at byte offset {offset} (line {line}); {}",
+                bytes[offset],
+                if utf16 {
+                    "the file is UTF-16: save it as UTF-8"
+                } else {
+                    "save the file as UTF-8"
+                }
+            ),
+        }
     })
 }
 

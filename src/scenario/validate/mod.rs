@@ -233,11 +233,7 @@ struct Validator<'a> {
     overridden: Vec<String>,
 }
 
-/// Beyond this a run would not finish in any useful time.
-const MAX_SESSIONS_PER_REPLICATION: f64 = 1e11;
-
-/// The timeline is kept in memory per replication; this bounds it.
-const MAX_TIMELINE_BUCKETS: u64 = 1_000_000;
+use super::limits::*;
 
 const PROBABILITY_HINT: &str = "probabilities and shares are fractions: write 0.015 for 1.5%";
 
@@ -301,6 +297,11 @@ impl<'a> Validator<'a> {
                 return None;
             }
         };
+        // Beyond the dimension limits, building would itself be slow.
+        self.dimensions(&raw);
+        if self.diagnostics.len() != before {
+            return None;
+        }
         let scenario = self.build(&raw);
         (self.diagnostics.len() == before).then_some(scenario)
     }
@@ -496,15 +497,56 @@ impl<'a> Validator<'a> {
     }
 
     fn non_negative(&mut self, key: &str, value: f64) -> f64 {
-        if !value.is_finite() || value < 0.0 {
+        self.bounded(key, value, MAX_FACTOR)
+    }
+
+    /// A price or cost: non-negative and at most `MAX_PRICE`.
+    fn money(&mut self, key: &str, value: f64) -> f64 {
+        self.bounded(key, value, MAX_PRICE)
+    }
+
+    fn bounded(&mut self, key: &str, value: f64, max: f64) -> f64 {
+        if !value.is_finite() || !(0.0..=max).contains(&value) {
             self.error(
                 key,
-                format!("a finite non-negative number, got {value}"),
-                None,
+                format!(
+                    "a non-negative number up to {max:e}, got {}",
+                    if value.abs() >= 1e7 {
+                        format!("{value:e}")
+                    } else {
+                        value.to_string()
+                    }
+                ),
+                Some("see docs/limits.md".into()),
             );
             return 0.0;
         }
         value
+    }
+
+    /// Providers, carriers, their product and outages within the limits.
+    fn dimensions(&mut self, raw: &RawScenario) {
+        let (providers, carriers) = (raw.providers.len(), raw.carriers.len());
+        let checks = [
+            ("providers", providers, MAX_PROVIDERS, "providers"),
+            ("carriers", carriers, MAX_CARRIERS, "carriers"),
+            (
+                "carriers",
+                providers * carriers,
+                MAX_CELLS,
+                "providers x carriers",
+            ),
+            ("outages", raw.outages.len(), MAX_OUTAGES, "outages"),
+        ];
+        for (key, got, max, what) in checks {
+            if got > max {
+                self.error(
+                    key,
+                    format!("at most {max} {what}, got {got}"),
+                    Some("group small carriers or providers into one; see docs/limits.md".into()),
+                );
+            }
+        }
     }
 
     fn reference(&mut self, key: &str, name: &str, kind: &str, known: &[String]) -> Option<usize> {
@@ -675,6 +717,12 @@ impl<'a> Validator<'a> {
         let replications = meta.replications.unwrap_or(10);
         if replications == 0 {
             self.error("scenario.replications", "at least 1 replication", None);
+        } else if replications > MAX_REPLICATIONS {
+            self.error(
+                "scenario.replications",
+                format!("at most {MAX_REPLICATIONS} replications, got {replications}"),
+                Some("intervals narrow with the square root of replications; split bigger runs with --shard (docs/scale.md)".into()),
+            );
         }
 
         let outages = self.outages(&raw.outages, &provider_names, &carrier_names);

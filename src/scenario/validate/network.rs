@@ -4,6 +4,7 @@ use super::Validator;
 use super::join;
 use super::{did_you_mean, round6};
 use crate::distribution::Distribution;
+use crate::scenario::limits::MAX_SMSC_ATTEMPTS;
 use crate::scenario::raw::*;
 use crate::scenario::*;
 use crate::units::{
@@ -184,6 +185,9 @@ impl Validator<'_> {
                 },
                 misrouted,
             });
+            if let Some(c) = carriers.last() {
+                self.smsc_attempts(&k("smsc.retry"), &c.smsc);
+            }
         }
         let total: f64 = carriers.iter().map(|c| c.share).sum();
         if !carriers.is_empty() && (total - 1.0).abs() > 1e-6 {
@@ -201,6 +205,32 @@ impl Validator<'_> {
             );
         }
         carriers
+    }
+
+    /// The schedule makes at most `MAX_SMSC_ATTEMPTS` attempts within the
+    /// validity: each is simulated.
+    fn smsc_attempts(&mut self, key: &str, smsc: &Smsc) {
+        let mut elapsed: Nanos = 0;
+        let mut attempts: u64 = 1;
+        for interval in &smsc.retry {
+            if elapsed >= smsc.validity {
+                return;
+            }
+            elapsed = elapsed.saturating_add(*interval);
+            attempts += 1;
+        }
+        let last = *smsc.retry.last().unwrap_or(&1);
+        attempts += smsc.validity.saturating_sub(elapsed) / last.max(1);
+        if attempts > MAX_SMSC_ATTEMPTS {
+            self.error(
+                key,
+                format!(
+                    "at most {MAX_SMSC_ATTEMPTS} delivery attempts within the validity ({}), got {attempts}",
+                    crate::units::Human(smsc.validity)
+                ),
+                Some("SMSCs retry minutes to hours apart: lengthen the last interval (it repeats) or shorten smsc.validity".into()),
+            );
+        }
     }
 
     pub(super) fn retry_schedule(&mut self, key: &str, list: &[String]) -> Vec<Nanos> {
@@ -300,12 +330,12 @@ impl Validator<'_> {
                     None,
                 );
             }
-            let base_price = self.non_negative(&k("price"), p.price.unwrap_or(0.0));
+            let base_price = self.money(&k("price"), p.price.unwrap_or(0.0));
             let mut price = vec![base_price; carrier_names.len()];
             for (carrier, value) in &p.price_by_carrier {
                 let cell = format!("{key}.price_by_carrier.{carrier}");
                 if let Some(c) = self.reference(&cell, carrier, "carrier", carrier_names) {
-                    price[c] = self.non_negative(&cell, *value);
+                    price[c] = self.money(&cell, *value);
                 }
             }
             let billing = match p.billing.as_deref() {

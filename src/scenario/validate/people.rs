@@ -3,6 +3,7 @@
 use super::Validator;
 use super::join;
 use crate::distribution::Distribution;
+use crate::scenario::limits::{MAX_SENDS, MIN_PRESENCE_MEAN};
 use crate::scenario::raw::*;
 use crate::scenario::*;
 use crate::units::{NANOS_PER_DAY, NANOS_PER_MIN, NANOS_PER_SEC, parse_rate, parse_time_of_day};
@@ -80,6 +81,27 @@ impl Validator<'_> {
             raw.presence.absent.as_ref(),
             Distribution::ZERO,
         );
+        for (key, d) in [
+            ("users.presence.present", &present),
+            ("users.presence.absent", &absent),
+        ] {
+            let mean = d.mean();
+            let allowed_zero = key.ends_with("absent") && mean == 0.0;
+            if !allowed_zero && mean < MIN_PRESENCE_MEAN as f64 {
+                self.error(
+                    key,
+                    format!(
+                        "periods with a mean of at least {}, got {}",
+                        crate::units::Human(MIN_PRESENCE_MEAN),
+                        crate::units::Human(mean as Nanos)
+                    ),
+                    Some(
+                        "handsets are attached or not for minutes to hours; see docs/limits.md"
+                            .into(),
+                    ),
+                );
+            }
+        }
         if present.mean() <= 0.0 && absent.mean() <= 0.0 {
             self.error(
                 "users.presence",
@@ -111,6 +133,12 @@ impl Validator<'_> {
         let max_sends = raw.max_sends.unwrap_or(3);
         if max_sends == 0 {
             self.error("otp.max_sends", "at least 1 send", None);
+        } else if max_sends > MAX_SENDS {
+            self.error(
+                "otp.max_sends",
+                format!("at most {MAX_SENDS} sends, got {max_sends}"),
+                Some("Verify services allow about 5 sends per number and window".into()),
+            );
         }
         let voice = raw.voice.as_ref().map(|v| Voice {
             after: self.opt_duration("otp.voice.after", v.after.as_ref(), resend_after),
@@ -120,7 +148,7 @@ impl Validator<'_> {
                 v.latency.as_ref(),
                 Distribution::Fixed(20 * NANOS_PER_SEC),
             ),
-            cost: self.non_negative("otp.voice.cost", v.cost.unwrap_or(0.0)),
+            cost: self.money("otp.voice.cost", v.cost.unwrap_or(0.0)),
         });
         Otp {
             resend_after: resend_after.max(1),
