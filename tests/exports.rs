@@ -228,10 +228,13 @@ fn markdown_and_out_dir_write_everything_atomically() {
     );
     let svg = std::fs::read_to_string(dir.path().join("all/latency.svg")).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("<polyline"));
-    // Default directory: results/<scenario name>/ under the working directory.
+    // Default directory: simsms-out/<scenario name>/ under the working
+    // directory, which ignores itself in git.
     let (_, _, err) = simsms(&["run", "s.toml", "--out", "-o", "report.txt"], dir.path());
-    assert!(err.contains("results/exports"), "{err}");
-    assert!(dir.path().join("results/exports/report.json").exists());
+    assert!(err.contains("simsms-out/exports"), "{err}");
+    assert!(dir.path().join("simsms-out/exports/report.json").exists());
+    let ignore = std::fs::read_to_string(dir.path().join("simsms-out/.gitignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == "*"));
 }
 
 #[test]

@@ -337,3 +337,204 @@ fn carrier_and_provider_counts_are_bounded() {
         "at most 32 providers, got 41",
     );
 }
+
+/// Row 10: a scenario name cannot steer `--out` outside its directory.
+#[test]
+fn scenario_names_cannot_escape_the_output_directory() {
+    for name in ["../../x", "/tmp/simsms-escape", "..", "a/../../b"] {
+        let dir = with_scenario(&SMALL.replace("name = \"small\"", &format!("name = {name:?}")));
+        let work = dir.path().join("work");
+        std::fs::create_dir(&work).unwrap();
+        std::fs::rename(dir.path().join("s.toml"), work.join("s.toml")).unwrap();
+        let out = simsms(&["run", "s.toml", "--out", "-o", "/dev/null"], &work);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let mut made: Vec<String> = std::fs::read_dir(work.join("simsms-out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        made.sort();
+        assert_eq!(made.len(), 2, "{name}: {made:?}");
+        assert_eq!(made[0], ".gitignore");
+        assert!(
+            !made[1].contains('/') && !made[1].starts_with('.'),
+            "{name}: {made:?}"
+        );
+        // Nothing beside the working directory.
+        let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(
+            beside.len(),
+            1,
+            "{name}: wrote outside the working directory"
+        );
+    }
+    assert!(!Path::new("/tmp/simsms-escape").exists());
+}
+
+/// Row 11: a shard cannot honour report flags; it says so.
+#[test]
+fn shards_refuse_report_flags() {
+    let dir = with_scenario(SMALL);
+    let d = dir.path();
+    for flag in [
+        ["--json", "x.json"],
+        ["--csv", "x.csv"],
+        ["--out", "x"],
+        ["--baseline", "x.json"],
+    ] {
+        let mut args = vec!["run", "s.toml", "--shard", "0/2", "-o", "p.json"];
+        args.extend(flag);
+        assert_refused(d, &args, "--shard writes a partial result to -o");
+    }
+    assert_refused(
+        d,
+        &[
+            "sweep",
+            "s.toml",
+            "--set",
+            "otp.max_sends=1,2",
+            "--shard",
+            "0/2",
+            "--csv",
+            "x.csv",
+        ],
+        "pass them to `simsms merge`",
+    );
+    assert!(!d.join("x.json").exists() && !d.join("p.json").exists());
+}
+
+/// Row 12: with `--json -` stdout holds only the JSON.
+#[test]
+fn json_to_stdout_is_the_only_thing_on_stdout() {
+    let dir = with_scenario(SMALL);
+    let out = simsms(&["run", "s.toml", "--json", "-"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("only JSON on stdout");
+    assert_eq!(json["scenario"]["name"], "small");
+    assert_refused(
+        dir.path(),
+        &["run", "s.toml", "--json", "-", "--csv", "-"],
+        "only one output can go to stdout",
+    );
+}
+
+/// Row 13: bounds that cannot be met, or read, are refused.
+#[test]
+fn impossible_bounds_and_tolerances_are_refused() {
+    let dir = with_scenario(&format!(
+        "{SMALL}\n[[expect]]\nmetric = \"otp_success\"\nmin = nan\n"
+    ));
+    assert_refused(dir.path(), &["check", "s.toml"], "a finite number, got NaN");
+    let dir = with_scenario(&format!(
+        "{SMALL}\n[[expect]]\nmetric = \"otp_success\"\nmin = 0.9\nmax = 0.5\n"
+    ));
+    assert_refused(
+        dir.path(),
+        &["check", "s.toml"],
+        "`max` at least `min` (0.9), got 0.5",
+    );
+    let dir = with_scenario(SMALL);
+    let out = simsms(
+        &["run", "s.toml", "--json", "base.json", "-o", "/dev/null"],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    for tolerance in ["--tolerance=nan", "--tolerance=-1", "--tolerance=inf"] {
+        assert_refused(
+            dir.path(),
+            &[
+                "run",
+                "s.toml",
+                "--baseline",
+                "base.json",
+                tolerance,
+                "-o",
+                "/dev/null",
+            ],
+            "--tolerance must be a finite non-negative number",
+        );
+    }
+}
+
+/// Row 14: a baseline of another scenario is refused, naming both.
+#[test]
+fn a_baseline_of_another_scenario_is_refused() {
+    let dir = with_scenario(SMALL);
+    std::fs::write(
+        dir.path().join("other.toml"),
+        SMALL.replace("name = \"small\"", "name = \"other\""),
+    )
+    .unwrap();
+    let out = simsms(
+        &[
+            "run",
+            "other.toml",
+            "--json",
+            "other.json",
+            "-o",
+            "/dev/null",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    assert_refused(
+        dir.path(),
+        &[
+            "run",
+            "s.toml",
+            "--baseline",
+            "other.json",
+            "-o",
+            "/dev/null",
+        ],
+        "a report of scenario \"other\", this run is of \"small\"",
+    );
+}
+
+/// Row 15: `|` in names does not break the Markdown tables.
+#[test]
+fn pipes_in_names_are_escaped_in_markdown() {
+    let text = SMALL
+        .replace("[carriers.c]", "[carriers.\"a|b\"]")
+        .replace("name = \"small\"", "name = \"x|y\"");
+    let dir = with_scenario(&text);
+    let out = simsms(
+        &["run", "s.toml", "--markdown", "s.md", "-o", "/dev/null"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = std::fs::read_to_string(dir.path().join("s.md")).unwrap();
+    assert!(md.contains("| a\\|b |"), "{md}");
+    let header = md.lines().find(|l| l.starts_with("| alternative")).unwrap();
+    let columns = header.matches(" | ").count();
+    for row in md.lines().filter(|l| l.starts_with("| scenario")) {
+        assert_eq!(
+            row.replace("\\|", "").matches(" | ").count(),
+            columns,
+            "{row}"
+        );
+    }
+}
+
+/// Row 16: a swept key or an alternative given twice is refused.
+#[test]
+fn repeated_sweep_keys_and_alternatives_are_refused() {
+    let text = format!("{SMALL}\n[alternatives.x]\nproviders.p.price = 2.0\n");
+    let dir = with_scenario(&text);
+    assert_refused(
+        dir.path(),
+        &[
+            "sweep",
+            "s.toml",
+            "--set",
+            "otp.max_sends=1,2",
+            "--set",
+            "otp.max_sends=3",
+        ],
+        "--set otp.max_sends is given twice",
+    );
+    assert_refused(
+        dir.path(),
+        &["compare", "s.toml", "--alt", "x", "--alt", "x"],
+        "--alt x is given twice",
+    );
+}

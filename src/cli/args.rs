@@ -72,6 +72,29 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
+    /// The one export written to stdout ("-"), if any; two are an error.
+    pub fn to_stdout(&self) -> Result<Option<&'static str>, Error> {
+        let on_stdout: Vec<&'static str> = self
+            .requested()
+            .into_iter()
+            .filter(|(_, target)| *target == "-")
+            .map(|(name, _)| name)
+            .collect();
+        match on_stdout[..] {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(Error::Usage(format!(
+                "only one output can go to stdout (\"-\"), got --{}",
+                on_stdout.join(" and --")
+            ))),
+        }
+    }
+
+    /// Whether any export or `--out` was asked for.
+    pub fn any(&self) -> bool {
+        self.out.is_some() || !self.requested().is_empty()
+    }
+
     /// (format name in `export::FORMATS`, target) for each flag given.
     pub fn requested(&self) -> Vec<(&'static str, &str)> {
         let flags = [
@@ -91,6 +114,20 @@ impl ExportArgs {
 }
 
 impl SimArgs {
+    /// The flags a shard cannot honour, when `--shard` is given.
+    pub fn check_shard_flags(&self) -> Result<(), Error> {
+        if self.shard.is_none() {
+            return Ok(());
+        }
+        shard_writes_only_its_part(&[
+            (
+                "export flags (--out, --json, --csv, ...)",
+                self.exports.any(),
+            ),
+            ("--baseline", self.baseline.is_some()),
+        ])
+    }
+
     pub fn source(&self) -> String {
         self.file.display().to_string()
     }
@@ -123,4 +160,20 @@ pub fn threads(given: Option<usize>) -> Result<usize, Error> {
 /// `--shard I/N`, if given.
 pub fn shard(text: &Option<String>) -> Result<Option<Shard>, Error> {
     Ok(text.as_deref().map(Shard::parse).transpose()?)
+}
+
+/// A shard writes only its partial result; report flags belong to `merge`.
+pub fn shard_writes_only_its_part(ignored: &[(&str, bool)]) -> Result<(), Error> {
+    let given: Vec<&str> = ignored
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(f, _)| *f)
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--shard writes a partial result to -o; {} apply to the merged run: pass them to `simsms merge` (docs/scale.md)",
+        given.join(", ")
+    )))
 }

@@ -1,7 +1,7 @@
 //! `simsms load`'s arguments, raw (as clap parses them) and checked (the
 //! options a load run takes), with a clear error for each bad value.
 
-use super::args::{ExportArgs, shard as shard_arg};
+use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
 use crate::Error;
 use crate::load::LoadOptions;
 use crate::load::schedule::Shape;
@@ -99,11 +99,11 @@ impl LoadArgs {
     pub fn options(&self, sc: &Scenario, source: &str) -> Result<LoadOptions, Error> {
         let args = self;
         let shard = shard_arg(&args.shard)?;
-        if shard.is_some() && !args.exports.requested().is_empty() {
-            return Err(Error::Usage(
-                "--shard writes a partial result (to -o); give the export flags to `simsms merge`"
-                    .into(),
-            ));
+        if shard.is_some() {
+            shard_writes_only_its_part(&[(
+                "export flags (--out, --json, --csv, ...)",
+                args.exports.any(),
+            )])?;
         }
         if args.otp && !(args.speed.is_finite() && args.speed > 0.0) {
             return Err(Error::Usage(format!(

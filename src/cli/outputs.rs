@@ -21,6 +21,12 @@ pub fn finish(
     compare: bool,
 ) -> Result<u8, Error> {
     if let Some(path) = &sim.baseline {
+        if !(sim.tolerance.is_finite() && sim.tolerance >= 0.0) {
+            return Err(Error::Usage(format!(
+                "--tolerance must be a finite non-negative number, got {}",
+                sim.tolerance
+            )));
+        }
         let verdicts = check_baseline(sc, &results, order, path, sim.tolerance)?;
         results.verdicts.extend(verdicts);
     }
@@ -78,7 +84,11 @@ pub fn write_rendered(
     output: &str,
     exports: &ExportArgs,
 ) -> Result<(), Error> {
-    write_output(output, &text)?;
+    let to_stdout = exports.to_stdout()?;
+    // Only one output goes to stdout: an export asked for with "-" takes it.
+    if !(output == "-" && to_stdout.is_some()) {
+        write_output(output, &text)?;
+    }
     let run = Run {
         scenario: sc,
         results,
@@ -91,14 +101,36 @@ pub fn write_rendered(
         write_output(target, &(format.render)(&run))?;
     }
     if let Some(dir) = &exports.out {
-        let dir = dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+        let dir = match dir {
+            Some(dir) => dir.clone(),
+            None => default_out_dir(&sc.name)?,
+        };
         let written = export::write_all(&dir, &run)?;
         eprintln!("simsms: wrote {} files to {}", written.len(), dir.display());
     }
     Ok(())
 }
+
+/// Where `--out` without a directory writes: `simsms-out/<name>/` in the
+/// working directory. The scenario's name becomes one safe path segment,
+/// and `simsms-out/` ignores itself in git, so neither a crafted name nor
+/// a default run touches anything else (the reference reports in
+/// `results/` included).
+fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
+    let root = PathBuf::from(DEFAULT_OUT);
+    std::fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
+    let ignore = root.join(".gitignore");
+    if !ignore.exists() {
+        crate::output::write_atomic(
+            &ignore,
+            b"# written by simsms: nothing here is tracked\n*\n",
+        )?;
+    }
+    Ok(root.join(export::safe_file_name(name)))
+}
+
+/// The default `--out` root.
+pub const DEFAULT_OUT: &str = "simsms-out";
 
 /// Runs one shard of the recipe and writes its partial result to `-o`.
 pub fn write_partial(

@@ -30,6 +30,7 @@ pub struct CompareArgs {
 
 pub fn run(args: RunArgs) -> Result<u8, Error> {
     let sim = args.sim;
+    sim.check_shard_flags()?;
     let (sc, threads) = sim.prepare()?;
     let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
     if let Some(shard) = shard(&sim.shard)? {
@@ -41,7 +42,13 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
 
 pub fn compare(args: CompareArgs) -> Result<u8, Error> {
     let sim = args.sim;
+    sim.check_shard_flags()?;
     let (sc, threads) = sim.prepare()?;
+    for (i, name) in args.alternatives.iter().enumerate() {
+        if args.alternatives[..i].contains(name) {
+            return Err(Error::Usage(format!("--alt {name} is given twice")));
+        }
+    }
     let order = sc.variant_order(&args.alternatives, &sim.source())?;
     if order.len() < 2 && args.alternatives.is_empty() {
         return Err(Error::Usage(format!(

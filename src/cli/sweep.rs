@@ -1,7 +1,7 @@
 //! `simsms sweep`: a grid of settings, each point simulated with its
 //! replications; tidy CSV or a table (or one shard of the points).
 
-use super::args::{shard, threads};
+use super::args::{shard, shard_writes_only_its_part, threads};
 use super::say;
 use crate::Error;
 use crate::output::write_output;
@@ -48,6 +48,17 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         .iter()
         .map(|s| Axis::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
+    for (i, axis) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|a| a.key == axis.key) {
+            return Err(Error::Usage(format!(
+                "--set {} is given twice; give all its values in one: --set {}=V1,V2,...",
+                axis.key, axis.key
+            )));
+        }
+    }
+    if args.shard.is_some() {
+        shard_writes_only_its_part(&[("--csv", args.csv.is_some())])?;
+    }
     let threads = threads(args.threads)?;
     let text = scenario::read(&args.file)?;
     let source = args.file.display().to_string();

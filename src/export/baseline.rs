@@ -15,6 +15,10 @@ pub enum BaselineError {
     NotJson(#[from] serde_json::Error),
     #[error("the baseline is not a simsms JSON report ({JSON_SCHEMA_ID})")]
     WrongSchema,
+    #[error(
+        "the baseline is a report of scenario \"{baseline}\", this run is of \"{current}\"; compare a scenario with its own earlier report"
+    )]
+    OtherScenario { baseline: String, current: String },
 }
 
 fn value_at(v: &Value, path: &[&str]) -> Option<f64> {
@@ -32,6 +36,18 @@ pub fn compare_with_baseline(
 ) -> Result<Vec<Verdict>, BaselineError> {
     if baseline.get("schema").and_then(Value::as_str) != Some(JSON_SCHEMA_ID) {
         return Err(BaselineError::WrongSchema);
+    }
+    let name = |v: &Value| {
+        v.pointer("/scenario/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    if name(baseline) != name(current) {
+        return Err(BaselineError::OtherScenario {
+            baseline: name(baseline),
+            current: name(current),
+        });
     }
     let empty = Vec::new();
     let alternatives = |v: &'_ Value| {

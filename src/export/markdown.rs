@@ -7,10 +7,17 @@ use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
+/// Text inside a table cell: `|` would end the cell and a newline the row.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
 pub fn markdown_summary(run: &Run) -> String {
     let sc = run.scenario;
     let mut out = String::new();
-    let _ = writeln!(out, "## simsms: {}\n", sc.name);
+    let _ = writeln!(out, "## simsms: {}\n", cell(&sc.name));
     if let Some(measured) = run.measured {
         let _ = writeln!(out, "**{measured}**\n");
     }
@@ -43,9 +50,9 @@ pub fn markdown_summary(run: &Run) -> String {
                 out,
                 "| {} | {} | {} | {} |",
                 if v.passed { "✅" } else { "❌" },
-                v.label,
+                cell(&v.label),
                 observed,
-                v.bound
+                cell(&v.bound)
             );
         }
         out.push('\n');
@@ -62,8 +69,8 @@ pub fn markdown_summary(run: &Run) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {:.2} |",
-                name,
-                r.carrier.as_deref().unwrap_or("**all**"),
+                cell(name),
+                r.carrier.as_deref().map_or("**all**".into(), cell),
                 r.total,
                 pct(&r.otp_success),
                 pct(&r.within_target),
@@ -74,4 +81,12 @@ pub fn markdown_summary(run: &Run) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_escape_pipes_and_line_breaks() {
+        assert_eq!(super::cell("a|b\nc"), "a\\|b c");
+    }
 }

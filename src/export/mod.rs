@@ -142,6 +142,24 @@ pub fn write_all(dir: &Path, run: &Run) -> Result<Vec<String>, WriteError> {
     Ok(written)
 }
 
+/// A name as one path segment: letters, digits, `-`, `_` and inner dots
+/// kept, anything else (`/`, `\\`, `..`, spaces) replaced by `_`.
+pub fn safe_file_name(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c,
+            _ => '_',
+        })
+        .collect();
+    let trimmed = mapped.trim_start_matches('.');
+    if trimmed.is_empty() {
+        "scenario".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
 /// Escapes text for XML and HTML (elements and attributes).
 pub(crate) fn escape_xml(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -184,6 +184,15 @@ impl Validator<'_> {
             if min.is_none() && max.is_none() {
                 self.error(&key, "a `min` or `max` bound", None);
             }
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi
+            {
+                self.error(
+                    &k("max"),
+                    format!("`max` at least `min` ({lo}), got {hi}"),
+                    Some("no result can pass min > max".into()),
+                );
+            }
             let whole_interval = match e.mode.as_deref() {
                 None | Some("point") => false,
                 Some("interval") => true,
@@ -248,7 +257,11 @@ impl Validator<'_> {
             (toml::Value::String(s), true) => {
                 Some(self.duration(key, s) as f64 / NANOS_PER_SEC as f64)
             }
-            (toml::Value::Float(f), _) => Some(*f),
+            (toml::Value::Float(f), _) if f.is_finite() => Some(*f),
+            (toml::Value::Float(f), _) => {
+                self.error(key, format!("a finite number, got {f}"), None);
+                None
+            }
             (toml::Value::Integer(i), _) => Some(*i as f64),
             _ => {
                 let expected = if is_time {
