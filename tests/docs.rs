@@ -68,3 +68,47 @@ fn readme_documents_the_exit_codes() {
         assert!(readme.contains(line), "README lacks exit code row {line}");
     }
 }
+
+/// docs/limits.md states every bound with the value the code enforces.
+#[test]
+fn docs_limits_match_the_code() {
+    use simsms::scenario::limits::*;
+    let docs = std::fs::read_to_string("docs/limits.md").unwrap();
+    let row = |what: &str| {
+        docs.lines()
+            .find(|l| l.starts_with('|') && l.contains(what))
+            .unwrap_or_else(|| panic!("docs/limits.md has no row for {what}"))
+            .to_string()
+    };
+    for (what, value) in [
+        ("scenario file size", MAX_SCENARIO_BYTES.to_string()),
+        ("replications (", MAX_REPLICATIONS.to_string()),
+        (
+            "expected sessions per replication",
+            format!("{MAX_SESSIONS_PER_REPLICATION:e}"),
+        ),
+        ("sends per session", MAX_SENDS.to_string()),
+        ("| providers |", MAX_PROVIDERS.to_string()),
+        ("| carriers |", MAX_CARRIERS.to_string()),
+        ("providers × carriers", MAX_CELLS.to_string()),
+        ("| outages |", MAX_OUTAGES.to_string()),
+        ("timeline buckets", MAX_TIMELINE_BUCKETS.to_string()),
+        ("SMSC delivery attempts", MAX_SMSC_ATTEMPTS.to_string()),
+        ("prices and costs", format!("{MAX_PRICE:e}")),
+        ("weights, multipliers, factors", format!("{MAX_FACTOR:e}")),
+        ("shards (", simsms::shard::MAX_SHARDS.to_string()),
+    ] {
+        let line = row(what);
+        assert!(
+            line.contains(&value),
+            "docs/limits.md row for {what} should say {value}: {line}"
+        );
+    }
+    assert_eq!(MIN_PRESENCE_MEAN, 1_000_000_000);
+    assert!(row("mean presence period").contains("1 s"));
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    assert!(
+        readme.contains("docs/limits.md"),
+        "the README links docs/limits.md"
+    );
+}
