@@ -1,0 +1,22 @@
+//! `simsms serve`'s SMPP frame reader: any byte stream yields commands,
+//! generic_nack answers or a clean stream error, never a panic. The seed
+//! corpus holds recorded PDUs (bind, submit_sm, enquire_link, unbind).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use simsms::serve::smpp::frame::read_frame;
+use std::sync::OnceLock;
+
+fuzz_target!(|data: &[u8]| {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+    });
+    runtime.block_on(async {
+        let mut reader = data;
+        // Frames until the stream ends or cannot be resynchronised.
+        while let Ok(Some(_frame)) = read_frame(&mut reader, 8192).await {}
+    });
+});
