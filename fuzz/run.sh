@@ -26,7 +26,11 @@ trap 'rm -rf "$work"' EXIT
 for target in $("${fuzz[@]}" list); do
   mkdir -p "$work/$target"
   echo "== fuzz $target for ${seconds}s"
-  "${fuzz[@]}" run "$target" "$work/$target" "corpus/$target" -- \
+  seeds=()
+  [ -d "corpus/$target" ] && seeds+=("corpus/$target")
+  # The shipped scenarios seed the scenario parser.
+  [ "$target" = scenario_text ] && seeds+=(../scenarios)
+  "${fuzz[@]}" run "$target" "$work/$target" "${seeds[@]}" -- \
     -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -print_final_stats=1 2>&1 |
     grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread .* panicked|Done)" || true
   status=${PIPESTATUS[0]}
