@@ -538,3 +538,43 @@ fn repeated_sweep_keys_and_alternatives_are_refused() {
         "--alt x is given twice",
     );
 }
+
+/// The report answers first: per carrier the share with a code in time,
+/// then each alternative's difference, then the expectations; and stderr's
+/// session count says how it relates to the header's.
+#[test]
+fn the_report_answers_first_and_counts_agree() {
+    let text = format!(
+        "{SMALL}\n[alternatives.x]\nproviders.p.price = 2.0\n\n[[expect]]\nmetric = \"otp_success\"\nmin = 1.01\n"
+    );
+    let dir = with_scenario(&text);
+    let out = simsms(&["run", "s.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout.clone()).unwrap();
+    let answer = report
+        .find("ANSWER: users with a valid code within")
+        .unwrap();
+    assert!(answer < report.find("MESSAGES by provider").unwrap());
+    let block = &report[answer..report.find("MESSAGES by provider").unwrap()];
+    assert!(
+        block.contains("  c ") && block.contains("all carriers"),
+        "{block}"
+    );
+    assert!(block.contains("only too late to use"), "{block}");
+    assert!(block.contains("    x: within"), "{block}");
+    assert!(block.contains("Expectations: 1 of 1 FAILED"), "{block}");
+    let header_sessions: u64 = report
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(" | ").find(|p| p.ends_with("messages (pooled)")))
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    let said = stderr(&out);
+    assert!(
+        said.contains(&format!(
+            "(2 variants x {header_sessions}, the same users under each)"
+        )),
+        "{said}"
+    );
+}

@@ -88,12 +88,22 @@ fn simulate(sc: &Scenario, sim: &SimArgs, threads: usize, wanted: &[usize]) -> R
         .variants(sc, &sim.source(), wanted);
     drop(bar);
     let elapsed = started.elapsed().as_secs_f64();
-    let sessions: u64 = results
+    let per_variant: Vec<u64> = results
         .simulated()
         .map(|(_, _, r)| r.merged.total_sessions())
-        .sum();
+        .collect();
+    let sessions: u64 = per_variant.iter().sum();
+    // The header counts one variant's sessions; say how this total is made.
+    let made_of = match per_variant[..] {
+        [_] => String::new(),
+        [first, ..] if per_variant.iter().all(|&n| n == first) => format!(
+            " ({} variants x {first}, the same users under each)",
+            per_variant.len()
+        ),
+        _ => format!(" (over {} variants)", per_variant.len()),
+    };
     eprintln!(
-        "simsms: {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
+        "simsms: {sessions} sessions{made_of} in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
         sessions as f64 / elapsed.max(1e-9) / 1e6
     );
     results

@@ -153,6 +153,7 @@ pub fn report_json(run: &Run) -> Value {
             "duration_s": seconds(sc.duration),
             "drain_s": seconds(sc.drain),
             "otp_target_s": seconds(sc.otp.target),
+            "currency": (!sc.currency.is_empty()).then(|| sc.currency.clone()),
             "carriers": sc.carriers.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
         },
         "reference": run.results.names[run.order[0]],

@@ -60,8 +60,13 @@ pub fn markdown_summary(run: &Run) -> String {
     let _ = writeln!(out, "### Sessions\n");
     let _ = writeln!(
         out,
-        "| alternative | carrier | sessions | OTP success | code ≤ {} | code p50 | code p99 | cost/success |",
-        Human(sc.otp.target)
+        "| alternative | carrier | sessions | OTP success | code ≤ {} | code p50 | code p99 | cost/success{} |",
+        Human(sc.otp.target),
+        if sc.currency.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", cell(&sc.currency))
+        }
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (_, name, report) in run.shown() {

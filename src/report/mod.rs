@@ -3,11 +3,13 @@
 //! carrier (sessions), queue statistics, the timeline and expectation
 //! verdicts. `table` renders it for people.
 
+mod answer;
 mod compare;
 mod expect;
 mod results;
 mod table;
 
+pub use answer::render_answer;
 pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, paired_difference};
 pub use results::RunResults;

@@ -110,6 +110,10 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
         Some(base) => render_table(sc, base),
         None => String::new(),
     };
+    // The answer goes right after the header, before the tables.
+    if let Some(at) = out.find("\nMESSAGES by provider") {
+        out.insert_str(at, &super::render_answer(sc, results));
+    }
     if results.simulated().count() > 1 {
         out.push_str("\nALTERNATIVES (the same users under each alternative)\n");
         let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
@@ -199,7 +203,12 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "rates: mean over replications with a 95% t interval (Wilson on pooled counts for 1 replication); percentiles: merged histogram, p99 interval across replications"
+        "rates: mean over replications with a 95% t interval (Wilson on pooled counts for 1 replication); percentiles: merged histogram, p99 interval across replications{}",
+        if sc.currency.is_empty() {
+            String::new()
+        } else {
+            format!("; costs in {}", sc.currency)
+        }
     );
 
     out.push_str("\nMESSAGES by provider x carrier\n");

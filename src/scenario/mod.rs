@@ -26,6 +26,8 @@ use std::path::Path;
 pub struct Scenario {
     pub name: String,
     pub description: String,
+    /// What prices and costs are in, e.g. "JPY"; empty when not named.
+    pub currency: String,
     /// Sessions arrive during `[0, duration)`.
     pub duration: Nanos,
     /// Time after `duration` covered by the timeline; every message reaches a

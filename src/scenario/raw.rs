@@ -78,6 +78,7 @@ pub struct RawMeta {
     pub name: String,
     #[serde(default)]
     pub description: String,
+    pub currency: Option<String>,
     pub duration: String,
     pub drain: Option<String>,
     pub seed: Option<u64>,

@@ -524,6 +524,23 @@ impl<'a> Validator<'a> {
         value
     }
 
+    /// `scenario.currency`: a short label such as "JPY" or "USD".
+    fn currency(&mut self, given: Option<&str>) -> String {
+        let Some(text) = given else {
+            return String::new();
+        };
+        let ok = (1..=12).contains(&text.chars().count()) && text.chars().all(|c| !c.is_control());
+        if !ok {
+            self.error(
+                "scenario.currency",
+                format!("a short currency label (1-12 characters), got {text:?}"),
+                Some("e.g. currency = \"JPY\"".into()),
+            );
+            return String::new();
+        }
+        text.to_string()
+    }
+
     /// Providers, carriers, their product and outages within the limits.
     fn dimensions(&mut self, raw: &RawScenario) {
         let (providers, carriers) = (raw.providers.len(), raw.carriers.len());
@@ -732,6 +749,7 @@ impl<'a> Validator<'a> {
         Scenario {
             name: meta.name.clone(),
             description: meta.description.clone(),
+            currency: self.currency(meta.currency.as_deref()),
             duration,
             drain,
             seed: meta.seed.unwrap_or(1),

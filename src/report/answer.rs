@@ -1,0 +1,103 @@
+//! The report's first lines, in plain language: per carrier, the share of
+//! users who held a valid code within the target (by SMS or by voice), and
+//! apart from it those whose code came only too late to use; for each
+//! alternative, its difference from the scenario on the same users; and
+//! whether every expectation passed. The tables follow.
+
+use super::{RunResults, SessionRow, paired_difference};
+use crate::scenario::Scenario;
+use crate::stats::Estimate;
+use crate::units::Human;
+use std::fmt::Write;
+
+/// Index of `no_code_in_time` among the session ends (a code reached the
+/// user only after it expired or the user left).
+const TOO_LATE: usize = 2;
+
+fn pct(e: &Estimate) -> String {
+    if e.is_defined() {
+        format!(
+            "{:.1}% [{:.1}, {:.1}]",
+            e.value * 100.0,
+            e.low * 100.0,
+            e.high * 100.0
+        )
+    } else {
+        "-".into()
+    }
+}
+
+fn points(e: &Estimate) -> String {
+    if !e.is_defined() {
+        return "-".into();
+    }
+    let clear = e.low > 0.0 || e.high < 0.0;
+    format!(
+        "{:+.1} points [{:+.1}, {:+.1}]{}",
+        e.value * 100.0,
+        e.low * 100.0,
+        e.high * 100.0,
+        if clear { "" } else { " (not clear of zero)" }
+    )
+}
+
+fn carrier_name(r: &SessionRow) -> &str {
+    r.carrier.as_deref().unwrap_or("all carriers")
+}
+
+/// The answer block, ending with a blank line.
+pub fn render_answer(sc: &Scenario, results: &RunResults) -> String {
+    let mut out = String::new();
+    let Some(base) = results.reports.first().and_then(Option::as_ref) else {
+        return out;
+    };
+    let target = Human(sc.otp.target);
+    let _ = writeln!(
+        out,
+        "\nANSWER: users with a valid code within {target} (by SMS or voice) [95% CI]"
+    );
+    let width = base
+        .sessions
+        .iter()
+        .map(|r| carrier_name(r).len())
+        .max()
+        .unwrap_or(0);
+    for r in &base.sessions {
+        let _ = writeln!(
+            out,
+            "  {:width$}  {}; a code at all {:.1}%; only too late to use {:.1}%",
+            carrier_name(r),
+            pct(&r.within_target),
+            r.otp_success.value * 100.0,
+            r.shares[TOO_LATE].value * 100.0,
+        );
+    }
+    let all = base.session_row(None);
+    if results.simulated().count() > 1 {
+        out.push_str("  Alternatives, against the scenario on the same users (all carriers):\n");
+    }
+    for (_, name, report) in results.simulated().filter(|(v, _, _)| *v > 0) {
+        let (Some(a), Some(b)) = (report.session_row(None), all) else {
+            continue;
+        };
+        let within = paired_difference(a, b, |x| x.within_target);
+        let success = paired_difference(a, b, |x| x.otp_success);
+        let _ = writeln!(
+            out,
+            "    {name}: within {target} {}; a code at all {}",
+            points(&within),
+            points(&success)
+        );
+    }
+    let failed = results.verdicts.iter().filter(|v| !v.passed).count();
+    match (results.verdicts.len(), failed) {
+        (0, _) => {}
+        (n, 0) => {
+            let _ = writeln!(out, "  Expectations: all {n} passed.");
+        }
+        (n, f) => {
+            let _ = writeln!(out, "  Expectations: {f} of {n} FAILED (see EXPECTATIONS).");
+        }
+    }
+    out
+}
