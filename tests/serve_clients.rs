@@ -306,3 +306,65 @@ fn kannel_sends_through_serve_and_receives_delivered_and_failed_receipts() {
     );
     eprintln!("Kannel: {delivered} delivered, {failed} failed receipts of {n}");
 }
+
+/// The soak of bench/serve_soak.sh, short: 20 s of clients that drop and
+/// rebind, never acknowledge or send garbage; every accepted message ends
+/// with exactly one acknowledged receipt, connections return to 0 and
+/// memory stays flat.
+#[test]
+#[ignore = "needs python3 (the soak client): --run-ignored all"]
+fn a_short_soak_loses_and_duplicates_nothing() {
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "serve",
+            "bench/serve_soak.toml",
+            "--speed",
+            "10",
+            "--for",
+            "120s",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("simsms serve starts");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(server.stdout.take().unwrap()));
+    let (mut smpp, mut http) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields.first() {
+            Some(&"smpp") => smpp = fields[3].to_string(),
+            Some(&"http") => http = fields[1].to_string(),
+            Some(&"ready") => break,
+            _ => {}
+        }
+    }
+    let soak = std::process::Command::new("python3")
+        .args([
+            "bench/serve_soak.py",
+            &smpp,
+            &http,
+            &server.id().to_string(),
+            "20",
+            "100",
+        ])
+        .output()
+        .expect("python3 runs the soak client");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    let figures = String::from_utf8_lossy(&soak.stdout);
+    assert!(
+        soak.status.success(),
+        "{figures}\n{}",
+        String::from_utf8_lossy(&soak.stderr)
+    );
+    let figures: serde_json::Value = serde_json::from_str(figures.trim()).unwrap();
+    assert!(figures["accepted"].as_u64().unwrap() > 500, "{figures}");
+    assert_eq!(figures["lost"], 0);
+    assert_eq!(figures["duplicated"], 0);
+    assert!(
+        figures["connections_opened"].as_u64().unwrap() > 4,
+        "{figures}"
+    );
+}
