@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for a bounded time (default 12 s each, about a
+# Runs every fuzz target for a bounded time (default 10 s each, about a
 # minute in all), starting from the seed corpora in fuzz/corpus/. Installs
 # cargo-fuzz from crates.io if it is missing. New inputs go to a temporary
 # directory, so the checkout is not changed; a crash fails the run and
@@ -7,7 +7,7 @@
 #   fuzz/run.sh [SECONDS_PER_TARGET]
 set -euo pipefail
 cd "$(dirname "$0")"
-seconds="${1:-12}"
+seconds="${1:-10}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
