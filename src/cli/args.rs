@@ -69,6 +69,10 @@ pub struct ExportArgs {
     /// Write a self-contained HTML report with charts here.
     #[arg(long, value_name = "FILE")]
     pub html: Option<String>,
+    /// Print every table whole, however wide. Without it, a report printed
+    /// on a terminal splits wide tables into blocks that fit its width.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 impl ExportArgs {
@@ -88,6 +92,17 @@ impl ExportArgs {
                 on_stdout.join(" and --")
             ))),
         }
+    }
+
+    /// Fits tables to the terminal when the report is printed on one and
+    /// `--wide` is not given; files and pipes get every table whole.
+    pub fn fit_tables(&self, output: &str) {
+        use std::io::IsTerminal;
+        let width = match (self.wide, output, std::io::stdout().is_terminal()) {
+            (false, "-", true) => terminal_size::terminal_size().map_or(100, |(w, _)| w.0 as usize),
+            _ => 0,
+        };
+        crate::report::set_table_width(width);
     }
 
     /// Whether any export or `--out` was asked for.

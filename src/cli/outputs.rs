@@ -67,11 +67,12 @@ pub fn write_reports(
     output: &str,
     exports: &ExportArgs,
 ) -> Result<(), Error> {
-    let text = if compare {
+    exports.fit_tables(output);
+    let text = crate::report::wrap_to_table_width(if compare {
         render_comparison(sc, results, order)
     } else {
         render_run(sc, results)
-    };
+    });
     write_rendered(sc, (results, order, None), text, output, exports)
 }
 
@@ -157,6 +158,7 @@ pub fn write_load_report(
     exports: &ExportArgs,
 ) -> Result<u8, Error> {
     let sc = &merged.scenario;
+    exports.fit_tables(output);
     let mut aggregator = crate::report::Aggregator::new(sc);
     aggregator.add(merged.metrics.clone());
     let mut reports = vec![None; sc.alternatives.len() + 1];

@@ -14,7 +14,7 @@ pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, paired_difference};
 pub use results::RunResults;
 pub(crate) use table::{grid, pct_ci, secs};
-pub use table::{render_run, render_table, render_verdicts};
+pub use table::{render_run, render_table, render_verdicts, set_table_width, wrap_to_table_width};
 
 use crate::metrics::{MessageCell, Metrics, SessionCell};
 use crate::model::{Outcome, SessionCounts, SessionEndKind};

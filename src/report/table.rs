@@ -7,6 +7,84 @@ use crate::stats::Estimate;
 use crate::stats::Quantile;
 use crate::units::{Human, NANOS_PER_SEC};
 use std::fmt::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Widest table line; 0 for no limit (files, pipes, `--wide`).
+static TABLE_WIDTH: AtomicUsize = AtomicUsize::new(0);
+
+/// Tables wider than `width` characters are printed as column blocks that
+/// each repeat the key columns; 0 never splits. Set once by the command
+/// line for a terminal.
+pub fn set_table_width(width: usize) {
+    TABLE_WIDTH.store(width, Ordering::Relaxed);
+}
+
+/// `text` with lines longer than the table width broken at spaces, the
+/// continuation indented; unchanged without a width.
+pub fn wrap_to_table_width(text: String) -> String {
+    wrap(text, TABLE_WIDTH.load(Ordering::Relaxed))
+}
+
+fn wrap(text: String, max: usize) -> String {
+    if max == 0 || text.lines().all(|l| l.chars().count() <= max) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let mut rest = body;
+        let mut first = true;
+        loop {
+            let room = if first {
+                max
+            } else {
+                max.saturating_sub(4).max(20)
+            };
+            if rest.chars().count() <= room {
+                if !first {
+                    out.push_str("    ");
+                }
+                out.push_str(rest);
+                break;
+            }
+            let cut: usize = rest.char_indices().nth(room).map_or(rest.len(), |(i, _)| i);
+            let at = rest[..cut].rfind(' ').filter(|&i| i > 0).unwrap_or(cut);
+            if !first {
+                out.push_str("    ");
+            }
+            out.push_str(rest[..at].trim_end());
+            out.push('\n');
+            rest = rest[at..].trim_start();
+            first = false;
+        }
+        out.push_str(newline);
+    }
+    out
+}
+
+/// The columns of each block: the key columns `0..left`, then as many
+/// others as fit in `max` characters (at least one).
+fn blocks(widths: &[usize], left: usize, max: usize) -> Vec<Vec<usize>> {
+    let span = |cols: &[usize]| cols.iter().map(|&c| widths[c] + 2).sum::<usize>();
+    let all: Vec<usize> = (0..widths.len()).collect();
+    if max == 0 || span(&all) <= max + 2 || left >= widths.len() {
+        return vec![all];
+    }
+    let key: Vec<usize> = (0..left).collect();
+    let mut blocks = Vec::new();
+    let mut block = key.clone();
+    for (c, width) in widths.iter().enumerate().skip(left) {
+        if block.len() > left && span(&block) + width + 2 > max + 2 {
+            blocks.push(std::mem::replace(&mut block, key.clone()));
+        }
+        block.push(c);
+    }
+    blocks.push(block);
+    blocks
+}
 
 /// Aligns columns: the first `left` columns left-aligned, the rest right.
 pub(crate) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left: usize) {
@@ -16,12 +94,13 @@ pub(crate) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let line = |out: &mut String, cells: Vec<&str>| {
+    let line = |out: &mut String, cells: &[&str], cols: &[usize]| {
         let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i > 0 {
+        for (k, &i) in cols.iter().enumerate() {
+            if k > 0 {
                 text.push_str("  ");
             }
+            let cell = cells[i];
             let pad = widths[i] - cell.chars().count();
             if i < left {
                 text.push_str(cell);
@@ -34,9 +113,16 @@ pub(crate) fn grid(out: &mut String, header: &[&str], rows: &[Vec<String>], left
         out.push_str(text.trim_end());
         out.push('\n');
     };
-    line(out, header.to_vec());
-    for row in rows {
-        line(out, row.iter().map(String::as_str).collect());
+    let max = TABLE_WIDTH.load(Ordering::Relaxed);
+    for (b, cols) in blocks(&widths, left, max).iter().enumerate() {
+        if b > 0 {
+            out.push('\n');
+        }
+        line(out, header, cols);
+        for row in rows {
+            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+            line(out, &cells, cols);
+        }
     }
 }
 
@@ -464,4 +550,32 @@ fn session_shares(out: &mut String, report: &Report) {
         .collect();
     out.push_str("\nSESSION OUTCOME SHARES by carrier [95% CI]\n");
     grid(out, &header, &rows, 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{blocks, wrap};
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_an_indent() {
+        let text = "short\none two three four five six\n".to_string();
+        assert_eq!(wrap(text.clone(), 0), text);
+        assert_eq!(wrap(text, 20), "short\none two three four\n    five six\n");
+    }
+
+    #[test]
+    fn wide_tables_split_into_blocks_that_repeat_the_keys() {
+        let widths = [8, 6, 20, 20, 20];
+        assert_eq!(blocks(&widths, 2, 0).len(), 1);
+        assert_eq!(blocks(&widths, 2, 200).len(), 1);
+        let split = blocks(&widths, 2, 60);
+        assert_eq!(split, vec![vec![0, 1, 2, 3], vec![0, 1, 4]]);
+        // Every block fits (8 + 6 + 20 + 20 and three gaps is 40 + 6).
+        for b in &split {
+            let width: usize = b.iter().map(|&c| widths[c]).sum::<usize>() + 2 * (b.len() - 1);
+            assert!(width <= 60, "{b:?}: {width}");
+        }
+        // A column wider than the limit still gets a block of its own.
+        assert_eq!(blocks(&[4, 100, 3], 1, 50), vec![vec![0, 1], vec![0, 2]]);
+    }
 }
