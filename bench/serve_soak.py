@@ -91,12 +91,15 @@ async def read_pdu(reader):
 
 async def session(host, port, tally, rate, until, behaviour, lifetime):
     """One connection: bind, submit at `rate` per second, answer receipts
-    as `behaviour` says, then drop without unbinding."""
+    as `behaviour` says, then drop without unbinding. A drop half-closes
+    first, so every acknowledgement written reaches the server before the
+    connection ends; acknowledgements that cannot reach it (after garbage
+    that ends the connection) are neither written nor counted."""
     reader, writer = await asyncio.open_connection(host, port)
     tally.connections += 1
     sequence = 1
     writer.write(pdu(BIND_TRANSCEIVER, sequence, cstr("soak") + cstr("soak") + cstr("") + bytes([0x34, 0, 0]) + cstr("")))
-    pending = {}
+    state = {"acking": behaviour != "silent"}
     stop_at = min(until, time.monotonic() + lifetime)
 
     async def receive():
@@ -104,13 +107,12 @@ async def session(host, port, tally, rate, until, behaviour, lifetime):
             command, status, seq, body = await read_pdu(reader)
             if command == DELIVER_SM:
                 ident = receipt_id(body)
-                if behaviour == "silent":
+                if not state["acking"]:
                     tally.unacked_seen += 1
                     continue
                 writer.write(pdu(DELIVER_SM | RESP, seq, cstr("")))
                 tally.acked[ident] = tally.acked.get(ident, 0) + 1
             elif command == SUBMIT_SM | RESP:
-                pending.pop(seq, None)
                 if status == 0:
                     tally.accepted.add(body.rstrip(b"\0").decode())
                 elif status == 0x58:
@@ -121,23 +123,36 @@ async def session(host, port, tally, rate, until, behaviour, lifetime):
     receiver = asyncio.create_task(receive())
     try:
         next_send = time.monotonic()
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at and not receiver.done():
             sequence += 1
             number = "8190%08d" % random.randrange(10**8)
             writer.write(pdu(SUBMIT_SM, sequence, submit_body(number, "code %06d" % sequence)))
-            pending[sequence] = True
             if behaviour == "garbage" and random.random() < 0.02:
                 tally.garbage_sent += 1
                 if random.random() < 0.5:
-                    # A well-framed PDU with an unknown command id.
+                    # A well-framed PDU with an unknown command id: answered
+                    # with generic_nack, the session goes on.
                     writer.write(pdu(0x7F, sequence + 100000, bytes(random.randrange(256) for _ in range(8))))
                 else:
-                    # Random bytes: a bad length ends the connection.
-                    writer.write(bytes(random.randrange(256) for _ in range(20)))
+                    # A length below 16: the server cannot resynchronise and
+                    # closes; nothing written after it is read.
+                    state["acking"] = False
+                    writer.write(struct.pack(">I", random.randrange(16)) + bytes(random.randrange(256) for _ in range(12)))
+                    await writer.drain()
+                    break
             await writer.drain()
             next_send += 1.0 / rate
             await asyncio.sleep(max(0.0, next_send - time.monotonic()))
-        await asyncio.sleep(random.uniform(0.0, 0.5))
+        # Drop without unbinding: stop acknowledging, half-close, and read
+        # until the server closes its side.
+        state["acking"] = False
+        await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+        try:
+            await asyncio.wait_for(asyncio.shield(receiver), 2.0)
+        except (asyncio.TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            pass
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
     finally:
