@@ -1,9 +1,28 @@
 #!/usr/bin/env bash
-# Installs the real peers the live tests drive: python smpplib and twilio
-# into target/live-venv (PyPI), and the npm `smpp` package into
-# target/live-node (npm registry). Idempotent; the tests look there.
+# Installs everything the tests that drive real peers need. First the
+# machine's tools, from Debian's packages when one is missing (headless
+# Chromium, Kannel, Node.js with npm; needs root or sudo). Then python
+# smpplib and twilio into target/live-venv (PyPI), and the npm `smpp`
+# package into target/live-node (npm registry). Idempotent; the tests look
+# there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+packages=""
+command -v chromium >/dev/null 2>&1 || packages="$packages chromium"
+[ -x /usr/sbin/bearerbox ] || packages="$packages kannel"
+command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm"
+if [ -n "$packages" ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  for attempt in 1 2; do
+    if $sudo apt-get update -qq && $sudo apt-get install -y -qq $packages >/dev/null; then break; fi
+    echo "apt-get install$packages failed (attempt $attempt)" >&2
+    [ "$attempt" = 2 ] && exit 1
+    sleep 10
+  done
+fi
 venv=target/live-venv
 if [ ! -x "$venv/bin/python" ]; then
   mkdir -p target
