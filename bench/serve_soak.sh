@@ -11,11 +11,5 @@ cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 rate="${2:-200}"
 [ -x target/release/simsms ] || cargo build --release --quiet
-out=$(mktemp)
-target/release/simsms serve bench/serve_soak.toml --speed 10 --for "$((seconds + 300))s" > "$out" &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
-for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.1; done
-smpp=$(awk '/^smpp/ {print $4}' "$out")
-http=$(awk '/^http/ {print $2}' "$out")
-python3 bench/serve_soak.py "$smpp" "$http" "$pid" "$seconds" "$rate"
+. bench/serve_bench.sh "$((seconds + 300))s" bench/serve_soak.toml 10
+python3 bench/serve_soak.py "$address" "$http" "$serve_pid" "$seconds" "$rate"

@@ -1,16 +1,10 @@
 //! The command line as users run it: every exit code, and the error
 //! messages for the classic mistakes, which must name the line and the key.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn simsms(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("simsms runs")
-}
+use common::simsms_in as simsms;
+use std::path::Path;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

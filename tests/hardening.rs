@@ -2,16 +2,11 @@
 //! (one test per row of the hardening table), each built from its failing
 //! input. Exit codes: 2 invalid input or usage, 3 a failed write.
 
+mod common;
+
+use common::simsms_in as simsms;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-
-fn simsms(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("simsms runs")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

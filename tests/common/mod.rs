@@ -4,6 +4,17 @@
 use simsms::metrics::Metrics;
 use simsms::runner::run_replications;
 use simsms::scenario::{Scenario, parse};
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The simsms binary run with `args` in `dir`.
+pub fn simsms_in(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("simsms runs")
+}
 
 pub fn scenario(text: &str) -> Scenario {
     match parse(text, "test.toml") {
