@@ -573,3 +573,22 @@ fn the_report_answers_first_and_counts_agree() {
         "{said}"
     );
 }
+
+/// Row 6, outages: a store outage of 499 years on any target is simulated
+/// in bounded time (messages are held, not retried step by step).
+#[test]
+fn a_centuries_long_store_outage_finishes() {
+    for target in [
+        "carrier = \"c\"",
+        "provider = \"p\"",
+        "route = \"domestic\"",
+        "provider = \"p\"\ncarrier = \"c\"",
+    ] {
+        let text = format!(
+            "{SMALL}\n[[outages]]\n{target}\neffect = \"store\"\nstart = \"1m\"\nduration = \"499y\"\n"
+        );
+        let dir = with_scenario(&text);
+        let out = simsms(&["run", "s.toml", "-r", "1", "-o", "/dev/null"], dir.path());
+        assert!(out.status.success(), "{target}: {}", stderr(&out));
+    }
+}
