@@ -33,3 +33,6 @@ bench/serve_throughput.sh
 
 echo "== simsms load vs a python smpplib generator, side by side"
 bench/load_vs_smpplib.sh
+
+echo "== simsms serve soak (10 minutes)"
+bench/serve_soak.sh 600 200
