@@ -3,11 +3,10 @@
 
 mod common;
 
-use common::t_9995;
 use simsms::runner::Runner;
 use simsms::scenario::Settings;
 use simsms::sensitivity::{Analysis, Metric, Options, Plan};
-use simsms::stats::{Estimate, t_975};
+use simsms::stats::Estimate;
 use std::process::Command;
 
 /// One carrier, one send per session, and two filters: OTP success is
@@ -52,15 +51,8 @@ fn analyse(only: &[&str], threads: usize) -> Analysis {
         .run(&Runner::new(threads))
 }
 
-/// `expected` lies in the 99.9% widening of a 95% t interval over 10
-/// replications.
 fn assert_within(what: &str, e: &Estimate, expected: f64) {
-    let half = (e.high - e.low) / 2.0 * t_9995(9) / t_975(9);
-    assert!(
-        (e.value - expected).abs() <= half,
-        "{what}: {:.6} ± {half:.6} excludes {expected:.6}",
-        e.value
-    );
+    common::assert_within(what, e, expected, 10);
 }
 
 #[test]

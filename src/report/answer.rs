@@ -5,14 +5,14 @@
 //! whether every expectation passed. The tables follow.
 
 use super::{RunResults, SessionRow, paired_difference};
+use crate::model::SessionEndKind;
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use crate::units::Human;
 use std::fmt::Write;
 
-/// Index of `no_code_in_time` among the session ends (a code reached the
-/// user only after it expired or the user left).
-const TOO_LATE: usize = 2;
+/// A code reached the user only after it expired or the user left.
+const TOO_LATE: usize = SessionEndKind::NoCodeInTime as usize;
 
 fn pct(e: &Estimate) -> String {
     if e.is_defined() {

@@ -145,13 +145,16 @@ struct SessionRep {
     outcomes: SessionCounts,
     success: (u64, u64),
     within_target: (u64, u64),
-    sends: Option<f64>,
     resend: (u64, u64),
     voice: (u64, u64),
-    cost_per_success: Option<f64>,
     cost: f64,
-    percentiles: Option<ByQuantile<f64>>,
+    /// The rates, percentiles and means, NaN where undefined.
     values: SessionRepValues,
+}
+
+/// A per-replication value, None where it is undefined (NaN).
+fn defined(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
 }
 
 impl SessionRepValues {
@@ -282,12 +285,9 @@ impl<'s> Aggregator<'s> {
                 outcomes: cell.outcomes,
                 success: (successes, total),
                 within_target: (cell.within_target, total),
-                sends: (total > 0).then(|| cell.sends as f64 / total as f64),
                 resend: (cell.resent, total),
                 voice: (cell.voice_calls, total),
-                cost_per_success: (successes > 0).then(|| cell.cost / successes as f64),
                 cost: cell.cost,
-                percentiles: percentiles_of(&cell.time_to_code),
                 values: SessionRepValues::of_cell(&cell),
             });
         }
@@ -370,7 +370,7 @@ impl<'s> Aggregator<'s> {
                 within_target: rate_interval(
                     &reps.iter().map(|r| r.within_target).collect::<Vec<_>>(),
                 ),
-                sends_per_session: mean_interval(&values(&|r| r.sends)),
+                sends_per_session: mean_interval(&values(&|r| defined(r.values.sends_per_session))),
                 resend_share: rate_interval(&reps.iter().map(|r| r.resend).collect::<Vec<_>>()),
                 voice_share: rate_interval(&reps.iter().map(|r| r.voice).collect::<Vec<_>>()),
                 shares: SessionEndKind::ALL.map(|k| {
@@ -381,12 +381,17 @@ impl<'s> Aggregator<'s> {
                             .collect::<Vec<_>>(),
                     )
                 }),
-                cost_per_success: mean_interval(&values(&|r| r.cost_per_success)),
+                cost_per_success: mean_interval(&values(&|r| defined(r.values.cost_per_success))),
                 cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
                 per_replication: reps.iter().map(|r| r.values).collect(),
                 time_to_code: percentiles(
                     &cell.time_to_code,
-                    reps.iter().map(|r| r.percentiles).collect(),
+                    reps.iter()
+                        .map(|r| {
+                            let p = r.values.time_to_code;
+                            p.0.iter().all(|x| x.is_finite()).then_some(p)
+                        })
+                        .collect(),
                 ),
             });
         }

@@ -210,3 +210,15 @@ pub fn assert_agree(what: &str, a: (f64, f64, f64), b: (f64, f64, f64)) {
         "{what} disagree beyond {bound:.4}"
     );
 }
+
+/// Asserts `expected` lies in the 99.9% widening of a 95% t interval over
+/// `replications` (each file checks many values; see `Z999`).
+pub fn assert_within(what: &str, e: &simsms::stats::Estimate, expected: f64, replications: usize) {
+    let df = replications - 1;
+    let half = (e.high - e.low) / 2.0 * t_9995(df) / simsms::stats::t_975(df);
+    assert!(
+        (e.value - expected).abs() <= half,
+        "{what}: {:.6} ± {half:.6} (99.9%) excludes {expected:.6}",
+        e.value
+    );
+}
