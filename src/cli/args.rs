@@ -42,6 +42,21 @@ pub struct SimArgs {
     pub shard: Option<String>,
 }
 
+/// Replications, seed and threads, for the commands that simulate many
+/// scenarios in one pool (`sweep`, `sensitivity`).
+#[derive(Debug, clap::Args)]
+pub struct RunSettings {
+    /// Override the replications of every simulated scenario.
+    #[arg(long, short = 'r')]
+    pub replications: Option<u32>,
+    /// Override the seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
 /// Where to write each export format (docs/outputs.md).
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {

@@ -1,7 +1,7 @@
 //! `simsms sensitivity`: vary each numeric input down and up, one at a
 //! time, on common random numbers; rank them by their effect on a metric.
 
-use super::args::threads;
+use super::args::{RunSettings, threads};
 use crate::Error;
 use crate::output::write_output;
 use crate::runner::Runner;
@@ -36,15 +36,8 @@ pub struct SensitivityArgs {
     /// Override a scenario key before varying the others (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Override the replications per value.
-    #[arg(long, short = 'r')]
-    replications: Option<u32>,
-    /// Override the seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    #[command(flatten)]
+    run: RunSettings,
     /// Write the ranked table here ("-" for stdout).
     #[arg(long, short = 'o', default_value = "-")]
     output: String,
@@ -82,13 +75,13 @@ fn fraction(text: &str) -> Result<f64, Error> {
 
 pub fn sensitivity(args: SensitivityArgs) -> Result<u8, Error> {
     let metric = Metric::parse(&args.metric).map_err(Error::Usage)?;
-    let threads = threads(args.threads)?;
+    let threads = threads(args.run.threads)?;
     let text = scenario::read(&args.file)?;
     let source = args.file.display().to_string();
     let settings = Settings {
         sets: args.set.clone(),
-        seed: args.seed,
-        replications: args.replications,
+        seed: args.run.seed,
+        replications: args.run.replications,
     };
     let variant = match &args.alternative {
         None => 0,

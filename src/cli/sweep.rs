@@ -1,7 +1,7 @@
 //! `simsms sweep`: a grid of settings, each point simulated with its
 //! replications; tidy CSV or a table (or one shard of the points).
 
-use super::args::{shard, shard_writes_only_its_part, threads};
+use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
 use super::say;
 use crate::Error;
 use crate::output::write_output;
@@ -20,15 +20,8 @@ pub struct SweepArgs {
     /// A swept key and its values, e.g. providers.aggregator.tps=10/s,50/s,200/s
     #[arg(long = "set", value_name = "KEY=V1,V2,...", required = true)]
     set: Vec<String>,
-    /// Override the replications at every point.
-    #[arg(long, short = 'r')]
-    replications: Option<u32>,
-    /// Override the seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j')]
-    threads: Option<usize>,
+    #[command(flatten)]
+    run: RunSettings,
     /// Write the tidy CSV here ("-" for stdout). Without it, stdout gets
     /// the CSV when piped and a compact table on a terminal.
     #[arg(long, value_name = "FILE")]
@@ -59,13 +52,13 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
     if args.shard.is_some() {
         shard_writes_only_its_part(&[("--csv", args.csv.is_some())])?;
     }
-    let threads = threads(args.threads)?;
+    let threads = threads(args.run.threads)?;
     let text = scenario::read(&args.file)?;
     let source = args.file.display().to_string();
     let base = Settings {
         sets: Vec::new(),
-        seed: args.seed,
-        replications: args.replications,
+        seed: args.run.seed,
+        replications: args.run.replications,
     };
     let points = point_scenarios(&text, &source, &axes, &base)?;
     if let Some(shard) = shard(&args.shard)? {
@@ -74,8 +67,8 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
             source,
             scenario_text: text,
             sets: args.set.clone(),
-            seed: args.seed,
-            replications: args.replications,
+            seed: args.run.seed,
+            replications: args.run.replications,
             alternatives: Vec::new(),
         };
         let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
