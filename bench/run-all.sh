@@ -22,6 +22,11 @@ $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 20
 echo "== peak memory, ~100M sessions (rakuten_mnp, 1160 replications)"
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 1160 --repeat 1
 
+echo "== peak memory with many replications (1-minute rakuten_mnp, -r 10000, 1 then 2 threads)"
+for j in 1 2; do
+  /usr/bin/time -f "-j $j: peak RSS %M KB, wall %e s" $bin run scenarios/rakuten_mnp.toml --set scenario.duration=1m -r 10000 -j $j -o /dev/null
+done
+
 echo "== sensitivity of rakuten_mnp (every input down and up, 10 replications)"
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -o /dev/null
 
