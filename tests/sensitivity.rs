@@ -102,6 +102,37 @@ fn effects_match_the_closed_form_and_rank_by_swing() {
 }
 
 #[test]
+fn screening_caps_the_scenarios_replications_unless_r_says() {
+    let a = analyse(&["carriers.c.spam_filter"], 2);
+    assert_eq!((a.replications, a.scenario_replications), (5, 10));
+    let header = simsms::sensitivity::render_text(&a);
+    assert!(
+        header.contains(
+            "5 replications per value (the scenario's 10 capped for screening; -r 10 for all)"
+        ),
+        "{header}"
+    );
+    let settings = Settings {
+        replications: Some(7),
+        ..Settings::default()
+    };
+    let options = Options {
+        by: 0.2,
+        metric: Metric::OtpSuccess,
+        carrier: None,
+        variant: 0,
+        only: vec!["carriers.c.spam_filter".into()],
+    };
+    let a = Plan::new(WORLD, "filters.toml", &settings, options)
+        .unwrap()
+        .run(&Runner::new(2));
+    assert_eq!((a.replications, a.scenario_replications), (7, 7));
+    assert!(
+        simsms::sensitivity::render_text(&a).contains("| 7 replications per value, the same users")
+    );
+}
+
+#[test]
 fn labels_and_keys_select_inputs() {
     let keys = |only: &[&str]| -> Vec<String> {
         analyse(only, 1)

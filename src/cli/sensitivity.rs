@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Replications: the scenario's, at most 5 unless -r says otherwise (paired differences need fewer than levels; docs/sensitivity.md)."
+)]
 pub struct SensitivityArgs {
     /// Scenario file (TOML).
     file: PathBuf,

@@ -19,6 +19,12 @@ use crate::scenario::{LoadError, Scenario, Settings};
 use crate::stats::{Estimate, Quantile, mean_interval};
 use std::sync::Arc;
 
+/// Replications per value when `-r` does not say: the scenario's, at most
+/// this many. The scenario's count is chosen for the precision of levels;
+/// paired differences on common random numbers are far more precise, and
+/// the analysis simulates the scenario twice per input.
+pub const SCREENING_REPLICATIONS: u32 = 5;
+
 /// What the analysis measures, per session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
@@ -121,6 +127,8 @@ struct Planned {
 /// The scenarios to simulate: the base and each input's two sides.
 pub struct Plan {
     base: Arc<Scenario>,
+    /// The scenario's own replications, before the screening cap.
+    scenario_replications: u32,
     carrier: Option<usize>,
     inputs: Vec<Planned>,
     pub options: Options,
@@ -213,8 +221,13 @@ impl Plan {
                 input,
             })
             .collect();
+        let mut measured = base.variant(options.variant).clone();
+        if settings.replications.is_none() {
+            measured.replications = measured.replications.min(SCREENING_REPLICATIONS);
+        }
         Ok(Plan {
-            base: Arc::new(base.variant(options.variant).clone()),
+            scenario_replications: base.replications,
+            base: Arc::new(measured),
             carrier,
             inputs,
             options,
@@ -276,6 +289,7 @@ impl Plan {
             by: self.options.by,
             seed: self.base.seed,
             replications: self.base.replications,
+            scenario_replications: self.scenario_replications,
             base: mean_interval(&finite(base_values)),
             effects,
             sessions,
@@ -351,6 +365,9 @@ pub struct Analysis {
     pub by: f64,
     pub seed: u64,
     pub replications: u32,
+    /// The scenario's (or `-r`'s) replications; more than `replications`
+    /// when the screening default capped them.
+    pub scenario_replications: u32,
     /// The metric at the base values.
     pub base: Estimate,
     pub effects: Vec<Effect>,

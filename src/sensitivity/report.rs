@@ -62,9 +62,16 @@ pub fn render_text(a: &Analysis) -> String {
         a.scenario,
         what(a)
     );
+    let capped = match a.scenario_replications > a.replications {
+        true => format!(
+            " (the scenario's {} capped for screening; -r {} for all)",
+            a.scenario_replications, a.scenario_replications
+        ),
+        false => String::new(),
+    };
     let _ = writeln!(
         out,
-        "seed {} | {} replications per value, the same users for every value (common random numbers) | base {} [{}, {}]",
+        "seed {} | {} replications per value{capped}, the same users for every value (common random numbers) | base {} [{}, {}]",
         a.seed,
         a.replications,
         value_text(a.metric, a.base.value),
