@@ -60,7 +60,7 @@ pub struct RunSettings {
 /// Where to write each export format (docs/outputs.md).
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
-    /// Write every output format into DIR (default: results/<scenario name>/).
+    /// Write every output format into DIR (default: simsms-out/<scenario name>/, which git ignores).
     #[arg(long, value_name = "DIR", num_args = 0..=1)]
     pub out: Option<Option<PathBuf>>,
     /// Write the JSON report here ("-" for stdout).
