@@ -717,3 +717,50 @@ fn every_export_of_a_load_run_says_it_was_measured() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// A load run without `--otp` measures messages, not sessions: a session
+/// expectation is NOT MEASURED (neither passes nor fails the exit code),
+/// a message expectation is checked, and the answer has no NaN.
+#[test]
+fn session_expectations_of_a_message_load_are_not_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("expecting.toml");
+    let text = std::fs::read_to_string(SCENARIO).unwrap()
+        + "\n[[expect]]\nmetric = \"otp_success\"\nmin = 0.999\n\n[[expect]]\nmetric = \"delivery_rate\"\nprovider = \"intl\"\nmin = 0.01\n";
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let served = Served::start(file, "3600");
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", file, "--target", &target, "--rate", "100/s"])
+        .args(["--duration", "1s", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    drop(served);
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{report}");
+    assert!(!report.contains("NaN"), "{report}");
+    assert!(
+        report.contains("ANSWER: messages that reached the handset"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Expectations: all 1 measured passed; 1 not measured"),
+        "{report}"
+    );
+    assert!(report.contains("NOT MEASURED  otp_success"), "{report}");
+    assert!(report.contains("PASS  delivery_rate"), "{report}");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("failures=\"0\" errors=\"0\" skipped=\"1\"") && junit.contains("<skipped "),
+        "{junit}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let verdicts = json["expectations"].as_array().unwrap();
+    assert_eq!(verdicts[0]["measured"], false);
+    assert_eq!(verdicts[1]["measured"], true);
+    assert_eq!(verdicts[1]["passed"], true);
+}

@@ -2,9 +2,9 @@
 //! Ctrl-C, SIGTERM or `--for`, then write the summary report.
 
 use super::args::ExportArgs;
-use super::outputs::write_reports;
+use super::outputs::write_rendered;
 use crate::Error;
-use crate::report::{Aggregator, RunResults};
+use crate::report::{Aggregator, RunResults, render_run, wrap_to_table_width};
 use crate::scenario::{self, Settings};
 use crate::serve::Server;
 use crate::units::parse_duration;
@@ -61,6 +61,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("tokio runtime", e))?;
+    let started = std::time::Instant::now();
     let summary = runtime.block_on(async {
         let server = Server::start(sc.clone(), args.speed)
             .await
@@ -88,7 +89,24 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     let mut reports = vec![None; sc.alternatives.len() + 1];
     reports[0] = Some(aggregator.finish(&source));
     let results = RunResults::new(&sc, reports);
-    write_reports(&sc, &results, &[0], false, &args.output, &args.exports)?;
+    // The summary describes messages served, not a simulated run.
+    let served = format!(
+        "served by simsms serve at {}x for {:.1} s of wall time (not simulated; the model's fates of the messages clients submitted)",
+        args.speed,
+        started.elapsed().as_secs_f64()
+    );
+    args.exports.fit_tables(&args.output);
+    let text = crate::load::figures::mark_measured(
+        wrap_to_table_width(render_run(&sc, &results)),
+        &served,
+    );
+    write_rendered(
+        &sc,
+        (&results, &[0], Some(&served)),
+        text,
+        &args.output,
+        &args.exports,
+    )?;
     Ok(0)
 }
 

@@ -128,6 +128,7 @@ pub fn compare_with_baseline(
                         min: None,
                         max: None,
                         passed: false,
+                        measured: true,
                         is_time: metric.starts_with("time"),
                     });
                 }
@@ -141,6 +142,7 @@ pub fn compare_with_baseline(
         min: None,
         max: None,
         passed: true,
+        measured: true,
         is_time: false,
     });
     Ok(verdicts)

@@ -47,7 +47,7 @@ body {{ font-family: sans-serif; margin: 2em; color: #222; }}\n\
 table {{ border-collapse: collapse; margin: 1em 0; }}\n\
 th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}\n\
 th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}\n\
-.pass {{ color: #2ca02c; font-weight: bold; }} .fail {{ color: #d62728; font-weight: bold; }}\n\
+.pass {{ color: #2ca02c; font-weight: bold; }} .fail {{ color: #d62728; font-weight: bold; }} .skip {{ color: #777; }}\n\
 pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\n\
 small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
         escape_xml(&sc.name)
@@ -70,8 +70,12 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
             let _ = writeln!(
                 out,
                 "<tr><td class=\"{}\">{}</td><td>{}</td><td>{:.4} <small>[{:.4}, {:.4}]</small></td><td>{}</td></tr>",
-                if v.passed { "pass" } else { "fail" },
-                if v.passed { "PASS" } else { "FAIL" },
+                match (v.measured, v.passed) {
+                    (false, _) => "skip",
+                    (true, true) => "pass",
+                    (true, false) => "fail",
+                },
+                v.word(),
                 escape_xml(&v.label),
                 v.observed.value,
                 v.observed.low,

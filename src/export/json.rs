@@ -130,6 +130,7 @@ pub(super) fn verdict(v: &Verdict) -> Value {
     json!({
         "label": v.label,
         "passed": v.passed,
+        "measured": v.measured,
         "observed": estimate(&v.observed),
         "min": v.min,
         "max": v.max,

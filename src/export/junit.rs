@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 pub fn junit_xml(run: &Run) -> String {
     let verdicts = &run.results.verdicts;
-    let failures = verdicts.iter().filter(|v| !v.passed).count();
+    let failures = verdicts.iter().filter(|v| v.failed()).count();
+    let skipped = verdicts.iter().filter(|v| !v.measured).count();
     let suite = escape_xml(&format!("simsms.{}", run.scenario.name));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -16,7 +17,7 @@ pub fn junit_xml(run: &Run) -> String {
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">",
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
         verdicts.len()
     );
     if let Some(measured) = run.measured {
@@ -36,7 +37,12 @@ pub fn junit_xml(run: &Run) -> String {
             "    <testcase classname=\"{suite}\" name=\"{}\"",
             escape_xml(&v.label)
         );
-        if v.passed {
+        if !v.measured {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"not measured: this run saw messages, not sessions\"/>\n    </testcase>"
+            );
+        } else if v.passed {
             out.push_str("/>\n");
         } else {
             let message = format!("observed {observed}; expected {}", v.bound);

@@ -30,11 +30,16 @@ pub fn markdown_summary(run: &Run) -> String {
     );
     let verdicts = &run.results.verdicts;
     if !verdicts.is_empty() {
-        let failed = verdicts.iter().filter(|v| !v.passed).count();
+        let failed = verdicts.iter().filter(|v| v.failed()).count();
+        let unmeasured = verdicts.iter().filter(|v| !v.measured).count();
+        let skipped = match unmeasured {
+            0 => String::new(),
+            n => format!(", {n} not measured"),
+        };
         let _ = writeln!(
             out,
-            "### Expectations: {} passed, {failed} failed\n",
-            verdicts.len() - failed
+            "### Expectations: {} passed, {failed} failed{skipped}\n",
+            verdicts.len() - failed - unmeasured
         );
         out.push_str("| | expectation | observed | bound |\n|---|---|---|---|\n");
         for v in verdicts {
@@ -49,7 +54,11 @@ pub fn markdown_summary(run: &Run) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
-                if v.passed { "✅" } else { "❌" },
+                match (v.measured, v.passed) {
+                    (false, _) => "➖",
+                    (true, true) => "✅",
+                    (true, false) => "❌",
+                },
                 cell(&v.label),
                 observed,
                 cell(&v.bound)

@@ -4,7 +4,7 @@
 //! alternative, its difference from the scenario on the same users; and
 //! whether every expectation passed. The tables follow.
 
-use super::{RunResults, SessionRow, paired_difference};
+use super::{MessageRow, Report, RunResults, SessionRow, messages_only, paired_difference};
 use crate::model::SessionEndKind;
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
@@ -24,6 +24,14 @@ fn pct(e: &Estimate) -> String {
         )
     } else {
         "-".into()
+    }
+}
+
+/// A share without its interval, or "-" when nothing was measured.
+fn share(e: &Estimate) -> String {
+    match e.value.is_finite() {
+        true => format!("{:.1}%", e.value * 100.0),
+        false => "-".into(),
     }
 }
 
@@ -51,6 +59,11 @@ pub fn render_answer(sc: &Scenario, results: &RunResults) -> String {
     let Some(base) = results.reports.first().and_then(Option::as_ref) else {
         return out;
     };
+    if messages_only(base) {
+        answer_messages(&mut out, base);
+        verdict_line(&mut out, results);
+        return out;
+    }
     let target = Human(sc.otp.target);
     let _ = writeln!(
         out,
@@ -65,11 +78,11 @@ pub fn render_answer(sc: &Scenario, results: &RunResults) -> String {
     for r in &base.sessions {
         let _ = writeln!(
             out,
-            "  {:width$}  {}; a code at all {:.1}%; only too late to use {:.1}%",
+            "  {:width$}  {}; a code at all {}; only too late to use {}",
             carrier_name(r),
             pct(&r.within_target),
-            r.otp_success.value * 100.0,
-            r.shares[TOO_LATE].value * 100.0,
+            share(&r.otp_success),
+            share(&r.shares[TOO_LATE]),
         );
     }
     let all = base.session_row(None);
@@ -89,15 +102,63 @@ pub fn render_answer(sc: &Scenario, results: &RunResults) -> String {
             points(&success)
         );
     }
-    let failed = results.verdicts.iter().filter(|v| !v.passed).count();
-    match (results.verdicts.len(), failed) {
-        (0, _) => {}
-        (n, 0) => {
+    verdict_line(&mut out, results);
+    out
+}
+
+/// Whether every expectation passed, in one line.
+fn verdict_line(out: &mut String, results: &RunResults) {
+    let failed = results.verdicts.iter().filter(|v| v.failed()).count();
+    let unmeasured = results.verdicts.iter().filter(|v| !v.measured).count();
+    let aside = match unmeasured {
+        0 => String::new(),
+        n => format!("; {n} not measured (session metrics of a run that saw messages only)"),
+    };
+    match (results.verdicts.len() - unmeasured, failed) {
+        (0, _) if unmeasured == 0 => {}
+        (0, _) => {
+            let _ = writeln!(out, "  Expectations: none measured{aside}.");
+        }
+        (n, 0) if unmeasured == 0 => {
             let _ = writeln!(out, "  Expectations: all {n} passed.");
         }
+        (n, 0) => {
+            let _ = writeln!(out, "  Expectations: all {n} measured passed{aside}.");
+        }
         (n, f) => {
-            let _ = writeln!(out, "  Expectations: {f} of {n} FAILED (see EXPECTATIONS).");
+            let _ = writeln!(
+                out,
+                "  Expectations: {f} of {n} FAILED (see EXPECTATIONS){aside}."
+            );
         }
     }
-    out
+}
+
+/// For a run that saw messages but no sessions (`serve`, `load` without
+/// `--otp`): what reached handsets, per provider.
+fn answer_messages(out: &mut String, report: &Report) {
+    let _ = writeln!(
+        out,
+        "\nANSWER: messages that reached the handset [95% CI] (no sessions here: OTP success needs `run` or `load --otp`)"
+    );
+    let totals: Vec<&MessageRow> = report
+        .messages
+        .iter()
+        .filter(|r| r.carrier.is_none())
+        .collect();
+    let width = totals.iter().map(|r| r.provider.len()).max().unwrap_or(0);
+    for r in totals {
+        let median = r.latency.estimate(crate::stats::Quantile::P50).value;
+        let median = match median.is_finite() {
+            true => format!("; median {}", crate::units::Human((median * 1e9) as u64)),
+            false => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:width$}  {} of {} messages{median}",
+            r.provider,
+            pct(&r.delivery),
+            r.total,
+        );
+    }
 }

@@ -20,8 +20,34 @@ pub struct Verdict {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub passed: bool,
+    /// False when the results cannot say: a session metric of a report
+    /// that measured messages only (`serve`, `load` without `--otp`).
+    /// Such a verdict neither passes nor fails.
+    pub measured: bool,
     /// Seconds rather than a fraction or money; for display.
     pub is_time: bool,
+}
+
+impl Verdict {
+    /// A measured bound that does not hold.
+    pub fn failed(&self) -> bool {
+        self.measured && !self.passed
+    }
+
+    /// PASS, FAIL or NOT MEASURED.
+    pub fn word(&self) -> &'static str {
+        match (self.measured, self.passed) {
+            (false, _) => "NOT MEASURED",
+            (true, true) => "PASS",
+            (true, false) => "FAIL",
+        }
+    }
+}
+
+/// Whether a report saw messages but no sessions: what `serve` and `load`
+/// without `--otp` measure. (A simulation's messages all come from sessions.)
+pub fn messages_only(report: &Report) -> bool {
+    report.merged.total_sessions() == 0 && report.merged.total_messages() > 0
 }
 
 pub fn evaluate(sc: &Scenario, results: &RunResults) -> Vec<Verdict> {
@@ -152,7 +178,16 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
 }
 
 fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
-    let observed = observe(sc, results, e);
+    let unmeasurable = e.metric.is_session_level()
+        && [Some(e.alternative), e.compared_to]
+            .into_iter()
+            .flatten()
+            .filter_map(|v| results.reports.get(v).and_then(Option::as_ref))
+            .any(messages_only);
+    let observed = match unmeasurable {
+        true => Estimate::NONE,
+        false => observe(sc, results, e),
+    };
     let (lo, hi) = if e.whole_interval {
         (observed.low, observed.high)
     } else {
@@ -185,6 +220,7 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
         min: e.min,
         max: e.max,
         passed,
+        measured: !unmeasurable,
         is_time,
     }
 }

@@ -11,7 +11,7 @@ mod table;
 
 pub use answer::render_answer;
 pub use compare::render_comparison;
-pub use expect::{Verdict, evaluate, paired_difference};
+pub use expect::{Verdict, evaluate, messages_only, paired_difference};
 pub use results::RunResults;
 pub(crate) use table::{grid, pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts, set_table_width, wrap_to_table_width};

@@ -28,7 +28,7 @@ impl RunResults {
     }
 
     pub fn all_passed(&self) -> bool {
-        self.verdicts.iter().all(|v| v.passed)
+        !self.verdicts.iter().any(Verdict::failed)
     }
 
     /// The simulated variants, in order, with their indices.

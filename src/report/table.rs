@@ -259,7 +259,7 @@ pub fn render_verdicts(verdicts: &[super::Verdict]) -> String {
         let _ = writeln!(
             out,
             "{}  {}: observed {} ; expected {}",
-            if v.passed { "PASS" } else { "FAIL" },
+            v.word(),
             v.label,
             observed,
             v.bound
