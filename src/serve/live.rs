@@ -6,7 +6,7 @@
 use crate::des::{Clock, RealClock};
 use crate::metrics::Metrics;
 use crate::model::{
-    CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World,
+    CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, User, World,
     number_key,
 };
 use crate::scenario::{Outage, ProviderId, Scenario};
@@ -15,9 +15,19 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
-/// Numbers remembered for their send counts; beyond this the oldest
-/// entries are forgotten (a later send is then keyed as a first one).
+/// Numbers remembered with their user and send count; beyond this they
+/// are all forgotten (a later send then meets its user afresh, as a first
+/// one).
 const REMEMBERED_NUMBERS: usize = 1_000_000;
+
+/// A number seen before: its user, drawn when it was first sent to, so
+/// that later sends meet the same handset presence process continuing (as
+/// a session's resends do in `run`), not one restarted at each send.
+struct Known {
+    user: User,
+    first_seen: Nanos,
+    sends: u32,
+}
 
 /// Messages tracked until their final state (so an injected radio outage
 /// can re-decide them); beyond this, new ones are final when accepted.
@@ -65,7 +75,7 @@ pub struct LiveModel {
     carriers: CarrierMemory,
     clock: RealClock,
     next_id: u64,
-    sends: HashMap<u64, u32>,
+    numbers: HashMap<u64, Known>,
     metrics: Metrics,
     /// Outages of the scenario file; those after them were injected.
     scheduled_outages: usize,
@@ -86,7 +96,7 @@ impl LiveModel {
             world,
             clock: RealClock::start(speed),
             next_id: 1,
-            sends: HashMap::new(),
+            numbers: HashMap::new(),
             metrics,
             scheduled_outages: scenario.outages.len(),
             in_flight: HashMap::new(),
@@ -107,22 +117,35 @@ impl LiveModel {
     /// A message to `number` via `provider`, submitted now.
     pub fn submit(&mut self, provider: ProviderId, number: &str) -> Submission {
         let now = self.clock.now();
+        self.submit_at(provider, number, now)
+    }
+
+    /// As `submit`, at simulated time `now` (not before earlier ones).
+    fn submit_at(&mut self, provider: ProviderId, number: &str, now: Nanos) -> Submission {
         let key = number_key(number);
-        if self.sends.len() >= REMEMBERED_NUMBERS && !self.sends.contains_key(&key) {
-            self.sends.clear();
+        if self.numbers.len() >= REMEMBERED_NUMBERS && !self.numbers.contains_key(&key) {
+            self.numbers.clear();
         }
-        let count = self.sends.entry(key).or_insert(0);
-        let send = *count;
-        *count = count.saturating_add(1);
-        let req = MessageRequest::for_number(number, send, provider, now);
-        let mut user = self.world.user(req.session, now);
-        // A number that cannot be a real one is mistyped whatever was drawn.
-        if let Some(hygiene) = Hygiene::of_number(number) {
-            user.hygiene = hygiene;
-        }
+        let world = &self.world;
+        let known = self.numbers.entry(key).or_insert_with(|| {
+            let mut user = world.user(key, now);
+            // A number that cannot be a real one is mistyped whatever was drawn.
+            if let Some(hygiene) = Hygiene::of_number(number) {
+                user.hygiene = hygiene;
+            }
+            Known {
+                user,
+                first_seen: now,
+                sends: 0,
+            }
+        });
+        let send = known.sends;
+        known.sends = known.sends.saturating_add(1);
+        let mut req = MessageRequest::for_number(number, send, provider, now);
+        req.arrival = known.first_seen;
         let fate = self.world.resolve(
             (&mut self.queues[provider.index()], &mut self.carriers),
-            &user,
+            &known.user,
             &req,
         );
         self.metrics.submissions += 1;
@@ -258,5 +281,63 @@ impl LiveModel {
             metrics.record_message(&self.in_flight[id].fate);
         }
         metrics
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::NANOS_PER_SEC;
+
+    /// Handsets off half the time, for an hour on average; the SMSC
+    /// delivers the moment a handset reattaches (HLR alert).
+    const AWAY: &str = r#"
+[scenario]
+name = "away"
+duration = "1h"
+seed = 5
+[traffic]
+rate = "1/s"
+[users.presence]
+present = { mean = "1h" }
+absent = { mean = "1h" }
+[providers.p]
+route = "domestic"
+[routes.domestic]
+latency = "1s"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.c]
+share = 1.0
+smsc = { retry = ["6h"], validity = "3d" }
+"#;
+
+    #[test]
+    fn a_resend_meets_the_same_absence_continuing_not_a_new_one() {
+        let sc = Arc::new(crate::scenario::parse(AWAY, "away.toml").unwrap());
+        let mut live = LiveModel::new(sc.clone(), 1.0);
+        let presence = &sc.users.presence;
+        // A number whose handset is off when the first message arrives.
+        let number = (0..1000)
+            .map(|k| format!("81901{k:07}"))
+            .find(|n| {
+                let mut handset = live.world.user(number_key(n), 0).presence;
+                !handset.at(NANOS_PER_SEC, presence)
+            })
+            .expect("half the handsets are off");
+        let delivered = |s: Submission| match s {
+            Submission::Accepted { fate, .. } => {
+                assert_eq!(fate.outcome, Outcome::Delivered, "{fate:?}");
+                fate.finished_at
+            }
+            other => panic!("{other:?}"),
+        };
+        let first = delivered(live.submit_at(ProviderId::new(0), &number, 0));
+        let resend = delivered(live.submit_at(ProviderId::new(0), &number, 40 * NANOS_PER_SEC));
+        // Both wait for the same reattachment; a handset process restarted
+        // at the resend would return 40 s later.
+        assert!(first > 41 * NANOS_PER_SEC, "delivered at {first}");
+        assert_eq!(first, resend);
     }
 }
