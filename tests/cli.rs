@@ -307,3 +307,23 @@ fn set_with_nothing_after_equals_removes_the_key() {
     let stderr = String::from_utf8_lossy(&removed.stderr);
     assert!(matches!(code, Some(0 | 1)), "{code:?}: {stderr}");
 }
+
+/// A value that `--set` replaced is reported as the --set one, not as the
+/// line of the file it replaced.
+#[test]
+fn an_invalid_set_value_is_named_as_from_set_not_as_the_files_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "s.toml",
+        &format!("{GOOD}\n[otp]\nmax_sends = 3\n"),
+    );
+    let out = simsms(&["run", "s.toml", "--set", "otp.max_sends=0"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("key `otp.max_sends (from --set)`: expected at least 1 send"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("max_sends = 3"), "{stderr}");
+}

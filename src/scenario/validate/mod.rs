@@ -269,6 +269,16 @@ impl<'a> Validator<'a> {
                 return (patched, Some(pick(found)));
             }
         }
+        // A value that --set replaced is not the one in the file: point at
+        // no line of it.
+        let replaced = self.prefix.is_empty()
+            && self
+                .overridden
+                .iter()
+                .any(|o| key == o || key.starts_with(&format!("{o}.")));
+        if replaced {
+            return (format!("{key} (from --set)"), None);
+        }
         let found = locate(&self.root, key);
         let complete = found.as_ref().is_some_and(|f| f.complete);
         let span = found.map(pick);
