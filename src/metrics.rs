@@ -11,12 +11,21 @@ use hdrhistogram::Histogram;
 /// Histograms record milliseconds with 3 significant digits, up to ~49 days.
 const HIST_MAX_MS: u64 = 1 << 32;
 
+/// An empty histogram that grows to the largest value it is given (up to
+/// `HIST_MAX_MS`): a cell no message reaches costs 16 KB instead of the
+/// 190 KB of a histogram sized for 49 days. The bucket layout depends only
+/// on the lowest value and the precision, so quantiles are the same.
 pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIST_MAX_MS, 3).expect("valid histogram bounds")
+    let mut h = Histogram::new_with_bounds(1, 2, 3).expect("valid histogram bounds");
+    h.auto(true);
+    h
 }
 
 fn record_ms(h: &mut Histogram<u64>, nanos: Nanos) {
-    h.saturating_record((nanos / 1_000_000).min(HIST_MAX_MS));
+    // Not `saturating_record`: it would clamp to the current size instead
+    // of growing.
+    h.record((nanos / 1_000_000).min(HIST_MAX_MS))
+        .expect("an auto-sized histogram holds up to 49 days");
 }
 
 /// Messages sent through one provider to numbers on one carrier.

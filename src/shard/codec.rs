@@ -52,9 +52,12 @@ pub fn histogram_from_json(v: &Value) -> Result<Histogram<u64>, CodecError> {
     let text = v
         .as_str()
         .ok_or_else(|| CodecError::Histogram("not a string".into()))?;
-    Deserializer::new()
+    let mut h: Histogram<u64> = Deserializer::new()
         .deserialize(&mut unhex(text)?.as_slice())
-        .map_err(|e| CodecError::Histogram(format!("{e:?}")))
+        .map_err(|e| CodecError::Histogram(format!("{e:?}")))?;
+    // Merged into, it must grow to hold what other parts recorded.
+    h.auto(true);
+    Ok(h)
 }
 
 /// A replication's metrics as JSON; costs keep their exact binary value.
