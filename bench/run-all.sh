@@ -27,6 +27,9 @@ for j in 1 2; do
   /usr/bin/time -f "-j $j: peak RSS %M KB, wall %e s" $bin run scenarios/rakuten_mnp.toml --set scenario.duration=1m -r 10000 -j $j -o /dev/null
 done
 
+echo "== 1,024 provider x carrier cells"
+bench/many_cells.sh
+
 echo "== sensitivity of rakuten_mnp (every input down and up): the default 5 replications, then all 10"
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -o /dev/null
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -r 10 -o /dev/null
