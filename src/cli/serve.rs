@@ -4,7 +4,7 @@
 use super::args::ExportArgs;
 use super::outputs::write_rendered;
 use crate::Error;
-use crate::report::{Aggregator, RunResults, render_run, wrap_to_table_width};
+use crate::report::{Aggregator, RunResults, mark_measured, render_run, wrap_to_table_width};
 use crate::scenario::{self, Settings};
 use crate::serve::Server;
 use crate::units::parse_duration;
@@ -96,10 +96,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         started.elapsed().as_secs_f64()
     );
     args.exports.fit_tables(&args.output);
-    let text = crate::load::figures::mark_measured(
-        wrap_to_table_width(render_run(&sc, &results)),
-        &served,
-    );
+    let text = mark_measured(wrap_to_table_width(render_run(&sc, &results)), &served);
     write_rendered(
         &sc,
         (&results, &[0], Some(&served)),

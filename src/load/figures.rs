@@ -18,46 +18,7 @@ pub fn measured_line(setup: &Setup) -> String {
 
 /// The run report with a second line saying it was measured.
 pub fn marked(report: String, setup: &Setup) -> String {
-    mark_measured(report, &measured_line(setup))
-}
-
-/// `run`'s report of a measurement (`load`, or the messages `serve`
-/// served): `line` as its second line, and the simulation's header lines
-/// restated for one measured run.
-pub fn mark_measured(report: String, measured: &str) -> String {
-    let mut lines = report.lines();
-    let mut out = String::new();
-    if let Some(first) = lines.next() {
-        let _ = writeln!(out, "{first}");
-    }
-    let _ = writeln!(out, "{measured}");
-    for line in lines {
-        // The simulation's header (seed, replications, simulated span)
-        // does not describe a measurement; its counts do.
-        match line.strip_prefix("seed ") {
-            Some(rest) => {
-                let counts = rest.rsplit(" | ").next().unwrap_or(rest);
-                let _ = writeln!(out, "one measured run | {counts}");
-            }
-            None if line.starts_with("rates: mean over replications") => {
-                let currency = line.rsplit_once("; costs in ").map_or("", |(_, c)| c);
-                let _ = write!(
-                    out,
-                    "rates: Wilson 95% intervals on the measured counts; percentiles: the measured histogram"
-                );
-                match currency.is_empty() {
-                    true => out.push('\n'),
-                    false => {
-                        let _ = writeln!(out, "; costs in {currency}");
-                    }
-                }
-            }
-            None => {
-                let _ = writeln!(out, "{line}");
-            }
-        }
-    }
-    out
+    crate::report::mark_measured(report, &measured_line(setup))
 }
 
 /// The run report, marked as measured, with the load's own figures.
