@@ -76,6 +76,23 @@ pub fn write_reports(
     write_rendered(sc, (results, order, None), text, output, exports)
 }
 
+/// As `write_reports` for one measured run (the messages `serve` served):
+/// the report says what was measured instead of a simulation's header.
+pub fn write_measured_run(
+    sc: &Scenario,
+    results: &RunResults,
+    measured: &str,
+    output: &str,
+    exports: &ExportArgs,
+) -> Result<(), Error> {
+    exports.fit_tables(output);
+    let text = crate::report::mark_measured(
+        crate::report::wrap_to_table_width(render_run(sc, results)),
+        measured,
+    );
+    write_rendered(sc, (results, &[0], Some(measured)), text, output, exports)
+}
+
 /// Writes an already rendered text report to `output`, and every export
 /// asked for.
 pub fn write_rendered(

@@ -2,9 +2,9 @@
 //! Ctrl-C, SIGTERM or `--for`, then write the summary report.
 
 use super::args::ExportArgs;
-use super::outputs::write_rendered;
+use super::outputs::write_measured_run;
 use crate::Error;
-use crate::report::{Aggregator, RunResults, mark_measured, render_run, wrap_to_table_width};
+use crate::report::{Aggregator, RunResults};
 use crate::scenario::{self, Settings};
 use crate::serve::Server;
 use crate::units::parse_duration;
@@ -95,15 +95,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         args.speed,
         started.elapsed().as_secs_f64()
     );
-    args.exports.fit_tables(&args.output);
-    let text = mark_measured(wrap_to_table_width(render_run(&sc, &results)), &served);
-    write_rendered(
-        &sc,
-        (&results, &[0], Some(&served)),
-        text,
-        &args.output,
-        &args.exports,
-    )?;
+    write_measured_run(&sc, &results, &served, &args.output, &args.exports)?;
     Ok(0)
 }
 

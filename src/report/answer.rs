@@ -7,7 +7,7 @@
 use super::{MessageRow, Report, RunResults, SessionRow, messages_only, paired_difference};
 use crate::model::SessionEndKind;
 use crate::scenario::Scenario;
-use crate::stats::Estimate;
+use crate::stats::{Estimate, Quantile};
 use crate::units::Human;
 use std::fmt::Write;
 
@@ -108,30 +108,26 @@ pub fn render_answer(sc: &Scenario, results: &RunResults) -> String {
 
 /// Whether every expectation passed, in one line.
 fn verdict_line(out: &mut String, results: &RunResults) {
-    let failed = results.verdicts.iter().filter(|v| v.failed()).count();
-    let unmeasured = results.verdicts.iter().filter(|v| !v.measured).count();
-    let aside = match unmeasured {
-        0 => String::new(),
-        n => format!("; {n} not measured (session metrics of a run that saw messages only)"),
-    };
-    match (results.verdicts.len() - unmeasured, failed) {
-        (0, _) if unmeasured == 0 => {}
-        (0, _) => {
-            let _ = writeln!(out, "  Expectations: none measured{aside}.");
-        }
-        (n, 0) if unmeasured == 0 => {
-            let _ = writeln!(out, "  Expectations: all {n} passed.");
-        }
-        (n, 0) => {
-            let _ = writeln!(out, "  Expectations: all {n} measured passed{aside}.");
-        }
-        (n, f) => {
-            let _ = writeln!(
-                out,
-                "  Expectations: {f} of {n} FAILED (see EXPECTATIONS){aside}."
-            );
-        }
+    let verdicts = &results.verdicts;
+    if verdicts.is_empty() {
+        return;
     }
+    let failed = verdicts.iter().filter(|v| v.failed()).count();
+    let unmeasured = verdicts.iter().filter(|v| !v.measured).count();
+    let measured = verdicts.len() - unmeasured;
+    let (state, aside) = match unmeasured {
+        0 => (format!("all {measured} passed"), String::new()),
+        n => (
+            format!("all {measured} measured passed"),
+            format!("; {n} not measured (session metrics of a run that saw messages only)"),
+        ),
+    };
+    let state = match (failed, measured) {
+        (0, 0) => "none measured".to_string(),
+        (0, _) => state,
+        (f, n) => format!("{f} of {n} FAILED (see EXPECTATIONS)"),
+    };
+    let _ = writeln!(out, "  Expectations: {state}{aside}.");
 }
 
 /// For a run that saw messages but no sessions (`serve`, `load` without
@@ -148,9 +144,9 @@ fn answer_messages(out: &mut String, report: &Report) {
         .collect();
     let width = totals.iter().map(|r| r.provider.len()).max().unwrap_or(0);
     for r in totals {
-        let median = r.latency.estimate(crate::stats::Quantile::P50).value;
+        let median = r.latency.estimate(Quantile::P50).value;
         let median = match median.is_finite() {
-            true => format!("; median {}", crate::units::Human((median * 1e9) as u64)),
+            true => format!("; median {}", Human((median * 1e9) as u64)),
             false => String::new(),
         };
         let _ = writeln!(

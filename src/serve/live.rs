@@ -228,6 +228,8 @@ impl LiveModel {
             if !still_to_deliver {
                 continue;
             }
+            // The number's user: drawn at its first send (`req.arrival`),
+            // as `submit_at` drew it, so also after the number was forgotten.
             let user = self.world.user(message.req.session, message.req.arrival);
             if let Some(fate) = self.world.redeliver(&message.fate, &user, &message.req)
                 && fate != message.fate
