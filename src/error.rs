@@ -1,5 +1,7 @@
 //! Everything that can stop a command, each with its documented exit code
-//! (README): 2 for invalid input or usage, 3 for a failed read or write.
+//! (README): 2 for invalid input or usage, 3 for a failed read or write,
+//! 4 for a network failure (a port that cannot be bound, a target that
+//! cannot be reached or stops answering).
 //! Each module reports its own failures in its own type; they meet here.
 
 use crate::export::BaselineError;
@@ -29,6 +31,10 @@ pub enum Error {
     /// Bad command-line use.
     #[error("error: {0}")]
     Usage(String),
+    /// A port could not be bound, or a target could not be reached, bound
+    /// to or kept answering. The text is a sentence naming the address.
+    #[error("error: {0}")]
+    Network(String),
     /// Reading or writing a file failed.
     #[error("error: {path}: {source}")]
     Io {
@@ -41,6 +47,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Io { .. } => 3,
+            Error::Network(_) => 4,
             _ => 2,
         }
     }
