@@ -159,6 +159,27 @@ impl Timeline {
         ((t / self.bucket) as usize).min(self.arrivals.len() - 1)
     }
 
+    /// Drops the buckets after the last one that saw anything (a measured
+    /// run covers what it measured, not the scenario's duration and drain).
+    pub fn trim_to_activity(&mut self) {
+        let busy = |i: &usize| {
+            self.arrivals[*i] + self.sends[*i] + self.deliveries[*i] > 0
+                || self.stored_delta[*i] != 0
+                || self.queue_depth.iter().any(|q| q[*i] > 0)
+        };
+        let keep = (0..self.arrivals.len())
+            .rev()
+            .find(busy)
+            .map_or(1, |i| i + 1);
+        self.arrivals.truncate(keep);
+        self.sends.truncate(keep);
+        self.deliveries.truncate(keep);
+        self.stored_delta.truncate(keep);
+        for q in &mut self.queue_depth {
+            q.truncate(keep);
+        }
+    }
+
     /// SMSC backlog at the end of each bucket.
     pub fn stored(&self) -> Vec<i64> {
         self.stored_delta

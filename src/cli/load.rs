@@ -53,6 +53,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
             args.otp, args.speed
         )],
     };
+    let started = std::time::Instant::now();
     let (metrics, measured) = if args.otp {
         let planned = shard_of(crate::load::schedule::plan(&sc, shape), shard);
         let session = (args.speed, wait, &live, &options.callbacks);
@@ -103,6 +104,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         metrics,
         measured,
     };
-    let code = super::outputs::write_load_report(&merged, &args.output, &args.exports)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let code = super::outputs::write_load_report(&merged, seconds, &args.output, &args.exports)?;
     Ok(if interrupted { 130 } else { code })
 }

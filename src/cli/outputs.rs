@@ -53,7 +53,6 @@ fn check_baseline(
         results,
         order,
         text: "",
-        measured: None,
     });
     export::compare_with_baseline(&current, &baseline, tolerance).map_err(baseline_error)
 }
@@ -73,31 +72,33 @@ pub fn write_reports(
     } else {
         render_run(sc, results)
     });
-    write_rendered(sc, (results, order, None), text, output, exports)
+    write_rendered(sc, (results, order), text, output, exports)
 }
 
-/// As `write_reports` for one measured run (the messages `serve` served):
-/// the report says what was measured instead of a simulation's header.
+/// As `write_reports` for one measured run (`serve`'s summary, `load`):
+/// the report says what was measured instead of a simulation's header;
+/// returns `run`'s exit code (1 when an expectation fails).
 pub fn write_measured_run(
     sc: &Scenario,
-    results: &RunResults,
-    measured: &str,
+    metrics: crate::metrics::Metrics,
+    (source, measurement): (&str, crate::report::Measurement),
     output: &str,
     exports: &ExportArgs,
-) -> Result<(), Error> {
+) -> Result<u8, Error> {
     exports.fit_tables(output);
-    let text = crate::report::mark_measured(
-        crate::report::wrap_to_table_width(render_run(sc, results)),
-        measured,
-    );
-    write_rendered(sc, (results, &[0], Some(measured)), text, output, exports)
+    let mut aggregator = crate::report::Aggregator::new(sc);
+    aggregator.add(metrics);
+    let results = RunResults::measured(sc, aggregator.finish(source), measurement);
+    let text = crate::report::wrap_to_table_width(render_run(sc, &results));
+    write_rendered(sc, (&results, &[0]), text, output, exports)?;
+    Ok(if results.all_passed() { 0 } else { 1 })
 }
 
 /// Writes an already rendered text report to `output`, and every export
 /// asked for.
 pub fn write_rendered(
     sc: &Scenario,
-    (results, order, measured): (&RunResults, &[usize], Option<&str>),
+    (results, order): (&RunResults, &[usize]),
     text: String,
     output: &str,
     exports: &ExportArgs,
@@ -112,7 +113,6 @@ pub fn write_rendered(
         results,
         order,
         text: &text,
-        measured,
     };
     for (name, target) in exports.requested() {
         let format = export::format(name).expect("every flag names a format");
@@ -167,26 +167,21 @@ pub fn write_partial(
     Ok(0)
 }
 
-/// Writes a measured run's report and exports, as `run` does; returns
-/// `run`'s exit code (1 when an expectation fails).
+/// Writes a load run's report and exports, as `run` does; returns `run`'s
+/// exit code (1 when an expectation fails).
 pub fn write_load_report(
     merged: &crate::load::partial::MergedLoad,
+    seconds: f64,
     output: &str,
     exports: &ExportArgs,
 ) -> Result<u8, Error> {
-    let sc = &merged.scenario;
-    exports.fit_tables(output);
-    let mut aggregator = crate::report::Aggregator::new(sc);
-    aggregator.add(merged.metrics.clone());
-    let mut reports = vec![None; sc.alternatives.len() + 1];
-    reports[0] = Some(aggregator.finish(&merged.source));
-    let results = RunResults::new(sc, reports);
-    let report = render_run(sc, &results);
-    let text = match &merged.measured {
-        Some(m) => crate::load::figures::with_load_figures(report, &merged.setup, m),
-        None => crate::load::figures::marked(report, &merged.setup),
-    };
-    let measured = crate::load::figures::measured_line(&merged.setup);
-    write_rendered(sc, (&results, &[0], Some(&measured)), text, output, exports)?;
-    Ok(if results.all_passed() { 0 } else { 1 })
+    let measurement =
+        crate::load::figures::measurement(&merged.setup, merged.measured.as_ref(), seconds);
+    write_measured_run(
+        &merged.scenario,
+        merged.metrics.clone(),
+        (&merged.source, measurement),
+        output,
+        exports,
+    )
 }

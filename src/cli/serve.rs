@@ -4,7 +4,7 @@
 use super::args::ExportArgs;
 use super::outputs::write_measured_run;
 use crate::Error;
-use crate::report::{Aggregator, RunResults};
+use crate::report::{Measurement, RunKind};
 use crate::scenario::{self, Settings};
 use crate::serve::Server;
 use crate::units::parse_duration;
@@ -84,18 +84,24 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         summary.metrics.total_messages(),
         summary.held_receipts
     );
-    let mut aggregator = Aggregator::new(&sc);
-    aggregator.add(summary.metrics);
-    let mut reports = vec![None; sc.alternatives.len() + 1];
-    reports[0] = Some(aggregator.finish(&source));
-    let results = RunResults::new(&sc, reports);
     // The summary describes messages served, not a simulated run.
-    let served = format!(
-        "served by simsms serve at {}x for {:.1} s of wall time (not simulated; the model's fates of the messages clients submitted)",
-        args.speed,
-        started.elapsed().as_secs_f64()
-    );
-    write_measured_run(&sc, &results, &served, &args.output, &args.exports)?;
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let measurement = Measurement {
+        kind: RunKind::Served,
+        target: format!("simsms serve at {}x", args.speed),
+        note: "the model's fates of the messages clients submitted".into(),
+        wall_seconds,
+        model_seconds: wall_seconds * args.speed,
+        interrupted_after: None,
+        load: None,
+    };
+    write_measured_run(
+        &sc,
+        summary.metrics,
+        (&source, measurement),
+        &args.output,
+        &args.exports,
+    )?;
     Ok(0)
 }
 

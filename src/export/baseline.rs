@@ -129,6 +129,7 @@ pub fn compare_with_baseline(
                         max: None,
                         passed: false,
                         measured: true,
+                        why_unmeasured: "",
                         is_time: metric.starts_with("time"),
                     });
                 }
@@ -143,6 +144,7 @@ pub fn compare_with_baseline(
         max: None,
         passed: true,
         measured: true,
+        why_unmeasured: "",
         is_time: false,
     });
     Ok(verdicts)

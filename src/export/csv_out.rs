@@ -315,6 +315,20 @@ pub fn summary_csv(run: &Run) -> String {
             );
         }
     }
+    if let Some(load) = run.measurement().and_then(|m| m.load.as_ref()) {
+        let alt = run.results.names[0].as_str();
+        for (metric, value, n) in load.tidy() {
+            t.row(
+                alt,
+                "load",
+                "all",
+                "all",
+                &metric,
+                Estimate::exact(value),
+                n,
+            );
+        }
+    }
     finish(t.w)
 }
 

@@ -53,17 +53,22 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
         escape_xml(&sc.name)
     );
     let _ = writeln!(out, "<h1>simsms: {}</h1>", escape_xml(&sc.name));
-    if let Some(measured) = run.measured {
-        let _ = writeln!(out, "<p><strong>{}</strong></p>", escape_xml(measured));
-    }
+    let runs = match run.measurement() {
+        Some(m) => {
+            let _ = writeln!(out, "<p><strong>{}</strong></p>", escape_xml(&m.line()));
+            "one measured run".to_string()
+        }
+        None => format!("seed {} · {} replications", sc.seed, sc.replications),
+    };
     let _ = writeln!(
         out,
-        "<p>simsms {} · seed {} · {} replications · 95% intervals · {}</p>",
+        "<p>simsms {} · {runs} · 95% intervals · {}</p>",
         env!("CARGO_PKG_VERSION"),
-        sc.seed,
-        sc.replications,
         escape_xml(&sc.description)
     );
+    if let Some(load) = run.measurement().and_then(|m| m.load.as_ref()) {
+        out.push_str(&load_section(load));
+    }
     if !run.results.verdicts.is_empty() {
         out.push_str("<h2>Expectations</h2>\n<table><tr><th>result</th><th>expectation</th><th>observed</th><th>bound</th></tr>\n");
         for v in &run.results.verdicts {
@@ -119,5 +124,41 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
     );
     out.push_str(CHECK_SCRIPT);
     out.push_str("\n</body>\n</html>\n");
+    out
+}
+
+/// The load's own figures: counts and latencies from the intended send time.
+fn load_section(load: &crate::report::LoadFigures) -> String {
+    let refused: u64 = load.refusals.values().sum();
+    let mut out = String::from(
+        "<h2>Load</h2>\n<table><tr><th>planned</th><th>sent</th><th>late</th><th>dropped</th><th>refused</th><th>reconnects</th></tr>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{refused}</td><td>{}</td></tr></table>",
+        load.planned, load.sent, load.late, load.dropped, load.reconnects
+    );
+    out.push_str("<table><tr><th>from the intended send time</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>n</th></tr>\n");
+    for (what, s) in [
+        ("submit → answer", &load.submit_response.from_intended),
+        ("submit → final receipt", &load.receipt.from_intended),
+    ] {
+        let ms = |v: f64| match s.count {
+            0 => "-".to_string(),
+            _ => format!("{:.1} ms", v * 1e3),
+        };
+        let cells: Vec<String> = crate::stats::Quantile::ALL
+            .iter()
+            .map(|q| format!("<td>{}</td>", ms(s.quantiles[*q])))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td>{what}</td>{}<td>{}</td><td>{}</td></tr>",
+            cells.concat(),
+            ms(s.max),
+            s.count
+        );
+    }
+    out.push_str("</table>\n");
     out
 }

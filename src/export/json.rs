@@ -3,7 +3,7 @@
 
 use super::{Run, finite};
 use crate::model::{Outcome, SessionEndKind};
-use crate::report::{Percentiles, Report, Verdict};
+use crate::report::{LatencyPair, LatencySummary, LoadFigures, Percentiles, Report, Verdict};
 use crate::stats::Estimate;
 use crate::stats::Quantile;
 use crate::units::NANOS_PER_SEC;
@@ -150,9 +150,9 @@ pub fn report_json(run: &Run) -> Value {
             "name": sc.name,
             "source": base.map(|r| r.source.clone()),
             "seed": sc.seed,
-            "replications": sc.replications,
-            "duration_s": seconds(sc.duration),
-            "drain_s": seconds(sc.drain),
+            "replications": run.replications(),
+            "duration_s": run.measurement().map_or(seconds(sc.duration), |m| m.model_seconds),
+            "drain_s": run.measurement().map_or(seconds(sc.drain), |_| 0.0),
             "otp_target_s": seconds(sc.otp.target),
             "currency": (!sc.currency.is_empty()).then(|| sc.currency.clone()),
             "carriers": sc.carriers.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
@@ -161,8 +161,54 @@ pub fn report_json(run: &Run) -> Value {
         "alternatives": alternatives,
         "expectations": run.results.verdicts.iter().map(verdict).collect::<Vec<_>>(),
     });
-    if let Some(measured) = run.measured {
-        report["measured"] = Value::from(measured);
+    if let Some(m) = run.measurement() {
+        report["measured"] = Value::from(m.line());
+        report["run"] = json!({
+            "kind": m.kind.name(),
+            "target": m.target,
+            "note": m.note,
+            "wall_s": finite(m.wall_seconds),
+            "model_s": finite(m.model_seconds),
+            "interrupted_after_s": m.interrupted_after.and_then(finite),
+        });
+        if let Some(load) = &m.load {
+            report["load"] = load_json(load);
+        }
     }
     report
+}
+
+fn latency_json(s: &LatencySummary) -> Value {
+    let mut m = Map::new();
+    for q in Quantile::ALL {
+        m.insert(format!("{}_s", q.name()), json!(s.at(q).and_then(finite)));
+    }
+    m.insert(
+        "max_s".into(),
+        json!((s.count > 0).then_some(s.max).and_then(finite)),
+    );
+    m.insert("count".into(), json!(s.count));
+    Value::Object(m)
+}
+
+/// The load's own figures (docs/outputs.md, `load`).
+fn load_json(load: &LoadFigures) -> Value {
+    let pair = |p: &LatencyPair| json!({ "from_intended": latency_json(&p.from_intended), "from_actual": latency_json(&p.from_actual) });
+    json!({
+        "protocol": if load.http { "http" } else { "smpp" },
+        "planned": load.planned,
+        "sent": load.sent,
+        "late": load.late,
+        "dropped": load.dropped,
+        "resubmitted": load.resubmitted,
+        "reconnects": load.reconnects,
+        "lost_at_disconnect": load.lost_at_disconnect,
+        "unanswered": load.unanswered,
+        "first_error": load.first_error,
+        "bad_signatures": load.bad_signatures,
+        "refusals": load.refusals,
+        "receipts": load.receipts,
+        "submit_response_latency": pair(&load.submit_response),
+        "receipt_latency": pair(&load.receipt),
+    })
 }

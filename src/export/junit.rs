@@ -20,12 +20,24 @@ pub fn junit_xml(run: &Run) -> String {
         "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
         verdicts.len()
     );
-    if let Some(measured) = run.measured {
-        let value = escape_xml(measured);
-        let _ = writeln!(
-            out,
-            "    <properties><property name=\"measured\" value=\"{value}\"/></properties>"
-        );
+    if let Some(m) = run.measurement() {
+        out.push_str("    <properties>\n");
+        let mut properties = vec![
+            ("kind".to_string(), m.kind.name().to_string()),
+            ("measured".to_string(), m.line()),
+        ];
+        if let Some(load) = &m.load {
+            properties.extend(load.tidy().into_iter().map(|(k, v, _)| (k, format!("{v}"))));
+        }
+        for (name, value) in properties {
+            let _ = writeln!(
+                out,
+                "      <property name=\"{}\" value=\"{}\"/>",
+                escape_xml(&name),
+                escape_xml(&value)
+            );
+        }
+        out.push_str("    </properties>\n");
     }
     for v in verdicts {
         let observed = format!(
@@ -40,7 +52,8 @@ pub fn junit_xml(run: &Run) -> String {
         if !v.measured {
             let _ = writeln!(
                 out,
-                ">\n      <skipped message=\"not measured: this run saw messages, not sessions\"/>\n    </testcase>"
+                ">\n      <skipped message=\"not measured: {}\"/>\n    </testcase>",
+                escape_xml(v.why_unmeasured)
             );
         } else if v.passed {
             out.push_str("/>\n");

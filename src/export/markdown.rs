@@ -18,16 +18,25 @@ pub fn markdown_summary(run: &Run) -> String {
     let sc = run.scenario;
     let mut out = String::new();
     let _ = writeln!(out, "## simsms: {}\n", cell(&sc.name));
-    if let Some(measured) = run.measured {
-        let _ = writeln!(out, "**{measured}**\n");
+    match run.measurement() {
+        Some(m) => {
+            let _ = writeln!(out, "**{}**\n", cell(&m.line()));
+            let _ = writeln!(
+                out,
+                "simsms {} · one measured run · 95% intervals\n",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "simsms {} · seed {} · {} replications · 95% intervals\n",
+                env!("CARGO_PKG_VERSION"),
+                sc.seed,
+                sc.replications
+            );
+        }
     }
-    let _ = writeln!(
-        out,
-        "simsms {} · seed {} · {} replications · 95% intervals\n",
-        env!("CARGO_PKG_VERSION"),
-        sc.seed,
-        sc.replications
-    );
     let verdicts = &run.results.verdicts;
     if !verdicts.is_empty() {
         let failed = verdicts.iter().filter(|v| v.failed()).count();
@@ -66,6 +75,9 @@ pub fn markdown_summary(run: &Run) -> String {
         }
         out.push('\n');
     }
+    if let Some(load) = run.measurement().and_then(|m| m.load.as_ref()) {
+        out.push_str(&load_table(load));
+    }
     let _ = writeln!(out, "### Sessions\n");
     let _ = writeln!(
         out,
@@ -94,6 +106,42 @@ pub fn markdown_summary(run: &Run) -> String {
             );
         }
     }
+    out
+}
+
+/// The load's own figures: counts, then latencies in milliseconds.
+fn load_table(load: &crate::report::LoadFigures) -> String {
+    let mut out = String::from(
+        "### Load\n\n| planned | sent | late | dropped | refused | reconnects |\n|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let refused: u64 = load.refusals.values().sum();
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {refused} | {} |\n",
+        load.planned, load.sent, load.late, load.dropped, load.reconnects
+    );
+    out.push_str("| latency from the intended send time | p50 | p90 | p99 | p99.9 | max | n |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (what, s) in [
+        ("submit → answer", &load.submit_response.from_intended),
+        ("submit → final receipt", &load.receipt.from_intended),
+    ] {
+        let ms = |v: f64| match s.count {
+            0 => "-".to_string(),
+            _ => format!("{:.1} ms", v * 1e3),
+        };
+        let q = |q: Quantile| ms(s.quantiles[q]);
+        let _ = writeln!(
+            out,
+            "| {what} | {} | {} | {} | {} | {} | {} |",
+            q(Quantile::P50),
+            q(Quantile::P90),
+            q(Quantile::P99),
+            q(Quantile::P999),
+            ms(s.max),
+            s.count
+        );
+    }
+    out.push('\n');
     out
 }
 

@@ -34,9 +34,21 @@ pub struct Run<'a> {
     pub order: &'a [usize],
     /// The human report, as printed.
     pub text: &'a str,
-    /// For `simsms load`: what was measured, and against what (the
-    /// report's "measured against ..." line); None for a simulation.
-    pub measured: Option<&'a str>,
+}
+
+impl Run<'_> {
+    /// For a measured run (`serve`, `load`): what it measured.
+    pub fn measurement(&self) -> Option<&crate::report::Measurement> {
+        self.results.measurement.as_deref()
+    }
+
+    /// The replications the report covers, as headers state them.
+    pub fn replications(&self) -> u32 {
+        match self.measurement() {
+            Some(_) => 1,
+            None => self.scenario.replications,
+        }
+    }
 }
 
 impl Run<'_> {

@@ -24,6 +24,8 @@ pub struct Verdict {
     /// that measured messages only (`serve`, `load` without `--otp`).
     /// Such a verdict neither passes nor fails.
     pub measured: bool,
+    /// Why it was not measured (empty when it was).
+    pub why_unmeasured: &'static str,
     /// Seconds rather than a fraction or money; for display.
     pub is_time: bool,
 }
@@ -123,6 +125,8 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
         ExpectMetric::SessionShare(k) => report
             .session_row(carrier)
             .map_or(Estimate::NONE, |r| r.shares[k]),
+        // Evaluated from the measurement (`load_verdict`), never from metrics.
+        ExpectMetric::Load(_) => Estimate::NONE,
         ExpectMetric::DeliveryRate
         | ExpectMetric::ReceiptDeliveryRate
         | ExpectMetric::OutcomeShare(_)
@@ -177,17 +181,44 @@ fn observe_one(sc: &Scenario, report: &Report, e: &Expectation) -> Estimate {
     }
 }
 
-fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
-    let unmeasurable = e.metric.is_session_level()
+/// Why a run cannot say: a session metric of a run that saw messages only.
+const NO_SESSIONS: &str = "this run saw messages, not sessions";
+/// Why a run cannot say: a load figure of a run that was not a load.
+const NO_LOAD: &str = "only simsms load measures this";
+
+/// The observed value, or why this run cannot observe it.
+fn observation(
+    sc: &Scenario,
+    results: &RunResults,
+    e: &Expectation,
+) -> Result<Estimate, &'static str> {
+    if let ExpectMetric::Load(metric) = e.metric {
+        // A load that measured nothing of it (no receipts, say) is measured
+        // and undefined, so it fails: a dead endpoint must not pass.
+        let measurement = results
+            .measurement
+            .as_ref()
+            .filter(|m| m.load.is_some())
+            .ok_or(NO_LOAD)?;
+        return Ok(measurement
+            .load_metric(metric)
+            .map_or(Estimate::NONE, Estimate::exact));
+    }
+    let no_sessions = e.metric.is_session_level()
         && [Some(e.alternative), e.compared_to]
             .into_iter()
             .flatten()
             .filter_map(|v| results.reports.get(v).and_then(Option::as_ref))
             .any(messages_only);
-    let observed = match unmeasurable {
-        true => Estimate::NONE,
-        false => observe(sc, results, e),
-    };
+    match no_sessions {
+        true => Err(NO_SESSIONS),
+        false => Ok(observe(sc, results, e)),
+    }
+}
+
+fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
+    let observation = observation(sc, results, e);
+    let observed = observation.unwrap_or(Estimate::NONE);
     let (lo, hi) = if e.whole_interval {
         (observed.low, observed.high)
     } else {
@@ -195,10 +226,11 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
     };
     let mut passed = observed.is_defined();
     let mut bounds = Vec::new();
-    let is_time = matches!(
-        e.metric,
-        ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
-    );
+    let is_time = match e.metric {
+        ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_) => true,
+        ExpectMetric::Load(m) => m.is_time(),
+        _ => false,
+    };
     let unit = if is_time { "s" } else { "" };
     if let Some(min) = e.min {
         passed &= lo >= min;
@@ -220,7 +252,8 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
         min: e.min,
         max: e.max,
         passed,
-        measured: !unmeasurable,
+        measured: observation.is_ok(),
+        why_unmeasured: observation.err().unwrap_or(""),
         is_time,
     }
 }

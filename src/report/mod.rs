@@ -6,14 +6,14 @@
 mod answer;
 mod compare;
 mod expect;
-mod measured;
+mod measurement;
 mod results;
 mod table;
 
 pub use answer::render_answer;
 pub use compare::render_comparison;
 pub use expect::{Verdict, evaluate, messages_only, paired_difference};
-pub use measured::mark_measured;
+pub use measurement::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
 pub use results::RunResults;
 pub(crate) use table::{grid, pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts, set_table_width, wrap_to_table_width};

@@ -1,7 +1,8 @@
 //! The results of one run: a report per simulated variant (the scenario
-//! and its alternatives) and the verdicts of its expectations.
+//! and its alternatives), what kind of run made them (and, for a measured
+//! run, what it measured) and the verdicts of its expectations.
 
-use super::{Report, Verdict, evaluate};
+use super::{Measurement, Report, RunKind, Verdict, evaluate};
 use crate::scenario::Scenario;
 
 /// Reports of the scenario and its alternatives, and the expectations'
@@ -13,6 +14,8 @@ pub struct RunResults {
     /// One per variant, `None` for variants not simulated.
     pub reports: Vec<Option<Report>>,
     pub verdicts: Vec<Verdict>,
+    /// None for a simulation.
+    pub measurement: Option<Box<Measurement>>,
 }
 
 impl RunResults {
@@ -22,9 +25,33 @@ impl RunResults {
             names: sc.alternative_names(),
             reports,
             verdicts: Vec::new(),
+            measurement: None,
         };
         results.verdicts = evaluate(sc, &results);
         results
+    }
+
+    /// The results of one measured run (`serve`'s summary, `load`): its
+    /// timeline ends with the last bucket that saw anything, not with the
+    /// scenario's duration and drain.
+    pub fn measured(sc: &Scenario, mut report: Report, measurement: Measurement) -> RunResults {
+        report.merged.timeline.trim_to_activity();
+        let mut reports = vec![None; sc.alternatives.len() + 1];
+        reports[0] = Some(report);
+        let mut results = RunResults {
+            names: sc.alternative_names(),
+            reports,
+            verdicts: Vec::new(),
+            measurement: Some(Box::new(measurement)),
+        };
+        results.verdicts = evaluate(sc, &results);
+        results
+    }
+
+    pub fn kind(&self) -> RunKind {
+        self.measurement
+            .as_ref()
+            .map_or(RunKind::Simulated, |m| m.kind)
     }
 
     pub fn all_passed(&self) -> bool {

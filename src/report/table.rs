@@ -1,6 +1,6 @@
 //! The human report: aligned plain-text tables on stdout.
 
-use super::{MessageRow, Percentiles, Report};
+use super::{Measurement, MessageRow, Percentiles, Report};
 use crate::model::{Outcome, SessionEndKind};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
@@ -193,7 +193,7 @@ fn p99_with_ci(p: &Percentiles) -> String {
 /// expectations.
 pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
     let mut out = match &results.reports[0] {
-        Some(base) => render_table(sc, base),
+        Some(base) => table_of(sc, base, results.measurement.as_deref()),
         None => String::new(),
     };
     // The answer goes right after the header, before the tables.
@@ -239,6 +239,11 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
             }
         }
     }
+    if let Some(m) = &results.measurement
+        && let Some(load) = &m.load
+    {
+        out.push_str(&load.render(m.interrupted_after, m.wall_seconds));
+    }
     out.push_str(&render_verdicts(&results.verdicts));
     out
 }
@@ -270,6 +275,12 @@ pub fn render_verdicts(verdicts: &[super::Verdict]) -> String {
 
 /// The report of one simulated routing policy.
 pub fn render_table(sc: &Scenario, report: &Report) -> String {
+    table_of(sc, report, None)
+}
+
+/// The report of one routing policy, simulated or (with `measurement`)
+/// measured.
+fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -> String {
     let mut out = String::new();
     let m = &report.merged;
     let _ = writeln!(
@@ -277,25 +288,40 @@ pub fn render_table(sc: &Scenario, report: &Report) -> String {
         "simsms {} | scenario \"{}\" ({})",
         report.version, report.scenario, report.source
     );
-    let _ = writeln!(
-        out,
-        "seed {} | {} replications | {} arrivals + {} drain | {} sessions, {} messages (pooled)",
-        report.seed,
-        report.replications,
-        Human(sc.duration),
-        Human(sc.drain),
+    let costs = if sc.currency.is_empty() {
+        String::new()
+    } else {
+        format!("; costs in {}", sc.currency)
+    };
+    let counts = format!(
+        "{} sessions, {} messages (pooled)",
         m.total_sessions(),
         m.total_messages()
     );
-    let _ = writeln!(
-        out,
-        "rates: mean over replications with a 95% t interval (Wilson on pooled counts for 1 replication); percentiles: merged histogram, p99 interval across replications{}",
-        if sc.currency.is_empty() {
-            String::new()
-        } else {
-            format!("; costs in {}", sc.currency)
+    match measurement {
+        None => {
+            let _ = writeln!(
+                out,
+                "seed {} | {} replications | {} arrivals + {} drain | {counts}",
+                report.seed,
+                report.replications,
+                Human(sc.duration),
+                Human(sc.drain),
+            );
+            let _ = writeln!(
+                out,
+                "rates: mean over replications with a 95% t interval (Wilson on pooled counts for 1 replication); percentiles: merged histogram, p99 interval across replications{costs}",
+            );
         }
-    );
+        Some(measurement) => {
+            let _ = writeln!(out, "{}", measurement.line());
+            let _ = writeln!(out, "one measured run | {counts}");
+            let _ = writeln!(
+                out,
+                "rates: Wilson 95% intervals on the measured counts; percentiles: the measured histogram{costs}"
+            );
+        }
+    }
 
     out.push_str("\nMESSAGES by provider x carrier\n");
     let header = [

@@ -421,6 +421,55 @@ pub enum ExpectMetric {
     MisroutedShare,
     /// Share of sessions ending in `SESSION_OUTCOMES[i]`.
     SessionShare(usize),
+    /// A figure only a `load` run measures.
+    Load(LoadMetric),
+}
+
+/// A figure of a `load` run that `[[expect]]` can bound (docs/scenario.md);
+/// simulations and `serve` report such a bound NOT MEASURED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadMetric {
+    /// Share of planned messages sent more than 10 ms after their time.
+    LateShare,
+    /// Share of planned messages never sent (the window stayed full).
+    DroppedShare,
+    /// Share of sent messages refused (any error answer).
+    RefusedShare,
+    /// Submit to its answer, from the intended send time, in seconds.
+    ResponseLatency(Quantile),
+    /// Submit to its final receipt, from the intended send time, in seconds.
+    ReceiptLatency(Quantile),
+}
+
+impl LoadMetric {
+    /// Bounds are times (seconds) rather than shares.
+    pub fn is_time(self) -> bool {
+        matches!(
+            self,
+            LoadMetric::ResponseLatency(_) | LoadMetric::ReceiptLatency(_)
+        )
+    }
+
+    /// Every name `[[expect]] metric` accepts for a load figure.
+    pub fn names() -> Vec<(String, LoadMetric)> {
+        let mut all = vec![
+            ("late_share".to_string(), LoadMetric::LateShare),
+            ("dropped_share".to_string(), LoadMetric::DroppedShare),
+            ("refused_share".to_string(), LoadMetric::RefusedShare),
+        ];
+        for q in Quantile::ALL {
+            let suffix = q.name().replace('.', "");
+            all.push((
+                format!("resp_latency_{suffix}"),
+                LoadMetric::ResponseLatency(q),
+            ));
+            all.push((
+                format!("receipt_latency_{suffix}"),
+                LoadMetric::ReceiptLatency(q),
+            ));
+        }
+        all
+    }
 }
 
 impl ExpectMetric {

@@ -132,7 +132,10 @@ impl Validator<'_> {
                 "cost_per_success" => ExpectMetric::CostPerSuccess,
                 "share_misrouted" => ExpectMetric::MisroutedShare,
                 other => {
-                    if let Some(i) = share_of(other, "share_", &MESSAGE_OUTCOMES) {
+                    if let Some((_, m)) = LoadMetric::names().into_iter().find(|(n, _)| n == other)
+                    {
+                        ExpectMetric::Load(m)
+                    } else if let Some(i) = share_of(other, "share_", &MESSAGE_OUTCOMES) {
                         ExpectMetric::OutcomeShare(i)
                     } else if let Some(i) = share_of(other, "session_share_", &SESSION_OUTCOMES) {
                         ExpectMetric::SessionShare(i)
@@ -159,6 +162,20 @@ impl Validator<'_> {
                     Some("session metrics are per carrier or overall".into()),
                 );
             }
+            if let ExpectMetric::Load(_) = metric {
+                let scoped = [
+                    ("provider", e.provider.is_some()),
+                    ("carrier", e.carrier.is_some()),
+                    ("alternative", e.alternative.is_some()),
+                ];
+                for (scope, _) in scoped.iter().filter(|(_, given)| *given) {
+                    self.error(
+                        &k(scope),
+                        format!("no {scope} scope for load metric `{}`", e.metric),
+                        Some("a load metric describes the whole `simsms load` run against its one target".into()),
+                    );
+                }
+            }
             let provider = e
                 .provider
                 .as_ref()
@@ -169,10 +186,11 @@ impl Validator<'_> {
                 .as_ref()
                 .and_then(|c| self.reference(&k("carrier"), c, "carrier", carriers))
                 .map(CarrierId::new);
-            let is_time = matches!(
-                metric,
-                ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_)
-            );
+            let is_time = match metric {
+                ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_) => true,
+                ExpectMetric::Load(m) => m.is_time(),
+                _ => false,
+            };
             let min = e
                 .min
                 .as_ref()
@@ -292,6 +310,7 @@ fn expect_metric_names() -> Vec<String> {
             .iter()
             .map(|o| format!("session_share_{o}")),
     );
+    names.extend(LoadMetric::names().into_iter().map(|(n, _)| n));
     names
 }
 

@@ -1,0 +1,356 @@
+//! What kind of run a report describes, and what a measured run measured.
+//! A simulation's report has no `Measurement`; `serve`'s summary and a
+//! `load` run carry one, and every renderer reads it as data: the text
+//! header and LOAD section, the JSON `run` and `load` objects, CSV rows,
+//! Markdown, HTML and JUnit. Nothing rewrites another renderer's text.
+
+use crate::scenario::LoadMetric;
+use crate::stats::{ByQuantile, Quantile};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// How the report's figures came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunKind {
+    /// `run`, `compare`, `merge` of a simulation: replications in virtual time.
+    Simulated,
+    /// `serve`'s summary: the model's fates of the messages clients submitted.
+    Served,
+    /// `load`: what a real endpoint answered.
+    Loaded,
+}
+
+impl RunKind {
+    /// As JSON and CSV name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RunKind::Simulated => "simulated",
+            RunKind::Served => "served",
+            RunKind::Loaded => "loaded",
+        }
+    }
+}
+
+/// One measured run: what it was measured against, for how long, and
+/// (for `load`) the load's own figures.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub kind: RunKind,
+    /// What was measured: a target as displayed (no password), or
+    /// "simsms serve at 60x".
+    pub target: String,
+    /// How it was measured, in a few words.
+    pub note: String,
+    /// Wall-clock length of the measurement.
+    pub wall_seconds: f64,
+    /// The same span on the model's clock (`serve` runs it at `--speed`).
+    pub model_seconds: f64,
+    /// Stopped by Ctrl-C this many seconds in.
+    pub interrupted_after: Option<f64>,
+    pub load: Option<LoadFigures>,
+}
+
+impl Measurement {
+    /// The report's second line.
+    pub fn line(&self) -> String {
+        match self.kind {
+            RunKind::Loaded => format!(
+                "measured against {} (not simulated; {})",
+                self.target, self.note
+            ),
+            _ => format!(
+                "served by {} for {:.1} s of wall time (not simulated; {})",
+                self.target, self.wall_seconds, self.note
+            ),
+        }
+    }
+
+    /// A figure `[[expect]]` can bound, when this run measured it.
+    pub fn load_metric(&self, metric: LoadMetric) -> Option<f64> {
+        let load = self.load.as_ref()?;
+        let share = |n: u64| (load.planned > 0).then(|| n as f64 / load.planned as f64);
+        let refused: u64 = load.refusals.values().sum();
+        match metric {
+            LoadMetric::LateShare => share(load.late),
+            LoadMetric::DroppedShare => share(load.dropped),
+            LoadMetric::RefusedShare => (load.sent > 0).then(|| refused as f64 / load.sent as f64),
+            LoadMetric::ResponseLatency(q) => load.submit_response.from_intended.at(q),
+            LoadMetric::ReceiptLatency(q) => load.receipt.from_intended.at(q),
+        }
+    }
+}
+
+/// A latency distribution summarised from its HDR histogram, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub quantiles: ByQuantile<f64>,
+    pub max: f64,
+}
+
+impl Default for LatencySummary {
+    fn default() -> Self {
+        LatencySummary {
+            count: 0,
+            quantiles: ByQuantile([0.0; 4]),
+            max: 0.0,
+        }
+    }
+}
+
+impl LatencySummary {
+    /// Summarises a histogram of microseconds.
+    pub fn of_micros(h: &hdrhistogram::Histogram<u64>) -> LatencySummary {
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            count: h.len(),
+            quantiles: ByQuantile::from_fn(|q| h.value_at_quantile(q.fraction()) as f64 / 1e6),
+            max: h.max() as f64 / 1e6,
+        }
+    }
+
+    /// The value at `q`, None when nothing was recorded.
+    pub fn at(&self, q: Quantile) -> Option<f64> {
+        (self.count > 0).then_some(self.quantiles[q])
+    }
+}
+
+/// One latency measured from the intended and from the actual send time
+/// (the first shows stalls of the sender, as wrk2 does; the second hides them).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LatencyPair {
+    pub from_intended: LatencySummary,
+    pub from_actual: LatencySummary,
+}
+
+/// What a load run counted, beyond the messages' fates.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadFigures {
+    /// Over HTTP (Twilio's API) rather than SMPP.
+    pub http: bool,
+    pub planned: u64,
+    pub sent: u64,
+    /// Sent more than 10 ms after the intended time.
+    pub late: u64,
+    /// Never sent: the window stayed full `--max-late` past the time.
+    pub dropped: u64,
+    pub resubmitted: u64,
+    pub reconnects: u64,
+    /// Messages in flight on a connection when it closed.
+    pub lost_at_disconnect: u64,
+    /// HTTP: requests without any answer, and the first one's error.
+    pub unanswered: u64,
+    pub first_error: Option<String>,
+    /// HTTP: status callbacks whose X-Twilio-Signature did not verify.
+    pub bad_signatures: u64,
+    /// Error answers, by command_status (SMPP) or HTTP status / error code.
+    pub refusals: BTreeMap<String, u64>,
+    /// Final receipts by stat (HTTP: final status and error code).
+    pub receipts: BTreeMap<String, u64>,
+    /// Submit to its answer (submit_sm_resp, or the HTTP response).
+    pub submit_response: LatencyPair,
+    /// Submit to its final receipt (or final status callback).
+    pub receipt: LatencyPair,
+}
+
+impl LoadFigures {
+    /// The LOAD section of the text report.
+    pub fn render(&self, interrupted_after: Option<f64>, wall_seconds: f64) -> String {
+        let mut out = String::from("\nLOAD\n");
+        let _ = writeln!(
+            out,
+            "planned {}, sent {}, late {}, dropped (window full) {}, in {:.2} s",
+            self.planned, self.sent, self.late, self.dropped, wall_seconds
+        );
+        if let Some(after) = interrupted_after {
+            let _ = writeln!(
+                out,
+                "INTERRUPTED by Ctrl-C after {after:.2} s: a partial report; messages not sent by then (and not yet dropped) were not planned, those unanswered are lost"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "resubmitted after a throttle {}, reconnects {}, messages in flight when a connection closed {}",
+            self.resubmitted, self.reconnects, self.lost_at_disconnect
+        );
+        let (answer, finals, refusals) = match self.http {
+            false => (
+                "submit_sm_resp",
+                "receipts by stat",
+                "refusals by command_status",
+            ),
+            true => (
+                "HTTP answer",
+                "final statuses",
+                "refusals by HTTP status or error code",
+            ),
+        };
+        let receipt = if self.http { "final status" } else { "receipt" };
+        for (what, pair) in [(answer, &self.submit_response), (receipt, &self.receipt)] {
+            for (from, s) in [
+                ("intended", &pair.from_intended),
+                ("actual", &pair.from_actual),
+            ] {
+                let _ = writeln!(out, "{what} from {from} send time: {}", s.line());
+            }
+        }
+        let _ = writeln!(out, "{finals}: {}", counts(&self.receipts));
+        if self.http {
+            let first = self.first_error.as_deref().unwrap_or("-");
+            let _ = writeln!(
+                out,
+                "requests without an HTTP answer: {} (first: {first})",
+                self.unanswered
+            );
+            let _ = writeln!(
+                out,
+                "status callbacks with a bad X-Twilio-Signature: {}",
+                self.bad_signatures
+            );
+        }
+        let _ = writeln!(out, "{refusals}: {}", counts(&self.refusals));
+        out
+    }
+}
+
+impl LoadFigures {
+    /// Every figure as (metric, value, the count behind it), as the tidy
+    /// CSV lists them (docs/outputs.md).
+    pub fn tidy(&self) -> Vec<(String, f64, u64)> {
+        let mut rows = Vec::new();
+        let share = |n: u64, of: u64| {
+            if of > 0 {
+                n as f64 / of as f64
+            } else {
+                f64::NAN
+            }
+        };
+        let counts = [
+            ("planned", self.planned),
+            ("sent", self.sent),
+            ("late", self.late),
+            ("dropped", self.dropped),
+            ("resubmitted", self.resubmitted),
+            ("reconnects", self.reconnects),
+            ("lost_at_disconnect", self.lost_at_disconnect),
+            ("unanswered", self.unanswered),
+            ("bad_signatures", self.bad_signatures),
+        ];
+        for (name, n) in counts {
+            rows.push((name.to_string(), n as f64, n));
+        }
+        let refused: u64 = self.refusals.values().sum();
+        rows.push((
+            "late_share".into(),
+            share(self.late, self.planned),
+            self.planned,
+        ));
+        rows.push((
+            "dropped_share".into(),
+            share(self.dropped, self.planned),
+            self.planned,
+        ));
+        rows.push(("refused_share".into(), share(refused, self.sent), self.sent));
+        for (status, n) in &self.refusals {
+            rows.push((format!("refused {status}"), *n as f64, self.sent));
+        }
+        for (stat, n) in &self.receipts {
+            rows.push((format!("receipt {stat}"), *n as f64, self.sent));
+        }
+        for (prefix, pair) in [
+            ("resp_latency", &self.submit_response),
+            ("receipt_latency", &self.receipt),
+        ] {
+            for (from, s) in [
+                ("", &pair.from_intended),
+                ("_from_actual", &pair.from_actual),
+            ] {
+                for q in Quantile::ALL {
+                    let v = s.at(q).unwrap_or(f64::NAN);
+                    rows.push((format!("{prefix}{from}_{}_s", q.name()), v, s.count));
+                }
+                let max = if s.count > 0 { s.max } else { f64::NAN };
+                rows.push((format!("{prefix}{from}_max_s"), max, s.count));
+            }
+        }
+        rows
+    }
+}
+
+impl LatencySummary {
+    /// "p50 1.234 ms, ..., max 9.000 ms (n 1000)", or "none measured".
+    fn line(&self) -> String {
+        if self.count == 0 {
+            return "none measured".into();
+        }
+        let parts: Vec<String> = Quantile::ALL
+            .iter()
+            .map(|q| format!("{} {:.3} ms", q.name(), self.quantiles[*q] * 1e3))
+            .collect();
+        format!(
+            "{}, max {:.3} ms (n {})",
+            parts.join(", "),
+            self.max * 1e3,
+            self.count
+        )
+    }
+}
+
+fn counts(map: &BTreeMap<String, u64>) -> String {
+    if map.is_empty() {
+        return "none".into();
+    }
+    let parts: Vec<String> = map.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_latencies_are_read_from_the_figures() {
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();
+        for us in 1..=1000 {
+            h.record(us * 1000).unwrap();
+        }
+        let figures = LoadFigures {
+            planned: 200,
+            sent: 180,
+            late: 30,
+            dropped: 20,
+            refusals: BTreeMap::from([("0x00000058".to_string(), 9)]),
+            submit_response: LatencyPair {
+                from_intended: LatencySummary::of_micros(&h),
+                from_actual: LatencySummary::default(),
+            },
+            ..LoadFigures::default()
+        };
+        let m = Measurement {
+            kind: RunKind::Loaded,
+            target: "smpp://a@127.0.0.1:1".into(),
+            note: "n".into(),
+            wall_seconds: 2.0,
+            model_seconds: 2.0,
+            interrupted_after: None,
+            load: Some(figures),
+        };
+        assert_eq!(m.load_metric(LoadMetric::LateShare), Some(0.15));
+        assert_eq!(m.load_metric(LoadMetric::DroppedShare), Some(0.1));
+        assert_eq!(m.load_metric(LoadMetric::RefusedShare), Some(0.05));
+        let p99 = m
+            .load_metric(LoadMetric::ResponseLatency(Quantile::P99))
+            .unwrap();
+        assert!((p99 - 0.990).abs() < 0.001, "{p99}");
+        assert_eq!(
+            m.load_metric(LoadMetric::ReceiptLatency(Quantile::P99)),
+            None
+        );
+        let text = m.load.as_ref().unwrap().render(None, 2.0);
+        assert!(text.contains("planned 200, sent 180, late 30, dropped (window full) 20"));
+        assert!(text.contains("receipt from intended send time: none measured"));
+        assert!(text.contains("refusals by command_status: 0x00000058 9"));
+    }
+}
