@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod protocol;
 pub mod report;
 pub mod runner;
 pub mod scenario;

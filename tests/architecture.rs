@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["scenario"],
     &["model"],
-    &["metrics", "simulation", "report"],
+    &["metrics", "simulation", "report", "protocol"],
     &["export"],
     &[
         "runner",
