@@ -19,9 +19,10 @@
 //!    engine: one replication in virtual time), `report` (intervals,
 //!    verdicts, the text tables), `export` (every other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
-//!    `sweep`, `shard` (partial results and `merge`), `bench`, `error`;
-//!    then `cli` (one file per command). `tests/architecture.rs` checks
-//!    the layering.
+//!    `sweep`, `shard` (sharded runs and `merge`), `partial` (the
+//!    partial-result format and its codec, which `shard` and `load` write),
+//!    `bench`, `error`; then `cli` (one file per command).
+//!    `tests/architecture.rs` checks the layering.
 
 pub mod bench;
 pub mod cli;
@@ -33,6 +34,7 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod partial;
 pub mod progress;
 pub mod report;
 pub mod runner;

@@ -23,6 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "sweep",
         "sensitivity",
         "shard",
+        "partial",
         "bench",
         "error",
         "serve",
