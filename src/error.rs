@@ -78,7 +78,7 @@ impl From<SensitivityError> for Error {
     fn from(e: SensitivityError) -> Self {
         match e {
             SensitivityError::Load(e) => e.into(),
-            SensitivityError::Usage(why) => Error::Usage(why),
+            usage => Error::Usage(usage.to_string()),
         }
     }
 }
