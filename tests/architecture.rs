@@ -1,7 +1,14 @@
 //! The layout shows the architecture: every module belongs to a layer and
-//! refers only to its own layer or those below (the tour in `src/lib.rs`),
-//! and the repository stands alone: nothing points at paths outside it.
+//! refers only to its own layer or those below (the tour in `src/lib.rs`,
+//! which names every module), no imports form a cycle, the live modes
+//! never import each other, and the repository stands alone: nothing
+//! points at paths outside it.
 
+#[path = "architecture/imports.rs"]
+mod imports;
+
+use imports::{Crate, Import, cycles};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Bottom layer first.
@@ -24,11 +31,10 @@ const LAYERS: &[&[&str]] = &[
         "sensitivity",
         "shard",
         "partial",
-        "bench",
         "error",
-        "serve",
-        "load",
     ],
+    // The live modes: siblings (`the_modes_never_import_each_other`).
+    &["serve", "load", "bench"],
     &["cli"],
 ];
 
@@ -191,4 +197,180 @@ fn model_functions_stay_short() {
             i += 1;
         }
     }
+}
+
+/// Modules whose files and submodules are checked for cycles among
+/// themselves too.
+const CHECKED_INSIDE: &[&str] = &["model", "scenario", "report", "export"];
+
+/// Imports that close a cycle today, left out of the graph so that any
+/// other cycle fails. The list only shrinks: each entry must still exist
+/// and still close a cycle. (file, the path it imports)
+const KNOWN_CYCLE_IMPORTS: &[(&str, &str)] = &[
+    // The scenario's own module runs the validator, which builds the very
+    // types `scenario/mod.rs` defines.
+    ("src/scenario/mod.rs", "crate::scenario::validate::validate"),
+    // Expectations are evaluated over the run's results, and the results
+    // hold the verdicts (`report::results` imports `Verdict`, `evaluate`).
+    ("src/report/expect.rs", "crate::report::RunResults"),
+];
+
+/// The node an import leaves from and goes to at the level where it
+/// matters: top-level modules if it crosses one, else files and
+/// submodules inside a module of `CHECKED_INSIDE`.
+fn nodes(import: &Import) -> Option<(String, String)> {
+    let (from, to) = (import.from.first()?, import.to.first()?);
+    if from == "<main>" {
+        return None;
+    }
+    if from != to {
+        return Some((from.clone(), to.clone()));
+    }
+    if !CHECKED_INSIDE.contains(&from.as_str()) {
+        return None;
+    }
+    let inside = |path: &[String]| path.iter().take(2).cloned().collect::<Vec<_>>().join("::");
+    let (from, to) = (inside(&import.from), inside(&import.to));
+    (from != to).then_some((from, to))
+}
+
+fn is_known_cycle_import(import: &Import) -> bool {
+    KNOWN_CYCLE_IMPORTS.contains(&(import.file.as_str(), import.item.as_str()))
+}
+
+fn graph<'i>(imports: impl IntoIterator<Item = &'i Import>) -> BTreeMap<String, BTreeSet<String>> {
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to) in imports.into_iter().filter_map(nodes) {
+        edges.entry(from).or_default().insert(to);
+    }
+    edges
+}
+
+/// No module imports, directly or through others, a module that imports
+/// it: neither among the top-level modules nor among the files of
+/// `CHECKED_INSIDE`. A cycle fails with its path.
+#[test]
+fn the_module_import_graph_has_no_cycle() {
+    let krate = Crate::read(Path::new("src"));
+    let kept = || krate.imports.iter().filter(|i| !is_known_cycle_import(i));
+    let found = cycles(&graph(kept()));
+    assert!(found.is_empty(), "import cycles:\n{}", found.join("\n"));
+    for (file, item) in KNOWN_CYCLE_IMPORTS {
+        let known: Vec<&Import> = (krate.imports.iter())
+            .filter(|i| (i.file.as_str(), i.item.as_str()) == (*file, *item))
+            .collect();
+        assert!(
+            !known.is_empty(),
+            "{file} no longer imports {item}: remove it from KNOWN_CYCLE_IMPORTS"
+        );
+        let closing = cycles(&graph(kept().chain(known.iter().copied())));
+        assert!(
+            !closing.is_empty(),
+            "{file}: {item} no longer closes a cycle: remove it from KNOWN_CYCLE_IMPORTS"
+        );
+    }
+}
+
+/// The live modes are siblings that share lower layers, never each
+/// other: (importer, module it must not import).
+const FORBIDDEN_BETWEEN_MODES: &[(&str, &str)] = &[
+    ("serve", "load"),
+    ("serve", "bench"),
+    ("load", "serve"),
+    ("load", "bench"),
+    ("load", "shard"),
+    ("bench", "load"),
+    ("bench", "serve"),
+];
+
+/// Today's imports across modes, tolerated until they are gone. The list
+/// only shrinks: a new one fails, and so does one that has disappeared
+/// (remove it here). (file, the path it imports)
+const KNOWN_MODE_IMPORTS: &[(&str, &str)] = &[
+    // bench drives SMPP with load's client pieces and reads load's targets.
+    ("src/bench/smpp.rs", "crate::load::smpp::connect"),
+    ("src/bench/smpp.rs", "crate::load::smpp::otp_submit"),
+    ("src/bench/smpp.rs", "crate::load::smpp::receipt_ack"),
+    ("src/bench/smpp.rs", "crate::load::smpp::submit_resp"),
+    ("src/bench/smpp.rs", "crate::load::target::Protocol::Smpp"),
+    ("src/bench/smpp.rs", "crate::load::target::Target"),
+    // load checks StatusCallback signatures with serve's signing function.
+    (
+        "src/load/http.rs",
+        "crate::serve::http::callbacks::signature",
+    ),
+    // load writes and merges partial results through shard's names (the
+    // format itself lives in `partial`).
+    ("src/load/mod.rs", "crate::shard::Shard"),
+    ("src/load/partial.rs", "crate::shard::CodecError"),
+    ("src/load/partial.rs", "crate::shard::PARTIAL_FORMAT"),
+    ("src/load/partial.rs", "crate::shard::PartialError"),
+    ("src/load/partial.rs", "crate::shard::Recipe"),
+    ("src/load/partial.rs", "crate::shard::Shard"),
+    ("src/load/partial.rs", "crate::shard::check_shapes"),
+    ("src/load/partial.rs", "crate::shard::histogram_from_json"),
+    ("src/load/partial.rs", "crate::shard::histogram_to_json"),
+    ("src/load/partial.rs", "crate::shard::metrics_to_json"),
+    ("src/load/partial.rs", "crate::shard::read_partials"),
+];
+
+#[test]
+fn the_modes_never_import_each_other() {
+    let krate = Crate::read(Path::new("src"));
+    let mut found = BTreeSet::new();
+    for import in &krate.imports {
+        // The path as written counts (a re-export is still an arrow to the
+        // module that re-exports), and so does the module defining it.
+        let written = import.item.split("::").nth(1).unwrap_or("");
+        let defining = import.to.first().map_or("", String::as_str);
+        let from = import.from[0].as_str();
+        let forbidden = FORBIDDEN_BETWEEN_MODES
+            .iter()
+            .any(|(a, b)| *a == from && (*b == written || *b == defining));
+        if forbidden {
+            found.insert((import.file.clone(), import.item.clone()));
+        }
+    }
+    let known: BTreeSet<(String, String)> = KNOWN_MODE_IMPORTS
+        .iter()
+        .map(|(f, i)| (f.to_string(), i.to_string()))
+        .collect();
+    let new: Vec<String> = found
+        .difference(&known)
+        .map(|(f, i)| format!("{f}: imports {i}"))
+        .collect();
+    let gone: Vec<String> = known
+        .difference(&found)
+        .map(|(f, i)| format!("(\"{f}\", \"{i}\")"))
+        .collect();
+    assert!(
+        new.is_empty(),
+        "imports across modes (serve, load, bench are siblings; load does not use shard):\n{}",
+        new.join("\n")
+    );
+    assert!(
+        gone.is_empty(),
+        "gone, so remove them from KNOWN_MODE_IMPORTS:\n{}",
+        gone.join("\n")
+    );
+}
+
+/// The tour at the top of `src/lib.rs` names every top-level module.
+#[test]
+fn the_lib_tour_names_every_module() {
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let tour: String = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let missing: Vec<&str> = lib
+        .lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))
+        .filter(|m| !tour.contains(&format!("`{m}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "src/lib.rs's tour does not name {missing:?}"
+    );
 }
