@@ -1,8 +1,8 @@
 //! The partial-result format: what `--shard I/N` writes (of `run`,
 //! `compare`, `sweep` and `load`) and `simsms merge` reads. Its identifier,
 //! the bound on shards, what can be wrong with a part, and the lossless
-//! JSON codec of one replication's metrics. It sits below `shard` and
-//! `error`, so that both (and `load`) can use it without a circle.
+//! JSON codec of one replication's metrics. `shard`, `load` and `error`
+//! import it and it imports none of them, so no circle runs through it.
 
 pub(crate) mod codec;
 
