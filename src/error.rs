@@ -6,9 +6,9 @@
 
 use crate::export::BaselineError;
 use crate::output::WriteError;
+use crate::partial::PartialError;
 use crate::scenario::{LoadError, OverrideError, ScenarioError, UnknownAlternative};
 use crate::sensitivity::SensitivityError;
-use crate::shard::PartialError;
 use crate::sweep::AxisError;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +78,7 @@ impl From<SensitivityError> for Error {
     fn from(e: SensitivityError) -> Self {
         match e {
             SensitivityError::Load(e) => e.into(),
-            SensitivityError::Usage(why) => Error::Usage(why),
+            usage => Error::Usage(usage.to_string()),
         }
     }
 }

@@ -19,9 +19,18 @@
 //!    engine: one replication in virtual time), `report` (intervals,
 //!    verdicts, the text tables), `export` (every other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
-//!    `sweep`, `shard` (partial results and `merge`), `bench`, `error`;
-//!    then `cli` (one file per command). `tests/architecture.rs` checks
-//!    the layering.
+//!    `sweep`, `sensitivity` (one input varied at a time, on common random
+//!    numbers), `shard` (sharded runs and `merge`), `partial` (the
+//!    partial-result format and its codec, which `shard` and `load`
+//!    write), `error` (every failure with its exit code).
+//! 6. The live modes, siblings that share the layers below and never
+//!    import each other: `serve` (the scenario's providers as a fake SMSC
+//!    and Twilio-shaped HTTP API, in real time), `load` (the scenario's
+//!    traffic against a real endpoint, measured and reported as `run`
+//!    reports), `bench` (measurement workloads, and an SMPP client that
+//!    measures `serve`).
+//! 7. `cli`: one file per command. `tests/architecture.rs` checks the
+//!    layering, that no imports form a cycle, and the modes' independence.
 
 pub mod bench;
 pub mod cli;
@@ -33,6 +42,7 @@ pub mod load;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod partial;
 pub mod progress;
 pub mod protocol;
 pub mod report;

@@ -77,7 +77,7 @@ fn fraction(text: &str) -> Result<f64, Error> {
 }
 
 pub fn sensitivity(args: SensitivityArgs) -> Result<u8, Error> {
-    let metric = Metric::parse(&args.metric).map_err(Error::Usage)?;
+    let metric = Metric::parse(&args.metric)?;
     let threads = threads(args.run.threads)?;
     let text = scenario::read(&args.file)?;
     let source = args.file.display().to_string();

@@ -7,6 +7,7 @@
 //! it for every send and a live SMSC calls it for one message. The world
 //! owns its scenario, so it can live in a server's shared state.
 
+use super::outage;
 use super::outcome::{Outcome, Receipt};
 use super::provider::{Admission, ProviderQueue};
 use super::repeats::CarrierMemory;
@@ -14,8 +15,8 @@ use super::smsc::{SmscVisit, store_and_forward};
 use super::user::{Hygiene, User};
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::scenario::{
-    Billing, CarrierId, FilteredReceipt, Lookup, Misrouted, OutageEffect, OutageTarget, ProviderId,
-    RouteKind, Scenario,
+    Billing, CarrierId, FilteredReceipt, Lookup, Misrouted, OutageTarget, ProviderId, RouteKind,
+    Scenario,
 };
 use crate::units::Nanos;
 use rand::Rng;
@@ -230,7 +231,7 @@ impl World {
         let visit = fate.smsc?;
         let mut rng = self.message_rng(req);
         let draws = Draws::take(&mut rng);
-        let visit = store_and_forward(self, user, visit.arrived, &mut rng);
+        let visit = store_and_forward(&self.scenario, user, visit.arrived, &mut rng);
         let mut redecided = fate.clone();
         let (outcome, at) = visit.end(user.hygiene == Hygiene::Recycled);
         redecided.smsc = Some(visit);
@@ -255,7 +256,7 @@ impl World {
         fate.reached_carrier_at = Some(t);
         let t = self.repeats(m, carriers, t)?;
         let t = self.checks(m, t)?;
-        let visit = store_and_forward(self, m.user, t, &mut m.rng);
+        let visit = store_and_forward(&self.scenario, m.user, t, &mut m.rng);
         fate.smsc = Some(visit);
         Err(visit.end(m.user.hygiene == Hygiene::Recycled))
     }
@@ -411,51 +412,21 @@ impl World {
         Ok(t)
     }
 
-    /// Applies the outages selected by `applies` that cover `t`. With
-    /// `pause_is_queue`, a `store` outage is handled by the queue instead.
+    /// Applies the outages selected by `applies` that cover `t` (see
+    /// `outage::apply`).
     fn outages(
         &self,
         applies: impl Fn(OutageTarget) -> bool,
-        mut t: Nanos,
+        t: Nanos,
         pause_is_queue: bool,
         rng: &mut SimRng,
     ) -> Stage {
-        for outage in &self.scenario.outages {
-            if !applies(outage.target) || !outage.covers(t) {
-                continue;
-            }
-            match &outage.effect {
-                OutageEffect::Reject => {
-                    let outcome = match outage.target {
-                        OutageTarget::Provider(_) => Outcome::Refused,
-                        _ => Outcome::Undeliverable,
-                    };
-                    return Err((outcome, t));
-                }
-                OutageEffect::Drop => return Err((Outcome::LostInTransit, t)),
-                OutageEffect::Filter => return Err((Outcome::FilteredByCarrier, t)),
-                OutageEffect::Delay(extra) => t += extra.sample(rng),
-                // A carrier-wide `store` is a radio outage, handled by the SMSC.
-                OutageEffect::Store if matches!(outage.target, OutageTarget::Carrier(_)) => {}
-                OutageEffect::Store if pause_is_queue => {}
-                OutageEffect::Store => t = t.max(outage.end),
-            }
-        }
-        Ok(t)
+        outage::apply(&self.scenario.outages, applies, t, pause_is_queue, rng)
     }
 
     /// The carrier's radio side is down at `t` (a carrier-wide `store` outage).
     pub fn radio_down_until(&self, carrier: CarrierId, t: Nanos) -> Option<Nanos> {
-        self.scenario
-            .outages
-            .iter()
-            .filter(|o| {
-                o.target == OutageTarget::Carrier(carrier)
-                    && o.effect == OutageEffect::Store
-                    && o.covers(t)
-            })
-            .map(|o| o.end)
-            .max()
+        outage::radio_down_until(&self.scenario.outages, carrier, t)
     }
 
     /// The voice fallback call placed at `call_at`: when the user hears the

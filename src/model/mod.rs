@@ -4,6 +4,7 @@
 //! random streams, so the batch engine and a live SMSC can share it.
 
 pub mod message;
+pub mod outage;
 pub mod outcome;
 pub mod provider;
 pub mod repeats;

@@ -3,8 +3,9 @@
 //! is deterministic, so a message's start time is known when it is admitted
 //! and no event is needed to serve it.
 
+use super::outage::provider_pauses;
 use super::repeats::SlidingCounts;
-use crate::scenario::{OutageEffect, OutageTarget, ProviderId, Scenario};
+use crate::scenario::{ProviderId, Scenario};
 use crate::units::Nanos;
 use std::collections::VecDeque;
 
@@ -58,17 +59,11 @@ impl ProviderQueue {
     /// The queue of provider `id` with the scenario's limits and pauses.
     pub fn for_provider(scenario: &Scenario, id: ProviderId) -> Self {
         let provider = scenario.provider(id);
-        let paused = scenario
-            .outages
-            .iter()
-            .filter(|o| o.target == OutageTarget::Provider(id) && o.effect == OutageEffect::Store)
-            .map(|o| (o.start, o.end))
-            .collect();
         ProviderQueue::new(QueueLimits {
             service_time: provider.service_time,
             capacity: provider.queue_capacity,
             max_wait: provider.max_queue_time,
-            paused,
+            paused: provider_pauses(&scenario.outages, id),
             per_number: provider.per_number_limit,
         })
     }

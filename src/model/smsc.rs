@@ -3,11 +3,11 @@
 //! schedule (or at reattach, with HLR alert) until the validity period
 //! ends.
 
-use super::message::World;
+use super::outage::radio_down_until;
 use super::outcome::Outcome;
 use super::user::User;
 use crate::des::SimRng;
-use crate::scenario::Smsc;
+use crate::scenario::{Scenario, Smsc};
 use crate::units::Nanos;
 
 /// A message's stay in the SMSC: when it arrived, how many delivery
@@ -67,21 +67,22 @@ impl SmscVisit {
 /// Stores and forwards a message that reached the SMSC of `user`'s carrier
 /// at `arrived`.
 pub fn store_and_forward(
-    world: &World,
+    scenario: &Scenario,
     user: &User,
     arrived: Nanos,
     rng: &mut SimRng,
 ) -> SmscVisit {
-    let carrier = world.scenario.carrier(user.carrier);
-    let presence = &world.scenario.users.presence;
+    let carrier = scenario.carrier(user.carrier);
+    let presence = &scenario.users.presence;
     let mut handset = user.presence.clone();
-    let mut reachable =
-        |t: Nanos| world.radio_down_until(user.carrier, t).is_none() && handset.at(t, presence);
+    let mut reachable = |t: Nanos| {
+        radio_down_until(&scenario.outages, user.carrier, t).is_none() && handset.at(t, presence)
+    };
     let expires_at = arrived.saturating_add(carrier.smsc.validity);
     let (attempt, attempts) = if reachable(arrived) {
         (Some(arrived), 1)
     } else if carrier.smsc.hlr_alert {
-        let reattach = reattach(world, user, arrived, expires_at);
+        let reattach = reattach(scenario, user, arrived, expires_at);
         (reattach, 1 + reattach.is_some() as u32)
     } else {
         retry_on_schedule(&carrier.smsc, arrived, expires_at, &mut reachable)
@@ -99,15 +100,15 @@ pub fn store_and_forward(
 /// With HLR alert: the first moment the handset is attached and the radio
 /// is up, before expiry. Scheduled retries cannot find it reachable any
 /// earlier.
-fn reattach(world: &World, user: &User, arrived: Nanos, expires_at: Nanos) -> Option<Nanos> {
-    let presence = &world.scenario.users.presence;
+fn reattach(scenario: &Scenario, user: &User, arrived: Nanos, expires_at: Nanos) -> Option<Nanos> {
+    let presence = &scenario.users.presence;
     let mut handset = user.presence.clone();
     let mut t = arrived;
     loop {
         if t >= expires_at {
             return None;
         }
-        if let Some(end) = world.radio_down_until(user.carrier, t) {
+        if let Some(end) = radio_down_until(&scenario.outages, user.carrier, t) {
             t = end;
         } else if !handset.at(t, presence) {
             t = handset.period_end();

@@ -57,17 +57,17 @@ impl Metric {
         }
     }
 
-    pub fn parse(text: &str) -> Result<Metric, String> {
+    pub fn parse(text: &str) -> Result<Metric, SensitivityError> {
         Metric::ALL
             .into_iter()
             .find(|m| m.name() == text)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-                format!(
-                    "--metric: unknown metric \"{text}\"; expected one of {}",
-                    names.join(", ")
-                )
-            })
+            .ok_or_else(|| SensitivityError::UnknownMetric(text.to_string()))
+    }
+
+    /// Every metric's name, comma-separated, for messages.
+    fn names() -> String {
+        let names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        names.join(", ")
     }
 
     /// Shares are shown in percent and their differences in points.
@@ -101,13 +101,49 @@ pub struct Options {
     pub only: Vec<String>,
 }
 
-/// Why an analysis cannot start.
+/// Why an analysis cannot start. Apart from `Load`, each is a misuse of
+/// the command line (exit 2); `crate::Error` adds the leading "error: ".
 #[derive(Debug, thiserror::Error)]
 pub enum SensitivityError {
     #[error("{0}")]
     Load(#[from] LoadError),
-    #[error("error: {0}")]
-    Usage(String),
+    #[error("--metric: unknown metric \"{0}\"; expected one of {names}", names = Metric::names())]
+    UnknownMetric(String),
+    #[error("--by must be between 0% and 100% (exclusive), got {0}")]
+    ByOutOfRange(f64),
+    #[error("--carrier: {file} has no carrier \"{name}\"; it defines {}", .defined.join(", "))]
+    UnknownCarrier {
+        file: String,
+        name: String,
+        defined: Vec<String>,
+    },
+    #[error(
+        "--only {} selects none of the {inputs} numeric inputs of {file}; give key paths (e.g. carriers.rakuten or carriers.*.intl_filter) or labels in brackets ({})",
+        .only.join(","),
+        .labels.iter().map(|l| format!("[{l}]")).collect::<Vec<_>>().join(" ")
+    )]
+    NothingSelected {
+        only: Vec<String>,
+        inputs: usize,
+        file: String,
+        labels: Vec<String>,
+    },
+}
+
+/// Why one side of an input is not simulated (the base value stands in).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SkippedSide {
+    /// Varying the number leaves its text as it was.
+    #[error("the value cannot change")]
+    Unchanged,
+    /// The varied scenario breaks a rule: its first diagnostic's expectation.
+    #[error("{value} is not valid: expected {expected}")]
+    Invalid { value: String, expected: String },
+    #[error("{value} is not valid")]
+    InvalidUnexplained { value: String },
+    /// The varied scenario could not be loaded for another reason.
+    #[error("{0}")]
+    Unloadable(Arc<LoadError>),
 }
 
 /// One side of a varied input, ready to simulate.
@@ -120,8 +156,8 @@ struct Side {
 /// the reason).
 struct Planned {
     input: Input,
-    low: Result<Side, String>,
-    high: Result<Side, String>,
+    low: Result<Side, SkippedSide>,
+    high: Result<Side, SkippedSide>,
 }
 
 /// The scenarios to simulate: the base and each input's two sides.
@@ -143,10 +179,7 @@ impl Plan {
         options: Options,
     ) -> Result<Plan, SensitivityError> {
         if !(options.by > 0.0 && options.by < 1.0) {
-            return Err(SensitivityError::Usage(format!(
-                "--by must be between 0% and 100% (exclusive), got {}",
-                options.by
-            )));
+            return Err(SensitivityError::ByOutOfRange(options.by));
         }
         let base = settings.apply(text, source)?;
         let carrier = match &options.carrier {
@@ -155,13 +188,10 @@ impl Plan {
                 base.carriers
                     .iter()
                     .position(|c| &c.name == name)
-                    .ok_or_else(|| {
-                        let names: Vec<&str> =
-                            base.carriers.iter().map(|c| c.name.as_str()).collect();
-                        SensitivityError::Usage(format!(
-                            "--carrier: {source} has no carrier \"{name}\"; it defines {}",
-                            names.join(", ")
-                        ))
+                    .ok_or_else(|| SensitivityError::UnknownCarrier {
+                        file: source.to_string(),
+                        name: name.clone(),
+                        defined: base.carriers.iter().map(|c| c.name.clone()).collect(),
                     })?,
             ),
         };
@@ -178,25 +208,18 @@ impl Plan {
             .cloned()
             .collect();
         if chosen.is_empty() {
-            let mut labels: Vec<&str> = all
-                .iter()
-                .flat_map(|i| i.labels.iter().map(String::as_str))
-                .collect();
+            let mut labels: Vec<String> = all.iter().flat_map(|i| i.labels.clone()).collect();
             labels.sort_unstable();
             labels.dedup();
-            return Err(SensitivityError::Usage(format!(
-                "--only {} selects none of the {} numeric inputs of {source}; give key paths (e.g. carriers.rakuten or carriers.*.intl_filter) or labels in brackets ({})",
-                options.only.join(","),
-                all.len(),
-                labels
-                    .iter()
-                    .map(|l| format!("[{l}]"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )));
+            return Err(SensitivityError::NothingSelected {
+                only: options.only.clone(),
+                inputs: all.len(),
+                file: source.to_string(),
+                labels,
+            });
         }
-        let side = |input: &Input, factor: f64| -> Result<Side, String> {
-            let mut last = String::from("the value cannot change");
+        let side = |input: &Input, factor: f64| -> Result<Side, SkippedSide> {
+            let mut last = SkippedSide::Unchanged;
             for clamp in [false, true] {
                 let Some(varied) = input.vary(text, factor, clamp) else {
                     break;
@@ -208,7 +231,7 @@ impl Plan {
                             scenario: Arc::new(sc.variant(options.variant).clone()),
                         });
                     }
-                    Err(e) => last = invalid_reason(&e, &varied.value),
+                    Err(e) => last = skipped(e, varied.value),
                 }
             }
             Err(last)
@@ -246,7 +269,7 @@ impl Plan {
         let reps: Vec<u32> = (0..self.base.replications).collect();
         units.push((self.base.clone(), reps.clone()));
         // For each input, the unit index of its low and high side.
-        let mut index = |side: &Result<Side, String>| {
+        let mut index = |side: &Result<Side, SkippedSide>| {
             side.as_ref().ok().map(|s| {
                 units.push((s.scenario.clone(), reps.clone()));
                 units.len() - 1
@@ -299,14 +322,18 @@ impl Plan {
     }
 }
 
-/// The first diagnostic of a varied scenario that does not validate.
-fn invalid_reason(e: &LoadError, value: &str) -> String {
+/// Why a varied scenario (`value` in place of the base) is not simulated:
+/// the first diagnostic if it does not validate.
+fn skipped(e: LoadError, value: String) -> SkippedSide {
     match e {
         LoadError::Invalid(err) => match err.diagnostics.first() {
-            Some(d) => format!("{value} is not valid: expected {}", d.expected),
-            None => format!("{value} is not valid"),
+            Some(d) => SkippedSide::Invalid {
+                value,
+                expected: d.expected.clone(),
+            },
+            None => SkippedSide::InvalidUnexplained { value },
         },
-        other => other.to_string(),
+        other => SkippedSide::Unloadable(Arc::new(other)),
     }
 }
 
@@ -332,8 +359,8 @@ pub struct Effect {
     pub input: Input,
     pub base_value: String,
     /// The varied values, or why a side could not be simulated.
-    pub low_value: Result<String, String>,
-    pub high_value: Result<String, String>,
+    pub low_value: Result<String, SkippedSide>,
+    pub high_value: Result<String, SkippedSide>,
     /// Metric at the low (high) value minus at the base.
     pub low: Estimate,
     pub high: Estimate,
@@ -392,5 +419,112 @@ impl Analysis {
             .filter(|e| e.is_clear())
             .take(n)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORLD: &str = r#"
+[scenario]
+name = "typed"
+duration = "1m"
+seed = 3
+replications = 2
+
+[traffic]
+rate = "1/s"
+
+[otp]
+max_sends = 1
+
+[providers.p]
+route = "international"
+price = 5.0        # [V]
+
+[routing]
+policy = "single"
+provider = "p"
+
+[carriers.c]
+share = 1.0
+spam_filter = 0.1
+"#;
+
+    fn options(by: f64, carrier: Option<&str>, only: &[&str]) -> Options {
+        Options {
+            by,
+            metric: Metric::OtpSuccess,
+            carrier: carrier.map(String::from),
+            variant: 0,
+            only: only.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn refusal(options: Options) -> SensitivityError {
+        match Plan::new(WORLD, "typed.toml", &Settings::default(), options) {
+            Ok(_) => panic!("the plan should be refused"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn each_refusal_is_its_own_variant_and_reads_as_a_sentence() {
+        let e = Metric::parse("speed").unwrap_err();
+        assert!(matches!(&e, SensitivityError::UnknownMetric(m) if m == "speed"));
+        assert_eq!(
+            e.to_string(),
+            "--metric: unknown metric \"speed\"; expected one of otp_success, \
+             success_within_target, time_to_code_p50_s, time_to_code_p99_s, \
+             cost_per_success, sends_per_session"
+        );
+        let e = refusal(options(1.5, None, &[]));
+        assert!(matches!(e, SensitivityError::ByOutOfRange(by) if by == 1.5));
+        assert_eq!(
+            e.to_string(),
+            "--by must be between 0% and 100% (exclusive), got 1.5"
+        );
+        let e = refusal(options(0.2, Some("x"), &[]));
+        assert!(matches!(e, SensitivityError::UnknownCarrier { .. }));
+        assert_eq!(
+            e.to_string(),
+            "--carrier: typed.toml has no carrier \"x\"; it defines c"
+        );
+        let e = refusal(options(0.2, None, &["[Q]", "nothing.here"]));
+        assert!(matches!(
+            e,
+            SensitivityError::NothingSelected { inputs: 4, .. }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "--only [Q],nothing.here selects none of the 4 numeric inputs of typed.toml; \
+             give key paths (e.g. carriers.rakuten or carriers.*.intl_filter) or labels \
+             in brackets ([V])"
+        );
+    }
+
+    #[test]
+    fn a_side_that_does_not_validate_is_skipped_with_the_expectation() {
+        let plan = Plan::new(
+            WORLD,
+            "typed.toml",
+            &Settings::default(),
+            options(0.99, None, &["otp.max_sends"]),
+        )
+        .unwrap();
+        let sides = &plan.inputs[0];
+        match &sides.low {
+            Err(skipped @ SkippedSide::Invalid { value, .. }) => {
+                assert_eq!(value, "0");
+                assert_eq!(
+                    skipped.to_string(),
+                    "0 is not valid: expected at least 1 send"
+                );
+            }
+            Err(other) => panic!("skipped for another reason: {other}"),
+            Ok(_) => panic!("max_sends = 0 should not be simulated"),
+        }
+        assert!(sides.high.is_ok());
     }
 }

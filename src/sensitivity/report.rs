@@ -1,7 +1,7 @@
 //! The sensitivity analysis for people (a ranked table) and for tools (a
 //! tidy CSV: one row per input and side).
 
-use super::{Analysis, Effect, Metric};
+use super::{Analysis, Effect, Metric, SkippedSide};
 use crate::stats::Estimate;
 use std::fmt::Write;
 
@@ -37,7 +37,7 @@ pub(super) fn difference_text(metric: Metric, e: &Estimate) -> String {
     )
 }
 
-fn side_text(side: &Result<String, String>) -> String {
+fn side_text(side: &Result<String, SkippedSide>) -> String {
     match side {
         Ok(v) => v.clone(),
         Err(_) => "-".into(),
@@ -199,7 +199,7 @@ pub fn sensitivity_csv(a: &Analysis) -> String {
         ] {
             let (value, note) = match value {
                 Ok(v) => (v.clone(), String::new()),
-                Err(why) => (String::new(), why.clone()),
+                Err(why) => (String::new(), why.to_string()),
             };
             w.write_record([
                 a.scenario.clone(),

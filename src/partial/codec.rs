@@ -112,12 +112,12 @@ pub fn metrics_to_json(m: &Metrics) -> Value {
     })
 }
 
-pub(super) fn field<'v>(v: &'v Value, key: &str) -> Result<&'v Value, CodecError> {
+pub(crate) fn field<'v>(v: &'v Value, key: &str) -> Result<&'v Value, CodecError> {
     v.get(key)
         .ok_or_else(|| CodecError::Missing(key.to_string()))
 }
 
-pub(super) fn from<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Result<T, CodecError> {
+pub(crate) fn from<T: serde::de::DeserializeOwned>(v: &Value, key: &str) -> Result<T, CodecError> {
     serde_json::from_value(field(v, key)?.clone()).map_err(|source| CodecError::Invalid {
         key: key.to_string(),
         source,

@@ -1,0 +1,53 @@
+//! The partial-result format: what `--shard I/N` writes (of `run`,
+//! `compare`, `sweep` and `load`) and `simsms merge` reads. Its identifier,
+//! the bound on shards, what can be wrong with a part, and the lossless
+//! JSON codec of one replication's metrics. `shard`, `load` and `error`
+//! import it and it imports none of them, so no circle runs through it.
+
+pub(crate) mod codec;
+
+pub use codec::{
+    CodecError, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
+};
+
+/// The most shards a run can be split into (docs/limits.md).
+pub const MAX_SHARDS: u32 = 10_000;
+
+/// Format identifier of partial results.
+pub const PARTIAL_FORMAT: &str = "simsms-partial/1";
+
+/// Why a shard cannot be run or parts cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum PartialError {
+    #[error("--shard expects I/N with 0 <= I < N (0-based), got \"{0}\"")]
+    Spec(String),
+    #[error("{name}: not a partial result: {source}")]
+    NotJson {
+        name: String,
+        source: serde_json::Error,
+    },
+    #[error("{name}: not a simsms partial result ({PARTIAL_FORMAT})")]
+    NotPartial { name: String },
+    #[error("{name}: written by another simsms version; rerun the shard")]
+    Version { name: String },
+    #[error("{name}: made from another scenario or other settings than the first part")]
+    Mixed { name: String },
+    #[error("{name}: {source}")]
+    Malformed { name: String, source: CodecError },
+    #[error("{name}: shard of {n}, others of {count}")]
+    Count { name: String, n: u32, count: u32 },
+    #[error("{name}: shard {index}/{n} given twice")]
+    Duplicate { name: String, index: u32, n: u32 },
+    #[error("missing shards: {0}")]
+    Missing(String),
+    #[error(
+        "--shard: at most {MAX_SHARDS} shards, got {0}; a shard runs whole replications (or sweep points), so more shards than machines gain nothing"
+    )]
+    TooManyShards(u32),
+    #[error("no partial results given")]
+    NoParts,
+    #[error("the parts hold replications {held:?} of a unit, expected 0..{expected}")]
+    Replications { held: Vec<u32>, expected: u32 },
+    #[error("{at}.metrics: {why}, as the scenario in the part defines it")]
+    Shape { at: String, why: String },
+}
