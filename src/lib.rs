@@ -17,7 +17,10 @@
 //!    machine; every mode (batch, live) calls these.
 //! 4. `metrics` (what one replication counted), `simulation` (the batch
 //!    engine: one replication in virtual time), `report` (intervals,
-//!    verdicts, the text tables), `export` (every other output format).
+//!    verdicts, the text tables; a simulated or measured run as data),
+//!    `protocol` (what both ends of a wire share: the vocabulary that says
+//!    a fate on SMPP and Twilio's API and reads it back), `export` (every
+//!    other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
 //!    `sweep`, `sensitivity` (one input varied at a time, on common random
 //!    numbers), `shard` (sharded runs and `merge`), `partial` (the
