@@ -8,15 +8,14 @@
 //! owns its scenario, so it can live in a server's shared state.
 
 use super::outage;
-use super::outcome::{Outcome, Receipt};
+use super::outcome::{Outcome, Receipt, charge};
 use super::provider::{Admission, ProviderQueue};
 use super::repeats::CarrierMemory;
 use super::smsc::{SmscVisit, store_and_forward};
 use super::user::{Hygiene, User};
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::scenario::{
-    Billing, CarrierId, FilteredReceipt, Lookup, Misrouted, OutageTarget, ProviderId, RouteKind,
-    Scenario,
+    CarrierId, FilteredReceipt, Lookup, Misrouted, OutageTarget, ProviderId, RouteKind, Scenario,
 };
 use crate::units::Nanos;
 use rand::Rng;
@@ -469,14 +468,6 @@ impl World {
                 Outcome::Refused | Outcome::SendLimited => Receipt::SubmitFailed,
             }
         };
-        let charged = match provider.billing {
-            Billing::PerSubmitted => {
-                !(fate.outcome.is_refusal() || fate.outcome == Outcome::ExpiredInQueue)
-            }
-            Billing::PerDelivered => fate.receipt == Receipt::Delivered,
-        };
-        if charged {
-            fate.cost = provider.price[fate.carrier.index()];
-        }
+        fate.cost = charge(provider, fate.carrier, fate.outcome, fate.receipt);
     }
 }

@@ -15,7 +15,7 @@ pub mod traffic;
 pub mod user;
 
 pub use message::{Fate, MessageRequest, World, number_key};
-pub use outcome::{Outcome, Receipt, SessionCounts, SessionEndKind, SessionOutcome};
+pub use outcome::{Outcome, Receipt, SessionCounts, SessionEndKind, SessionOutcome, charge};
 pub use provider::{Admission, ProviderQueue, QueueLimits};
 pub use repeats::{CarrierMemory, SlidingCounts};
 pub use routing::Router;

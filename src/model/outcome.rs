@@ -1,7 +1,7 @@
 //! The final states of a message and of a session (`docs/model.md` §9), and what a
 //! provider's delivery receipt claims.
 
-use crate::scenario::{MESSAGE_OUTCOMES, SESSION_OUTCOMES};
+use crate::scenario::{Billing, CarrierId, MESSAGE_OUTCOMES, Provider, SESSION_OUTCOMES};
 
 /// Where one submitted message ended. Exactly one per message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,6 +50,23 @@ impl Outcome {
     /// Reached a handset (the right one or not).
     pub fn reached_handset(self) -> bool {
         matches!(self, Outcome::Delivered | Outcome::DeliveredWrongPerson)
+    }
+}
+
+/// What `provider` bills for a message to `carrier` that ended with
+/// `outcome` and whose receipt claimed `receipt`: per submitted message
+/// (nothing for a refusal, nor for one that expired in its queue and so
+/// never left), or per message whose receipt says delivered. The one
+/// place billing is decided, for the model and for measured messages.
+pub fn charge(provider: &Provider, carrier: CarrierId, outcome: Outcome, receipt: Receipt) -> f64 {
+    let charged = match provider.billing {
+        Billing::PerSubmitted => !(outcome.is_refusal() || outcome == Outcome::ExpiredInQueue),
+        Billing::PerDelivered => receipt == Receipt::Delivered,
+    };
+    if charged {
+        provider.price[carrier.index()]
+    } else {
+        0.0
     }
 }
 
