@@ -40,8 +40,17 @@ impl Validator<'_> {
         }
         let failed_binds_per_sec =
             self.opt_rate("serve.failed_binds", raw.failed_binds.as_deref(), 5.0);
+        let host = raw.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        if host.parse::<std::net::IpAddr>().is_err() {
+            self.error(
+                "serve.host",
+                format!("an IP address to listen on, got \"{host}\""),
+                Some("e.g. \"127.0.0.1\", or \"0.0.0.0\" for every interface".into()),
+            );
+        }
+        self.http_port_apart(raw.http_port, &accounts);
         Serve {
-            host: raw.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+            host,
             http_port: raw.http_port,
             max_connections: raw.max_connections.unwrap_or(1000).max(1),
             max_pdu: max_pdu.clamp(64, 65_536),
@@ -57,6 +66,24 @@ impl Validator<'_> {
             ),
             failed_binds_per_sec,
             accounts,
+        }
+    }
+
+    /// The HTTP port cannot be an account's SMPP port (0 picks a free one
+    /// for each, so it never collides).
+    fn http_port_apart(&mut self, http_port: Option<u16>, accounts: &[Account]) {
+        let Some(port) = http_port.filter(|p| *p != 0) else {
+            return;
+        };
+        if let Some(account) = accounts.iter().find(|a| a.port == port) {
+            self.error(
+                "serve.http_port",
+                format!(
+                    "a port no account listens on, got {port}, the SMPP port of account \"{}\"",
+                    account.system_id
+                ),
+                Some("pick another port, or 0 for a free one".into()),
+            );
         }
     }
 
