@@ -6,7 +6,7 @@ use super::outputs::write_measured_run;
 use crate::Error;
 use crate::report::{Aggregator, RunResults};
 use crate::scenario::{self, Settings};
-use crate::serve::Server;
+use crate::serve::{ServeError, Server};
 use crate::units::parse_duration;
 use std::io::Write;
 use std::path::PathBuf;
@@ -65,7 +65,10 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     let summary = runtime.block_on(async {
         let server = Server::start(sc.clone(), args.speed)
             .await
-            .map_err(|e| Error::Usage(e.to_string()))?;
+            .map_err(|e| match e {
+                ServeError::Listen { .. } => Error::Network(e.to_string()),
+                ServeError::Speed(_) => Error::Usage(e.to_string()),
+            })?;
         let mut out = std::io::stdout().lock();
         for (system_id, provider, address) in &server.endpoints.smpp {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");

@@ -128,13 +128,51 @@ pub struct Server {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {address}: {source}")]
+    #[error(
+        "could not listen on {address} ({what}): {}",
+        why_not_listening(source)
+    )]
     Listen {
         address: String,
+        /// Which key asked for the address, e.g. "[serve] http_port".
+        what: String,
         source: std::io::Error,
     },
     #[error("--speed must be a positive number, got {0}")]
     Speed(f64),
+}
+
+/// A listener on `host:port`, or an error naming the address and `what`
+/// asked for it.
+async fn listen(
+    host: &str,
+    port: u16,
+    what: String,
+) -> Result<tokio::net::TcpListener, ServeError> {
+    let address = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+        _ => format!("{host}:{port}"),
+    };
+    tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address,
+            what,
+            source,
+        })
+}
+
+/// Why a port could not be bound, as a sentence's end.
+fn why_not_listening(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::AddrInUse => "address already in use (is another server running?)".into(),
+        ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges)".into()
+        }
+        ErrorKind::AddrNotAvailable => "no interface of this machine has that address".into(),
+        _ => e.to_string(),
+    }
 }
 
 impl Server {
@@ -154,10 +192,8 @@ impl Server {
             let port = match existing {
                 Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
                 None => {
-                    let address = format!("{}:{}", serve.host, account.port);
-                    let listener = tokio::net::TcpListener::bind(&address)
-                        .await
-                        .map_err(|source| ServeError::Listen { address, source })?;
+                    let what = format!("[serve] port of account {}", account.system_id);
+                    let listener = listen(&serve.host, account.port, what).await?;
                     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
                     listeners.push((account.port, listener));
                     port
@@ -192,10 +228,7 @@ impl Server {
         let http = match serve.http_port {
             None => None,
             Some(port) => {
-                let address = format!("{}:{port}", serve.host);
-                let listener = tokio::net::TcpListener::bind(&address)
-                    .await
-                    .map_err(|source| ServeError::Listen { address, source })?;
+                let listener = listen(&serve.host, port, "[serve] http_port".into()).await?;
                 let bound = listener.local_addr().ok();
                 tokio::spawn(http::serve(listener, shared.clone()));
                 bound
