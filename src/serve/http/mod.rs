@@ -100,7 +100,7 @@ async fn create(
         let message = format!("The 'To' number {to} is not a valid phone number.");
         return error(StatusCode::BAD_REQUEST, 21211, message);
     };
-    let Some(body) = form.get("Body").cloned() else {
+    let Some(body) = form.get("Body").filter(|b| !b.is_empty()).cloned() else {
         return error(
             StatusCode::BAD_REQUEST,
             21602,
