@@ -533,3 +533,72 @@ window = 2
     assert_eq!(second, 2);
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// The server's /metrics text.
+async fn metrics_text(server: &Server) -> String {
+    let http = format!("http://{}/metrics", server.endpoints.http.unwrap());
+    let answer = reqwest::Client::new().get(http).send().await.unwrap();
+    answer.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_error_answer_is_counted_by_status_in_metrics() {
+    let mut sc = (*scenario("")).clone();
+    sc.serve.http_port = Some(0);
+    let server = Server::start(Arc::new(sc), 1000.0).await.unwrap();
+    let address = server.endpoints.smpp[0].2;
+    let mut client = connect(address).await;
+    // Failed binds: unknown system_id (0x0F), wrong password (0x0E).
+    let status = bind_as(&mut client, "trx", "nobody", "secret").await;
+    assert_eq!(status, CommandStatus::EsmeRinvsysid);
+    let mut client = connect(address).await;
+    assert_eq!(
+        bind(&mut client, "trx", "wrong").await,
+        CommandStatus::EsmeRinvpaswd
+    );
+    assert_eq!(
+        bind(&mut client, "trx", "secret").await,
+        CommandStatus::EsmeRok
+    );
+    // Already bound (0x05).
+    assert_eq!(
+        bind(&mut client, "trx", "secret").await,
+        CommandStatus::EsmeRalybnd
+    );
+    // An unknown command_id, header only: generic_nack ESME_RINVCMDID (0x03).
+    let raw = [0u8, 0, 0, 16, 0, 0, 0, 0x99, 0, 0, 0, 0, 0, 0, 0, 50];
+    client.get_mut().write_all(&raw).await.unwrap();
+    let nack = next(&mut client).await;
+    assert_eq!(
+        (nack.status(), nack.sequence_number()),
+        (CommandStatus::EsmeRinvcmdid, 50)
+    );
+    // A command the server does not serve (query_sm): ESME_RINVCMDID too.
+    let query = rusmpp::pdus::QuerySm::builder()
+        .message_id(COctetString::from_string("1".into()).unwrap())
+        .build();
+    send(&mut client, 51, query.into()).await;
+    assert_eq!(
+        next(&mut client).await.status(),
+        CommandStatus::EsmeRinvcmdid
+    );
+    // A command_length beyond max_pdu: ESME_RINVCMDLEN (0x02), then close.
+    let raw = [0u8, 1, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 52];
+    client.get_mut().write_all(&raw).await.unwrap();
+    assert_eq!(
+        next(&mut client).await.status(),
+        CommandStatus::EsmeRinvcmdlen
+    );
+    let metrics = metrics_text(&server).await;
+    for (status, count) in [
+        ("0x0000000f", 1),
+        ("0x0000000e", 1),
+        ("0x00000005", 1),
+        ("0x00000003", 2),
+        ("0x00000002", 1),
+    ] {
+        let line = format!(r#"simsms_refusals_total{{status="{status}"}} {count}"#);
+        assert!(metrics.contains(&line), "no `{line}` in:\n{metrics}");
+    }
+    server.shutdown(Duration::from_millis(100)).await;
+}

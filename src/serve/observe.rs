@@ -39,7 +39,7 @@ impl Default for Observed {
         );
         registry.register(
             "refusals",
-            "Requests refused or nacked, by SMPP command_status",
+            "Error answers to SMPP requests (refused submits, failed binds, generic_nack), by command_status",
             refusals.clone(),
         );
         registry.register(

@@ -147,7 +147,12 @@ impl Connection {
             .map(|b| b.account)
     }
 
+    /// Answers a request; every error answer (refusal, failed bind,
+    /// generic_nack) is counted by its status.
     fn reply(&mut self, sequence: u32, status: CommandStatus, pdu: impl Into<Pdu>) {
+        if status != CommandStatus::EsmeRok {
+            self.shared.observed.refused(u32::from(status));
+        }
         encode(&Command::new(status, sequence, pdu.into()), &mut self.out);
     }
 
@@ -165,7 +170,6 @@ impl Connection {
         let command = match frame {
             Frame::Command(c) => c,
             Frame::Undecodable { sequence, status } => {
-                self.count_refusal(status);
                 return self.reply(sequence, status, Pdu::GenericNack);
             }
         };
@@ -249,12 +253,7 @@ impl Connection {
         }
     }
 
-    fn count_refusal(&self, status: CommandStatus) {
-        self.shared.observed.refused(u32::from(status));
-    }
-
     fn refuse(&mut self, sequence: u32, status: CommandStatus) {
-        self.count_refusal(status);
         self.reply(sequence, status, SubmitSmResp::builder().build());
     }
 
