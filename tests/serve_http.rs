@@ -80,3 +80,93 @@ async fn an_empty_body_is_refused_with_21602_as_twilio_does() {
     assert_eq!(status, 201);
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// GETs message `sid` as acme; its JSON.
+async fn fetch(server: &Server, sid: &str) -> serde_json::Value {
+    let url = format!(
+        "{}/2010-04-01/Accounts/acme/Messages/{sid}.json",
+        base(server)
+    );
+    let answer = reqwest::Client::new()
+        .get(url)
+        .basic_auth("acme", Some("secret"))
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(&answer.text().await.unwrap()).unwrap()
+}
+
+/// Polls message `sid` until its status is final; the status and the wall
+/// time it took, failing the test after `limit`.
+async fn final_status(server: &Server, sid: &str, limit: Duration) -> (String, Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = fetch(server, sid).await["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if ["delivered", "undelivered", "failed"].contains(&status.as_str()) {
+            return (status, started.elapsed());
+        }
+        assert!(started.elapsed() < limit, "still {status} after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_status_callback_does_not_hold_back_the_status() {
+    // A port nobody listens on: every callback attempt is refused, and
+    // retried for about 15 s.
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/status", l.local_addr().unwrap())
+    };
+    // At 1000x the model's final time (about 2 simulated s) is 2 ms away.
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let form = [
+        ("To", "+819012345678"),
+        ("Body", "Your code is 123456"),
+        ("StatusCallback", refused.as_str()),
+    ];
+    let (status, body) = create(&server, &form).await;
+    assert_eq!(status, 201, "{body}");
+    let sid = body["sid"].as_str().unwrap();
+    let (status, took) = final_status(&server, sid, Duration::from_secs(3)).await;
+    assert_eq!(status, "delivered");
+    assert!(took < Duration::from_secs(1), "final after {took:?}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn callbacks_still_come_in_order_sent_then_final() {
+    use axum::extract::{Form, State};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    type Seen = Arc<Mutex<Vec<String>>>;
+    async fn receive(State(seen): State<Seen>, Form(form): Form<HashMap<String, String>>) {
+        seen.lock().unwrap().push(form["MessageStatus"].clone());
+    }
+    let seen: Seen = Arc::default();
+    let receiver = axum::Router::new()
+        .route("/status", axum::routing::post(receive))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/status", listener.local_addr().unwrap());
+    let receiving = tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let form = [
+        ("To", "+819012345678"),
+        ("Body", "Your code is 123456"),
+        ("StatusCallback", url.as_str()),
+    ];
+    let (status, _) = create(&server, &form).await;
+    assert_eq!(status, 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while seen.lock().unwrap().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "{seen:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(*seen.lock().unwrap(), ["sent", "delivered"]);
+    receiving.abort();
+    server.shutdown(Duration::from_millis(100)).await;
+}

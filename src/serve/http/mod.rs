@@ -20,6 +20,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 
 /// Messages kept for GET; beyond this the oldest are forgotten.
 const KEPT_MESSAGES: usize = 1_000_000;
@@ -150,51 +151,76 @@ async fn create(
     };
     let epoch = api.shared.epoch_unix;
     let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
-    let callback = form.get("StatusCallback").cloned();
     remember(&api, record.clone());
-    let api = api.clone();
     let token = api.shared.scenario.serve.accounts[account]
         .auth_token
         .clone();
-    tokio::spawn(async move {
-        let Some((id, mut fate)) = plan else {
-            if let Some(url) = &callback {
-                let params = record.callback_params(epoch);
-                callbacks::post(&api.client, url, &token, params).await;
-            }
-            return;
-        };
-        // Follow the message's fate as it stands, which an injected radio
-        // outage may change while it is in flight.
-        loop {
-            let rank = |s: Status| match s {
-                Status::Queued => 0,
-                Status::Sent => 1,
-                _ => 2,
-            };
-            let Some((at, status)) = stages(&fate)
-                .into_iter()
-                .find(|(_, s)| rank(*s) > rank(record.status))
-            else {
-                break;
-            };
-            let wall = api.shared.clock.wall_time_of(at);
-            tokio::time::sleep_until(wall.into()).await;
-            if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
-                && now != fate
-            {
-                fate = now;
-                continue;
-            }
-            record.advance(status, at, &fate);
-            remember(&api, record.clone());
-            if let Some(url) = &callback {
-                let params = record.callback_params(epoch);
-                callbacks::post(&api.client, url, &token, params).await;
+    let callbacks = form
+        .get("StatusCallback")
+        .map(|url| callback_poster(api.clone(), url.clone(), token));
+    match plan {
+        None => {
+            if let Some(poster) = &callbacks {
+                let _ = poster.send(record.callback_params(epoch));
             }
         }
-    });
+        Some((id, fate)) => {
+            tokio::spawn(follow(api.clone(), id, fate, record, callbacks));
+        }
+    }
     reply
+}
+
+/// Posts a message's status callbacks to `url` one after another, each
+/// retried as `callbacks::post` does, in a task of its own: a slow or
+/// unreachable receiver delays its callbacks, never the message's status.
+fn callback_poster(
+    api: Arc<Api>,
+    url: String,
+    token: String,
+) -> mpsc::UnboundedSender<Vec<(String, String)>> {
+    let (sender, mut pending) = mpsc::unbounded_channel::<Vec<(String, String)>>();
+    tokio::spawn(async move {
+        while let Some(params) = pending.recv().await {
+            callbacks::post(&api.client, &url, &token, params).await;
+        }
+    });
+    sender
+}
+
+/// Moves the message's record through its stages at the model's times,
+/// following its fate as it stands (an injected radio outage may change it
+/// while it is in flight), and queues a callback for each change.
+async fn follow(
+    api: Arc<Api>,
+    id: u64,
+    mut fate: crate::model::Fate,
+    mut record: Record,
+    callbacks: Option<mpsc::UnboundedSender<Vec<(String, String)>>>,
+) {
+    let rank = |s: Status| match s {
+        Status::Queued => 0,
+        Status::Sent => 1,
+        _ => 2,
+    };
+    while let Some((at, status)) = stages(&fate)
+        .into_iter()
+        .find(|(_, s)| rank(*s) > rank(record.status))
+    {
+        let wall = api.shared.clock.wall_time_of(at);
+        tokio::time::sleep_until(wall.into()).await;
+        if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
+            && now != fate
+        {
+            fate = now;
+            continue;
+        }
+        record.advance(status, at, &fate);
+        remember(&api, record.clone());
+        if let Some(poster) = &callbacks {
+            let _ = poster.send(record.callback_params(api.shared.epoch_unix));
+        }
+    }
 }
 
 fn remember(api: &Api, record: Record) {
