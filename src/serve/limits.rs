@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
-/// Allows `rate` events per second on average, bursts up to one second's
-/// worth (at least one).
+/// Allows `rate` events per second on average and at most `burst` at
+/// once: in any window of `t` seconds, at most `burst + rate × t` are
+/// allowed. It starts full.
 #[derive(Debug, Clone)]
 pub struct TokenBucket {
     rate: f64,
@@ -14,14 +15,22 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
-    pub fn new(rate: f64) -> Self {
-        let capacity = rate.max(1.0);
+    pub fn new(rate: f64, burst: f64) -> Self {
+        let capacity = burst.max(1.0);
         TokenBucket {
             rate,
             capacity,
             tokens: capacity,
             last: Instant::now(),
         }
+    }
+
+    /// A submission limit (`tps`, `bind_tps`): a burst of a tenth of a
+    /// second's worth, at least one message, so a client pacing at the
+    /// rate with some jitter passes, and no client gets a second's worth
+    /// extra.
+    pub fn submissions(rate: f64) -> Self {
+        TokenBucket::new(rate, rate / 10.0)
     }
 
     /// Takes one token if there is one.
@@ -44,10 +53,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_burst_beyond_the_rate_is_refused() {
-        let mut bucket = TokenBucket::new(5.0);
+    fn a_burst_beyond_the_burst_size_is_refused() {
+        let mut bucket = TokenBucket::new(5.0, 5.0);
         let taken = (0..20).filter(|_| bucket.take()).count();
         // Five at once; at most one more can have refilled meanwhile.
         assert!((5..=6).contains(&taken), "{taken}");
+    }
+
+    #[test]
+    fn a_submission_limit_bursts_a_tenth_of_a_second_at_least_one() {
+        let taken = |rate: f64| {
+            let mut bucket = TokenBucket::submissions(rate);
+            (0..1000).filter(|_| bucket.take()).count()
+        };
+        assert!((1..=2).contains(&taken(5.0)));
+        assert!((20..=21).contains(&taken(200.0)));
     }
 }

@@ -69,7 +69,7 @@ impl Shared {
             .lock()
             .expect("bind lock")
             .entry(peer.ip())
-            .or_insert_with(|| TokenBucket::new(rate))
+            .or_insert_with(|| TokenBucket::new(rate, rate))
             .take()
     }
 
@@ -216,7 +216,7 @@ impl Server {
             account_buckets: serve
                 .accounts
                 .iter()
-                .map(|a| a.tps.map(|r| Mutex::new(TokenBucket::new(r))))
+                .map(|a| a.tps.map(|r| Mutex::new(TokenBucket::submissions(r))))
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),

@@ -243,7 +243,9 @@ impl Connection {
         if status == CommandStatus::EsmeRok
             && let Some(account) = found
         {
-            let bucket = serve.accounts[account].bind_tps.map(TokenBucket::new);
+            let bucket = serve.accounts[account]
+                .bind_tps
+                .map(TokenBucket::submissions);
             self.bound = Some(Bound {
                 account,
                 role,
