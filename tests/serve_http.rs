@@ -170,3 +170,60 @@ async fn callbacks_still_come_in_order_sent_then_final() {
     receiving.abort();
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// GET /metrics with this Accept header: (content type, text).
+async fn metrics(server: &Server, accept: Option<&str>) -> (String, String) {
+    let mut request = reqwest::Client::new().get(format!("{}/metrics", base(server)));
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let answer = request.send().await.unwrap();
+    let kind = answer.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (kind, answer.text().await.unwrap())
+}
+
+/// What Prometheus 2.x and 3.x send when scraping.
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
+#[tokio::test]
+async fn metrics_answer_the_classic_format_unless_openmetrics_is_asked_for() {
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let (status, _) = create(&server, &[("To", "+819012345678"), ("Body", "x")]).await;
+    assert_eq!(status, 201);
+    for accept in [None, Some("text/plain"), Some("*/*")] {
+        let (kind, text) = metrics(&server, accept).await;
+        assert_eq!(
+            kind, "text/plain; version=0.0.4; charset=utf-8",
+            "{accept:?}"
+        );
+        // The classic parser types a sample only when a TYPE line names it.
+        let mut typed = std::collections::HashMap::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').unwrap();
+                assert!(typed.insert(name, kind).is_none(), "twice: {name}");
+            } else if !line.starts_with('#') && !line.is_empty() {
+                let name = line.split(['{', ' ']).next().unwrap();
+                assert!(typed.contains_key(name), "untyped sample {name}:\n{text}");
+            }
+        }
+        assert_eq!(
+            typed.get("simsms_submits_total"),
+            Some(&"counter"),
+            "{text}"
+        );
+        assert!(text.contains("\nsimsms_submits_total 1\n"), "{text}");
+        assert!(!text.contains("# EOF"), "{text}");
+    }
+    let (kind, text) = metrics(&server, Some(PROMETHEUS_ACCEPT)).await;
+    assert!(
+        kind.starts_with("application/openmetrics-text; version=1.0.0"),
+        "{kind}"
+    );
+    assert!(text.contains("# TYPE simsms_submits counter\n"), "{text}");
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    server.shutdown(Duration::from_millis(100)).await;
+}

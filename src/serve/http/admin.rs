@@ -7,10 +7,11 @@
 use super::Api;
 use crate::distribution::Distribution;
 use crate::scenario::{Outage, OutageEffect, OutageTarget, RouteKind};
+use crate::serve::observe;
 use crate::units::parse_duration;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::sync::Arc;
@@ -28,7 +29,9 @@ pub struct OutageRequest {
     extra_latency: Option<String>,
 }
 
-pub async fn metrics(State(api): State<Arc<Api>>) -> Response {
+/// `/metrics`: the classic Prometheus text format, or OpenMetrics when the
+/// client's Accept asks for it.
+pub async fn metrics(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
     let shared = &api.shared;
     let observed = &shared.observed;
     observed
@@ -48,8 +51,18 @@ pub async fn metrics(State(api): State<Arc<Api>>) -> Response {
             .get_or_create(&labels)
             .set(depth as i64);
     }
-    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    ([("content-type", content_type)], observed.text()).into_response()
+    let accept = headers
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (content_type, text) = if observe::wants_openmetrics(accept) {
+        let kind = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+        (kind, observed.text())
+    } else {
+        let kind = "text/plain; version=0.0.4; charset=utf-8";
+        (kind, observed.classic_text())
+    };
+    ([("content-type", content_type)], text).into_response()
 }
 
 fn bad(message: String) -> Response {
