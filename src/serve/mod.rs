@@ -265,9 +265,43 @@ impl Server {
     /// for up to `deadline`, then closes every connection. Returns what the
     /// model measured and the receipts left undelivered.
     pub async fn shutdown(self, deadline: Duration) -> Summary {
+        self.shutdown_unless(deadline, std::future::pending()).await
+    }
+
+    /// As `shutdown`, but when `interrupt` completes first (a second
+    /// Ctrl-C) the flush and the wait for connections to close are cut
+    /// short.
+    pub async fn shutdown_unless(
+        self,
+        deadline: Duration,
+        interrupt: impl std::future::Future<Output = ()>,
+    ) -> Summary {
         for task in &self.listeners {
             task.abort();
         }
+        tokio::pin!(interrupt);
+        let mut cut_short = tokio::select! {
+            _ = self.flush(deadline) => false,
+            _ = &mut interrupt => true,
+        };
+        let _ = self.shared.shutdown.send(true);
+        if !cut_short {
+            cut_short = tokio::select! {
+                _ = self.connections_closed(Duration::from_secs(2)) => false,
+                _ = &mut interrupt => true,
+            };
+        }
+        Summary {
+            metrics: self.shared.live.lock().expect("model lock").metrics(),
+            held_receipts: self.shared.desk.held().iter().sum(),
+            dropped_receipts: self.shared.desk.dropped(),
+            cut_short,
+        }
+    }
+
+    /// Waits, up to `deadline`, while receipts are held or unacknowledged
+    /// and some client is bound to take them.
+    async fn flush(&self, deadline: Duration) {
         let until = Instant::now() + deadline;
         let stats = &self.shared.stats;
         let relaxed = std::sync::atomic::Ordering::Relaxed;
@@ -277,22 +311,14 @@ impl Server {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let _ = self.shared.shutdown.send(true);
-        let closing = Instant::now() + Duration::from_secs(2);
-        while self
-            .shared
-            .stats
-            .connections
-            .load(std::sync::atomic::Ordering::Relaxed)
-            > 0
-            && Instant::now() < closing
-        {
+    }
+
+    /// Waits, up to `deadline`, for every connection to close.
+    async fn connections_closed(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        let connections = &self.shared.stats.connections;
+        while connections.load(std::sync::atomic::Ordering::Relaxed) > 0 && Instant::now() < until {
             tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Summary {
-            metrics: self.shared.live.lock().expect("model lock").metrics(),
-            held_receipts: self.shared.desk.held().iter().sum(),
-            dropped_receipts: self.shared.desk.dropped(),
         }
     }
 }
@@ -302,4 +328,6 @@ pub struct Summary {
     pub metrics: Metrics,
     pub held_receipts: usize,
     pub dropped_receipts: u64,
+    /// A second interrupt cut the flush short.
+    pub cut_short: bool,
 }
