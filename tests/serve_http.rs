@@ -227,3 +227,82 @@ async fn metrics_answer_the_classic_format_unless_openmetrics_is_asked_for() {
     assert!(text.ends_with("# EOF\n"), "{text}");
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// POSTs an outage to the admin API with this bearer token; the status
+/// and JSON answer.
+async fn start_outage(server: &Server, token: Option<&str>) -> (u16, serde_json::Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/admin/outages", base(server)))
+        .header("content-type", "application/json")
+        .body(r#"{"provider": "p", "effect": "delay", "extra_latency": "1s", "duration": "1h"}"#);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let answer = request.send().await.unwrap();
+    let status = answer.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&answer.text().await.unwrap()).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_admin_api_needs_its_token() {
+    let server = Server::start(scenario(r#"admin_token = "s3cret-admin""#), 1000.0)
+        .await
+        .unwrap();
+    assert_eq!(server.endpoints.admin_token, "s3cret-admin");
+    for token in [None, Some("wrong"), Some("s3cret-admin2")] {
+        let (status, body) = start_outage(&server, token).await;
+        assert_eq!(status, 401, "{token:?}: {body}");
+        assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
+    }
+    let ended = reqwest::Client::new()
+        .delete(format!("{}/admin/outages", base(&server)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 401);
+    let (status, body) = start_outage(&server, Some("s3cret-admin")).await;
+    assert_eq!(status, 201, "{body}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn without_a_configured_token_one_is_generated_and_others_are_refused() {
+    let first = Server::start(scenario(""), 1000.0).await.unwrap();
+    let second = Server::start(scenario(""), 1000.0).await.unwrap();
+    let token = first.endpoints.admin_token.clone();
+    assert!(token.len() >= 32, "{token}");
+    assert_ne!(token, second.endpoints.admin_token);
+    assert_eq!(start_outage(&first, None).await.0, 401);
+    assert_eq!(start_outage(&first, Some(&token)).await.0, 201);
+    first.shutdown(Duration::from_millis(100)).await;
+    second.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn active_injected_outages_are_capped_at_100() {
+    let server = Server::start(scenario(r#"admin_token = "t""#), 1000.0)
+        .await
+        .unwrap();
+    for i in 0..100 {
+        let (status, body) = start_outage(&server, Some("t")).await;
+        assert_eq!(status, 201, "outage {i}: {body}");
+    }
+    let (status, body) = start_outage(&server, Some("t")).await;
+    assert_eq!(status, 429, "{body}");
+    let error = body["error"].as_str().unwrap();
+    assert!(error.contains("100 injected outages are active"), "{error}");
+    // Ending them makes room again.
+    let ended = reqwest::Client::new()
+        .delete(format!("{}/admin/outages", base(&server)))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
+    let ended: serde_json::Value = serde_json::from_str(&ended.text().await.unwrap()).unwrap();
+    assert_eq!(ended["ended"], 100);
+    assert_eq!(start_outage(&server, Some("t")).await.0, 201);
+    server.shutdown(Duration::from_millis(100)).await;
+}

@@ -347,6 +347,7 @@ async fn an_injected_outage_refuses_submissions_until_ended_and_metrics_show_it(
     assert_eq!(send(2).await, CommandStatus::EsmeRok);
     let started = web
         .post(format!("{http}/admin/outages"))
+        .bearer_auth(&server.endpoints.admin_token)
         .header("content-type", "application/json")
         .body(r#"{"provider": "p", "effect": "reject", "duration": "1h"}"#)
         .send()
@@ -356,6 +357,7 @@ async fn an_injected_outage_refuses_submissions_until_ended_and_metrics_show_it(
     assert_eq!(send(3).await, CommandStatus::EsmeRsyserr);
     let ended = web
         .delete(format!("{http}/admin/outages"))
+        .bearer_auth(&server.endpoints.admin_token)
         .send()
         .await
         .unwrap();
@@ -471,6 +473,7 @@ async fn a_radio_outage_injected_now_holds_messages_already_on_their_way() {
     // seconds (0.31 s here); the carrier's radio goes down for 2 minutes.
     let answer = reqwest::Client::new()
         .post(format!("{http}/admin/outages"))
+        .bearer_auth(&server.endpoints.admin_token)
         .header("content-type", "application/json")
         .body(r#"{"carrier": "c", "effect": "store", "duration": "2m"}"#)
         .send()

@@ -75,7 +75,16 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");
         }
         if let Some(address) = server.endpoints.http {
-            let _ = writeln!(out, "http {address}");
+            // A generated token is printed: only this output knows it.
+            match &sc.serve.admin_token {
+                Some(_) => writeln!(out, "http {address}"),
+                None => writeln!(
+                    out,
+                    "http {address} admin-token {}",
+                    server.endpoints.admin_token
+                ),
+            }
+            .ok();
         }
         let _ = writeln!(out, "ready");
         let _ = out.flush();

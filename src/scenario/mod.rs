@@ -68,6 +68,9 @@ pub struct Serve {
     pub receipt_retry: Nanos,
     /// Failed binds allowed per peer address per second.
     pub failed_binds_per_sec: f64,
+    /// The bearer token of the admin API; `None`: one is generated at
+    /// start.
+    pub admin_token: Option<String>,
     pub accounts: Vec<Account>,
 }
 

@@ -42,6 +42,7 @@ pub struct RawServe {
     pub idle_timeout: Option<String>,
     pub receipt_retry: Option<String>,
     pub failed_binds: Option<String>,
+    pub admin_token: Option<String>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }

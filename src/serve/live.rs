@@ -212,6 +212,12 @@ impl LiveModel {
             _ => None,
         };
         let mut scenario = (*self.world.scenario).clone();
+        // Injected outages that have ended can no longer change anything.
+        let mut index = 0;
+        scenario.outages.retain(|o| {
+            index += 1;
+            index <= self.scheduled_outages || o.end > now
+        });
         scenario.outages.push(outage);
         self.replace_scenario(Arc::new(scenario));
         let Some(carrier) = radio else {
@@ -256,6 +262,16 @@ impl LiveModel {
     pub fn queue_depths(&mut self) -> Vec<usize> {
         let now = self.clock.now();
         self.queues.iter_mut().map(|q| q.depth(now)).collect()
+    }
+
+    /// Outages injected at run time that have not ended.
+    pub fn active_injected(&self) -> usize {
+        let now = self.clock.now();
+        let outages = &self.world.scenario.outages;
+        outages[self.scheduled_outages..]
+            .iter()
+            .filter(|o| o.end > now)
+            .count()
     }
 
     /// Ends every outage injected at run time now.

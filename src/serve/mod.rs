@@ -116,6 +116,8 @@ pub struct Endpoints {
     pub smpp: Vec<(String, String, SocketAddr)>,
     /// The Twilio-shaped HTTP API, if `[serve] http_port` is set.
     pub http: Option<SocketAddr>,
+    /// The admin API's bearer token: `[serve] admin_token`, or generated.
+    pub admin_token: String,
 }
 
 /// A running server.
@@ -225,17 +227,22 @@ impl Server {
             account_ports: account_ports.clone(),
             scenario: scenario.clone(),
         });
+        let admin_token = serve
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
         let http = match serve.http_port {
             None => None,
             Some(port) => {
                 let listener = listen(&serve.host, port, "[serve] http_port".into()).await?;
                 let bound = listener.local_addr().ok();
-                tokio::spawn(http::serve(listener, shared.clone()));
+                tokio::spawn(http::serve(listener, shared.clone(), admin_token.clone()));
                 bound
             }
         };
         let endpoints = Endpoints {
             http,
+            admin_token,
             smpp: serve
                 .accounts
                 .iter()

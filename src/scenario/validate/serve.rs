@@ -49,6 +49,17 @@ impl Validator<'_> {
             );
         }
         self.http_port_apart(raw.http_port, &accounts);
+        let admin_token = raw.admin_token.clone();
+        if admin_token
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            self.error(
+                "serve.admin_token",
+                "a token of printable ASCII characters without spaces",
+                Some("omit it to have one generated at start".into()),
+            );
+        }
         Serve {
             host,
             http_port: raw.http_port,
@@ -65,6 +76,7 @@ impl Validator<'_> {
                 10 * NANOS_PER_SEC,
             ),
             failed_binds_per_sec,
+            admin_token,
             accounts,
         }
     }

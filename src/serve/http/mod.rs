@@ -27,16 +27,19 @@ const KEPT_MESSAGES: usize = 1_000_000;
 
 pub struct Api {
     shared: Arc<Shared>,
+    /// The admin API's bearer token.
+    admin_token: String,
     records: Mutex<HashMap<String, Record>>,
     next_sid: AtomicU64,
     client: reqwest::Client,
 }
 
 /// Serves the API on `listener` until shutdown.
-pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin_token: String) {
     let mut shutdown = shared.shutdown.subscribe();
     let api = Arc::new(Api {
         shared,
+        admin_token,
         records: Mutex::new(HashMap::new()),
         next_sid: AtomicU64::new(1),
         client: reqwest::Client::new(),
