@@ -306,3 +306,109 @@ async fn active_injected_outages_are_capped_at_100() {
     assert_eq!(start_outage(&server, Some("t")).await.0, 201);
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// Reads from `stream` until the server closes it (EOF or reset); how long
+/// that took, failing the test after `limit`.
+async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> Duration {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => {}
+            Err(_) => panic!("still open after {limit:?}"),
+        }
+    }
+}
+
+/// Polls `open` until it reads `want`, failing after 5 s.
+async fn open_becomes(open: &std::sync::atomic::AtomicUsize, want: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while open.load(std::sync::atomic::Ordering::Relaxed) != want {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{open:?} open, want {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Binds a transceiver as acme on the SMPP port; the bind's status.
+async fn smpp_bind(server: &Server) -> rusmpp::CommandStatus {
+    use futures::{SinkExt, StreamExt};
+    use rusmpp::types::COctetString;
+    let stream = tokio::net::TcpStream::connect(server.endpoints.smpp[0].2)
+        .await
+        .unwrap();
+    let mut client =
+        tokio_util::codec::Framed::new(stream, rusmpp::tokio_codec::CommandCodec::new());
+    let bind = rusmpp::pdus::BindTransceiver::builder()
+        .system_id(COctetString::from_string("acme".into()).unwrap())
+        .password(COctetString::from_string("secret".into()).unwrap())
+        .build();
+    let command = rusmpp::Command::new(rusmpp::CommandStatus::EsmeRok, 1, rusmpp::Pdu::from(bind));
+    client.send(command).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(5), client.next()).await;
+    answer
+        .expect("an answer within 5 s")
+        .unwrap()
+        .unwrap()
+        .status()
+}
+
+/// The start of a request head, never finished.
+const HALF_REQUEST: &[u8] = b"POST /2010-04-01/Accounts/acme/Messages.json HTTP/1.1\r\nHost: x\r\n";
+
+#[tokio::test]
+async fn slow_clients_beyond_the_cap_are_closed_and_half_requests_time_out() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let limits = "max_connections = 20\nheader_timeout = \"400ms\"";
+    let server = Server::start(scenario(limits), 1000.0).await.unwrap();
+    let http = server.endpoints.http.unwrap();
+    let open = &server.shared.stats.http_connections;
+    let mut slow = Vec::new();
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(http).await.unwrap();
+        stream.write_all(HALF_REQUEST).await.unwrap();
+        slow.push(stream);
+    }
+    open_becomes(open, 20).await;
+    // Beyond the cap: closed at once, long before the header timeout.
+    for _ in 0..20 {
+        let mut stream = TcpStream::connect(http).await.unwrap();
+        let _ = stream.write_all(HALF_REQUEST).await;
+        let took = closed_within(&mut stream, Duration::from_secs(3)).await;
+        assert!(took < Duration::from_millis(300), "closed after {took:?}");
+    }
+    // The SMPP port is not starved meanwhile: a bind succeeds.
+    assert_eq!(smpp_bind(&server).await, rusmpp::CommandStatus::EsmeRok);
+    assert_eq!(open.load(std::sync::atomic::Ordering::Relaxed), 20);
+    // Each half request is closed after the header timeout (400 ms).
+    for stream in &mut slow {
+        closed_within(stream, Duration::from_secs(5)).await;
+    }
+    open_becomes(open, 0).await;
+    let (status, _) = create(&server, &[("To", "+819012345678"), ("Body", "x")]).await;
+    assert_eq!(status, 201);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_connection_that_stalls_mid_body_is_closed_after_the_idle_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(scenario("idle_timeout = \"400ms\""), 1000.0)
+        .await
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(server.endpoints.http.unwrap())
+        .await
+        .unwrap();
+    let head = "POST /2010-04-01/Accounts/acme/Messages.json HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nTo=%2B81";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let took = closed_within(&mut stream, Duration::from_secs(5)).await;
+    assert!(took >= Duration::from_millis(350), "closed after {took:?}");
+    open_becomes(&server.shared.stats.http_connections, 0).await;
+    server.shutdown(Duration::from_millis(100)).await;
+}

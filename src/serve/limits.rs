@@ -1,7 +1,36 @@
-//! Rate limits of the live endpoints: a token bucket per bind, per account
-//! and per peer address (failed binds).
+//! Limits of the live endpoints: a token bucket per bind, per account and
+//! per peer address (failed binds), and the cap on open connections of a
+//! port (SMPP and HTTP alike).
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// One open connection counted against a cap; released when dropped.
+#[derive(Debug)]
+pub struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    /// A slot if fewer than `max` are open on `open`.
+    pub fn take(open: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        let before = open.fetch_add(1, Ordering::Relaxed);
+        if before >= max {
+            open.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(Slot(open.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// After a failed accept (out of file descriptors, say), a pause before
+/// the next, so the accept loop does not spin.
+pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Allows `rate` events per second on average and at most `burst` at
 /// once: in any window of `t` seconds, at most `burst + rate × t` are
@@ -51,6 +80,16 @@ impl TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slots_beyond_the_cap_are_refused_and_freed_when_dropped() {
+        let open = Arc::new(AtomicUsize::new(0));
+        let first = Slot::take(&open, 2).unwrap();
+        let _second = Slot::take(&open, 2).unwrap();
+        assert!(Slot::take(&open, 2).is_none());
+        drop(first);
+        assert!(Slot::take(&open, 2).is_some());
+    }
 
     #[test]
     fn a_burst_beyond_the_burst_size_is_refused() {

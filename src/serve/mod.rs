@@ -29,7 +29,10 @@ const HELD_RECEIPTS: usize = 1_000_000;
 /// Counts the server's own logic needs (shutdown, limits).
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub connections: AtomicUsize,
+    /// Open SMPP connections.
+    pub connections: Arc<AtomicUsize>,
+    /// Open connections to the HTTP port.
+    pub http_connections: Arc<AtomicUsize>,
     pub binds: AtomicUsize,
     /// Receipts sent and not yet acknowledged, over all connections.
     pub unacked: AtomicUsize,

@@ -1,7 +1,7 @@
 //! What `/metrics` shows, in the classic Prometheus text format or
 //! OpenMetrics (prometheus-client), as the client asks:
 //! submissions, refusals by command_status, receipts acknowledged by stat,
-//! provider queue depth, connections and binds.
+//! provider queue depth, connections (SMPP and HTTP) and binds.
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -19,6 +19,7 @@ pub struct Observed {
     pub receipts: Family<Labels, Counter>,
     pub queue_depth: Family<Labels, Gauge>,
     pub connections: Gauge,
+    pub http_connections: Gauge,
     pub binds: Gauge,
     pub held_receipts: Gauge,
 }
@@ -31,6 +32,7 @@ impl Default for Observed {
         let receipts = Family::<Labels, Counter>::default();
         let queue_depth = Family::<Labels, Gauge>::default();
         let connections = Gauge::default();
+        let http_connections = Gauge::default();
         let binds = Gauge::default();
         let held_receipts = Gauge::default();
         registry.register(
@@ -54,6 +56,11 @@ impl Default for Observed {
             queue_depth.clone(),
         );
         registry.register("connections", "Open SMPP connections", connections.clone());
+        registry.register(
+            "http_connections",
+            "Open connections to the HTTP port",
+            http_connections.clone(),
+        );
         registry.register("binds", "Bound SMPP sessions", binds.clone());
         registry.register(
             "held_receipts",
@@ -67,6 +74,7 @@ impl Default for Observed {
             receipts,
             queue_depth,
             connections,
+            http_connections,
             binds,
             held_receipts,
         }

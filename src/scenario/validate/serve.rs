@@ -70,6 +70,11 @@ impl Validator<'_> {
                 raw.idle_timeout.as_ref(),
                 120 * NANOS_PER_SEC,
             ),
+            header_timeout: self.opt_positive_duration(
+                "serve.header_timeout",
+                raw.header_timeout.as_ref(),
+                10 * NANOS_PER_SEC,
+            ),
             receipt_retry: self.opt_duration(
                 "serve.receipt_retry",
                 raw.receipt_retry.as_ref(),
@@ -175,6 +180,15 @@ impl Validator<'_> {
                 duplicates: d.duplicates.unwrap_or(false),
             },
         })
+    }
+
+    fn opt_positive_duration(&mut self, key: &str, text: Option<&String>, default: u64) -> u64 {
+        let duration = self.opt_duration(key, text, default);
+        if duration == 0 {
+            self.error(key, "a positive duration", Some("e.g. \"10s\"".into()));
+            return default;
+        }
+        duration
     }
 
     fn opt_positive_rate(&mut self, key: &str, text: Option<&str>) -> Option<f64> {

@@ -40,6 +40,9 @@ pub async fn metrics(State(api): State<Arc<Api>>, headers: HeaderMap) -> Respons
         .connections
         .set(shared.stats.connections.load(Ordering::Relaxed) as i64);
     observed
+        .http_connections
+        .set(shared.stats.http_connections.load(Ordering::Relaxed) as i64);
+    observed
         .binds
         .set(shared.stats.binds.load(Ordering::Relaxed) as i64);
     observed

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod callbacks;
+mod listener;
 pub mod messages;
 
 use super::Shared;
@@ -36,9 +37,8 @@ pub struct Api {
 
 /// Serves the API on `listener` until shutdown.
 pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin_token: String) {
-    let mut shutdown = shared.shutdown.subscribe();
     let api = Arc::new(Api {
-        shared,
+        shared: shared.clone(),
         admin_token,
         records: Mutex::new(HashMap::new()),
         next_sid: AtomicU64::new(1),
@@ -53,11 +53,7 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin
             post(admin::start_outage).delete(admin::end_outages),
         )
         .with_state(api);
-    let _ = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.changed().await;
-        })
-        .await;
+    listener::accept(listener, router, shared).await;
 }
 
 /// Twilio's error body.

@@ -6,7 +6,7 @@
 use super::frame::{Frame, FrameError, encode, read_frame};
 use super::receipt::deliver_sm;
 use crate::serve::Shared;
-use crate::serve::limits::TokenBucket;
+use crate::serve::limits::{Slot, TokenBucket};
 use crate::serve::live::Submission;
 use crate::serve::receipts::ReceiptJob;
 use bytes::BytesMut;
@@ -61,7 +61,14 @@ struct Connection {
 
 /// Serves one connection until the peer leaves, unbinds, idles out or the
 /// server shuts down.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, port: u16, shared: Arc<Shared>) {
+/// `_slot` counts the connection against the cap until it ends.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    port: u16,
+    shared: Arc<Shared>,
+    _slot: Slot,
+) {
     let (mut reader, mut writer) = stream.into_split();
     let (frames_tx, mut frames) = mpsc::channel(64);
     let max_pdu = shared.scenario.serve.max_pdu;
@@ -371,9 +378,5 @@ impl Connection {
             self.shared.desk.give_back(bound.account, jobs);
             self.shared.stats.binds.fetch_sub(1, Ordering::Relaxed);
         }
-        self.shared
-            .stats
-            .connections
-            .fetch_sub(1, Ordering::Relaxed);
     }
 }
