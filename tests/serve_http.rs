@@ -412,3 +412,40 @@ async fn a_connection_that_stalls_mid_body_is_closed_after_the_idle_timeout() {
     open_becomes(&server.shared.stats.http_connections, 0).await;
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn number_forms_are_judged_as_docs_numbers_md_says() {
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    // Rule 1: not 5-15 digits after an optional + is refused at the door.
+    for to in [
+        "+81 90-1234-5678",
+        "+8190x2345678",
+        "1234",
+        "+1234567890123456",
+    ] {
+        let (status, body) = create(&server, &[("To", to), ("Body", "x")]).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (400, &21211.into()),
+            "{to}: {body}"
+        );
+    }
+    // Rule 3: with no typos drawn (users.typo = 0), the trunk 0 after +81
+    // and a short Japanese mobile number are undeliverable by form alone;
+    // the right form is delivered.
+    for (to, status, code) in [
+        ("+81090123456789", "undelivered", Some(30005)),
+        ("+8109012345678", "undelivered", Some(30005)),
+        ("+81901234567", "undelivered", Some(30005)),
+        ("+819012345678", "delivered", None),
+    ] {
+        let (created, body) = create(&server, &[("To", to), ("Body", "x")]).await;
+        assert_eq!(created, 201, "{to}: {body}");
+        let sid = body["sid"].as_str().unwrap();
+        let (got, _) = final_status(&server, sid, Duration::from_secs(5)).await;
+        assert_eq!(got, status, "{to}");
+        let message = fetch(&server, sid).await;
+        assert_eq!(message["error_code"].as_u64(), code, "{to}: {message}");
+    }
+    server.shutdown(Duration::from_millis(100)).await;
+}
