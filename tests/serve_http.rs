@@ -449,3 +449,15 @@ async fn number_forms_are_judged_as_docs_numbers_md_says() {
     }
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn a_body_beyond_1600_characters_is_refused_with_21617_as_twilio_does() {
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let longest = "é".repeat(1600);
+    let (status, body) = create(&server, &[("To", "+819012345678"), ("Body", &longest)]).await;
+    assert_eq!(status, 201, "{body}");
+    let beyond = "x".repeat(1601);
+    let (status, body) = create(&server, &[("To", "+819012345678"), ("Body", &beyond)]).await;
+    assert_eq!((status, &body["code"]), (400, &21617.into()), "{body}");
+    server.shutdown(Duration::from_millis(100)).await;
+}

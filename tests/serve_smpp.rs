@@ -648,3 +648,26 @@ tps = "20/s"
     assert!(sequence > 100, "the client kept submitting: {sequence}");
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+#[tokio::test]
+async fn a_held_receipt_keeps_only_the_text_it_quotes() {
+    let (server, address) = start("", 1000.0).await;
+    let mut sender = bound(address, "tx", "acme", "secret").await;
+    let long = "Your verification code is 123456. ".repeat(4);
+    let pdu: Pdu = SubmitSm::builder()
+        .destination_addr(COctetString::from_string("819012345678".into()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(1))
+        .short_message(OctetString::from_slice(long.as_bytes()).unwrap())
+        .build()
+        .into();
+    send(&mut sender, 2, pdu).await;
+    assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while server.shared.desk.held() != vec![1] {
+        assert!(std::time::Instant::now() < deadline, "no receipt held");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let job = server.shared.desk.take(0).unwrap();
+    assert_eq!(job.text, "Your verification co");
+    server.shutdown(Duration::from_millis(100)).await;
+}

@@ -23,8 +23,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-/// Messages kept for GET; beyond this the oldest are forgotten.
+/// Messages kept for GET; beyond this all are forgotten at once.
 const KEPT_MESSAGES: usize = 1_000_000;
+
+/// Twilio's limit on a message body, in characters (error 21617).
+const MAX_BODY_CHARS: usize = 1600;
 
 pub struct Api {
     shared: Arc<Shared>,
@@ -107,6 +110,11 @@ async fn create(
             "Message body is required.".into(),
         );
     };
+    if body.chars().count() > MAX_BODY_CHARS {
+        let message =
+            format!("The concatenated message body exceeds the {MAX_BODY_CHARS} character limit.");
+        return error(StatusCode::BAD_REQUEST, 21617, message);
+    }
     if !api.shared.account_allows(account) {
         return error(
             StatusCode::TOO_MANY_REQUESTS,

@@ -306,7 +306,9 @@ impl Connection {
                         done_at: done,
                         receipt,
                         outcome: fate.outcome,
-                        text: String::from_utf8_lossy(submit.short_message().as_ref()).into_owned(),
+                        text: super::receipt::quoted(&String::from_utf8_lossy(
+                            submit.short_message().as_ref(),
+                        )),
                     };
                     self.shared
                         .schedule_receipt(job, dialect.receipt_before_resp);
