@@ -167,6 +167,32 @@ async fn listen(
         })
 }
 
+/// One listener per distinct configured account port (0: one each), and
+/// the port each account listens on.
+async fn listen_for_accounts(
+    serve: &crate::scenario::Serve,
+) -> Result<(Vec<(u16, tokio::net::TcpListener)>, Vec<u16>), ServeError> {
+    let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
+    let mut account_ports = Vec::new();
+    for account in &serve.accounts {
+        let existing = listeners
+            .iter()
+            .find(|(configured, _)| *configured == account.port && account.port != 0);
+        let port = match existing {
+            Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+            None => {
+                let what = format!("[serve] port of account {}", account.system_id);
+                let listener = listen(&serve.host, account.port, what).await?;
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                listeners.push((account.port, listener));
+                port
+            }
+        };
+        account_ports.push(port);
+    }
+    Ok((listeners, account_ports))
+}
+
 /// Why a port could not be bound, as a sentence's end.
 fn why_not_listening(e: &std::io::Error) -> String {
     use std::io::ErrorKind;
@@ -188,24 +214,7 @@ impl Server {
             return Err(ServeError::Speed(speed));
         }
         let serve = &scenario.serve;
-        let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
-        let mut account_ports = Vec::new();
-        for account in &serve.accounts {
-            let existing = listeners
-                .iter()
-                .find(|(configured, _)| *configured == account.port && account.port != 0);
-            let port = match existing {
-                Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
-                None => {
-                    let what = format!("[serve] port of account {}", account.system_id);
-                    let listener = listen(&serve.host, account.port, what).await?;
-                    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-                    listeners.push((account.port, listener));
-                    port
-                }
-            };
-            account_ports.push(port);
-        }
+        let (listeners, account_ports) = listen_for_accounts(serve).await?;
         let desk = Arc::new(Desk::new(serve.accounts.len(), HELD_RECEIPTS));
         let (shutdown, _) = watch::channel(false);
         let epoch_unix = std::time::SystemTime::now()

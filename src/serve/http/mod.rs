@@ -89,6 +89,26 @@ fn denied() -> Response {
     error(StatusCode::UNAUTHORIZED, 20003, "Authenticate".into())
 }
 
+/// The message's `To` and `Body`, or Twilio's error code and message
+/// refusing them (HTTP 400).
+fn refusal_of(form: &HashMap<String, String>) -> Result<(String, String), (u32, String)> {
+    let to = form.get("To").cloned().unwrap_or_default();
+    if super::routable_digits(&to).is_none() {
+        let message = format!("The 'To' number {to} is not a valid phone number.");
+        return Err((21211, message));
+    }
+    let Some(body) = form.get("Body").filter(|b| !b.is_empty()).cloned() else {
+        let message = "Message body is required.".into();
+        return Err((21602, message));
+    };
+    if body.chars().count() > MAX_BODY_CHARS {
+        let message =
+            format!("The concatenated message body exceeds the {MAX_BODY_CHARS} character limit.");
+        return Err((21617, message));
+    }
+    Ok((to, body))
+}
+
 async fn create(
     State(api): State<Arc<Api>>,
     Path(account_sid): Path<String>,
@@ -98,23 +118,11 @@ async fn create(
     let Some(account) = authenticate(&api, &account_sid, &headers) else {
         return denied();
     };
-    let to = form.get("To").cloned().unwrap_or_default();
-    let Some(digits) = super::routable_digits(&to) else {
-        let message = format!("The 'To' number {to} is not a valid phone number.");
-        return error(StatusCode::BAD_REQUEST, 21211, message);
+    let (to, body) = match refusal_of(&form) {
+        Ok(fields) => fields,
+        Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
-    let Some(body) = form.get("Body").filter(|b| !b.is_empty()).cloned() else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            21602,
-            "Message body is required.".into(),
-        );
-    };
-    if body.chars().count() > MAX_BODY_CHARS {
-        let message =
-            format!("The concatenated message body exceeds the {MAX_BODY_CHARS} character limit.");
-        return error(StatusCode::BAD_REQUEST, 21617, message);
-    }
+    let digits = super::routable_digits(&to).expect("checked by refusal_of");
     if !api.shared.account_allows(account) {
         return error(
             StatusCode::TOO_MANY_REQUESTS,
