@@ -1,7 +1,9 @@
-//! Limits of the live endpoints: a token bucket per bind, per account and
-//! per peer address (failed binds), and the cap on open connections of a
-//! port (SMPP and HTTP alike).
+//! Limits of the live endpoints: a sliding one-second window per bind and
+//! per account (submissions), a token bucket per peer address (failed
+//! binds), and the cap on open connections of a port (SMPP and HTTP
+//! alike).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -32,6 +34,49 @@ impl Drop for Slot {
 /// the next, so the accept loop does not spin.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
+/// A submission limit (`tps`, `bind_tps`): at most `rate` submissions in
+/// any window of one second (rates below 1/s: one in any `1 / rate`
+/// seconds). No burst beyond that: a client's first second gets `rate`,
+/// not `rate` plus a bucket's worth, and a client that pauses after a
+/// throttle finds the whole second's allowance when the window has moved.
+/// It remembers the times of the submissions accepted within the window,
+/// so its memory follows the accepted rate, not the configured one.
+#[derive(Debug, Clone)]
+pub struct WindowLimit {
+    window: Duration,
+    most: usize,
+    accepted: VecDeque<Instant>,
+}
+
+impl WindowLimit {
+    pub fn per_second(rate: f64) -> Self {
+        let window = Duration::from_secs_f64((1.0 / rate).max(1.0));
+        let most = ((rate * window.as_secs_f64()).floor() as usize).max(1);
+        WindowLimit {
+            window,
+            most,
+            accepted: VecDeque::new(),
+        }
+    }
+
+    /// Accepts one more submission now if the window has room.
+    pub fn take(&mut self) -> bool {
+        let now = Instant::now();
+        while self
+            .accepted
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            self.accepted.pop_front();
+        }
+        if self.accepted.len() >= self.most {
+            return false;
+        }
+        self.accepted.push_back(now);
+        true
+    }
+}
+
 /// Allows `rate` events per second on average and at most `burst` at
 /// once: in any window of `t` seconds, at most `burst + rate × t` are
 /// allowed. It starts full.
@@ -52,14 +97,6 @@ impl TokenBucket {
             tokens: capacity,
             last: Instant::now(),
         }
-    }
-
-    /// A submission limit (`tps`, `bind_tps`): a burst of a tenth of a
-    /// second's worth, at least one message, so a client pacing at the
-    /// rate with some jitter passes, and no client gets a second's worth
-    /// extra.
-    pub fn submissions(rate: f64) -> Self {
-        TokenBucket::new(rate, rate / 10.0)
     }
 
     /// Takes one token if there is one.
@@ -100,12 +137,24 @@ mod tests {
     }
 
     #[test]
-    fn a_submission_limit_bursts_a_tenth_of_a_second_at_least_one() {
+    fn a_submission_limit_accepts_the_rate_in_any_second_and_no_more() {
         let taken = |rate: f64| {
-            let mut bucket = TokenBucket::submissions(rate);
-            (0..1000).filter(|_| bucket.take()).count()
+            let mut limit = WindowLimit::per_second(rate);
+            (0..1000).filter(|_| limit.take()).count()
         };
-        assert!((1..=2).contains(&taken(5.0)));
-        assert!((20..=21).contains(&taken(200.0)));
+        assert_eq!(taken(5.0), 5);
+        assert_eq!(taken(200.0), 200);
+        assert_eq!(taken(2.5), 2);
+        assert_eq!(taken(0.1), 1);
+    }
+
+    #[test]
+    fn a_submission_limit_frees_room_as_the_window_moves() {
+        let mut limit = WindowLimit::per_second(100.0);
+        limit.window = Duration::from_millis(50);
+        limit.most = 5;
+        assert_eq!((0..10).filter(|_| limit.take()).count(), 5);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!((0..10).filter(|_| limit.take()).count(), 5);
     }
 }

@@ -13,7 +13,7 @@ pub mod smpp;
 
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
-use limits::TokenBucket;
+use limits::{TokenBucket, WindowLimit};
 use live::LiveModel;
 use receipts::{Desk, ReceiptJob, Scheduler};
 use std::collections::HashMap;
@@ -50,7 +50,7 @@ pub struct Shared {
     pub clock: crate::des::RealClock,
     /// The port each account listens on (ports given as 0 resolved).
     pub account_ports: Vec<u16>,
-    account_buckets: Vec<Option<Mutex<TokenBucket>>>,
+    account_limits: Vec<Option<Mutex<WindowLimit>>>,
     failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
     pub observed: observe::Observed,
@@ -60,7 +60,7 @@ pub struct Shared {
 impl Shared {
     /// The account's TPS limit allows one more submission now.
     pub fn account_allows(&self, account: usize) -> bool {
-        self.account_buckets[account]
+        self.account_limits[account]
             .as_ref()
             .is_none_or(|b| b.lock().expect("bucket lock").take())
     }
@@ -227,10 +227,10 @@ impl Server {
             scheduler: Scheduler::spawn(desk.clone()),
             desk,
             epoch_unix,
-            account_buckets: serve
+            account_limits: serve
                 .accounts
                 .iter()
-                .map(|a| a.tps.map(|r| Mutex::new(TokenBucket::submissions(r))))
+                .map(|a| a.tps.map(|r| Mutex::new(WindowLimit::per_second(r))))
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),

@@ -6,7 +6,7 @@
 use super::frame::{Frame, FrameError, encode, read_frame};
 use super::receipt::deliver_sm;
 use crate::serve::Shared;
-use crate::serve::limits::{Slot, TokenBucket};
+use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
 use crate::serve::receipts::ReceiptJob;
 use bytes::BytesMut;
@@ -43,7 +43,7 @@ impl Role {
 struct Bound {
     account: usize,
     role: Role,
-    bucket: Option<TokenBucket>,
+    limit: Option<WindowLimit>,
 }
 
 /// The state of one connection.
@@ -250,13 +250,13 @@ impl Connection {
         if status == CommandStatus::EsmeRok
             && let Some(account) = found
         {
-            let bucket = serve.accounts[account]
+            let limit = serve.accounts[account]
                 .bind_tps
-                .map(TokenBucket::submissions);
+                .map(WindowLimit::per_second);
             self.bound = Some(Bound {
                 account,
                 role,
-                bucket,
+                limit,
             });
             self.shared.stats.binds.fetch_add(1, Ordering::Relaxed);
         }
@@ -275,7 +275,7 @@ impl Connection {
         if crate::serve::routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
-        let bind_ok = bound.bucket.as_mut().is_none_or(TokenBucket::take);
+        let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
             return self.refuse(sequence, CommandStatus::EsmeRthrottled);
         }
