@@ -1,7 +1,9 @@
 //! `simsms serve` in process, on 127.0.0.1 with ports picked by the
 //! system, driven by raw PDUs: binds, refusals, generic_nack, throttling,
 //! receipts held for a late bind, resent when not acknowledged, numeric ids
-//! identical in the resp, the TLV and the text, and shutdown flushing.
+//! identical in the resp, the TLV and the text, shutdown flushing, every
+//! error answer counted on /metrics, the account `tps` window, and what a
+//! held receipt keeps.
 
 use futures::{SinkExt, StreamExt};
 use rusmpp::pdus::{BindReceiver, BindTransceiver, BindTransmitter, SubmitSm};
