@@ -92,7 +92,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         let mut stops = Stops::listen();
         stops.next(run_for).await;
         eprintln!(
-            "simsms serve: stopping; serving held receipts to bound receivers for up to {} (Ctrl-C again to stop now)",
+            "simsms serve: stopping; serving held receipts to bound receivers for up to {} (Ctrl-C stops at once)",
             args.flush
         );
         Ok::<_, Error>(server.shutdown_unless(flush, stops.next(None)).await)
