@@ -6,12 +6,13 @@ use super::outputs::write_measured_run;
 use crate::Error;
 use crate::report::{Measurement, RunKind};
 use crate::scenario::{self, Settings};
-use crate::serve::Server;
+use crate::serve::{ServeError, Server};
 use crate::units::parse_duration;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -65,22 +66,44 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     let summary = runtime.block_on(async {
         let server = Server::start(sc.clone(), args.speed)
             .await
-            .map_err(|e| Error::Usage(e.to_string()))?;
+            .map_err(|e| match e {
+                ServeError::Listen { .. } => Error::Network(e.to_string()),
+                ServeError::Speed(_) => Error::Usage(e.to_string()),
+            })?;
         let mut out = std::io::stdout().lock();
         for (system_id, provider, address) in &server.endpoints.smpp {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");
         }
         if let Some(address) = server.endpoints.http {
-            let _ = writeln!(out, "http {address}");
+            // A generated token is printed: only this output knows it.
+            match &sc.serve.admin_token {
+                Some(_) => writeln!(out, "http {address}"),
+                None => writeln!(
+                    out,
+                    "http {address} admin-token {}",
+                    server.endpoints.admin_token
+                ),
+            }
+            .ok();
         }
         let _ = writeln!(out, "ready");
         let _ = out.flush();
         drop(out);
-        wait_for_stop(run_for).await;
-        Ok::<_, Error>(server.shutdown(flush).await)
+        let mut stops = Stops::listen();
+        stops.next(run_for).await;
+        eprintln!(
+            "simsms serve: stopping; serving held receipts to bound receivers for up to {} (Ctrl-C stops at once)",
+            args.flush
+        );
+        Ok::<_, Error>(server.shutdown_unless(flush, stops.next(None)).await)
     })?;
+    let cut = if summary.cut_short {
+        " (flush cut short by a second interrupt)"
+    } else {
+        ""
+    };
     eprintln!(
-        "simsms serve: {} messages; {} receipts still held at exit",
+        "simsms serve: {} messages; {} receipts still held at exit{cut}",
         summary.metrics.total_messages(),
         summary.held_receipts
     );
@@ -105,25 +128,43 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// Ctrl-C, SIGTERM, or the `--for` time, whichever comes first.
-async fn wait_for_stop(run_for: Option<Duration>) {
-    let timer = async {
-        match run_for {
-            Some(d) => tokio::time::sleep(d).await,
-            None => std::future::pending().await,
+/// Ctrl-C and SIGTERM, listened for once for the whole run, so that a
+/// second one during the flush is not missed.
+struct Stops {
+    interrupt: Option<Signal>,
+    terminate: Option<Signal>,
+}
+
+impl Stops {
+    fn listen() -> Self {
+        Stops {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    }
+
+    /// The next Ctrl-C or SIGTERM, or the `run_for` time, whichever comes
+    /// first.
+    async fn next(&mut self, run_for: Option<Duration>) {
+        let timer = async {
+            match run_for {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
+        };
+        tokio::select! {
+            _ = timer => {}
+            _ = received(&mut self.interrupt) => {}
+            _ = received(&mut self.terminate) => {}
         }
-    };
-    tokio::select! {
-        _ = timer => {}
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
+    }
+}
+
+async fn received(signal: &mut Option<Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
     }
 }

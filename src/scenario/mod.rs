@@ -62,12 +62,17 @@ pub struct Serve {
     pub max_connections: u32,
     /// Largest accepted PDU, in octets (command_length).
     pub max_pdu: u32,
-    /// A connection with no PDU for this long is closed.
+    /// A connection with no PDU (HTTP: no byte) for this long is closed.
     pub idle_timeout: Nanos,
+    /// An HTTP request head must arrive within this.
+    pub header_timeout: Nanos,
     /// A receipt not acknowledged within this is sent again.
     pub receipt_retry: Nanos,
     /// Failed binds allowed per peer address per second.
     pub failed_binds_per_sec: f64,
+    /// The bearer token of the admin API; `None`: one is generated at
+    /// start.
+    pub admin_token: Option<String>,
     pub accounts: Vec<Account>,
 }
 

@@ -40,8 +40,10 @@ pub struct RawServe {
     pub max_connections: Option<u32>,
     pub max_pdu: Option<u32>,
     pub idle_timeout: Option<String>,
+    pub header_timeout: Option<String>,
     pub receipt_retry: Option<String>,
     pub failed_binds: Option<String>,
+    pub admin_token: Option<String>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }

@@ -6,7 +6,7 @@
 use crate::des::{Clock, RealClock};
 use crate::metrics::Metrics;
 use crate::model::{
-    CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, User, World,
+    CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World,
     number_key,
 };
 use crate::scenario::{Outage, ProviderId, Scenario};
@@ -20,11 +20,14 @@ use std::sync::Arc;
 /// one).
 const REMEMBERED_NUMBERS: usize = 1_000_000;
 
-/// A number seen before: its user, drawn when it was first sent to, so
-/// that later sends meet the same handset presence process continuing (as
-/// a session's resends do in `run`), not one restarted at each send.
+/// A number seen before: when it was first sent to, and how often. Its
+/// user is drawn again at each send from the number's key at `first_seen`
+/// (the same draw every time), so later sends meet the same handset
+/// presence process continuing (as a session's resends do in `run`), not
+/// one restarted at each send. Keeping the 16 bytes that decide the user
+/// instead of the user itself (160 bytes) is what keeps a million
+/// remembered numbers small (docs/limits.md).
 struct Known {
-    user: User,
     first_seen: Nanos,
     sends: u32,
 }
@@ -126,26 +129,22 @@ impl LiveModel {
         if self.numbers.len() >= REMEMBERED_NUMBERS && !self.numbers.contains_key(&key) {
             self.numbers.clear();
         }
-        let world = &self.world;
-        let known = self.numbers.entry(key).or_insert_with(|| {
-            let mut user = world.user(key, now);
-            // A number that cannot be a real one is mistyped whatever was drawn.
-            if let Some(hygiene) = Hygiene::of_number(number) {
-                user.hygiene = hygiene;
-            }
-            Known {
-                user,
-                first_seen: now,
-                sends: 0,
-            }
+        let known = self.numbers.entry(key).or_insert(Known {
+            first_seen: now,
+            sends: 0,
         });
-        let send = known.sends;
+        let (send, first_seen) = (known.sends, known.first_seen);
         known.sends = known.sends.saturating_add(1);
+        let mut user = self.world.user(key, first_seen);
+        // A number that cannot be a real one is mistyped whatever was drawn.
+        if let Some(hygiene) = Hygiene::of_number(number) {
+            user.hygiene = hygiene;
+        }
         let mut req = MessageRequest::for_number(number, send, provider, now);
-        req.arrival = known.first_seen;
+        req.arrival = first_seen;
         let fate = self.world.resolve(
             (&mut self.queues[provider.index()], &mut self.carriers),
-            &known.user,
+            &user,
             &req,
         );
         self.metrics.submissions += 1;
@@ -212,6 +211,12 @@ impl LiveModel {
             _ => None,
         };
         let mut scenario = (*self.world.scenario).clone();
+        // Injected outages that have ended can no longer change anything.
+        let mut index = 0;
+        scenario.outages.retain(|o| {
+            index += 1;
+            index <= self.scheduled_outages || o.end > now
+        });
         scenario.outages.push(outage);
         self.replace_scenario(Arc::new(scenario));
         let Some(carrier) = radio else {
@@ -256,6 +261,16 @@ impl LiveModel {
     pub fn queue_depths(&mut self) -> Vec<usize> {
         let now = self.clock.now();
         self.queues.iter_mut().map(|q| q.depth(now)).collect()
+    }
+
+    /// Outages injected at run time that have not ended.
+    pub fn active_injected(&self) -> usize {
+        let now = self.clock.now();
+        let outages = &self.world.scenario.outages;
+        outages[self.scheduled_outages..]
+            .iter()
+            .filter(|o| o.end > now)
+            .count()
     }
 
     /// Ends every outage injected at run time now.
@@ -314,6 +329,13 @@ provider = "p"
 share = 1.0
 smsc = { retry = ["6h"], validity = "3d" }
 "#;
+
+    #[test]
+    fn a_remembered_number_keeps_only_what_decides_its_user() {
+        // Its first send time and send count: 16 bytes, not its drawn user.
+        assert!(std::mem::size_of::<Known>() <= 16);
+        assert!(std::mem::size_of::<crate::model::User>() > 100);
+    }
 
     #[test]
     fn a_resend_meets_the_same_absence_continuing_not_a_new_one() {

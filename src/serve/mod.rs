@@ -13,7 +13,7 @@ pub mod smpp;
 
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
-use limits::TokenBucket;
+use limits::{TokenBucket, WindowLimit};
 use live::LiveModel;
 use receipts::{Desk, ReceiptJob, Scheduler};
 use std::collections::HashMap;
@@ -29,7 +29,10 @@ const HELD_RECEIPTS: usize = 1_000_000;
 /// Counts the server's own logic needs (shutdown, limits).
 #[derive(Debug, Default)]
 pub struct Stats {
-    pub connections: AtomicUsize,
+    /// Open SMPP connections.
+    pub connections: Arc<AtomicUsize>,
+    /// Open connections to the HTTP port.
+    pub http_connections: Arc<AtomicUsize>,
     pub binds: AtomicUsize,
     /// Receipts sent and not yet acknowledged, over all connections.
     pub unacked: AtomicUsize,
@@ -47,7 +50,7 @@ pub struct Shared {
     pub clock: crate::des::RealClock,
     /// The port each account listens on (ports given as 0 resolved).
     pub account_ports: Vec<u16>,
-    account_buckets: Vec<Option<Mutex<TokenBucket>>>,
+    account_limits: Vec<Option<Mutex<WindowLimit>>>,
     failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
     pub observed: observe::Observed,
@@ -57,7 +60,7 @@ pub struct Shared {
 impl Shared {
     /// The account's TPS limit allows one more submission now.
     pub fn account_allows(&self, account: usize) -> bool {
-        self.account_buckets[account]
+        self.account_limits[account]
             .as_ref()
             .is_none_or(|b| b.lock().expect("bucket lock").take())
     }
@@ -69,7 +72,7 @@ impl Shared {
             .lock()
             .expect("bind lock")
             .entry(peer.ip())
-            .or_insert_with(|| TokenBucket::new(rate))
+            .or_insert_with(|| TokenBucket::new(rate, rate))
             .take()
     }
 
@@ -116,6 +119,8 @@ pub struct Endpoints {
     pub smpp: Vec<(String, String, SocketAddr)>,
     /// The Twilio-shaped HTTP API, if `[serve] http_port` is set.
     pub http: Option<SocketAddr>,
+    /// The admin API's bearer token: `[serve] admin_token`, or generated.
+    pub admin_token: String,
 }
 
 /// A running server.
@@ -128,13 +133,77 @@ pub struct Server {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("cannot listen on {address}: {source}")]
+    #[error(
+        "could not listen on {address} ({what}): {}",
+        why_not_listening(source)
+    )]
     Listen {
         address: String,
+        /// Which key asked for the address, e.g. "[serve] http_port".
+        what: String,
         source: std::io::Error,
     },
     #[error("--speed must be a positive number, got {0}")]
     Speed(f64),
+}
+
+/// A listener on `host:port`, or an error naming the address and `what`
+/// asked for it.
+async fn listen(
+    host: &str,
+    port: u16,
+    what: String,
+) -> Result<tokio::net::TcpListener, ServeError> {
+    let address = match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(ip)) => format!("[{ip}]:{port}"),
+        _ => format!("{host}:{port}"),
+    };
+    tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address,
+            what,
+            source,
+        })
+}
+
+/// One listener per distinct configured account port (0: one each), and
+/// the port each account listens on.
+async fn listen_for_accounts(
+    serve: &crate::scenario::Serve,
+) -> Result<(Vec<(u16, tokio::net::TcpListener)>, Vec<u16>), ServeError> {
+    let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
+    let mut account_ports = Vec::new();
+    for account in &serve.accounts {
+        let existing = listeners
+            .iter()
+            .find(|(configured, _)| *configured == account.port && account.port != 0);
+        let port = match existing {
+            Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+            None => {
+                let what = format!("[serve] port of account {}", account.system_id);
+                let listener = listen(&serve.host, account.port, what).await?;
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                listeners.push((account.port, listener));
+                port
+            }
+        };
+        account_ports.push(port);
+    }
+    Ok((listeners, account_ports))
+}
+
+/// Why a port could not be bound, as a sentence's end.
+fn why_not_listening(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::AddrInUse => "address already in use (is another server running?)".into(),
+        ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need privileges)".into()
+        }
+        ErrorKind::AddrNotAvailable => "no interface of this machine has that address".into(),
+        _ => e.to_string(),
+    }
 }
 
 impl Server {
@@ -145,26 +214,7 @@ impl Server {
             return Err(ServeError::Speed(speed));
         }
         let serve = &scenario.serve;
-        let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
-        let mut account_ports = Vec::new();
-        for account in &serve.accounts {
-            let existing = listeners
-                .iter()
-                .find(|(configured, _)| *configured == account.port && account.port != 0);
-            let port = match existing {
-                Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
-                None => {
-                    let address = format!("{}:{}", serve.host, account.port);
-                    let listener = tokio::net::TcpListener::bind(&address)
-                        .await
-                        .map_err(|source| ServeError::Listen { address, source })?;
-                    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-                    listeners.push((account.port, listener));
-                    port
-                }
-            };
-            account_ports.push(port);
-        }
+        let (listeners, account_ports) = listen_for_accounts(serve).await?;
         let desk = Arc::new(Desk::new(serve.accounts.len(), HELD_RECEIPTS));
         let (shutdown, _) = watch::channel(false);
         let epoch_unix = std::time::SystemTime::now()
@@ -177,10 +227,10 @@ impl Server {
             scheduler: Scheduler::spawn(desk.clone()),
             desk,
             epoch_unix,
-            account_buckets: serve
+            account_limits: serve
                 .accounts
                 .iter()
-                .map(|a| a.tps.map(|r| Mutex::new(TokenBucket::new(r))))
+                .map(|a| a.tps.map(|r| Mutex::new(WindowLimit::per_second(r))))
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),
@@ -189,20 +239,22 @@ impl Server {
             account_ports: account_ports.clone(),
             scenario: scenario.clone(),
         });
+        let admin_token = serve
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
         let http = match serve.http_port {
             None => None,
             Some(port) => {
-                let address = format!("{}:{port}", serve.host);
-                let listener = tokio::net::TcpListener::bind(&address)
-                    .await
-                    .map_err(|source| ServeError::Listen { address, source })?;
+                let listener = listen(&serve.host, port, "[serve] http_port".into()).await?;
                 let bound = listener.local_addr().ok();
-                tokio::spawn(http::serve(listener, shared.clone()));
+                tokio::spawn(http::serve(listener, shared.clone(), admin_token.clone()));
                 bound
             }
         };
         let endpoints = Endpoints {
             http,
+            admin_token,
             smpp: serve
                 .accounts
                 .iter()
@@ -232,9 +284,43 @@ impl Server {
     /// for up to `deadline`, then closes every connection. Returns what the
     /// model measured and the receipts left undelivered.
     pub async fn shutdown(self, deadline: Duration) -> Summary {
+        self.shutdown_unless(deadline, std::future::pending()).await
+    }
+
+    /// As `shutdown`, but when `interrupt` completes first (a second
+    /// Ctrl-C) the flush and the wait for connections to close are cut
+    /// short.
+    pub async fn shutdown_unless(
+        self,
+        deadline: Duration,
+        interrupt: impl std::future::Future<Output = ()>,
+    ) -> Summary {
         for task in &self.listeners {
             task.abort();
         }
+        tokio::pin!(interrupt);
+        let mut cut_short = tokio::select! {
+            _ = self.flush(deadline) => false,
+            _ = &mut interrupt => true,
+        };
+        let _ = self.shared.shutdown.send(true);
+        if !cut_short {
+            cut_short = tokio::select! {
+                _ = self.connections_closed(Duration::from_secs(2)) => false,
+                _ = &mut interrupt => true,
+            };
+        }
+        Summary {
+            metrics: self.shared.live.lock().expect("model lock").metrics(),
+            held_receipts: self.shared.desk.held().iter().sum(),
+            dropped_receipts: self.shared.desk.dropped(),
+            cut_short,
+        }
+    }
+
+    /// Waits, up to `deadline`, while receipts are held or unacknowledged
+    /// and some client is bound to take them.
+    async fn flush(&self, deadline: Duration) {
         let until = Instant::now() + deadline;
         let stats = &self.shared.stats;
         let relaxed = std::sync::atomic::Ordering::Relaxed;
@@ -244,22 +330,14 @@ impl Server {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let _ = self.shared.shutdown.send(true);
-        let closing = Instant::now() + Duration::from_secs(2);
-        while self
-            .shared
-            .stats
-            .connections
-            .load(std::sync::atomic::Ordering::Relaxed)
-            > 0
-            && Instant::now() < closing
-        {
+    }
+
+    /// Waits, up to `deadline`, for every connection to close.
+    async fn connections_closed(&self, deadline: Duration) {
+        let until = Instant::now() + deadline;
+        let connections = &self.shared.stats.connections;
+        while connections.load(std::sync::atomic::Ordering::Relaxed) > 0 && Instant::now() < until {
             tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        Summary {
-            metrics: self.shared.live.lock().expect("model lock").metrics(),
-            held_receipts: self.shared.desk.held().iter().sum(),
-            dropped_receipts: self.shared.desk.dropped(),
         }
     }
 }
@@ -269,4 +347,6 @@ pub struct Summary {
     pub metrics: Metrics,
     pub held_receipts: usize,
     pub dropped_receipts: u64,
+    /// A second interrupt cut the flush short.
+    pub cut_short: bool,
 }

@@ -26,7 +26,8 @@ pub struct ReceiptJob {
     pub done_at: Nanos,
     pub receipt: Receipt,
     pub outcome: Outcome,
-    /// The start of the message text, quoted in the receipt.
+    /// The start of the message text, quoted in the receipt (20
+    /// characters, `smpp::receipt::quoted`).
     pub text: String,
 }
 

@@ -40,8 +40,28 @@ impl Validator<'_> {
         }
         let failed_binds_per_sec =
             self.opt_rate("serve.failed_binds", raw.failed_binds.as_deref(), 5.0);
+        let host = raw.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+        if host.parse::<std::net::IpAddr>().is_err() {
+            self.error(
+                "serve.host",
+                format!("an IP address to listen on, got \"{host}\""),
+                Some("e.g. \"127.0.0.1\", or \"0.0.0.0\" for every interface".into()),
+            );
+        }
+        self.http_port_apart(raw.http_port, &accounts);
+        let admin_token = raw.admin_token.clone();
+        if admin_token
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            self.error(
+                "serve.admin_token",
+                "a token of printable ASCII characters without spaces",
+                Some("omit it to have one generated at start".into()),
+            );
+        }
         Serve {
-            host: raw.host.clone().unwrap_or_else(|| "127.0.0.1".into()),
+            host,
             http_port: raw.http_port,
             max_connections: raw.max_connections.unwrap_or(1000).max(1),
             max_pdu: max_pdu.clamp(64, 65_536),
@@ -50,13 +70,37 @@ impl Validator<'_> {
                 raw.idle_timeout.as_ref(),
                 120 * NANOS_PER_SEC,
             ),
+            header_timeout: self.opt_positive_duration(
+                "serve.header_timeout",
+                raw.header_timeout.as_ref(),
+                10 * NANOS_PER_SEC,
+            ),
             receipt_retry: self.opt_duration(
                 "serve.receipt_retry",
                 raw.receipt_retry.as_ref(),
                 10 * NANOS_PER_SEC,
             ),
             failed_binds_per_sec,
+            admin_token,
             accounts,
+        }
+    }
+
+    /// The HTTP port cannot be an account's SMPP port (0 picks a free one
+    /// for each, so it never collides).
+    fn http_port_apart(&mut self, http_port: Option<u16>, accounts: &[Account]) {
+        let Some(port) = http_port.filter(|p| *p != 0) else {
+            return;
+        };
+        if let Some(account) = accounts.iter().find(|a| a.port == port) {
+            self.error(
+                "serve.http_port",
+                format!(
+                    "a port no account listens on, got {port}, the SMPP port of account \"{}\"",
+                    account.system_id
+                ),
+                Some("pick another port, or 0 for a free one".into()),
+            );
         }
     }
 
@@ -136,6 +180,15 @@ impl Validator<'_> {
                 duplicates: d.duplicates.unwrap_or(false),
             },
         })
+    }
+
+    fn opt_positive_duration(&mut self, key: &str, text: Option<&String>, default: u64) -> u64 {
+        let duration = self.opt_duration(key, text, default);
+        if duration == 0 {
+            self.error(key, "a positive duration", Some("e.g. \"10s\"".into()));
+            return default;
+        }
+        duration
     }
 
     fn opt_positive_rate(&mut self, key: &str, text: Option<&str>) -> Option<f64> {

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod callbacks;
+mod listener;
 pub mod messages;
 
 use super::Shared;
@@ -20,22 +21,28 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 
-/// Messages kept for GET; beyond this the oldest are forgotten.
+/// Messages kept for GET; beyond this all are forgotten at once.
 const KEPT_MESSAGES: usize = 1_000_000;
+
+/// Twilio's limit on a message body, in characters (error 21617).
+const MAX_BODY_CHARS: usize = 1600;
 
 pub struct Api {
     shared: Arc<Shared>,
+    /// The admin API's bearer token.
+    admin_token: String,
     records: Mutex<HashMap<String, Record>>,
     next_sid: AtomicU64,
     client: reqwest::Client,
 }
 
 /// Serves the API on `listener` until shutdown.
-pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown.subscribe();
+pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin_token: String) {
     let api = Arc::new(Api {
-        shared,
+        shared: shared.clone(),
+        admin_token,
         records: Mutex::new(HashMap::new()),
         next_sid: AtomicU64::new(1),
         client: reqwest::Client::new(),
@@ -49,11 +56,7 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
             post(admin::start_outage).delete(admin::end_outages),
         )
         .with_state(api);
-    let _ = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.changed().await;
-        })
-        .await;
+    listener::accept(listener, router, shared).await;
 }
 
 /// Twilio's error body.
@@ -86,6 +89,26 @@ fn denied() -> Response {
     error(StatusCode::UNAUTHORIZED, 20003, "Authenticate".into())
 }
 
+/// The message's `To` and `Body`, or Twilio's error code and message
+/// refusing them (HTTP 400).
+fn refusal_of(form: &HashMap<String, String>) -> Result<(String, String), (u32, String)> {
+    let to = form.get("To").cloned().unwrap_or_default();
+    if super::routable_digits(&to).is_none() {
+        let message = format!("The 'To' number {to} is not a valid phone number.");
+        return Err((21211, message));
+    }
+    let Some(body) = form.get("Body").filter(|b| !b.is_empty()).cloned() else {
+        let message = "Message body is required.".into();
+        return Err((21602, message));
+    };
+    if body.chars().count() > MAX_BODY_CHARS {
+        let message =
+            format!("The concatenated message body exceeds the {MAX_BODY_CHARS} character limit.");
+        return Err((21617, message));
+    }
+    Ok((to, body))
+}
+
 async fn create(
     State(api): State<Arc<Api>>,
     Path(account_sid): Path<String>,
@@ -95,18 +118,11 @@ async fn create(
     let Some(account) = authenticate(&api, &account_sid, &headers) else {
         return denied();
     };
-    let to = form.get("To").cloned().unwrap_or_default();
-    let Some(digits) = super::routable_digits(&to) else {
-        let message = format!("The 'To' number {to} is not a valid phone number.");
-        return error(StatusCode::BAD_REQUEST, 21211, message);
+    let (to, body) = match refusal_of(&form) {
+        Ok(fields) => fields,
+        Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
-    let Some(body) = form.get("Body").cloned() else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            21602,
-            "Message body is required.".into(),
-        );
-    };
+    let digits = super::routable_digits(&to).expect("checked by refusal_of");
     if !api.shared.account_allows(account) {
         return error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -150,51 +166,76 @@ async fn create(
     };
     let epoch = api.shared.epoch_unix;
     let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
-    let callback = form.get("StatusCallback").cloned();
     remember(&api, record.clone());
-    let api = api.clone();
     let token = api.shared.scenario.serve.accounts[account]
         .auth_token
         .clone();
-    tokio::spawn(async move {
-        let Some((id, mut fate)) = plan else {
-            if let Some(url) = &callback {
-                let params = record.callback_params(epoch);
-                callbacks::post(&api.client, url, &token, params).await;
-            }
-            return;
-        };
-        // Follow the message's fate as it stands, which an injected radio
-        // outage may change while it is in flight.
-        loop {
-            let rank = |s: Status| match s {
-                Status::Queued => 0,
-                Status::Sent => 1,
-                _ => 2,
-            };
-            let Some((at, status)) = stages(&fate)
-                .into_iter()
-                .find(|(_, s)| rank(*s) > rank(record.status))
-            else {
-                break;
-            };
-            let wall = api.shared.clock.wall_time_of(at);
-            tokio::time::sleep_until(wall.into()).await;
-            if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
-                && now != fate
-            {
-                fate = now;
-                continue;
-            }
-            record.advance(status, at, &fate);
-            remember(&api, record.clone());
-            if let Some(url) = &callback {
-                let params = record.callback_params(epoch);
-                callbacks::post(&api.client, url, &token, params).await;
+    let callbacks = form
+        .get("StatusCallback")
+        .map(|url| callback_poster(api.clone(), url.clone(), token));
+    match plan {
+        None => {
+            if let Some(poster) = &callbacks {
+                let _ = poster.send(record.callback_params(epoch));
             }
         }
-    });
+        Some((id, fate)) => {
+            tokio::spawn(follow(api.clone(), id, fate, record, callbacks));
+        }
+    }
     reply
+}
+
+/// Posts a message's status callbacks to `url` one after another, each
+/// retried as `callbacks::post` does, in a task of its own: a slow or
+/// unreachable receiver delays its callbacks, never the message's status.
+fn callback_poster(
+    api: Arc<Api>,
+    url: String,
+    token: String,
+) -> mpsc::UnboundedSender<Vec<(String, String)>> {
+    let (sender, mut pending) = mpsc::unbounded_channel::<Vec<(String, String)>>();
+    tokio::spawn(async move {
+        while let Some(params) = pending.recv().await {
+            callbacks::post(&api.client, &url, &token, params).await;
+        }
+    });
+    sender
+}
+
+/// Moves the message's record through its stages at the model's times,
+/// following its fate as it stands (an injected radio outage may change it
+/// while it is in flight), and queues a callback for each change.
+async fn follow(
+    api: Arc<Api>,
+    id: u64,
+    mut fate: crate::model::Fate,
+    mut record: Record,
+    callbacks: Option<mpsc::UnboundedSender<Vec<(String, String)>>>,
+) {
+    let rank = |s: Status| match s {
+        Status::Queued => 0,
+        Status::Sent => 1,
+        _ => 2,
+    };
+    while let Some((at, status)) = stages(&fate)
+        .into_iter()
+        .find(|(_, s)| rank(*s) > rank(record.status))
+    {
+        let wall = api.shared.clock.wall_time_of(at);
+        tokio::time::sleep_until(wall.into()).await;
+        if let Some(now) = api.shared.live.lock().expect("model lock").fate_of(id)
+            && now != fate
+        {
+            fate = now;
+            continue;
+        }
+        record.advance(status, at, &fate);
+        remember(&api, record.clone());
+        if let Some(poster) = &callbacks {
+            let _ = poster.send(record.callback_params(api.shared.epoch_unix));
+        }
+    }
 }
 
 fn remember(api: &Api, record: Record) {

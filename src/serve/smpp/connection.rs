@@ -6,7 +6,7 @@
 use super::frame::{Frame, FrameError, encode, read_frame};
 use super::receipt::deliver_sm;
 use crate::serve::Shared;
-use crate::serve::limits::TokenBucket;
+use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
 use crate::serve::receipts::ReceiptJob;
 use bytes::BytesMut;
@@ -43,7 +43,7 @@ impl Role {
 struct Bound {
     account: usize,
     role: Role,
-    bucket: Option<TokenBucket>,
+    limit: Option<WindowLimit>,
 }
 
 /// The state of one connection.
@@ -61,7 +61,14 @@ struct Connection {
 
 /// Serves one connection until the peer leaves, unbinds, idles out or the
 /// server shuts down.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, port: u16, shared: Arc<Shared>) {
+/// `_slot` counts the connection against the cap until it ends.
+pub async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    port: u16,
+    shared: Arc<Shared>,
+    _slot: Slot,
+) {
     let (mut reader, mut writer) = stream.into_split();
     let (frames_tx, mut frames) = mpsc::channel(64);
     let max_pdu = shared.scenario.serve.max_pdu;
@@ -147,7 +154,12 @@ impl Connection {
             .map(|b| b.account)
     }
 
+    /// Answers a request; every error answer (refusal, failed bind,
+    /// generic_nack) is counted by its status.
     fn reply(&mut self, sequence: u32, status: CommandStatus, pdu: impl Into<Pdu>) {
+        if status != CommandStatus::EsmeRok {
+            self.shared.observed.refused(u32::from(status));
+        }
         encode(&Command::new(status, sequence, pdu.into()), &mut self.out);
     }
 
@@ -165,7 +177,6 @@ impl Connection {
         let command = match frame {
             Frame::Command(c) => c,
             Frame::Undecodable { sequence, status } => {
-                self.count_refusal(status);
                 return self.reply(sequence, status, Pdu::GenericNack);
             }
         };
@@ -239,22 +250,19 @@ impl Connection {
         if status == CommandStatus::EsmeRok
             && let Some(account) = found
         {
-            let bucket = serve.accounts[account].bind_tps.map(TokenBucket::new);
+            let limit = serve.accounts[account]
+                .bind_tps
+                .map(WindowLimit::per_second);
             self.bound = Some(Bound {
                 account,
                 role,
-                bucket,
+                limit,
             });
             self.shared.stats.binds.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    fn count_refusal(&self, status: CommandStatus) {
-        self.shared.observed.refused(u32::from(status));
-    }
-
     fn refuse(&mut self, sequence: u32, status: CommandStatus) {
-        self.count_refusal(status);
         self.reply(sequence, status, SubmitSmResp::builder().build());
     }
 
@@ -267,7 +275,7 @@ impl Connection {
         if crate::serve::routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
-        let bind_ok = bound.bucket.as_mut().is_none_or(TokenBucket::take);
+        let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
             return self.refuse(sequence, CommandStatus::EsmeRthrottled);
         }
@@ -298,7 +306,9 @@ impl Connection {
                         done_at: done,
                         receipt,
                         outcome: fate.outcome,
-                        text: String::from_utf8_lossy(submit.short_message().as_ref()).into_owned(),
+                        text: super::receipt::quoted(&String::from_utf8_lossy(
+                            submit.short_message().as_ref(),
+                        )),
                     };
                     self.shared
                         .schedule_receipt(job, dialect.receipt_before_resp);
@@ -370,9 +380,5 @@ impl Connection {
             self.shared.desk.give_back(bound.account, jobs);
             self.shared.stats.binds.fetch_sub(1, Ordering::Relaxed);
         }
-        self.shared
-            .stats
-            .connections
-            .fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -7,8 +7,8 @@ pub mod frame;
 pub mod receipt;
 
 use super::Shared;
+use super::limits::{ACCEPT_BACKOFF, Slot};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 
 /// Accepts connections on `listener` until shutdown, within the
@@ -22,15 +22,15 @@ pub async fn accept(listener: TcpListener, shared: Arc<Shared>) {
             _ = shutdown.changed() => break,
         };
         let Ok((stream, peer)) = accepted else {
+            tokio::time::sleep(ACCEPT_BACKOFF).await;
             continue;
         };
-        let open = shared.stats.connections.fetch_add(1, Ordering::Relaxed);
-        if open >= shared.scenario.serve.max_connections as usize {
-            shared.stats.connections.fetch_sub(1, Ordering::Relaxed);
+        let max = shared.scenario.serve.max_connections as usize;
+        let Some(slot) = Slot::take(&shared.stats.connections, max) else {
             drop(stream);
             continue;
-        }
+        };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection::serve(stream, peer, port, shared.clone()));
+        tokio::spawn(connection::serve(stream, peer, port, shared.clone(), slot));
     }
 }

@@ -43,6 +43,12 @@ pub fn error_code(receipt: Receipt, outcome: Outcome) -> u16 {
     }
 }
 
+/// The start of a message's text that its receipt quotes: 20 characters,
+/// all a receipt job keeps of it.
+pub fn quoted(text: &str) -> String {
+    text.chars().take(20).collect()
+}
+
 /// The receipt text.
 pub fn text(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> String {
     let (stat, _) = stat(job.receipt);
@@ -57,7 +63,7 @@ pub fn text(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> String {
         job.message_id.to_string()
     };
     let label = if dialect.capital_text { "Text" } else { "text" };
-    let quoted: String = job.text.chars().take(20).collect();
+    let quoted = quoted(&job.text);
     format!(
         "id:{id} sub:001 dlvrd:{delivered:03} submit date:{} done date:{} stat:{stat} err:{:03} {label}:{quoted}",
         calendar(job.submitted_at, epoch_unix, dialect.date_digits),

@@ -1,0 +1,151 @@
+//! What `simsms serve`'s bounds cost in memory: resident memory (RSS) per
+//! remembered number, per message in flight, per scheduled and per held
+//! receipt, and per HTTP message, each measured in a process of its own
+//! (`bench/serve_memory.sh` runs every one). Usage:
+//! `serve_memory numbers|in_flight|scheduled|held|http N`.
+
+use simsms::model::{Outcome, Receipt};
+use simsms::scenario::{ProviderId, parse};
+use simsms::serve::live::LiveModel;
+use simsms::serve::receipts::{Desk, ReceiptJob, Scheduler};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "memory"
+duration = "10m"
+[traffic]
+rate = "1/s"
+[providers.p]
+route = "domestic"
+[routing]
+policy = "single"
+provider = "p"
+[routes.domestic]
+latency = "2s"
+[carriers.c]
+share = 1.0
+smsc = { retry = ["1m"], validity = "1h" }
+[serve]
+http_port = 0
+admin_token = "t"
+[[serve.accounts]]
+system_id = "acme"
+password = "pw"
+provider = "p"
+port = 0
+"#;
+
+/// A typical SMS: 160 characters.
+const TEXT: &str = "Your verification code is 123456. It expires in 10 minutes. Never share this code with anyone; we will never ask you for it by phone, email or chat. -- The Team";
+
+/// Resident memory of this process, in bytes.
+fn rss() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("Linux /proc");
+    let pages: u64 = statm.split(' ').nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+fn number(k: u64) -> String {
+    format!("8190{:08}", 10_000_000 + k)
+}
+
+fn job(k: u64) -> ReceiptJob {
+    ReceiptJob {
+        account: 0,
+        message_id: k,
+        handset: number(k),
+        sender: "SIMSMS".into(),
+        submitted_at: 0,
+        done_at: 0,
+        receipt: Receipt::Delivered,
+        outcome: Outcome::Delivered,
+        // All serve keeps of the text: what the receipt quotes.
+        text: simsms::serve::smpp::receipt::quoted(TEXT),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (what, n) = (args[1].as_str(), args[2].parse::<u64>().unwrap());
+    let scenario = Arc::new(parse(SCENARIO, "memory.toml").unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _guard = runtime.enter();
+    let before = rss();
+    // Kept alive until measured.
+    let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+    match what {
+        // At 1e9x every message is final before the next: only the number
+        // directory grows.
+        "numbers" => {
+            let mut live = LiveModel::new(scenario, 1e9);
+            for k in 0..n {
+                live.submit(ProviderId::new(0), &number(k));
+            }
+            keep.push(Box::new(live));
+        }
+        // At 1e-6x nothing becomes final: one number, n messages in flight.
+        "in_flight" => {
+            let mut live = LiveModel::new(scenario, 1e-6);
+            for _ in 0..n {
+                live.submit(ProviderId::new(0), &number(0));
+            }
+            keep.push(Box::new(live));
+        }
+        "scheduled" => {
+            let desk = Arc::new(Desk::new(1, usize::MAX));
+            let scheduler = Scheduler::spawn(desk);
+            let later = Instant::now() + Duration::from_secs(3600);
+            for k in 0..n {
+                scheduler.schedule(later, job(k));
+            }
+            std::thread::sleep(Duration::from_secs(2));
+            keep.push(Box::new(scheduler));
+        }
+        "held" => {
+            let desk = Desk::new(1, usize::MAX);
+            for k in 0..n {
+                desk.push(job(k));
+            }
+            keep.push(Box::new(desk));
+        }
+        "http" => runtime.block_on(http(scenario, n)),
+        other => panic!("unknown measure {other}"),
+    }
+    let after = rss();
+    println!(
+        "{what}: {n} in {:.1} MB RSS: {:.0} bytes each",
+        (after - before) as f64 / 1e6,
+        (after - before) as f64 / n as f64
+    );
+}
+
+/// n HTTP messages created and still queued (at 1e-6x), each with its
+/// record, its task following the model, its model entry and its number.
+async fn http(scenario: Arc<simsms::scenario::Scenario>, n: u64) {
+    let server = simsms::serve::Server::start(scenario, 1e-6).await.unwrap();
+    let url = format!(
+        "http://{}/2010-04-01/Accounts/acme/Messages.json",
+        server.endpoints.http.unwrap()
+    );
+    let client = reqwest::Client::new();
+    let per_task = n.div_ceil(32);
+    let tasks: Vec<_> = (0..32)
+        .map(|t| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move {
+                for k in t * per_task..((t + 1) * per_task).min(n) {
+                    let to = format!("+{}", number(k));
+                    let form = [("To", to.as_str()), ("Body", TEXT)];
+                    let answer = client.post(&url).basic_auth("acme", Some("pw")).form(&form);
+                    assert_eq!(answer.send().await.unwrap().status(), 201);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    std::mem::forget(server);
+}
