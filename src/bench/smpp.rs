@@ -14,6 +14,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
+/// Why a bench run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Connecting or binding failed (load's SMPP client says why).
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
+    /// The connection broke while sending.
+    #[error("the connection to {target} failed while sending: {reason}")]
+    Send { target: String, reason: String },
+    /// A task of the run ended abnormally (a bug, not the target's doing).
+    #[error("a task of the bench run failed: {0}")]
+    Task(String),
+}
+
+impl From<BenchError> for crate::Error {
+    fn from(e: BenchError) -> Self {
+        match e {
+            BenchError::Load(e) => e.into(),
+            e => crate::Error::Network(e.to_string()),
+        }
+    }
+}
+
 /// What to send.
 #[derive(Debug, Clone)]
 pub struct Load {
@@ -45,7 +68,7 @@ pub struct Measured {
 }
 
 /// Runs the load and waits for every resp and receipt (up to 30 s more).
-pub async fn run(load: Load) -> Result<Measured, String> {
+pub async fn run(load: Load) -> Result<Measured, BenchError> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     let per = load.messages / load.connections as u64;
@@ -77,7 +100,7 @@ pub async fn run(load: Load) -> Result<Measured, String> {
         actual_us: Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds"),
     };
     for task in tasks {
-        let m = task.await.map_err(|e| e.to_string())??;
+        let m = task.await.map_err(|e| BenchError::Task(e.to_string()))??;
         total.accepted += m.accepted;
         total.refused += m.refused;
         total.receipts += m.receipts;
@@ -104,7 +127,7 @@ async fn connection(
     offset: u64,
     started: Instant,
     progress: Arc<Progress>,
-) -> Result<Measured, String> {
+) -> Result<Measured, BenchError> {
     let target = crate::load::target::Target {
         protocol: crate::load::target::Protocol::Smpp,
         tls: false,
@@ -115,6 +138,10 @@ async fn connection(
         port: load.target.port(),
     };
     let (mut sink, mut stream) = crate::load::smpp::connect(&target).await?.split();
+    let broken = |e: rusmpp::tokio_codec::EncodeError| BenchError::Send {
+        target: target.display(),
+        reason: e.to_string(),
+    };
     let window = Arc::new(Semaphore::new(load.window));
     let intended: Arc<Mutex<HashMap<u32, (Instant, Instant)>>> = Arc::default();
     let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
@@ -194,9 +221,9 @@ async fn connection(
         }
         while let Ok(sequence) = acks.try_recv() {
             let ack = crate::load::smpp::receipt_ack(sequence);
-            sink.feed(ack).await.map_err(|e| e.to_string())?;
+            sink.feed(ack).await.map_err(broken)?;
         }
-        let permit = window.acquire().await.map_err(|e| e.to_string())?;
+        let permit = (window.acquire().await).map_err(|e| BenchError::Task(e.to_string()))?;
         permit.forget();
         let sequence = (k + 2) as u32;
         intended
@@ -207,13 +234,13 @@ async fn connection(
         let submit = crate::load::smpp::otp_submit(&to)?;
         sink.feed(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(broken)?;
         // Batch writes while the window has room; paced sends go at once.
         if per_connection_rate.is_some() || window.available_permits() == 0 || k % 32 == 31 {
-            sink.flush().await.map_err(|e| e.to_string())?;
+            sink.flush().await.map_err(broken)?;
         }
     }
-    sink.flush().await.map_err(|e| e.to_string())?;
+    sink.flush().await.map_err(broken)?;
     // Keep acknowledging receipts until the reader is done.
     let mut reader = reader;
     loop {
@@ -222,14 +249,14 @@ async fn connection(
                 // Acknowledge the last receipts before leaving.
                 while let Ok(sequence) = acks.try_recv() {
                     let ack = crate::load::smpp::receipt_ack(sequence);
-                    sink.feed(ack).await.map_err(|e| e.to_string())?;
+                    sink.feed(ack).await.map_err(broken)?;
                 }
-                sink.flush().await.map_err(|e| e.to_string())?;
-                return done.map_err(|e| e.to_string());
+                sink.flush().await.map_err(broken)?;
+                return done.map_err(|e| BenchError::Task(e.to_string()));
             }
             Some(sequence) = acks.recv() => {
                 let ack = crate::load::smpp::receipt_ack(sequence);
-                sink.send(ack).await.map_err(|e| e.to_string())?;
+                sink.send(ack).await.map_err(broken)?;
             }
         }
     }

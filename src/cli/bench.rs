@@ -141,9 +141,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 .enable_all()
                 .build()
                 .map_err(|e| Error::io("tokio runtime", e))?;
-            let m = runtime
-                .block_on(crate::bench::smpp::run(load))
-                .map_err(Error::Usage)?;
+            let m = runtime.block_on(crate::bench::smpp::run(load))?;
             let q = |p: f64| m.latency_us.value_at_quantile(p) as f64 / 1000.0;
             let a = |p: f64| m.actual_us.value_at_quantile(p) as f64 / 1000.0;
             say(&(format!(

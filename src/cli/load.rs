@@ -58,16 +58,14 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         let session = (args.speed, wait, &live, &options.callbacks);
         let (binds, window) = (options.binds, options.window);
         let run = crate::load::otp::run(&sc, provider, &target, binds, window, &planned, session);
-        let metrics = runtime.block_on(run).map_err(Error::Usage)?;
+        let metrics = runtime.block_on(run)?;
         setup.note = format!(
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
         (metrics, None)
     } else {
-        let measured = runtime
-            .block_on(crate::load::run(sc.clone(), options))
-            .map_err(Error::Usage)?;
+        let measured = runtime.block_on(crate::load::run(sc.clone(), options))?;
         (measured.metrics.clone(), Some(measured))
     };
     end_progress();

@@ -5,6 +5,7 @@
 //! matched to their messages by `MessageSid`, also when one comes before
 //! the 201. Callbacks are checked against `X-Twilio-Signature`.
 
+use super::error::LoadError;
 use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::smpp::{
@@ -84,11 +85,15 @@ pub async fn listen(
     options: &HttpOptions,
     auth_token: &str,
     on_final: OnFinal,
-) -> Result<CallbackListener, String> {
+) -> Result<CallbackListener, LoadError> {
+    let cannot_listen = |source| LoadError::CallbackListen {
+        address: options.listen,
+        source,
+    };
     let socket = tokio::net::TcpListener::bind(options.listen)
         .await
-        .map_err(|e| format!("--callback-listen {}: {e}", options.listen))?;
-    let local = socket.local_addr().map_err(|e| e.to_string())?;
+        .map_err(cannot_listen)?;
+    let local = socket.local_addr().map_err(cannot_listen)?;
     let url = (options.url.clone()).unwrap_or_else(|| format!("http://{local}/status"));
     let bad_signatures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let listener = Arc::new(Listener {
@@ -119,14 +124,16 @@ pub async fn listen(
 
 /// The HTTP client for a target: `in_flight` pooled connections, and the
 /// extra trusted certificate.
-pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, String> {
+pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, LoadError> {
     let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
     if let Some(pem) = &options.ca_cert {
-        let certificate =
-            reqwest::Certificate::from_pem(pem).map_err(|e| format!("--ca-cert: {e}"))?;
+        let certificate = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| LoadError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
         client = client.add_root_certificate(certificate);
     }
-    client.build().map_err(|e| error_chain(&e))
+    client
+        .build()
+        .map_err(|e| LoadError::HttpClient(error_chain(&e)))
 }
 
 /// A create request for an OTP message to `number`.
@@ -239,7 +246,7 @@ pub async fn run(
     planned: &[Planned],
     pacing: Pacing,
     (callbacks, throttling, live): (&HttpOptions, Throttling, &Live),
-) -> Result<Transcript, String> {
+) -> Result<Transcript, LoadError> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         live: live.clone(),
@@ -291,7 +298,7 @@ async fn send_all(
     pacing: Pacing,
     book: &Arc<Mutex<Book>>,
     (in_flight, callback_url): (usize, &str),
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     let room = Arc::new(Semaphore::new(in_flight));
     let mut requests = tokio::task::JoinSet::new();
     let (stop, counts) = {

@@ -8,6 +8,7 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
+pub mod error;
 pub mod figures;
 pub mod http;
 pub mod live;
@@ -21,6 +22,7 @@ use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt};
 use crate::scenario::{Billing, CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
+pub use error::LoadError;
 use hdrhistogram::Histogram;
 use schedule::{Planned, Shape};
 use smpp::Observed;
@@ -115,7 +117,7 @@ impl Measured {
 }
 
 /// Runs the load; needs a tokio runtime.
-pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
+pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, LoadError> {
     let planned = partial::shard_of(schedule::plan(&scenario, options.shape), options.shard);
     let start = Instant::now() + Duration::from_millis(200);
     let pacing = smpp::Pacing {

@@ -118,7 +118,7 @@ async fn open(
     target: &Target,
     binds: usize,
     incoming: &mpsc::UnboundedSender<Incoming>,
-) -> Result<Vec<mpsc::UnboundedSender<Command>>, String> {
+) -> Result<Vec<mpsc::UnboundedSender<Command>>, super::LoadError> {
     let mut writers = Vec::new();
     for bind in 0..binds {
         let (mut sink, mut stream) = super::smpp::connect(target).await?.split();
@@ -333,7 +333,7 @@ pub async fn run(
     window: usize,
     planned: &[Planned],
     (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
-) -> Result<Metrics, String> {
+) -> Result<Metrics, super::LoadError> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) = match target.protocol {
         Protocol::Smpp => {

@@ -4,6 +4,7 @@
 //! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
+use super::error::{LoadError, describe_decode};
 use super::live::{Counts, Live};
 use super::schedule::Planned;
 use super::target::Target;
@@ -149,10 +150,11 @@ pub fn submit_resp(command: &Command) -> Option<(u32, String)> {
 }
 
 /// An OTP message to `number`, asking for a receipt.
-pub fn otp_submit(number: &str) -> Result<SubmitSm, String> {
+pub fn otp_submit(number: &str) -> Result<SubmitSm, LoadError> {
+    let destination = text(number).ok_or_else(|| LoadError::Number(number.to_string()))?;
     Ok(SubmitSm::builder()
-        .source_addr(text("SIMSMS")?)
-        .destination_addr(text(number)?)
+        .source_addr(text("SIMSMS").expect("a short ASCII name"))
+        .destination_addr(destination)
         .registered_delivery(RegisteredDelivery::from(1))
         .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
         .build())
@@ -208,7 +210,7 @@ pub async fn run(
     planned: &[Planned],
     pacing: Pacing,
     (throttling, live): (Throttling, &Live),
-) -> Result<Transcript, String> {
+) -> Result<Transcript, LoadError> {
     let book = Arc::new(Mutex::new(Book {
         observed: vec![Observed::default(); planned.len()],
         throttling,
@@ -231,7 +233,7 @@ pub async fn run(
         }));
     }
     for task in tasks {
-        task.await.map_err(|e| e.to_string())??;
+        task.await.map_err(|e| LoadError::Task(e.to_string()))??;
     }
     let book = book.lock().await;
     Ok(Transcript {
@@ -260,31 +262,47 @@ pub struct Pacing {
 }
 
 /// Connects and binds as a transceiver.
-pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, String> {
+pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
+    let name = target.display();
+    let system_id = text(&target.user).ok_or_else(|| LoadError::Credential {
+        field: "system_id",
+        max: 15,
+        got: format!("\"{}\"", target.user),
+    })?;
+    let password = text(&target.password).ok_or_else(|| LoadError::Credential {
+        field: "password",
+        max: 8,
+        got: format!("{} characters", target.password.chars().count()),
+    })?;
     let stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
-        .map_err(|e| format!("{}: {e}", target.display()))?;
+        .map_err(|e| LoadError::Connect {
+            target: name.clone(),
+            reason: e.to_string(),
+        })?;
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, CommandCodec::new());
     let bind_pdu = BindTransceiver::builder()
-        .system_id(
-            text(&target.user).map_err(|e| {
-                format!("--target: an SMPP system_id has at most 15 characters: {e}")
-            })?,
-        )
-        .password(
-            text(&target.password)
-                .map_err(|e| format!("--target: an SMPP password has at most 8 characters: {e}"))?,
-        )
+        .system_id(system_id)
+        .password(password)
         .build();
+    let broken = |reason: String| LoadError::Connection {
+        target: name.clone(),
+        reason,
+    };
     framed
         .send(Command::new(CommandStatus::EsmeRok, 1, bind_pdu))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| broken(e.to_string()))?;
     match framed.next().await {
         Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
-        Some(Ok(c)) => Err(format!("bind refused: status {:#x}", u32::from(c.status()))),
-        other => Err(format!("bind failed: {other:?}")),
+        Some(Ok(c)) => Err(LoadError::bind_refused(name, u32::from(c.status()))),
+        Some(Err(rusmpp::tokio_codec::DecodeError::Io(e))) => Err(broken(e.to_string())),
+        Some(Err(e)) => Err(LoadError::NotSmpp {
+            target: name,
+            reason: describe_decode(&e),
+        }),
+        None => Err(LoadError::ClosedAtBind { target: name }),
     }
 }
 
@@ -296,7 +314,7 @@ async fn bind_loop(
     mine: Vec<(usize, Planned)>,
     book: Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     let mut queue: std::collections::VecDeque<(usize, Planned)> = mine.into();
     let last_due = queue.back().map_or(pacing.start, |(_, p)| {
         pacing.start + Duration::from_nanos(p.at)
@@ -350,7 +368,7 @@ async fn one_connection(
     queue: &mut std::collections::VecDeque<(usize, Planned)>,
     book: &Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<bool, String> {
+) -> Result<bool, LoadError> {
     let Pacing {
         window,
         start,
@@ -530,10 +548,9 @@ async fn one_connection(
     Ok(finished)
 }
 
-pub(super) fn text<const MIN: usize, const MAX: usize>(
-    s: &str,
-) -> Result<COctetString<MIN, MAX>, String> {
-    COctetString::from_string(s.to_string()).map_err(|e| format!("\"{s}\": {e}"))
+/// `s` as an SMPP C-octet string, if it fits.
+pub(super) fn text<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctetString<MIN, MAX>> {
+    COctetString::from_string(s.to_string()).ok()
 }
 
 /// Handles one PDU from the server; returns how many messages got their
