@@ -137,7 +137,9 @@ async fn connection(
         host: load.target.ip().to_string(),
         port: load.target.port(),
     };
-    let (mut sink, mut stream) = crate::load::smpp::connect(&target).await?.split();
+    let never = tokio_util::sync::CancellationToken::new();
+    let connected = crate::load::smpp::connect(&target, Duration::from_secs(10), &never).await?;
+    let (mut sink, mut stream) = connected.split();
     let broken = |e: rusmpp::tokio_codec::EncodeError| BenchError::Send {
         target: target.display(),
         reason: e.to_string(),

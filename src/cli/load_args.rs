@@ -67,6 +67,10 @@ pub struct LoadArgs {
     /// How long to wait for receipts after the last send.
     #[arg(long, default_value = "30s")]
     wait: String,
+    /// How long connecting to the target may take, and again (SMPP) the
+    /// bind's answer; then the run ends with exit 4.
+    #[arg(long, default_value = "10s")]
+    connect_timeout: String,
     /// Each arrival is a user verifying a number: the scenario's OTP
     /// behaviour (resends without a DELIVRD receipt, patience), driven by
     /// the same session machine as `run`.
@@ -139,6 +143,12 @@ impl LoadArgs {
         };
         let wait = duration("--wait", &args.wait)?;
         let max_late = duration("--max-late", &args.max_late)?;
+        let connect_timeout = duration("--connect-timeout", &args.connect_timeout)?;
+        if connect_timeout.is_zero() {
+            return Err(Error::Usage(
+                "--connect-timeout must be positive, e.g. 10s".into(),
+            ));
+        }
         let throttling = crate::load::smpp::Throttling {
             backoff: duration("--throttle-backoff", &args.throttle_backoff)?,
             retries: args.throttle_retries,
@@ -146,6 +156,7 @@ impl LoadArgs {
         Ok(LoadOptions {
             throttling,
             max_late,
+            connect_timeout,
             target,
             callbacks: crate::load::http::HttpOptions {
                 listen: args.callback_listen,
@@ -156,6 +167,7 @@ impl LoadArgs {
                     }
                     None => None,
                 },
+                connect_timeout,
             },
             provider,
             binds: args.binds.max(1),

@@ -46,6 +46,17 @@ pub enum LoadError {
         status: u32,
         hint: &'static str,
     },
+    /// The target did not accept the TCP connection in time.
+    #[error("{target} did not accept the connection within {seconds} s (--connect-timeout)")]
+    ConnectTimeout { target: String, seconds: f64 },
+    /// The target accepted the connection but did not answer the bind.
+    #[error(
+        "{target} accepted the connection but did not answer the bind within {seconds} s (--connect-timeout)"
+    )]
+    BindTimeout { target: String, seconds: f64 },
+    /// Ctrl-C came while connecting: not a failure, the run stops.
+    #[error("stopped by Ctrl-C while connecting")]
+    Interrupted,
     /// A task of the run ended abnormally (a bug, not the target's doing).
     #[error("a task of the load run failed: {0}")]
     Task(String),

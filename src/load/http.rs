@@ -32,6 +32,8 @@ pub struct HttpOptions {
     pub url: Option<String>,
     /// https: a PEM certificate to trust besides the system's roots.
     pub ca_cert: Option<Vec<u8>>,
+    /// How long connecting to the target may take.
+    pub connect_timeout: Duration,
 }
 
 #[derive(Default)]
@@ -125,7 +127,9 @@ pub async fn listen(
 /// The HTTP client for a target: `in_flight` pooled connections, and the
 /// extra trusted certificate.
 pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, LoadError> {
-    let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
+    let mut client = reqwest::Client::builder()
+        .pool_max_idle_per_host(in_flight)
+        .connect_timeout(options.connect_timeout);
     if let Some(pem) = &options.ca_cert {
         let certificate = reqwest::Certificate::from_pem(pem)
             .map_err(|e| LoadError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
@@ -330,8 +334,10 @@ async fn send_all(
             break;
         }
         let paused = book.lock().expect("load book").paused_until;
-        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
-            tokio::time::sleep_until(until.into()).await;
+        if let Some(until) = paused.filter(|u| *u > Instant::now())
+            && !sleep_until_or_stop(until, &stop).await
+        {
+            break;
         }
         let deadline = due + pacing.max_late;
         let permit = tokio::select! {
@@ -373,9 +379,11 @@ async fn send_all(
         // Reap what finished, so the set stays as small as what is in flight.
         while requests.try_join_next().is_some() {}
     }
-    // In-flight requests finish, unless the run is stopped.
+    // In-flight requests finish, unless the run is stopped or `wait`
+    // passes first (a target that accepts and never answers).
     tokio::select! {
         _ = async { while requests.join_next().await.is_some() {} } => {}
+        _ = tokio::time::sleep(pacing.wait) => requests.abort_all(),
         _ = stop.cancelled() => requests.abort_all(),
     }
     Ok(())

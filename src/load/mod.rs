@@ -45,6 +45,8 @@ pub struct LoadOptions {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
+    /// How long connecting may take, and again the bind's answer (SMPP).
+    pub connect_timeout: Duration,
     /// After ESME_RTHROTTLED (HTTP: 429): the pause, and how often a
     /// throttled message is sent again.
     pub throttling: smpp::Throttling,
@@ -125,6 +127,7 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         start,
         wait: options.wait,
         max_late: options.max_late,
+        connect_timeout: options.connect_timeout,
     };
     let transcript = match options.target.protocol {
         Protocol::Smpp => {

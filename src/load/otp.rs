@@ -76,7 +76,9 @@ impl Transport {
             Transport::Smpp(writers) => {
                 if let Ok(submit) = super::smpp::otp_submit(number) {
                     let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-                    let _ = writers[bind].send(command);
+                    if let Some(writer) = writers.get(bind) {
+                        let _ = writer.send(command);
+                    }
                 }
             }
             Transport::Http {
@@ -116,12 +118,14 @@ impl Transport {
 /// Opens `binds` transceivers; returns their writers.
 async fn open(
     target: &Target,
-    binds: usize,
+    (binds, connect_timeout): (usize, Duration),
     incoming: &mpsc::UnboundedSender<Incoming>,
+    stop: &tokio_util::sync::CancellationToken,
 ) -> Result<Vec<mpsc::UnboundedSender<Command>>, super::LoadError> {
     let mut writers = Vec::new();
     for bind in 0..binds {
-        let (mut sink, mut stream) = super::smpp::connect(target).await?.split();
+        let framed = super::smpp::connect(target, connect_timeout, stop).await?;
+        let (mut sink, mut stream) = framed.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
         tokio::spawn(async move {
             while let Some(c) = rx.recv().await {
@@ -337,7 +341,16 @@ pub async fn run(
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) = match target.protocol {
         Protocol::Smpp => {
-            let writers = open(target, binds.max(1), &incoming_tx).await?;
+            let opened = open(
+                target,
+                (binds.max(1), http.connect_timeout),
+                &incoming_tx,
+                &live.stop,
+            );
+            let writers = match opened.await {
+                Err(super::LoadError::Interrupted) => Vec::new(),
+                opened => opened?,
+            };
             (Transport::Smpp(writers), binds.max(1), window)
         }
         Protocol::Http => {
@@ -391,7 +404,7 @@ pub async fn run(
         if due.is_none() && d.sessions.is_empty() {
             break;
         }
-        if last_arrival_done.is_some_and(|t| t.elapsed() > wait) {
+        if last_arrival_done.is_some_and(|t| t.elapsed() > wait) || live.stop.is_cancelled() {
             break;
         }
         let sleep_to = due

@@ -259,11 +259,30 @@ pub struct Pacing {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
+    /// How long connecting may take, and again the bind's answer.
+    pub connect_timeout: Duration,
 }
 
-/// Connects and binds as a transceiver.
-pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
+/// Connects and binds as a transceiver, within `timeout` for the
+/// connection and again for the bind's answer; Ctrl-C (`stop`) ends the
+/// wait at once with `LoadError::Interrupted`.
+pub async fn connect(
+    target: &Target,
+    timeout: Duration,
+    stop: &CancellationToken,
+) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
+    tokio::select! {
+        bound = connect_and_bind(target, timeout) => bound,
+        _ = stop.cancelled() => Err(LoadError::Interrupted),
+    }
+}
+
+async fn connect_and_bind(
+    target: &Target,
+    timeout: Duration,
+) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
     let name = target.display();
+    let seconds = timeout.as_secs_f64();
     let system_id = text(&target.user).ok_or_else(|| LoadError::Credential {
         field: "system_id",
         max: 15,
@@ -274,8 +293,13 @@ pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>,
         max: 8,
         got: format!("{} characters", target.password.chars().count()),
     })?;
-    let stream = TcpStream::connect((target.host.as_str(), target.port))
+    let connecting = TcpStream::connect((target.host.as_str(), target.port));
+    let stream = tokio::time::timeout(timeout, connecting)
         .await
+        .map_err(|_| LoadError::ConnectTimeout {
+            target: name.clone(),
+            seconds,
+        })?
         .map_err(|e| LoadError::Connect {
             target: name.clone(),
             reason: e.to_string(),
@@ -290,11 +314,16 @@ pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>,
         target: name.clone(),
         reason,
     };
-    framed
-        .send(Command::new(CommandStatus::EsmeRok, 1, bind_pdu))
-        .await
-        .map_err(|e| broken(e.to_string()))?;
-    match framed.next().await {
+    let bind = Command::new(CommandStatus::EsmeRok, 1, bind_pdu);
+    let answer = tokio::time::timeout(timeout, async {
+        framed.send(bind).await.map_err(|e| broken(e.to_string()))?;
+        Ok(framed.next().await)
+    });
+    let answer = answer.await.map_err(|_| LoadError::BindTimeout {
+        target: name.clone(),
+        seconds,
+    })??;
+    match answer {
         Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
         Some(Ok(c)) => Err(LoadError::bind_refused(name, u32::from(c.status()))),
         Some(Err(rusmpp::tokio_codec::DecodeError::Io(e))) => Err(broken(e.to_string())),
@@ -322,8 +351,9 @@ async fn bind_loop(
     let mut connected_once = false;
     let stop = book.lock().await.live.stop.clone();
     while !stop.is_cancelled() {
-        let framed = match connect(&target).await {
+        let framed = match connect(&target, pacing.connect_timeout, &stop).await {
             Ok(f) => f,
+            Err(LoadError::Interrupted) => break,
             Err(e) if !connected_once => return Err(e),
             Err(_) if Instant::now() > last_due + pacing.max_late => break,
             Err(_) => {
@@ -374,6 +404,7 @@ async fn one_connection(
         start,
         wait,
         max_late,
+        ..
     } = pacing;
     let (mut sink, mut stream) = framed.split();
     let room = Arc::new(Semaphore::new(window));
@@ -433,8 +464,10 @@ async fn one_connection(
         }
         // Backing off after a throttle: the message leaves late.
         let paused = book.lock().await.paused_until.get(&bind).copied();
-        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
-            tokio::time::sleep_until(until.into()).await;
+        if let Some(until) = paused.filter(|u| *u > Instant::now())
+            && !sleep_until_or_stop(until, &stop).await
+        {
+            break;
         }
         if last_enquire.elapsed() > ENQUIRE_LINK_EVERY {
             last_enquire = Instant::now();
@@ -538,13 +571,18 @@ async fn one_connection(
             }
         }
     };
-    while let Ok(seq) = acks.try_recv() {
-        let ack = receipt_ack(seq);
-        let _ = sink.feed(ack).await;
+    // Acknowledge the last receipts and unbind, unless Ctrl-C came (then
+    // nothing more is written) or the target stopped reading.
+    let unbind = async {
+        while let Ok(seq) = acks.try_recv() {
+            let _ = sink.feed(receipt_ack(seq)).await;
+        }
+        let _ = (sink.send(Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind))).await;
+    };
+    tokio::select! {
+        _ = tokio::time::timeout(pacing.connect_timeout, unbind) => {}
+        _ = stop.cancelled() => {}
     }
-    let _ = sink
-        .send(Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind))
-        .await;
     Ok(finished)
 }
 
