@@ -54,23 +54,23 @@ pub struct LoadArgs {
     count: Option<u64>,
     /// How long a message due while its bind's window is full may wait for
     /// room (it leaves late) before it is dropped.
-    #[arg(long, default_value = "1s")]
-    max_late: String,
+    #[arg(long, default_value = "1s", value_parser = flag_duration)]
+    max_late: Duration,
     /// After an ESME_RTHROTTLED answer (HTTP: 429), the bind pauses sending
     /// this long (the messages due meanwhile leave late).
-    #[arg(long, default_value = "100ms")]
-    throttle_backoff: String,
+    #[arg(long, default_value = "100ms", value_parser = flag_duration)]
+    throttle_backoff: Duration,
     /// A throttled message is sent again after the backoff, up to this many
     /// times; then it counts refused.
     #[arg(long, default_value_t = 3)]
     throttle_retries: u32,
     /// How long to wait for receipts after the last send.
-    #[arg(long, default_value = "30s")]
-    wait: String,
+    #[arg(long, default_value = "30s", value_parser = flag_duration)]
+    wait: Duration,
     /// How long connecting to the target may take, and again (SMPP) the
     /// bind's answer; then the run ends with exit 4.
-    #[arg(long, default_value = "10s")]
-    connect_timeout: String,
+    #[arg(long, default_value = "10s", value_parser = flag_duration)]
+    connect_timeout: Duration,
     /// Each arrival is a user verifying a number: the scenario's OTP
     /// behaviour (resends without a DELIVRD receipt, patience), driven by
     /// the same session machine as `run`.
@@ -92,6 +92,13 @@ pub struct LoadArgs {
     pub output: String,
     #[command(flatten)]
     pub exports: ExportArgs,
+}
+
+/// A duration flag's value, as clap reads it (its error names the flag).
+fn flag_duration(text: &str) -> Result<Duration, String> {
+    parse_duration(text)
+        .map(Duration::from_nanos)
+        .map_err(|e| e.to_string())
 }
 
 fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
@@ -130,27 +137,20 @@ impl LoadArgs {
                 _ => ProviderId::new(0),
             },
         };
-        let duration = |flag: &'static str, text: &str| {
-            parse_duration(text)
-                .map(Duration::from_nanos)
-                .map_err(usage(flag))
-        };
         let shape = Shape {
             rate: (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?,
             duration: (args.duration.as_deref().map(parse_duration).transpose())
                 .map_err(usage("--duration"))?,
             count: args.count,
         };
-        let wait = duration("--wait", &args.wait)?;
-        let max_late = duration("--max-late", &args.max_late)?;
-        let connect_timeout = duration("--connect-timeout", &args.connect_timeout)?;
+        let (wait, max_late, connect_timeout) = (args.wait, args.max_late, args.connect_timeout);
         if connect_timeout.is_zero() {
             return Err(Error::Usage(
                 "--connect-timeout must be positive, e.g. 10s".into(),
             ));
         }
         let throttling = crate::load::smpp::Throttling {
-            backoff: duration("--throttle-backoff", &args.throttle_backoff)?,
+            backoff: args.throttle_backoff,
             retries: args.throttle_retries,
         };
         Ok(LoadOptions {
