@@ -102,3 +102,92 @@ fn a_password_too_long_for_smpp_is_a_usage_error_that_does_not_show_it() {
     assert!(stderr.contains("password is at most 8"), "{stderr}");
     assert!(!stderr.contains("muchtoolongpw"), "{stderr}");
 }
+
+/// A port on 127.0.0.1 that refuses connections (bound, then closed).
+fn refused_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+const SHORT: [&str; 6] = ["--rate", "20/s", "--duration", "1s", "--wait", "1s"];
+
+fn load_short(target: &str, extra: &[&str]) -> Output {
+    let args = [&["--target", target][..], &SHORT[..], extra].concat();
+    load(&args, std::time::Duration::from_secs(30))
+}
+
+#[test]
+fn an_smpp_target_that_refuses_the_connection_exits_4() {
+    let port = refused_port();
+    let out = load_short(&format!("smpp://u:p@127.0.0.1:{port}"), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert_sentence(&stderr);
+    assert!(
+        stderr.contains(&format!("could not connect to smpp://u@127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+/// A dead HTTP endpoint does not pass as a run whose messages were lost.
+#[test]
+fn an_http_target_that_refuses_every_connection_exits_4() {
+    let port = refused_port();
+    for otp in [&[][..], &["--otp", "--speed", "60"][..]] {
+        let out = load_short(&format!("http://AC1:t@127.0.0.1:{port}"), otp);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{otp:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("http://AC1@127.0.0.1:{port} answered none of the")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("onnection refused"), "the cause: {stderr}");
+    }
+}
+
+/// Answers anything it reads with a plain HTTP 404.
+fn plain_http(mut stream: TcpStream) {
+    let mut buffer = [0u8; 1024];
+    if stream.read(&mut buffer).is_ok() {
+        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    }
+}
+
+#[test]
+fn https_against_a_plain_http_port_exits_4() {
+    let port = stub(plain_http);
+    let out = load_short(&format!("https://AC1:t@127.0.0.1:{port}"), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("answered none of the"), "{stderr}");
+}
+
+/// Reads a request and never answers, holding the connection open.
+fn never_answers(mut stream: TcpStream) {
+    let mut buffer = [0u8; 1024];
+    let _ = stream.read(&mut buffer);
+    std::thread::sleep(std::time::Duration::from_secs(120));
+}
+
+#[test]
+fn an_http_target_that_never_answers_ends_after_the_wait_with_exit_4() {
+    let port = stub(never_answers);
+    let out = load_short(&format!("http://AC1:t@127.0.0.1:{port}"), &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("no answer within --wait"), "{stderr}");
+}
+
+#[test]
+fn a_ca_cert_that_is_not_pem_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("ca.pem");
+    std::fs::write(&bogus, "not a certificate\n").unwrap();
+    let out = load_short(
+        "https://AC1:t@127.0.0.1:9",
+        &["--ca-cert", bogus.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no PEM certificate in it"), "{stderr}");
+}

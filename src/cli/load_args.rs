@@ -94,6 +94,18 @@ pub struct LoadArgs {
     pub exports: ExportArgs,
 }
 
+/// `--ca-cert`'s file: at least one PEM certificate, or exit 2.
+fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certificates) if !certificates.is_empty() => Ok(pem),
+        _ => Err(Error::Usage(format!(
+            "--ca-cert {}: no PEM certificate in it (expected a \"-----BEGIN CERTIFICATE-----\" block)",
+            path.display()
+        ))),
+    }
+}
+
 /// A duration flag's value, as clap reads it (its error names the flag).
 fn flag_duration(text: &str) -> Result<Duration, String> {
     parse_duration(text)
@@ -162,9 +174,7 @@ impl LoadArgs {
                 listen: args.callback_listen,
                 url: args.callback_url.clone(),
                 ca_cert: match &args.ca_cert {
-                    Some(path) => {
-                        Some(std::fs::read(path).map_err(|e| Error::io(path.display(), e))?)
-                    }
+                    Some(path) => Some(read_ca_cert(path)?),
                     None => None,
                 },
                 connect_timeout,

@@ -57,6 +57,14 @@ pub enum LoadError {
     /// Ctrl-C came while connecting: not a failure, the run stops.
     #[error("stopped by Ctrl-C while connecting")]
     Interrupted,
+    /// HTTP: requests were sent and not one got an HTTP answer (a refused
+    /// port, https against a plain HTTP server, an untrusted certificate).
+    #[error("{target} answered none of the {sent} requests sent; the first error: {first}")]
+    Unreachable {
+        target: String,
+        sent: usize,
+        first: String,
+    },
     /// A task of the run ended abnormally (a bug, not the target's doing).
     #[error("a task of the load run failed: {0}")]
     Task(String),

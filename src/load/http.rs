@@ -50,6 +50,8 @@ struct Book {
     throttling: Throttling,
     /// Throttled messages to send again, and when.
     retries: std::collections::VecDeque<(usize, Instant)>,
+    /// Requests that got an HTTP answer (of any status).
+    answered: usize,
     /// Requests that got no HTTP answer, and the first one's error.
     unanswered: usize,
     first_error: Option<String>,
@@ -283,6 +285,16 @@ pub async fn run(
     let bad_signatures = (listener.bad_signatures).load(std::sync::atomic::Ordering::Relaxed);
     drop(listener);
     let b = book.lock().expect("load book");
+    // A dead endpoint must not pass as a run whose messages were all lost
+    // (after Ctrl-C, the partial report is written instead).
+    if b.sent > 0 && b.answered == 0 && !live.stop.is_cancelled() {
+        return Err(LoadError::Unreachable {
+            target: target.display(),
+            sent: b.sent,
+            first: (b.first_error.clone())
+                .unwrap_or_else(|| format!("no answer within --wait ({:?})", pacing.wait)),
+        });
+    }
     Ok(Transcript {
         observed: b.observed.clone(),
         reconnects: 0,
@@ -403,6 +415,7 @@ fn on_answer(b: &mut Book, k: usize, answer: Result<Answer, reqwest::Error>) {
         }
     };
     b.observed[k].resp = Some((code, now));
+    b.answered += 1;
     Counts::add(&b.live.counts.answered);
     if code != 0 {
         Counts::add(&b.live.counts.refused);
@@ -437,7 +450,7 @@ fn on_answer(b: &mut Book, k: usize, answer: Result<Answer, reqwest::Error>) {
 
 /// An error with its causes, which name the actual failure (a refused
 /// connection, an untrusted certificate).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -57,6 +57,9 @@ enum Transport {
         target: Target,
         incoming: mpsc::UnboundedSender<Incoming>,
         callbacks: super::http::CallbackListener,
+        /// Whether any request got an HTTP answer, and the first error of
+        /// one that did not.
+        reached: std::sync::Arc<std::sync::Mutex<(bool, Option<String>)>>,
     },
 }
 
@@ -86,12 +89,23 @@ impl Transport {
                 target,
                 incoming,
                 callbacks,
+                reached,
             } => {
                 let request = super::http::create(client, target, number, &callbacks.url);
-                let incoming = incoming.clone();
+                let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
+                    let answer = request.await;
+                    {
+                        let mut reached = reached.lock().expect("reached");
+                        match &answer {
+                            Ok(_) => reached.0 = true,
+                            Err(e) => {
+                                reached.1.get_or_insert_with(|| super::http::error_chain(e));
+                            }
+                        }
+                    }
                     // No answer, or a 201 without a sid, counts as refused.
-                    let (status, id, done) = match request.await {
+                    let (status, id, done) = match answer {
                         Ok((0, Some((sid, done)))) => (0, sid, done),
                         Ok((code, _)) => (code.max(1), String::new(), None),
                         Err(_) => (1, String::new(), None),
@@ -365,6 +379,7 @@ pub async fn run(
                 target: target.clone(),
                 incoming: incoming_tx.clone(),
                 callbacks,
+                reached: Default::default(),
             };
             // One pool of requests in flight.
             (transport, 1, binds.max(1) * window)
@@ -431,6 +446,16 @@ pub async fn run(
                     d.step(&policy, id, Event::TimerFired);
                 }
             }
+        }
+    }
+    if let Transport::Http { reached, .. } = &d.transport {
+        let (any, first) = reached.lock().expect("reached").clone();
+        if !any && !d.fates.is_empty() && !live.stop.is_cancelled() {
+            return Err(super::LoadError::Unreachable {
+                target: target.display(),
+                sent: d.fates.len(),
+                first: first.unwrap_or_else(|| "none answered".into()),
+            });
         }
     }
     // Sessions still waiting when time is up end as they stand: whatever
