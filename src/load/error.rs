@@ -65,6 +65,15 @@ pub enum LoadError {
         sent: usize,
         first: String,
     },
+    /// A bind that failed (or closed unanswered) `attempts` times in a row.
+    #[error(
+        "the bind to {target} failed {attempts} times in a row (the last: {last}); does the server allow as many binds as --binds asks for?"
+    )]
+    BindKeepsFailing {
+        target: String,
+        attempts: u32,
+        last: String,
+    },
     /// A task of the run ended abnormally (a bug, not the target's doing).
     #[error("a task of the load run failed: {0}")]
     Task(String),

@@ -114,6 +114,10 @@ pub(super) fn next_send(
 }
 
 impl Book {
+    fn answered_on(&self, bind: usize) -> u64 {
+        self.answered.get(&bind).copied().unwrap_or(0)
+    }
+
     /// Bind `bind` of `binds` has nothing more to send (once counted).
     fn finish_sending(&mut self, bind: usize, binds: usize) {
         if self.done_binds.contains(&bind) {
@@ -198,6 +202,8 @@ struct Book {
     early: HashMap<String, (String, Instant)>,
     /// (bind, sequence) → planned index, while the resp is awaited.
     waiting: HashMap<(usize, u32), usize>,
+    /// Per bind: submit_sm_resps received, over all its connections.
+    answered: HashMap<usize, u64>,
     live: Live,
 }
 
@@ -219,7 +225,7 @@ pub async fn run(
         ..Book::default()
     }));
     let binds = binds.max(1);
-    let mut tasks = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
     for b in 0..binds {
         let mine: Vec<(usize, Planned)> = planned
             .iter()
@@ -228,12 +234,19 @@ pub async fn run(
             .filter(|(k, _)| k % binds == b)
             .collect();
         let (target, book) = (target.clone(), book.clone());
-        tasks.push(tokio::spawn(async move {
-            bind_loop(target, pacing, mine, book, (b, binds)).await
-        }));
+        tasks.spawn(async move { bind_loop(target, pacing, mine, book, (b, binds)).await });
     }
-    for task in tasks {
-        task.await.map_err(|e| LoadError::Task(e.to_string()))??;
+    // The first bind to fail ends the run at once (not after the others
+    // have sent their share).
+    while let Some(done) = tasks.join_next().await {
+        let failed = match done {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e,
+            Err(e) => LoadError::Task(e.to_string()),
+        };
+        live.stop.cancel();
+        tasks.abort_all();
+        return Err(failed);
     }
     let book = book.lock().await;
     Ok(Transcript {
@@ -335,6 +348,37 @@ async fn connect_and_bind(
     }
 }
 
+/// Binds that fail (or connections that close unanswered) this many times
+/// in a row end the run (docs/load.md, docs/limits.md).
+pub const BIND_ATTEMPTS: u32 = 5;
+
+/// A bind's consecutive failures since its last answered connection.
+#[derive(Default)]
+struct Failures(u32);
+
+impl Failures {
+    /// Counts one more failure: waits before the next attempt (100 ms,
+    /// doubling), or gives up after `BIND_ATTEMPTS` with the last reason.
+    async fn again(
+        &mut self,
+        target: &Target,
+        last: String,
+        stop: &CancellationToken,
+    ) -> Result<(), LoadError> {
+        self.0 += 1;
+        if self.0 >= BIND_ATTEMPTS {
+            return Err(LoadError::BindKeepsFailing {
+                target: target.display(),
+                attempts: self.0,
+                last,
+            });
+        }
+        let pause = Duration::from_millis(100) * 2u32.pow(self.0 - 1);
+        sleep_until_or_stop(Instant::now() + pause, stop).await;
+        Ok(())
+    }
+}
+
 /// One bind's share of the schedule. A dropped connection is re-opened and
 /// re-bound; the messages it had in flight are counted lost there.
 async fn bind_loop(
@@ -349,6 +393,7 @@ async fn bind_loop(
         pacing.start + Duration::from_nanos(p.at)
     });
     let mut connected_once = false;
+    let mut failures = Failures::default();
     let stop = book.lock().await.live.stop.clone();
     while !stop.is_cancelled() {
         let framed = match connect(&target, pacing.connect_timeout, &stop).await {
@@ -356,8 +401,8 @@ async fn bind_loop(
             Err(LoadError::Interrupted) => break,
             Err(e) if !connected_once => return Err(e),
             Err(_) if Instant::now() > last_due + pacing.max_late => break,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(e) => {
+                failures.again(&target, e.to_string(), &stop).await?;
                 continue;
             }
         };
@@ -365,6 +410,7 @@ async fn bind_loop(
             book.lock().await.reconnects += 1;
         }
         connected_once = true;
+        let answered_before = book.lock().await.answered_on(bind);
         let finished = one_connection(framed, pacing, &mut queue, &book, (bind, binds)).await?;
         if finished {
             // Unanswered by the end of the wait: counted `lost`, not as
@@ -372,17 +418,28 @@ async fn bind_loop(
             break;
         }
         // The connection closed: what it had in flight will never be answered.
-        let mut b = book.lock().await;
-        let lost: Vec<(usize, u32)> = b
-            .waiting
-            .keys()
-            .filter(|(w, _)| *w == bind)
-            .copied()
-            .collect();
-        for key in lost {
-            b.waiting.remove(&key);
-            b.lost_at_disconnect += 1;
-            b.finals += 1;
+        let answered = {
+            let mut b = book.lock().await;
+            let lost: Vec<(usize, u32)> = b
+                .waiting
+                .keys()
+                .filter(|(w, _)| *w == bind)
+                .copied()
+                .collect();
+            for key in lost {
+                b.waiting.remove(&key);
+                b.lost_at_disconnect += 1;
+                b.finals += 1;
+            }
+            b.answered_on(bind) > answered_before
+        };
+        // A connection that closed before answering anything is a failed
+        // bind too (a server at its bind limit may accept, then close).
+        if answered {
+            failures = Failures::default();
+        } else {
+            let why = "the connection closed before any submit was answered";
+            failures.again(&target, why.into(), &stop).await?;
         }
     }
     // Gave up reconnecting: what is left is never sent (counted dropped).
@@ -603,6 +660,7 @@ fn on_command(
     let now = Instant::now();
     if let Some((status, id)) = submit_resp(command) {
         room.add_permits(1);
+        *b.answered.entry(bind).or_insert(0) += 1;
         let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
             return 0;
         };
