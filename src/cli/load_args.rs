@@ -4,7 +4,7 @@
 use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
 use crate::Error;
 use crate::load::LoadOptions;
-use crate::load::schedule::Shape;
+use crate::load::schedule::{MAX_RATE_PER_SEC, Shape};
 use crate::load::target::Target;
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::{parse_duration, parse_rate};
@@ -149,8 +149,19 @@ impl LoadArgs {
                 _ => ProviderId::new(0),
             },
         };
+        let rate = (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?;
+        let base_rate = rate.unwrap_or(sc.traffic.rate_per_sec);
+        if base_rate > MAX_RATE_PER_SEC {
+            let given = match &args.rate {
+                Some(text) => format!("--rate {text}"),
+                None => format!("the scenario's traffic.rate ({base_rate}/s)"),
+            };
+            return Err(Error::Usage(format!(
+                "{given} is above the {MAX_RATE_PER_SEC:.0} sessions per second a load run takes (docs/limits.md)"
+            )));
+        }
         let shape = Shape {
-            rate: (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?,
+            rate,
             duration: (args.duration.as_deref().map(parse_duration).transpose())
                 .map_err(usage("--duration"))?,
             count: args.count,

@@ -9,7 +9,6 @@
 //! face `simsms serve --speed` with the same clock.
 
 use super::live::{Counts, Live};
-use super::schedule::Planned;
 use super::smpp::receipt_fields;
 use super::target::{Protocol, Target};
 use crate::metrics::{Metrics, SessionSummary};
@@ -349,7 +348,7 @@ pub async fn run(
     target: &Target,
     binds: usize,
     window: usize,
-    planned: &[Planned],
+    schedule: super::schedule::Schedule,
     (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
 ) -> Result<Metrics, super::LoadError> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
@@ -410,10 +409,11 @@ pub async fn run(
         metrics: Metrics::for_scenario(sc),
         counts: live.counts.clone(),
     };
-    let mut next = 0usize;
+    let mut planned = schedule.peekable();
+    let mut next = 0u64;
     let mut last_arrival_done = None::<Instant>;
     loop {
-        let due_arrival = planned.get(next).map(|p| p.at);
+        let due_arrival = planned.peek().map(|(_, p)| p.at);
         let due_timer = d.timers.peek().map(|Reverse((t, _))| *t);
         let due = due_arrival.into_iter().chain(due_timer).min();
         if due.is_none() && d.sessions.is_empty() {
@@ -431,14 +431,14 @@ pub async fn run(
             _ = tokio::time::sleep_until(sleep_to.into()) => {
                 let now = d.now();
                 if due_arrival.is_some_and(|t| t <= now) {
-                    let p = &planned[next];
-                    let id = next as u64;
+                    let (_, p) = planned.next().expect("peeked");
+                    let id = next;
                     d.metrics.record_arrival(p.at);
                     d.numbers.insert(id, p.number.clone());
                     d.sessions.insert(id, (OtpSession::new(id, p.carrier, p.at, &sc.otp), p.carrier));
                     d.step(&policy, id, Event::Arrived);
                     next += 1;
-                    if next == planned.len() {
+                    if planned.peek().is_none() {
                         last_arrival_done = Some(Instant::now());
                     }
                 } else if due_timer.is_some_and(|t| t <= now) {
