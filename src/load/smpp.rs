@@ -871,7 +871,7 @@ fn on_resp(
 
 /// The receipted message id and stat: from the TLVs when present, else
 /// from the receipt text.
-pub(super) fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
     let mut id = None;
     let mut state = None;
     for tlv in d.tlvs() {
