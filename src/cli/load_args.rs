@@ -107,10 +107,8 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
 }
 
 /// A duration flag's value, as clap reads it (its error names the flag).
-fn flag_duration(text: &str) -> Result<Duration, String> {
-    parse_duration(text)
-        .map(Duration::from_nanos)
-        .map_err(|e| e.to_string())
+fn flag_duration(text: &str) -> Result<Duration, crate::units::UnitError> {
+    parse_duration(text).map(Duration::from_nanos)
 }
 
 fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
