@@ -163,3 +163,24 @@ fn bench_smpp_refuses_a_target_that_is_not_smpp() {
         "{stderr}"
     );
 }
+
+/// A server that cannot be reached is a network failure (exit 4) named in
+/// a sentence, as for `simsms load`.
+#[test]
+fn bench_smpp_against_a_refused_port_exits_4_with_a_sentence() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = format!("smpp://b:pw@127.0.0.1:{port}");
+    let (out, _) = bench(&["--target", &target, "-n", "1"], Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: could not connect to smpp://b@127.0.0.1:{port}: "
+        )),
+        "{stderr}"
+    );
+}
