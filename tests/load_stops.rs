@@ -40,7 +40,7 @@ impl Load {
     fn start(target: &str, extra: &[&str]) -> Load {
         let child = Command::new(env!("CARGO_BIN_EXE_simsms"))
             .args(["load", SCENARIO, "--target", target])
-            .args(["--rate", "10/s", "--duration", "2s", "--wait", "1s"])
+            .args(["--rate", "10/s", "--duration", "2s"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -146,4 +146,75 @@ fn ctrl_c_during_the_bind_of_an_otp_run_exits_130() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A server that answers binds and submits at once but never sends a
+/// receipt; reports each submit it answered on the channel.
+fn answers_without_receipts() -> (u16, Receiver<()>) {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (answered, hear) = channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let answered = answered.clone();
+            std::thread::spawn(move || {
+                let mut next_id = 0u32;
+                loop {
+                    let mut head = [0u8; 16];
+                    if stream.read_exact(&mut head).is_err() {
+                        return;
+                    }
+                    let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
+                    let mut body = vec![0u8; length.saturating_sub(16)];
+                    if stream.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let id = u32::from_be_bytes(head[4..8].try_into().unwrap());
+                    next_id += 1;
+                    let body = format!("{next_id}\0").into_bytes();
+                    let mut resp = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+                    resp.extend((id | 0x8000_0000).to_be_bytes());
+                    resp.extend([0u8; 4]);
+                    resp.extend(&head[12..16]);
+                    resp.extend(body);
+                    if stream.write_all(&resp).is_err() {
+                        return;
+                    }
+                    if id == 0x04 {
+                        let _ = answered.send(());
+                    }
+                }
+            });
+        }
+    });
+    (port, hear)
+}
+
+/// SIGINT while the run waits for receipts (`--wait 60s` after a 2 s
+/// schedule): it stops at once, with the partial report and exit 130.
+#[test]
+fn ctrl_c_while_waiting_for_receipts_exits_130_promptly() {
+    let (port, answered) = answers_without_receipts();
+    let target = format!("smpp://u:p@127.0.0.1:{port}");
+    let load = Load::start(&target, &["--wait", "60s"]);
+    // About 20 messages over 2 s: wait until the last ones were answered.
+    for _ in 0..10 {
+        answered
+            .recv_timeout(Duration::from_secs(20))
+            .expect("submits answered");
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while answered.recv_timeout(Duration::from_millis(500)).is_ok() {
+        assert!(Instant::now() < deadline, "still sending");
+    }
+    let interrupted = Command::new("kill")
+        .args(["-INT", &load.pid()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = load.finish(Duration::from_secs(3));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{report}");
+    assert!(report.contains("INTERRUPTED by Ctrl-C after"), "{report}");
 }
