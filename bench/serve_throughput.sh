@@ -11,7 +11,7 @@ bin=target/release/simsms
 target=$address
 for rate in 10000 50000; do
   echo "paced at $rate/s:"
-  "$bin" bench smpp --target "$target" --system-id bench --password bench -c 2 -w 256 -n $((rate * 5)) --rate "$rate"
+  "$bin" bench smpp --target "smpp://bench:bench@$target" -c 2 -w 256 -n $((rate * 5)) --rate "$rate/s"
 done
 echo "as fast as the windows allow:"
-"$bin" bench smpp --target "$target" --system-id bench --password bench -c 2 -w 256 -n 200000
+"$bin" bench smpp --target "smpp://bench:bench@$target" -c 2 -w 256 -n 200000

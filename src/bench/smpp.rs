@@ -3,29 +3,59 @@
 //! submit_sm_resp latency recorded from each submit's *intended* send time
 //! (so a stalled server counts against every message it delayed, as wrk2
 //! measures) into an HDR histogram. With no rate it sends as fast as the
-//! window allows.
+//! window allows. Only receipts of its own messages count (matched by
+//! message id, on any bind); it waits for them at most `wait` after the
+//! last send. Connecting, binding and the receipt fields are load's SMPP
+//! client (`load::smpp`), its target syntax `load::target`.
 
+use crate::load::target::Target;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use rusmpp::{Command, CommandStatus, Pdu};
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
+
+/// Why a bench run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// Connecting or binding failed (load's SMPP client says why).
+    #[error(transparent)]
+    Load(#[from] crate::load::LoadError),
+    /// The connection broke while sending.
+    #[error("the connection to {target} failed while sending: {reason}")]
+    Send { target: String, reason: String },
+    /// A task of the run ended abnormally (a bug, not the target's doing).
+    #[error("a task of the bench run failed: {0}")]
+    Task(String),
+}
+
+impl From<BenchError> for crate::Error {
+    fn from(e: BenchError) -> Self {
+        match e {
+            BenchError::Load(e) => e.into(),
+            e => crate::Error::Network(e.to_string()),
+        }
+    }
+}
 
 /// What to send.
 #[derive(Debug, Clone)]
 pub struct Load {
-    pub target: SocketAddr,
-    pub system_id: String,
-    pub password: String,
+    /// `smpp://USER:PASSWORD@HOST:PORT`, as for `simsms load`.
+    pub target: Target,
     pub connections: usize,
     pub window: usize,
     pub messages: u64,
     /// Messages per second over all connections; `None`: as fast as the
     /// windows allow.
     pub rate: Option<f64>,
+    /// How long to wait for receipts after the last send.
+    pub wait: Duration,
+    /// How long connecting and the bind's answer may take.
+    pub connect_timeout: Duration,
 }
 
 /// What was measured.
@@ -34,6 +64,8 @@ pub struct Measured {
     pub messages: u64,
     pub accepted: u64,
     pub refused: u64,
+    /// Receipts of this run's messages (others are acknowledged, not
+    /// counted).
     pub receipts: u64,
     pub seconds: f64,
     /// From the start to the last submit_sm_resp.
@@ -44,147 +76,207 @@ pub struct Measured {
     pub actual_us: Histogram<u64>,
 }
 
-/// Runs the load and waits for every resp and receipt (up to 30 s more).
-pub async fn run(load: Load) -> Result<Measured, String> {
+impl Measured {
+    fn empty(messages: u64) -> Measured {
+        let histogram = || Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds");
+        Measured {
+            messages,
+            accepted: 0,
+            refused: 0,
+            receipts: 0,
+            seconds: 0.0,
+            submit_seconds: 0.0,
+            latency_us: histogram(),
+            actual_us: histogram(),
+        }
+    }
+
+    fn add(&mut self, m: &Measured) {
+        self.accepted += m.accepted;
+        self.refused += m.refused;
+        self.receipts += m.receipts;
+        self.submit_seconds = self.submit_seconds.max(m.submit_seconds);
+        self.latency_us.add(&m.latency_us).expect("same bounds");
+        self.actual_us.add(&m.actual_us).expect("same bounds");
+    }
+}
+
+/// Runs the load and waits for every resp and receipt of its own messages,
+/// at most `wait` after the last send.
+pub async fn run(load: Load) -> Result<Measured, BenchError> {
     let started = Instant::now();
-    let mut tasks = Vec::new();
     let per = load.messages / load.connections as u64;
-    let progress = Arc::new(Progress::default());
+    let shared = Arc::new(Shared::default());
+    let mut tasks = Vec::new();
     for c in 0..load.connections {
-        let load = load.clone();
         let count = if c == 0 {
             load.messages - per * (load.connections as u64 - 1)
         } else {
             per
         };
         let offset = c as u64 * per;
+        let (load, shared) = (load.clone(), shared.clone());
         tasks.push(tokio::spawn(connection(
             load,
-            count,
-            offset,
+            (count, offset),
             started,
-            progress.clone(),
+            shared,
         )));
     }
-    let mut total = Measured {
-        messages: load.messages,
-        accepted: 0,
-        refused: 0,
-        receipts: 0,
-        seconds: 0.0,
-        submit_seconds: 0.0,
-        latency_us: Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds"),
-        actual_us: Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds"),
-    };
+    let mut total = Measured::empty(load.messages);
     for task in tasks {
-        let m = task.await.map_err(|e| e.to_string())??;
-        total.accepted += m.accepted;
-        total.refused += m.refused;
-        total.receipts += m.receipts;
-        total.submit_seconds = total.submit_seconds.max(m.submit_seconds);
-        total.latency_us.add(&m.latency_us).expect("same bounds");
-        total.actual_us.add(&m.actual_us).expect("same bounds");
+        let m = task.await.map_err(|e| BenchError::Task(e.to_string()))??;
+        total.add(&m);
     }
     total.seconds = started.elapsed().as_secs_f64();
     Ok(total)
 }
 
-/// Counts over every connection: a receipt may come back on any bind of
-/// the account, so completion is judged over all of them.
+/// What every connection shares: a receipt may come back on any bind of
+/// the account, so ids and completion are judged over all of them.
 #[derive(Default)]
-struct Progress {
-    answered: std::sync::atomic::AtomicU64,
-    accepted: std::sync::atomic::AtomicU64,
-    receipts: std::sync::atomic::AtomicU64,
+struct Shared {
+    answered: AtomicU64,
+    accepted: AtomicU64,
+    receipts: AtomicU64,
+    /// Connections done sending, and when the last one was.
+    done_sending: AtomicU64,
+    all_sent_at: std::sync::Mutex<Option<Instant>>,
+    ids: std::sync::Mutex<Ids>,
 }
 
-async fn connection(
-    load: Load,
-    count: u64,
-    offset: u64,
-    started: Instant,
-    progress: Arc<Progress>,
-) -> Result<Measured, String> {
-    let target = crate::load::target::Target {
-        protocol: crate::load::target::Protocol::Smpp,
-        tls: false,
-        prefix: String::new(),
-        user: load.system_id.clone(),
-        password: load.password.clone(),
-        host: load.target.ip().to_string(),
-        port: load.target.port(),
-    };
-    let (mut sink, mut stream) = crate::load::smpp::connect(&target).await?.split();
-    let window = Arc::new(Semaphore::new(load.window));
-    let intended: Arc<Mutex<HashMap<u32, (Instant, Instant)>>> = Arc::default();
-    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
-    let per_connection_rate = load.rate.map(|r| r / load.connections as f64);
-    // Reader: resps release the window; receipts are acknowledged.
-    let load_messages = load.messages;
-    // Give up on receipts this long after the last planned send.
-    let planned = load.rate.map_or(0.0, |r| load.messages as f64 / r);
-    let deadline = Duration::from_secs_f64(planned + 60.0);
-    let reader = {
-        let window = window.clone();
-        let intended = intended.clone();
-        tokio::spawn(async move {
-            let mut m = Measured {
-                messages: count,
-                accepted: 0,
-                refused: 0,
-                receipts: 0,
-                seconds: 0.0,
-                submit_seconds: 0.0,
-                latency_us: Histogram::new_with_bounds(1, 600_000_000, 3)
-                    .expect("histogram bounds"),
-                actual_us: Histogram::new_with_bounds(1, 600_000_000, 3).expect("histogram bounds"),
+/// Message ids of this run awaiting their receipt, and receipts whose id
+/// no resp has named yet (a receipt may beat its resp; one of an earlier
+/// run never matches).
+#[derive(Default)]
+struct Ids {
+    awaiting: HashSet<String>,
+    early: HashSet<String>,
+}
+
+impl Shared {
+    /// An accepted message's id: true if its receipt already came.
+    fn accepted(&self, id: String) -> bool {
+        let mut ids = self.ids.lock().expect("ids");
+        if ids.early.remove(&id) {
+            return true;
+        }
+        ids.awaiting.insert(id);
+        false
+    }
+
+    /// A receipt's id: true if it is one of this run's messages.
+    fn receipt(&self, id: String) -> bool {
+        let mut ids = self.ids.lock().expect("ids");
+        if ids.awaiting.remove(&id) {
+            return true;
+        }
+        ids.early.insert(id);
+        false
+    }
+
+    /// Every message answered and every accepted one receipted, or `wait`
+    /// past the last send of every connection.
+    fn finished(&self, load: &Load) -> bool {
+        let all = self.answered.load(Ordering::Relaxed) >= load.messages
+            && self.receipts.load(Ordering::Relaxed) >= self.accepted.load(Ordering::Relaxed);
+        let sent_at = *self.all_sent_at.lock().expect("sent at");
+        all || sent_at.is_some_and(|t| t.elapsed() > load.wait)
+    }
+
+    fn done_sending(&self, connections: usize) {
+        let done = self.done_sending.fetch_add(1, Ordering::Relaxed) + 1;
+        if done as usize == connections {
+            *self.all_sent_at.lock().expect("sent at") = Some(Instant::now());
+        }
+    }
+}
+
+/// Submits awaiting their resp: sequence → (intended, actual send time).
+type Intended = Arc<Mutex<HashMap<u32, (Instant, Instant)>>>;
+
+/// The reader of one connection: resps release the window and name the
+/// ids; receipts are acknowledged, and counted when they are this run's.
+fn spawn_reader(
+    mut stream: futures_util::stream::SplitStream<
+        tokio_util::codec::Framed<tokio::net::TcpStream, rusmpp::tokio_codec::CommandCodec>,
+    >,
+    (load, count, started): (Load, u64, Instant),
+    (window, intended): (Arc<Semaphore>, Intended),
+    shared: Arc<Shared>,
+    acks: tokio::sync::mpsc::UnboundedSender<u32>,
+) -> tokio::task::JoinHandle<Measured> {
+    tokio::spawn(async move {
+        let mut m = Measured::empty(count);
+        while !shared.finished(&load) {
+            let next = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
+            let command = match next {
+                Ok(Some(Ok(command))) => command,
+                Ok(_) => break,
+                Err(_) => continue,
             };
-            let total = load_messages;
-            let relaxed = std::sync::atomic::Ordering::Relaxed;
-            loop {
-                let answered = progress.answered.load(relaxed);
-                if answered >= total
-                    && progress.receipts.load(relaxed) >= progress.accepted.load(relaxed)
-                {
-                    break;
+            let sequence = command.sequence_number();
+            if let Some((status, id)) = crate::load::smpp::submit_resp(&command) {
+                if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
+                    let us = |t: Instant| (t.elapsed().as_micros() as u64).max(1);
+                    m.latency_us.saturating_record(us(due));
+                    m.actual_us.saturating_record(us(sent));
                 }
-                let next = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
-                let command = match next {
-                    Ok(Some(Ok(command))) => command,
-                    Ok(_) => break,
-                    Err(_) if started.elapsed() > deadline => break,
-                    Err(_) => continue,
-                };
-                let sequence = command.sequence_number();
-                let resp = crate::load::smpp::submit_resp(&command);
-                match command.pdu() {
-                    _ if resp.is_some() => {
-                        if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
-                            let us = |t: Instant| (t.elapsed().as_micros() as u64).max(1);
-                            m.latency_us.saturating_record(us(due));
-                            m.actual_us.saturating_record(us(sent));
-                        }
-                        if command.status() == CommandStatus::EsmeRok {
-                            m.accepted += 1;
-                            progress.accepted.fetch_add(1, relaxed);
-                        } else {
-                            m.refused += 1;
-                        }
-                        progress.answered.fetch_add(1, relaxed);
-                        m.submit_seconds = started.elapsed().as_secs_f64();
-                        window.add_permits(1);
-                    }
-                    Some(Pdu::DeliverSm(_)) => {
+                if status == 0 {
+                    m.accepted += 1;
+                    shared.accepted.fetch_add(1, Ordering::Relaxed);
+                    if shared.accepted(id) {
                         m.receipts += 1;
-                        progress.receipts.fetch_add(1, relaxed);
-                        let _ = acks_tx.send(sequence);
+                        shared.receipts.fetch_add(1, Ordering::Relaxed);
                     }
-                    _ => {}
+                } else {
+                    m.refused += 1;
+                }
+                shared.answered.fetch_add(1, Ordering::Relaxed);
+                m.submit_seconds = started.elapsed().as_secs_f64();
+                window.add_permits(1);
+            } else if let Some(Pdu::DeliverSm(d)) = command.pdu() {
+                let _ = acks.send(sequence);
+                let ours =
+                    crate::load::smpp::receipt_fields(d).is_some_and(|(id, _)| shared.receipt(id));
+                if ours {
+                    m.receipts += 1;
+                    shared.receipts.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            m
-        })
+        }
+        m
+    })
+}
+
+/// One transceiver: `count` messages numbered from `offset`, paced at its
+/// share of the rate.
+async fn connection(
+    load: Load,
+    (count, offset): (u64, u64),
+    started: Instant,
+    shared: Arc<Shared>,
+) -> Result<Measured, BenchError> {
+    let never = tokio_util::sync::CancellationToken::new();
+    let connected = crate::load::smpp::connect(&load.target, load.connect_timeout, &never).await?;
+    let (mut sink, stream) = connected.split();
+    let name = load.target.display();
+    let broken = |e: rusmpp::tokio_codec::EncodeError| BenchError::Send {
+        target: name.clone(),
+        reason: e.to_string(),
     };
+    let window = Arc::new(Semaphore::new(load.window));
+    let intended: Intended = Arc::default();
+    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
+    let per_connection_rate = load.rate.map(|r| r / load.connections as f64);
+    let with = (load.clone(), count, started);
+    let mut reader = spawn_reader(
+        stream,
+        with,
+        (window.clone(), intended.clone()),
+        shared.clone(),
+        acks_tx,
+    );
     for k in 0..count {
         let due = per_connection_rate
             .map(|r| started + Duration::from_secs_f64(k as f64 / r))
@@ -194,42 +286,40 @@ async fn connection(
         }
         while let Ok(sequence) = acks.try_recv() {
             let ack = crate::load::smpp::receipt_ack(sequence);
-            sink.feed(ack).await.map_err(|e| e.to_string())?;
+            sink.feed(ack).await.map_err(broken)?;
         }
-        let permit = window.acquire().await.map_err(|e| e.to_string())?;
+        let permit = (window.acquire().await).map_err(|e| BenchError::Task(e.to_string()))?;
         permit.forget();
         let sequence = (k + 2) as u32;
         intended
             .lock()
             .await
             .insert(sequence, (due, Instant::now()));
-        let to = format!("81{:010}", offset + k);
-        let submit = crate::load::smpp::otp_submit(&to)?;
+        let submit = crate::load::smpp::otp_submit(&format!("81{:010}", offset + k))?;
         sink.feed(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(broken)?;
         // Batch writes while the window has room; paced sends go at once.
         if per_connection_rate.is_some() || window.available_permits() == 0 || k % 32 == 31 {
-            sink.flush().await.map_err(|e| e.to_string())?;
+            sink.flush().await.map_err(broken)?;
         }
     }
-    sink.flush().await.map_err(|e| e.to_string())?;
+    sink.flush().await.map_err(broken)?;
+    shared.done_sending(load.connections);
     // Keep acknowledging receipts until the reader is done.
-    let mut reader = reader;
     loop {
         tokio::select! {
             done = &mut reader => {
-                // Acknowledge the last receipts before leaving.
                 while let Ok(sequence) = acks.try_recv() {
                     let ack = crate::load::smpp::receipt_ack(sequence);
-                    sink.feed(ack).await.map_err(|e| e.to_string())?;
+                    sink.feed(ack).await.map_err(broken)?;
                 }
-                sink.flush().await.map_err(|e| e.to_string())?;
-                return done.map_err(|e| e.to_string());
+                sink.flush().await.map_err(broken)?;
+                return done.map_err(|e| BenchError::Task(e.to_string()));
             }
             Some(sequence) = acks.recv() => {
                 let ack = crate::load::smpp::receipt_ack(sequence);
-                sink.send(ack).await.map_err(|e| e.to_string())?;
+                sink.send(ack).await.map_err(broken)?;
             }
         }
     }

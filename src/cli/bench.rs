@@ -30,13 +30,9 @@ pub enum BenchCommand {
     /// Drive a running `simsms serve` over SMPP: submits with receipts,
     /// submit_sm_resp latency from the intended send time.
     Smpp {
-        /// The server's SMPP address, e.g. 127.0.0.1:2775.
+        /// The server, as for `simsms load`: smpp://USER:PASSWORD@HOST:PORT.
         #[arg(long)]
-        target: std::net::SocketAddr,
-        #[arg(long)]
-        system_id: String,
-        #[arg(long)]
-        password: String,
+        target: String,
         /// Transceiver binds.
         #[arg(long, short = 'c', default_value_t = 2)]
         connections: usize,
@@ -46,9 +42,14 @@ pub enum BenchCommand {
         /// Messages in all.
         #[arg(long, short = 'n', default_value_t = 100_000)]
         messages: u64,
-        /// Messages per second (default: as fast as the windows allow).
+        /// Messages per second, e.g. 10000/s (default: as fast as the
+        /// windows allow).
         #[arg(long)]
-        rate: Option<f64>,
+        rate: Option<String>,
+        /// How long to wait for receipts after the last send (receipts of
+        /// lost messages never come).
+        #[arg(long, default_value = "10s")]
+        wait: String,
     },
     /// Sessions per second on scenarios (the scenario's own routing only).
     Scenarios {
@@ -65,6 +66,42 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: u32,
     },
+}
+
+/// `bench smpp`'s flags, checked with load's parsers (one syntax).
+fn smpp_load(
+    target: &str,
+    (connections, window, messages): (usize, usize, u64),
+    rate: Option<String>,
+    wait: &str,
+) -> Result<crate::bench::smpp::Load, Error> {
+    let target =
+        crate::load::target::Target::parse(target).map_err(|e| Error::Usage(e.to_string()))?;
+    if target.protocol != crate::load::target::Protocol::Smpp {
+        return Err(Error::Usage(format!(
+            "--target: bench smpp needs an smpp:// target, got {}",
+            target.display()
+        )));
+    }
+    let rate = rate
+        .as_deref()
+        .map(crate::units::parse_rate)
+        .transpose()
+        .map_err(|e| Error::Usage(format!("--rate: {e}")))?;
+    if rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+        return Err(Error::Usage("--rate must be positive, e.g. 10000/s".into()));
+    }
+    let wait =
+        crate::units::parse_duration(wait).map_err(|e| Error::Usage(format!("--wait: {e}")))?;
+    Ok(crate::bench::smpp::Load {
+        target,
+        connections: connections.max(1),
+        window: window.max(1),
+        messages: messages.max(connections as u64),
+        rate,
+        wait: std::time::Duration::from_nanos(wait),
+        connect_timeout: std::time::Duration::from_secs(10),
+    })
 }
 
 pub fn bench(what: BenchCommand) -> Result<u8, Error> {
@@ -120,30 +157,19 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
         }
         BenchCommand::Smpp {
             target,
-            system_id,
-            password,
             connections,
             window,
             messages,
             rate,
+            wait,
         } => {
-            let load = crate::bench::smpp::Load {
-                target,
-                system_id,
-                password,
-                connections: connections.max(1),
-                window: window.max(1),
-                messages: messages.max(connections as u64),
-                rate,
-            };
+            let load = smpp_load(&target, (connections, window, messages), rate, &wait)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(1)
                 .enable_all()
                 .build()
                 .map_err(|e| Error::io("tokio runtime", e))?;
-            let m = runtime
-                .block_on(crate::bench::smpp::run(load))
-                .map_err(Error::Usage)?;
+            let m = runtime.block_on(crate::bench::smpp::run(load))?;
             let q = |p: f64| m.latency_us.value_at_quantile(p) as f64 / 1000.0;
             let a = |p: f64| m.actual_us.value_at_quantile(p) as f64 / 1000.0;
             say(&(format!(

@@ -3,7 +3,7 @@
 //! shard's partial result (docs/load.md). Arguments: `load_args.rs`.
 
 use crate::Error;
-use crate::load::partial::{MergedLoad, Setup, document, shard_of};
+use crate::load::partial::{MergedLoad, Setup, document};
 use crate::load::target::Protocol;
 use crate::output::write_output;
 use crate::scenario::{self, Settings};
@@ -55,20 +55,19 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     };
     let started = std::time::Instant::now();
     let (metrics, measured) = if args.otp {
-        let planned = shard_of(crate::load::schedule::plan(&sc, shape), shard);
+        let part = crate::load::schedule::Part::whole(shard);
+        let planned = crate::load::schedule::Schedule::new(&sc, shape, part);
         let session = (args.speed, wait, &live, &options.callbacks);
         let (binds, window) = (options.binds, options.window);
-        let run = crate::load::otp::run(&sc, provider, &target, binds, window, &planned, session);
-        let metrics = runtime.block_on(run).map_err(Error::Usage)?;
+        let run = crate::load::otp::run(&sc, provider, &target, binds, window, planned, session);
+        let metrics = runtime.block_on(run)?;
         setup.note = format!(
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
         (metrics, None)
     } else {
-        let measured = runtime
-            .block_on(crate::load::run(sc.clone(), options))
-            .map_err(Error::Usage)?;
+        let measured = runtime.block_on(crate::load::run(sc.clone(), options))?;
         (measured.metrics.clone(), Some(measured))
     };
     end_progress();

@@ -4,7 +4,7 @@
 use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
 use crate::Error;
 use crate::load::LoadOptions;
-use crate::load::schedule::Shape;
+use crate::load::schedule::{MAX_RATE_PER_SEC, Shape};
 use crate::load::target::Target;
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::{parse_duration, parse_rate};
@@ -54,19 +54,23 @@ pub struct LoadArgs {
     count: Option<u64>,
     /// How long a message due while its bind's window is full may wait for
     /// room (it leaves late) before it is dropped.
-    #[arg(long, default_value = "1s")]
-    max_late: String,
+    #[arg(long, default_value = "1s", value_parser = flag_duration)]
+    max_late: Duration,
     /// After an ESME_RTHROTTLED answer (HTTP: 429), the bind pauses sending
     /// this long (the messages due meanwhile leave late).
-    #[arg(long, default_value = "100ms")]
-    throttle_backoff: String,
+    #[arg(long, default_value = "100ms", value_parser = flag_duration)]
+    throttle_backoff: Duration,
     /// A throttled message is sent again after the backoff, up to this many
     /// times; then it counts refused.
     #[arg(long, default_value_t = 3)]
     throttle_retries: u32,
     /// How long to wait for receipts after the last send.
-    #[arg(long, default_value = "30s")]
-    wait: String,
+    #[arg(long, default_value = "30s", value_parser = flag_duration)]
+    wait: Duration,
+    /// How long connecting to the target may take, and again (SMPP) the
+    /// bind's answer; then the run ends with exit 4.
+    #[arg(long, default_value = "10s", value_parser = flag_duration)]
+    connect_timeout: Duration,
     /// Each arrival is a user verifying a number: the scenario's OTP
     /// behaviour (resends without a DELIVRD receipt, patience), driven by
     /// the same session machine as `run`.
@@ -88,6 +92,23 @@ pub struct LoadArgs {
     pub output: String,
     #[command(flatten)]
     pub exports: ExportArgs,
+}
+
+/// `--ca-cert`'s file: at least one PEM certificate, or exit 2.
+fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+    match reqwest::Certificate::from_pem_bundle(&pem) {
+        Ok(certificates) if !certificates.is_empty() => Ok(pem),
+        _ => Err(Error::Usage(format!(
+            "--ca-cert {}: no PEM certificate in it (expected a \"-----BEGIN CERTIFICATE-----\" block)",
+            path.display()
+        ))),
+    }
+}
+
+/// A duration flag's value, as clap reads it (its error names the flag).
+fn flag_duration(text: &str) -> Result<Duration, crate::units::UnitError> {
+    parse_duration(text).map(Duration::from_nanos)
 }
 
 fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
@@ -126,36 +147,46 @@ impl LoadArgs {
                 _ => ProviderId::new(0),
             },
         };
-        let duration = |flag: &'static str, text: &str| {
-            parse_duration(text)
-                .map(Duration::from_nanos)
-                .map_err(usage(flag))
-        };
+        let rate = (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?;
+        let base_rate = rate.unwrap_or(sc.traffic.rate_per_sec);
+        if base_rate > MAX_RATE_PER_SEC {
+            let given = match &args.rate {
+                Some(text) => format!("--rate {text}"),
+                None => format!("the scenario's traffic.rate ({base_rate}/s)"),
+            };
+            return Err(Error::Usage(format!(
+                "{given} is above the {MAX_RATE_PER_SEC:.0} sessions per second a load run takes (docs/limits.md)"
+            )));
+        }
         let shape = Shape {
-            rate: (args.rate.as_deref().map(parse_rate).transpose()).map_err(usage("--rate"))?,
+            rate,
             duration: (args.duration.as_deref().map(parse_duration).transpose())
                 .map_err(usage("--duration"))?,
             count: args.count,
         };
-        let wait = duration("--wait", &args.wait)?;
-        let max_late = duration("--max-late", &args.max_late)?;
+        let (wait, max_late, connect_timeout) = (args.wait, args.max_late, args.connect_timeout);
+        if connect_timeout.is_zero() {
+            return Err(Error::Usage(
+                "--connect-timeout must be positive, e.g. 10s".into(),
+            ));
+        }
         let throttling = crate::load::smpp::Throttling {
-            backoff: duration("--throttle-backoff", &args.throttle_backoff)?,
+            backoff: args.throttle_backoff,
             retries: args.throttle_retries,
         };
         Ok(LoadOptions {
             throttling,
             max_late,
+            connect_timeout,
             target,
             callbacks: crate::load::http::HttpOptions {
                 listen: args.callback_listen,
                 url: args.callback_url.clone(),
                 ca_cert: match &args.ca_cert {
-                    Some(path) => {
-                        Some(std::fs::read(path).map_err(|e| Error::io(path.display(), e))?)
-                    }
+                    Some(path) => Some(read_ca_cert(path)?),
                     None => None,
                 },
+                connect_timeout,
             },
             provider,
             binds: args.binds.max(1),

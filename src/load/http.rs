@@ -5,12 +5,14 @@
 //! matched to their messages by `MessageSid`, also when one comes before
 //! the 201. Callbacks are checked against `X-Twilio-Signature`.
 
+use super::error::LoadError;
 use super::live::{Counts, Live};
-use super::schedule::Planned;
+use super::schedule::{Planned, Schedule};
 use super::smpp::{
     Next, Observed, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop,
     wait_for_retries,
 };
+use super::tally::{Flights, Tally};
 use super::target::Target;
 use crate::serve::http::callbacks::signature;
 use axum::extract::{Form, State};
@@ -31,26 +33,61 @@ pub struct HttpOptions {
     pub url: Option<String>,
     /// https: a PEM certificate to trust besides the system's roots.
     pub ca_cert: Option<Vec<u8>>,
+    /// How long connecting to the target may take.
+    pub connect_timeout: Duration,
 }
 
-#[derive(Default)]
 struct Book {
-    observed: Vec<Observed>,
+    /// Messages sent and not yet final, and the figures of the others.
+    flights: Flights,
+    tally: Tally,
     sent: usize,
     finals: usize,
-    /// MessageSid → planned index, once the 201 is in.
-    ids: HashMap<String, usize>,
+    /// MessageSid → planned message, once the 201 is in.
+    ids: HashMap<String, u64>,
     /// Final callbacks that came before their 201: sid → (status, at).
     early: HashMap<String, (String, Instant)>,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
     throttling: Throttling,
     /// Throttled messages to send again, and when.
-    retries: std::collections::VecDeque<(usize, Instant)>,
+    retries: std::collections::VecDeque<(u64, Instant)>,
+    /// Requests that got an HTTP answer (of any status).
+    answered: usize,
     /// Requests that got no HTTP answer, and the first one's error.
     unanswered: usize,
     first_error: Option<String>,
     live: Live,
+}
+
+impl Book {
+    fn new(tally: Tally, throttling: Throttling, live: &Live) -> Book {
+        Book {
+            flights: Flights::new(),
+            tally,
+            sent: 0,
+            finals: 0,
+            ids: HashMap::new(),
+            early: HashMap::new(),
+            paused_until: None,
+            throttling,
+            retries: Default::default(),
+            answered: 0,
+            unanswered: 0,
+            first_error: None,
+            live: live.clone(),
+        }
+    }
+
+    /// Message `k` has its final answer: folded into the tally.
+    fn settle(&mut self, k: u64) {
+        self.finals += 1;
+        self.tally.settle(&mut self.flights, k);
+    }
+
+    fn observed(&mut self, k: u64) -> Option<&mut Observed> {
+        self.flights.get_mut(&k).map(|(_, o)| o)
+    }
 }
 
 /// What the callback listener does with a final status: (MessageSid,
@@ -84,11 +121,15 @@ pub async fn listen(
     options: &HttpOptions,
     auth_token: &str,
     on_final: OnFinal,
-) -> Result<CallbackListener, String> {
+) -> Result<CallbackListener, LoadError> {
+    let cannot_listen = |source| LoadError::CallbackListen {
+        address: options.listen,
+        source,
+    };
     let socket = tokio::net::TcpListener::bind(options.listen)
         .await
-        .map_err(|e| format!("--callback-listen {}: {e}", options.listen))?;
-    let local = socket.local_addr().map_err(|e| e.to_string())?;
+        .map_err(cannot_listen)?;
+    let local = socket.local_addr().map_err(cannot_listen)?;
     let url = (options.url.clone()).unwrap_or_else(|| format!("http://{local}/status"));
     let bad_signatures = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let listener = Arc::new(Listener {
@@ -119,14 +160,18 @@ pub async fn listen(
 
 /// The HTTP client for a target: `in_flight` pooled connections, and the
 /// extra trusted certificate.
-pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, String> {
-    let mut client = reqwest::Client::builder().pool_max_idle_per_host(in_flight);
+pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, LoadError> {
+    let mut client = reqwest::Client::builder()
+        .pool_max_idle_per_host(in_flight)
+        .connect_timeout(options.connect_timeout);
     if let Some(pem) = &options.ca_cert {
-        let certificate =
-            reqwest::Certificate::from_pem(pem).map_err(|e| format!("--ca-cert: {e}"))?;
+        let certificate = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| LoadError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
         client = client.add_root_certificate(certificate);
     }
-    client.build().map_err(|e| error_chain(&e))
+    client
+        .build()
+        .map_err(|e| LoadError::HttpClient(error_chain(&e)))
 }
 
 /// A create request for an OTP message to `number`.
@@ -192,13 +237,14 @@ async fn on_callback(
 
 /// A final status for message `sid` in the load's book.
 fn on_final(b: &mut Book, sid: &str, status: String, at: Instant) {
-    match b.ids.get(sid).copied() {
-        Some(k) if b.observed[k].receipt.is_none() => {
-            b.observed[k].receipt = Some((status, at));
-            b.finals += 1;
-            Counts::add(&b.live.counts.receipts);
+    match b.ids.remove(sid) {
+        Some(k) => {
+            if let Some(o) = b.observed(k) {
+                o.receipt = Some((status, at));
+                Counts::add(&b.live.counts.receipts);
+                b.settle(k);
+            }
         }
-        Some(_) => {}
         None => {
             b.early.insert(sid.to_string(), (status, at));
         }
@@ -230,22 +276,18 @@ async fn answer_of(response: reqwest::Response) -> Answer {
     (0, Some((sid.to_string(), status)))
 }
 
-/// Sends `planned` starting at `pacing.start`, with at most `in_flight`
+/// Sends `schedule` starting at `pacing.start`, with at most `in_flight`
 /// requests outstanding; waits for final callbacks up to `pacing.wait`
 /// after the last send.
 pub async fn run(
     target: &Target,
     in_flight: usize,
-    planned: &[Planned],
+    schedule: Schedule,
+    tally: Tally,
     pacing: Pacing,
     (callbacks, throttling, live): (&HttpOptions, Throttling, &Live),
-) -> Result<Transcript, String> {
-    let book = Arc::new(Mutex::new(Book {
-        observed: vec![Observed::default(); planned.len()],
-        live: live.clone(),
-        throttling,
-        ..Book::default()
-    }));
+) -> Result<Transcript, LoadError> {
+    let book = Arc::new(Mutex::new(Book::new(tally, throttling, live)));
     let to_book = book.clone();
     let on_final: OnFinal = Arc::new(move |sid: &str, status: String, at: Instant| {
         on_final(&mut to_book.lock().expect("load book"), sid, status, at);
@@ -254,7 +296,7 @@ pub async fn run(
     let client = client(callbacks, in_flight)?;
     let url = listener.url.clone();
     let sending = (in_flight, url.as_str());
-    send_all(target, &client, planned, pacing, &book, sending).await?;
+    send_all(target, &client, schedule, pacing, &book, sending).await?;
     let all_sent_at = Instant::now();
     loop {
         let (finals, sent) = {
@@ -271,9 +313,21 @@ pub async fn run(
     }
     let bad_signatures = (listener.bad_signatures).load(std::sync::atomic::Ordering::Relaxed);
     drop(listener);
-    let b = book.lock().expect("load book");
+    let mut b = book.lock().expect("load book");
+    // A dead endpoint must not pass as a run whose messages were all lost
+    // (after Ctrl-C, the partial report is written instead).
+    if b.sent > 0 && b.answered == 0 && !live.stop.is_cancelled() {
+        return Err(LoadError::Unreachable {
+            target: target.display(),
+            sent: b.sent,
+            first: (b.first_error.clone())
+                .unwrap_or_else(|| format!("no answer within --wait ({:?})", pacing.wait)),
+        });
+    }
+    let mut flights = std::mem::take(&mut b.flights);
+    b.tally.settle_all(&mut flights);
     Ok(Transcript {
-        observed: b.observed.clone(),
+        tally: b.tally.take(),
         reconnects: 0,
         lost_at_disconnect: 0,
         bad_signatures,
@@ -287,24 +341,21 @@ pub async fn run(
 async fn send_all(
     target: &Target,
     client: &reqwest::Client,
-    planned: &[Planned],
+    schedule: Schedule,
     pacing: Pacing,
     book: &Arc<Mutex<Book>>,
     (in_flight, callback_url): (usize, &str),
-) -> Result<(), String> {
+) -> Result<(), LoadError> {
     let room = Arc::new(Semaphore::new(in_flight));
     let mut requests = tokio::task::JoinSet::new();
-    let (stop, counts) = {
-        let b = book.lock().expect("load book");
-        (b.live.stop.clone(), b.live.counts.clone())
-    };
-    let mut next_planned = 0;
+    let stop = book.lock().expect("load book").live.stop.clone();
+    let mut queue = schedule.peekable();
     let mut drained_at = None;
     loop {
         let next = {
             let b = book.lock().expect("load book");
-            let planned = (planned.get(next_planned))
-                .map(|p| (next_planned, pacing.start + Duration::from_nanos(p.at)));
+            let planned =
+                (queue.peek()).map(|(k, p)| (*k, pacing.start + Duration::from_nanos(p.at)));
             let outstanding = room.available_permits() < in_flight;
             next_send(planned, b.retries.front().copied(), outstanding)
         };
@@ -323,8 +374,10 @@ async fn send_all(
             break;
         }
         let paused = book.lock().expect("load book").paused_until;
-        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
-            tokio::time::sleep_until(until.into()).await;
+        if let Some(until) = paused.filter(|u| *u > Instant::now())
+            && !sleep_until_or_stop(until, &stop).await
+        {
+            break;
         }
         let deadline = due + pacing.max_late;
         let permit = tokio::select! {
@@ -332,31 +385,19 @@ async fn send_all(
             _ = stop.cancelled() => break,
         };
         let now = Instant::now();
-        {
+        let sent = match permit {
+            Ok(Ok(permit)) => Some(permit),
+            _ => None,
+        };
+        let number = {
             let mut b = book.lock().expect("load book");
-            if retry {
-                b.retries.pop_front();
-            } else {
-                next_planned += 1;
-            }
-            match (&permit, retry) {
-                (Ok(Ok(_)), true) => b.observed[k].last_sent = Some(now),
-                (Ok(Ok(_)), false) => {
-                    b.observed[k].sent = Some(now);
-                    b.observed[k].last_sent = Some(now);
-                    b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
-                    b.sent += 1;
-                    Counts::add(&counts.sent);
-                }
-                // Not sent again: it stays refused (429), final.
-                (_, true) => b.finals += 1,
-                (_, false) => Counts::add(&counts.dropped),
-            }
-        }
-        let Ok(Ok(permit)) = permit else {
+            let taken = if retry { None } else { queue.next() };
+            record_send(&mut b, (k, taken, retry), sent.is_some(), (due, now))
+        };
+        let (Some(permit), Some(number)) = (sent, number) else {
             continue;
         };
-        let request = create(client, target, &planned[k].number, callback_url);
+        let request = create(client, target, &number, callback_url);
         let book = book.clone();
         requests.spawn(async move {
             let answer = request.await;
@@ -366,16 +407,57 @@ async fn send_all(
         // Reap what finished, so the set stays as small as what is in flight.
         while requests.try_join_next().is_some() {}
     }
-    // In-flight requests finish, unless the run is stopped.
+    // In-flight requests finish, unless the run is stopped or `wait`
+    // passes first (a target that accepts and never answers).
     tokio::select! {
         _ = async { while requests.join_next().await.is_some() {} } => {}
+        _ = tokio::time::sleep(pacing.wait) => requests.abort_all(),
         _ = stop.cancelled() => requests.abort_all(),
     }
     Ok(())
 }
 
+/// Books message `k` (`planned` when it is not a `retry`) as sent at
+/// `now` when it got room (`sent`), else as dropped or, a retry, refused;
+/// returns the number to send to.
+fn record_send(
+    b: &mut Book,
+    (k, planned, retry): (u64, Option<(u64, Planned)>, bool),
+    sent: bool,
+    (due, now): (Instant, Instant),
+) -> Option<String> {
+    if retry {
+        b.retries.pop_front();
+        if !sent {
+            // Not sent again: it stays refused (429), final.
+            b.settle(k);
+            return None;
+        }
+        let (p, o) = b.flights.get_mut(&k)?;
+        o.last_sent = Some(now);
+        return Some(p.number.clone());
+    }
+    let (_, p) = planned?;
+    if !sent {
+        b.tally.dropped();
+        Counts::add(&b.live.counts.dropped);
+        return None;
+    }
+    let observed = Observed {
+        sent: Some(now),
+        last_sent: Some(now),
+        late: now.duration_since(due) > Duration::from_millis(10),
+        ..Observed::default()
+    };
+    let number = p.number.clone();
+    b.flights.insert(k, (p, observed));
+    b.sent += 1;
+    Counts::add(&b.live.counts.sent);
+    Some(number)
+}
+
 /// Records a create request's answer (or why there was none).
-fn on_answer(b: &mut Book, k: usize, answer: Result<Answer, reqwest::Error>) {
+fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
     let now = Instant::now();
     let (code, created) = match answer {
         Ok(answer) => answer,
@@ -383,46 +465,51 @@ fn on_answer(b: &mut Book, k: usize, answer: Result<Answer, reqwest::Error>) {
             // No answer at all (refused, reset, TLS failure): lost.
             b.unanswered += 1;
             b.first_error.get_or_insert_with(|| error_chain(&e));
-            b.finals += 1;
-            return;
+            return b.settle(k);
         }
     };
-    b.observed[k].resp = Some((code, now));
+    let Throttling { backoff, retries } = b.throttling;
+    let Some(o) = b.observed(k) else {
+        return;
+    };
+    o.resp = Some((code, now));
+    let resend = code == 429 && o.resubmits < retries;
+    if resend {
+        o.resubmits += 1;
+    }
+    b.answered += 1;
     Counts::add(&b.live.counts.answered);
     if code != 0 {
         Counts::add(&b.live.counts.refused);
     }
     if code == 429 {
-        let Throttling { backoff, retries } = b.throttling;
         b.paused_until = Some(now + backoff);
-        if b.observed[k].resubmits < retries {
-            b.observed[k].resubmits += 1;
-            b.retries.push_back((k, now + backoff));
-            return;
-        }
     }
-    match created {
-        None => b.finals += 1,
-        Some((_, Some(status))) => {
-            b.observed[k].receipt = Some((status, now));
-            b.finals += 1;
-            Counts::add(&b.live.counts.receipts);
-        }
-        Some((sid, None)) => {
-            if let Some(early) = b.early.remove(&sid) {
-                b.observed[k].receipt = Some(early);
-                b.finals += 1;
-                Counts::add(&b.live.counts.receipts);
-            } else {
+    if resend {
+        b.retries.push_back((k, now + backoff));
+        return;
+    }
+    let receipt = match created {
+        None => return b.settle(k),
+        Some((_, Some(status))) => (status, now),
+        Some((sid, None)) => match b.early.remove(&sid) {
+            Some(early) => early,
+            None => {
                 b.ids.insert(sid, k);
+                return;
             }
-        }
+        },
+    };
+    if let Some(o) = b.observed(k) {
+        o.receipt = Some(receipt);
     }
+    Counts::add(&b.live.counts.receipts);
+    b.settle(k);
 }
 
 /// An error with its causes, which name the actual failure (a refused
 /// connection, an untrusted certificate).
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {
@@ -443,11 +530,27 @@ mod tests {
             backoff: Duration::from_millis(100),
             retries: 1,
         };
-        let mut b = Book {
-            observed: vec![Observed::default()],
-            throttling,
-            ..Book::default()
+        let sc = std::sync::Arc::new(
+            crate::scenario::load(std::path::Path::new("tests/live/serve_scenario.toml")).unwrap(),
+        );
+        let provider = crate::scenario::ProviderId::new(0);
+        let tally = Tally::new(
+            sc,
+            provider,
+            super::super::target::Protocol::Http,
+            Instant::now(),
+        );
+        let mut b = Book::new(tally, throttling, &Live::default());
+        let planned = Planned {
+            at: 0,
+            number: "819010000000".into(),
+            carrier: crate::scenario::CarrierId::new(0),
         };
+        let sent = Observed {
+            sent: Some(Instant::now()),
+            ..Observed::default()
+        };
+        b.flights.insert(0, (planned, sent));
         on_answer(&mut b, 0, Ok((429, None)));
         assert_eq!(
             (b.retries.len(), b.finals),
@@ -462,8 +565,10 @@ mod tests {
             (0, 1),
             "refused after one retry"
         );
-        assert_eq!(b.observed[0].resubmits, 1);
-        assert_eq!(b.observed[0].resp.map(|(code, _)| code), Some(429));
+        // Final: folded into the figures as refused, and forgotten.
+        assert!(b.flights.is_empty());
+        assert_eq!(b.tally.measured.resubmitted, 1);
+        assert_eq!(b.tally.measured.errors.get("HTTP 429"), Some(&1));
     }
 
     #[test]

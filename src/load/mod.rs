@@ -8,6 +8,7 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
+pub mod error;
 pub mod figures;
 pub mod http;
 pub mod live;
@@ -15,15 +16,16 @@ pub mod otp;
 pub mod partial;
 pub mod schedule;
 pub mod smpp;
+pub mod tally;
 pub mod target;
 
 use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt};
 use crate::scenario::{Billing, CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
+pub use error::LoadError;
 use hdrhistogram::Histogram;
-use schedule::{Planned, Shape};
-use smpp::Observed;
+use schedule::{Part, Schedule, Shape};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,6 +45,8 @@ pub struct LoadOptions {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
+    /// How long connecting may take, and again the bind's answer (SMPP).
+    pub connect_timeout: Duration,
     /// After ESME_RTHROTTLED (HTTP: 429): the pause, and how often a
     /// throttled message is sent again.
     pub throttling: smpp::Throttling,
@@ -115,40 +119,53 @@ impl Measured {
 }
 
 /// Runs the load; needs a tokio runtime.
-pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, String> {
-    let planned = partial::shard_of(schedule::plan(&scenario, options.shape), options.shard);
+pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, LoadError> {
     let start = Instant::now() + Duration::from_millis(200);
     let pacing = smpp::Pacing {
         window: options.window,
         start,
         wait: options.wait,
         max_late: options.max_late,
+        connect_timeout: options.connect_timeout,
     };
-    let transcript = match options.target.protocol {
+    let protocol = options.target.protocol;
+    let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start);
+    let schedule = |part| Schedule::new(&scenario, options.shape, part);
+    let transcript = match protocol {
         Protocol::Smpp => {
+            let binds = options.binds.max(1) as u64;
+            let schedules = (0..binds)
+                .map(|bind| {
+                    schedule(Part {
+                        shard: options.shard,
+                        bind,
+                        binds,
+                    })
+                })
+                .collect();
             let with = (options.throttling, &options.live);
-            smpp::run(&options.target, options.binds, &planned, pacing, with).await?
+            smpp::run(&options.target, schedules, tally, pacing, with).await?
         }
         Protocol::Http => {
             let in_flight = options.binds * options.window;
             let callbacks = (&options.callbacks, options.throttling, &options.live);
-            http::run(&options.target, in_flight, &planned, pacing, callbacks).await?
+            let schedule = schedule(Part::whole(options.shard));
+            http::run(
+                &options.target,
+                in_flight,
+                schedule,
+                tally,
+                pacing,
+                callbacks,
+            )
+            .await?
         }
     };
-    // After Ctrl-C, a message counts if it was sent, or dropped before the
-    // interrupt; one still allowed to leave then was never planned.
+    // After Ctrl-C, the messages sent or dropped by then were planned; the
+    // others never were.
+    let mut m = transcript.tally;
+    m.seconds = start.elapsed().as_secs_f64();
     let interrupted_at = options.live.interrupted_at();
-    let counted = |(p, o): &(Planned, Observed)| {
-        o.sent.is_some()
-            || interrupted_at
-                .is_none_or(|i| start + Duration::from_nanos(p.at) + options.max_late <= i)
-    };
-    let (planned, observed): (Vec<Planned>, Vec<Observed>) = planned
-        .into_iter()
-        .zip(transcript.observed)
-        .filter(counted)
-        .unzip();
-    let mut m = measure(&scenario, &options, &planned, &observed, start);
     m.interrupted_after = interrupted_at.map(|i| i.saturating_duration_since(start).as_secs_f64());
     m.reconnects = transcript.reconnects;
     m.lost_at_disconnect = transcript.lost_at_disconnect;
@@ -159,53 +176,6 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
 
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("histogram bounds")
-}
-
-/// Folds what was observed into the report's metrics and the load figures.
-fn measure(
-    sc: &Scenario,
-    options: &LoadOptions,
-    planned: &[Planned],
-    observed: &[Observed],
-    start: Instant,
-) -> Measured {
-    let mut m = Measured::empty(sc);
-    let mut metrics = std::mem::replace(&mut m.metrics, Metrics::new(1, 1, 1, 1, 1));
-    m.planned = planned.len();
-    m.seconds = start.elapsed().as_secs_f64();
-    let since = |t: Instant| t.saturating_duration_since(start).as_nanos() as Nanos;
-    for (p, o) in planned.iter().zip(observed) {
-        let Some(sent) = o.sent else {
-            m.dropped += 1;
-            continue;
-        };
-        m.sent += 1;
-        m.late += o.late as usize;
-        m.resubmitted += o.resubmits as usize;
-        metrics.record_arrival(p.at);
-        if let Some((_, at)) = o.resp {
-            let us = |from: Nanos| (since(at).saturating_sub(from) / 1_000).max(1);
-            m.resp_intended_us.saturating_record(us(p.at));
-            m.resp_actual_us
-                .saturating_record(us(since(o.last_sent.unwrap_or(sent))));
-        }
-        let fate = fate_of(sc, options.provider, p, o, since);
-        if let Receipt::SubmitFailed = fate.receipt {
-            let label = match (options.target.protocol, o.resp, &o.receipt) {
-                (Protocol::Smpp, resp, _) => format!("{:#010x}", resp.map_or(0, |(s, _)| s)),
-                (Protocol::Http, _, Some((status, _))) => status.clone(),
-                (Protocol::Http, resp, None) => format!("HTTP {}", resp.map_or(0, |(s, _)| s)),
-            };
-            *m.errors.entry(label).or_insert(0) += 1;
-        }
-        if let Some((stat, _)) = &o.receipt {
-            *m.receipts.entry(stat.clone()).or_insert(0) += 1;
-        }
-        metrics.submissions += 1;
-        metrics.record_message(&fate);
-    }
-    m.metrics = metrics;
-    m
 }
 
 /// What a final receipt's stat, or a final HTTP status with its error
@@ -222,36 +192,6 @@ pub fn outcome_of_stat(stat: &str) -> (Outcome, Receipt) {
         ("UNDELIV", _) | (_, Some(_)) => (Outcome::Undeliverable, Receipt::Undelivered),
         _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
     }
-}
-
-/// A measured message as a fate, from what the endpoint said.
-fn fate_of(
-    sc: &Scenario,
-    provider: ProviderId,
-    p: &Planned,
-    o: &Observed,
-    since: impl Fn(Instant) -> Nanos,
-) -> Fate {
-    let refused = o.resp.is_some_and(|(status, _)| status != 0);
-    let (outcome, receipt) = match (&o.receipt, refused) {
-        (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
-        (Some((stat, _)), _) => outcome_of_stat(stat),
-        (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
-    };
-    let finished_at = o
-        .receipt
-        .as_ref()
-        .map(|(_, at)| since(*at))
-        .or(o.resp.map(|(_, at)| since(at)))
-        .unwrap_or(p.at)
-        .max(p.at);
-    measured_fate(
-        sc,
-        provider,
-        p.carrier,
-        (p.at, finished_at),
-        (outcome, receipt),
-    )
 }
 
 /// A message the endpoint answered, as the metrics record it: sent and

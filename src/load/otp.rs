@@ -13,8 +13,10 @@ use super::schedule::Planned;
 use super::smpp::receipt_fields;
 use super::target::{Protocol, Target};
 use crate::metrics::{Metrics, SessionSummary};
-use crate::model::{Action, Event, OtpSession, Outcome, Receipt, Router, SessionPolicy};
-use crate::scenario::{ProviderId, Routing, Scenario};
+use crate::model::{
+    Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
+};
+use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
 use crate::units::Nanos;
 use futures_util::{SinkExt, StreamExt};
 use rusmpp::{Command, CommandStatus, Pdu};
@@ -38,12 +40,29 @@ enum Incoming {
 }
 
 /// One message of a session, until its final answer.
-#[derive(Clone)]
 struct Message {
     session: u64,
     send: u32,
     sent_at: Nanos,
-    carrier: crate::scenario::CarrierId,
+    carrier: CarrierId,
+}
+
+/// A session until it has ended and every one of its messages has its
+/// final answer: a code that comes after the user gave up still turns
+/// `gave_up` into `no_code_in_time`, as in `run`, which knows every fate
+/// when it sends.
+struct Open {
+    session: OtpSession,
+    carrier: CarrierId,
+    number: String,
+    /// How it ended, once it has.
+    ended: Option<SessionEnd>,
+    /// Its messages without a final answer yet.
+    unsettled: u32,
+    /// One of its messages reached the handset (a DELIVRD receipt).
+    reached: bool,
+    /// What its messages cost, as the provider bills them.
+    cost: f64,
 }
 
 /// Where the driver's submits go.
@@ -57,6 +76,9 @@ enum Transport {
         target: Target,
         incoming: mpsc::UnboundedSender<Incoming>,
         callbacks: super::http::CallbackListener,
+        /// Whether any request got an HTTP answer, and the first error of
+        /// one that did not.
+        reached: std::sync::Arc<std::sync::Mutex<(bool, Option<String>)>>,
     },
 }
 
@@ -76,7 +98,9 @@ impl Transport {
             Transport::Smpp(writers) => {
                 if let Ok(submit) = super::smpp::otp_submit(number) {
                     let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-                    let _ = writers[bind].send(command);
+                    if let Some(writer) = writers.get(bind) {
+                        let _ = writer.send(command);
+                    }
                 }
             }
             Transport::Http {
@@ -84,12 +108,23 @@ impl Transport {
                 target,
                 incoming,
                 callbacks,
+                reached,
             } => {
                 let request = super::http::create(client, target, number, &callbacks.url);
-                let incoming = incoming.clone();
+                let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
+                    let answer = request.await;
+                    {
+                        let mut reached = reached.lock().expect("reached");
+                        match &answer {
+                            Ok(_) => reached.0 = true,
+                            Err(e) => {
+                                reached.1.get_or_insert_with(|| super::http::error_chain(e));
+                            }
+                        }
+                    }
                     // No answer, or a 201 without a sid, counts as refused.
-                    let (status, id, done) = match request.await {
+                    let (status, id, done) = match answer {
                         Ok((0, Some((sid, done)))) => (0, sid, done),
                         Ok((code, _)) => (code.max(1), String::new(), None),
                         Err(_) => (1, String::new(), None),
@@ -116,12 +151,14 @@ impl Transport {
 /// Opens `binds` transceivers; returns their writers.
 async fn open(
     target: &Target,
-    binds: usize,
+    (binds, connect_timeout): (usize, Duration),
     incoming: &mpsc::UnboundedSender<Incoming>,
-) -> Result<Vec<mpsc::UnboundedSender<Command>>, String> {
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<Vec<mpsc::UnboundedSender<Command>>, super::LoadError> {
     let mut writers = Vec::new();
     for bind in 0..binds {
-        let (mut sink, mut stream) = super::smpp::connect(target).await?.split();
+        let framed = super::smpp::connect(target, connect_timeout, stop).await?;
+        let (mut sink, mut stream) = framed.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
         tokio::spawn(async move {
             while let Some(c) = rx.recv().await {
@@ -157,12 +194,10 @@ async fn open(
     Ok(writers)
 }
 
-/// A message's final answer: what happened, what the receipt said, when.
-type Answer = (Outcome, Receipt, Nanos);
-
 /// The driver's state.
 struct Driver<'a> {
     sc: &'a Scenario,
+    provider: ProviderId,
     start: Instant,
     speed: f64,
     transport: Transport,
@@ -170,15 +205,20 @@ struct Driver<'a> {
     outstanding: Vec<usize>,
     next_bind: usize,
     next_sequence: u32,
-    sessions: HashMap<u64, (OtpSession, crate::scenario::CarrierId)>,
+    sessions: HashMap<u64, Open>,
+    /// Sessions that have not ended yet.
+    active: usize,
     timers: BinaryHeap<Reverse<(Nanos, u64)>>,
-    awaiting: HashMap<(usize, u32), Message>,
-    by_id: HashMap<String, Message>,
+    /// Messages without their final answer, by message number; where each
+    /// one's resp is awaited, and its id once the resp is in.
+    messages: HashMap<u64, Message>,
+    next_message: u64,
+    awaiting: HashMap<(usize, u32), u64>,
+    by_id: HashMap<String, u64>,
     early: HashMap<String, (String, Nanos)>,
-    /// Every message sent: its fate once known.
-    fates: Vec<(Message, Option<Answer>)>,
-    index: HashMap<(u64, u32), usize>,
-    numbers: HashMap<u64, String>,
+    /// Messages sent, and when the last one was.
+    sent: usize,
+    last_send: Option<Instant>,
     metrics: Metrics,
     counts: std::sync::Arc<Counts>,
 }
@@ -192,13 +232,27 @@ impl Driver<'_> {
         self.start + Duration::from_secs_f64(t as f64 / 1e9 / self.speed)
     }
 
+    /// A user arrives: session `id` starts.
+    fn arrive(&mut self, policy: &SessionPolicy, id: u64, p: Planned) {
+        self.metrics.record_arrival(p.at);
+        let open = Open {
+            session: OtpSession::new(id, p.carrier, p.at, &self.sc.otp),
+            carrier: p.carrier,
+            number: p.number,
+            ended: None,
+            unsettled: 0,
+            reached: false,
+            cost: 0.0,
+        };
+        self.sessions.insert(id, open);
+        self.active += 1;
+        self.step(policy, id, Event::Arrived);
+    }
+
     /// Carries out what a session asks until it waits or ends.
     fn step(&mut self, policy: &SessionPolicy, id: u64, event: Event) {
         let now = self.now();
-        let Some((session, _)) = self.sessions.get_mut(&id) else {
-            return;
-        };
-        let mut action = session.handle(policy, now, event);
+        let mut action = self.handle(policy, id, now, event);
         loop {
             action = match action {
                 Action::Send { send, .. } => match self.submit(id, send, now) {
@@ -213,29 +267,57 @@ impl Driver<'_> {
                     return;
                 }
                 Action::Wait { until: None } => return,
-                Action::Done(end) => return self.record_end(id, end),
+                Action::Done(end) => return self.end(id, end),
             };
         }
     }
 
-    /// Records how session `id` ended and forgets it.
-    fn record_end(&mut self, id: u64, end: crate::model::SessionEnd) {
-        let (_, carrier) = self.sessions.remove(&id).expect("live session");
-        let summary = SessionSummary::new(&end, self.sc.otp.target, 0.0);
-        self.metrics.record_session(carrier, &summary);
-    }
-
+    /// Feeds `event` to session `id` if it has not ended.
     fn handle(&mut self, policy: &SessionPolicy, id: u64, now: Nanos, event: Event) -> Action {
         match self.sessions.get_mut(&id) {
-            Some((session, _)) => session.handle(policy, now, event),
-            None => Action::Wait { until: None },
+            Some(open) if open.ended.is_none() => open.session.handle(policy, now, event),
+            _ => Action::Wait { until: None },
         }
+    }
+
+    /// Session `id` has ended; it is recorded once its messages are final.
+    fn end(&mut self, id: u64, end: SessionEnd) {
+        if let Some(open) = self.sessions.get_mut(&id) {
+            open.ended = Some(end);
+            self.active -= 1;
+        }
+        self.close_if_settled(id);
+    }
+
+    /// Records session `id` and forgets it once it has ended and every one
+    /// of its messages is final. A code that came after the user gave up
+    /// makes it `no_code_in_time`, as `run` judges it.
+    fn close_if_settled(&mut self, id: u64) {
+        let done = (self.sessions.get(&id)).is_some_and(|o| o.ended.is_some() && o.unsettled == 0);
+        if !done {
+            return;
+        }
+        let open = self.sessions.remove(&id).expect("a session to close");
+        let mut end = open.ended.expect("ended");
+        if open.reached
+            && matches!(
+                end.outcome,
+                SessionOutcome::GaveUp | SessionOutcome::WrongPersonOnly
+            )
+        {
+            end.outcome = SessionOutcome::NoCodeInTime;
+        }
+        let summary = SessionSummary::new(&end, self.sc.otp.target, open.cost);
+        self.metrics.record_session(open.carrier, &summary);
     }
 
     /// Writes a submit for send `send` of session `id`; false when every
     /// bind's window is full (the send is refused, and counted so).
     fn submit(&mut self, id: u64, send: u32, now: Nanos) -> bool {
-        if !self.transport.accepts(&self.numbers[&id]) {
+        let Some(open) = self.sessions.get(&id) else {
+            return false;
+        };
+        if !self.transport.accepts(&open.number) {
             return false;
         }
         let binds = self.outstanding.len();
@@ -249,25 +331,47 @@ impl Driver<'_> {
         self.outstanding[bind] += 1;
         let sequence = self.next_sequence;
         self.next_sequence = self.next_sequence.wrapping_add(1).max(2);
-        let carrier = self.sessions[&id].1;
         let message = Message {
             session: id,
             send,
             sent_at: now,
-            carrier,
+            carrier: open.carrier,
         };
-        self.index.insert((id, send), self.fates.len());
-        self.fates.push((message.clone(), None));
-        self.awaiting.insert((bind, sequence), message);
-        self.transport.send(&self.numbers[&id], bind, sequence);
+        self.transport.send(&open.number, bind, sequence);
+        let number = self.next_message;
+        self.next_message += 1;
+        self.messages.insert(number, message);
+        self.awaiting.insert((bind, sequence), number);
+        if let Some(open) = self.sessions.get_mut(&id) {
+            open.unsettled += 1;
+        }
+        self.sent += 1;
+        self.last_send = Some(Instant::now());
         Counts::add(&self.counts.sent);
         true
     }
 
-    fn settle(&mut self, m: &Message, outcome: Outcome, receipt: Receipt, at: Nanos) {
-        if let Some(&i) = self.index.get(&(m.session, m.send)) {
-            self.fates[i].1 = Some((outcome, receipt, at));
+    /// Message `number` is final: recorded, priced into its session, and
+    /// forgotten. Returns it.
+    fn settle(
+        &mut self,
+        number: u64,
+        (outcome, receipt): (Outcome, Receipt),
+        at: Nanos,
+    ) -> Option<Message> {
+        let m = self.messages.remove(&number)?;
+        let times = (m.sent_at, at);
+        let fate =
+            super::measured_fate(self.sc, self.provider, m.carrier, times, (outcome, receipt));
+        self.metrics.submissions += 1;
+        self.metrics.record_message(&fate);
+        if let Some(open) = self.sessions.get_mut(&m.session) {
+            open.unsettled -= 1;
+            open.cost += fate.cost;
+            open.reached |= receipt == Receipt::Delivered;
         }
+        self.close_if_settled(m.session);
+        Some(m)
     }
 
     fn on_incoming(&mut self, policy: &SessionPolicy, incoming: Incoming) {
@@ -280,27 +384,30 @@ impl Driver<'_> {
                 id,
             } => {
                 self.outstanding[bind] = self.outstanding[bind].saturating_sub(1);
-                let Some(m) = self.awaiting.remove(&(bind, sequence)) else {
+                let Some(number) = self.awaiting.remove(&(bind, sequence)) else {
+                    return;
+                };
+                let Some(session) = self.messages.get(&number).map(|m| m.session) else {
                     return;
                 };
                 let accepted = status == 0;
                 Counts::add(&self.counts.answered);
                 if !accepted {
                     Counts::add(&self.counts.refused);
-                    self.settle(&m, Outcome::Refused, Receipt::SubmitFailed, now);
+                    self.settle(number, (Outcome::Refused, Receipt::SubmitFailed), now);
                 }
-                self.step(policy, m.session, Event::Submitted { accepted });
+                self.step(policy, session, Event::Submitted { accepted });
                 if accepted {
                     match self.early.remove(&id) {
-                        Some((stat, at)) => self.on_receipt(policy, m, &stat, at),
+                        Some((stat, at)) => self.on_receipt(policy, number, &stat, at),
                         None => {
-                            self.by_id.insert(id, m);
+                            self.by_id.insert(id, number);
                         }
                     }
                 }
             }
             Incoming::Receipt { id, stat } => match self.by_id.remove(&id) {
-                Some(m) => self.on_receipt(policy, m, &stat, now),
+                Some(number) => self.on_receipt(policy, number, &stat, now),
                 None => {
                     self.early.insert(id, (stat, now));
                 }
@@ -308,10 +415,12 @@ impl Driver<'_> {
         }
     }
 
-    fn on_receipt(&mut self, policy: &SessionPolicy, m: Message, stat: &str, at: Nanos) {
+    fn on_receipt(&mut self, policy: &SessionPolicy, number: u64, stat: &str, at: Nanos) {
         let (outcome, receipt) = super::outcome_of_stat(stat);
         Counts::add(&self.counts.receipts);
-        self.settle(&m, outcome, receipt, at);
+        let Some(m) = self.settle(number, (outcome, receipt), at) else {
+            return;
+        };
         let event = Event::Receipt {
             send: m.send,
             sent_at: m.sent_at,
@@ -320,25 +429,72 @@ impl Driver<'_> {
         };
         self.step(policy, m.session, event);
     }
+
+    /// Whether the run is over once every user has arrived: every session
+    /// has ended and every message is final, or `wait` has passed since the
+    /// last send and no session has a timer left to wait for.
+    fn finished(&self, wait: Duration) -> bool {
+        let quiet = self.last_send.is_none_or(|t| t.elapsed() > wait);
+        (self.active == 0 && self.messages.is_empty())
+            || (quiet && (self.active == 0 || self.timers.is_empty()))
+    }
+
+    /// Time is up: sessions still open end as they stand (whatever they
+    /// would still send is refused, no call is answered), and messages
+    /// without a final answer are `lost`.
+    fn end_all(&mut self, policy: &SessionPolicy) {
+        let mut open: Vec<u64> = (self.sessions.iter())
+            .filter(|(_, o)| o.ended.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        open.sort_unstable();
+        let far = Nanos::MAX / 4;
+        for id in open {
+            let mut event = Event::TimerFired;
+            loop {
+                event = match self.handle(policy, id, far, event) {
+                    Action::Send { .. } => Event::Submitted { accepted: false },
+                    Action::CallVoice { .. } => Event::VoiceResult { heard_at: None },
+                    Action::Wait { .. } => Event::TimerFired,
+                    Action::Done(end) => {
+                        self.end(id, end);
+                        break;
+                    }
+                };
+            }
+        }
+        let mut left: Vec<u64> = self.messages.keys().copied().collect();
+        left.sort_unstable();
+        for number in left {
+            let sent_at = self.messages[&number].sent_at;
+            self.settle(number, (Outcome::LostInTransit, Receipt::Nothing), sent_at);
+        }
+    }
 }
 
-/// Runs the sessions of `planned` against the target; returns the
-/// session and message metrics.
-#[allow(clippy::too_many_arguments)] // one call site, each argument named there
-pub async fn run(
-    sc: &Scenario,
-    provider: ProviderId,
+/// Opens the transport to `target`: `binds` SMPP transceivers, or the HTTP
+/// client and the callback listener (one pool of `binds × window`
+/// requests). Returns it with its binds and window; Ctrl-C while binding
+/// gives a transport with no bind.
+async fn transport(
     target: &Target,
-    binds: usize,
-    window: usize,
-    planned: &[Planned],
-    (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
-) -> Result<Metrics, String> {
-    let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
-    let (transport, binds, window) = match target.protocol {
+    (binds, window): (usize, usize),
+    incoming_tx: &mpsc::UnboundedSender<Incoming>,
+    (live, http): (&Live, &super::http::HttpOptions),
+) -> Result<(Transport, usize, usize), super::LoadError> {
+    match target.protocol {
         Protocol::Smpp => {
-            let writers = open(target, binds.max(1), &incoming_tx).await?;
-            (Transport::Smpp(writers), binds.max(1), window)
+            let opened = open(
+                target,
+                (binds.max(1), http.connect_timeout),
+                incoming_tx,
+                &live.stop,
+            );
+            let writers = match opened.await {
+                Err(super::LoadError::Interrupted) => Vec::new(),
+                opened => opened?,
+            };
+            Ok((Transport::Smpp(writers), binds.max(1), window))
         }
         Protocol::Http => {
             let receipts = incoming_tx.clone();
@@ -352,11 +508,28 @@ pub async fn run(
                 target: target.clone(),
                 incoming: incoming_tx.clone(),
                 callbacks,
+                reached: Default::default(),
             };
-            // One pool of requests in flight.
-            (transport, 1, binds.max(1) * window)
+            Ok((transport, 1, binds.max(1) * window))
         }
-    };
+    }
+}
+
+/// Runs the sessions of `schedule` against the target; returns the
+/// session and message metrics.
+#[allow(clippy::too_many_arguments)] // one call site, each argument named there
+pub async fn run(
+    sc: &Scenario,
+    provider: ProviderId,
+    target: &Target,
+    binds: usize,
+    window: usize,
+    schedule: super::schedule::Schedule,
+    (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
+) -> Result<Metrics, super::LoadError> {
+    let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
+    let (transport, binds, window) =
+        transport(target, (binds, window), &incoming_tx, (live, http)).await?;
     let routing = Routing::Single(provider);
     let policy = SessionPolicy {
         otp: &sc.otp,
@@ -364,6 +537,7 @@ pub async fn run(
     };
     let mut d = Driver {
         sc,
+        provider,
         start: Instant::now() + Duration::from_millis(100),
         speed,
         outstanding: vec![0; binds],
@@ -372,80 +546,68 @@ pub async fn run(
         next_bind: 0,
         next_sequence: 2,
         sessions: HashMap::new(),
+        active: 0,
         timers: BinaryHeap::new(),
+        messages: HashMap::new(),
+        next_message: 0,
         awaiting: HashMap::new(),
         by_id: HashMap::new(),
         early: HashMap::new(),
-        fates: Vec::new(),
-        index: HashMap::new(),
-        numbers: HashMap::new(),
+        sent: 0,
+        last_send: None,
         metrics: Metrics::for_scenario(sc),
         counts: live.counts.clone(),
     };
-    let mut next = 0usize;
-    let mut last_arrival_done = None::<Instant>;
+    drive(&mut d, &policy, schedule, &mut incoming, (wait, live)).await;
+    if let Transport::Http { reached, .. } = &d.transport {
+        let (any, first) = reached.lock().expect("reached").clone();
+        if !any && d.sent > 0 && !live.stop.is_cancelled() {
+            return Err(super::LoadError::Unreachable {
+                target: target.display(),
+                sent: d.sent,
+                first: first.unwrap_or_else(|| "none answered".into()),
+            });
+        }
+    }
+    d.end_all(&policy);
+    Ok(d.metrics)
+}
+
+/// The event loop: arrivals on the schedule, the sessions' timers, and
+/// what the target answers, until `Driver::finished` or Ctrl-C.
+async fn drive(
+    d: &mut Driver<'_>,
+    policy: &SessionPolicy<'_>,
+    schedule: super::schedule::Schedule,
+    incoming: &mut mpsc::UnboundedReceiver<Incoming>,
+    (wait, live): (Duration, &Live),
+) {
+    let mut planned = schedule.peekable();
+    let mut next = 0u64;
     loop {
-        let due_arrival = planned.get(next).map(|p| p.at);
+        let due_arrival = planned.peek().map(|(_, p)| p.at);
         let due_timer = d.timers.peek().map(|Reverse((t, _))| *t);
+        if live.stop.is_cancelled() || (due_arrival.is_none() && d.finished(wait)) {
+            return;
+        }
+        // Waking at least every 50 ms to see whether the run is over.
+        let soon = Instant::now() + Duration::from_millis(50);
         let due = due_arrival.into_iter().chain(due_timer).min();
-        if due.is_none() && d.sessions.is_empty() {
-            break;
-        }
-        if last_arrival_done.is_some_and(|t| t.elapsed() > wait) {
-            break;
-        }
-        let sleep_to = due
-            .map(|t| d.wall(t))
-            .unwrap_or_else(|| Instant::now() + Duration::from_millis(50));
+        let sleep_to = due.map_or(soon, |t| d.wall(t).min(soon));
         tokio::select! {
-            _ = live.stop.cancelled() => break,
-            Some(incoming) = incoming.recv() => d.on_incoming(&policy, incoming),
+            _ = live.stop.cancelled() => return,
+            Some(incoming) = incoming.recv() => d.on_incoming(policy, incoming),
             _ = tokio::time::sleep_until(sleep_to.into()) => {
                 let now = d.now();
                 if due_arrival.is_some_and(|t| t <= now) {
-                    let p = &planned[next];
-                    let id = next as u64;
-                    d.metrics.record_arrival(p.at);
-                    d.numbers.insert(id, p.number.clone());
-                    d.sessions.insert(id, (OtpSession::new(id, p.carrier, p.at, &sc.otp), p.carrier));
-                    d.step(&policy, id, Event::Arrived);
+                    let (_, p) = planned.next().expect("peeked");
+                    d.arrive(policy, next, p);
                     next += 1;
-                    if next == planned.len() {
-                        last_arrival_done = Some(Instant::now());
-                    }
                 } else if due_timer.is_some_and(|t| t <= now) {
                     let Reverse((_, id)) = d.timers.pop().expect("peeked");
-                    d.step(&policy, id, Event::TimerFired);
+                    d.step(policy, id, Event::TimerFired);
                 }
             }
         }
     }
-    // Sessions still waiting when time is up end as they stand: whatever
-    // they would still send is refused, no call is answered.
-    let mut left: Vec<u64> = d.sessions.keys().copied().collect();
-    left.sort();
-    let far = Nanos::MAX / 4;
-    for id in left {
-        let mut event = Event::TimerFired;
-        loop {
-            event = match d.handle(&policy, id, far, event) {
-                Action::Send { .. } => Event::Submitted { accepted: false },
-                Action::CallVoice { .. } => Event::VoiceResult { heard_at: None },
-                Action::Wait { .. } => Event::TimerFired,
-                Action::Done(end) => {
-                    d.record_end(id, end);
-                    break;
-                }
-            };
-        }
-    }
-    for (m, fate) in std::mem::take(&mut d.fates) {
-        let (outcome, receipt, at) =
-            fate.unwrap_or((Outcome::LostInTransit, Receipt::Nothing, m.sent_at));
-        let times = (m.sent_at, at);
-        let fate = super::measured_fate(sc, provider, m.carrier, times, (outcome, receipt));
-        d.metrics.submissions += 1;
-        d.metrics.record_message(&fate);
-    }
-    Ok(d.metrics)
 }

@@ -5,7 +5,6 @@
 //! parts into the one run they make together (histograms merge exactly).
 
 use super::Measured;
-use super::schedule::Planned;
 use crate::metrics::Metrics;
 use crate::scenario::{Scenario, Settings};
 use crate::shard::{
@@ -26,19 +25,6 @@ pub struct Setup {
     pub note: String,
     /// The traffic flags (`--rate`, `--duration`, `--count`, `--otp`...).
     pub traffic: Vec<String>,
-}
-
-/// This shard's messages of the schedule.
-pub fn shard_of(planned: Vec<Planned>, shard: Option<Shard>) -> Vec<Planned> {
-    match shard {
-        None => planned,
-        Some(s) => planned
-            .into_iter()
-            .enumerate()
-            .filter(|(k, _)| s.owns(*k as u32))
-            .map(|(_, p)| p)
-            .collect(),
-    }
 }
 
 /// The partial result of one shard.

@@ -1,12 +1,14 @@
 //! The traffic a load run sends: the scenario's arrival process (rate,
 //! time-of-day profile, bursts) on an absolute schedule, each arrival a
 //! destination number in a real format on a carrier drawn by share,
-//! including the bad formats the scenario's typo share implies.
+//! including the bad formats the scenario's typo share implies. Made as it
+//! is sent (`Schedule` is an iterator), so a run's memory does not grow
+//! with its rate or length.
 
 use crate::des::{Purpose, RngStreams};
 use crate::model::{ArrivalProcess, Hygiene, World, number_key};
 use crate::scenario::{CarrierId, Scenario};
-use crate::units::{NANOS_PER_SEC, Nanos};
+use crate::units::Nanos;
 use std::sync::Arc;
 
 /// One message to send.
@@ -29,37 +31,123 @@ pub struct Shape {
     pub count: Option<u64>,
 }
 
-/// The whole schedule, in send order. Deterministic for a seed.
-pub fn plan(scenario: &Arc<Scenario>, shape: Shape) -> Vec<Planned> {
-    let mut traffic = scenario.traffic.clone();
-    if let Some(rate) = shape.rate {
-        traffic.rate_per_sec = rate;
-    }
-    let duration = shape.duration.unwrap_or(scenario.duration);
-    let mut arrivals = ArrivalProcess::new(&traffic, duration);
-    let world = World::new(scenario.clone(), 0);
-    let mut rng = RngStreams::new(scenario.seed, 0).stream(Purpose::Arrivals, 1, 0);
-    let mut planned = Vec::new();
-    while let Some(at) = arrivals.next(&mut rng) {
-        if shape.count.is_some_and(|c| planned.len() as u64 >= c) {
-            break;
+/// The highest `--rate` a load run takes, in sessions per second: far
+/// above what one sender keeps up with, low enough that even a schedule
+/// that is all dropped is walked through in reasonable time.
+pub const MAX_RATE_PER_SEC: f64 = 1_000_000.0;
+
+/// Which of the schedule's messages one sender makes: those of `shard`
+/// (message `k` with `k % N == I`), and of those every `binds`-th from
+/// `bind` (the shard's `j`-th message goes to bind `j % binds`).
+#[derive(Debug, Clone, Copy)]
+pub struct Part {
+    pub shard: Option<crate::shard::Shard>,
+    pub bind: u64,
+    pub binds: u64,
+}
+
+impl Part {
+    /// The whole schedule (of `shard`) for one sender.
+    pub fn whole(shard: Option<crate::shard::Shard>) -> Part {
+        Part {
+            shard,
+            bind: 0,
+            binds: 1,
         }
-        // The user is drawn as `serve` draws it for the number, so a live
-        // model meets the same user; a mistyped one is sent mistyped,
-        // which the model recognises by its format (Hygiene::of_number).
-        let k = planned.len() as u64;
-        let correct = number(k, false);
-        let user = world.user(number_key(&correct), at);
-        planned.push(Planned {
-            at,
-            number: match user.hygiene {
+    }
+}
+
+/// The schedule, made as it is consumed: the scenario's arrivals in send
+/// order, each with its number and carrier, numbered `k` over the whole
+/// schedule. Deterministic for a seed; memory does not grow with its
+/// length.
+pub struct Schedule {
+    arrivals: ArrivalProcess,
+    rng: crate::des::SimRng,
+    world: World,
+    count: Option<u64>,
+    duration: Nanos,
+    part: Part,
+    /// Arrivals drawn so far, and of them the shard's.
+    next: u64,
+    owned: u64,
+}
+
+impl Schedule {
+    pub fn new(scenario: &Arc<Scenario>, shape: Shape, part: Part) -> Schedule {
+        let mut traffic = scenario.traffic.clone();
+        if let Some(rate) = shape.rate {
+            traffic.rate_per_sec = rate;
+        }
+        let duration = shape.duration.unwrap_or(scenario.duration);
+        Schedule {
+            arrivals: ArrivalProcess::new(&traffic, duration),
+            rng: RngStreams::new(scenario.seed, 0).stream(Purpose::Arrivals, 1, 0),
+            world: World::new(scenario.clone(), 0),
+            count: shape.count,
+            duration,
+            part,
+            next: 0,
+            owned: 0,
+        }
+    }
+
+    /// How long the schedule runs, from its start.
+    pub fn span(&self) -> Nanos {
+        self.duration
+    }
+}
+
+impl Iterator for Schedule {
+    type Item = (u64, Planned);
+
+    fn next(&mut self) -> Option<(u64, Planned)> {
+        loop {
+            if self.count.is_some_and(|c| self.next >= c) {
+                return None;
+            }
+            let at = self.arrivals.next(&mut self.rng)?;
+            let k = self.next;
+            self.next += 1;
+            if let Some(s) = self.part.shard
+                && k % s.count as u64 != s.index as u64
+            {
+                continue;
+            }
+            let j = self.owned;
+            self.owned += 1;
+            if j % self.part.binds != self.part.bind {
+                continue;
+            }
+            // The user is drawn as `serve` draws it for the number, so a
+            // live model meets the same user; a mistyped one is sent
+            // mistyped, which the model recognises by its format
+            // (Hygiene::of_number).
+            let correct = number(k, false);
+            let user = self.world.user(number_key(&correct), at);
+            let number = match user.hygiene {
                 Hygiene::Typo => number(k, true),
                 _ => correct,
-            },
-            carrier: user.carrier,
-        });
+            };
+            let carrier = user.carrier;
+            return Some((
+                k,
+                Planned {
+                    at,
+                    number,
+                    carrier,
+                },
+            ));
+        }
     }
-    planned
+}
+
+/// The whole schedule at once (tests only: a run never holds it).
+#[cfg(test)]
+pub fn plan(scenario: &Arc<Scenario>, shape: Shape) -> Vec<Planned> {
+    Schedule::new(scenario, shape, Part::whole(None))
+        .map(|(_, p)| p)
+        .collect()
 }
 
 /// A Japanese mobile number in E.164 without `+` (81 90 XXXX XXXX); a
@@ -72,13 +160,6 @@ fn number(k: u64, typo: bool) -> String {
         (true, 0) => format!("81090{subscriber:08}"),
         (true, _) => format!("8190{:07}", subscriber / 10),
     }
-}
-
-/// The schedule's length in seconds, for progress and pacing messages.
-pub fn span_seconds(planned: &[Planned]) -> f64 {
-    planned
-        .last()
-        .map_or(0.0, |p| p.at as f64 / NANOS_PER_SEC as f64)
 }
 
 #[cfg(test)]
@@ -109,6 +190,25 @@ mod tests {
             },
         );
         assert_eq!(capped.len(), 10);
+        // A sender's part is every binds-th of the shard's messages.
+        let shard = crate::shard::Shard { index: 1, count: 2 };
+        let part = |bind| Part {
+            shard: Some(shard),
+            bind,
+            binds: 3,
+        };
+        let mut parts: Vec<(u64, Planned)> = (0..3)
+            .flat_map(|b| Schedule::new(&sc, shape, part(b)))
+            .collect();
+        parts.sort_by_key(|(k, _)| *k);
+        let odd: Vec<(u64, Planned)> = a
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(k, p)| (k as u64, p))
+            .filter(|(k, _)| k % 2 == 1)
+            .collect();
+        assert_eq!(parts, odd);
         assert_eq!(number(3, false), "819010000003");
         assert_eq!(number(2, true), "8109010000002");
     }

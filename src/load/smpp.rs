@@ -4,8 +4,10 @@
 //! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
+use super::error::{LoadError, describe_decode};
 use super::live::{Counts, Live};
-use super::schedule::Planned;
+use super::schedule::Schedule;
+use super::tally::{Flights, Tally};
 use super::target::Target;
 use futures_util::{SinkExt, StreamExt};
 use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
@@ -14,11 +16,12 @@ use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{MessageState, RegisteredDelivery};
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, Semaphore, mpsc};
 use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
 
@@ -51,7 +54,7 @@ pub struct Throttling {
 pub(super) enum Next {
     /// Send planned message `k` at `due`; `retry` if it is a resubmission.
     Send {
-        k: usize,
+        k: u64,
         due: Instant,
         retry: bool,
     },
@@ -87,8 +90,8 @@ pub(super) async fn sleep_until_or_stop(at: Instant, stop: &CancellationToken) -
 
 /// Picks the earlier of the next planned message and the next resubmission.
 pub(super) fn next_send(
-    planned: Option<(usize, Instant)>,
-    retry: Option<(usize, Instant)>,
+    planned: Option<(u64, Instant)>,
+    retry: Option<(u64, Instant)>,
     outstanding: bool,
 ) -> Next {
     match (planned, retry) {
@@ -113,6 +116,10 @@ pub(super) fn next_send(
 }
 
 impl Book {
+    fn answered_on(&self, bind: usize) -> u64 {
+        self.answered.get(&bind).copied().unwrap_or(0)
+    }
+
     /// Bind `bind` of `binds` has nothing more to send (once counted).
     fn finish_sending(&mut self, bind: usize, binds: usize) {
         if self.done_binds.contains(&bind) {
@@ -149,10 +156,11 @@ pub fn submit_resp(command: &Command) -> Option<(u32, String)> {
 }
 
 /// An OTP message to `number`, asking for a receipt.
-pub fn otp_submit(number: &str) -> Result<SubmitSm, String> {
+pub fn otp_submit(number: &str) -> Result<SubmitSm, LoadError> {
+    let destination = text(number).ok_or_else(|| LoadError::Number(number.to_string()))?;
     Ok(SubmitSm::builder()
-        .source_addr(text("SIMSMS")?)
-        .destination_addr(text(number)?)
+        .source_addr(text("SIMSMS").expect("a short ASCII name"))
+        .destination_addr(destination)
         .registered_delivery(RegisteredDelivery::from(1))
         .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
         .build())
@@ -160,7 +168,8 @@ pub fn otp_submit(number: &str) -> Result<SubmitSm, String> {
 
 /// Everything a run observed.
 pub struct Transcript {
-    pub observed: Vec<Observed>,
+    /// Every message folded in: final, dropped, or lost at the end.
+    pub tally: super::Measured,
     pub reconnects: usize,
     /// Messages in flight on a connection when it closed.
     pub lost_at_disconnect: usize,
@@ -170,9 +179,10 @@ pub struct Transcript {
     pub unanswered: (usize, Option<String>),
 }
 
-#[derive(Default)]
 struct Book {
-    observed: Vec<Observed>,
+    /// Messages sent and not yet final, and the figures of the others.
+    flights: Flights,
+    tally: Tally,
     /// Messages sent, and those that reached a final answer (a refusal or
     /// a final receipt), over every bind: a receipt may come on any bind.
     sent: usize,
@@ -185,59 +195,91 @@ struct Book {
     /// Per bind: no sends before this (backing off after ESME_RTHROTTLED).
     paused_until: HashMap<usize, Instant>,
     throttling: Throttling,
-    /// Each planned message's number (for sending one again).
-    numbers: Vec<String>,
     /// Per bind: throttled messages to send again, and when.
-    retries: HashMap<usize, std::collections::VecDeque<(usize, Instant)>>,
+    retries: HashMap<usize, VecDeque<(u64, Instant)>>,
     all_sent_at: Option<Instant>,
-    /// message_id → planned index, once the resp is in.
-    ids: HashMap<String, usize>,
+    /// message_id → planned message, once the resp is in.
+    ids: HashMap<String, u64>,
     /// Receipts that came before their resp: id → (stat, at).
     early: HashMap<String, (String, Instant)>,
-    /// (bind, sequence) → planned index, while the resp is awaited.
-    waiting: HashMap<(usize, u32), usize>,
+    /// (bind, sequence) → planned message, while the resp is awaited.
+    waiting: HashMap<(usize, u32), u64>,
+    /// Per bind: submit_sm_resps received, over all its connections.
+    answered: HashMap<usize, u64>,
     live: Live,
 }
 
-/// Sends `planned` over `binds` transceivers starting at `start`; waits
-/// for receipts up to `wait` after the last send. A message whose bind's
-/// window stays full longer than `max_late` past its time is dropped.
+impl Book {
+    fn new(tally: Tally, throttling: Throttling, live: &Live) -> Book {
+        Book {
+            flights: Flights::new(),
+            tally,
+            sent: 0,
+            finals: 0,
+            done_binds: Vec::new(),
+            reconnects: 0,
+            lost_at_disconnect: 0,
+            paused_until: HashMap::new(),
+            throttling,
+            retries: HashMap::new(),
+            all_sent_at: None,
+            ids: HashMap::new(),
+            early: HashMap::new(),
+            waiting: HashMap::new(),
+            answered: HashMap::new(),
+            live: live.clone(),
+        }
+    }
+
+    /// Message `k` has its final answer: folded into the tally.
+    fn settle(&mut self, k: u64) {
+        self.finals += 1;
+        self.tally.settle(&mut self.flights, k);
+    }
+
+    fn observed(&mut self, k: u64) -> Option<&mut Observed> {
+        self.flights.get_mut(&k).map(|(_, o)| o)
+    }
+}
+
+/// Sends each bind's part of the schedule (`schedules`, one per
+/// transceiver) from `pacing.start`; waits for receipts up to `wait` after
+/// the last send. A message whose bind's window stays full longer than
+/// `max_late` past its time is dropped.
 pub async fn run(
     target: &Target,
-    binds: usize,
-    planned: &[Planned],
+    schedules: Vec<Schedule>,
+    tally: Tally,
     pacing: Pacing,
     (throttling, live): (Throttling, &Live),
-) -> Result<Transcript, String> {
-    let book = Arc::new(Mutex::new(Book {
-        observed: vec![Observed::default(); planned.len()],
-        throttling,
-        numbers: planned.iter().map(|p| p.number.clone()).collect(),
-        live: live.clone(),
-        ..Book::default()
-    }));
-    let binds = binds.max(1);
-    let mut tasks = Vec::new();
-    for b in 0..binds {
-        let mine: Vec<(usize, Planned)> = planned
-            .iter()
-            .cloned()
-            .enumerate()
-            .filter(|(k, _)| k % binds == b)
-            .collect();
+) -> Result<Transcript, LoadError> {
+    let book = Arc::new(Mutex::new(Book::new(tally, throttling, live)));
+    let binds = schedules.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (b, schedule) in schedules.into_iter().enumerate() {
         let (target, book) = (target.clone(), book.clone());
-        tasks.push(tokio::spawn(async move {
-            bind_loop(target, pacing, mine, book, (b, binds)).await
-        }));
+        tasks.spawn(async move { bind_loop(target, pacing, schedule, book, (b, binds)).await });
     }
-    for task in tasks {
-        task.await.map_err(|e| e.to_string())??;
+    // The first bind to fail ends the run at once (not after the others
+    // have sent their share).
+    while let Some(done) = tasks.join_next().await {
+        let failed = match done {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e,
+            Err(e) => LoadError::Task(e.to_string()),
+        };
+        live.stop.cancel();
+        tasks.abort_all();
+        return Err(failed);
     }
-    let book = book.lock().await;
+    let mut b = book.lock().await;
+    let mut flights = std::mem::take(&mut b.flights);
+    // Unanswered by the end of the wait: `lost`.
+    b.tally.settle_all(&mut flights);
     Ok(Transcript {
-        observed: book.observed.clone(),
-        reconnects: book.reconnects,
-        lost_at_disconnect: book.lost_at_disconnect,
+        tally: b.tally.take(),
+        reconnects: b.reconnects,
+        lost_at_disconnect: b.lost_at_disconnect,
         bad_signatures: 0,
         unanswered: (0, None),
     })
@@ -257,34 +299,110 @@ pub struct Pacing {
     pub wait: Duration,
     /// How long a message may wait for window room before it is dropped.
     pub max_late: Duration,
+    /// How long connecting may take, and again the bind's answer.
+    pub connect_timeout: Duration,
 }
 
-/// Connects and binds as a transceiver.
-pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>, String> {
-    let stream = TcpStream::connect((target.host.as_str(), target.port))
+/// Connects and binds as a transceiver, within `timeout` for the
+/// connection and again for the bind's answer; Ctrl-C (`stop`) ends the
+/// wait at once with `LoadError::Interrupted`.
+pub async fn connect(
+    target: &Target,
+    timeout: Duration,
+    stop: &CancellationToken,
+) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
+    tokio::select! {
+        bound = connect_and_bind(target, timeout) => bound,
+        _ = stop.cancelled() => Err(LoadError::Interrupted),
+    }
+}
+
+async fn connect_and_bind(
+    target: &Target,
+    timeout: Duration,
+) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
+    let name = target.display();
+    let seconds = timeout.as_secs_f64();
+    let system_id = text(&target.user).ok_or_else(|| LoadError::Credential {
+        field: "system_id",
+        max: 15,
+        got: format!("\"{}\"", target.user),
+    })?;
+    let password = text(&target.password).ok_or_else(|| LoadError::Credential {
+        field: "password",
+        max: 8,
+        got: format!("{} characters", target.password.chars().count()),
+    })?;
+    let connecting = TcpStream::connect((target.host.as_str(), target.port));
+    let stream = tokio::time::timeout(timeout, connecting)
         .await
-        .map_err(|e| format!("{}: {e}", target.display()))?;
+        .map_err(|_| LoadError::ConnectTimeout {
+            target: name.clone(),
+            seconds,
+        })?
+        .map_err(|e| LoadError::Connect {
+            target: name.clone(),
+            reason: e.to_string(),
+        })?;
     let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, CommandCodec::new());
     let bind_pdu = BindTransceiver::builder()
-        .system_id(
-            text(&target.user).map_err(|e| {
-                format!("--target: an SMPP system_id has at most 15 characters: {e}")
-            })?,
-        )
-        .password(
-            text(&target.password)
-                .map_err(|e| format!("--target: an SMPP password has at most 8 characters: {e}"))?,
-        )
+        .system_id(system_id)
+        .password(password)
         .build();
-    framed
-        .send(Command::new(CommandStatus::EsmeRok, 1, bind_pdu))
-        .await
-        .map_err(|e| e.to_string())?;
-    match framed.next().await {
+    let broken = |reason: String| LoadError::Connection {
+        target: name.clone(),
+        reason,
+    };
+    let bind = Command::new(CommandStatus::EsmeRok, 1, bind_pdu);
+    let answer = tokio::time::timeout(timeout, async {
+        framed.send(bind).await.map_err(|e| broken(e.to_string()))?;
+        Ok(framed.next().await)
+    });
+    let answer = answer.await.map_err(|_| LoadError::BindTimeout {
+        target: name.clone(),
+        seconds,
+    })??;
+    match answer {
         Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
-        Some(Ok(c)) => Err(format!("bind refused: status {:#x}", u32::from(c.status()))),
-        other => Err(format!("bind failed: {other:?}")),
+        Some(Ok(c)) => Err(LoadError::bind_refused(name, u32::from(c.status()))),
+        Some(Err(rusmpp::tokio_codec::DecodeError::Io(e))) => Err(broken(e.to_string())),
+        Some(Err(e)) => Err(LoadError::NotSmpp {
+            target: name,
+            reason: describe_decode(&e),
+        }),
+        None => Err(LoadError::ClosedAtBind { target: name }),
+    }
+}
+
+/// Binds that fail (or connections that close unanswered) this many times
+/// in a row end the run (docs/load.md, docs/limits.md).
+pub const BIND_ATTEMPTS: u32 = 5;
+
+/// A bind's consecutive failures since its last answered connection.
+#[derive(Default)]
+struct Failures(u32);
+
+impl Failures {
+    /// Counts one more failure: waits before the next attempt (100 ms,
+    /// doubling), or gives up after `BIND_ATTEMPTS` with the last reason.
+    async fn again(
+        &mut self,
+        target: &Target,
+        last: String,
+        stop: &CancellationToken,
+    ) -> Result<(), LoadError> {
+        self.0 += 1;
+        if self.0 >= BIND_ATTEMPTS {
+            return Err(LoadError::BindKeepsFailing {
+                target: target.display(),
+                attempts: self.0,
+                last,
+            });
+        }
+        let pause = Duration::from_millis(100) * 2u32.pow(self.0 - 1);
+        sleep_until_or_stop(Instant::now() + pause, stop).await;
+        Ok(())
     }
 }
 
@@ -293,23 +411,23 @@ pub async fn connect(target: &Target) -> Result<Framed<TcpStream, CommandCodec>,
 async fn bind_loop(
     target: Target,
     pacing: Pacing,
-    mine: Vec<(usize, Planned)>,
+    schedule: Schedule,
     book: Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<(), String> {
-    let mut queue: std::collections::VecDeque<(usize, Planned)> = mine.into();
-    let last_due = queue.back().map_or(pacing.start, |(_, p)| {
-        pacing.start + Duration::from_nanos(p.at)
-    });
+) -> Result<(), LoadError> {
+    let last_due = pacing.start + Duration::from_nanos(schedule.span());
+    let mut queue = schedule.peekable();
     let mut connected_once = false;
+    let mut failures = Failures::default();
     let stop = book.lock().await.live.stop.clone();
     while !stop.is_cancelled() {
-        let framed = match connect(&target).await {
+        let framed = match connect(&target, pacing.connect_timeout, &stop).await {
             Ok(f) => f,
+            Err(LoadError::Interrupted) => break,
             Err(e) if !connected_once => return Err(e),
             Err(_) if Instant::now() > last_due + pacing.max_late => break,
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(e) => {
+                failures.again(&target, e.to_string(), &stop).await?;
                 continue;
             }
         };
@@ -317,6 +435,7 @@ async fn bind_loop(
             book.lock().await.reconnects += 1;
         }
         connected_once = true;
+        let answered_before = book.lock().await.answered_on(bind);
         let finished = one_connection(framed, pacing, &mut queue, &book, (bind, binds)).await?;
         if finished {
             // Unanswered by the end of the wait: counted `lost`, not as
@@ -324,288 +443,435 @@ async fn bind_loop(
             break;
         }
         // The connection closed: what it had in flight will never be answered.
-        let mut b = book.lock().await;
-        let lost: Vec<(usize, u32)> = b
-            .waiting
-            .keys()
-            .filter(|(w, _)| *w == bind)
-            .copied()
-            .collect();
-        for key in lost {
-            b.waiting.remove(&key);
-            b.lost_at_disconnect += 1;
-            b.finals += 1;
+        let answered = {
+            let mut b = book.lock().await;
+            let lost: Vec<(usize, u32)> = b
+                .waiting
+                .keys()
+                .filter(|(w, _)| *w == bind)
+                .copied()
+                .collect();
+            for key in lost {
+                if let Some(k) = b.waiting.remove(&key) {
+                    b.lost_at_disconnect += 1;
+                    b.settle(k);
+                }
+            }
+            b.answered_on(bind) > answered_before
+        };
+        // A connection that closed before answering anything is a failed
+        // bind too (a server at its bind limit may accept, then close).
+        if answered {
+            failures = Failures::default();
+        } else {
+            let why = "the connection closed before any submit was answered";
+            failures.again(&target, why.into(), &stop).await?;
         }
     }
-    // Gave up reconnecting: what is left is never sent (counted dropped).
-    book.lock().await.finish_sending(bind, binds);
+    // Gave up reconnecting, or stopped: what is left is never sent. After
+    // Ctrl-C it was never planned; otherwise it counts dropped.
+    let mut b = book.lock().await;
+    if !stop.is_cancelled() {
+        for _ in queue {
+            b.tally.dropped();
+            Counts::add(&b.live.counts.dropped);
+        }
+    }
+    b.finish_sending(bind, binds);
     Ok(())
 }
+
+/// The planned messages of one bind, made as they are sent.
+type Queue = std::iter::Peekable<Schedule>;
+
+/// A message to send now: planned message `k` (its number), which is a
+/// resubmission if `retry`.
+struct Sending {
+    k: u64,
+    due: Instant,
+    retry: bool,
+}
+
+/// What a connection's reader reports when it ends: every answer is in
+/// (or the run stopped), or the connection closed.
+type Reader = tokio::task::JoinHandle<bool>;
 
 /// Sends from `queue` on one connection until it is empty and every answer
 /// is in (true), or the connection closes (false).
 async fn one_connection(
     framed: Framed<TcpStream, CommandCodec>,
     pacing: Pacing,
-    queue: &mut std::collections::VecDeque<(usize, Planned)>,
+    queue: &mut Queue,
     book: &Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<bool, String> {
-    let Pacing {
-        window,
-        start,
-        wait,
-        max_late,
-    } = pacing;
-    let (mut sink, mut stream) = framed.split();
-    let room = Arc::new(Semaphore::new(window));
-    let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
-    let mut reader = {
-        let (room, book, closed) = (room.clone(), book.clone(), closed.clone());
-        tokio::spawn(async move {
-            loop {
-                let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
-                let mut b = book.lock().await;
-                match next {
-                    Ok(Some(Ok(command))) => {
-                        let finals = on_command(&mut b, bind, &command, &room, &acks_tx);
-                        b.finals += finals;
-                    }
-                    Ok(_) => {
-                        closed.store(true, std::sync::atomic::Ordering::Relaxed);
-                        room.close();
+) -> Result<bool, LoadError> {
+    let (sink, stream) = framed.split();
+    let room = Arc::new(Semaphore::new(pacing.window));
+    let closed = Arc::new(AtomicBool::new(false));
+    let (acks_tx, acks) = mpsc::unbounded_channel::<u32>();
+    let reader = spawn_reader(
+        stream,
+        pacing.wait,
+        book,
+        (&room, &closed),
+        acks_tx,
+        (bind, binds),
+    );
+    // The reader ends with the connection whichever way this returns.
+    let reader = AbortOnDrop(reader);
+    let mut link = Link {
+        sink,
+        acks,
+        sequence: 2,
+        last_enquire: Instant::now(),
+    };
+    let stop = book.lock().await.live.stop.clone();
+    let sent = send_all(&mut link, pacing, queue, book, (&room, &closed), bind).await?;
+    if !sent {
+        return Ok(false);
+    }
+    book.lock().await.finish_sending(bind, binds);
+    let finished = link.await_answers(reader).await;
+    link.unbind(pacing.connect_timeout, &stop).await;
+    Ok(finished)
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(Reader);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The writing half of a connection: submits, acknowledgements of the
+/// receipts the reader saw, enquire_link, unbind.
+struct Link {
+    sink: futures_util::stream::SplitSink<Framed<TcpStream, CommandCodec>, Command>,
+    acks: mpsc::UnboundedReceiver<u32>,
+    sequence: u32,
+    last_enquire: Instant,
+}
+
+impl Link {
+    /// Queues the receipt acknowledgements due, and an enquire_link when
+    /// the bind has looked idle for long; false if the connection broke.
+    async fn housekeeping(&mut self) -> bool {
+        if self.last_enquire.elapsed() > ENQUIRE_LINK_EVERY {
+            self.last_enquire = Instant::now();
+            let enquire = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
+            if self.sink.feed(enquire).await.is_err() {
+                return false;
+            }
+        }
+        while let Ok(seq) = self.acks.try_recv() {
+            if self.sink.feed(receipt_ack(seq)).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// After the last send: acknowledges receipts and keeps the bind
+    /// alive until the reader is done; whether every answer came in.
+    async fn await_answers(&mut self, mut reader: AbortOnDrop) -> bool {
+        let mut enquire = tokio::time::interval(ENQUIRE_LINK_EVERY);
+        enquire.tick().await;
+        loop {
+            tokio::select! {
+                done = &mut reader.0 => return done.unwrap_or(false),
+                _ = enquire.tick() => {
+                    let link = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
+                    if self.sink.send(link).await.is_err() {
                         return false;
                     }
-                    Err(_) => {}
                 }
-                // Every bind has sent: stop when every message has its final
-                // answer, or `wait` after the last send.
-                if b.live.stop.is_cancelled()
-                    || (b.done_binds.len() == binds
-                        && (b.finals >= b.sent
-                            || b.all_sent_at.is_some_and(|t| t.elapsed() > wait)))
-                {
-                    return true;
+                Some(seq) = self.acks.recv() => {
+                    if self.sink.send(receipt_ack(seq)).await.is_err() {
+                        return false;
+                    }
                 }
             }
-        })
-    };
-    let mut sequence = 2u32;
-    let mut last_enquire = Instant::now();
+        }
+    }
+
+    /// Acknowledges the last receipts and unbinds, unless Ctrl-C came
+    /// (then nothing more is written) or the target stopped reading.
+    async fn unbind(&mut self, timeout: Duration, stop: &CancellationToken) {
+        let unbind = async {
+            while let Ok(seq) = self.acks.try_recv() {
+                let _ = self.sink.feed(receipt_ack(seq)).await;
+            }
+            let unbind = Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind);
+            let _ = self.sink.send(unbind).await;
+        };
+        tokio::select! {
+            _ = tokio::time::timeout(timeout, unbind) => {}
+            _ = stop.cancelled() => {}
+        }
+    }
+}
+
+/// The reader: answers and receipts into the book, until every bind has
+/// sent and every message has its final answer or `wait` has passed since
+/// the last send (true), or the connection closes (false).
+fn spawn_reader(
+    mut stream: futures_util::stream::SplitStream<Framed<TcpStream, CommandCodec>>,
+    wait: Duration,
+    book: &Arc<Mutex<Book>>,
+    (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
+    acks: mpsc::UnboundedSender<u32>,
+    (bind, binds): (usize, usize),
+) -> Reader {
+    let (room, book, closed) = (room.clone(), book.clone(), closed.clone());
+    tokio::spawn(async move {
+        loop {
+            let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
+            let mut b = book.lock().await;
+            match next {
+                Ok(Some(Ok(command))) => on_command(&mut b, bind, &command, &room, &acks),
+                Ok(_) => {
+                    closed.store(true, Ordering::Relaxed);
+                    room.close();
+                    return false;
+                }
+                Err(_) => {}
+            }
+            if b.live.stop.is_cancelled()
+                || (b.done_binds.len() == binds
+                    && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait)))
+            {
+                return true;
+            }
+        }
+    })
+}
+
+/// The open-loop sender of one connection: each message at its time, late
+/// while the window is full or the bind backs off, dropped past
+/// `max_late`; throttled ones again after the backoff. True when nothing
+/// is left to send (or the run stopped), false when the connection broke.
+async fn send_all(
+    link: &mut Link,
+    pacing: Pacing,
+    queue: &mut Queue,
+    book: &Arc<Mutex<Book>>,
+    (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
+    bind: usize,
+) -> Result<bool, LoadError> {
     let stop = book.lock().await.live.stop.clone();
     let mut drained_at = None;
     loop {
         let next = {
             let b = book.lock().await;
             let retry = b.retries.get(&bind).and_then(|q| q.front()).copied();
-            let planned = queue
-                .front()
-                .map(|(k, p)| (*k, start + Duration::from_nanos(p.at)));
-            next_send(planned, retry, room.available_permits() < window)
+            let planned =
+                (queue.peek()).map(|(k, p)| (*k, pacing.start + Duration::from_nanos(p.at)));
+            next_send(planned, retry, room.available_permits() < pacing.window)
         };
-        let (k, due, retry) = match next {
-            Next::Send { k, due, retry } => (k, due, retry),
-            Next::Done => break,
-            Next::Idle if wait_for_retries(&mut drained_at, wait, &stop).await => continue,
-            Next::Idle => break,
+        let sending = match next {
+            Next::Send { k, due, retry } => Sending { k, due, retry },
+            Next::Done => return Ok(true),
+            Next::Idle if wait_for_retries(&mut drained_at, pacing.wait, &stop).await => continue,
+            Next::Idle => return Ok(true),
         };
-        if !sleep_until_or_stop(due, &stop).await {
-            break;
+        if !sleep_until_or_stop(sending.due, &stop).await {
+            return Ok(true);
         }
         // Backing off after a throttle: the message leaves late.
         let paused = book.lock().await.paused_until.get(&bind).copied();
-        if let Some(until) = paused.filter(|u| *u > Instant::now()) {
-            tokio::time::sleep_until(until.into()).await;
+        if let Some(until) = paused.filter(|u| *u > Instant::now())
+            && !sleep_until_or_stop(until, &stop).await
+        {
+            return Ok(true);
         }
-        if last_enquire.elapsed() > ENQUIRE_LINK_EVERY {
-            last_enquire = Instant::now();
-            let enquire = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
-            if sink.feed(enquire).await.is_err() {
-                return Ok(false);
-            }
-        }
-        if closed.load(std::sync::atomic::Ordering::Relaxed) {
+        if closed.load(Ordering::Relaxed) || !link.housekeeping().await {
             return Ok(false);
-        }
-        while let Ok(seq) = acks.try_recv() {
-            let ack = receipt_ack(seq);
-            if sink.feed(ack).await.is_err() {
-                return Ok(false);
-            }
         }
         // A full window holds the message back (it leaves late) up to
         // `max_late` past its intended time; beyond that it is dropped. The
         // schedule never moves: later messages keep their intended times.
-        let deadline = due + max_late;
+        let deadline = sending.due + pacing.max_late;
         let permit = tokio::select! {
             permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()) => permit,
-            _ = stop.cancelled() => break,
+            _ = stop.cancelled() => return Ok(true),
         };
         match permit {
             Ok(Ok(permit)) => permit.forget(),
             Ok(Err(_)) => return Ok(false),
             Err(_) => {
-                let mut b = book.lock().await;
-                if retry {
-                    // Not sent again: it stays refused (throttled), final.
-                    b.retries.get_mut(&bind).map(|q| q.pop_front());
-                    b.finals += 1;
-                } else {
-                    queue.pop_front();
-                    Counts::add(&b.live.counts.dropped);
-                }
+                give_up(&mut *book.lock().await, queue, &sending, bind);
                 continue;
             }
         }
-        let number = if retry {
-            book.lock().await.numbers.get(k).cloned()
-        } else {
-            queue.front().map(|(_, p)| p.number.clone())
-        };
-        let submit = otp_submit(&number.unwrap_or_default())?;
-        // Registered before it is written: the resp (and the receipt) may
-        // come back before `send` returns.
-        let now = Instant::now();
-        {
-            let mut b = book.lock().await;
-            if !retry {
-                b.observed[k].sent = Some(now);
-                b.observed[k].late = now.duration_since(due) > Duration::from_millis(10);
-                b.sent += 1;
-                Counts::add(&b.live.counts.sent);
-            }
-            b.observed[k].last_sent = Some(now);
-            b.waiting.insert((bind, sequence), k);
-        }
-        let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-        if sink.send(command).await.is_err() {
-            // Not sent after all: it goes again after reconnecting.
-            let mut b = book.lock().await;
-            b.waiting.remove(&(bind, sequence));
-            if !retry {
-                b.observed[k] = Observed::default();
-                b.sent -= 1;
-            }
+        if !send_one(link, queue, book, &sending, bind).await? {
             return Ok(false);
         }
-        if retry {
-            book.lock()
-                .await
-                .retries
-                .get_mut(&bind)
-                .map(|q| q.pop_front());
-        } else {
-            queue.pop_front();
-        }
-        sequence = sequence.wrapping_add(1).max(2);
     }
-    book.lock().await.finish_sending(bind, binds);
-    let mut enquire = tokio::time::interval(ENQUIRE_LINK_EVERY);
-    enquire.tick().await;
-    let finished = loop {
-        tokio::select! {
-            done = &mut reader => break done.unwrap_or(false),
-            _ = enquire.tick() => {
-                let link = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
-                if sink.send(link).await.is_err() {
-                    break false;
-                }
-            }
-            Some(seq) = acks.recv() => {
-                let ack = receipt_ack(seq);
-                if sink.send(ack).await.is_err() {
-                    break false;
-                }
-            }
+}
+
+/// A message whose window stayed full past `max_late`: a planned one is
+/// dropped, a throttled one stays refused.
+fn give_up(b: &mut Book, queue: &mut Queue, sending: &Sending, bind: usize) {
+    if sending.retry {
+        b.retries.get_mut(&bind).map(|q| q.pop_front());
+        b.settle(sending.k);
+    } else {
+        queue.next();
+        b.tally.dropped();
+        Counts::add(&b.live.counts.dropped);
+    }
+}
+
+/// Writes the submit of `sending`; false if the connection broke (the
+/// message then goes again after reconnecting).
+async fn send_one(
+    link: &mut Link,
+    queue: &mut Queue,
+    book: &Arc<Mutex<Book>>,
+    sending: &Sending,
+    bind: usize,
+) -> Result<bool, LoadError> {
+    let Sending { k, due, retry } = *sending;
+    let sequence = link.sequence;
+    // Registered before it is written: the resp (and the receipt) may come
+    // back before `send` returns.
+    let submit = {
+        let mut b = book.lock().await;
+        let now = Instant::now();
+        if !retry && let Some((_, p)) = queue.peek() {
+            let observed = Observed {
+                sent: Some(now),
+                late: now.duration_since(due) > Duration::from_millis(10),
+                ..Observed::default()
+            };
+            b.flights.insert(k, (p.clone(), observed));
+            b.sent += 1;
+            Counts::add(&b.live.counts.sent);
         }
+        let Some((p, o)) = b.flights.get_mut(&k) else {
+            // Already final (cannot happen for a retry still queued).
+            b.retries.get_mut(&bind).map(|q| q.pop_front());
+            return Ok(true);
+        };
+        o.last_sent = Some(now);
+        let submit = otp_submit(&p.number)?;
+        b.waiting.insert((bind, sequence), k);
+        submit
     };
-    while let Ok(seq) = acks.try_recv() {
-        let ack = receipt_ack(seq);
-        let _ = sink.feed(ack).await;
+    let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
+    if link.sink.send(command).await.is_err() {
+        // Not sent after all: it goes again after reconnecting.
+        let mut b = book.lock().await;
+        b.waiting.remove(&(bind, sequence));
+        if !retry {
+            b.flights.remove(&k);
+            b.sent -= 1;
+        }
+        return Ok(false);
     }
-    let _ = sink
-        .send(Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind))
-        .await;
-    Ok(finished)
+    let mut b = book.lock().await;
+    if retry {
+        b.retries.get_mut(&bind).map(|q| q.pop_front());
+    } else {
+        queue.next();
+    }
+    link.sequence = sequence.wrapping_add(1).max(2);
+    Ok(true)
 }
 
-pub(super) fn text<const MIN: usize, const MAX: usize>(
-    s: &str,
-) -> Result<COctetString<MIN, MAX>, String> {
-    COctetString::from_string(s.to_string()).map_err(|e| format!("\"{s}\": {e}"))
+/// `s` as an SMPP C-octet string, if it fits.
+pub(super) fn text<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctetString<MIN, MAX>> {
+    COctetString::from_string(s.to_string()).ok()
 }
 
-/// Handles one PDU from the server; returns how many messages got their
-/// final receipt.
+/// Handles one PDU from the server: a resp or a receipt settles its
+/// message when final.
 fn on_command(
     b: &mut Book,
     bind: usize,
     command: &Command,
     room: &Semaphore,
-    acks: &tokio::sync::mpsc::UnboundedSender<u32>,
-) -> usize {
+    acks: &mpsc::UnboundedSender<u32>,
+) {
     let now = Instant::now();
     if let Some((status, id)) = submit_resp(command) {
         room.add_permits(1);
+        *b.answered.entry(bind).or_insert(0) += 1;
         let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
-            return 0;
+            return;
         };
-        b.observed[k].resp = Some((status, now));
-        Counts::add(&b.live.counts.answered);
-        if status != 0 {
-            Counts::add(&b.live.counts.refused);
-        }
-        if command.status() == CommandStatus::EsmeRthrottled {
-            let Throttling { backoff, retries } = b.throttling;
-            b.paused_until.insert(bind, now + backoff);
-            if b.observed[k].resubmits < retries {
-                // Not final: it goes again after the backoff.
-                b.observed[k].resubmits += 1;
-                b.retries
-                    .entry(bind)
-                    .or_default()
-                    .push_back((k, now + backoff));
-                return 0;
-            }
-        }
-        if status != 0 {
-            return 1;
-        }
-        if let Some((stat, at)) = b.early.remove(&id) {
-            b.observed[k].receipt = Some((stat, at));
-            Counts::add(&b.live.counts.receipts);
-            return 1;
-        }
-        b.ids.insert(id, k);
-        return 0;
+        return on_resp(b, (bind, k), command.status(), (status, id), now);
     }
-    match command.pdu() {
-        Some(Pdu::DeliverSm(d)) => {
-            let _ = acks.send(command.sequence_number());
-            let Some((id, stat)) = receipt_fields(d) else {
-                return 0;
-            };
-            match b.ids.remove(&id) {
-                Some(k) if b.observed[k].receipt.is_none() => {
-                    b.observed[k].receipt = Some((stat, now));
+    if let Some(Pdu::DeliverSm(d)) = command.pdu() {
+        let _ = acks.send(command.sequence_number());
+        let Some((id, stat)) = receipt_fields(d) else {
+            return;
+        };
+        match b.ids.remove(&id) {
+            Some(k) => {
+                if let Some(o) = b.observed(k) {
+                    o.receipt = Some((stat, now));
                     Counts::add(&b.live.counts.receipts);
-                    1
-                }
-                Some(_) => 0,
-                None => {
-                    b.early.insert(id, (stat, now));
-                    0
+                    b.settle(k);
                 }
             }
+            None => {
+                b.early.insert(id, (stat, now));
+            }
         }
-        _ => 0,
     }
+}
+
+/// A submit_sm_resp for message `k` sent on `bind`.
+fn on_resp(
+    b: &mut Book,
+    (bind, k): (usize, u64),
+    command_status: CommandStatus,
+    (status, id): (u32, String),
+    now: Instant,
+) {
+    let Throttling { backoff, retries } = b.throttling;
+    let Some(o) = b.observed(k) else {
+        return;
+    };
+    o.resp = Some((status, now));
+    let resend = command_status == CommandStatus::EsmeRthrottled && o.resubmits < retries;
+    if resend {
+        // Not final: it goes again after the backoff.
+        o.resubmits += 1;
+    }
+    Counts::add(&b.live.counts.answered);
+    if status != 0 {
+        Counts::add(&b.live.counts.refused);
+    }
+    if command_status == CommandStatus::EsmeRthrottled {
+        b.paused_until.insert(bind, now + backoff);
+    }
+    if resend {
+        b.retries
+            .entry(bind)
+            .or_default()
+            .push_back((k, now + backoff));
+        return;
+    }
+    if status != 0 {
+        return b.settle(k);
+    }
+    if let Some(receipt) = b.early.remove(&id) {
+        if let Some(o) = b.observed(k) {
+            o.receipt = Some(receipt);
+        }
+        Counts::add(&b.live.counts.receipts);
+        return b.settle(k);
+    }
+    b.ids.insert(id, k);
 }
 
 /// The receipted message id and stat: from the TLVs when present, else
 /// from the receipt text.
-pub(super) fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
     let mut id = None;
     let mut state = None;
     for tlv in d.tlvs() {

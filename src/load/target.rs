@@ -1,5 +1,7 @@
 //! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT`, or a
 //! Twilio-shaped HTTP API at `http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`.
+//! The user and password are percent-decoded (`%40` is `@`, `%2F` is `/`,
+//! `%3A` is `:`, `%25` is `%`), as in any URL.
 
 /// The protocol a target speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +51,13 @@ impl Target {
         };
         let (credentials, address) = authority.rsplit_once('@').ok_or_else(bad)?;
         let (user, password) = credentials.split_once(':').ok_or_else(bad)?;
+        let decode = |part: &str| {
+            percent_encoding::percent_decode_str(part)
+                .decode_utf8()
+                .map(|text| text.into_owned())
+                .map_err(|_| bad())
+        };
+        let (user, password) = (decode(user)?, decode(password)?);
         let (host, port) = match (address.rsplit_once(':'), protocol) {
             (Some((host, port)), _) if !port.contains(']') => {
                 (host, port.parse().map_err(|_| bad())?)
@@ -62,8 +71,8 @@ impl Target {
         Ok(Target {
             protocol,
             tls,
-            user: user.to_string(),
-            password: password.to_string(),
+            user,
+            password,
             host: host
                 .trim_start_matches('[')
                 .trim_end_matches(']')
@@ -125,6 +134,16 @@ mod tests {
         assert!(Target::parse("ftp://x").is_err());
         assert!(Target::parse("smpp://acme@127.0.0.1:2775").is_err());
         assert!(Target::parse("smpp://acme:pw@127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn users_and_passwords_are_percent_decoded() {
+        let t = Target::parse("smpp://ac%3Ame:p%40ss%2Fw%25@127.0.0.1:2775").unwrap();
+        assert_eq!((t.user.as_str(), t.password.as_str()), ("ac:me", "p@ss/w%"));
+        let h = Target::parse("http://AC1:to%40ken@127.0.0.1:8080/x").unwrap();
+        assert_eq!((h.password.as_str(), h.prefix.as_str()), ("to@ken", "/x"));
+        // Not UTF-8 once decoded: refused, not garbled.
+        assert!(Target::parse("smpp://a:%FF@127.0.0.1:2775").is_err());
     }
 
     #[test]

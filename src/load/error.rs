@@ -1,0 +1,163 @@
+//! Why a load run (or `bench smpp`, which uses load's SMPP client) cannot
+//! go on: each failure a sentence naming what failed and where. Bad flags
+//! become `Error::Usage` (exit 2), failures to reach, bind to or keep
+//! talking to a target `Error::Network` (exit 4).
+
+use std::net::SocketAddr;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A credential of the target that does not fit its SMPP field.
+    /// (`got` describes it without showing a password.)
+    #[error("--target: an SMPP {field} is at most {max} ASCII characters without NUL, got {got}")]
+    Credential {
+        field: &'static str,
+        max: usize,
+        got: String,
+    },
+    /// A destination number that does not fit destination_addr.
+    #[error("the number \"{0}\" does not fit an SMPP destination_addr (at most 20 ASCII digits)")]
+    Number(String),
+    /// The callback listener's address cannot be listened on.
+    #[error("--callback-listen {address}: cannot listen there: {source}")]
+    CallbackListen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The HTTP client could not be set up (its TLS roots, say).
+    #[error("the HTTP client could not be set up: {0}")]
+    HttpClient(String),
+    /// The TCP connection failed (refused, no route, unknown host).
+    #[error("could not connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    /// The connection broke while binding.
+    #[error("the connection to {target} failed while binding: {reason}")]
+    Connection { target: String, reason: String },
+    /// The target closed the connection instead of answering the bind.
+    #[error("{target} closed the connection before answering the bind")]
+    ClosedAtBind { target: String },
+    /// The target answered the bind with bytes that are not SMPP.
+    #[error("{target} answered the bind with something that is not SMPP: {reason}")]
+    NotSmpp { target: String, reason: String },
+    /// The target answered the bind with an error status.
+    #[error("{target} refused the bind with command_status {status:#010x}{hint}")]
+    BindRefused {
+        target: String,
+        status: u32,
+        hint: &'static str,
+    },
+    /// The target did not accept the TCP connection in time.
+    #[error("{target} did not accept the connection within {seconds} s (--connect-timeout)")]
+    ConnectTimeout { target: String, seconds: f64 },
+    /// The target accepted the connection but did not answer the bind.
+    #[error(
+        "{target} accepted the connection but did not answer the bind within {seconds} s (--connect-timeout)"
+    )]
+    BindTimeout { target: String, seconds: f64 },
+    /// Ctrl-C came while connecting: not a failure, the run stops.
+    #[error("stopped by Ctrl-C while connecting")]
+    Interrupted,
+    /// HTTP: requests were sent and not one got an HTTP answer (a refused
+    /// port, https against a plain HTTP server, an untrusted certificate).
+    #[error("{target} answered none of the {sent} requests sent; the first error: {first}")]
+    Unreachable {
+        target: String,
+        sent: usize,
+        first: String,
+    },
+    /// A bind that failed (or closed unanswered) `attempts` times in a row.
+    #[error(
+        "the bind to {target} failed {attempts} times in a row (the last: {last}); does the server allow as many binds as --binds asks for?"
+    )]
+    BindKeepsFailing {
+        target: String,
+        attempts: u32,
+        last: String,
+    },
+    /// A task of the run ended abnormally (a bug, not the target's doing).
+    #[error("a task of the load run failed: {0}")]
+    Task(String),
+}
+
+impl LoadError {
+    /// Whether the error is the user's input (exit 2) rather than the
+    /// network's (exit 4).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, LoadError::Credential { .. } | LoadError::Number(_))
+    }
+
+    /// A bind refused with `status`, with a hint for the usual ones.
+    pub fn bind_refused(target: String, status: u32) -> LoadError {
+        let hint = match status {
+            0x0E => " (ESME_RINVPASWD: wrong password)",
+            0x0F => " (ESME_RINVSYSID: unknown system_id)",
+            0x05 => " (ESME_RALYBND: already bound, or too many binds for the account)",
+            0x0D => " (ESME_RBINDFAIL: bind failed)",
+            _ => "",
+        };
+        LoadError::BindRefused {
+            target,
+            status,
+            hint,
+        }
+    }
+}
+
+impl From<LoadError> for crate::Error {
+    fn from(e: LoadError) -> Self {
+        if e.is_usage() {
+            crate::Error::Usage(e.to_string())
+        } else {
+            crate::Error::Network(e.to_string())
+        }
+    }
+}
+
+/// A codec failure as a phrase: what arrived, not the decoder's internals.
+pub fn describe_decode(e: &rusmpp::tokio_codec::DecodeError) -> String {
+    use rusmpp::tokio_codec::DecodeError as D;
+    match e {
+        D::Io(e) => e.to_string(),
+        D::MaxLength { actual, max } => {
+            format!("a PDU length of {actual} octets, more than the {max} allowed")
+        }
+        D::MinLength { actual, min } => {
+            format!("a PDU length of {actual} octets, less than the {min} of a header")
+        }
+        D::Decode(e) => format!("a PDU that does not decode ({e})"),
+        _ => "a PDU with an invalid length".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_as_sentences_with_their_exit_codes() {
+        let garbage = rusmpp::tokio_codec::DecodeError::MaxLength {
+            actual: 2_145_735_198,
+            max: 8192,
+        };
+        let e = LoadError::NotSmpp {
+            target: "smpp://u@127.0.0.1:1".into(),
+            reason: describe_decode(&garbage),
+        };
+        assert_eq!(
+            e.to_string(),
+            "smpp://u@127.0.0.1:1 answered the bind with something that is not SMPP: a PDU length of 2145735198 octets, more than the 8192 allowed"
+        );
+        assert_eq!(crate::Error::from(e).exit_code(), 4);
+        let refused = LoadError::bind_refused("smpp://u@h:1".into(), 0x0E);
+        assert_eq!(
+            refused.to_string(),
+            "smpp://u@h:1 refused the bind with command_status 0x0000000e (ESME_RINVPASWD: wrong password)"
+        );
+        let long = LoadError::Credential {
+            field: "password",
+            max: 8,
+            got: "15 characters".into(),
+        };
+        assert_eq!(crate::Error::from(long).exit_code(), 2);
+    }
+}

@@ -1,0 +1,137 @@
+//! A load run's running tally: each message is folded into the measured
+//! figures (the report's metrics, the LOAD counts and latency histograms)
+//! the moment it is final or dropped, so memory holds only the messages
+//! in flight, whatever the rate or length of the run.
+
+use super::Measured;
+use super::schedule::Planned;
+use super::smpp::Observed;
+use super::target::Protocol;
+use crate::model::{Fate, Outcome, Receipt};
+use crate::scenario::{ProviderId, Scenario};
+use crate::units::Nanos;
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// The figures so far, and what folding needs to know.
+pub struct Tally {
+    sc: std::sync::Arc<Scenario>,
+    provider: ProviderId,
+    protocol: Protocol,
+    start: Instant,
+    pub measured: Measured,
+}
+
+/// The messages sent and not yet final: planned message `k` → what it is
+/// and what has been seen of it.
+pub type Flights = HashMap<u64, (Planned, Observed)>;
+
+impl Tally {
+    pub fn new(
+        sc: std::sync::Arc<Scenario>,
+        provider: ProviderId,
+        protocol: Protocol,
+        start: Instant,
+    ) -> Tally {
+        let measured = Measured::empty(&sc);
+        Tally {
+            sc,
+            provider,
+            protocol,
+            start,
+            measured,
+        }
+    }
+
+    /// The figures, leaving an empty tally behind.
+    pub fn take(&mut self) -> Measured {
+        std::mem::replace(&mut self.measured, Measured::empty(&self.sc))
+    }
+
+    /// A message never sent: its window stayed full past `--max-late`, or
+    /// its bind gave up.
+    pub fn dropped(&mut self) {
+        self.measured.planned += 1;
+        self.measured.dropped += 1;
+    }
+
+    /// Message `k` is final: folded in and forgotten.
+    pub fn settle(&mut self, flights: &mut Flights, k: u64) {
+        if let Some((p, o)) = flights.remove(&k) {
+            self.finished(&p, &o);
+        }
+    }
+
+    /// Every message still in flight, as it stands (unanswered: `lost`).
+    pub fn settle_all(&mut self, flights: &mut Flights) {
+        let mut left: Vec<u64> = flights.keys().copied().collect();
+        left.sort_unstable();
+        for k in left {
+            self.settle(flights, k);
+        }
+    }
+
+    fn since(&self, t: Instant) -> Nanos {
+        t.saturating_duration_since(self.start).as_nanos() as Nanos
+    }
+
+    /// Folds one sent message, final or not, into the figures.
+    fn finished(&mut self, p: &Planned, o: &Observed) {
+        let Some(sent) = o.sent else {
+            return self.dropped();
+        };
+        let m = &mut self.measured;
+        m.planned += 1;
+        m.sent += 1;
+        m.late += o.late as usize;
+        m.resubmitted += o.resubmits as usize;
+        m.metrics.record_arrival(p.at);
+        if let Some((_, at)) = o.resp {
+            let since_at = self.since(at);
+            let us = |from: Nanos| (since_at.saturating_sub(from) / 1_000).max(1);
+            let actual = self.since(o.last_sent.unwrap_or(sent));
+            let m = &mut self.measured;
+            m.resp_intended_us.saturating_record(us(p.at));
+            m.resp_actual_us.saturating_record(us(actual));
+        }
+        let fate = self.fate_of(p, o);
+        let m = &mut self.measured;
+        if let Receipt::SubmitFailed = fate.receipt {
+            let label = match (self.protocol, o.resp, &o.receipt) {
+                (Protocol::Smpp, resp, _) => format!("{:#010x}", resp.map_or(0, |(s, _)| s)),
+                (Protocol::Http, _, Some((status, _))) => status.clone(),
+                (Protocol::Http, resp, None) => format!("HTTP {}", resp.map_or(0, |(s, _)| s)),
+            };
+            *m.errors.entry(label).or_insert(0) += 1;
+        }
+        if let Some((stat, _)) = &o.receipt {
+            *m.receipts.entry(stat.clone()).or_insert(0) += 1;
+        }
+        m.metrics.submissions += 1;
+        m.metrics.record_message(&fate);
+    }
+
+    /// A measured message as a fate, from what the endpoint said.
+    fn fate_of(&self, p: &Planned, o: &Observed) -> Fate {
+        let refused = o.resp.is_some_and(|(status, _)| status != 0);
+        let (outcome, receipt) = match (&o.receipt, refused) {
+            (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
+            (Some((stat, _)), _) => super::outcome_of_stat(stat),
+            (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
+        };
+        let finished_at = o
+            .receipt
+            .as_ref()
+            .map(|(_, at)| self.since(*at))
+            .or(o.resp.map(|(_, at)| self.since(at)))
+            .unwrap_or(p.at)
+            .max(p.at);
+        super::measured_fate(
+            &self.sc,
+            self.provider,
+            p.carrier,
+            (p.at, finished_at),
+            (outcome, receipt),
+        )
+    }
+}

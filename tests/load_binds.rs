@@ -1,0 +1,109 @@
+//! A bind that keeps failing ends `simsms load` with a clear error after a
+//! bounded number of attempts (`load::smpp::BIND_ATTEMPTS`), instead of
+//! reconnecting forever; so does `--binds N` beyond what a server allows.
+
+mod common;
+
+use common::Served;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SCENARIO: &str = "tests/live/serve_scenario.toml";
+
+/// `simsms load` with `args`, failing the test if it runs past `limit`.
+fn load(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .arg("load")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("simsms load {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// An SMPP server that answers every bind with success and then closes
+/// the connection at once, as a server at its bind limit may.
+fn binds_then_closes() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut head = [0u8; 16];
+            if stream.read_exact(&mut head).is_err() {
+                continue;
+            }
+            let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
+            let mut body = vec![0u8; length.saturating_sub(16)];
+            let _ = stream.read_exact(&mut body);
+            let mut resp = 21u32.to_be_bytes().to_vec();
+            resp.extend(0x8000_0009u32.to_be_bytes());
+            resp.extend([0u8; 4]);
+            resp.extend(&head[12..16]);
+            resp.extend(b"stub\0");
+            let _ = stream.write_all(&resp);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_bind_that_keeps_closing_ends_the_run_after_five_attempts_with_exit_4() {
+    let port = binds_then_closes();
+    let target = format!("smpp://u:p@127.0.0.1:{port}");
+    let out = load(
+        &[
+            SCENARIO,
+            "--target",
+            &target,
+            "--rate",
+            "10/s",
+            "--duration",
+            "60s",
+        ],
+        Duration::from_secs(20),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "the bind to smpp://u@127.0.0.1:{port} failed 5 times in a row (the last: the connection closed before any submit was answered)"
+        )),
+        "{stderr}"
+    );
+}
+
+/// `simsms serve` with `max_connections = 1` closes a second connection at
+/// once: `--binds 2` ends with exit 4 at the start, not after the run.
+#[test]
+fn more_binds_than_the_server_allows_end_the_run_with_exit_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("one_connection.toml");
+    let text = std::fs::read_to_string(SCENARIO)
+        .unwrap()
+        .replace("[serve]\n", "[serve]\nmax_connections = 1\n");
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let served = Served::start(file, "3600");
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    let args = [file, "--target", &target, "--binds", "2"];
+    let out = load(
+        &[&args[..], &["--rate", "10/s", "--duration", "60s"]].concat(),
+        Duration::from_secs(20),
+    );
+    drop(served);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("smpp://intl@127.0.0.1"), "{stderr}");
+}
