@@ -92,6 +92,16 @@ impl From<WriteError> for Error {
     }
 }
 
+impl From<crate::protocol::ClientError> for Error {
+    fn from(e: crate::protocol::ClientError) -> Self {
+        if e.is_usage() {
+            Error::Usage(e.to_string())
+        } else {
+            Error::Network(e.to_string())
+        }
+    }
+}
+
 impl From<UnknownAlternative> for Error {
     fn from(e: UnknownAlternative) -> Self {
         Error::Usage(e.to_string())

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use simsms::serve::smpp::frame::read_frame;
+use simsms::protocol::smpp::frame::read_frame;
 use std::sync::OnceLock;
 
 fuzz_target!(|data: &[u8]| {

@@ -8,7 +8,7 @@
 //! last send. Connecting, binding and the receipt fields are load's SMPP
 //! client (`load::smpp`), its target syntax `load::target`.
 
-use crate::load::target::Target;
+use crate::protocol::target::Target;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use rusmpp::{Command, CommandStatus, Pdu};
@@ -23,7 +23,7 @@ use tokio::sync::{Mutex, Semaphore};
 pub enum BenchError {
     /// Connecting or binding failed (load's SMPP client says why).
     #[error(transparent)]
-    Load(#[from] crate::load::LoadError),
+    Load(#[from] crate::protocol::ClientError),
     /// The connection broke while sending.
     #[error("the connection to {target} failed while sending: {reason}")]
     Send { target: String, reason: String },
@@ -216,7 +216,7 @@ fn spawn_reader(
                 Err(_) => continue,
             };
             let sequence = command.sequence_number();
-            if let Some((status, id)) = crate::load::smpp::submit_resp(&command) {
+            if let Some((status, id)) = crate::protocol::smpp::client::submit_resp(&command) {
                 if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
                     let us = |t: Instant| (t.elapsed().as_micros() as u64).max(1);
                     m.latency_us.saturating_record(us(due));
@@ -237,8 +237,8 @@ fn spawn_reader(
                 window.add_permits(1);
             } else if let Some(Pdu::DeliverSm(d)) = command.pdu() {
                 let _ = acks.send(sequence);
-                let ours =
-                    crate::load::smpp::receipt_fields(d).is_some_and(|(id, _)| shared.receipt(id));
+                let ours = crate::protocol::smpp::client::receipt_fields(d)
+                    .is_some_and(|(id, _)| shared.receipt(id));
                 if ours {
                     m.receipts += 1;
                     shared.receipts.fetch_add(1, Ordering::Relaxed);
@@ -258,7 +258,8 @@ async fn connection(
     shared: Arc<Shared>,
 ) -> Result<Measured, BenchError> {
     let never = tokio_util::sync::CancellationToken::new();
-    let connected = crate::load::smpp::connect(&load.target, load.connect_timeout, &never).await?;
+    let connected =
+        crate::protocol::smpp::client::connect(&load.target, load.connect_timeout, &never).await?;
     let (mut sink, stream) = connected.split();
     let name = load.target.display();
     let broken = |e: rusmpp::tokio_codec::EncodeError| BenchError::Send {
@@ -285,7 +286,7 @@ async fn connection(
             tokio::time::sleep_until(due.into()).await;
         }
         while let Ok(sequence) = acks.try_recv() {
-            let ack = crate::load::smpp::receipt_ack(sequence);
+            let ack = crate::protocol::smpp::client::receipt_ack(sequence);
             sink.feed(ack).await.map_err(broken)?;
         }
         let permit = (window.acquire().await).map_err(|e| BenchError::Task(e.to_string()))?;
@@ -295,7 +296,7 @@ async fn connection(
             .lock()
             .await
             .insert(sequence, (due, Instant::now()));
-        let submit = crate::load::smpp::otp_submit(&format!("81{:010}", offset + k))?;
+        let submit = crate::protocol::smpp::client::otp_submit(&format!("81{:010}", offset + k))?;
         sink.feed(Command::new(CommandStatus::EsmeRok, sequence, submit))
             .await
             .map_err(broken)?;
@@ -311,14 +312,14 @@ async fn connection(
         tokio::select! {
             done = &mut reader => {
                 while let Ok(sequence) = acks.try_recv() {
-                    let ack = crate::load::smpp::receipt_ack(sequence);
+                    let ack = crate::protocol::smpp::client::receipt_ack(sequence);
                     sink.feed(ack).await.map_err(broken)?;
                 }
                 sink.flush().await.map_err(broken)?;
                 return done.map_err(|e| BenchError::Task(e.to_string()));
             }
             Some(sequence) = acks.recv() => {
-                let ack = crate::load::smpp::receipt_ack(sequence);
+                let ack = crate::protocol::smpp::client::receipt_ack(sequence);
                 sink.send(ack).await.map_err(broken)?;
             }
         }

@@ -76,8 +76,8 @@ fn smpp_load(
     wait: &str,
 ) -> Result<crate::bench::smpp::Load, Error> {
     let target =
-        crate::load::target::Target::parse(target).map_err(|e| Error::Usage(e.to_string()))?;
-    if target.protocol != crate::load::target::Protocol::Smpp {
+        crate::protocol::target::Target::parse(target).map_err(|e| Error::Usage(e.to_string()))?;
+    if target.protocol != crate::protocol::target::Protocol::Smpp {
         return Err(Error::Usage(format!(
             "--target: bench smpp needs an smpp:// target, got {}",
             target.display()

@@ -4,8 +4,8 @@
 
 use crate::Error;
 use crate::load::partial::{MergedLoad, Setup, document};
-use crate::load::target::Protocol;
 use crate::output::write_output;
+use crate::protocol::target::Protocol;
 use crate::scenario::{self, Settings};
 use crate::shard::Recipe;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
 use crate::Error;
 use crate::load::LoadOptions;
 use crate::load::schedule::{MAX_RATE_PER_SEC, Shape};
-use crate::load::target::Target;
+use crate::protocol::target::Target;
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::{parse_duration, parse_rate};
 use std::path::PathBuf;

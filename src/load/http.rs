@@ -5,7 +5,6 @@
 //! matched to their messages by `MessageSid`, also when one comes before
 //! the 201. Callbacks are checked against `X-Twilio-Signature`.
 
-use super::error::LoadError;
 use super::live::{Counts, Live};
 use super::schedule::{Planned, Schedule};
 use super::smpp::{
@@ -13,8 +12,9 @@ use super::smpp::{
     wait_for_retries,
 };
 use super::tally::{Flights, Tally};
-use super::target::Target;
-use crate::serve::http::callbacks::signature;
+use crate::protocol::ClientError as LoadError;
+use crate::protocol::target::Target;
+use crate::protocol::twilio::signature;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use std::collections::HashMap;
@@ -537,7 +537,7 @@ mod tests {
         let tally = Tally::new(
             sc,
             provider,
-            super::super::target::Protocol::Http,
+            crate::protocol::target::Protocol::Http,
             Instant::now(),
         );
         let mut b = Book::new(tally, throttling, &Live::default());

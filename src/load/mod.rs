@@ -8,7 +8,6 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
-pub mod error;
 pub mod figures;
 pub mod http;
 pub mod live;
@@ -17,19 +16,18 @@ pub mod partial;
 pub mod schedule;
 pub mod smpp;
 pub mod tally;
-pub mod target;
 
 use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt};
+pub use crate::protocol::ClientError as LoadError;
+use crate::protocol::target::{Protocol, Target};
 use crate::scenario::{Billing, CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
-pub use error::LoadError;
 use hdrhistogram::Histogram;
 use schedule::{Part, Schedule, Shape};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use target::{Protocol, Target};
 
 /// How to load.
 #[derive(Debug, Clone)]

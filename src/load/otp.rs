@@ -10,12 +10,12 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Planned;
-use super::smpp::receipt_fields;
-use super::target::{Protocol, Target};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
     Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
 };
+use crate::protocol::smpp::client::receipt_fields;
+use crate::protocol::target::{Protocol, Target};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
 use crate::units::Nanos;
 use futures_util::{SinkExt, StreamExt};
@@ -87,7 +87,7 @@ impl Transport {
     /// could take is refused here, as a gateway would.
     fn accepts(&self, number: &str) -> bool {
         match self {
-            Transport::Smpp(_) => super::smpp::otp_submit(number).is_ok(),
+            Transport::Smpp(_) => crate::protocol::smpp::client::otp_submit(number).is_ok(),
             Transport::Http { .. } => true,
         }
     }
@@ -96,7 +96,7 @@ impl Transport {
     fn send(&self, number: &str, bind: usize, sequence: u32) {
         match self {
             Transport::Smpp(writers) => {
-                if let Ok(submit) = super::smpp::otp_submit(number) {
+                if let Ok(submit) = crate::protocol::smpp::client::otp_submit(number) {
                     let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
                     if let Some(writer) = writers.get(bind) {
                         let _ = writer.send(command);
@@ -157,7 +157,7 @@ async fn open(
 ) -> Result<Vec<mpsc::UnboundedSender<Command>>, super::LoadError> {
     let mut writers = Vec::new();
     for bind in 0..binds {
-        let framed = super::smpp::connect(target, connect_timeout, stop).await?;
+        let framed = crate::protocol::smpp::client::connect(target, connect_timeout, stop).await?;
         let (mut sink, mut stream) = framed.split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
         tokio::spawn(async move {
@@ -171,7 +171,7 @@ async fn open(
         tokio::spawn(async move {
             while let Some(Ok(command)) = stream.next().await {
                 let sequence = command.sequence_number();
-                if let Some((status, id)) = super::smpp::submit_resp(&command) {
+                if let Some((status, id)) = crate::protocol::smpp::client::submit_resp(&command) {
                     let resp = Incoming::Resp {
                         bind,
                         sequence,
@@ -182,7 +182,7 @@ async fn open(
                     continue;
                 }
                 if let Some(Pdu::DeliverSm(d)) = command.pdu() {
-                    let _ = acks.send(super::smpp::receipt_ack(sequence));
+                    let _ = acks.send(crate::protocol::smpp::client::receipt_ack(sequence));
                     if let Some((id, stat)) = receipt_fields(d) {
                         let _ = incoming.send(Incoming::Receipt { id, stat });
                     }

@@ -4,18 +4,17 @@
 //! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
-use super::error::{LoadError, describe_decode};
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
 use super::tally::{Flights, Tally};
-use super::target::Target;
+use crate::protocol::ClientError as LoadError;
+use crate::protocol::smpp::client::{
+    connect, otp_submit, receipt_ack, receipt_fields, submit_resp,
+};
+use crate::protocol::target::Target;
 use futures_util::{SinkExt, StreamExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
-use rusmpp::tlvs::TlvValue;
 use rusmpp::tokio_codec::CommandCodec;
-use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{MessageState, RegisteredDelivery};
-use rusmpp::{Command, CommandId, CommandStatus, Pdu};
+use rusmpp::{Command, CommandStatus, Pdu};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -130,40 +129,6 @@ impl Book {
             self.all_sent_at = Some(Instant::now());
         }
     }
-}
-
-/// The acknowledgement of the deliver_sm with this sequence number.
-pub fn receipt_ack(sequence: u32) -> Command {
-    Command::new(
-        CommandStatus::EsmeRok,
-        sequence,
-        DeliverSmResp::builder().build(),
-    )
-}
-
-/// A submit_sm_resp's status and message id. Matched on the command id:
-/// a refusal may come without a body (as the npm `smpp` server sends it),
-/// which rusmpp decodes with no PDU.
-pub fn submit_resp(command: &Command) -> Option<(u32, String)> {
-    if command.id() != CommandId::SubmitSmResp {
-        return None;
-    }
-    let id = match command.pdu() {
-        Some(Pdu::SubmitSmResp(resp)) => resp.message_id().as_str().to_string(),
-        _ => String::new(),
-    };
-    Some((u32::from(command.status()), id))
-}
-
-/// An OTP message to `number`, asking for a receipt.
-pub fn otp_submit(number: &str) -> Result<SubmitSm, LoadError> {
-    let destination = text(number).ok_or_else(|| LoadError::Number(number.to_string()))?;
-    Ok(SubmitSm::builder()
-        .source_addr(text("SIMSMS").expect("a short ASCII name"))
-        .destination_addr(destination)
-        .registered_delivery(RegisteredDelivery::from(1))
-        .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
-        .build())
 }
 
 /// Everything a run observed.
@@ -301,78 +266,6 @@ pub struct Pacing {
     pub max_late: Duration,
     /// How long connecting may take, and again the bind's answer.
     pub connect_timeout: Duration,
-}
-
-/// Connects and binds as a transceiver, within `timeout` for the
-/// connection and again for the bind's answer; Ctrl-C (`stop`) ends the
-/// wait at once with `LoadError::Interrupted`.
-pub async fn connect(
-    target: &Target,
-    timeout: Duration,
-    stop: &CancellationToken,
-) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
-    tokio::select! {
-        bound = connect_and_bind(target, timeout) => bound,
-        _ = stop.cancelled() => Err(LoadError::Interrupted),
-    }
-}
-
-async fn connect_and_bind(
-    target: &Target,
-    timeout: Duration,
-) -> Result<Framed<TcpStream, CommandCodec>, LoadError> {
-    let name = target.display();
-    let seconds = timeout.as_secs_f64();
-    let system_id = text(&target.user).ok_or_else(|| LoadError::Credential {
-        field: "system_id",
-        max: 15,
-        got: format!("\"{}\"", target.user),
-    })?;
-    let password = text(&target.password).ok_or_else(|| LoadError::Credential {
-        field: "password",
-        max: 8,
-        got: format!("{} characters", target.password.chars().count()),
-    })?;
-    let connecting = TcpStream::connect((target.host.as_str(), target.port));
-    let stream = tokio::time::timeout(timeout, connecting)
-        .await
-        .map_err(|_| LoadError::ConnectTimeout {
-            target: name.clone(),
-            seconds,
-        })?
-        .map_err(|e| LoadError::Connect {
-            target: name.clone(),
-            reason: e.to_string(),
-        })?;
-    let _ = stream.set_nodelay(true);
-    let mut framed = Framed::new(stream, CommandCodec::new());
-    let bind_pdu = BindTransceiver::builder()
-        .system_id(system_id)
-        .password(password)
-        .build();
-    let broken = |reason: String| LoadError::Connection {
-        target: name.clone(),
-        reason,
-    };
-    let bind = Command::new(CommandStatus::EsmeRok, 1, bind_pdu);
-    let answer = tokio::time::timeout(timeout, async {
-        framed.send(bind).await.map_err(|e| broken(e.to_string()))?;
-        Ok(framed.next().await)
-    });
-    let answer = answer.await.map_err(|_| LoadError::BindTimeout {
-        target: name.clone(),
-        seconds,
-    })??;
-    match answer {
-        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
-        Some(Ok(c)) => Err(LoadError::bind_refused(name, u32::from(c.status()))),
-        Some(Err(rusmpp::tokio_codec::DecodeError::Io(e))) => Err(broken(e.to_string())),
-        Some(Err(e)) => Err(LoadError::NotSmpp {
-            target: name,
-            reason: describe_decode(&e),
-        }),
-        None => Err(LoadError::ClosedAtBind { target: name }),
-    }
 }
 
 /// Binds that fail (or connections that close unanswered) this many times
@@ -781,11 +674,6 @@ async fn send_one(
     Ok(true)
 }
 
-/// `s` as an SMPP C-octet string, if it fits.
-pub(super) fn text<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctetString<MIN, MAX>> {
-    COctetString::from_string(s.to_string()).ok()
-}
-
 /// Handles one PDU from the server: a resp or a receipt settles its
 /// message when final.
 fn on_command(
@@ -867,32 +755,4 @@ fn on_resp(
         return b.settle(k);
     }
     b.ids.insert(id, k);
-}
-
-/// The receipted message id and stat: from the TLVs when present, else
-/// from the receipt text.
-pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
-    let mut id = None;
-    let mut state = None;
-    for tlv in d.tlvs() {
-        match tlv.value() {
-            Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
-            Some(TlvValue::MessageState(s)) => state = Some(*s),
-            _ => {}
-        }
-    }
-    let text = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
-    let field = |name: &str| {
-        text.split(' ')
-            .find_map(|f| f.strip_prefix(name))
-            .map(str::to_string)
-    };
-    let stat = match state {
-        Some(MessageState::Delivered) => Some("DELIVRD".to_string()),
-        Some(MessageState::Expired) => Some("EXPIRED".to_string()),
-        Some(MessageState::Undeliverable) => Some("UNDELIV".to_string()),
-        Some(MessageState::Rejected) => Some("REJECTD".to_string()),
-        _ => field("stat:"),
-    }?;
-    Some((id.or_else(|| field("id:"))?, stat))
 }

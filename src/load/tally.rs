@@ -6,8 +6,8 @@
 use super::Measured;
 use super::schedule::Planned;
 use super::smpp::Observed;
-use super::target::Protocol;
 use crate::model::{Fate, Outcome, Receipt};
+use crate::protocol::target::Protocol;
 use crate::scenario::{ProviderId, Scenario};
 use crate::units::Nanos;
 use std::collections::HashMap;

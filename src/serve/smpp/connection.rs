@@ -3,8 +3,8 @@
 //! receipts sent as deliver_sm to a bound receiver or transceiver, resent
 //! until acknowledged.
 
-use super::frame::{Frame, FrameError, encode, read_frame};
 use super::receipt::deliver_sm;
+use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
 use crate::serve::Shared;
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;

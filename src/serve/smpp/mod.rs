@@ -3,7 +3,6 @@
 //! written by `receipt`.
 
 mod connection;
-pub mod frame;
 pub mod receipt;
 
 use super::Shared;

@@ -1,12 +1,12 @@
-//! Why a load run (or `bench smpp`, which uses load's SMPP client) cannot
-//! go on: each failure a sentence naming what failed and where. Bad flags
-//! become `Error::Usage` (exit 2), failures to reach, bind to or keep
-//! talking to a target `Error::Network` (exit 4).
+//! Why a client of a target (`load`, or `bench smpp`) cannot go on: each
+//! failure a sentence naming what failed and where. The crate's `Error` makes
+//! bad flags a usage error (exit 2) and failures to reach, bind to or keep
+//! talking to a target a network error (exit 4).
 
 use std::net::SocketAddr;
 
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub enum ClientError {
     /// A credential of the target that does not fit its SMPP field.
     /// (`got` describes it without showing a password.)
     #[error("--target: an SMPP {field} is at most {max} ASCII characters without NUL, got {got}")]
@@ -79,15 +79,18 @@ pub enum LoadError {
     Task(String),
 }
 
-impl LoadError {
+impl ClientError {
     /// Whether the error is the user's input (exit 2) rather than the
     /// network's (exit 4).
     pub fn is_usage(&self) -> bool {
-        matches!(self, LoadError::Credential { .. } | LoadError::Number(_))
+        matches!(
+            self,
+            ClientError::Credential { .. } | ClientError::Number(_)
+        )
     }
 
     /// A bind refused with `status`, with a hint for the usual ones.
-    pub fn bind_refused(target: String, status: u32) -> LoadError {
+    pub fn bind_refused(target: String, status: u32) -> ClientError {
         let hint = match status {
             0x0E => " (ESME_RINVPASWD: wrong password)",
             0x0F => " (ESME_RINVSYSID: unknown system_id)",
@@ -95,20 +98,10 @@ impl LoadError {
             0x0D => " (ESME_RBINDFAIL: bind failed)",
             _ => "",
         };
-        LoadError::BindRefused {
+        ClientError::BindRefused {
             target,
             status,
             hint,
-        }
-    }
-}
-
-impl From<LoadError> for crate::Error {
-    fn from(e: LoadError) -> Self {
-        if e.is_usage() {
-            crate::Error::Usage(e.to_string())
-        } else {
-            crate::Error::Network(e.to_string())
         }
     }
 }
@@ -139,7 +132,7 @@ mod tests {
             actual: 2_145_735_198,
             max: 8192,
         };
-        let e = LoadError::NotSmpp {
+        let e = ClientError::NotSmpp {
             target: "smpp://u@127.0.0.1:1".into(),
             reason: describe_decode(&garbage),
         };
@@ -147,17 +140,17 @@ mod tests {
             e.to_string(),
             "smpp://u@127.0.0.1:1 answered the bind with something that is not SMPP: a PDU length of 2145735198 octets, more than the 8192 allowed"
         );
-        assert_eq!(crate::Error::from(e).exit_code(), 4);
-        let refused = LoadError::bind_refused("smpp://u@h:1".into(), 0x0E);
+        assert!(!e.is_usage(), "a network failure: exit 4");
+        let refused = ClientError::bind_refused("smpp://u@h:1".into(), 0x0E);
         assert_eq!(
             refused.to_string(),
             "smpp://u@h:1 refused the bind with command_status 0x0000000e (ESME_RINVPASWD: wrong password)"
         );
-        let long = LoadError::Credential {
+        let long = ClientError::Credential {
             field: "password",
             max: 8,
             got: "15 characters".into(),
         };
-        assert_eq!(crate::Error::from(long).exit_code(), 2);
+        assert!(long.is_usage(), "bad input: exit 2");
     }
 }
