@@ -177,20 +177,8 @@ fn histogram() -> Histogram<u64> {
 }
 
 /// What a final receipt's stat, or a final HTTP status with its error
-/// code, says happened (docs/load.md).
-pub fn outcome_of_stat(stat: &str) -> (Outcome, Receipt) {
-    let twilio_code = stat
-        .strip_prefix("undelivered ")
-        .or_else(|| stat.strip_prefix("failed "));
-    match (stat, twilio_code) {
-        ("DELIVRD" | "delivered", _) => (Outcome::Delivered, Receipt::Delivered),
-        ("EXPIRED", _) | (_, Some("30003")) => (Outcome::ExpiredInSmsc, Receipt::Expired),
-        (_, Some("30001")) => (Outcome::Refused, Receipt::SubmitFailed),
-        (_, Some("30007")) => (Outcome::FilteredByCarrier, Receipt::Rejected),
-        ("UNDELIV", _) | (_, Some(_)) => (Outcome::Undeliverable, Receipt::Undelivered),
-        _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
-    }
-}
+/// code, says happened (docs/load.md): the vocabulary read backwards.
+pub use crate::protocol::vocabulary::read_final as outcome_of_stat;
 
 /// A message the endpoint answered, as the metrics record it: sent and
 /// finished at these times, priced as the scenario's provider bills.

@@ -1,53 +1,25 @@
 //! The Messages resource: a created message's status follows its fate in
 //! the model — queued, then sent when it leaves the provider, then
 //! delivered, undelivered or failed when it reaches its final state — with
-//! Twilio's error codes (docs/serve.md has the table).
+//! Twilio's error codes, all from `protocol::vocabulary` (docs/serve.md has
+//! the table).
 
-use crate::model::{Fate, Outcome, Receipt};
+use crate::model::Fate;
+use crate::protocol::vocabulary::{twilio_error, twilio_final_status};
 use crate::serve::dates::{rfc2822, unix_of};
 use crate::units::Nanos;
 use serde_json::{Value, json};
 
 /// A message's status at one moment, as Twilio names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Queued,
-    Sent,
-    Delivered,
-    Undelivered,
-    Failed,
-}
-
-impl Status {
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Queued => "queued",
-            Status::Sent => "sent",
-            Status::Delivered => "delivered",
-            Status::Undelivered => "undelivered",
-            Status::Failed => "failed",
-        }
-    }
-
-    pub fn is_failure(self) -> bool {
-        matches!(self, Status::Undelivered | Status::Failed)
-    }
-}
+pub use crate::protocol::vocabulary::TwilioStatus as Status;
 
 /// Twilio's error code and message for a failed message.
 pub fn error_of(fate: &Fate) -> (u32, &'static str) {
-    match fate.outcome {
-        Outcome::ExpiredInQueue | Outcome::Refused if fate.left_provider_at.is_none() => {
-            (30001, "Queue overflow")
-        }
-        Outcome::ExpiredInSmsc => (30003, "Unreachable destination handset"),
-        Outcome::Undeliverable if fate.misrouted => (30006, "Landline or unreachable carrier"),
-        Outcome::Undeliverable => (30005, "Unknown destination handset"),
-        Outcome::FilteredByCarrier | Outcome::FilteredByUser | Outcome::BlockedSender => {
-            (30007, "Message filtered")
-        }
-        _ => (30008, "Unknown error"),
-    }
+    twilio_error(
+        fate.outcome,
+        fate.left_provider_at.is_some(),
+        fate.misrouted,
+    )
 }
 
 /// The status changes a message goes through after `queued`, at their
@@ -58,12 +30,7 @@ pub fn stages(fate: &Fate) -> Vec<(Nanos, Status)> {
         return vec![(fate.finished_at, Status::Failed)];
     };
     let mut stages = vec![(left, Status::Sent)];
-    let last = match fate.receipt {
-        Receipt::Delivered => Some(Status::Delivered),
-        Receipt::Nothing => None,
-        _ if fate.outcome == Outcome::ExpiredInQueue => Some(Status::Failed),
-        _ => Some(Status::Undelivered),
-    };
+    let last = twilio_final_status(fate.receipt, fate.outcome);
     if let Some(status) = last {
         stages.push((fate.finished_at.max(left), status));
     }

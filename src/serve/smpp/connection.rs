@@ -213,7 +213,7 @@ impl Connection {
                     && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
-                    let (stat, _) = super::receipt::stat(job.receipt);
+                    let (stat, _) = crate::protocol::vocabulary::smpp_stat(job.receipt);
                     self.shared.observed.receipt_acknowledged(stat);
                 }
             }

@@ -2,46 +2,18 @@
 //! submit date: done date: stat: err: text:`) in the account's dialect, and
 //! the TLVs receipted_message_id, message_state and network_error_code.
 //! The stat comes from what the provider's receipt claims; err from what
-//! really happened (docs/serve.md has the table).
+//! really happened, both from `protocol::vocabulary` (docs/serve.md has
+//! the table).
 
-use crate::model::{Outcome, Receipt};
+use crate::model::Receipt;
+use crate::protocol::vocabulary::{network_error as error_code, smpp_stat as stat};
 use crate::scenario::Dialect;
 use crate::serve::dates::calendar;
 use crate::serve::receipts::ReceiptJob;
 use rusmpp::pdus::DeliverSm;
 use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
 use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{ErrorCodeNetworkType, EsmClass, MessageState, NetworkErrorCode};
-
-/// The receipt's `stat:` and its message_state TLV.
-pub fn stat(receipt: Receipt) -> (&'static str, MessageState) {
-    match receipt {
-        Receipt::Delivered => ("DELIVRD", MessageState::Delivered),
-        Receipt::Expired => ("EXPIRED", MessageState::Expired),
-        Receipt::Undelivered => ("UNDELIV", MessageState::Undeliverable),
-        Receipt::Rejected | Receipt::SubmitFailed | Receipt::Nothing => {
-            ("REJECTD", MessageState::Rejected)
-        }
-    }
-}
-
-/// The receipt's `err:`, a GSM MAP error where one fits: what really
-/// happened, except that a receipt claiming delivery says 000.
-pub fn error_code(receipt: Receipt, outcome: Outcome) -> u16 {
-    if receipt == Receipt::Delivered {
-        return 0;
-    }
-    match outcome {
-        Outcome::Delivered | Outcome::DeliveredWrongPerson => 0,
-        Outcome::Undeliverable => 1,
-        Outcome::FilteredByCarrier | Outcome::FilteredByUser | Outcome::BlockedSender => 13,
-        Outcome::ExpiredInSmsc => 27,
-        Outcome::ExpiredInQueue
-        | Outcome::Refused
-        | Outcome::SendLimited
-        | Outcome::LostInTransit => 34,
-    }
-}
+use rusmpp::values::{ErrorCodeNetworkType, EsmClass, NetworkErrorCode};
 
 /// The start of a message's text that its receipt quotes: 20 characters,
 /// all a receipt job keeps of it.
@@ -111,6 +83,7 @@ fn clip(text: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Outcome;
 
     fn job() -> ReceiptJob {
         ReceiptJob {
