@@ -24,7 +24,10 @@ fn server() -> SocketAddr {
                 .build()
                 .expect("runtime");
             runtime.block_on(async {
-                let sc = simsms::scenario::parse(SCENARIO, "serve_scenario.toml").expect("scenario");
+                // A known admin token, so the seeds' admin requests reach
+                // the outage code and not only the 401 answer.
+                let text = SCENARIO.replace("[serve]\n", "[serve]\nadmin_token = \"fuzz-admin\"\n");
+                let sc = simsms::scenario::parse(&text, "serve_scenario.toml").expect("scenario");
                 let server = simsms::serve::Server::start(Arc::new(sc), 3600.0)
                     .await
                     .expect("server starts");

@@ -18,10 +18,10 @@ pub mod smpp;
 pub mod tally;
 
 use crate::metrics::Metrics;
-use crate::model::{Fate, Outcome, Receipt};
+use crate::model::{Fate, Outcome, Receipt, charge};
 pub use crate::protocol::ClientError as LoadError;
 use crate::protocol::target::{Protocol, Target};
-use crate::scenario::{Billing, CarrierId, ProviderId, Scenario};
+use crate::scenario::{CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
 use hdrhistogram::Histogram;
 use schedule::{Part, Schedule, Shape};
@@ -189,10 +189,6 @@ pub fn measured_fate(
     (sent_at, finished_at): (Nanos, Nanos),
     (outcome, receipt): (Outcome, Receipt),
 ) -> Fate {
-    let charged = match sc.provider(provider).billing {
-        Billing::PerSubmitted => !outcome.is_refusal(),
-        Billing::PerDelivered => receipt == Receipt::Delivered,
-    };
     Fate {
         outcome,
         provider,
@@ -206,10 +202,6 @@ pub fn measured_fate(
         queue_wait: None,
         misrouted: false,
         receipt,
-        cost: if charged {
-            sc.provider(provider).price[carrier.index()]
-        } else {
-            0.0
-        },
+        cost: charge(sc.provider(provider), carrier, outcome, receipt),
     }
 }
