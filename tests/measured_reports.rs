@@ -149,6 +149,19 @@ fn a_load_report_carries_its_figures_in_every_export_and_only_the_time_it_measur
     let resp = &load["submit_response_latency"]["from_intended"];
     assert_eq!(resp["count"].as_u64(), Some(count("sent")));
     assert!(resp["p99_s"].as_f64().unwrap() > 0.0);
+    // Every final receipt's latency is measured, and from the intended
+    // send time it is never shorter than from the actual one.
+    let receipts: u64 = load["receipts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert!(receipts > 0, "{load}");
+    let receipt = &load["receipt_latency"];
+    assert_eq!(receipt["from_intended"]["count"].as_u64(), Some(receipts));
+    let p50 = |from: &str| receipt[from]["p50_s"].as_f64().unwrap();
+    assert!(p50("from_actual") > 0.0 && p50("from_intended") >= p50("from_actual"));
     // The timeline covers the seconds measured: one bucket of the
     // scenario's 50 s, not 10 minutes plus the drain.
     let timeline = &report["alternatives"][0]["timeline"];

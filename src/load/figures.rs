@@ -41,6 +41,9 @@ fn figures(setup: &Setup, m: &Measured) -> LoadFigures {
             from_intended: LatencySummary::of_micros(&m.resp_intended_us),
             from_actual: LatencySummary::of_micros(&m.resp_actual_us),
         },
-        receipt: LatencyPair::default(),
+        receipt: LatencyPair {
+            from_intended: LatencySummary::of_micros(&m.receipt_intended_us),
+            from_actual: LatencySummary::of_micros(&m.receipt_actual_us),
+        },
     }
 }

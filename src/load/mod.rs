@@ -88,6 +88,10 @@ pub struct Measured {
     /// and from the actual one.
     pub resp_intended_us: Histogram<u64>,
     pub resp_actual_us: Histogram<u64>,
+    /// submit → final receipt (HTTP: final status callback), microseconds,
+    /// from the intended and from the (last) actual send time.
+    pub receipt_intended_us: Histogram<u64>,
+    pub receipt_actual_us: Histogram<u64>,
     pub seconds: f64,
 }
 
@@ -111,6 +115,8 @@ impl Measured {
             receipts: BTreeMap::new(),
             resp_intended_us: histogram(),
             resp_actual_us: histogram(),
+            receipt_intended_us: histogram(),
+            receipt_actual_us: histogram(),
             seconds: 0.0,
         }
     }

@@ -62,6 +62,8 @@ fn figures_to_json(m: &Measured) -> Value {
         "receipts": m.receipts,
         "resp_intended_us": histogram_to_json(&m.resp_intended_us),
         "resp_actual_us": histogram_to_json(&m.resp_actual_us),
+        "receipt_intended_us": histogram_to_json(&m.receipt_intended_us),
+        "receipt_actual_us": histogram_to_json(&m.receipt_actual_us),
         "seconds": m.seconds,
     })
 }
@@ -108,6 +110,8 @@ fn add_figures(into: &mut Measured, v: &Value) -> Result<(), CodecError> {
     for (key, h) in [
         ("resp_intended_us", &mut into.resp_intended_us),
         ("resp_actual_us", &mut into.resp_actual_us),
+        ("receipt_intended_us", &mut into.receipt_intended_us),
+        ("receipt_actual_us", &mut into.receipt_actual_us),
     ] {
         let part = histogram_from_json(v.get(key).unwrap_or(&Value::Null))?;
         h.add(&part)

@@ -86,13 +86,20 @@ impl Tally {
         m.late += o.late as usize;
         m.resubmitted += o.resubmits as usize;
         m.metrics.record_arrival(p.at);
+        let actual = self.since(o.last_sent.unwrap_or(sent));
         if let Some((_, at)) = o.resp {
             let since_at = self.since(at);
             let us = |from: Nanos| (since_at.saturating_sub(from) / 1_000).max(1);
-            let actual = self.since(o.last_sent.unwrap_or(sent));
             let m = &mut self.measured;
             m.resp_intended_us.saturating_record(us(p.at));
             m.resp_actual_us.saturating_record(us(actual));
+        }
+        if let Some((_, at)) = &o.receipt {
+            let since_at = self.since(*at);
+            let us = |from: Nanos| (since_at.saturating_sub(from) / 1_000).max(1);
+            let m = &mut self.measured;
+            m.receipt_intended_us.saturating_record(us(p.at));
+            m.receipt_actual_us.saturating_record(us(actual));
         }
         let fate = self.fate_of(p, o);
         let m = &mut self.measured;
