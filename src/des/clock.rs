@@ -41,11 +41,14 @@ pub struct RealClock {
 impl RealClock {
     /// A clock at simulated time 0 now; `speed` must be positive and finite.
     pub fn start(speed: f64) -> Self {
+        Self::start_at(Instant::now(), speed)
+    }
+
+    /// A clock at simulated time 0 at wall time `at` (before it, `now` is
+    /// 0); `speed` must be positive and finite.
+    pub fn start_at(at: Instant, speed: f64) -> Self {
         assert!(speed.is_finite() && speed > 0.0, "clock speed {speed}");
-        RealClock {
-            started: Instant::now(),
-            speed,
-        }
+        RealClock { started: at, speed }
     }
 
     /// The wall time at which simulated time `t` comes.

@@ -10,6 +10,7 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Planned;
+use crate::des::{Clock, RealClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
     Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
@@ -198,8 +199,8 @@ async fn open(
 struct Driver<'a> {
     sc: &'a Scenario,
     provider: ProviderId,
-    start: Instant,
-    speed: f64,
+    /// The run's clock: simulated time at `--speed` from the start.
+    clock: RealClock,
     transport: Transport,
     window: usize,
     outstanding: Vec<usize>,
@@ -225,11 +226,11 @@ struct Driver<'a> {
 
 impl Driver<'_> {
     fn now(&self) -> Nanos {
-        (self.start.elapsed().as_secs_f64() * self.speed * 1e9) as Nanos
+        self.clock.now()
     }
 
     fn wall(&self, t: Nanos) -> Instant {
-        self.start + Duration::from_secs_f64(t as f64 / 1e9 / self.speed)
+        self.clock.wall_time_of(t)
     }
 
     /// A user arrives: session `id` starts.
@@ -538,8 +539,7 @@ pub async fn run(
     let mut d = Driver {
         sc,
         provider,
-        start: Instant::now() + Duration::from_millis(100),
-        speed,
+        clock: RealClock::start_at(Instant::now() + Duration::from_millis(100), speed),
         outstanding: vec![0; binds],
         transport,
         window,
