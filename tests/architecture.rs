@@ -387,19 +387,6 @@ const KNOWN_MODE_IMPORTS: &[(&str, &str)] = &[
         "src/load/http.rs",
         "crate::serve::http::callbacks::signature",
     ),
-    // load writes and merges partial results through shard's names (the
-    // format itself lives in `partial`).
-    ("src/load/mod.rs", "crate::shard::Shard"),
-    ("src/load/partial.rs", "crate::shard::CodecError"),
-    ("src/load/partial.rs", "crate::shard::PARTIAL_FORMAT"),
-    ("src/load/partial.rs", "crate::shard::PartialError"),
-    ("src/load/partial.rs", "crate::shard::Recipe"),
-    ("src/load/partial.rs", "crate::shard::Shard"),
-    ("src/load/partial.rs", "crate::shard::check_shapes"),
-    ("src/load/partial.rs", "crate::shard::histogram_from_json"),
-    ("src/load/partial.rs", "crate::shard::histogram_to_json"),
-    ("src/load/partial.rs", "crate::shard::metrics_to_json"),
-    ("src/load/partial.rs", "crate::shard::read_partials"),
 ];
 
 #[test]
