@@ -53,7 +53,7 @@ pub struct LoadOptions {
     /// Progress counts and the Ctrl-C stop.
     pub live: live::Live,
     /// Send only this shard's messages.
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::partial::Shard>,
 }
 
 /// What a load run measured.

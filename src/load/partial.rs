@@ -6,11 +6,11 @@
 
 use super::Measured;
 use crate::metrics::Metrics;
-use crate::scenario::{Scenario, Settings};
-use crate::shard::{
+use crate::partial::{
     CodecError, PARTIAL_FORMAT, PartialError, Recipe, Shard, check_shapes, histogram_from_json,
     histogram_to_json, metrics_to_json, read_partials,
 };
+use crate::scenario::{Scenario, Settings};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 

@@ -41,14 +41,14 @@ pub const MAX_RATE_PER_SEC: f64 = 1_000_000.0;
 /// `bind` (the shard's `j`-th message goes to bind `j % binds`).
 #[derive(Debug, Clone, Copy)]
 pub struct Part {
-    pub shard: Option<crate::shard::Shard>,
+    pub shard: Option<crate::partial::Shard>,
     pub bind: u64,
     pub binds: u64,
 }
 
 impl Part {
     /// The whole schedule (of `shard`) for one sender.
-    pub fn whole(shard: Option<crate::shard::Shard>) -> Part {
+    pub fn whole(shard: Option<crate::partial::Shard>) -> Part {
         Part {
             shard,
             bind: 0,
@@ -191,7 +191,7 @@ mod tests {
         );
         assert_eq!(capped.len(), 10);
         // A sender's part is every binds-th of the shard's messages.
-        let shard = crate::shard::Shard { index: 1, count: 2 };
+        let shard = crate::partial::Shard { index: 1, count: 2 };
         let part = |bind| Part {
             shard: Some(shard),
             bind,

@@ -1,14 +1,25 @@
-//! The partial-result format: what `--shard I/N` writes (of `run`,
-//! `compare`, `sweep` and `load`) and `simsms merge` reads. Its identifier,
-//! the bound on shards, what can be wrong with a part, and the lossless
-//! JSON codec of one replication's metrics. `shard`, `load` and `error`
-//! import it and it imports none of them, so no circle runs through it.
+//! The partial-result format and how runs are split: what `--shard I/N`
+//! writes (of `run`, `compare`, `sweep` and `load`) and `simsms merge`
+//! reads. It owns the format identifier, the bound on shards, the shard
+//! spec and which items a shard owns (`Shard`), the recipe a part carries
+//! (`Recipe`), what can be wrong with a part, the lossless JSON codec of
+//! one replication's metrics, and reading parts back (`read_partials`,
+//! `check_shapes`). Running a shard and merging parts stay with each mode
+//! (`shard` for the batch, `load` for load runs); `shard`, `load` and
+//! `error` import this module and it imports none of them, so no circle
+//! runs through it and the modes need not import each other.
 
 pub(crate) mod codec;
+mod read;
+mod split;
+#[cfg(test)]
+mod tests;
 
 pub use codec::{
     CodecError, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
 };
+pub use read::{Item, check_shapes, read_partials};
+pub use split::{Recipe, Shard};
 
 /// The most shards a run can be split into (docs/limits.md).
 pub const MAX_SHARDS: u32 = 10_000;
