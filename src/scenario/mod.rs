@@ -13,8 +13,9 @@ mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};
 pub use ids::{CarrierId, ProviderId};
+pub use raw::{DistSpec, RawOutage};
 pub use starter::STARTER_SCENARIO;
-pub use validate::{BASE_NAME, Override, OverrideError};
+pub use validate::{BASE_NAME, Override, OverrideError, run_time_outage};
 
 use crate::distribution::Distribution;
 use crate::stats::Quantile;

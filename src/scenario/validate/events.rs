@@ -9,6 +9,37 @@ use crate::scenario::*;
 use crate::stats::Quantile;
 use crate::units::NANOS_PER_SEC;
 
+/// One outage asked for while `simsms serve` runs (its admin API), checked
+/// by the very rules of a file's `[[outages]]`: the outage, starting at 0
+/// and ending after its duration, or the first complaint as a sentence
+/// naming the field.
+pub fn run_time_outage(sc: &Scenario, raw: RawOutage) -> Result<Outage, String> {
+    let mut v = Validator {
+        text: "",
+        file: "request",
+        root: toml::de::DeTable::parse("")
+            .expect("an empty document parses")
+            .into_inner(),
+        diagnostics: Vec::new(),
+        prefix: String::new(),
+        alternative_names: Vec::new(),
+        overridden: Vec::new(),
+    };
+    let providers: Vec<String> = sc.providers.iter().map(|p| p.name.clone()).collect();
+    let carriers: Vec<String> = sc.carriers.iter().map(|c| c.name.clone()).collect();
+    let outages = v.outages(&[raw], &providers, &carriers);
+    if let Some(d) = v.diagnostics.first() {
+        let field = d.key.strip_prefix("outages[0].").unwrap_or("the request");
+        let hint = d.hint.as_ref().map_or(String::new(), |h| format!(" ({h})"));
+        return Err(format!("{field}: expected {}{hint}", d.expected));
+    }
+    match outages.into_iter().next() {
+        Some(o) if o.end > o.start => Ok(o),
+        Some(_) => Err("duration: expected a positive duration".into()),
+        None => Err("expected an outage".into()),
+    }
+}
+
 impl Validator<'_> {
     pub(super) fn outages(
         &mut self,

@@ -4,6 +4,8 @@
 //! once.
 
 mod events;
+
+pub use events::run_time_outage;
 mod network;
 mod people;
 mod serve;

@@ -6,10 +6,8 @@
 //! most `MAX_INJECTED_OUTAGES` injected outages are active at once.
 
 use super::Api;
-use crate::distribution::Distribution;
-use crate::scenario::{Outage, OutageEffect, OutageTarget, RouteKind, Scenario};
+use crate::scenario::{DistSpec, Outage, RawOutage, Scenario, run_time_outage};
 use crate::serve::observe;
-use crate::units::parse_duration;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -28,7 +26,7 @@ pub struct OutageRequest {
     route: Option<String>,
     effect: String,
     duration: String,
-    extra_latency: Option<String>,
+    extra_latency: Option<DistSpec>,
 }
 
 /// `/metrics`: the classic Prometheus text format, or OpenMetrics when the
@@ -113,7 +111,7 @@ pub async fn start_outage(
         Ok(Json(r)) => r,
         Err(e) => return (e.status(), Json(json!({ "error": e.body_text() }))).into_response(),
     };
-    let outage = match outage_of(&api.shared.scenario, &request) {
+    let outage = match outage_of(&api.shared.scenario, request) {
         Ok(o) => o,
         Err(why) => return bad(why),
     };
@@ -132,84 +130,20 @@ pub async fn start_outage(
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
-/// The target a request names, or why it names none.
-fn target_of(sc: &Scenario, request: &OutageRequest) -> Result<OutageTarget, String> {
-    let find = |names: Vec<&String>, name: &str, kind: &str| {
-        names
-            .iter()
-            .position(|n| n.as_str() == name)
-            .ok_or_else(|| format!("no {kind} \"{name}\""))
+/// The outage a request asks for and its duration, checked by the rules
+/// of a scenario's `[[outages]]` (`scenario::run_time_outage`).
+fn outage_of(sc: &Scenario, request: OutageRequest) -> Result<(Outage, u64), String> {
+    let raw = RawOutage {
+        provider: request.provider,
+        carrier: request.carrier,
+        route: request.route,
+        start: "0s".into(),
+        duration: request.duration,
+        effect: request.effect,
+        extra_latency: request.extra_latency,
     };
-    let route = match request.route.as_deref() {
-        None => None,
-        Some("domestic") => Some(RouteKind::Domestic),
-        Some("international") => Some(RouteKind::International),
-        Some(other) => {
-            return Err(format!(
-                "route: \"domestic\" or \"international\", got \"{other}\""
-            ));
-        }
-    };
-    let provider_names = sc.providers.iter().map(|p| &p.name).collect();
-    let carrier_names = sc.carriers.iter().map(|c| &c.name).collect();
-    match (&request.provider, &request.carrier, route) {
-        (Some(p), None, None) => find(provider_names, p, "provider")
-            .map(|i| OutageTarget::Provider(crate::scenario::ProviderId::new(i))),
-        (None, Some(c), r) => find(carrier_names, c, "carrier").map(|i| {
-            let c = crate::scenario::CarrierId::new(i);
-            r.map_or(OutageTarget::Carrier(c), |r| {
-                OutageTarget::CarrierRoute(c, r)
-            })
-        }),
-        (None, None, Some(r)) => Ok(OutageTarget::Route(r)),
-        (Some(p), Some(c), None) => find(provider_names, p, "provider").and_then(|p| {
-            find(carrier_names, c, "carrier").map(|c| {
-                OutageTarget::SenderAtCarrier(
-                    crate::scenario::ProviderId::new(p),
-                    crate::scenario::CarrierId::new(c),
-                )
-            })
-        }),
-        _ => Err(
-            "a target: provider, carrier, route, carrier with route, or provider with carrier"
-                .into(),
-        ),
-    }
-}
-
-/// The outage a request asks for and its duration, or why it is wrong.
-fn outage_of(sc: &Scenario, request: &OutageRequest) -> Result<(Outage, u64), String> {
-    let target = target_of(sc, request)?;
-    let effect = match (request.effect.as_str(), &request.extra_latency) {
-        ("reject", _) => OutageEffect::Reject,
-        ("store", _) => OutageEffect::Store,
-        ("drop", _) => OutageEffect::Drop,
-        ("filter", _) if matches!(target, OutageTarget::Provider(_) | OutageTarget::Route(_)) => {
-            return Err("effect \"filter\" needs a target with a carrier".into());
-        }
-        ("filter", _) => OutageEffect::Filter,
-        ("delay", Some(extra)) => match parse_duration(extra) {
-            Ok(n) => OutageEffect::Delay(Distribution::Fixed(n)),
-            Err(e) => return Err(format!("extra_latency: {e}")),
-        },
-        ("delay", None) => return Err("effect \"delay\" needs extra_latency, e.g. \"10m\"".into()),
-        (other, _) => {
-            return Err(format!(
-                "effect: reject, store, drop, delay or filter, got \"{other}\""
-            ));
-        }
-    };
-    let duration = match parse_duration(&request.duration) {
-        Ok(n) if n > 0 => n,
-        Ok(_) => return Err("duration: a positive duration".into()),
-        Err(e) => return Err(format!("duration: {e}")),
-    };
-    let outage = Outage {
-        target,
-        start: 0,
-        end: 0,
-        effect,
-    };
+    let outage = run_time_outage(sc, raw)?;
+    let duration = outage.end - outage.start;
     Ok((outage, duration))
 }
 
@@ -219,4 +153,37 @@ pub async fn end_outages(State(api): State<Arc<Api>>, headers: HeaderMap) -> Res
     }
     let ended = api.shared.live.lock().expect("model lock").end_injected();
     Json(json!({ "ended": ended })).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(json: &str) -> OutageRequest {
+        serde_json::from_str(json).expect("a well-formed request")
+    }
+
+    /// The admin API takes what a scenario's `[[outages]]` takes, by the
+    /// same rules: a distribution for the extra latency, a suggestion for
+    /// a misspelt carrier, the filter effect only at a carrier.
+    #[test]
+    fn requests_are_checked_by_the_scenario_rules() {
+        let text = std::fs::read_to_string("tests/live/serve_scenario.toml").unwrap();
+        let sc = crate::scenario::parse(&text, "serve_scenario.toml").unwrap();
+        let spread = r#"{"carrier": "c", "effect": "delay", "duration": "5m",
+            "extra_latency": {"median": "2m", "p99": "10m"}}"#;
+        let (_, duration) = outage_of(&sc, request(spread)).expect("a distribution");
+        assert_eq!(duration, 300_000_000_000);
+        let misspelt = r#"{"carrier": "cc", "effect": "store", "duration": "1m"}"#;
+        let why = outage_of(&sc, request(misspelt)).unwrap_err();
+        assert!(
+            why.starts_with("carrier: expected") && why.contains("did you mean `c`"),
+            "{why}"
+        );
+        let filter = r#"{"provider": "intl", "effect": "filter", "duration": "1m"}"#;
+        let why = outage_of(&sc, request(filter)).unwrap_err();
+        assert!(why.starts_with("effect: expected"), "{why}");
+        let zero = r#"{"carrier": "c", "effect": "store", "duration": "0s"}"#;
+        assert!(outage_of(&sc, request(zero)).is_err());
+    }
 }
