@@ -10,6 +10,7 @@ pub mod messages;
 
 use super::Shared;
 use super::live::Submission;
+use crate::protocol::vocabulary::Refusal;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,6 +61,14 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin
 }
 
 /// Twilio's error body.
+/// A submit refused before the model decides its fate, as the vocabulary
+/// says it over HTTP.
+fn refused(refusal: Refusal) -> Response {
+    let (status, code, message) = refusal.words().http;
+    let status = StatusCode::from_u16(status).expect("the vocabulary's HTTP statuses are valid");
+    error(status, code, message.into())
+}
+
 fn error(status: StatusCode, code: u32, message: String) -> Response {
     let body = json!({
         "code": code,
@@ -124,11 +133,7 @@ async fn create(
     };
     let digits = super::routable_digits(&to).expect("checked by refusal_of");
     if !api.shared.account_allows(account) {
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            20429,
-            "Too Many Requests".into(),
-        );
+        return refused(Refusal::Throttled);
     }
     let provider = api.shared.scenario.serve.accounts[account].provider;
     let (submission, now) = {
@@ -149,17 +154,13 @@ async fn create(
         updated: now,
     };
     let plan = match submission {
-        Submission::ProviderDown => {
-            let message = "Service unavailable: the provider refuses messages".into();
-            return error(StatusCode::SERVICE_UNAVAILABLE, 20503, message);
-        }
-        Submission::SendLimited => {
-            let message = "Max send attempts reached".into();
-            return error(StatusCode::TOO_MANY_REQUESTS, 60203, message);
-        }
+        Submission::ProviderDown => return refused(Refusal::ProviderDown),
+        Submission::SendLimited => return refused(Refusal::SendLimited),
         Submission::QueueFull => {
+            // Accepted and failed at once, as Twilio reports a queue overflow.
+            let (_, code, message) = Refusal::QueueFull.words().http;
             record.status = Status::Failed;
-            record.error = Some((30001, "Queue overflow"));
+            record.error = Some((code, message));
             None
         }
         Submission::Accepted { id, fate, .. } => Some((id, fate)),

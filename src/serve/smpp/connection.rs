@@ -5,6 +5,7 @@
 
 use super::receipt::deliver_sm;
 use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
+use crate::protocol::vocabulary::Refusal;
 use crate::serve::Shared;
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
@@ -277,7 +278,7 @@ impl Connection {
         }
         let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
-            return self.refuse(sequence, CommandStatus::EsmeRthrottled);
+            return self.refuse(sequence, Refusal::Throttled.words().smpp);
         }
         let provider = self.shared.scenario.serve.accounts[account].provider;
         let submission = self
@@ -288,9 +289,9 @@ impl Connection {
             .submit(provider, &destination);
         self.shared.observed.submits.inc();
         match submission {
-            Submission::ProviderDown => self.refuse(sequence, CommandStatus::EsmeRsyserr),
-            Submission::QueueFull => self.refuse(sequence, CommandStatus::EsmeRmsgqful),
-            Submission::SendLimited => self.refuse(sequence, CommandStatus::EsmeRsubmitfail),
+            Submission::ProviderDown => self.refuse(sequence, Refusal::ProviderDown.words().smpp),
+            Submission::QueueFull => self.refuse(sequence, Refusal::QueueFull.words().smpp),
+            Submission::SendLimited => self.refuse(sequence, Refusal::SendLimited.words().smpp),
             Submission::Accepted { id, fate, receipt } => {
                 let wanted = u8::from(submit.registered_delivery) & 0x03;
                 let dialect = self.shared.scenario.serve.accounts[account].dialect;
