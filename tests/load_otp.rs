@@ -130,6 +130,25 @@ fn load_otp_agrees_with_run_on_every_session_end_and_message_outcome() {
         .nth(1)
         .unwrap();
     assert!(row.contains(&format!("{cost:.2}")), "{row}");
+    // The OTP report carries the load's own figures too: every message the
+    // sessions sent, its answer's latency, and every final receipt.
+    let load = &measured["load"];
+    let sent = load["sent"].as_u64().unwrap();
+    assert_eq!(Some(sent), mm["sent"].as_u64(), "{load}");
+    let resp = &load["submit_response_latency"]["from_intended"];
+    assert_eq!(resp["count"].as_u64(), Some(sent));
+    let receipts: u64 = load["receipts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert!(receipts > sent / 2, "{load}");
+    assert_eq!(
+        load["receipt_latency"]["from_intended"]["count"].as_u64(),
+        Some(receipts)
+    );
+    assert!(text.contains("\nLOAD\n"), "{text}");
 }
 
 /// `--wait` bounds the wait for receipts after the last send: against a

@@ -60,12 +60,12 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         let session = (args.speed, wait, &live, &options.callbacks);
         let (binds, window) = (options.binds, options.window);
         let run = crate::load::otp::run(&sc, provider, &target, binds, window, planned, session);
-        let metrics = runtime.block_on(run)?;
+        let (metrics, figures) = runtime.block_on(run)?;
         setup.note = format!(
             "OTP sessions at {}x, driven by the model's session machine",
             args.speed
         );
-        (metrics, None)
+        (metrics, Some(figures))
     } else {
         let measured = runtime.block_on(crate::load::run(sc.clone(), options))?;
         (measured.metrics.clone(), Some(measured))

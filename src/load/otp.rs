@@ -8,6 +8,7 @@
 //! Time runs at `speed` simulated seconds per wall second, so a run can
 //! face `simsms serve --speed` with the same clock.
 
+use super::Measured;
 use super::live::{Counts, Live};
 use super::schedule::Planned;
 use crate::des::{Clock, RealClock};
@@ -45,6 +46,8 @@ struct Message {
     session: u64,
     send: u32,
     sent_at: Nanos,
+    /// When it was written, for the LOAD latencies (wall time).
+    sent_wall: Instant,
     carrier: CarrierId,
 }
 
@@ -221,6 +224,11 @@ struct Driver<'a> {
     sent: usize,
     last_send: Option<Instant>,
     metrics: Metrics,
+    /// The LOAD figures: counts, refusals by status, receipts by stat and
+    /// latencies (a session sends when it decides to, so the intended and
+    /// the actual send time are one).
+    figures: Measured,
+    protocol: Protocol,
     counts: std::sync::Arc<Counts>,
 }
 
@@ -326,6 +334,10 @@ impl Driver<'_> {
             .map(|i| (self.next_bind + i) % binds)
             .find(|b| self.outstanding[*b] < self.window)
         else {
+            // Every window is full: the message is not sent (dropped).
+            self.figures.planned += 1;
+            self.figures.dropped += 1;
+            Counts::add(&self.counts.dropped);
             return false;
         };
         self.next_bind = (bind + 1) % binds;
@@ -336,8 +348,11 @@ impl Driver<'_> {
             session: id,
             send,
             sent_at: now,
+            sent_wall: Instant::now(),
             carrier: open.carrier,
         };
+        self.figures.planned += 1;
+        self.figures.sent += 1;
         self.transport.send(&open.number, bind, sequence);
         let number = self.next_message;
         self.next_message += 1;
@@ -393,6 +408,7 @@ impl Driver<'_> {
                 };
                 let accepted = status == 0;
                 Counts::add(&self.counts.answered);
+                self.on_answer(number, status);
                 if !accepted {
                     Counts::add(&self.counts.refused);
                     self.settle(number, (Outcome::Refused, Receipt::SubmitFailed), now);
@@ -416,9 +432,35 @@ impl Driver<'_> {
         }
     }
 
+    /// The LOAD figures of a submit's answer: its latency, and its status
+    /// when refused.
+    fn on_answer(&mut self, number: u64, status: u32) {
+        let Some(m) = self.messages.get(&number) else {
+            return;
+        };
+        let us = (m.sent_wall.elapsed().as_micros() as u64).max(1);
+        let f = &mut self.figures;
+        f.resp_intended_us.saturating_record(us);
+        f.resp_actual_us.saturating_record(us);
+        if status != 0 {
+            let label = match self.protocol {
+                Protocol::Smpp => format!("{status:#010x}"),
+                Protocol::Http => format!("HTTP {status}"),
+            };
+            *f.errors.entry(label).or_insert(0) += 1;
+        }
+    }
+
     fn on_receipt(&mut self, policy: &SessionPolicy, number: u64, stat: &str, at: Nanos) {
         let (outcome, receipt) = super::outcome_of_stat(stat);
         Counts::add(&self.counts.receipts);
+        if let Some(m) = self.messages.get(&number) {
+            let us = (m.sent_wall.elapsed().as_micros() as u64).max(1);
+            let f = &mut self.figures;
+            f.receipt_intended_us.saturating_record(us);
+            f.receipt_actual_us.saturating_record(us);
+            *f.receipts.entry(stat.to_string()).or_insert(0) += 1;
+        }
         let Some(m) = self.settle(number, (outcome, receipt), at) else {
             return;
         };
@@ -527,7 +569,7 @@ pub async fn run(
     window: usize,
     schedule: super::schedule::Schedule,
     (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
-) -> Result<Metrics, super::LoadError> {
+) -> Result<(Metrics, Measured), super::LoadError> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) =
         transport(target, (binds, window), &incoming_tx, (live, http)).await?;
@@ -556,8 +598,11 @@ pub async fn run(
         sent: 0,
         last_send: None,
         metrics: Metrics::for_scenario(sc),
+        figures: Measured::empty(sc),
+        protocol: target.protocol,
         counts: live.counts.clone(),
     };
+    let started = d.clock.wall_time_of(0);
     drive(&mut d, &policy, schedule, &mut incoming, (wait, live)).await;
     if let Transport::Http { reached, .. } = &d.transport {
         let (any, first) = reached.lock().expect("reached").clone();
@@ -570,7 +615,13 @@ pub async fn run(
         }
     }
     d.end_all(&policy);
-    Ok(d.metrics)
+    let mut figures = d.figures;
+    figures.metrics = d.metrics.clone();
+    figures.seconds = started.elapsed().as_secs_f64();
+    figures.interrupted_after = live
+        .interrupted_at()
+        .map(|i| i.saturating_duration_since(started).as_secs_f64());
+    Ok((d.metrics, figures))
 }
 
 /// The event loop: arrivals on the schedule, the sessions' timers, and
