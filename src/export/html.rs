@@ -129,35 +129,33 @@ small {{ color: #666; }}\n</style>\n</head>\n<body>\n",
 
 /// The load's own figures: counts and latencies from the intended send time.
 fn load_section(load: &crate::report::LoadFigures) -> String {
-    let refused: u64 = load.refusals.values().sum();
-    let mut out = String::from(
-        "<h2>Load</h2>\n<table><tr><th>planned</th><th>sent</th><th>late</th><th>dropped</th><th>refused</th><th>reconnects</th></tr>\n",
-    );
-    let _ = writeln!(
-        out,
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{refused}</td><td>{}</td></tr></table>",
-        load.planned, load.sent, load.late, load.dropped, load.reconnects
-    );
-    out.push_str("<table><tr><th>from the intended send time</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>n</th></tr>\n");
-    for (what, s) in [
-        ("submit → answer", &load.submit_response.from_intended),
-        ("submit → final receipt", &load.receipt.from_intended),
-    ] {
-        let ms = |v: f64| match s.count {
-            0 => "-".to_string(),
-            _ => format!("{:.1} ms", v * 1e3),
-        };
-        let cells: Vec<String> = crate::stats::Quantile::ALL
+    let row = |cells: Vec<String>, tag: &str| -> String {
+        let cells: Vec<String> = cells
             .iter()
-            .map(|q| format!("<td>{}</td>", ms(s.quantiles[*q])))
+            .map(|c| format!("<{tag}>{c}</{tag}>"))
             .collect();
-        let _ = writeln!(
-            out,
-            "<tr><td>{what}</td>{}<td>{}</td><td>{}</td></tr>",
-            cells.concat(),
-            ms(s.max),
-            s.count
-        );
+        format!("<tr>{}</tr>\n", cells.concat())
+    };
+    let (names, counts): (Vec<_>, Vec<_>) = load.headline().into_iter().unzip();
+    let mut out = String::from("<h2>Load</h2>\n<table>");
+    out.push_str(&row(names.iter().map(|n| n.to_string()).collect(), "th"));
+    out.push_str(&row(counts.iter().map(u64::to_string).collect(), "td"));
+    out.push_str("</table>\n<table>");
+    let heads = [
+        "from the intended send time",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "n",
+    ];
+    out.push_str(&row(heads.iter().map(|h| h.to_string()).collect(), "th"));
+    for (what, cells) in load.latency_rows() {
+        out.push_str(&row(
+            std::iter::once(what.to_string()).chain(cells).collect(),
+            "td",
+        ));
     }
     out.push_str("</table>\n");
     out

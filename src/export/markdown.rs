@@ -111,35 +111,17 @@ pub fn markdown_summary(run: &Run) -> String {
 
 /// The load's own figures: counts, then latencies in milliseconds.
 fn load_table(load: &crate::report::LoadFigures) -> String {
-    let mut out = String::from(
-        "### Load\n\n| planned | sent | late | dropped | refused | reconnects |\n|---:|---:|---:|---:|---:|---:|\n",
-    );
-    let refused: u64 = load.refusals.values().sum();
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {refused} | {} |\n",
-        load.planned, load.sent, load.late, load.dropped, load.reconnects
-    );
-    out.push_str("| latency from the intended send time | p50 | p90 | p99 | p99.9 | max | n |\n|---|---:|---:|---:|---:|---:|---:|\n");
-    for (what, s) in [
-        ("submit → answer", &load.submit_response.from_intended),
-        ("submit → final receipt", &load.receipt.from_intended),
-    ] {
-        let ms = |v: f64| match s.count {
-            0 => "-".to_string(),
-            _ => format!("{:.1} ms", v * 1e3),
-        };
-        let q = |q: Quantile| ms(s.quantiles[q]);
-        let _ = writeln!(
-            out,
-            "| {what} | {} | {} | {} | {} | {} | {} |",
-            q(Quantile::P50),
-            q(Quantile::P90),
-            q(Quantile::P99),
-            q(Quantile::P999),
-            ms(s.max),
-            s.count
-        );
+    let row = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    let (names, counts): (Vec<_>, Vec<_>) = load.headline().into_iter().unzip();
+    let mut out = String::from("### Load\n\n");
+    out.push_str(&row(names.iter().map(|n| n.to_string()).collect()));
+    out.push_str("|---:|---:|---:|---:|---:|---:|\n");
+    out.push_str(&row(counts.iter().map(u64::to_string).collect()));
+    out.push_str("\n| latency from the intended send time | p50 | p90 | p99 | p99.9 | max | n |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (what, cells) in load.latency_rows() {
+        out.push_str(&row(std::iter::once(what.to_string())
+            .chain(cells)
+            .collect()));
     }
     out.push('\n');
     out

@@ -216,6 +216,41 @@ impl LoadFigures {
 }
 
 impl LoadFigures {
+    /// The counts a summary table shows, with their headings.
+    pub fn headline(&self) -> [(&'static str, u64); 6] {
+        [
+            ("planned", self.planned),
+            ("sent", self.sent),
+            ("late", self.late),
+            ("dropped", self.dropped),
+            ("refused", self.refusals.values().sum()),
+            ("reconnects", self.reconnects),
+        ]
+    }
+
+    /// The latencies from the intended send time a summary table shows:
+    /// per row its name and cells p50, p90, p99, p99.9, max (in ms, "-"
+    /// when nothing was recorded) and the count.
+    pub fn latency_rows(&self) -> Vec<(&'static str, Vec<String>)> {
+        let rows = [
+            ("submit → answer", &self.submit_response.from_intended),
+            ("submit → final receipt", &self.receipt.from_intended),
+        ];
+        rows.into_iter()
+            .map(|(what, s)| {
+                let ms = |v: f64| match s.count {
+                    0 => "-".to_string(),
+                    _ => format!("{:.1} ms", v * 1e3),
+                };
+                let mut cells: Vec<String> =
+                    Quantile::ALL.iter().map(|q| ms(s.quantiles[*q])).collect();
+                cells.push(ms(s.max));
+                cells.push(s.count.to_string());
+                (what, cells)
+            })
+            .collect()
+    }
+
     /// Every figure as (metric, value, the count behind it), as the tidy
     /// CSV lists them (docs/outputs.md).
     pub fn tidy(&self) -> Vec<(String, f64, u64)> {
