@@ -5,7 +5,6 @@
 mod common;
 
 use common::Served;
-use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -40,19 +39,9 @@ fn binds_then_closes() -> u16 {
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
-            let mut head = [0u8; 16];
-            if stream.read_exact(&mut head).is_err() {
+            if common::answer_bind(&mut stream).is_none() {
                 continue;
             }
-            let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
-            let mut body = vec![0u8; length.saturating_sub(16)];
-            let _ = stream.read_exact(&mut body);
-            let mut resp = 21u32.to_be_bytes().to_vec();
-            resp.extend(0x8000_0009u32.to_be_bytes());
-            resp.extend([0u8; 4]);
-            resp.extend(&head[12..16]);
-            resp.extend(b"stub\0");
-            let _ = stream.write_all(&resp);
         }
     });
     port

@@ -3,9 +3,11 @@
 //! the schedule is made as it is sent and each message is folded into the
 //! figures once final or dropped.
 
+mod common;
+
 use simsms::load::schedule::MAX_RATE_PER_SEC;
 use simsms::load::smpp::BIND_ATTEMPTS;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -52,19 +54,9 @@ fn silent_after_bind() -> u16 {
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             std::thread::spawn(move || {
-                let mut head = [0u8; 16];
-                if stream.read_exact(&mut head).is_err() {
+                if common::answer_bind(&mut stream).is_none() {
                     return;
                 }
-                let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
-                let mut body = vec![0u8; length.saturating_sub(16)];
-                let _ = stream.read_exact(&mut body);
-                let mut resp = 21u32.to_be_bytes().to_vec();
-                resp.extend(0x8000_0009u32.to_be_bytes());
-                resp.extend([0u8; 4]);
-                resp.extend(&head[12..16]);
-                resp.extend(b"stub\0");
-                let _ = stream.write_all(&resp);
                 let mut sink = [0u8; 65536];
                 while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
             });

@@ -53,7 +53,6 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
             args.otp, args.speed
         )],
     };
-    let started = std::time::Instant::now();
     let (metrics, measured) = if args.otp {
         let part = crate::load::schedule::Part::whole(shard);
         let planned = crate::load::schedule::Schedule::new(&sc, shape, part);
@@ -103,7 +102,6 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         metrics,
         measured,
     };
-    let seconds = started.elapsed().as_secs_f64();
-    let code = super::outputs::write_load_report(&merged, seconds, &args.output, &args.exports)?;
+    let code = super::outputs::write_load_report(&merged, &args.output, &args.exports)?;
     Ok(if interrupted { 130 } else { code })
 }

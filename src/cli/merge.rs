@@ -33,8 +33,7 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         .collect::<Result<Vec<_>, Error>>()?;
     if crate::load::partial::is_load(&texts) {
         let merged = crate::load::partial::merge(&texts)?;
-        // `--otp` parts carry no wall time of their own.
-        return super::outputs::write_load_report(&merged, 0.0, &args.output, &args.exports);
+        return super::outputs::write_load_report(&merged, &args.output, &args.exports);
     }
     match merge_parts(&texts)? {
         Merged::Sweep { axes, points } => {

@@ -171,12 +171,10 @@ pub fn write_partial(
 /// exit code (1 when an expectation fails).
 pub fn write_load_report(
     merged: &crate::load::partial::MergedLoad,
-    seconds: f64,
     output: &str,
     exports: &ExportArgs,
 ) -> Result<u8, Error> {
-    let measurement =
-        crate::load::figures::measurement(&merged.setup, merged.measured.as_ref(), seconds);
+    let measurement = crate::load::figures::measurement(&merged.setup, merged.measured.as_ref());
     write_measured_run(
         &merged.scenario,
         merged.metrics.clone(),

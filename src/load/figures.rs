@@ -7,10 +7,10 @@ use super::Measured;
 use super::partial::Setup;
 use crate::report::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
 
-/// The measurement a load report describes; `measured` is None for
-/// `--otp`, whose figures are its sessions'.
-pub fn measurement(setup: &Setup, measured: Option<&Measured>, seconds: f64) -> Measurement {
-    let seconds = measured.map_or(seconds, |m| m.seconds);
+/// The measurement a load report describes; `measured` is None only for
+/// a partial result that carried no figures.
+pub fn measurement(setup: &Setup, measured: Option<&Measured>) -> Measurement {
+    let seconds = measured.map_or(0.0, |m| m.seconds);
     Measurement {
         kind: RunKind::Loaded,
         target: setup.target.clone(),

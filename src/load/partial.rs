@@ -132,7 +132,7 @@ pub struct MergedLoad {
     pub setup: Setup,
     /// Every shard's metrics added: one measured run.
     pub metrics: Metrics,
-    /// The load's own figures (None for `--otp`).
+    /// The load's own figures (None only when no part carried any).
     pub measured: Option<Measured>,
 }
 

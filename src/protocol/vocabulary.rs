@@ -127,14 +127,6 @@ impl TwilioStatus {
     pub fn is_failure(self) -> bool {
         matches!(self, TwilioStatus::Undelivered | TwilioStatus::Failed)
     }
-
-    /// Delivered, undelivered or failed: no later status comes.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            TwilioStatus::Delivered | TwilioStatus::Undelivered | TwilioStatus::Failed
-        )
-    }
 }
 
 /// The final status a message reaches after `sent`, from what its receipt

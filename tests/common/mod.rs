@@ -222,3 +222,22 @@ pub fn assert_within(what: &str, e: &simsms::stats::Estimate, expected: f64, rep
         e.value
     );
 }
+
+/// A stub SMPP server's half of a bind: reads one PDU from `stream` and
+/// answers it with a bind_transceiver_resp (ESME_ROK, system_id "stub");
+/// None when the peer closed before sending one.
+pub fn answer_bind(stream: &mut std::net::TcpStream) -> Option<()> {
+    use std::io::{Read, Write};
+    let mut head = [0u8; 16];
+    stream.read_exact(&mut head).ok()?;
+    let length = u32::from_be_bytes(head[0..4].try_into().unwrap()) as usize;
+    let mut body = vec![0u8; length.saturating_sub(16)];
+    let _ = stream.read_exact(&mut body);
+    let mut resp = 21u32.to_be_bytes().to_vec();
+    resp.extend(0x8000_0009u32.to_be_bytes());
+    resp.extend([0u8; 4]);
+    resp.extend(&head[12..16]);
+    resp.extend(b"stub\0");
+    let _ = stream.write_all(&resp);
+    Some(())
+}
