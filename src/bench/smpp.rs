@@ -5,8 +5,9 @@
 //! measures) into an HDR histogram. With no rate it sends as fast as the
 //! window allows. Only receipts of its own messages count (matched by
 //! message id, on any bind); it waits for them at most `wait` after the
-//! last send. Connecting, binding and the receipt fields are load's SMPP
-//! client (`load::smpp`), its target syntax `load::target`.
+//! last send. Connecting, binding, the submit and the receipt fields are
+//! the shared SMPP client (`protocol::smpp::client`), its target syntax
+//! `protocol::target`.
 
 use crate::protocol::target::Target;
 use futures_util::{SinkExt, StreamExt};
@@ -21,9 +22,9 @@ use tokio::sync::{Mutex, Semaphore};
 /// Why a bench run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// Connecting or binding failed (load's SMPP client says why).
+    /// Connecting or binding failed (the shared SMPP client says why).
     #[error(transparent)]
-    Load(#[from] crate::protocol::ClientError),
+    Client(#[from] crate::protocol::ClientError),
     /// The connection broke while sending.
     #[error("the connection to {target} failed while sending: {reason}")]
     Send { target: String, reason: String },
@@ -35,7 +36,7 @@ pub enum BenchError {
 impl From<BenchError> for crate::Error {
     fn from(e: BenchError) -> Self {
         match e {
-            BenchError::Load(e) => e.into(),
+            BenchError::Client(e) => e.into(),
             e => crate::Error::Network(e.to_string()),
         }
     }

@@ -12,7 +12,7 @@ use super::smpp::{
     wait_for_retries,
 };
 use super::tally::{Flights, Tally};
-use crate::protocol::ClientError as LoadError;
+use crate::protocol::ClientError;
 use crate::protocol::target::Target;
 use crate::protocol::twilio::signature;
 use axum::extract::{Form, State};
@@ -121,8 +121,8 @@ pub async fn listen(
     options: &HttpOptions,
     auth_token: &str,
     on_final: OnFinal,
-) -> Result<CallbackListener, LoadError> {
-    let cannot_listen = |source| LoadError::CallbackListen {
+) -> Result<CallbackListener, ClientError> {
+    let cannot_listen = |source| ClientError::CallbackListen {
         address: options.listen,
         source,
     };
@@ -160,18 +160,18 @@ pub async fn listen(
 
 /// The HTTP client for a target: `in_flight` pooled connections, and the
 /// extra trusted certificate.
-pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, LoadError> {
+pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, ClientError> {
     let mut client = reqwest::Client::builder()
         .pool_max_idle_per_host(in_flight)
         .connect_timeout(options.connect_timeout);
     if let Some(pem) = &options.ca_cert {
         let certificate = reqwest::Certificate::from_pem(pem)
-            .map_err(|e| LoadError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
+            .map_err(|e| ClientError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
         client = client.add_root_certificate(certificate);
     }
     client
         .build()
-        .map_err(|e| LoadError::HttpClient(error_chain(&e)))
+        .map_err(|e| ClientError::HttpClient(error_chain(&e)))
 }
 
 /// A create request for an OTP message to `number`.
@@ -286,7 +286,7 @@ pub async fn run(
     tally: Tally,
     pacing: Pacing,
     (callbacks, throttling, live): (&HttpOptions, Throttling, &Live),
-) -> Result<Transcript, LoadError> {
+) -> Result<Transcript, ClientError> {
     let book = Arc::new(Mutex::new(Book::new(tally, throttling, live)));
     let to_book = book.clone();
     let on_final: OnFinal = Arc::new(move |sid: &str, status: String, at: Instant| {
@@ -317,7 +317,7 @@ pub async fn run(
     // A dead endpoint must not pass as a run whose messages were all lost
     // (after Ctrl-C, the partial report is written instead).
     if b.sent > 0 && b.answered == 0 && !live.stop.is_cancelled() {
-        return Err(LoadError::Unreachable {
+        return Err(ClientError::Unreachable {
             target: target.display(),
             sent: b.sent,
             first: (b.first_error.clone())
@@ -345,7 +345,7 @@ async fn send_all(
     pacing: Pacing,
     book: &Arc<Mutex<Book>>,
     (in_flight, callback_url): (usize, &str),
-) -> Result<(), LoadError> {
+) -> Result<(), ClientError> {
     let room = Arc::new(Semaphore::new(in_flight));
     let mut requests = tokio::task::JoinSet::new();
     let stop = book.lock().expect("load book").live.stop.clone();

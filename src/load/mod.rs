@@ -19,7 +19,7 @@ pub mod tally;
 
 use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt, charge};
-pub use crate::protocol::ClientError as LoadError;
+use crate::protocol::ClientError;
 use crate::protocol::target::{Protocol, Target};
 use crate::scenario::{CarrierId, ProviderId, Scenario};
 use crate::units::Nanos;
@@ -123,7 +123,7 @@ impl Measured {
 }
 
 /// Runs the load; needs a tokio runtime.
-pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, LoadError> {
+pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, ClientError> {
     let start = Instant::now() + Duration::from_millis(200);
     let pacing = smpp::Pacing {
         window: options.window,

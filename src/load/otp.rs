@@ -16,6 +16,7 @@ use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
     Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
 };
+use crate::protocol::ClientError;
 use crate::protocol::smpp::client::receipt_fields;
 use crate::protocol::target::{Protocol, Target};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
@@ -158,7 +159,7 @@ async fn open(
     (binds, connect_timeout): (usize, Duration),
     incoming: &mpsc::UnboundedSender<Incoming>,
     stop: &tokio_util::sync::CancellationToken,
-) -> Result<Vec<mpsc::UnboundedSender<Command>>, super::LoadError> {
+) -> Result<Vec<mpsc::UnboundedSender<Command>>, ClientError> {
     let mut writers = Vec::new();
     for bind in 0..binds {
         let framed = crate::protocol::smpp::client::connect(target, connect_timeout, stop).await?;
@@ -524,7 +525,7 @@ async fn transport(
     (binds, window): (usize, usize),
     incoming_tx: &mpsc::UnboundedSender<Incoming>,
     (live, http): (&Live, &super::http::HttpOptions),
-) -> Result<(Transport, usize, usize), super::LoadError> {
+) -> Result<(Transport, usize, usize), ClientError> {
     match target.protocol {
         Protocol::Smpp => {
             let opened = open(
@@ -534,7 +535,7 @@ async fn transport(
                 &live.stop,
             );
             let writers = match opened.await {
-                Err(super::LoadError::Interrupted) => Vec::new(),
+                Err(ClientError::Interrupted) => Vec::new(),
                 opened => opened?,
             };
             Ok((Transport::Smpp(writers), binds.max(1), window))
@@ -569,7 +570,7 @@ pub async fn run(
     window: usize,
     schedule: super::schedule::Schedule,
     (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
-) -> Result<(Metrics, Measured), super::LoadError> {
+) -> Result<(Metrics, Measured), ClientError> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) =
         transport(target, (binds, window), &incoming_tx, (live, http)).await?;
@@ -607,7 +608,7 @@ pub async fn run(
     if let Transport::Http { reached, .. } = &d.transport {
         let (any, first) = reached.lock().expect("reached").clone();
         if !any && d.sent > 0 && !live.stop.is_cancelled() {
-            return Err(super::LoadError::Unreachable {
+            return Err(ClientError::Unreachable {
                 target: target.display(),
                 sent: d.sent,
                 first: first.unwrap_or_else(|| "none answered".into()),

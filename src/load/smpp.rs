@@ -7,7 +7,7 @@
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
 use super::tally::{Flights, Tally};
-use crate::protocol::ClientError as LoadError;
+use crate::protocol::ClientError;
 use crate::protocol::smpp::client::{
     connect, otp_submit, receipt_ack, receipt_fields, submit_resp,
 };
@@ -217,7 +217,7 @@ pub async fn run(
     tally: Tally,
     pacing: Pacing,
     (throttling, live): (Throttling, &Live),
-) -> Result<Transcript, LoadError> {
+) -> Result<Transcript, ClientError> {
     let book = Arc::new(Mutex::new(Book::new(tally, throttling, live)));
     let binds = schedules.len();
     let mut tasks = tokio::task::JoinSet::new();
@@ -231,7 +231,7 @@ pub async fn run(
         let failed = match done {
             Ok(Ok(())) => continue,
             Ok(Err(e)) => e,
-            Err(e) => LoadError::Task(e.to_string()),
+            Err(e) => ClientError::Task(e.to_string()),
         };
         live.stop.cancel();
         tasks.abort_all();
@@ -284,10 +284,10 @@ impl Failures {
         target: &Target,
         last: String,
         stop: &CancellationToken,
-    ) -> Result<(), LoadError> {
+    ) -> Result<(), ClientError> {
         self.0 += 1;
         if self.0 >= BIND_ATTEMPTS {
-            return Err(LoadError::BindKeepsFailing {
+            return Err(ClientError::BindKeepsFailing {
                 target: target.display(),
                 attempts: self.0,
                 last,
@@ -307,7 +307,7 @@ async fn bind_loop(
     schedule: Schedule,
     book: Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<(), LoadError> {
+) -> Result<(), ClientError> {
     let last_due = pacing.start + Duration::from_nanos(schedule.span());
     let mut queue = schedule.peekable();
     let mut connected_once = false;
@@ -316,7 +316,7 @@ async fn bind_loop(
     while !stop.is_cancelled() {
         let framed = match connect(&target, pacing.connect_timeout, &stop).await {
             Ok(f) => f,
-            Err(LoadError::Interrupted) => break,
+            Err(ClientError::Interrupted) => break,
             Err(e) if !connected_once => return Err(e),
             Err(_) if Instant::now() > last_due + pacing.max_late => break,
             Err(e) => {
@@ -397,7 +397,7 @@ async fn one_connection(
     queue: &mut Queue,
     book: &Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
-) -> Result<bool, LoadError> {
+) -> Result<bool, ClientError> {
     let (sink, stream) = framed.split();
     let room = Arc::new(Semaphore::new(pacing.window));
     let closed = Arc::new(AtomicBool::new(false));
@@ -552,7 +552,7 @@ async fn send_all(
     book: &Arc<Mutex<Book>>,
     (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
     bind: usize,
-) -> Result<bool, LoadError> {
+) -> Result<bool, ClientError> {
     let stop = book.lock().await.live.stop.clone();
     let mut drained_at = None;
     loop {
@@ -625,7 +625,7 @@ async fn send_one(
     book: &Arc<Mutex<Book>>,
     sending: &Sending,
     bind: usize,
-) -> Result<bool, LoadError> {
+) -> Result<bool, ClientError> {
     let Sending { k, due, retry } = *sending;
     let sequence = link.sequence;
     // Registered before it is written: the resp (and the receipt) may come
