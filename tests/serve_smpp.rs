@@ -303,8 +303,14 @@ async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
         send(&mut sender, 2 + i, submit(&to, true)).await;
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.shared.desk.held(), vec![5]);
+    let all_held = async {
+        while server.shared.desk.held() != vec![5] {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), all_held)
+        .await
+        .expect("five receipts held within 5 s");
     let mut receiver = bound(address, "rx", "acme", "secret").await;
     // The receiver acknowledges whatever comes, while the server shuts down.
     let acks = tokio::spawn(async move {
@@ -330,6 +336,32 @@ async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 5);
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_a_receipt_that_falls_due_during_the_flush() {
+    // At speed 1 the receipt is due about 2 s after the submit (route and
+    // radio 1 s each), so it is neither held nor sent when the stop comes.
+    let (server, address) = start("", 1.0).await;
+    let mut client = bound(address, "trx", "acme", "secret").await;
+    send(&mut client, 2, submit("819012345678", true)).await;
+    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    assert_eq!(server.shared.desk.held(), vec![0]);
+    let acks = tokio::spawn(async move {
+        let (sequence, d) = receipt(&mut client).await;
+        ack(&mut client, sequence).await;
+        let id = receipted_id(&d);
+        // Keep the bind until the server closes it.
+        while let Some(Ok(_)) = client.next().await {}
+        id
+    });
+    let summary = server.shutdown(Duration::from_secs(10)).await;
+    assert_eq!(summary.held_receipts, 0);
+    let id = tokio::time::timeout(Duration::from_secs(10), acks)
+        .await
+        .expect("the receiver ends once the server closes")
+        .expect("the receipt came before the server closed");
+    assert!(!id.is_empty());
 }
 
 #[tokio::test]

@@ -318,14 +318,16 @@ impl Server {
         }
     }
 
-    /// Waits, up to `deadline`, while receipts are held or unacknowledged
-    /// and some client is bound to take them.
+    /// Waits, up to `deadline`, while receipts are held, unacknowledged or
+    /// fall due before it, and some client is bound to take them.
     async fn flush(&self, deadline: Duration) {
         let until = Instant::now() + deadline;
         let stats = &self.shared.stats;
         let relaxed = std::sync::atomic::Ordering::Relaxed;
         while Instant::now() < until
-            && (self.shared.desk.held().iter().any(|n| *n > 0) || stats.unacked.load(relaxed) > 0)
+            && (self.shared.desk.held().iter().any(|n| *n > 0)
+                || stats.unacked.load(relaxed) > 0
+                || self.shared.scheduler.any_due_by(until))
             && stats.binds.load(relaxed) > 0
         {
             tokio::time::sleep(Duration::from_millis(20)).await;

@@ -7,7 +7,7 @@
 use crate::model::{Outcome, Receipt};
 use crate::units::Nanos;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Mutex;
 use std::time::Instant;
 use tokio::sync::{Notify, mpsc};
@@ -122,15 +122,34 @@ enum Order {
 /// Hands receipts to the desk when they fall due.
 pub struct Scheduler {
     sender: mpsc::UnboundedSender<Order>,
+    /// When each pending receipt falls due (a multiset), updated before an
+    /// order is sent so a stop sees a receipt the moment it is scheduled.
+    due_times: std::sync::Arc<Mutex<BTreeMap<Instant, usize>>>,
+}
+
+fn count_in(times: &Mutex<BTreeMap<Instant, usize>>, at: Instant) {
+    *times.lock().expect("due lock").entry(at).or_insert(0) += 1;
+}
+
+fn count_out(times: &Mutex<BTreeMap<Instant, usize>>, at: Instant) {
+    let mut times = times.lock().expect("due lock");
+    if let Some(n) = times.get_mut(&at) {
+        *n -= 1;
+        if *n == 0 {
+            times.remove(&at);
+        }
+    }
 }
 
 impl Scheduler {
     /// Spawns the timer task on the current runtime.
     pub fn spawn(desk: std::sync::Arc<Desk>) -> Self {
         let (sender, mut receiver) = mpsc::unbounded_channel::<Order>();
+        let due_times = std::sync::Arc::new(Mutex::new(BTreeMap::new()));
+        let times = due_times.clone();
         tokio::spawn(async move {
             let mut due: BinaryHeap<Reverse<(Instant, u64)>> = BinaryHeap::new();
-            let mut jobs: std::collections::HashMap<u64, ReceiptJob> =
+            let mut jobs: std::collections::HashMap<u64, (Instant, ReceiptJob)> =
                 std::collections::HashMap::new();
             let mut sequence = 0u64;
             loop {
@@ -139,23 +158,25 @@ impl Scheduler {
                     order = receiver.recv() => match order {
                         Some(Order::Add(at, job)) => {
                             due.push(Reverse((at, sequence)));
-                            jobs.insert(sequence, job);
+                            jobs.insert(sequence, (at, job));
                             sequence += 1;
                         }
                         Some(Order::Replace { message_id, at, receipt, outcome, done_at }) => {
                             let old: Vec<u64> = jobs
                                 .iter()
-                                .filter(|(_, j)| j.message_id == message_id)
+                                .filter(|(_, (_, j))| j.message_id == message_id)
                                 .map(|(s, _)| *s)
                                 .collect();
                             for s in old {
                                 // Its heap entry goes stale and is skipped.
-                                let mut job = jobs.remove(&s).expect("listed");
+                                let (old_at, mut job) = jobs.remove(&s).expect("listed");
+                                count_out(&times, old_at);
+                                count_in(&times, at);
                                 job.receipt = receipt;
                                 job.outcome = outcome;
                                 job.done_at = done_at;
                                 due.push(Reverse((at, sequence)));
-                                jobs.insert(sequence, job);
+                                jobs.insert(sequence, (at, job));
                                 sequence += 1;
                             }
                         }
@@ -174,19 +195,27 @@ impl Scheduler {
                         break;
                     }
                     due.pop();
-                    if let Some(job) = jobs.remove(&seq) {
+                    if let Some((at, job)) = jobs.remove(&seq) {
                         desk.push(job);
+                        count_out(&times, at);
                     }
                 }
             }
         });
-        Scheduler { sender }
+        Scheduler { sender, due_times }
     }
 
     /// Schedules `job` for wall time `at`.
     pub fn schedule(&self, at: Instant, job: ReceiptJob) {
+        count_in(&self.due_times, at);
         // The task only ends after every sender is gone.
         let _ = self.sender.send(Order::Add(at, job));
+    }
+
+    /// Some pending receipt falls due no later than `until`.
+    pub fn any_due_by(&self, until: Instant) -> bool {
+        let times = self.due_times.lock().expect("due lock");
+        times.range(..=until).next().is_some()
     }
 
     /// Moves message `message_id`'s pending receipts to `at`, with a new
