@@ -151,6 +151,24 @@ async fn start(extra: &str, speed: f64) -> (Server, SocketAddr) {
     (server, address)
 }
 
+/// Polls until the desk holds `want` receipts per account (5 s at most).
+async fn wait_until_held(server: &Server, want: Vec<usize>) {
+    let poll = async {
+        while server.shared.desk.held() != want {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .is_err()
+    {
+        panic!(
+            "held {:?}, not {want:?}, after 5 s",
+            server.shared.desk.held()
+        );
+    }
+}
+
 /// Reads until a deliver_sm comes; returns it with its sequence number.
 async fn receipt(client: &mut Client) -> (u32, rusmpp::pdus::DeliverSm) {
     loop {
@@ -238,8 +256,7 @@ async fn a_receipt_is_held_until_a_receiver_binds_and_resent_until_acknowledged(
     send(&mut sender, 2, submit("819011112222", true)).await;
     assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     // The receipt falls due within milliseconds; nobody is bound to take it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.shared.desk.held(), vec![1]);
+    wait_until_held(&server, vec![1]).await;
     let mut receiver = bound(address, "rx", "acme", "secret").await;
     let (first_sequence, first) = receipt(&mut receiver).await;
     // Not acknowledged: it comes again after receipt_retry (300 ms).
@@ -247,8 +264,8 @@ async fn a_receipt_is_held_until_a_receiver_binds_and_resent_until_acknowledged(
     assert_ne!(first_sequence, second_sequence);
     assert_eq!(receipted_id(&first), receipted_id(&second));
     ack(&mut receiver, second_sequence).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let summary = server.shutdown(Duration::from_millis(500)).await;
+    // The flush waits for the acknowledgement.
+    let summary = server.shutdown(Duration::from_secs(2)).await;
     assert_eq!(summary.metrics.total_messages(), 1);
 }
 
@@ -303,14 +320,7 @@ async fn shutdown_flushes_held_receipts_to_a_bound_receiver() {
         send(&mut sender, 2 + i, submit(&to, true)).await;
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
-    let all_held = async {
-        while server.shared.desk.held() != vec![5] {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), all_held)
-        .await
-        .expect("five receipts held within 5 s");
+    wait_until_held(&server, vec![5]).await;
     let mut receiver = bound(address, "rx", "acme", "secret").await;
     // The receiver acknowledges whatever comes, while the server shuts down.
     let acks = tokio::spawn(async move {
@@ -543,7 +553,7 @@ window = 2
         send(&mut sender, 2 + i, submit(&to, true)).await;
         assert_eq!(next(&mut sender).await.status(), CommandStatus::EsmeRok);
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    wait_until_held(&server, vec![0, 5]).await;
     let mut receiver = bound(address, "rx", "narrow", "pw").await;
     // Within the retry time (300 ms), only the window's two arrive.
     let mut first = Vec::new();
