@@ -17,12 +17,10 @@ use crate::model::{
     Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
 };
 use crate::protocol::ClientError;
-use crate::protocol::smpp::client::receipt_fields;
+use crate::protocol::smpp::client;
 use crate::protocol::target::{Protocol, Target};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
 use crate::units::Nanos;
-use futures_util::{SinkExt, StreamExt};
-use rusmpp::{Command, CommandStatus, Pdu};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
@@ -72,8 +70,8 @@ struct Open {
 
 /// Where the driver's submits go.
 enum Transport {
-    /// One writer per transceiver bind.
-    Smpp(Vec<mpsc::UnboundedSender<Command>>),
+    /// One session per transceiver bind.
+    Smpp(Vec<client::Sender>),
     /// Create requests; their answers and the status callbacks come back
     /// as `Incoming`, like SMPP's resps and receipts.
     Http {
@@ -92,22 +90,19 @@ impl Transport {
     /// could take is refused here, as a gateway would.
     fn accepts(&self, number: &str) -> bool {
         match self {
-            Transport::Smpp(_) => crate::protocol::smpp::client::otp_submit(number).is_ok(),
+            Transport::Smpp(_) => client::otp_submit(number).is_ok(),
             Transport::Http { .. } => true,
         }
     }
 
-    /// Sends `number`'s OTP as submit `sequence` on `bind`.
-    fn send(&self, number: &str, bind: usize, sequence: u32) {
+    /// Sends `number`'s OTP on `bind`; returns the sequence number its
+    /// answer will carry (over HTTP, `sequence`).
+    fn send(&mut self, number: &str, bind: usize, sequence: u32) -> u32 {
         match self {
-            Transport::Smpp(writers) => {
-                if let Ok(submit) = crate::protocol::smpp::client::otp_submit(number) {
-                    let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-                    if let Some(writer) = writers.get(bind) {
-                        let _ = writer.send(command);
-                    }
-                }
-            }
+            Transport::Smpp(senders) => senders
+                .get_mut(bind)
+                .and_then(|sender| sender.submit(number).ok())
+                .unwrap_or(sequence),
             Transport::Http {
                 client,
                 target,
@@ -148,55 +143,49 @@ impl Transport {
                         let _ = incoming.send(receipt);
                     }
                 });
+                sequence
             }
         }
     }
 }
 
-/// Opens `binds` transceivers; returns their writers.
+/// Opens `binds` transceivers; returns their senders. What each bind's
+/// session reads comes into `incoming`, marked with its bind.
 async fn open(
     target: &Target,
     (binds, connect_timeout): (usize, Duration),
     incoming: &mpsc::UnboundedSender<Incoming>,
     stop: &tokio_util::sync::CancellationToken,
-) -> Result<Vec<mpsc::UnboundedSender<Command>>, ClientError> {
-    let mut writers = Vec::new();
+) -> Result<Vec<client::Sender>, ClientError> {
+    let mut senders = Vec::new();
     for bind in 0..binds {
-        let framed = crate::protocol::smpp::client::connect(target, connect_timeout, stop).await?;
-        let (mut sink, mut stream) = framed.split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
+        let mut session = client::connect(target, connect_timeout, stop).await?;
+        let incoming = incoming.clone();
         tokio::spawn(async move {
-            while let Some(c) = rx.recv().await {
-                if sink.send(c).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let (incoming, acks) = (incoming.clone(), tx.clone());
-        tokio::spawn(async move {
-            while let Some(Ok(command)) = stream.next().await {
-                let sequence = command.sequence_number();
-                if let Some((status, id)) = crate::protocol::smpp::client::submit_resp(&command) {
-                    let resp = Incoming::Resp {
+            while let Some(event) = session.incoming.recv().await {
+                let event = match event {
+                    client::Incoming::Resp {
+                        sequence,
+                        status,
+                        id,
+                        ..
+                    } => Incoming::Resp {
                         bind,
                         sequence,
                         status,
                         id,
-                    };
-                    let _ = incoming.send(resp);
-                    continue;
-                }
-                if let Some(Pdu::DeliverSm(d)) = command.pdu() {
-                    let _ = acks.send(crate::protocol::smpp::client::receipt_ack(sequence));
-                    if let Some((id, stat)) = receipt_fields(d) {
-                        let _ = incoming.send(Incoming::Receipt { id, stat });
-                    }
+                    },
+                    client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
+                    client::Incoming::Closed { .. } => break,
+                };
+                if incoming.send(event).is_err() {
+                    break;
                 }
             }
         });
-        writers.push(tx);
+        senders.push(session.sender);
     }
-    Ok(writers)
+    Ok(senders)
 }
 
 /// The driver's state.
@@ -343,7 +332,7 @@ impl Driver<'_> {
         };
         self.next_bind = (bind + 1) % binds;
         self.outstanding[bind] += 1;
-        let sequence = self.next_sequence;
+        let sequence = self.transport.send(&open.number, bind, self.next_sequence);
         self.next_sequence = self.next_sequence.wrapping_add(1).max(2);
         let message = Message {
             session: id,
@@ -354,7 +343,6 @@ impl Driver<'_> {
         };
         self.figures.planned += 1;
         self.figures.sent += 1;
-        self.transport.send(&open.number, bind, sequence);
         let number = self.next_message;
         self.next_message += 1;
         self.messages.insert(number, message);

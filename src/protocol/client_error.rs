@@ -106,19 +106,17 @@ impl ClientError {
     }
 }
 
-/// A codec failure as a phrase: what arrived, not the decoder's internals.
-pub fn describe_decode(e: &rusmpp::tokio_codec::DecodeError) -> String {
-    use rusmpp::tokio_codec::DecodeError as D;
+/// A framing failure as a phrase: what arrived, not the reader's internals.
+pub fn describe_frame(e: &crate::protocol::smpp::frame::FrameError) -> String {
+    use crate::protocol::smpp::frame::FrameError;
     match e {
-        D::Io(e) => e.to_string(),
-        D::MaxLength { actual, max } => {
-            format!("a PDU length of {actual} octets, more than the {max} allowed")
+        FrameError::Io(e) => e.to_string(),
+        FrameError::Length { length, .. } if *length < 16 => {
+            format!("a PDU length of {length} octets, less than the 16 of a header")
         }
-        D::MinLength { actual, min } => {
-            format!("a PDU length of {actual} octets, less than the {min} of a header")
+        FrameError::Length { length, max } => {
+            format!("a PDU length of {length} octets, more than the {max} allowed")
         }
-        D::Decode(e) => format!("a PDU that does not decode ({e})"),
-        _ => "a PDU with an invalid length".to_string(),
     }
 }
 
@@ -128,13 +126,13 @@ mod tests {
 
     #[test]
     fn errors_read_as_sentences_with_their_exit_codes() {
-        let garbage = rusmpp::tokio_codec::DecodeError::MaxLength {
-            actual: 2_145_735_198,
+        let garbage = crate::protocol::smpp::frame::FrameError::Length {
+            length: 2_145_735_198,
             max: 8192,
         };
         let e = ClientError::NotSmpp {
             target: "smpp://u@127.0.0.1:1".into(),
-            reason: describe_decode(&garbage),
+            reason: describe_frame(&garbage),
         };
         assert_eq!(
             e.to_string(),
