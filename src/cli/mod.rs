@@ -16,7 +16,6 @@ mod serve;
 mod sweep;
 
 use crate::Error;
-use crate::output::write_output;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -95,10 +94,4 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Check(args) => check::check(args),
         Command::Init(args) => init::init(args),
     }
-}
-
-/// Writes `text` to stdout; a closed pipe or a full disk is an error (exit
-/// 3), not a panic.
-fn say(text: &str) -> Result<(), Error> {
-    Ok(write_output("-", text)?)
 }

@@ -183,3 +183,9 @@ pub fn write_load_report(
         exports,
     )
 }
+
+/// Writes `text` to stdout; a closed pipe or a full disk is an error (exit
+/// 3), not a panic.
+pub fn say(text: &str) -> Result<(), Error> {
+    Ok(crate::output::write_output("-", text)?)
+}

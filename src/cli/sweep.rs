@@ -2,7 +2,7 @@
 //! replications; tidy CSV or a table (or one shard of the points).
 
 use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
-use super::say;
+use super::outputs::say;
 use crate::Error;
 use crate::output::write_output;
 use crate::runner::Runner;

@@ -8,10 +8,9 @@
 use super::live::{Counts, Live};
 use super::schedule::{Planned, Schedule};
 use super::smpp::{
-    Next, Observed, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop,
-    wait_for_retries,
+    Next, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop, wait_for_retries,
 };
-use super::tally::{Flights, Tally};
+use super::tally::{Flights, Observed, Tally};
 use crate::protocol::ClientError;
 use crate::protocol::target::Target;
 use crate::protocol::twilio::signature;

@@ -8,8 +8,8 @@
 //! Time runs at `speed` simulated seconds per wall second, so a run can
 //! face `simsms serve --speed` with the same clock.
 
-use super::Measured;
 use super::live::{Counts, Live};
+use super::measured::Measured;
 use super::schedule::Planned;
 use crate::des::{Clock, RealClock};
 use crate::metrics::{Metrics, SessionSummary};
@@ -159,31 +159,27 @@ async fn open(
 ) -> Result<Vec<client::Sender>, ClientError> {
     let mut senders = Vec::new();
     for bind in 0..binds {
-        let mut session = client::connect(target, connect_timeout, stop).await?;
         let incoming = incoming.clone();
-        tokio::spawn(async move {
-            while let Some(event) = session.incoming.recv().await {
-                let event = match event {
-                    client::Incoming::Resp {
-                        sequence,
-                        status,
-                        id,
-                        ..
-                    } => Incoming::Resp {
-                        bind,
-                        sequence,
-                        status,
-                        id,
-                    },
-                    client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
-                    client::Incoming::Closed { .. } => break,
-                };
-                if incoming.send(event).is_err() {
-                    break;
-                }
-            }
-        });
-        senders.push(session.sender);
+        // Runs on the session's reader: no task between it and the driver.
+        let deliver = move |event| {
+            let event = match event {
+                client::Incoming::Resp {
+                    sequence,
+                    status,
+                    id,
+                    ..
+                } => Incoming::Resp {
+                    bind,
+                    sequence,
+                    status,
+                    id,
+                },
+                client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
+                client::Incoming::Closed { .. } => return,
+            };
+            let _ = incoming.send(event);
+        };
+        senders.push(client::connect_with(target, (connect_timeout, stop), deliver).await?);
     }
     Ok(senders)
 }
@@ -366,8 +362,13 @@ impl Driver<'_> {
     ) -> Option<Message> {
         let m = self.messages.remove(&number)?;
         let times = (m.sent_at, at);
-        let fate =
-            super::measured_fate(self.sc, self.provider, m.carrier, times, (outcome, receipt));
+        let fate = super::measured::measured_fate(
+            self.sc,
+            self.provider,
+            m.carrier,
+            times,
+            (outcome, receipt),
+        );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);
         if let Some(open) = self.sessions.get_mut(&m.session) {
@@ -441,7 +442,7 @@ impl Driver<'_> {
     }
 
     fn on_receipt(&mut self, policy: &SessionPolicy, number: u64, stat: &str, at: Nanos) {
-        let (outcome, receipt) = super::outcome_of_stat(stat);
+        let (outcome, receipt) = super::measured::outcome_of_stat(stat);
         Counts::add(&self.counts.receipts);
         if let Some(m) = self.messages.get(&number) {
             let us = (m.sent_wall.elapsed().as_micros() as u64).max(1);

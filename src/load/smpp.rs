@@ -6,7 +6,7 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
-use super::tally::{Flights, Tally};
+use super::tally::{Flights, Observed, Tally};
 use crate::protocol::ClientError;
 use crate::protocol::smpp::client::{Incoming, Sender, Session, connect};
 use crate::protocol::target::Target;
@@ -17,22 +17,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
-
-/// What happened to one planned message.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observed {
-    /// Sent, and when (None: dropped for a full window).
-    pub sent: Option<Instant>,
-    pub late: bool,
-    /// The submit_sm_resp's status and arrival.
-    pub resp: Option<(u32, Instant)>,
-    /// The final receipt's stat and arrival.
-    pub receipt: Option<(String, Instant)>,
-    /// Sent again after a throttle (ESME_RTHROTTLED, HTTP 429), and when
-    /// it was last sent.
-    pub resubmits: u32,
-    pub last_sent: Option<Instant>,
-}
 
 /// What to do when the target throttles: pause sending for `backoff`, and
 /// send the throttled message again after it, up to `retries` times
@@ -128,7 +112,7 @@ impl Book {
 /// Everything a run observed.
 pub struct Transcript {
     /// Every message folded in: final, dropped, or lost at the end.
-    pub tally: super::Measured,
+    pub tally: super::measured::Measured,
     pub reconnects: usize,
     /// Messages in flight on a connection when it closed.
     pub lost_at_disconnect: usize,

@@ -3,15 +3,30 @@
 //! the moment it is final or dropped, so memory holds only the messages
 //! in flight, whatever the rate or length of the run.
 
-use super::Measured;
+use super::measured::Measured;
 use super::schedule::Planned;
-use super::smpp::Observed;
 use crate::model::{Fate, Outcome, Receipt};
 use crate::protocol::target::Protocol;
 use crate::scenario::{ProviderId, Scenario};
 use crate::units::Nanos;
 use std::collections::HashMap;
 use std::time::Instant;
+
+/// What happened to one planned message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Sent, and when (None: dropped for a full window).
+    pub sent: Option<Instant>,
+    pub late: bool,
+    /// The submit_sm_resp's status and arrival.
+    pub resp: Option<(u32, Instant)>,
+    /// The final receipt's stat and arrival.
+    pub receipt: Option<(String, Instant)>,
+    /// Sent again after a throttle (ESME_RTHROTTLED, HTTP 429), and when
+    /// it was last sent.
+    pub resubmits: u32,
+    pub last_sent: Option<Instant>,
+}
 
 /// The figures so far, and what folding needs to know.
 pub struct Tally {
@@ -123,7 +138,7 @@ impl Tally {
         let refused = o.resp.is_some_and(|(status, _)| status != 0);
         let (outcome, receipt) = match (&o.receipt, refused) {
             (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
-            (Some((stat, _)), _) => super::outcome_of_stat(stat),
+            (Some((stat, _)), _) => super::measured::outcome_of_stat(stat),
             (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
         };
         let finished_at = o
@@ -133,7 +148,7 @@ impl Tally {
             .or(o.resp.map(|(_, at)| self.since(at)))
             .unwrap_or(p.at)
             .max(p.at);
-        super::measured_fate(
+        super::measured::measured_fate(
             &self.sc,
             self.provider,
             p.carrier,

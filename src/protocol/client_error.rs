@@ -106,33 +106,15 @@ impl ClientError {
     }
 }
 
-/// A framing failure as a phrase: what arrived, not the reader's internals.
-pub fn describe_frame(e: &crate::protocol::smpp::frame::FrameError) -> String {
-    use crate::protocol::smpp::frame::FrameError;
-    match e {
-        FrameError::Io(e) => e.to_string(),
-        FrameError::Length { length, .. } if *length < 16 => {
-            format!("a PDU length of {length} octets, less than the 16 of a header")
-        }
-        FrameError::Length { length, max } => {
-            format!("a PDU length of {length} octets, more than the {max} allowed")
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn errors_read_as_sentences_with_their_exit_codes() {
-        let garbage = crate::protocol::smpp::frame::FrameError::Length {
-            length: 2_145_735_198,
-            max: 8192,
-        };
         let e = ClientError::NotSmpp {
             target: "smpp://u@127.0.0.1:1".into(),
-            reason: describe_frame(&garbage),
+            reason: "a PDU length of 2145735198 octets, more than the 8192 allowed".into(),
         };
         assert_eq!(
             e.to_string(),

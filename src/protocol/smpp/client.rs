@@ -8,7 +8,7 @@
 //! caller sees only what it needs: each submit_sm_resp (a generic_nack to
 //! a submit counts as a refused answer), each receipt, and the end.
 
-use crate::protocol::client_error::{ClientError, describe_frame};
+use crate::protocol::client_error::ClientError;
 use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
 use crate::protocol::smpp::receipt::receipt_fields;
 use crate::protocol::target::Target;
@@ -156,21 +156,39 @@ pub async fn connect(
     timeout: Duration,
     stop: &CancellationToken,
 ) -> Result<Session, ClientError> {
+    let (incoming_tx, incoming) = mpsc::unbounded_channel();
+    let deliver = move |event| {
+        let _ = incoming_tx.send(event);
+    };
+    let sender = connect_with(target, (timeout, stop), deliver).await?;
+    Ok(Session { sender, incoming })
+}
+
+/// As `connect`, but what comes back goes to `deliver`, called on the
+/// session's reader task (so several binds can feed one queue without a
+/// task in between).
+pub async fn connect_with(
+    target: &Target,
+    (timeout, stop): (Duration, &CancellationToken),
+    deliver: impl Fn(Incoming) + Send + Sync + 'static,
+) -> Result<Sender, ClientError> {
     let (reader, writer) = tokio::select! {
         bound = connect_and_bind(target, timeout) => bound?,
         _ = stop.cancelled() => return Err(ClientError::Interrupted),
     };
     let (out, to_write) = mpsc::unbounded_channel();
-    let (incoming_tx, incoming) = mpsc::unbounded_channel();
-    let writing = tokio::spawn(write_loop(writer, to_write, incoming_tx.clone()));
-    let reading = tokio::spawn(read_loop(reader, out.clone(), incoming_tx));
-    let sender = Sender {
+    let deliver = Arc::new(deliver);
+    let writing = tokio::spawn(write_loop(writer, to_write, deliver.clone()));
+    let reading = tokio::spawn(read_loop(reader, out.clone(), deliver));
+    Ok(Sender {
         out,
         next_sequence: 2,
         _tasks: Arc::new(Tasks(vec![writing, reading])),
-    };
-    Ok(Session { sender, incoming })
+    })
 }
+
+/// Where a session hands what came back.
+type Deliver = Arc<dyn Fn(Incoming) + Send + Sync>;
 
 async fn connect_and_bind(
     target: &Target,
@@ -219,7 +237,7 @@ async fn connect_and_bind(
         }),
         Err(e @ FrameError::Length { .. }) => Err(ClientError::NotSmpp {
             target: name,
-            reason: describe_frame(&e),
+            reason: e.describe(),
         }),
         Err(FrameError::Io(e)) => Err(broken(e.to_string())),
         Ok(None) => Err(ClientError::ClosedAtBind { target: name }),
@@ -250,7 +268,7 @@ fn bind_request(target: &Target) -> Result<Command, ClientError> {
 async fn write_loop(
     mut writer: OwnedWriteHalf,
     mut to_write: mpsc::UnboundedReceiver<Outgoing>,
-    incoming: mpsc::UnboundedSender<Incoming>,
+    deliver: Deliver,
 ) {
     let mut out = BytesMut::new();
     let mut flushed = Vec::new();
@@ -280,7 +298,7 @@ async fn write_loop(
         if !out.is_empty() {
             if let Err(e) = writer.write_all(&out).await {
                 let reason = format!("writing failed: {e}");
-                let _ = incoming.send(Incoming::Closed { reason });
+                deliver(Incoming::Closed { reason });
                 return;
             }
             out.clear();
@@ -297,7 +315,7 @@ async fn write_loop(
 async fn read_loop(
     mut reader: BufReader<OwnedReadHalf>,
     out: mpsc::UnboundedSender<Outgoing>,
-    incoming: mpsc::UnboundedSender<Incoming>,
+    deliver: Deliver,
 ) {
     let reply = |status: CommandStatus, sequence: u32, pdu: Pdu| {
         let _ = out.send(Outgoing::command(status, sequence, pdu));
@@ -318,7 +336,7 @@ async fn read_loop(
         let sequence = command.sequence_number();
         let at = Instant::now();
         if let Some((status, id)) = submit_resp(&command) {
-            let _ = incoming.send(Incoming::Resp {
+            deliver(Incoming::Resp {
                 sequence,
                 status,
                 id,
@@ -331,7 +349,7 @@ async fn read_loop(
                 let ack = DeliverSmResp::builder().build();
                 reply(CommandStatus::EsmeRok, sequence, ack.into());
                 if let Some((id, stat)) = receipt_fields(d) {
-                    let _ = incoming.send(Incoming::Receipt { id, stat, at });
+                    deliver(Incoming::Receipt { id, stat, at });
                 }
             }
             Some(Pdu::EnquireLink) => reply(CommandStatus::EsmeRok, sequence, Pdu::EnquireLinkResp),
@@ -343,7 +361,7 @@ async fn read_loop(
             _ => {}
         }
     };
-    let _ = incoming.send(Incoming::Closed { reason });
+    deliver(Incoming::Closed { reason });
 }
 
 /// A submit's answer: its status and message id. A generic_nack answers a

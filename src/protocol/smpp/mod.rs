@@ -7,3 +7,4 @@
 pub mod client;
 pub mod frame;
 pub mod receipt;
+pub mod server;
