@@ -22,7 +22,8 @@
 //!    a fate on SMPP and Twilio's API and reads it back; SMPP framing, the
 //!    receipt text written and read, the server's requests and answers,
 //!    and the one client session `load` and `bench` bind through),
-//!    `export` (every other output format).
+//!    `records` (one row per message, `--events`, the same for every
+//!    mode), `export` (every other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
 //!    `sweep`, `sensitivity` (one input varied at a time, on common random
 //!    numbers), `shard` (sharded runs and `merge`), `partial` (the
@@ -50,6 +51,7 @@ pub mod output;
 pub mod partial;
 pub mod progress;
 pub mod protocol;
+pub mod records;
 pub mod report;
 pub mod runner;
 pub mod scenario;

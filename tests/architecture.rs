@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["scenario"],
     &["model"],
-    &["metrics", "simulation", "report", "protocol"],
+    &["metrics", "simulation", "report", "protocol", "records"],
     &["export"],
     &[
         "runner",
