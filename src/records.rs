@@ -64,7 +64,7 @@ impl MessageRecord {
         fate: &Fate,
         (message_id, session, number): (String, Option<u64>, String),
     ) -> Self {
-        let receipt = (fate.receipt != Receipt::Nothing).then(|| fate.receipt);
+        let receipt = (fate.receipt != Receipt::Nothing).then_some(fate.receipt);
         let refused = fate.outcome.is_refusal();
         MessageRecord {
             message_id,
