@@ -111,10 +111,13 @@ pub fn run_replication_recording(
     r.run(&mut VirtualClock::default(), None)
 }
 
+/// What `run_replication_recording` is shown each message with.
+type OnMessage = Box<dyn FnMut(&MessageRequest, &Fate)>;
+
 struct Replication {
     sc: Arc<Scenario>,
     /// Sees each message as it is decided, when records are asked for.
-    on_message: Option<Box<dyn FnMut(&MessageRequest, &Fate)>>,
+    on_message: Option<OnMessage>,
     world: World,
     queues: Vec<ProviderQueue>,
     /// The carriers' memory of messages per number (repeat filters).
