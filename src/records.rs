@@ -50,7 +50,8 @@ pub struct MessageRecord {
     pub price: f64,
 }
 
-fn seconds(t: Nanos) -> f64 {
+/// Scenario time as the records write it: seconds, to the millisecond.
+pub fn seconds(t: Nanos) -> f64 {
     // Millisecond precision keeps the files short and is finer than any
     // delivery record a provider keeps.
     (t as f64 / 1e6).round() / 1e3
@@ -254,6 +255,55 @@ impl RecordWriter {
         std::fs::rename(&self.temp, &self.path).map_err(io)?;
         self.finished = true;
         Ok(self.written)
+    }
+}
+
+/// A writer the tasks of a live run share; the first failure to write is
+/// kept and reported by `finish`.
+#[derive(Clone)]
+pub struct SharedRecords(std::sync::Arc<std::sync::Mutex<SharedState>>);
+
+struct SharedState {
+    writer: Option<RecordWriter>,
+    failed: Option<RecordsError>,
+}
+
+impl std::fmt::Debug for SharedRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedRecords")
+    }
+}
+
+impl SharedRecords {
+    pub fn new(writer: RecordWriter) -> SharedRecords {
+        SharedRecords(std::sync::Arc::new(std::sync::Mutex::new(SharedState {
+            writer: Some(writer),
+            failed: None,
+        })))
+    }
+
+    pub fn write(&self, record: &MessageRecord) {
+        let mut state = self.0.lock().expect("records lock");
+        let SharedState { writer, failed } = &mut *state;
+        if failed.is_none()
+            && let Some(writer) = writer
+            && let Err(e) = writer.write(record)
+        {
+            *failed = Some(e);
+        }
+    }
+
+    /// Moves the file into place; the records written, or the first
+    /// failure.
+    pub fn finish(&self) -> Result<u64, RecordsError> {
+        let mut state = self.0.lock().expect("records lock");
+        if let Some(e) = state.failed.take() {
+            return Err(e);
+        }
+        match state.writer.take() {
+            Some(writer) => writer.finish(),
+            None => Ok(0),
+        }
     }
 }
 

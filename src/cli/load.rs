@@ -70,6 +70,9 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         (measured.metrics.clone(), Some(measured))
     };
     end_progress();
+    if let Some(records) = &live.records {
+        records.finish()?;
+    }
     // 130 after Ctrl-C (the partial results are written first).
     let interrupted = live.interrupted_at().is_some();
     if interrupted {

@@ -53,7 +53,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Drive a real SMPP endpoint with the scenario's traffic and report
     /// what it measured.
-    Load(load_args::LoadArgs),
+    Load(Box<load_args::LoadArgs>),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.
@@ -90,7 +90,7 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Merge(args) => merge::merge(args),
         Command::Bench { what } => bench::bench(what),
         Command::Serve(args) => serve::serve(args),
-        Command::Load(args) => load::load(args),
+        Command::Load(args) => load::load(*args),
         Command::Check(args) => check::check(args),
         Command::Init(args) => init::init(args),
     }

@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// Write the summary report here ("-" for stdout).
     #[arg(long, short = 'o', default_value = "-")]
     output: String,
+    /// Also write one record per message served to FILE: .csv or .jsonl
+    /// (docs/outputs.md); it appears whole at exit.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
     #[command(flatten)]
     exports: ExportArgs,
 }
@@ -58,6 +62,11 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         .map(|t| duration("--for", t))
         .transpose()?;
     let flush = duration("--flush", &args.flush)?;
+    // Opened first: a bad path or extension fails before serving.
+    let records = match &args.events {
+        Some(path) => Some(crate::records::RecordWriter::create(path, None)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,6 +79,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
                 ServeError::Listen { .. } => Error::Network(e.to_string()),
                 ServeError::Speed(_) => Error::Usage(e.to_string()),
             })?;
+        if let Some(writer) = records {
+            server.shared.live.lock().expect("model lock").record_to(writer);
+        }
         let mut out = std::io::stdout().lock();
         for (system_id, provider, address) in &server.endpoints.smpp {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");
@@ -97,6 +109,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         );
         Ok::<_, Error>(server.shutdown_unless(flush, stops.next(None)).await)
     })?;
+    if let Some(records) = summary.records {
+        records?.finish()?;
+    }
     let cut = if summary.cut_short {
         " (flush cut short by a second interrupt)"
     } else {

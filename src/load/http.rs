@@ -488,6 +488,9 @@ fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
         b.retries.push_back((k, now + backoff));
         return;
     }
+    if let (Some(o), Some((sid, _))) = (b.observed(k), &created) {
+        o.id = Some(sid.clone());
+    }
     let receipt = match created {
         None => return b.settle(k),
         Some((_, Some(status))) => (status, now),

@@ -64,7 +64,8 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         connect_timeout: options.connect_timeout,
     };
     let protocol = options.target.protocol;
-    let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start);
+    let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start)
+        .with_records(options.live.records.clone());
     let schedule = |part| Schedule::new(&scenario, options.shape, part);
     let transcript = match protocol {
         Protocol::Smpp => {

@@ -14,11 +14,13 @@ use super::schedule::Planned;
 use crate::des::{Clock, RealClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
-    Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
+    Action, Event, Fate, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome,
+    SessionPolicy,
 };
 use crate::protocol::ClientError;
 use crate::protocol::smpp::client;
 use crate::protocol::target::{Protocol, Target};
+use crate::records::{MessageRecord, SharedRecords};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
 use crate::units::Nanos;
 use std::cmp::Reverse;
@@ -48,6 +50,9 @@ struct Message {
     /// When it was written, for the LOAD latencies (wall time).
     sent_wall: Instant,
     carrier: CarrierId,
+    /// The id the endpoint gave it, and its answer's status, once in.
+    id: Option<String>,
+    status: Option<u32>,
 }
 
 /// A session until it has ended and every one of its messages has its
@@ -216,6 +221,7 @@ struct Driver<'a> {
     figures: Measured,
     protocol: Protocol,
     counts: std::sync::Arc<Counts>,
+    records: Option<SharedRecords>,
 }
 
 impl Driver<'_> {
@@ -336,6 +342,8 @@ impl Driver<'_> {
             sent_at: now,
             sent_wall: Instant::now(),
             carrier: open.carrier,
+            id: None,
+            status: None,
         };
         self.figures.planned += 1;
         self.figures.sent += 1;
@@ -371,6 +379,7 @@ impl Driver<'_> {
         );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);
+        self.write_record(&m, &fate, at);
         if let Some(open) = self.sessions.get_mut(&m.session) {
             open.unsettled -= 1;
             open.cost += fate.cost;
@@ -378,6 +387,28 @@ impl Driver<'_> {
         }
         self.close_if_settled(m.session);
         Some(m)
+    }
+
+    /// `--events`: the record of message `m`, final at `at`.
+    fn write_record(&self, m: &Message, fate: &Fate, at: Nanos) {
+        let Some(records) = &self.records else {
+            return;
+        };
+        let number = (self.sessions.get(&m.session)).map_or(String::new(), |o| o.number.clone());
+        let identity = (m.id.clone().unwrap_or_default(), Some(m.session), number);
+        let mut record = MessageRecord::of_fate(self.sc, fate, identity);
+        record.answer = match m.status {
+            Some(0) => "accepted".into(),
+            Some(status) => match self.protocol {
+                Protocol::Smpp => format!("{status:#010x}"),
+                Protocol::Http => format!("HTTP {status}"),
+            },
+            None => "unanswered".into(),
+        };
+        // The err of a receipt is not read back; its stat says the fate.
+        record.err = None;
+        record.final_s = (record.stat.as_ref()).map(|_| crate::records::seconds(at));
+        records.write(&record);
     }
 
     fn on_incoming(&mut self, policy: &SessionPolicy, incoming: Incoming) {
@@ -399,6 +430,10 @@ impl Driver<'_> {
                 let accepted = status == 0;
                 Counts::add(&self.counts.answered);
                 self.on_answer(number, status);
+                if let Some(m) = self.messages.get_mut(&number) {
+                    m.status = Some(status);
+                    m.id = (!id.is_empty()).then(|| id.clone());
+                }
                 if !accepted {
                     Counts::add(&self.counts.refused);
                     self.settle(number, (Outcome::Refused, Receipt::SubmitFailed), now);
@@ -591,6 +626,7 @@ pub async fn run(
         figures: Measured::empty(sc),
         protocol: target.protocol,
         counts: live.counts.clone(),
+        records: live.records.clone(),
     };
     let started = d.clock.wall_time_of(0);
     drive(&mut d, &policy, schedule, &mut incoming, (wait, live)).await;

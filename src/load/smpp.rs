@@ -615,6 +615,9 @@ fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), n
     if status != 0 {
         return b.settle(k);
     }
+    if let Some(o) = b.observed(k) {
+        o.id = Some(id.clone());
+    }
     if let Some(receipt) = b.early.remove(&id) {
         if let Some(o) = b.observed(k) {
             o.receipt = Some(receipt);

@@ -225,7 +225,9 @@ impl Server {
                 _ = &mut interrupt => true,
             };
         }
+        let records = self.shared.live.lock().expect("model lock").take_records();
         Summary {
+            records,
             metrics: self.shared.live.lock().expect("model lock").metrics(),
             held_receipts: self.shared.desk.held().iter().sum(),
             dropped_receipts: self.shared.desk.dropped(),
@@ -264,6 +266,9 @@ pub struct Summary {
     pub metrics: Metrics,
     pub held_receipts: usize,
     pub dropped_receipts: u64,
+    /// `--events`: the writer to finish (every message written), or why
+    /// writing failed.
+    pub records: Option<Result<crate::records::RecordWriter, crate::records::RecordsError>>,
     /// A second interrupt cut the flush short.
     pub cut_short: bool,
 }
