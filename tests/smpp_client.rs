@@ -238,3 +238,142 @@ fn load_keeps_its_bind_through_a_bad_pdu_and_loses_nothing() {
         "every accepted message has its receipt: {load}"
     );
 }
+
+/// A server whose first connection answers five submits (each with a
+/// DELIVRD receipt), reads a sixth and closes; every later connection
+/// answers everything.
+fn server_that_drops_the_first_bind() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (connection, mut stream) in listener.incoming().flatten().enumerate() {
+            std::thread::spawn(move || {
+                if common::answer_bind(&mut stream).is_none() {
+                    return;
+                }
+                let mut submits = 0u32;
+                while let Some((id, _, sequence, _)) = read_pdu(&mut stream) {
+                    if id != 0x0000_0004 {
+                        continue;
+                    }
+                    submits += 1;
+                    if connection == 0 && submits == 6 {
+                        return; // closes with this submit unanswered
+                    }
+                    let message_id = format!("c{connection}m{submits}");
+                    let mut body = message_id.as_bytes().to_vec();
+                    body.push(0);
+                    let mut out = pdu(0x8000_0004, 0, sequence, &body);
+                    out.extend(receipt(1000 + submits, &message_id));
+                    if stream.write_all(&out).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn load_otp_opens_a_dropped_bind_again_and_counts_what_it_lost() {
+    let port = server_that_drops_the_first_bind();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("otp.json");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "load",
+            "tests/live/serve_scenario.toml",
+            "--otp",
+            "--target",
+        ])
+        .arg(format!("smpp://u:p@127.0.0.1:{port}"))
+        .args(["--speed", "60", "--rate", "600/m", "--duration", "1m"])
+        .args(["--wait", "3s", "--json"])
+        .arg(&json)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("simsms load --otp still running after 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let load = &report["load"];
+    assert_eq!(load["reconnects"], 1, "{load}");
+    let lost = load["lost_at_disconnect"].as_u64().unwrap();
+    assert!(lost >= 1, "the sixth submit was in flight: {load}");
+    let sent = load["sent"].as_u64().unwrap();
+    assert!(sent >= 300, "sessions went on after the drop: {load}");
+    assert_eq!(
+        load["receipts"]["DELIVRD"].as_u64(),
+        Some(sent - lost),
+        "every message not lost at the drop has its receipt: {load}"
+    );
+}
+
+/// A server that binds and then reads every submit without answering.
+fn server_that_never_answers_submits() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                if common::answer_bind(&mut stream).is_some() {
+                    while read_pdu(&mut stream).is_some() {}
+                }
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn load_otp_ends_after_the_wait_when_no_submit_is_ever_answered() {
+    let port = server_that_never_answers_submits();
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "load",
+            "tests/live/serve_scenario.toml",
+            "--otp",
+            "--target",
+        ])
+        .arg(format!("smpp://u:p@127.0.0.1:{port}"))
+        .args(["--speed", "600", "--rate", "60/m", "--duration", "1m"])
+        .args(["--wait", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = started + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("simsms load --otp still running 60 s after its 1 s wait");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("LOAD"), "{report}");
+}

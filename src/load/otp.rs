@@ -40,6 +40,18 @@ enum Incoming {
         id: String,
         stat: String,
     },
+    /// A bind's connection closed: what it had in flight is lost, and it
+    /// is being opened again.
+    Closed {
+        bind: usize,
+    },
+    /// The bind is open again.
+    Reopened {
+        bind: usize,
+        sender: client::Sender,
+    },
+    /// The bind failed `BIND_ATTEMPTS` times in a row: the run ends.
+    GaveUp(ClientError),
 }
 
 /// One message of a session, until its final answer.
@@ -75,8 +87,12 @@ struct Open {
 
 /// Where the driver's submits go.
 enum Transport {
-    /// One session per transceiver bind.
-    Smpp(Vec<client::Sender>),
+    /// One session per transceiver bind (None while it is re-opened),
+    /// and how to open one again.
+    Smpp {
+        senders: Vec<Option<client::Sender>>,
+        reopen: Reopen,
+    },
     /// Create requests; their answers and the status callbacks come back
     /// as `Incoming`, like SMPP's resps and receipts.
     Http {
@@ -91,11 +107,19 @@ enum Transport {
 }
 
 impl Transport {
+    /// Whether bind `bind` can take a submit now (always over HTTP).
+    fn is_open(&self, bind: usize) -> bool {
+        match self {
+            Transport::Smpp { senders, .. } => senders.get(bind).is_some_and(Option::is_some),
+            Transport::Http { .. } => true,
+        }
+    }
+
     /// Whether `number` can be sent at all: over SMPP, a number no SMSC
     /// could take is refused here, as a gateway would.
     fn accepts(&self, number: &str) -> bool {
         match self {
-            Transport::Smpp(_) => client::otp_submit(number).is_ok(),
+            Transport::Smpp { .. } => client::otp_submit(number).is_ok(),
             Transport::Http { .. } => true,
         }
     }
@@ -104,9 +128,8 @@ impl Transport {
     /// answer will carry (over HTTP, `sequence`).
     fn send(&mut self, number: &str, bind: usize, sequence: u32) -> u32 {
         match self {
-            Transport::Smpp(senders) => senders
-                .get_mut(bind)
-                .and_then(|sender| sender.submit(number).ok())
+            Transport::Smpp { senders, .. } => (senders.get_mut(bind))
+                .and_then(|sender| sender.as_mut()?.submit(number).ok())
                 .unwrap_or(sequence),
             Transport::Http {
                 client,
@@ -154,17 +177,20 @@ impl Transport {
     }
 }
 
-/// Opens `binds` transceivers; returns their senders. What each bind's
-/// session reads comes into `incoming`, marked with its bind.
-async fn open(
-    target: &Target,
-    (binds, connect_timeout): (usize, Duration),
-    incoming: &mpsc::UnboundedSender<Incoming>,
-    stop: &tokio_util::sync::CancellationToken,
-) -> Result<Vec<client::Sender>, ClientError> {
-    let mut senders = Vec::new();
-    for bind in 0..binds {
-        let incoming = incoming.clone();
+/// What re-opening a bind needs.
+#[derive(Clone)]
+struct Reopen {
+    target: Target,
+    connect_timeout: Duration,
+    incoming: mpsc::UnboundedSender<Incoming>,
+    stop: tokio_util::sync::CancellationToken,
+}
+
+impl Reopen {
+    /// Opens bind `bind`; what its session reads comes into `incoming`,
+    /// marked with its bind.
+    async fn bind(&self, bind: usize) -> Result<client::Sender, ClientError> {
+        let incoming = self.incoming.clone();
         // Runs on the session's reader: no task between it and the driver.
         let deliver = move |event| {
             let event = match event {
@@ -180,11 +206,44 @@ async fn open(
                     id,
                 },
                 client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
-                client::Incoming::Closed { .. } => return,
+                client::Incoming::Closed { .. } => Incoming::Closed { bind },
             };
             let _ = incoming.send(event);
         };
-        senders.push(client::connect_with(target, (connect_timeout, stop), deliver).await?);
+        let with = (self.connect_timeout, &self.stop);
+        client::connect_with(&self.target, with, deliver).await
+    }
+
+    /// Opens bind `bind` again in the background, pausing between failed
+    /// attempts as message mode does; says how it went on `incoming`.
+    fn again(&self, bind: usize) {
+        let reopen = self.clone();
+        tokio::spawn(async move {
+            let mut failures = super::smpp::Failures::default();
+            loop {
+                let failed = match reopen.bind(bind).await {
+                    Ok(sender) => {
+                        let _ = reopen.incoming.send(Incoming::Reopened { bind, sender });
+                        return;
+                    }
+                    Err(ClientError::Interrupted) => return,
+                    Err(e) => e,
+                };
+                let last = failed.to_string();
+                if let Err(e) = failures.again(&reopen.target, last, &reopen.stop).await {
+                    let _ = reopen.incoming.send(Incoming::GaveUp(e));
+                    return;
+                }
+            }
+        });
+    }
+}
+
+/// Opens `binds` transceivers; returns their senders.
+async fn open(reopen: &Reopen, binds: usize) -> Result<Vec<Option<client::Sender>>, ClientError> {
+    let mut senders = Vec::new();
+    for bind in 0..binds {
+        senders.push(Some(reopen.bind(bind).await?));
     }
     Ok(senders)
 }
@@ -222,6 +281,8 @@ struct Driver<'a> {
     protocol: Protocol,
     counts: std::sync::Arc<Counts>,
     records: Option<SharedRecords>,
+    /// A bind that could not be opened again: the run ends with it.
+    failed: Option<ClientError>,
 }
 
 impl Driver<'_> {
@@ -324,7 +385,7 @@ impl Driver<'_> {
         let binds = self.outstanding.len();
         let Some(bind) = (0..binds)
             .map(|i| (self.next_bind + i) % binds)
-            .find(|b| self.outstanding[*b] < self.window)
+            .find(|b| self.outstanding[*b] < self.window && self.transport.is_open(*b))
         else {
             // Every window is full: the message is not sent (dropped).
             self.figures.planned += 1;
@@ -411,9 +472,53 @@ impl Driver<'_> {
         records.write(&record);
     }
 
+    /// Bind `bind`'s connection closed: the messages it had in flight are
+    /// lost there (their sessions go on, as a user whose code never came),
+    /// and it is opened again in the background.
+    fn on_closed(&mut self, policy: &SessionPolicy, bind: usize) {
+        let Transport::Smpp { senders, reopen } = &mut self.transport else {
+            return;
+        };
+        if senders.get_mut(bind).and_then(Option::take).is_none() {
+            return;
+        }
+        if !reopen.stop.is_cancelled() {
+            reopen.again(bind);
+        }
+        self.outstanding[bind] = 0;
+        let mut lost: Vec<u64> = (self.awaiting.iter())
+            .filter(|((b, _), _)| *b == bind)
+            .map(|(_, number)| *number)
+            .collect();
+        lost.sort_unstable();
+        self.awaiting.retain(|(b, _), _| *b != bind);
+        let now = self.now();
+        for number in lost {
+            self.figures.lost_at_disconnect += 1;
+            // Its submit was never answered: to the user's app, it failed.
+            let Some(m) = self.settle(number, (Outcome::LostInTransit, Receipt::Nothing), now)
+            else {
+                continue;
+            };
+            self.step(policy, m.session, Event::Submitted { accepted: false });
+        }
+    }
+
     fn on_incoming(&mut self, policy: &SessionPolicy, incoming: Incoming) {
         let now = self.now();
         match incoming {
+            Incoming::Closed { bind } => self.on_closed(policy, bind),
+            Incoming::Reopened { bind, sender } => {
+                if let Transport::Smpp { senders, .. } = &mut self.transport
+                    && let Some(slot) = senders.get_mut(bind)
+                {
+                    *slot = Some(sender);
+                    self.figures.reconnects += 1;
+                }
+            }
+            Incoming::GaveUp(e) => {
+                self.failed.get_or_insert(e);
+            }
             Incoming::Resp {
                 bind,
                 sequence,
@@ -518,12 +623,21 @@ impl Driver<'_> {
         open.sort_unstable();
         let far = Nanos::MAX / 4;
         for id in open {
+            // Nothing more will come: each thing the session could still
+            // wait for (a timer, a submit's answer, a call) comes out empty
+            // in turn until it ends.
+            let nothing = [
+                Event::TimerFired,
+                Event::Submitted { accepted: false },
+                Event::VoiceResult { heard_at: None },
+            ];
             let mut event = Event::TimerFired;
-            loop {
+            for turn in 0..1_000 {
                 event = match self.handle(policy, id, far, event) {
                     Action::Send { .. } => Event::Submitted { accepted: false },
                     Action::CallVoice { .. } => Event::VoiceResult { heard_at: None },
-                    Action::Wait { .. } => Event::TimerFired,
+                    Action::Wait { until: Some(_) } => Event::TimerFired,
+                    Action::Wait { until: None } => nothing[turn % nothing.len()],
                     Action::Done(end) => {
                         self.end(id, end);
                         break;
@@ -552,17 +666,18 @@ async fn transport(
 ) -> Result<(Transport, usize, usize), ClientError> {
     match target.protocol {
         Protocol::Smpp => {
-            let opened = open(
-                target,
-                (binds.max(1), http.connect_timeout),
-                incoming_tx,
-                &live.stop,
-            );
-            let writers = match opened.await {
+            let reopen = Reopen {
+                target: target.clone(),
+                connect_timeout: http.connect_timeout,
+                incoming: incoming_tx.clone(),
+                stop: live.stop.clone(),
+            };
+            let senders = match open(&reopen, binds.max(1)).await {
                 Err(ClientError::Interrupted) => Vec::new(),
                 opened => opened?,
             };
-            Ok((Transport::Smpp(writers), binds.max(1), window))
+            let transport = Transport::Smpp { senders, reopen };
+            Ok((transport, binds.max(1), window))
         }
         Protocol::Http => {
             let receipts = incoming_tx.clone();
@@ -627,9 +742,13 @@ pub async fn run(
         protocol: target.protocol,
         counts: live.counts.clone(),
         records: live.records.clone(),
+        failed: None,
     };
     let started = d.clock.wall_time_of(0);
     drive(&mut d, &policy, schedule, &mut incoming, (wait, live)).await;
+    if let Some(e) = d.failed.take() {
+        return Err(e);
+    }
     if let Transport::Http { reached, .. } = &d.transport {
         let (any, first) = reached.lock().expect("reached").clone();
         if !any && d.sent > 0 && !live.stop.is_cancelled() {
@@ -664,7 +783,8 @@ async fn drive(
     loop {
         let due_arrival = planned.peek().map(|(_, p)| p.at);
         let due_timer = d.timers.peek().map(|Reverse((t, _))| *t);
-        if live.stop.is_cancelled() || (due_arrival.is_none() && d.finished(wait)) {
+        let over = due_arrival.is_none() && d.finished(wait);
+        if live.stop.is_cancelled() || d.failed.is_some() || over {
             return;
         }
         // Waking at least every 50 ms to see whether the run is over.

@@ -249,12 +249,12 @@ pub const BIND_ATTEMPTS: u32 = 5;
 
 /// A bind's consecutive failures since its last answered connection.
 #[derive(Default)]
-struct Failures(u32);
+pub(super) struct Failures(u32);
 
 impl Failures {
     /// Counts one more failure: waits before the next attempt (100 ms,
     /// doubling), or gives up after `BIND_ATTEMPTS` with the last reason.
-    async fn again(
+    pub(super) async fn again(
         &mut self,
         target: &Target,
         last: String,
