@@ -14,7 +14,7 @@ use super::diagnostics::{Diagnostic, ScenarioError, line_col};
 use super::locate::{Located, locate};
 use super::raw::*;
 use super::*;
-use crate::units::{NANOS_PER_SEC, parse_duration};
+use crate::units::{NANOS_PER_SEC, parse_duration, parse_rate};
 use toml::de::DeTable;
 
 /// Validates scenario text, with command-line `--set` overrides applied
@@ -489,6 +489,34 @@ impl<'a> Validator<'a> {
                 None
             }
         }
+    }
+
+    /// A submission limit (`tps`, `bind_tps`): none when absent, else a
+    /// rate from `MIN_TPS` to `MAX_TPS`, so that the limit simulated or
+    /// served is the one written (docs/limits.md).
+    fn opt_tps(&mut self, key: &str, text: Option<&str>) -> Option<f64> {
+        let given = text?;
+        let rate = match parse_rate(given) {
+            Ok(rate) => rate,
+            Err(e) => {
+                self.error(key, e.expected, Some(e.hint));
+                return None;
+            }
+        };
+        if (MIN_TPS..=MAX_TPS).contains(&rate) {
+            return Some(rate);
+        }
+        let why = if rate < MIN_TPS {
+            "1/d is the slowest limit taken (each message then waits a day for the one before)"
+        } else {
+            "a message is served every 1/tps in whole nanoseconds, so faster limits would not be the rate written"
+        };
+        self.error(
+            key,
+            format!("a rate from 1/d to {MAX_TPS:.0}/s, got \"{given}\""),
+            Some(format!("{why}; omit the key for no limit (docs/limits.md)")),
+        );
+        None
     }
 
     fn opt_duration(&mut self, key: &str, text: Option<&String>, default: Nanos) -> Nanos {
