@@ -125,3 +125,94 @@ fn durations_take_exactly_the_documented_units() {
         assert_refused(&out, hint);
     }
 }
+
+/// Item 3: `compared_to` naming the `alternative` itself bounds a
+/// difference that is always 0; refused.
+#[test]
+fn an_expectation_compared_with_itself_is_refused() {
+    let expect = |alternative: &str, compared_to: &str| {
+        format!(
+            "{SMALL}\n[alternatives.x]\nproviders.p.price = 2.0\n\n[[expect]]\nmetric = \"otp_success\"\n{alternative}compared_to = \"{compared_to}\"\nmin = 0.01\n"
+        )
+    };
+    assert_refused(
+        &check(&expect("alternative = \"x\"\n", "x")),
+        "expected an alternative other than `alternative` (\"x\")",
+    );
+    assert_refused(
+        &check(&expect("", "scenario")),
+        "expected an alternative other than `alternative` (\"scenario\")",
+    );
+    assert!(
+        check(&expect("alternative = \"x\"\n", "scenario"))
+            .status
+            .success()
+    );
+}
+
+/// The points of a sweep's CSV (its `point` column), in order of rows.
+fn points(csv: &str) -> Vec<String> {
+    let mut points: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(String::from))
+        .collect();
+    points.dedup();
+    points
+}
+
+/// Item 5: a swept TOML string keeps its commas, in basic strings (with
+/// escaped quotes) and literal ones.
+#[test]
+fn swept_strings_keep_their_commas() {
+    let dir = with_scenario(SMALL);
+    for value in [r#""a,b""#, "'a,b'", r#""a\",b""#, "'''a,b'''"] {
+        let set = format!("scenario.description={value}");
+        let out = simsms(
+            &["sweep", "s.toml", "--set", &set, "--csv", "-"],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{value}: {}", stderr(&out));
+        assert_eq!(points(&stdout(&out)), ["0"], "{value}: one point");
+    }
+}
+
+/// Item 6: `run --set K=1 --set K=2` took the last; refused as `sweep`
+/// refuses a key swept twice.
+#[test]
+fn a_key_set_twice_is_refused() {
+    let dir = with_scenario(SMALL);
+    for command in ["run", "compare"] {
+        let out = simsms(
+            &[
+                command,
+                "s.toml",
+                "--set",
+                "otp.max_sends=1",
+                "--set",
+                "otp.max_sends=2",
+            ],
+            dir.path(),
+        );
+        assert_refused(&out, "--set otp.max_sends is given twice");
+    }
+}
+
+/// Item 7: `sweep -o FILE` without `--shard` wrote nothing and exited 0.
+#[test]
+fn a_sweep_output_without_a_shard_is_refused() {
+    let dir = with_scenario(SMALL);
+    let out = simsms(
+        &[
+            "sweep",
+            "s.toml",
+            "--set",
+            "otp.max_sends=1,2",
+            "-o",
+            "s.csv",
+        ],
+        dir.path(),
+    );
+    assert_refused(&out, "--csv s.csv");
+    assert!(!dir.path().join("s.csv").exists());
+}

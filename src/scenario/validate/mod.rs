@@ -125,6 +125,8 @@ pub enum OverrideError {
     NoEquals(String),
     #[error("--set has an empty key path in \"{0}\"")]
     EmptyKey(String),
+    #[error("--set {0} is given twice; give each key once (the last would silently win)")]
+    Twice(String),
 }
 
 /// One `--set KEY=VALUE` override; `--set KEY=` (nothing after `=`)
