@@ -216,3 +216,64 @@ fn a_sweep_output_without_a_shard_is_refused() {
     assert_refused(&out, "--csv s.csv");
     assert!(!dir.path().join("s.csv").exists());
 }
+
+/// Item 9: HTML in names is shown in the Markdown summary, not rendered.
+#[test]
+fn html_in_names_is_escaped_in_markdown() {
+    let text = SMALL
+        .replace("[carriers.c]", "[carriers.\"<i>x</i>\"]")
+        .replace("name = \"small\"", "name = \"a<b>&c\"");
+    let dir = with_scenario(&text);
+    let out = simsms(
+        &["run", "s.toml", "--markdown", "s.md", "-o", "/dev/null"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = std::fs::read_to_string(dir.path().join("s.md")).unwrap();
+    assert!(!md.contains('<') && !md.contains('>'), "{md}");
+    assert!(md.contains("## simsms: a&lt;b&gt;&amp;c"), "{md}");
+    assert!(md.contains("| &lt;i&gt;x&lt;/i&gt; |"), "{md}");
+}
+
+/// Item 9: control characters in a name would reach the terminal report
+/// raw (an escape sequence recolours it); they are refused, and the error
+/// itself shows them escaped.
+#[test]
+fn control_characters_in_names_are_refused() {
+    let esc = |old: &str, new: &str| SMALL.replace(old, new);
+    let cases = [
+        esc("[carriers.c]", "[carriers.\"c\\u001b[31m\"]"),
+        esc("[providers.p]", "[providers.\"p\\u001b[2J\"]")
+            .replace("provider = \"p\"", "provider = \"p\\u001b[2J\""),
+        esc("name = \"small\"", "name = \"a\\nb\""),
+        esc(
+            "name = \"small\"",
+            "name = \"s\"\ndescription = \"\\u0007\"",
+        ),
+        format!("{SMALL}\n[alternatives.\"x\\r\"]\nproviders.p.price = 2.0\n"),
+        format!("{SMALL}\n[alternatives.x]\ndescription = \"\\u009b31m\"\n"),
+    ];
+    for text in cases {
+        let out = check(&text);
+        assert_refused(&out, "without control characters");
+        let err = stderr(&out);
+        assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+    }
+    let dir = with_scenario(SMALL);
+    let out = simsms(
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "scenario.name=\"x\\u001b]0;title\\u0007\"",
+        ],
+        dir.path(),
+    );
+    assert_refused(&out, "scenario.name");
+    // Line breaks and tabs in a description are text, not escapes.
+    let text = esc(
+        "name = \"small\"",
+        "name = \"s\"\ndescription = \"\"\"one\n\ttwo\"\"\"",
+    );
+    assert!(check(&text).status.success());
+}

@@ -6,6 +6,7 @@
 mod events;
 
 pub use events::run_time_outage;
+mod names;
 mod network;
 mod people;
 mod serve;
@@ -76,6 +77,7 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
             );
             continue;
         }
+        v.printable_name(&key, name);
         let Some(patched) = v.patched(&table, &key, patch) else {
             continue;
         };
@@ -87,6 +89,7 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
                 .and_then(|d| d.as_str())
                 .unwrap_or_default()
                 .to_string();
+            v.printable_text(&format!("{key}.description"), &description);
             scenario.alternatives.push(Alternative {
                 name: name.clone(),
                 description,
@@ -313,6 +316,7 @@ impl<'a> Validator<'a> {
         };
         // Beyond the dimension limits, building would itself be slow.
         self.dimensions(&raw);
+        self.names(&raw);
         if self.diagnostics.len() != before {
             return None;
         }
