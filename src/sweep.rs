@@ -27,20 +27,28 @@ pub struct Axis {
 }
 
 impl Axis {
-    /// Parses `KEY=V1,V2,...`; commas inside brackets, braces or quotes do
-    /// not split (so `[1, 2]` stays one value).
+    /// Parses `KEY=V1,V2,...`; commas inside brackets, braces or TOML
+    /// strings (`"a,b"`, `'a,b'`, with `\"` escapes) do not split (so
+    /// `[1, 2]` stays one value).
     pub fn parse(text: &str) -> Result<Axis, AxisError> {
         let (key, values) = text
             .split_once('=')
             .ok_or_else(|| AxisError::NoEquals(text.to_string()))?;
         let mut parts = Vec::new();
-        let (mut depth, mut quoted, mut current) = (0i32, false, String::new());
+        let (mut depth, mut current) = (0i32, String::new());
+        // The quote of the TOML string we are in; after a backslash in a
+        // basic ("...") string, the next character is escaped.
+        let (mut quote, mut escaped) = (None::<char>, false);
         for c in values.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                '[' | '{' if !quoted => depth += 1,
-                ']' | '}' if !quoted => depth -= 1,
-                ',' if !quoted && depth == 0 => {
+            match (quote, c) {
+                (Some('"'), _) if escaped => escaped = false,
+                (Some('"'), '\\') => escaped = true,
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if opens_string(&current) => quote = Some(c),
+                (None, '[' | '{') => depth += 1,
+                (None, ']' | '}') => depth -= 1,
+                (None, ',') if depth == 0 => {
                     parts.push(std::mem::take(&mut current).trim().to_string());
                     continue;
                 }
@@ -60,6 +68,15 @@ impl Axis {
             values: parts,
         })
     }
+}
+
+/// Whether a quote after `before` (a value so far) starts a TOML string:
+/// at the start of a value, an array element or an inline table's value,
+/// not inside bare text such as `it's`. After a string's closing quote
+/// (`""` of `"""`) it opens again, so multi-line strings stay whole.
+fn opens_string(before: &str) -> bool {
+    let before = before.trim_end();
+    before.is_empty() || before.ends_with(['[', '{', ',', '=', '"', '\''])
 }
 
 /// One grid point's `(key, value)` settings.
@@ -260,6 +277,13 @@ mod tests {
         assert_eq!(a.values, vec!["[\"1m\", \"5m\"]", "[\"10m\"]"]);
         let b = Axis::parse("providers.p.tps=10/s, 20/s,40/s").unwrap();
         assert_eq!(b.values, vec!["10/s", "20/s", "40/s"]);
+        let c = Axis::parse(r#"scenario.description="a,b",'c,d',"e\",f",it's,x"#).unwrap();
+        assert_eq!(
+            c.values,
+            vec![r#""a,b""#, "'c,d'", r#""e\",f""#, "it's", "x"]
+        );
+        let d = Axis::parse(r#"scenario.description="""a,b""",'''c,d'''"#).unwrap();
+        assert_eq!(d.values, vec![r#""""a,b""""#, "'''c,d'''"]);
         assert!(Axis::parse("x=1,,2").is_err());
         assert!(Axis::parse("novalue").is_err());
     }

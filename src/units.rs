@@ -33,10 +33,28 @@ impl UnitError {
 const DURATION_HINT: &str =
     "write a number with a unit: ms, s, m (minutes), h, d, w or y, e.g. \"90s\", \"5m\", \"72h\"";
 
-/// Parses a non-negative duration such as "90s", "1h 30m" or "250ms".
-///
-/// humantime does the unit arithmetic; we add the checks its messages do not
-/// explain well (signs, bare numbers).
+/// A year: 365.25 days.
+pub const NANOS_PER_YEAR: u64 = 365 * NANOS_PER_DAY + NANOS_PER_DAY / 4;
+/// Longest duration written anywhere (exclusive): 500 years
+/// (docs/limits.md; `scenario::limits` lists it with the other bounds).
+pub const MAX_DURATION: Nanos = 500 * NANOS_PER_YEAR;
+
+/// The duration units docs/scenario.md lists, and exactly these: other
+/// spellings (`min`, `us`, `M`, `month`) are refused with a hint.
+const DURATION_UNITS: [(&str, u64); 7] = [
+    ("ms", 1_000_000),
+    ("s", NANOS_PER_SEC),
+    ("m", NANOS_PER_MIN),
+    ("h", NANOS_PER_HOUR),
+    ("d", NANOS_PER_DAY),
+    ("w", 7 * NANOS_PER_DAY),
+    ("y", NANOS_PER_YEAR),
+];
+
+/// Parses a non-negative duration such as "90s", "1h 30m", "1.5s" or
+/// "250ms": one or more terms, each a number (decimals allowed) and one of
+/// the units ms, s, m (minutes), h, d, w, y (365.25 days). Below
+/// `MAX_DURATION` (500 years).
 pub fn parse_duration(text: &str) -> Result<Nanos, UnitError> {
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
@@ -57,49 +75,98 @@ pub fn parse_duration(text: &str) -> Result<Nanos, UnitError> {
             DURATION_HINT,
         ));
     }
-    // humantime has no fractional units; accept "1.5s" style by scaling.
-    if let Some(nanos) = parse_fractional(trimmed) {
-        return Ok(nanos);
-    }
-    match humantime::parse_duration(trimmed) {
-        Ok(d) => u64::try_from(d.as_nanos()).map_err(|_| {
-            UnitError::new(
-                format!("a duration below 500 years, got \"{text}\""),
+    let mut rest = trimmed;
+    let mut total: u128 = 0;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(number_end);
+        let after = after.trim_start();
+        let unit_end = after
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .unwrap_or(after.len());
+        let (unit, after) = after.split_at(unit_end);
+        rest = after.trim_start();
+        if number.is_empty() || unit.is_empty() {
+            return Err(UnitError::new(
+                format!("a duration, got \"{text}\" (each number needs a unit after it)"),
                 DURATION_HINT,
-            )
-        }),
-        Err(e) => Err(UnitError::new(
-            format!("a duration, got \"{text}\" ({e})"),
-            DURATION_HINT,
-        )),
+            ));
+        }
+        let Some(&(_, scale)) = DURATION_UNITS.iter().find(|(u, _)| *u == unit) else {
+            return Err(UnitError::new(
+                format!(
+                    "a duration in ms, s, m, h, d, w or y, got the unit \"{unit}\" in \"{text}\""
+                ),
+                unit_hint(unit),
+            ));
+        };
+        let Some(nanos) = term_nanos(number, scale) else {
+            return Err(UnitError::new(
+                format!("a duration, got the number \"{number}\" in \"{text}\""),
+                DURATION_HINT,
+            ));
+        };
+        total += nanos;
+        if total >= u128::from(MAX_DURATION) {
+            return Err(UnitError::new(
+                format!("a duration below 500 years, got \"{text}\""),
+                "see docs/limits.md",
+            ));
+        }
     }
+    Ok(total as Nanos)
 }
 
-/// "1.5s", "0.5h": one number with a decimal point and one unit.
-fn parse_fractional(text: &str) -> Option<Nanos> {
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-    let (number, unit) = text.split_at(split);
-    if !number.contains('.') {
+/// `number` (digits, at most one decimal point) times `scale` nanoseconds,
+/// rounded to the nearest nanosecond; None if it is not such a number.
+fn term_nanos(number: &str, scale: u64) -> Option<u128> {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
         return None;
     }
-    let value: f64 = number.parse().ok()?;
-    let scale = unit_nanos(unit.trim())?;
-    let nanos = value * scale as f64;
-    (nanos.is_finite() && nanos >= 0.0 && nanos < u64::MAX as f64).then_some(nanos.round() as u64)
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 20 {
+        // Far beyond any bound, and no overflow when added.
+        return Some(u128::MAX / 2);
+    }
+    let whole: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    // Digits beyond the 18th are below 1e-18 of a unit: far below 1 ns.
+    let fraction = &fraction[..fraction.len().min(18)];
+    let denominator = 10u128.pow(fraction.len() as u32);
+    let numerator: u128 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().ok()?
+    };
+    let scale = u128::from(scale);
+    Some(whole * scale + (numerator * scale + denominator / 2) / denominator)
 }
 
-fn unit_nanos(unit: &str) -> Option<u64> {
-    Some(match unit {
-        "ns" => 1,
-        "us" | "µs" => 1_000,
-        "ms" => 1_000_000,
-        "s" | "sec" | "secs" => NANOS_PER_SEC,
-        "m" | "min" | "mins" => NANOS_PER_MIN,
-        "h" | "hr" | "hrs" | "hour" | "hours" => NANOS_PER_HOUR,
-        "d" | "day" | "days" => NANOS_PER_DAY,
-        "w" | "week" | "weeks" => 7 * NANOS_PER_DAY,
-        _ => return None,
-    })
+/// What to write instead of a unit that is not one of ms, s, m, h, d, w, y.
+fn unit_hint(unit: &str) -> String {
+    let instead = match unit {
+        "M" | "mo" | "mon" | "month" | "months" | "mth" => {
+            return "`m` is minutes and months are not a unit (their length varies): write days or weeks, e.g. \"60d\" or \"8w\"".into();
+        }
+        "us" | "µs" | "μs" | "usec" | "ns" | "nsec" => {
+            return "the smallest unit is ms: write a decimal, e.g. \"0.09ms\" for 90 µs".into();
+        }
+        "msec" | "msecs" | "millis" => "ms",
+        "sec" | "secs" | "second" | "seconds" | "S" => "s",
+        "min" | "mins" | "minute" | "minutes" => "m",
+        "hr" | "hrs" | "hour" | "hours" | "H" => "h",
+        "day" | "days" | "D" => "d",
+        "week" | "weeks" | "wk" | "W" => "w",
+        "yr" | "yrs" | "year" | "years" | "Y" => "y",
+        _ => return DURATION_HINT.into(),
+    };
+    format!("write \"{instead}\": the units are ms, s, m (minutes), h, d, w and y")
 }
 
 /// Parses an event rate such as "200/s", "30/min" or "1000/h" into events
@@ -177,6 +244,36 @@ impl fmt::Display for Human {
     }
 }
 
+/// Human form of a rate in events per second: the count per the first of
+/// s, min, h, d that makes it at least 1, to 6 significant digits ("30/s",
+/// "1/d", "2.5/h").
+pub struct HumanRate(pub f64);
+
+impl fmt::Display for HumanRate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let per = [(1.0, "s"), (60.0, "min"), (3600.0, "h"), (86_400.0, "d")];
+        let (count, unit) = per
+            .iter()
+            .map(|(seconds, unit)| (self.0 * seconds, *unit))
+            .find(|(count, _)| *count >= 1.0)
+            .unwrap_or((self.0 * 86_400.0, "d"));
+        let text = if count > 0.0 && count < 1e-3 {
+            format!("{count:.3e}")
+        } else {
+            let digits = (5 - count.log10().floor().clamp(-3.0, 5.0) as i32) as usize;
+            let fixed = format!("{count:.digits$}");
+            match fixed.contains('.') {
+                true => fixed
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string(),
+                false => fixed,
+            }
+        };
+        f.pad(&format!("{text}/{unit}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +307,17 @@ mod tests {
     }
 
     #[test]
+    fn rates_print_in_a_unit_that_keeps_them_short() {
+        assert_eq!(HumanRate(30.0).to_string(), "30/s");
+        assert_eq!(HumanRate(1.0 / 86_400.0).to_string(), "1/d");
+        assert_eq!(HumanRate(2.5 / 3600.0).to_string(), "2.5/h");
+        assert_eq!(HumanRate(0.5).to_string(), "30/min");
+        assert_eq!(HumanRate(1e6).to_string(), "1000000/s");
+        assert_eq!(HumanRate(123.456789).to_string(), "123.457/s");
+        assert_eq!(HumanRate(1e-300).to_string(), "8.640e-296/d");
+    }
+
+    #[test]
     fn time_of_day() {
         assert_eq!(
             parse_time_of_day("07:30").unwrap(),
@@ -236,6 +344,7 @@ mod year_tests {
             parse_duration("1y").unwrap(),
             365 * NANOS_PER_DAY + NANOS_PER_DAY / 4
         );
+        assert_eq!(NANOS_PER_YEAR, parse_duration("1y").unwrap());
         assert_eq!(parse_duration("1m").unwrap(), 60 * NANOS_PER_SEC);
     }
 }

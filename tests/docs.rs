@@ -105,6 +105,10 @@ fn docs_limits_match_the_code() {
         );
     }
     assert_eq!(MIN_PRESENCE_MEAN, 1_000_000_000);
+    assert_eq!(MAX_DURATION, 500 * simsms::units::NANOS_PER_YEAR);
+    assert!(row("| durations |").contains("below 500 years"));
+    assert_eq!((MIN_TPS * 86_400.0, MAX_TPS), (1.0, 1e6));
+    assert!(row("submission limits").contains("from 1/d to 1000000/s"));
     assert!(row("mean presence period").contains("1 s"));
     let readme = std::fs::read_to_string("README.md").unwrap();
     assert!(

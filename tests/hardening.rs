@@ -260,7 +260,7 @@ fn intervals_that_would_run_forever_are_refused() {
             "run",
             "s.toml",
             "--set",
-            r#"carriers.c.smsc.retry=["1h", "72us"]"#,
+            r#"carriers.c.smsc.retry=["1h", "0.072ms"]"#,
         ],
         "at most 10000 delivery attempts",
     );
@@ -270,7 +270,7 @@ fn intervals_that_would_run_forever_are_refused() {
             "run",
             "s.toml",
             "--set",
-            r#"users.presence.present={ mean = "1us" }"#,
+            r#"users.presence.present={ mean = "0.001ms" }"#,
         ],
         "users.presence.present",
     );
@@ -280,7 +280,7 @@ fn intervals_that_would_run_forever_are_refused() {
             "run",
             "s.toml",
             "--set",
-            r#"users.presence.absent={ mean = "1us" }"#,
+            r#"users.presence.absent={ mean = "0.001ms" }"#,
         ],
         "periods with a mean of at least 1.0s",
     );

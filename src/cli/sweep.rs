@@ -30,9 +30,10 @@ pub struct SweepArgs {
     /// goes to -o.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
-    /// Where a shard writes its partial result ("-" for stdout).
-    #[arg(long, short = 'o', default_value = "-")]
-    output: String,
+    /// Where a shard writes its partial result ("-" for stdout, the
+    /// default); only with --shard (the CSV goes to --csv).
+    #[arg(long, short = 'o')]
+    output: Option<String>,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
@@ -51,6 +52,10 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
     }
     if args.shard.is_some() {
         shard_writes_only_its_part(&[("--csv", args.csv.is_some())])?;
+    } else if let Some(output) = &args.output {
+        return Err(Error::Usage(format!(
+            "sweep -o {output}: -o is where a --shard writes its partial result; write the sweep's CSV with --csv {output}"
+        )));
     }
     let threads = threads(args.run.threads)?;
     let text = scenario::read(&args.file)?;
@@ -73,7 +78,7 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         };
         let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
         let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
-        write_output(&args.output, &text)?;
+        write_output(args.output.as_deref().unwrap_or("-"), &text)?;
         return Ok(0);
     }
     let started = Instant::now();

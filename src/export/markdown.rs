@@ -7,11 +7,16 @@ use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
-/// Text inside a table cell: `|` would end the cell and a newline the row.
+/// Text from the scenario (names, labels) in Markdown: `|` would end a
+/// table cell and a newline the row; `<`, `>` and `&` are written as
+/// entities so that a name is shown, never read as HTML.
 fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\n', '\r'], " ")
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 pub fn markdown_summary(run: &Run) -> String {
@@ -132,5 +137,13 @@ mod tests {
     #[test]
     fn cells_escape_pipes_and_line_breaks() {
         assert_eq!(super::cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn cells_show_html_as_text() {
+        assert_eq!(
+            super::cell("<i>x</i> & <script>"),
+            "&lt;i&gt;x&lt;/i&gt; &amp; &lt;script&gt;"
+        );
     }
 }

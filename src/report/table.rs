@@ -5,7 +5,7 @@ use crate::model::{Outcome, SessionEndKind};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use crate::stats::Quantile;
-use crate::units::{Human, NANOS_PER_SEC};
+use crate::units::{Human, HumanRate, NANOS_PER_SEC};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -468,7 +468,8 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
             vec![
                 q.provider.clone(),
                 p.route.name().to_string(),
-                p.tps.map_or("unlimited".into(), |t| format!("{t}/s")),
+                p.tps
+                    .map_or("unlimited".into(), |t| HumanRate(t).to_string()),
                 q.admitted.to_string(),
                 secs_ci(&q.mean_wait),
                 q.max_depth.to_string(),

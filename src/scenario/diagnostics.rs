@@ -42,7 +42,8 @@ impl fmt::Display for ScenarioError {
                 writeln!(
                     f,
                     "error: {position}: key `{}`: expected {}",
-                    d.key, d.expected
+                    printable(&d.key),
+                    d.expected
                 )?;
             }
             if let (Some(line), Some(column), Some(text)) = (d.line, d.column, &d.line_text) {
@@ -63,6 +64,17 @@ impl fmt::Display for ScenarioError {
         }
         Ok(())
     }
+}
+
+/// A key path as it can be printed: control characters in a name (which
+/// the name check refuses) escaped, so an error never writes them raw.
+fn printable(key: &str) -> String {
+    key.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_debug().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }
 
 /// 1-based line and column of a byte offset, and the line's text.

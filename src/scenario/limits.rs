@@ -29,3 +29,13 @@ pub const MIN_PRESENCE_MEAN: Nanos = NANOS_PER_SEC;
 pub const MAX_PRICE: f64 = 1e6;
 /// Largest weight, multiplier or factor.
 pub const MAX_FACTOR: f64 = 1e9;
+/// Longest duration written anywhere (exclusive): 500 years.
+pub use crate::units::MAX_DURATION;
+/// Slowest submission limit (`tps`, `bind_tps`): one message a day. Below
+/// it a provider would send nothing in any run (and the next slot would
+/// lie beyond the simulated time).
+pub const MIN_TPS: f64 = 1.0 / 86_400.0;
+/// Fastest submission limit: a provider serves one message every
+/// `1 / tps`, in whole nanoseconds, so up to 1000000/s (every 1000 ns or
+/// more) the rate simulated is within 0.05% of the one written.
+pub const MAX_TPS: f64 = 1e6;

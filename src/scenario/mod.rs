@@ -641,6 +641,11 @@ impl Settings {
             .iter()
             .map(|s| Override::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
+        for (i, o) in overrides.iter().enumerate() {
+            if overrides[..i].iter().any(|earlier| earlier.key == o.key) {
+                return Err(OverrideError::Twice(o.key.clone()).into());
+            }
+        }
         let mut sc = validate::validate(text, source, &overrides)?;
         if let Some(seed) = self.seed {
             sc.set_seed(seed);

@@ -266,6 +266,16 @@ impl Validator<'_> {
                 .compared_to
                 .as_ref()
                 .and_then(|name| self.reference(&k("compared_to"), name, "alternative", &variants));
+            if compared_to == Some(alternative) {
+                self.error(
+                    &k("compared_to"),
+                    format!(
+                        "an alternative other than `alternative` (\"{}\")",
+                        variants[alternative]
+                    ),
+                    Some("a difference of an alternative with itself is always 0: name the other alternative, or drop `compared_to` to bound the value itself".into()),
+                );
+            }
             if compared_to.is_some() && !metric.is_session_level() {
                 self.error(
                     &k("compared_to"),

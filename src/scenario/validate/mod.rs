@@ -6,6 +6,7 @@
 mod events;
 
 pub use events::run_time_outage;
+mod names;
 mod network;
 mod people;
 mod serve;
@@ -14,7 +15,7 @@ use super::diagnostics::{Diagnostic, ScenarioError, line_col};
 use super::locate::{Located, locate};
 use super::raw::*;
 use super::*;
-use crate::units::{NANOS_PER_SEC, parse_duration};
+use crate::units::{NANOS_PER_SEC, parse_duration, parse_rate};
 use toml::de::DeTable;
 
 /// Validates scenario text, with command-line `--set` overrides applied
@@ -76,6 +77,7 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
             );
             continue;
         }
+        v.printable_name(&key, name);
         let Some(patched) = v.patched(&table, &key, patch) else {
             continue;
         };
@@ -87,6 +89,7 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
                 .and_then(|d| d.as_str())
                 .unwrap_or_default()
                 .to_string();
+            v.printable_text(&format!("{key}.description"), &description);
             scenario.alternatives.push(Alternative {
                 name: name.clone(),
                 description,
@@ -125,6 +128,8 @@ pub enum OverrideError {
     NoEquals(String),
     #[error("--set has an empty key path in \"{0}\"")]
     EmptyKey(String),
+    #[error("--set {0} is given twice; give each key once (the last would silently win)")]
+    Twice(String),
 }
 
 /// One `--set KEY=VALUE` override; `--set KEY=` (nothing after `=`)
@@ -311,6 +316,7 @@ impl<'a> Validator<'a> {
         };
         // Beyond the dimension limits, building would itself be slow.
         self.dimensions(&raw);
+        self.names(&raw);
         if self.diagnostics.len() != before {
             return None;
         }
@@ -489,6 +495,34 @@ impl<'a> Validator<'a> {
                 None
             }
         }
+    }
+
+    /// A submission limit (`tps`, `bind_tps`): none when absent, else a
+    /// rate from `MIN_TPS` to `MAX_TPS`, so that the limit simulated or
+    /// served is the one written (docs/limits.md).
+    fn opt_tps(&mut self, key: &str, text: Option<&str>) -> Option<f64> {
+        let given = text?;
+        let rate = match parse_rate(given) {
+            Ok(rate) => rate,
+            Err(e) => {
+                self.error(key, e.expected, Some(e.hint));
+                return None;
+            }
+        };
+        if (MIN_TPS..=MAX_TPS).contains(&rate) {
+            return Some(rate);
+        }
+        let why = if rate < MIN_TPS {
+            "1/d is the slowest limit taken (each message then waits a day for the one before)"
+        } else {
+            "a message is served every 1/tps in whole nanoseconds, so faster limits would not be the rate written"
+        };
+        self.error(
+            key,
+            format!("a rate from 1/d to {MAX_TPS:.0}/s, got \"{given}\""),
+            Some(format!("{why}; omit the key for no limit (docs/limits.md)")),
+        );
+        None
     }
 
     fn opt_duration(&mut self, key: &str, text: Option<&String>, default: Nanos) -> Nanos {

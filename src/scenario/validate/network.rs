@@ -7,9 +7,7 @@ use crate::distribution::Distribution;
 use crate::scenario::limits::MAX_SMSC_ATTEMPTS;
 use crate::scenario::raw::*;
 use crate::scenario::*;
-use crate::units::{
-    NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_MIN, NANOS_PER_MONTH, NANOS_PER_SEC, parse_rate,
-};
+use crate::units::{NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_MIN, NANOS_PER_MONTH, NANOS_PER_SEC};
 
 impl Validator<'_> {
     pub(super) fn mnp(&mut self, raw: &RawMnp, carriers: &[Carrier], names: &[String]) -> Mnp {
@@ -282,22 +280,7 @@ impl Validator<'_> {
             let key = format!("providers.{name}");
             let k = |field: &str| join(&key, field);
             let route = self.route_kind(&k("route"), &p.route);
-            let tps = match p.tps.as_deref().map(parse_rate) {
-                None => None,
-                Some(Ok(r)) if r > 0.0 => Some(r),
-                Some(Ok(_)) => {
-                    self.error(
-                        &k("tps"),
-                        "a positive rate",
-                        Some("omit `tps` for no limit".into()),
-                    );
-                    None
-                }
-                Some(Err(e)) => {
-                    self.error(&k("tps"), e.expected, Some(e.hint));
-                    None
-                }
-            };
+            let tps = self.opt_tps(&k("tps"), p.tps.as_deref());
             let lookup = match p.lookup.as_deref() {
                 None | Some("live") => Lookup::Live,
                 Some("none") => Lookup::None,

@@ -164,8 +164,8 @@ impl Validator<'_> {
             password: raw.password.clone(),
             provider: ProviderId::new(provider),
             port: raw.port.unwrap_or(DEFAULT_PORT + provider as u16),
-            tps: self.opt_positive_rate(&k("tps"), raw.tps.as_deref()),
-            bind_tps: self.opt_positive_rate(&k("bind_tps"), raw.bind_tps.as_deref()),
+            tps: self.opt_tps(&k("tps"), raw.tps.as_deref()),
+            bind_tps: self.opt_tps(&k("bind_tps"), raw.bind_tps.as_deref()),
             window: window.max(1),
             auth_token: raw
                 .auth_token
