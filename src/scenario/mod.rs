@@ -3,6 +3,7 @@
 //! to indices, units to nanoseconds and rates, shares to cumulative tables.
 
 mod diagnostics;
+mod footprint;
 mod ids;
 pub mod limits;
 mod locate;
@@ -12,6 +13,7 @@ mod traffic;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};
+pub use footprint::MemoryEstimate;
 pub use ids::{CarrierId, ProviderId};
 pub use raw::{DistSpec, RawOutage};
 pub use starter::STARTER_SCENARIO;
