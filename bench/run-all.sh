@@ -27,6 +27,9 @@ for j in 1 2; do
   /usr/bin/time -f "-j $j: peak RSS %M KB, wall %e s" $bin run scenarios/rakuten_mnp.toml --set scenario.duration=1m -r 10000 -j $j -o /dev/null
 done
 
+echo "== memory per session in flight and per remembered number"
+bench/sim_memory.sh
+
 echo "== 1,024 provider x carrier cells"
 bench/many_cells.sh
 

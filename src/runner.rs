@@ -8,6 +8,7 @@ use crate::metrics::Metrics;
 use crate::progress::Progress;
 use crate::report::{Aggregator, Report, RunResults};
 use crate::scenario::Scenario;
+use crate::scenario::limits::MAX_REPLICATION_BYTES;
 use crate::simulation::run_replication_reporting;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -65,6 +66,22 @@ impl FoldWindow {
     }
 }
 
+/// How many of these jobs may run at once with their memory estimates
+/// together within `MAX_REPLICATION_BYTES` (at least one: each alone is
+/// within it, or the scenario was refused).
+fn fitting_in_memory(jobs: &[(Arc<Scenario>, u32)]) -> usize {
+    let mut largest = 0.0f64;
+    let mut previous: Option<&Arc<Scenario>> = None;
+    for (sc, _) in jobs {
+        if previous.is_none_or(|p| !Arc::ptr_eq(p, sc)) {
+            largest = largest.max(sc.memory_estimate().bytes);
+            previous = Some(sc);
+        }
+    }
+    let fit = MAX_REPLICATION_BYTES / largest.max(1.0);
+    (fit.floor() as usize).max(1)
+}
+
 /// Runs simulations on `threads` threads, optionally showing progress.
 #[derive(Clone, Copy)]
 pub struct Runner<'p> {
@@ -91,7 +108,10 @@ impl<'p> Runner<'p> {
     /// with its job index, in job order.
     pub fn run_jobs(&self, jobs: &[(Arc<Scenario>, u32)], mut consume: impl FnMut(usize, Metrics)) {
         let total = jobs.len();
-        let threads = self.threads.clamp(1, total.max(1));
+        let threads = self
+            .threads
+            .clamp(1, total.max(1))
+            .min(fitting_in_memory(jobs));
         let progress = self.progress;
         if threads == 1 {
             for (k, (scenario, r)) in jobs.iter().enumerate() {
@@ -226,6 +246,21 @@ pub fn run_replications(
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn replications_run_at_once_only_as_many_as_fit_in_the_memory_bound() {
+        let text = crate::scenario::STARTER_SCENARIO;
+        let small = Arc::new(crate::scenario::parse(text, "s.toml").unwrap());
+        assert!(fitting_in_memory(&[(small.clone(), 0), (small.clone(), 1)]) > 64);
+        let mut big = (*small).clone();
+        // Two sevenths of the bound: three at once.
+        big.traffic.rate_per_sec *= MAX_REPLICATION_BYTES / 3.5 / small.memory_estimate().bytes;
+        let big = Arc::new(big);
+        assert_eq!(
+            fitting_in_memory(&[(small, 0), (big.clone(), 0), (big, 1)]),
+            3
+        );
+    }
 
     #[test]
     fn workers_wait_while_the_fold_is_a_window_behind() {

@@ -34,36 +34,47 @@ struct Live {
     cost: f64,
 }
 
+/// Slots per chunk of the slab: chunks are allocated whole and never
+/// moved, so the slab's address space follows the sessions in flight
+/// without the up-to-2x slack (and the copy) of a growing `Vec`.
+const SLAB_CHUNK: usize = 1 << 12;
+
 /// Sessions in flight, in reusable slots: memory follows the number of
 /// sessions in progress, not the number simulated.
 #[derive(Default)]
 struct Slab {
-    slots: Vec<Option<Live>>,
+    chunks: Vec<Vec<Option<Live>>>,
     free: Vec<u32>,
 }
 
 impl Slab {
     fn insert(&mut self, s: Live) -> u32 {
-        match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize] = Some(s);
-                i
-            }
-            None => {
-                self.slots.push(Some(s));
-                (self.slots.len() - 1) as u32
-            }
+        if let Some(i) = self.free.pop() {
+            *self.slot(i) = Some(s);
+            return i;
         }
+        if self.chunks.last().is_none_or(|c| c.len() == SLAB_CHUNK) {
+            self.chunks.push(Vec::with_capacity(SLAB_CHUNK));
+        }
+        let full = (self.chunks.len() - 1) * SLAB_CHUNK;
+        let chunk = self.chunks.last_mut().expect("a chunk with room");
+        chunk.push(Some(s));
+        (full + chunk.len() - 1) as u32
+    }
+
+    fn slot(&mut self, i: u32) -> &mut Option<Live> {
+        let i = i as usize;
+        &mut self.chunks[i / SLAB_CHUNK][i % SLAB_CHUNK]
     }
 
     fn get(&mut self, i: u32) -> &mut Live {
-        self.slots[i as usize].as_mut().expect("live session slot")
+        self.slot(i).as_mut().expect("live session slot")
     }
 
     /// Ends the session in a slot and frees the slot for reuse.
     fn release(&mut self, i: u32) -> Live {
         self.free.push(i);
-        self.slots[i as usize].take().expect("live session slot")
+        self.slot(i).take().expect("live session slot")
     }
 }
 

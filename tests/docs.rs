@@ -97,6 +97,28 @@ fn docs_limits_match_the_code() {
         ("prices and costs", format!("{MAX_PRICE:e}")),
         ("weights, multipliers, factors", format!("{MAX_FACTOR:e}")),
         ("shards (", simsms::shard::MAX_SHARDS.to_string()),
+        ("| alternatives (", MAX_ALTERNATIVES.to_string()),
+        (
+            "cells over the scenario and all",
+            MAX_VARIANT_CELLS.to_string(),
+        ),
+        ("| names (", format!("{MAX_NAME_CHARS} characters")),
+        (
+            "memory of one replication",
+            format!("{MAX_REPLICATION_BYTES:e} bytes"),
+        ),
+        (
+            "presence walked period by period",
+            format!("{} mean", simsms::scenario::PRESENCE_HORIZON_CYCLES),
+        ),
+        (
+            "| a session in flight",
+            format!("{BYTES_PER_SESSION} bytes |"),
+        ),
+        (
+            "| a number in a repeat-filter",
+            format!("{BYTES_PER_NUMBER} bytes ("),
+        ),
     ] {
         let line = row(what);
         assert!(

@@ -9,20 +9,30 @@ use std::path::PathBuf;
 pub struct CheckArgs {
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Override a scenario key, as `run --set` does (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 /// Checks every file, reporting each; the exit code is the worst one's.
 pub fn check(args: CheckArgs) -> Result<u8, Error> {
     let mut worst = 0;
+    let settings = scenario::Settings {
+        sets: args.set,
+        ..Default::default()
+    };
     for file in args.files {
-        match scenario::load(&file) {
+        let loaded = scenario::read(&file)
+            .and_then(|text| settings.apply(&text, &file.display().to_string()));
+        match loaded {
             Ok(sc) => say(&(format!(
-                "ok: {} (\"{}\": {} providers, {} carriers, {} outages)",
+                "ok: {} (\"{}\": {} providers, {} carriers, {} outages)\n  {}",
                 file.display(),
                 sc.name,
                 sc.providers.len(),
                 sc.carriers.len(),
-                sc.outages.len()
+                sc.outages.len(),
+                sc.memory_estimate(),
             ) + "\n"))?,
             Err(e) => {
                 let e = Error::from(e);

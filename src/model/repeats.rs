@@ -34,7 +34,10 @@ impl SlidingCounts {
     pub fn record(&mut self, number: u64, now: Nanos, window: Nanos) {
         self.recent.entry(number).or_default().push_back(now);
         self.recorded += 1;
-        if self.recorded >= 4 * self.recent.len().max(1024) {
+        // Cleaning once as many were recorded as are kept keeps at most
+        // about twice the numbers active within a window, at a constant
+        // cost per record, amortised (docs/limits.md).
+        if self.recorded >= self.recent.len().max(1024) {
             self.recorded = 0;
             self.recent
                 .retain(|_, t| t.back().is_some_and(|t| now.saturating_sub(*t) < window));

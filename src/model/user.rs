@@ -198,9 +198,24 @@ impl PresenceCursor {
 
     /// Whether the handset is attached at `t`; `t` must not go backwards.
     pub fn at(&mut self, t: Nanos, presence: &Presence) -> bool {
-        if self.always_present {
-            return true;
+        self.advance(t, presence);
+        self.present
+    }
+
+    /// Walks the process to `t` and answers how many periods it drew. A
+    /// `t` more than the presence horizon beyond the current period
+    /// restarts it in its stationary state at `t` (one draw), so the cost
+    /// of a span is bounded whatever its length.
+    fn advance(&mut self, t: Nanos, presence: &Presence) -> u64 {
+        if self.always_present || t < self.until {
+            return 0;
         }
+        if t - self.until > presence.horizon {
+            let rng = self.rng.clone();
+            *self = PresenceCursor::start(presence, rng, t);
+            return 1;
+        }
+        let mut periods = 0;
         while t >= self.until {
             self.present = !self.present;
             let dist: &Distribution = if self.present {
@@ -209,8 +224,9 @@ impl PresenceCursor {
                 &presence.absent
             };
             self.until = self.until.saturating_add(dist.sample(&mut self.rng));
+            periods += 1;
         }
-        self.present
+        periods
     }
 
     /// End of the current period (after a call to `at`).
@@ -260,6 +276,43 @@ mod tests {
         let path_a: Vec<bool> = (0..50).map(|i| a.at(i * 200_000_000, &presence)).collect();
         let late = b.at(5_000_000_000, &presence);
         assert_eq!(path_a[25], late);
+    }
+
+    #[test]
+    fn centuries_ahead_cost_no_more_periods_than_the_horizon() {
+        // Present for 8 h, absent for 10 min on average: 499 years are
+        // about 535,000 cycles walked one by one.
+        let presence = Presence::new(
+            Distribution::Exponential {
+                mean: 8.0 * 60.0 * NANOS_PER_MIN as f64,
+            },
+            Distribution::Exponential {
+                mean: 10.0 * NANOS_PER_MIN as f64,
+            },
+        );
+        let year = 365 * 24 * 60 * NANOS_PER_MIN;
+        let mut c = PresenceCursor::start(&presence, SimRng::seed_from_u64(3), 0);
+        let periods = c.advance(499 * year, &presence);
+        assert!(periods <= 1, "{periods} periods drawn for 499 years");
+        // Within the horizon the walk is period by period, as before.
+        let mut c = PresenceCursor::start(&presence, SimRng::seed_from_u64(3), 0);
+        let periods = c.advance(year / 4, &presence);
+        assert!(
+            (300..1200).contains(&periods),
+            "{periods} periods in 3 months"
+        );
+        // The restarted process is still the stationary one.
+        let n = 20_000;
+        let present = (0..n)
+            .filter(|i| {
+                let mut c = PresenceCursor::start(&presence, SimRng::seed_from_u64(*i), 0);
+                c.at(499 * year, &presence)
+            })
+            .count();
+        let share = present as f64 / n as f64;
+        let expected = presence.present_share;
+        let sd = (expected * (1.0 - expected) / n as f64).sqrt();
+        assert!((share - expected).abs() < 3.29 * sd, "share {share}");
     }
 }
 

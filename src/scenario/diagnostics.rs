@@ -47,6 +47,7 @@ impl fmt::Display for ScenarioError {
                 )?;
             }
             if let (Some(line), Some(column), Some(text)) = (d.line, d.column, &d.line_text) {
+                let (text, column, width) = excerpt(text, column, d.width);
                 let gutter = line.to_string().len();
                 writeln!(f, "{:gutter$} |", "")?;
                 writeln!(f, "{line} | {text}")?;
@@ -55,7 +56,7 @@ impl fmt::Display for ScenarioError {
                     "{:gutter$} | {}{}",
                     "",
                     " ".repeat(column.saturating_sub(1)),
-                    "^".repeat(d.width.max(1))
+                    "^".repeat(width.max(1))
                 )?;
             }
             if let Some(hint) = &d.hint {
@@ -75,6 +76,30 @@ fn printable(key: &str) -> String {
             false => c.to_string(),
         })
         .collect()
+}
+
+/// Characters of a quoted line shown at most: a longer line (a name of
+/// thousands of characters) is cut around the column, so an error stays
+/// a few short lines.
+const EXCERPT_CHARS: usize = 100;
+
+/// The part of `text` to quote, with the column and caret width in it.
+fn excerpt(text: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars = text.chars().count();
+    if chars <= EXCERPT_CHARS {
+        return (text.to_string(), column, width);
+    }
+    let start = column.saturating_sub(1).min(chars).saturating_sub(20);
+    let shown: String = text.chars().skip(start).take(EXCERPT_CHARS).collect();
+    let before = if start > 0 { "..." } else { "" };
+    let column = column - start + before.len();
+    let room = (EXCERPT_CHARS + before.len() + 1).saturating_sub(column);
+    let after = if start + EXCERPT_CHARS < chars {
+        "..."
+    } else {
+        ""
+    };
+    (format!("{before}{shown}{after}"), column, width.min(room))
 }
 
 /// 1-based line and column of a byte offset, and the line's text.

@@ -39,3 +39,22 @@ pub const MIN_TPS: f64 = 1.0 / 86_400.0;
 /// `1 / tps`, in whole nanoseconds, so up to 1000000/s (every 1000 ns or
 /// more) the rate simulated is within 0.05% of the one written.
 pub const MAX_TPS: f64 = 1e6;
+/// Memory of one session in flight in the batch engine (measured by
+/// `bench/sim_memory.sh`, peak virtual memory, rounded up).
+pub const BYTES_PER_SESSION: f64 = 320.0;
+/// Memory of one number kept by a sliding window (repeat filter,
+/// per-number limit): measured 216 to 328 bytes, and a window's map may
+/// hold up to twice its active numbers between clean-ups.
+pub const BYTES_PER_NUMBER: f64 = 400.0;
+/// Largest memory estimate of one replication; the runner also runs no
+/// more replications at once than fit in it together.
+pub const MAX_REPLICATION_BYTES: f64 = 2e9;
+/// Longest name of a scenario, provider, carrier or alternative, in
+/// characters: names go into every table, file name and chart.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Largest count of alternatives of one scenario.
+pub const MAX_ALTERNATIVES: usize = 100;
+/// Provider × carrier cells over the scenario and all its alternatives
+/// together: each keeps latency histograms in every replication in flight
+/// and rows in every report.
+pub const MAX_VARIANT_CELLS: usize = 4096;

@@ -3,6 +3,7 @@
 //! to indices, units to nanoseconds and rates, shares to cumulative tables.
 
 mod diagnostics;
+mod footprint;
 mod ids;
 pub mod limits;
 mod locate;
@@ -12,6 +13,7 @@ mod traffic;
 mod validate;
 
 pub use diagnostics::{Diagnostic, ScenarioError};
+pub use footprint::MemoryEstimate;
 pub use ids::{CarrierId, ProviderId};
 pub use raw::{DistSpec, RawOutage};
 pub use starter::STARTER_SCENARIO;
@@ -173,7 +175,17 @@ pub struct Presence {
     /// Stationary probability of being present, E[present] / (E[present] +
     /// E[absent]); computed once, used at every arrival.
     pub present_share: f64,
+    /// How far ahead of its current period a handset's process is walked
+    /// period by period: `PRESENCE_HORIZON_CYCLES` mean cycles. Further
+    /// ahead it has forgotten its start, and its state is drawn afresh
+    /// from the stationary law, so a span of centuries costs no more
+    /// than this one.
+    pub horizon: Nanos,
 }
+
+/// Mean present + absent cycles a handset's process is walked through
+/// before it restarts in its stationary state (see `Presence::horizon`).
+pub const PRESENCE_HORIZON_CYCLES: f64 = 1000.0;
 
 impl Presence {
     pub fn new(present: Distribution, absent: Distribution) -> Presence {
@@ -183,10 +195,12 @@ impl Presence {
         } else {
             1.0
         };
+        let horizon = (PRESENCE_HORIZON_CYCLES * (up + down)).min(Nanos::MAX as f64) as Nanos;
         Presence {
             present,
             absent,
             present_share,
+            horizon,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! and, through `locate`, its line and column; all of them are reported at
 //! once.
 
+mod bounds;
 mod events;
 
 pub use events::run_time_outage;
@@ -61,6 +62,19 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
         }
     };
     v.alternative_names = alternatives.keys().cloned().collect();
+    if alternatives.len() > MAX_ALTERNATIVES {
+        v.error(
+            "alternatives",
+            format!(
+                "at most {MAX_ALTERNATIVES} alternatives, got {}",
+                alternatives.len()
+            ),
+            Some("compare a few alternatives at a time; sweep a setting with `simsms sweep` (docs/limits.md)".into()),
+        );
+    }
+    for name in alternatives.keys() {
+        v.name_length("alternatives", name);
+    }
     if !v.diagnostics.is_empty() {
         return Err(v.finish_err());
     }
@@ -97,6 +111,10 @@ pub fn validate(text: &str, file: &str, overrides: &[Override]) -> Result<Scenar
             });
         }
         v.prefix.clear();
+    }
+    if v.diagnostics.is_empty() {
+        v.variant_cells(&scenario);
+        v.memory(&scenario);
     }
     if v.diagnostics.is_empty() {
         Ok(scenario)
@@ -601,6 +619,12 @@ impl<'a> Validator<'a> {
             ),
             ("outages", raw.outages.len(), MAX_OUTAGES, "outages"),
         ];
+        for name in raw.providers.keys() {
+            self.name_length("providers", name);
+        }
+        for name in raw.carriers.keys() {
+            self.name_length("carriers", name);
+        }
         for (key, got, max, what) in checks {
             if got > max {
                 self.error(
@@ -736,6 +760,7 @@ impl<'a> Validator<'a> {
         let traffic = self.traffic(&raw.traffic);
 
         let meta = &raw.scenario;
+        self.name_length("scenario", &meta.name);
         let duration = self.duration("scenario.duration", &meta.duration);
         if duration == 0 {
             self.error(
