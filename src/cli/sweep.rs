@@ -6,9 +6,12 @@ use super::say;
 use crate::Error;
 use crate::output::write_output;
 use crate::runner::Runner;
+use crate::scenario::Scenario;
 use crate::scenario::{self, Settings};
 use crate::shard::{Recipe, run_shard};
-use crate::sweep::{Axis, Point, point_scenarios, run_sweep, sweep_csv, sweep_table};
+use crate::sweep::{
+    Axis, Point, PointSettings, effect, point_scenarios, run_sweep, sweep_csv, sweep_table,
+};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -61,6 +64,7 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         replications: args.run.replications,
     };
     let points = point_scenarios(&text, &source, &axes, &base)?;
+    refuse_ineffective(&axes, &points)?;
     if let Some(shard) = shard(&args.shard)? {
         let recipe = Recipe {
             command: "sweep".into(),
@@ -90,6 +94,31 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         sessions as f64 / elapsed.max(1e-9) / 1e6
     );
     Ok(0)
+}
+
+/// Exit 2 when a swept key cannot change the rows (it labels the
+/// scenario, configures another command, or no value changes what is
+/// simulated); a note when the scenario's [alternatives] go unsimulated.
+fn refuse_ineffective(axes: &[Axis], points: &[(PointSettings, Scenario)]) -> Result<(), Error> {
+    let prints: Vec<(PointSettings, u64)> = points
+        .iter()
+        .map(|(settings, sc)| (settings.clone(), effect::fingerprint(sc)))
+        .collect();
+    if let Some(axis) = effect::ineffective_axes(axes, &prints).first() {
+        return Err(Error::Usage(effect::why_no_effect(&axis.key)));
+    }
+    if let Some((_, sc)) = points.first()
+        && !sc.alternatives.is_empty()
+    {
+        eprintln!(
+            "simsms: note: sweep simulates the scenario itself, not {}; to sweep a choice, sweep the key it changes, e.g. --set routing.provider=a,b",
+            match sc.alternatives.len() {
+                1 => "its alternative".to_string(),
+                n => format!("its {n} alternatives"),
+            }
+        );
+    }
+    Ok(())
 }
 
 /// Sweep output: the CSV to --csv (and the table to stdout), or, without

@@ -10,6 +10,8 @@ use crate::stats::Quantile;
 use crate::units::Human;
 use std::sync::Arc;
 
+pub mod effect;
+
 /// Why a swept `--set KEY=V1,V2,...` cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AxisError {
