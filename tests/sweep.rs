@@ -128,3 +128,61 @@ fn a_provider_choice_is_swept_through_the_routing_and_keeps_the_scenario_column(
         "the scenario column names the scenario: {csv}"
     );
 }
+
+/// Points reach the CSV in grid order as they finish: the first point's
+/// rows are on stdout while a long second point is still running (and the
+/// whole grid's reports are never held at once).
+#[test]
+fn points_are_written_as_they_finish() {
+    use std::io::BufRead;
+    let dir = with_scenario(TWO_PROVIDERS);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args([
+            "sweep",
+            "s.toml",
+            "-r",
+            "1",
+            "-j",
+            "1",
+            "--set",
+            "scenario.duration=10s,30d",
+            "--csv",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut first_point = Vec::new();
+    while first_point.len() < 5 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.starts_with("two,0,") => first_point.push(line),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    let running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        first_point.len(),
+        5,
+        "the first point's rows: {first_point:?}"
+    );
+    assert!(
+        running,
+        "the first point was written only when the sweep ended"
+    );
+}

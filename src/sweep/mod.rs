@@ -2,15 +2,16 @@
 //! simulated with the scenario's replications, reported as tidy CSV (one row
 //! per point × carrier × metric, with its interval) and a compact table.
 
-use crate::report::Report;
+use crate::report::{Aggregator, Report};
 use crate::runner::Runner;
 use crate::scenario::{LoadError, Scenario, Settings};
-use crate::stats::Estimate;
-use crate::stats::Quantile;
-use crate::units::Human;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 pub mod effect;
+mod output;
+
+pub use output::{SweepTable, csv_header, csv_rows};
 
 /// Why a swept `--set KEY=V1,V2,...` cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -92,9 +93,22 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<(String, String)>> {
     points
 }
 
-/// Every point's scenario: `text` with the base settings and the point's
-/// values applied. All are validated before anything runs, so a bad value
-/// fails first.
+/// One point's scenario: `text` with the base settings and the point's
+/// values applied.
+fn point_scenario(
+    text: &str,
+    source: &str,
+    base: &Settings,
+    settings: &PointSettings,
+) -> Result<Scenario, LoadError> {
+    let mut with = base.clone();
+    with.sets
+        .extend(settings.iter().map(|(k, v)| format!("{k}={v}")));
+    with.apply(text, source)
+}
+
+/// Every point's scenario. All are validated before anything runs, so a
+/// bad value fails first.
 pub fn point_scenarios(
     text: &str,
     source: &str,
@@ -104,152 +118,174 @@ pub fn point_scenarios(
     grid(axes)
         .into_iter()
         .map(|settings| {
-            let mut with = base.clone();
-            with.sets
-                .extend(settings.iter().map(|(k, v)| format!("{k}={v}")));
-            Ok((settings.clone(), with.apply(text, source)?))
+            let sc = point_scenario(text, source, base, &settings)?;
+            Ok((settings, sc))
         })
         .collect()
 }
 
-/// Simulates every point, all replications in one pool of jobs.
-pub fn run_sweep(
-    points: Vec<(PointSettings, Scenario)>,
-    source: &str,
-    runner: &Runner,
-) -> Vec<Point> {
-    let shared: Vec<Arc<Scenario>> = points.iter().map(|(_, sc)| Arc::new(sc.clone())).collect();
-    let reports = runner.reports(&shared, source);
-    points
-        .into_iter()
-        .zip(reports)
-        .map(|((settings, scenario), report)| Point {
-            settings,
-            scenario,
-            report,
-        })
-        .collect()
+/// A sweep's points, every one validated, without holding their
+/// scenarios: each is made again from the text and its settings when it
+/// runs, so memory does not grow with the grid.
+pub struct Plan<'t> {
+    pub axes: Vec<Axis>,
+    text: &'t str,
+    source: &'t str,
+    base: Settings,
+    /// Each point's settings, replications and fingerprint, in grid order.
+    points: Vec<(PointSettings, u32, u64)>,
+    /// How many `[alternatives]` the scenario defines (not simulated).
+    pub alternatives: usize,
 }
 
-fn cell(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
-
-/// Tidy CSV: point, one column per swept key, carrier, metric, value,
-/// ci_low, ci_high, n.
-pub fn sweep_csv(axes: &[Axis], points: &[Point]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["scenario".to_string(), "point".to_string()];
-    header.extend(axes.iter().map(|a| a.key.clone()));
-    header.extend(
-        [
-            "provider", "carrier", "metric", "value", "ci_low", "ci_high", "n",
-        ]
-        .map(String::from),
-    );
-    w.write_record(&header).expect("in-memory CSV");
-    for (i, p) in points.iter().enumerate() {
-        let mut prefix = vec![p.scenario.name.clone(), i.to_string()];
-        prefix.extend(p.settings.iter().map(|(_, v)| v.clone()));
-        let mut row = |provider: &str, carrier: &str, metric: &str, e: Estimate, n: u64| {
-            let mut record = prefix.clone();
-            record.extend([
-                provider.to_string(),
-                carrier.to_string(),
-                metric.to_string(),
-                cell(e.value),
-                cell(e.low),
-                cell(e.high),
-                n.to_string(),
-            ]);
-            w.write_record(&record).expect("in-memory CSV");
-        };
-        for r in &p.report.sessions {
-            let carrier = r.carrier.as_deref().unwrap_or("all");
-            let n = r.total;
-            row("all", carrier, "otp_success", r.otp_success, n);
-            row("all", carrier, "success_within_target", r.within_target, n);
-            let ttc = &r.time_to_code;
-            for (q, name) in [
-                (Quantile::P50, "time_to_code_p50_s"),
-                (Quantile::P99, "time_to_code_p99_s"),
-            ] {
-                row("all", carrier, name, ttc.estimate(q), n);
-            }
-            row("all", carrier, "sends_per_session", r.sends_per_session, n);
-            row("all", carrier, "cost_per_success", r.cost_per_success, n);
+impl<'t> Plan<'t> {
+    /// Validates every point of the grid of `axes` over `text`.
+    pub fn new(
+        text: &'t str,
+        source: &'t str,
+        axes: Vec<Axis>,
+        base: Settings,
+    ) -> Result<Plan<'t>, LoadError> {
+        let mut alternatives = 0;
+        let mut points = Vec::new();
+        for settings in grid(&axes) {
+            let sc = point_scenario(text, source, &base, &settings)?;
+            alternatives = sc.alternatives.len();
+            points.push((settings, sc.replications, effect::fingerprint(&sc)));
         }
-        for m in p
-            .report
-            .messages
-            .iter()
-            .filter(|m| m.carrier.is_none() || p.scenario.carriers.len() == 1)
-        {
-            row(&m.provider, "all", "delivery_rate", m.delivery, m.total);
-        }
-    }
-    String::from_utf8(w.into_inner().expect("in-memory writer")).expect("UTF-8")
-}
-
-/// One line per point: the swept values and the all-carrier results.
-pub fn sweep_table(axes: &[Axis], points: &[Point]) -> String {
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut header: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
-    let target = points.first().map_or(0, |p| p.scenario.otp.target);
-    header.extend([
-        "OTP success [95% CI]".to_string(),
-        format!("code <= {} [95% CI]", Human(target)),
-        "code p99".to_string(),
-        "cost/success".to_string(),
-    ]);
-    for p in points {
-        let Some(all) = p.report.session_row(None) else {
-            continue;
-        };
-        let pct = |e: &Estimate| {
-            format!(
-                "{:.2}% [{:.2}, {:.2}]",
-                e.value * 100.0,
-                e.low * 100.0,
-                e.high * 100.0
-            )
-        };
-        let mut row: Vec<String> = p.settings.iter().map(|(_, v)| v.clone()).collect();
-        row.push(pct(&all.otp_success));
-        row.push(pct(&all.within_target));
-        let p99 = all.time_to_code.merged[Quantile::P99];
-        row.push(if p99.is_finite() {
-            Human((p99 * 1e9) as u64).to_string()
-        } else {
-            "-".into()
-        });
-        row.push(format!("{:.2}", all.cost_per_success.value));
-        rows.push(row);
-    }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .chain([header[i].chars().count()])
-                .max()
-                .unwrap_or(0)
+        Ok(Plan {
+            axes,
+            text,
+            source,
+            base,
+            points,
+            alternatives,
         })
-        .collect();
-    let mut out = String::new();
-    for line in std::iter::once(&header).chain(rows.iter()) {
-        let cells: Vec<String> = line
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Why a swept key cannot change the rows, for the first such key.
+    pub fn ineffective(&self) -> Option<String> {
+        let prints: Vec<(PointSettings, u64)> = self
+            .points
             .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:>w$}"))
+            .map(|(settings, _, print)| (settings.clone(), *print))
             .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
+        effect::ineffective_axes(&self.axes, &prints)
+            .first()
+            .map(|axis| effect::why_no_effect(&axis.key))
     }
-    out
+
+    fn scenario(&self, p: usize) -> Scenario {
+        point_scenario(self.text, self.source, &self.base, &self.points[p].0)
+            .expect("every point was validated when the plan was made")
+    }
+}
+
+/// The scenarios of the points being run: a few, made on first use.
+struct Recent<'p, 't> {
+    plan: &'p Plan<'t>,
+    held: std::sync::Mutex<std::collections::VecDeque<(usize, Arc<Scenario>)>>,
+    capacity: usize,
+}
+
+impl Recent<'_, '_> {
+    fn get(&self, p: usize) -> Arc<Scenario> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, sc)) = held.iter().find(|(q, _)| *q == p) {
+            return sc.clone();
+        }
+        let sc = Arc::new(self.plan.scenario(p));
+        held.push_back((p, sc.clone()));
+        if held.len() > self.capacity {
+            held.pop_front();
+        }
+        sc
+    }
+}
+
+/// Simulates every point, the replications of all points in one pool, and
+/// hands each point to `emit` in grid order as soon as its last
+/// replication is folded. Held at any time: the replications the runner's
+/// window lets through, the scenarios of the points they belong to, and
+/// one point's aggregate, whatever the size of the grid. An error from
+/// `emit` stops the run.
+pub fn run_streaming<E>(
+    plan: &Plan,
+    runner: &Runner,
+    emit: impl FnMut(usize, Point) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut starts = vec![0usize];
+    for (_, reps, _) in &plan.points {
+        starts.push(starts.last().expect("starts at 0") + *reps as usize);
+    }
+    let total = *starts.last().expect("starts at 0");
+    if !plan.is_empty() {
+        let sc = plan.scenario(0);
+        let label = match plan.len() {
+            1 => "1 point".to_string(),
+            n => format!("{n} points"),
+        };
+        runner.start_batch(&label, total, sc.duration + sc.drain);
+    }
+    let recent = Recent {
+        plan,
+        held: Default::default(),
+        capacity: 4 * runner.threads() + 4,
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel(2 * runner.threads());
+    std::thread::scope(|scope| {
+        let (starts, recent) = (&starts, &recent);
+        scope.spawn(move || {
+            let job = |k: usize| {
+                let p = starts.partition_point(|&s| s <= k) - 1;
+                (recent.get(p), (k - starts[p]) as u32)
+            };
+            runner.run_lazily(total, job, |_, metrics| match tx.send(metrics) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            });
+        });
+        fold_points(plan, recent, rx, emit)
+    })
+}
+
+/// The receiving end of `run_streaming`: each point's replications folded
+/// into its report, then emitted. Returning drops `rx`, which stops the
+/// runner.
+fn fold_points<E>(
+    plan: &Plan,
+    recent: &Recent,
+    rx: std::sync::mpsc::Receiver<crate::metrics::Metrics>,
+    mut emit: impl FnMut(usize, Point) -> Result<(), E>,
+) -> Result<(), E> {
+    for (p, (settings, reps, _)) in plan.points.iter().enumerate() {
+        let scenario = recent.get(p);
+        let mut aggregator = Aggregator::new(&scenario);
+        for _ in 0..*reps {
+            // A closed channel means a worker panicked: the scope
+            // raises it once this returns.
+            let Ok(metrics) = rx.recv() else {
+                return Ok(());
+            };
+            aggregator.add(metrics);
+        }
+        let report = aggregator.finish(plan.source);
+        let point = Point {
+            settings: settings.clone(),
+            scenario: (*scenario).clone(),
+            report,
+        };
+        emit(p, point)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
