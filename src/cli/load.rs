@@ -88,7 +88,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
             alternatives: Vec::new(),
         };
         let doc = document(&recipe, shard, &setup, &metrics, measured.as_ref());
-        write_output(&args.output, &(doc.to_string() + "\n"))?;
+        write_output(&args.output, &crate::partial::part_text(&doc))?;
         eprintln!(
             "simsms: wrote load shard {}/{} of {source}",
             shard.index, shard.count

@@ -158,7 +158,7 @@ pub fn write_partial(
     threads: usize,
 ) -> Result<u8, Error> {
     let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-    let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
+    let text = crate::partial::part_text(&doc);
     write_output(&sim.output, &text)?;
     eprintln!(
         "simsms: wrote shard {}/{} of {}",

@@ -86,7 +86,7 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
             alternatives: Vec::new(),
         };
         let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-        let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
+        let text = crate::partial::part_text(&doc);
         write_output(&args.output, &text)?;
         return Ok(0);
     }
