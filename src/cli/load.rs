@@ -19,6 +19,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     let text = scenario::read(&args.file)?;
     let sc = Arc::new(settings.apply(&text, &source)?);
     let options = args.options(&sc, &source)?;
+    args.check_paths(&sc)?;
     let (target, provider, shape, wait, shard) = (
         options.target.clone(),
         options.provider,

@@ -3,6 +3,7 @@
 
 use super::args::ExportArgs;
 use super::outputs::write_reports;
+use super::paths::Paths;
 use super::sweep::write_sweep;
 use crate::Error;
 use crate::partial::{PartialError, check_headers, read_header};
@@ -42,6 +43,29 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         headers.push((p.display().to_string(), recipe, shard));
     }
     let recipe = check_headers(headers)?;
+    let mut paths = Paths::default();
+    for part in &args.parts {
+        paths = paths.input("partial result", part);
+    }
+    let settings = crate::scenario::Settings {
+        sets: match recipe.command.as_str() {
+            "sweep" => Vec::new(),
+            _ => recipe.sets.clone(),
+        },
+        ..Default::default()
+    };
+    let name = settings
+        .apply(&recipe.scenario_text, &recipe.source)
+        .map(|sc| sc.name)
+        .unwrap_or_default();
+    let paths = match recipe.command.as_str() {
+        "sweep" => match &args.exports.csv {
+            Some(csv) => paths.output("--csv", csv),
+            None => paths,
+        },
+        _ => args.exports.add_paths(paths, &args.output, &name)?,
+    };
+    paths.check()?;
     let texts = args
         .parts
         .iter()

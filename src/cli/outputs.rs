@@ -41,6 +41,24 @@ fn check_baseline(
     path: &Path,
     tolerance: f64,
 ) -> Result<Vec<crate::report::Verdict>, Error> {
+    let baseline = read_baseline(path, &sc.name)?;
+    let current = export::report_json(&Run {
+        scenario: sc,
+        results,
+        order,
+        text: "",
+    });
+    export::compare_with_baseline(&current, &baseline, tolerance).map_err(|source| {
+        Error::Baseline {
+            path: path.display().to_string(),
+            source,
+        }
+    })
+}
+
+/// The `--baseline` report, checked to be a JSON report of scenario
+/// `name` (done before simulating, and again after).
+pub fn read_baseline(path: &Path, name: &str) -> Result<serde_json::Value, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::io(path.display(), source))?;
     let baseline_error = |source| Error::Baseline {
         path: path.display().to_string(),
@@ -48,13 +66,8 @@ fn check_baseline(
     };
     let baseline: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| baseline_error(export::BaselineError::NotJson(e)))?;
-    let current = export::report_json(&Run {
-        scenario: sc,
-        results,
-        order,
-        text: "",
-    });
-    export::compare_with_baseline(&current, &baseline, tolerance).map_err(baseline_error)
+    export::check_baseline_of(&baseline, name).map_err(baseline_error)?;
+    Ok(baseline)
 }
 
 /// Renders the text report to `output` and every export asked for.
@@ -136,6 +149,7 @@ pub fn write_rendered(
 /// `results/` included).
 fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
     let root = PathBuf::from(DEFAULT_OUT);
+    let dir = default_out_path(name);
     std::fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
     let ignore = root.join(".gitignore");
     if !ignore.exists() {
@@ -144,7 +158,12 @@ fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
             b"# written by simsms: nothing here is tracked\n*\n",
         )?;
     }
-    Ok(root.join(export::safe_file_name(name)))
+    Ok(dir)
+}
+
+/// `--out`'s default directory for scenario `name`.
+pub fn default_out_path(name: &str) -> PathBuf {
+    PathBuf::from(DEFAULT_OUT).join(export::safe_file_name(name))
 }
 
 /// The default `--out` root.

@@ -3,6 +3,7 @@
 
 use super::args::ExportArgs;
 use super::outputs::write_measured_run;
+use super::paths::Paths;
 use crate::Error;
 use crate::report::{Measurement, RunKind};
 use crate::scenario::{self, Settings};
@@ -58,6 +59,10 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         .map(|t| duration("--for", t))
         .transpose()?;
     let flush = duration("--flush", &args.flush)?;
+    let paths = Paths::default().input("scenario file", &args.file);
+    args.exports
+        .add_paths(paths, &args.output, &sc.name)?
+        .check()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

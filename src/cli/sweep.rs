@@ -2,6 +2,7 @@
 //! replications; tidy CSV or a table (or one shard of the points).
 
 use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
+use super::paths::Paths;
 use super::say;
 use crate::Error;
 use crate::output::{StreamOutput, write_output};
@@ -75,6 +76,13 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
             }
         );
     }
+    let mut paths = Paths::default().input("scenario file", &args.file);
+    paths = match (&args.shard, &args.csv) {
+        (Some(_), _) => paths.output("-o", &args.output),
+        (None, Some(csv)) => paths.output("--csv", csv),
+        (None, None) => paths,
+    };
+    paths.check()?;
     if let Some(shard) = shard(&args.shard)? {
         let recipe = Recipe {
             command: "sweep".into(),
