@@ -83,6 +83,16 @@ impl From<SensitivityError> for Error {
     }
 }
 
+impl From<crate::records::RecordsError> for Error {
+    fn from(e: crate::records::RecordsError) -> Self {
+        use crate::records::RecordsError;
+        match e {
+            RecordsError::Extension(_) => Error::Usage(e.to_string()),
+            RecordsError::Io { path, source } => Error::Io { path, source },
+        }
+    }
+}
+
 impl From<WriteError> for Error {
     fn from(e: WriteError) -> Self {
         Error::Io {

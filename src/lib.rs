@@ -19,8 +19,11 @@
 //!    engine: one replication in virtual time), `report` (intervals,
 //!    verdicts, the text tables; a simulated or measured run as data),
 //!    `protocol` (what both ends of a wire share: the vocabulary that says
-//!    a fate on SMPP and Twilio's API and reads it back), `export` (every
-//!    other output format).
+//!    a fate on SMPP and Twilio's API and reads it back; SMPP framing, the
+//!    receipt text written and read, the server's requests and answers,
+//!    and the one client session `load` and `bench` bind through),
+//!    `records` (one row per message, `--events`, the same for every
+//!    mode), `export` (every other output format).
 //! 5. Application: `runner` (replications on a thread pool, in order),
 //!    `sweep`, `sensitivity` (one input varied at a time, on common random
 //!    numbers), `shard` (sharded runs and `merge`), `partial` (the
@@ -30,8 +33,8 @@
 //!    import each other: `serve` (the scenario's providers as a fake SMSC
 //!    and Twilio-shaped HTTP API, in real time), `load` (the scenario's
 //!    traffic against a real endpoint, measured and reported as `run`
-//!    reports), `bench` (measurement workloads, and an SMPP client that
-//!    measures `serve`).
+//!    reports), `bench` (measurement workloads, and the pacing and
+//!    measuring of `bench smpp` over the shared client).
 //! 7. `cli`: one file per command. `tests/architecture.rs` checks the
 //!    layering, that no imports form a cycle, and the modes' independence.
 
@@ -48,6 +51,7 @@ pub mod output;
 pub mod partial;
 pub mod progress;
 pub mod protocol;
+pub mod records;
 pub mod report;
 pub mod runner;
 pub mod scenario;

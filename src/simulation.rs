@@ -11,7 +11,7 @@
 use crate::des::{Clock, EventQueue, Purpose, QuaternaryHeap, VirtualClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
-    Action, ArrivalProcess, CarrierMemory, Event, MessageRequest, OtpSession, Outcome,
+    Action, ArrivalProcess, CarrierMemory, Event, Fate, MessageRequest, OtpSession, Outcome,
     ProviderQueue, Router, SessionEnd, SessionPolicy, User, World,
 };
 use crate::progress::Progress;
@@ -98,8 +98,26 @@ pub fn run_replication_with_clock(
     Replication::new(scenario, replication).run(clock, None)
 }
 
+/// Simulates replication `replication` and shows every message's request
+/// and fate to `on_message` as it is decided (`run --events`); the
+/// metrics are those `run_replication` returns.
+pub fn run_replication_recording(
+    scenario: Arc<Scenario>,
+    replication: u32,
+    on_message: impl FnMut(&MessageRequest, &Fate) + 'static,
+) -> Metrics {
+    let mut r = Replication::new(scenario, replication);
+    r.on_message = Some(Box::new(on_message));
+    r.run(&mut VirtualClock::default(), None)
+}
+
+/// What `run_replication_recording` is shown each message with.
+type OnMessage = Box<dyn FnMut(&MessageRequest, &Fate)>;
+
 struct Replication {
     sc: Arc<Scenario>,
+    /// Sees each message as it is decided, when records are asked for.
+    on_message: Option<OnMessage>,
     world: World,
     queues: Vec<ProviderQueue>,
     /// The carriers' memory of messages per number (repeat filters).
@@ -114,6 +132,7 @@ impl Replication {
         let world = World::new(sc.clone(), replication as u64);
         let metrics = Metrics::for_scenario(&sc);
         Replication {
+            on_message: None,
             queues: world.provider_queues(),
             carriers: CarrierMemory::new(&sc),
             world,
@@ -185,6 +204,7 @@ impl Replication {
                         carriers,
                         sessions,
                         metrics,
+                        on_message,
                         ..
                     } = self;
                     let live = sessions.get(slot);
@@ -201,6 +221,9 @@ impl Replication {
                     let fate = world.resolve((queue, carriers), &live.user, &req);
                     metrics.record_queue_depth(provider, now, queue.depth(now));
                     metrics.record_message(&fate);
+                    if let Some(on_message) = on_message {
+                        on_message(&req, &fate);
+                    }
                     live.cost += fate.cost;
                     let told = match fate.outcome {
                         Outcome::Delivered => Some(Event::CodeHeld {

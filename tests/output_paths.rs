@@ -84,6 +84,11 @@ fn an_output_over_the_scenario_is_refused_before_simulating_or_serving() {
     assert_refused_first(d, &["run", "s.toml", "-o", "s.toml"], overwrite);
     assert_refused_first(
         d,
+        &["run", "s.toml", "--events", "e.csv", "--csv", "e.csv"],
+        "--events e.csv and --csv e.csv are the same file",
+    );
+    assert_refused_first(
+        d,
         &[
             "compare", "s.toml", "--alt", "scenario", "--html", "./s.toml",
         ],

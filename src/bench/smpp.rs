@@ -5,14 +5,13 @@
 //! measures) into an HDR histogram. With no rate it sends as fast as the
 //! window allows. Only receipts of its own messages count (matched by
 //! message id, on any bind); it waits for them at most `wait` after the
-//! last send. Connecting, binding, the submit and the receipt fields are
+//! last send. The session (binding, writing, reading, acknowledging) is
 //! the shared SMPP client (`protocol::smpp::client`), its target syntax
-//! `protocol::target`.
+//! `protocol::target`; what is here is the pacing and the measuring.
 
+use crate::protocol::smpp::client::{self, Incoming};
 use crate::protocol::target::Target;
-use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
-use rusmpp::{Command, CommandStatus, Pdu};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -197,53 +196,56 @@ impl Shared {
 type Intended = Arc<Mutex<HashMap<u32, (Instant, Instant)>>>;
 
 /// The reader of one connection: resps release the window and name the
-/// ids; receipts are acknowledged, and counted when they are this run's.
+/// ids; receipts (acknowledged by the session) count when they are this
+/// run's.
 fn spawn_reader(
-    mut stream: futures_util::stream::SplitStream<
-        tokio_util::codec::Framed<tokio::net::TcpStream, rusmpp::tokio_codec::CommandCodec>,
-    >,
+    mut incoming: tokio::sync::mpsc::UnboundedReceiver<Incoming>,
     (load, count, started): (Load, u64, Instant),
     (window, intended): (Arc<Semaphore>, Intended),
     shared: Arc<Shared>,
-    acks: tokio::sync::mpsc::UnboundedSender<u32>,
 ) -> tokio::task::JoinHandle<Measured> {
     tokio::spawn(async move {
         let mut m = Measured::empty(count);
         while !shared.finished(&load) {
-            let next = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
-            let command = match next {
-                Ok(Some(Ok(command))) => command,
-                Ok(_) => break,
-                Err(_) => continue,
-            };
-            let sequence = command.sequence_number();
-            if let Some((status, id)) = crate::protocol::smpp::client::submit_resp(&command) {
-                if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
-                    let us = |t: Instant| (t.elapsed().as_micros() as u64).max(1);
-                    m.latency_us.saturating_record(us(due));
-                    m.actual_us.saturating_record(us(sent));
+            let next = tokio::time::timeout(Duration::from_millis(200), incoming.recv()).await;
+            match next {
+                Ok(Some(Incoming::Resp {
+                    sequence,
+                    status,
+                    id,
+                    at,
+                })) => {
+                    if let Some((due, sent)) = intended.lock().await.remove(&sequence) {
+                        let us = |t: Instant| (at.duration_since(t).as_micros() as u64).max(1);
+                        m.latency_us.saturating_record(us(due));
+                        m.actual_us.saturating_record(us(sent));
+                    }
+                    if status == 0 {
+                        m.accepted += 1;
+                        shared.accepted.fetch_add(1, Ordering::Relaxed);
+                        if shared.accepted(id) {
+                            m.receipts += 1;
+                            shared.receipts.fetch_add(1, Ordering::Relaxed);
+                        }
+                    } else {
+                        m.refused += 1;
+                    }
+                    shared.answered.fetch_add(1, Ordering::Relaxed);
+                    m.submit_seconds = started.elapsed().as_secs_f64();
+                    window.add_permits(1);
                 }
-                if status == 0 {
-                    m.accepted += 1;
-                    shared.accepted.fetch_add(1, Ordering::Relaxed);
-                    if shared.accepted(id) {
+                Ok(Some(Incoming::Receipt { id, .. })) => {
+                    if shared.receipt(id) {
                         m.receipts += 1;
                         shared.receipts.fetch_add(1, Ordering::Relaxed);
                     }
-                } else {
-                    m.refused += 1;
                 }
-                shared.answered.fetch_add(1, Ordering::Relaxed);
-                m.submit_seconds = started.elapsed().as_secs_f64();
-                window.add_permits(1);
-            } else if let Some(Pdu::DeliverSm(d)) = command.pdu() {
-                let _ = acks.send(sequence);
-                let ours = crate::protocol::smpp::client::receipt_fields(d)
-                    .is_some_and(|(id, _)| shared.receipt(id));
-                if ours {
-                    m.receipts += 1;
-                    shared.receipts.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(Incoming::Closed { .. }) | None) => {
+                    // The sender waiting for window room learns it here.
+                    window.close();
+                    break;
                 }
+                Err(_) => continue,
             }
         }
         m
@@ -259,25 +261,19 @@ async fn connection(
     shared: Arc<Shared>,
 ) -> Result<Measured, BenchError> {
     let never = tokio_util::sync::CancellationToken::new();
-    let connected =
-        crate::protocol::smpp::client::connect(&load.target, load.connect_timeout, &never).await?;
-    let (mut sink, stream) = connected.split();
-    let name = load.target.display();
-    let broken = |e: rusmpp::tokio_codec::EncodeError| BenchError::Send {
-        target: name.clone(),
-        reason: e.to_string(),
-    };
+    let client::Session {
+        mut sender,
+        incoming,
+    } = client::connect(&load.target, load.connect_timeout, &never).await?;
     let window = Arc::new(Semaphore::new(load.window));
     let intended: Intended = Arc::default();
-    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel::<u32>();
     let per_connection_rate = load.rate.map(|r| r / load.connections as f64);
     let with = (load.clone(), count, started);
-    let mut reader = spawn_reader(
-        stream,
+    let reader = spawn_reader(
+        incoming,
         with,
         (window.clone(), intended.clone()),
         shared.clone(),
-        acks_tx,
     );
     for k in 0..count {
         let due = per_connection_rate
@@ -286,43 +282,19 @@ async fn connection(
         if due > Instant::now() {
             tokio::time::sleep_until(due.into()).await;
         }
-        while let Ok(sequence) = acks.try_recv() {
-            let ack = crate::protocol::smpp::client::receipt_ack(sequence);
-            sink.feed(ack).await.map_err(broken)?;
-        }
-        let permit = (window.acquire().await).map_err(|e| BenchError::Task(e.to_string()))?;
+        let permit = (window.acquire().await).map_err(|_| BenchError::Send {
+            target: load.target.display(),
+            reason: "the connection closed".into(),
+        })?;
         permit.forget();
-        let sequence = (k + 2) as u32;
-        intended
-            .lock()
-            .await
-            .insert(sequence, (due, Instant::now()));
-        let submit = crate::protocol::smpp::client::otp_submit(&format!("81{:010}", offset + k))?;
-        sink.feed(Command::new(CommandStatus::EsmeRok, sequence, submit))
-            .await
-            .map_err(broken)?;
-        // Batch writes while the window has room; paced sends go at once.
-        if per_connection_rate.is_some() || window.available_permits() == 0 || k % 32 == 31 {
-            sink.flush().await.map_err(broken)?;
-        }
+        // Registered before the write: the answer may come at once.
+        let mut waiting = intended.lock().await;
+        let sequence = sender.submit(&format!("81{:010}", offset + k))?;
+        waiting.insert(sequence, (due, Instant::now()));
     }
-    sink.flush().await.map_err(broken)?;
     shared.done_sending(load.connections);
-    // Keep acknowledging receipts until the reader is done.
-    loop {
-        tokio::select! {
-            done = &mut reader => {
-                while let Ok(sequence) = acks.try_recv() {
-                    let ack = crate::protocol::smpp::client::receipt_ack(sequence);
-                    sink.feed(ack).await.map_err(broken)?;
-                }
-                sink.flush().await.map_err(broken)?;
-                return done.map_err(|e| BenchError::Task(e.to_string()));
-            }
-            Some(sequence) = acks.recv() => {
-                let ack = crate::protocol::smpp::client::receipt_ack(sequence);
-                sink.send(ack).await.map_err(broken)?;
-            }
-        }
-    }
+    // The session keeps acknowledging receipts until the reader is done.
+    let measured = reader.await.map_err(|e| BenchError::Task(e.to_string()))?;
+    sender.unbind(load.connect_timeout, &never).await;
+    Ok(measured)
 }

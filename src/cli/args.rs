@@ -5,7 +5,7 @@ use super::paths::Paths;
 use crate::Error;
 use crate::scenario::{self, Scenario, Settings};
 use crate::shard::Shard;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What `run` and `compare` share.
 #[derive(Debug, clap::Args)]
@@ -133,7 +133,7 @@ impl ExportArgs {
         }
         Ok(match &self.out {
             Some(Some(dir)) => paths.out_dir(dir),
-            Some(None) => paths.out_dir(&super::outputs::default_out_path(name)),
+            Some(None) => paths.out_dir(&super::paths::default_out_path(name)),
             None => paths,
         })
     }
@@ -178,11 +178,15 @@ impl SimArgs {
 
     /// Checks every output path (and a baseline's scenario) before
     /// anything is simulated.
-    pub fn check_paths(&self, sc: &Scenario) -> Result<(), Error> {
+    /// `events`: `run --events`'s file, if given.
+    pub fn check_paths(&self, sc: &Scenario, events: Option<&Path>) -> Result<(), Error> {
         let mut paths = Paths::default().input("scenario file", &self.file);
+        if let Some(events) = events {
+            paths = paths.output("--events", &events.display().to_string());
+        }
         if let Some(baseline) = &self.baseline {
             paths = paths.input("baseline", baseline);
-            super::outputs::read_baseline(baseline, &sc.name)?;
+            super::paths::read_baseline(baseline, &sc.name)?;
         }
         if self.shard.is_some() {
             paths = paths.output("-o", &self.output);

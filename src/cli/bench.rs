@@ -1,7 +1,7 @@
 //! `simsms bench`: the engine's hold model, an M/M/1 queue for the SimPy
 //! comparison, and sessions per second on scenarios (docs/performance.md).
 
-use super::say;
+use super::outputs::say;
 use crate::Error;
 use clap::Subcommand;
 use std::path::PathBuf;

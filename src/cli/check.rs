@@ -1,6 +1,6 @@
 //! `simsms check`: validate scenario files without simulating.
 
-use super::say;
+use super::outputs::say;
 use crate::Error;
 use crate::scenario;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
 //! `simsms init`: write a commented starter scenario.
 
-use super::say;
+use super::outputs::say;
 use crate::Error;
 use crate::output::write_atomic;
 use crate::scenario::STARTER_SCENARIO;

@@ -18,8 +18,8 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     };
     let text = scenario::read(&args.file)?;
     let sc = Arc::new(settings.apply(&text, &source)?);
-    let options = args.options(&sc, &source)?;
     args.check_paths(&sc)?;
+    let options = args.options(&sc, &source)?;
     let (target, provider, shape, wait, shard) = (
         options.target.clone(),
         options.provider,
@@ -71,6 +71,9 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         (measured.metrics.clone(), Some(measured))
     };
     end_progress();
+    if let Some(records) = &live.records {
+        records.finish()?;
+    }
     // 130 after Ctrl-C (the partial results are written first).
     let interrupted = live.interrupted_at().is_some();
     if interrupted {

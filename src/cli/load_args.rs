@@ -15,6 +15,10 @@ use std::time::Duration;
 pub struct LoadArgs {
     /// Scenario file (TOML): its traffic, carriers and expectations.
     pub file: PathBuf,
+    /// Also write one record per message sent to FILE: .csv or .jsonl
+    /// (docs/outputs.md); it appears whole at the end.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
     /// The endpoint: smpp://USER:PASSWORD@HOST:PORT, or a Twilio-shaped
     /// API at http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX].
     #[arg(long)]
@@ -122,6 +126,9 @@ impl LoadArgs {
         if let Some(ca) = &self.ca_cert {
             paths = paths.input("--ca-cert file", ca);
         }
+        if let Some(events) = &self.events {
+            paths = paths.output("--events", &events.display().to_string());
+        }
         if self.shard.is_some() {
             paths.output("-o", &self.output).check()
         } else {
@@ -208,7 +215,13 @@ impl LoadArgs {
             window: args.window.max(1),
             shape,
             wait,
-            live: crate::load::live::Live::default(),
+            live: crate::load::live::Live::default().with_records(match &args.events {
+                // Opened first: a bad path or extension fails before loading.
+                Some(path) => Some(crate::records::SharedRecords::new(
+                    crate::records::RecordWriter::create(path, None)?,
+                )),
+                None => None,
+            }),
             shard,
         })
     }

@@ -17,7 +17,6 @@ mod serve;
 mod sweep;
 
 use crate::Error;
-use crate::output::write_output;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -55,7 +54,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Drive a real SMPP endpoint with the scenario's traffic and report
     /// what it measured.
-    Load(load_args::LoadArgs),
+    Load(Box<load_args::LoadArgs>),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.
@@ -92,14 +91,8 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Merge(args) => merge::merge(args),
         Command::Bench { what } => bench::bench(what),
         Command::Serve(args) => serve::serve(args),
-        Command::Load(args) => load::load(args),
+        Command::Load(args) => load::load(*args),
         Command::Check(args) => check::check(args),
         Command::Init(args) => init::init(args),
     }
-}
-
-/// Writes `text` to stdout; a closed pipe or a full disk is an error (exit
-/// 3), not a panic.
-fn say(text: &str) -> Result<(), Error> {
-    Ok(write_output("-", text)?)
 }

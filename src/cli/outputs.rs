@@ -2,6 +2,7 @@
 //! report, every export the flags ask for, and shards' partial results.
 
 use super::args::{ExportArgs, SimArgs};
+use super::paths::{DEFAULT_OUT, default_out_path, read_baseline};
 use crate::Error;
 use crate::export::{self, Run};
 use crate::output::write_output;
@@ -54,20 +55,6 @@ fn check_baseline(
             source,
         }
     })
-}
-
-/// The `--baseline` report, checked to be a JSON report of scenario
-/// `name` (done before simulating, and again after).
-pub fn read_baseline(path: &Path, name: &str) -> Result<serde_json::Value, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::io(path.display(), source))?;
-    let baseline_error = |source| Error::Baseline {
-        path: path.display().to_string(),
-        source,
-    };
-    let baseline: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| baseline_error(export::BaselineError::NotJson(e)))?;
-    export::check_baseline_of(&baseline, name).map_err(baseline_error)?;
-    Ok(baseline)
 }
 
 /// Renders the text report to `output` and every export asked for.
@@ -161,14 +148,6 @@ fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
     Ok(dir)
 }
 
-/// `--out`'s default directory for scenario `name`.
-pub fn default_out_path(name: &str) -> PathBuf {
-    PathBuf::from(DEFAULT_OUT).join(export::safe_file_name(name))
-}
-
-/// The default `--out` root.
-pub const DEFAULT_OUT: &str = "simsms-out";
-
 /// Runs one shard of the recipe and writes its partial result to `-o`.
 pub fn write_partial(
     sim: &SimArgs,
@@ -201,4 +180,10 @@ pub fn write_load_report(
         output,
         exports,
     )
+}
+
+/// Writes `text` to stdout; a closed pipe or a full disk is an error (exit
+/// 3), not a panic.
+pub fn say(text: &str) -> Result<(), Error> {
+    Ok(crate::output::write_output("-", text)?)
 }

@@ -6,6 +6,7 @@
 //! write would be), at once rather than after a long run.
 
 use crate::Error;
+use crate::export;
 use std::path::{Path, PathBuf};
 
 /// The paths a command reads and writes, by the flag that names each.
@@ -146,3 +147,25 @@ fn writable(flag: &str, target: &str) -> Result<Option<PathBuf>, Error> {
     // An existing file (or a link to one) is known by its real path.
     Ok(Some(std::fs::canonicalize(path).unwrap_or(id)))
 }
+
+/// The `--baseline` report, checked to be a JSON report of scenario
+/// `name` (done before simulating, and again after).
+pub fn read_baseline(path: &Path, name: &str) -> Result<serde_json::Value, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::io(path.display(), source))?;
+    let baseline_error = |source| Error::Baseline {
+        path: path.display().to_string(),
+        source,
+    };
+    let baseline: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| baseline_error(export::BaselineError::NotJson(e)))?;
+    export::check_baseline_of(&baseline, name).map_err(baseline_error)?;
+    Ok(baseline)
+}
+
+/// `--out`'s default directory for scenario `name`.
+pub fn default_out_path(name: &str) -> PathBuf {
+    PathBuf::from(DEFAULT_OUT).join(export::safe_file_name(name))
+}
+
+/// The default `--out` root.
+pub const DEFAULT_OUT: &str = "simsms-out";

@@ -5,6 +5,7 @@ use super::args::{SimArgs, shard};
 use super::outputs::{finish, write_partial};
 use crate::Error;
 use crate::progress::{Progress, ProgressBar};
+use crate::records::{RUN_RECORDS_CAP, RecordWriter, record_run};
 use crate::report::RunResults;
 use crate::runner::Runner;
 use crate::scenario::Scenario;
@@ -16,6 +17,10 @@ use std::time::Instant;
 pub struct RunArgs {
     #[command(flatten)]
     sim: SimArgs,
+    /// Also write one record per message of the first replication (at
+    /// most 1,000,000) to FILE: .csv or .jsonl (docs/outputs.md).
+    #[arg(long, value_name = "FILE")]
+    events: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,12 +37,31 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     let sim = args.sim;
     sim.check_shard_flags()?;
     let (sc, threads) = sim.prepare()?;
-    sim.check_paths(&sc)?;
+    sim.check_paths(&sc, args.events.as_deref())?;
     let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
     if let Some(shard) = shard(&sim.shard)? {
+        if args.events.is_some() {
+            return Err(Error::Usage(
+                "--events goes with a whole run, not with --shard".into(),
+            ));
+        }
         return write_partial(&sim, recipe(&sim, "run", &[])?, shard, threads);
     }
+    // Opened first: a bad path or extension fails before simulating.
+    let records = match &args.events {
+        Some(path) => Some(RecordWriter::create(path, Some(RUN_RECORDS_CAP))?),
+        None => None,
+    };
     let results = simulate(&sc, &sim, threads, &all);
+    if let Some(writer) = records {
+        let (writer, sent) = record_run(&Arc::new(sc.clone()), writer)?;
+        let written = writer.finish()?;
+        if written < sent {
+            eprintln!(
+                "simsms run: --events holds the first {written} of the {sent} messages of replication 1 (at most {RUN_RECORDS_CAP})"
+            );
+        }
+    }
     finish(&sc, &sim, results, &all, false)
 }
 
@@ -51,7 +75,7 @@ pub fn compare(args: CompareArgs) -> Result<u8, Error> {
         }
     }
     let order = sc.variant_order(&args.alternatives, &sim.source())?;
-    sim.check_paths(&sc)?;
+    sim.check_paths(&sc, None)?;
     if order.len() < 2 && args.alternatives.is_empty() {
         return Err(Error::Usage(format!(
             "{} defines no [alternatives.NAME] to compare; see docs/scenario.md",

@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// Write the summary report here ("-" for stdout).
     #[arg(long, short = 'o', default_value = "-")]
     output: String,
+    /// Also write one record per message served to FILE: .csv or .jsonl
+    /// (docs/outputs.md); it appears whole at exit.
+    #[arg(long, value_name = "FILE")]
+    events: Option<PathBuf>,
     #[command(flatten)]
     exports: ExportArgs,
 }
@@ -59,10 +63,18 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         .map(|t| duration("--for", t))
         .transpose()?;
     let flush = duration("--flush", &args.flush)?;
-    let paths = Paths::default().input("scenario file", &args.file);
+    let mut paths = Paths::default().input("scenario file", &args.file);
+    if let Some(events) = &args.events {
+        paths = paths.output("--events", &events.display().to_string());
+    }
     args.exports
         .add_paths(paths, &args.output, &sc.name)?
         .check()?;
+    // Opened first: a bad path or extension fails before serving.
+    let records = match &args.events {
+        Some(path) => Some(crate::records::RecordWriter::create(path, None)?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -75,6 +87,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
                 ServeError::Listen { .. } => Error::Network(e.to_string()),
                 ServeError::Speed(_) => Error::Usage(e.to_string()),
             })?;
+        if let Some(writer) = records {
+            server.shared.live.lock().expect("model lock").record_to(writer);
+        }
         let mut out = std::io::stdout().lock();
         for (system_id, provider, address) in &server.endpoints.smpp {
             let _ = writeln!(out, "smpp {system_id} {provider} {address}");
@@ -102,6 +117,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         );
         Ok::<_, Error>(server.shutdown_unless(flush, stops.next(None)).await)
     })?;
+    if let Some(records) = summary.records {
+        records?.finish()?;
+    }
     let cut = if summary.cut_short {
         " (flush cut short by a second interrupt)"
     } else {

@@ -2,8 +2,8 @@
 //! replications; tidy CSV or a table (or one shard of the points).
 
 use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
+use super::outputs::say;
 use super::paths::Paths;
-use super::say;
 use crate::Error;
 use crate::output::{StreamOutput, write_output};
 use crate::progress::{Progress, ProgressBar};

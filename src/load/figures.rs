@@ -3,7 +3,7 @@
 //! status, receipts by stat, latencies summarised from their HDR
 //! histograms), as data that every exporter renders (`report::Measurement`).
 
-use super::Measured;
+use super::measured::Measured;
 use super::partial::Setup;
 use crate::report::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
 

@@ -8,10 +8,9 @@
 use super::live::{Counts, Live};
 use super::schedule::{Planned, Schedule};
 use super::smpp::{
-    Next, Observed, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop,
-    wait_for_retries,
+    Next, Pacing, Throttling, Transcript, next_send, sleep_until_or_stop, wait_for_retries,
 };
-use super::tally::{Flights, Tally};
+use super::tally::{Flights, Observed, Tally};
 use crate::protocol::ClientError;
 use crate::protocol::target::Target;
 use crate::protocol::twilio::signature;
@@ -488,6 +487,9 @@ fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
     if resend {
         b.retries.push_back((k, now + backoff));
         return;
+    }
+    if let (Some(o), Some((sid, _))) = (b.observed(k), &created) {
+        o.id = Some(sid.clone());
     }
     let receipt = match created {
         None => return b.settle(k),

@@ -51,9 +51,17 @@ pub struct Live {
     /// measured so far.
     pub stop: CancellationToken,
     interrupted_at: Arc<std::sync::Mutex<Option<Instant>>>,
+    /// `--events`: where each message's record goes once it is final.
+    pub records: Option<crate::records::SharedRecords>,
 }
 
 impl Live {
+    /// Where each message's record goes once final (`--events`).
+    pub fn with_records(mut self, records: Option<crate::records::SharedRecords>) -> Live {
+        self.records = records;
+        self
+    }
+
     /// Stops the run now.
     pub fn interrupt(&self) {
         let mut at = self.interrupted_at.lock().expect("interrupt lock");

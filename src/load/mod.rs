@@ -11,21 +11,18 @@
 pub mod figures;
 pub mod http;
 pub mod live;
+pub mod measured;
 pub mod otp;
 pub mod partial;
 pub mod schedule;
 pub mod smpp;
 pub mod tally;
 
-use crate::metrics::Metrics;
-use crate::model::{Fate, Outcome, Receipt, charge};
 use crate::protocol::ClientError;
 use crate::protocol::target::{Protocol, Target};
-use crate::scenario::{CarrierId, ProviderId, Scenario};
-use crate::units::Nanos;
-use hdrhistogram::Histogram;
+use crate::scenario::{ProviderId, Scenario};
+pub use measured::{Measured, measured_fate, outcome_of_stat};
 use schedule::{Part, Schedule, Shape};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,72 +53,6 @@ pub struct LoadOptions {
     pub shard: Option<crate::partial::Shard>,
 }
 
-/// What a load run measured.
-pub struct Measured {
-    /// In the same form as a simulated replication's.
-    pub metrics: Metrics,
-    pub planned: usize,
-    /// Interrupted (Ctrl-C) this many seconds in: the planned messages not
-    /// yet due then are left out of `planned`.
-    pub interrupted_after: Option<f64>,
-    pub sent: usize,
-    pub late: usize,
-    /// Not sent: the window was full at the intended time.
-    pub dropped: usize,
-    /// Connections re-opened after closing, and messages they had in
-    /// flight (never answered).
-    pub reconnects: usize,
-    pub lost_at_disconnect: usize,
-    /// HTTP: status callbacks whose signature did not verify.
-    pub bad_signatures: usize,
-    /// Messages sent again after a throttle (a message may count twice).
-    pub resubmitted: usize,
-    /// HTTP: requests without any answer, and the first one's error.
-    pub unanswered: usize,
-    pub first_error: Option<String>,
-    /// Submits refused, by command_status (SMPP, as 0x00000058) or HTTP
-    /// status (as "HTTP 429") or, for a 201 already failed, its status.
-    pub errors: BTreeMap<String, u64>,
-    /// Final receipts, by stat (HTTP: final status and error code).
-    pub receipts: BTreeMap<String, u64>,
-    /// submit → submit_sm_resp, microseconds, from the intended send time
-    /// and from the actual one.
-    pub resp_intended_us: Histogram<u64>,
-    pub resp_actual_us: Histogram<u64>,
-    /// submit → final receipt (HTTP: final status callback), microseconds,
-    /// from the intended and from the (last) actual send time.
-    pub receipt_intended_us: Histogram<u64>,
-    pub receipt_actual_us: Histogram<u64>,
-    pub seconds: f64,
-}
-
-impl Measured {
-    /// Nothing measured yet, in the scenario's dimensions.
-    pub fn empty(sc: &Scenario) -> Measured {
-        Measured {
-            metrics: Metrics::for_scenario(sc),
-            planned: 0,
-            interrupted_after: None,
-            sent: 0,
-            late: 0,
-            dropped: 0,
-            reconnects: 0,
-            lost_at_disconnect: 0,
-            bad_signatures: 0,
-            resubmitted: 0,
-            unanswered: 0,
-            first_error: None,
-            errors: BTreeMap::new(),
-            receipts: BTreeMap::new(),
-            resp_intended_us: histogram(),
-            resp_actual_us: histogram(),
-            receipt_intended_us: histogram(),
-            receipt_actual_us: histogram(),
-            seconds: 0.0,
-        }
-    }
-}
-
 /// Runs the load; needs a tokio runtime.
 pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, ClientError> {
     let start = Instant::now() + Duration::from_millis(200);
@@ -133,7 +64,8 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
         connect_timeout: options.connect_timeout,
     };
     let protocol = options.target.protocol;
-    let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start);
+    let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start)
+        .with_records(options.live.records.clone());
     let schedule = |part| Schedule::new(&scenario, options.shape, part);
     let transcript = match protocol {
         Protocol::Smpp => {
@@ -176,38 +108,4 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     m.bad_signatures = transcript.bad_signatures;
     (m.unanswered, m.first_error) = transcript.unanswered;
     Ok(m)
-}
-
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("histogram bounds")
-}
-
-/// What a final receipt's stat, or a final HTTP status with its error
-/// code, says happened (docs/load.md): the vocabulary read backwards.
-pub use crate::protocol::vocabulary::read_final as outcome_of_stat;
-
-/// A message the endpoint answered, as the metrics record it: sent and
-/// finished at these times, priced as the scenario's provider bills.
-pub fn measured_fate(
-    sc: &Scenario,
-    provider: ProviderId,
-    carrier: CarrierId,
-    (sent_at, finished_at): (Nanos, Nanos),
-    (outcome, receipt): (Outcome, Receipt),
-) -> Fate {
-    Fate {
-        outcome,
-        provider,
-        carrier,
-        sent_at,
-        queued_at: None,
-        left_provider_at: None,
-        reached_carrier_at: None,
-        smsc: None,
-        finished_at: finished_at.max(sent_at),
-        queue_wait: None,
-        misrouted: false,
-        receipt,
-        cost: charge(sc.provider(provider), carrier, outcome, receipt),
-    }
 }

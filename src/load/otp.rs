@@ -8,21 +8,21 @@
 //! Time runs at `speed` simulated seconds per wall second, so a run can
 //! face `simsms serve --speed` with the same clock.
 
-use super::Measured;
 use super::live::{Counts, Live};
+use super::measured::Measured;
 use super::schedule::Planned;
 use crate::des::{Clock, RealClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
-    Action, Event, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome, SessionPolicy,
+    Action, Event, Fate, OtpSession, Outcome, Receipt, Router, SessionEnd, SessionOutcome,
+    SessionPolicy,
 };
 use crate::protocol::ClientError;
-use crate::protocol::smpp::client::receipt_fields;
+use crate::protocol::smpp::client;
 use crate::protocol::target::{Protocol, Target};
+use crate::records::{MessageRecord, SharedRecords};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
 use crate::units::Nanos;
-use futures_util::{SinkExt, StreamExt};
-use rusmpp::{Command, CommandStatus, Pdu};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::{Duration, Instant};
@@ -50,6 +50,9 @@ struct Message {
     /// When it was written, for the LOAD latencies (wall time).
     sent_wall: Instant,
     carrier: CarrierId,
+    /// The id the endpoint gave it, and its answer's status, once in.
+    id: Option<String>,
+    status: Option<u32>,
 }
 
 /// A session until it has ended and every one of its messages has its
@@ -72,8 +75,8 @@ struct Open {
 
 /// Where the driver's submits go.
 enum Transport {
-    /// One writer per transceiver bind.
-    Smpp(Vec<mpsc::UnboundedSender<Command>>),
+    /// One session per transceiver bind.
+    Smpp(Vec<client::Sender>),
     /// Create requests; their answers and the status callbacks come back
     /// as `Incoming`, like SMPP's resps and receipts.
     Http {
@@ -92,22 +95,19 @@ impl Transport {
     /// could take is refused here, as a gateway would.
     fn accepts(&self, number: &str) -> bool {
         match self {
-            Transport::Smpp(_) => crate::protocol::smpp::client::otp_submit(number).is_ok(),
+            Transport::Smpp(_) => client::otp_submit(number).is_ok(),
             Transport::Http { .. } => true,
         }
     }
 
-    /// Sends `number`'s OTP as submit `sequence` on `bind`.
-    fn send(&self, number: &str, bind: usize, sequence: u32) {
+    /// Sends `number`'s OTP on `bind`; returns the sequence number its
+    /// answer will carry (over HTTP, `sequence`).
+    fn send(&mut self, number: &str, bind: usize, sequence: u32) -> u32 {
         match self {
-            Transport::Smpp(writers) => {
-                if let Ok(submit) = crate::protocol::smpp::client::otp_submit(number) {
-                    let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-                    if let Some(writer) = writers.get(bind) {
-                        let _ = writer.send(command);
-                    }
-                }
-            }
+            Transport::Smpp(senders) => senders
+                .get_mut(bind)
+                .and_then(|sender| sender.submit(number).ok())
+                .unwrap_or(sequence),
             Transport::Http {
                 client,
                 target,
@@ -148,55 +148,45 @@ impl Transport {
                         let _ = incoming.send(receipt);
                     }
                 });
+                sequence
             }
         }
     }
 }
 
-/// Opens `binds` transceivers; returns their writers.
+/// Opens `binds` transceivers; returns their senders. What each bind's
+/// session reads comes into `incoming`, marked with its bind.
 async fn open(
     target: &Target,
     (binds, connect_timeout): (usize, Duration),
     incoming: &mpsc::UnboundedSender<Incoming>,
     stop: &tokio_util::sync::CancellationToken,
-) -> Result<Vec<mpsc::UnboundedSender<Command>>, ClientError> {
-    let mut writers = Vec::new();
+) -> Result<Vec<client::Sender>, ClientError> {
+    let mut senders = Vec::new();
     for bind in 0..binds {
-        let framed = crate::protocol::smpp::client::connect(target, connect_timeout, stop).await?;
-        let (mut sink, mut stream) = framed.split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
-        tokio::spawn(async move {
-            while let Some(c) = rx.recv().await {
-                if sink.send(c).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let (incoming, acks) = (incoming.clone(), tx.clone());
-        tokio::spawn(async move {
-            while let Some(Ok(command)) = stream.next().await {
-                let sequence = command.sequence_number();
-                if let Some((status, id)) = crate::protocol::smpp::client::submit_resp(&command) {
-                    let resp = Incoming::Resp {
-                        bind,
-                        sequence,
-                        status,
-                        id,
-                    };
-                    let _ = incoming.send(resp);
-                    continue;
-                }
-                if let Some(Pdu::DeliverSm(d)) = command.pdu() {
-                    let _ = acks.send(crate::protocol::smpp::client::receipt_ack(sequence));
-                    if let Some((id, stat)) = receipt_fields(d) {
-                        let _ = incoming.send(Incoming::Receipt { id, stat });
-                    }
-                }
-            }
-        });
-        writers.push(tx);
+        let incoming = incoming.clone();
+        // Runs on the session's reader: no task between it and the driver.
+        let deliver = move |event| {
+            let event = match event {
+                client::Incoming::Resp {
+                    sequence,
+                    status,
+                    id,
+                    ..
+                } => Incoming::Resp {
+                    bind,
+                    sequence,
+                    status,
+                    id,
+                },
+                client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
+                client::Incoming::Closed { .. } => return,
+            };
+            let _ = incoming.send(event);
+        };
+        senders.push(client::connect_with(target, (connect_timeout, stop), deliver).await?);
     }
-    Ok(writers)
+    Ok(senders)
 }
 
 /// The driver's state.
@@ -231,6 +221,7 @@ struct Driver<'a> {
     figures: Measured,
     protocol: Protocol,
     counts: std::sync::Arc<Counts>,
+    records: Option<SharedRecords>,
 }
 
 impl Driver<'_> {
@@ -343,7 +334,7 @@ impl Driver<'_> {
         };
         self.next_bind = (bind + 1) % binds;
         self.outstanding[bind] += 1;
-        let sequence = self.next_sequence;
+        let sequence = self.transport.send(&open.number, bind, self.next_sequence);
         self.next_sequence = self.next_sequence.wrapping_add(1).max(2);
         let message = Message {
             session: id,
@@ -351,10 +342,11 @@ impl Driver<'_> {
             sent_at: now,
             sent_wall: Instant::now(),
             carrier: open.carrier,
+            id: None,
+            status: None,
         };
         self.figures.planned += 1;
         self.figures.sent += 1;
-        self.transport.send(&open.number, bind, sequence);
         let number = self.next_message;
         self.next_message += 1;
         self.messages.insert(number, message);
@@ -378,10 +370,16 @@ impl Driver<'_> {
     ) -> Option<Message> {
         let m = self.messages.remove(&number)?;
         let times = (m.sent_at, at);
-        let fate =
-            super::measured_fate(self.sc, self.provider, m.carrier, times, (outcome, receipt));
+        let fate = super::measured::measured_fate(
+            self.sc,
+            self.provider,
+            m.carrier,
+            times,
+            (outcome, receipt),
+        );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);
+        self.write_record(&m, &fate, at);
         if let Some(open) = self.sessions.get_mut(&m.session) {
             open.unsettled -= 1;
             open.cost += fate.cost;
@@ -389,6 +387,28 @@ impl Driver<'_> {
         }
         self.close_if_settled(m.session);
         Some(m)
+    }
+
+    /// `--events`: the record of message `m`, final at `at`.
+    fn write_record(&self, m: &Message, fate: &Fate, at: Nanos) {
+        let Some(records) = &self.records else {
+            return;
+        };
+        let number = (self.sessions.get(&m.session)).map_or(String::new(), |o| o.number.clone());
+        let identity = (m.id.clone().unwrap_or_default(), Some(m.session), number);
+        let mut record = MessageRecord::of_fate(self.sc, fate, identity);
+        record.answer = match m.status {
+            Some(0) => "accepted".into(),
+            Some(status) => match self.protocol {
+                Protocol::Smpp => format!("{status:#010x}"),
+                Protocol::Http => format!("HTTP {status}"),
+            },
+            None => "unanswered".into(),
+        };
+        // The err of a receipt is not read back; its stat says the fate.
+        record.err = None;
+        record.final_s = (record.stat.as_ref()).map(|_| crate::records::seconds(at));
+        records.write(&record);
     }
 
     fn on_incoming(&mut self, policy: &SessionPolicy, incoming: Incoming) {
@@ -410,6 +430,10 @@ impl Driver<'_> {
                 let accepted = status == 0;
                 Counts::add(&self.counts.answered);
                 self.on_answer(number, status);
+                if let Some(m) = self.messages.get_mut(&number) {
+                    m.status = Some(status);
+                    m.id = (!id.is_empty()).then(|| id.clone());
+                }
                 if !accepted {
                     Counts::add(&self.counts.refused);
                     self.settle(number, (Outcome::Refused, Receipt::SubmitFailed), now);
@@ -453,7 +477,7 @@ impl Driver<'_> {
     }
 
     fn on_receipt(&mut self, policy: &SessionPolicy, number: u64, stat: &str, at: Nanos) {
-        let (outcome, receipt) = super::outcome_of_stat(stat);
+        let (outcome, receipt) = super::measured::outcome_of_stat(stat);
         Counts::add(&self.counts.receipts);
         if let Some(m) = self.messages.get(&number) {
             let us = (m.sent_wall.elapsed().as_micros() as u64).max(1);
@@ -602,6 +626,7 @@ pub async fn run(
         figures: Measured::empty(sc),
         protocol: target.protocol,
         counts: live.counts.clone(),
+        records: live.records.clone(),
     };
     let started = d.clock.wall_time_of(0);
     drive(&mut d, &policy, schedule, &mut incoming, (wait, live)).await;

@@ -4,7 +4,7 @@
 //! own figures, HDR histograms serialised losslessly. Merging adds the
 //! parts into the one run they make together (histograms merge exactly).
 
-use super::Measured;
+use super::measured::Measured;
 use crate::metrics::Metrics;
 use crate::partial::{
     CodecError, PARTIAL_FORMAT, PartialError, Recipe, Shard, check_shapes, histogram_from_json,

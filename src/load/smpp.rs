@@ -6,39 +6,17 @@
 
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
-use super::tally::{Flights, Tally};
+use super::tally::{Flights, Observed, Tally};
 use crate::protocol::ClientError;
-use crate::protocol::smpp::client::{
-    connect, otp_submit, receipt_ack, receipt_fields, submit_resp,
-};
+use crate::protocol::smpp::client::{Incoming, Sender, Session, connect};
 use crate::protocol::target::Target;
-use futures_util::{SinkExt, StreamExt};
-use rusmpp::tokio_codec::CommandCodec;
-use rusmpp::{Command, CommandStatus, Pdu};
+use rusmpp::CommandStatus;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore, mpsc};
-use tokio_util::codec::Framed;
 use tokio_util::sync::CancellationToken;
-
-/// What happened to one planned message.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Observed {
-    /// Sent, and when (None: dropped for a full window).
-    pub sent: Option<Instant>,
-    pub late: bool,
-    /// The submit_sm_resp's status and arrival.
-    pub resp: Option<(u32, Instant)>,
-    /// The final receipt's stat and arrival.
-    pub receipt: Option<(String, Instant)>,
-    /// Sent again after a throttle (ESME_RTHROTTLED, HTTP 429), and when
-    /// it was last sent.
-    pub resubmits: u32,
-    pub last_sent: Option<Instant>,
-}
 
 /// What to do when the target throttles: pause sending for `backoff`, and
 /// send the throttled message again after it, up to `retries` times
@@ -134,7 +112,7 @@ impl Book {
 /// Everything a run observed.
 pub struct Transcript {
     /// Every message folded in: final, dropped, or lost at the end.
-    pub tally: super::Measured,
+    pub tally: super::measured::Measured,
     pub reconnects: usize,
     /// Messages in flight on a connection when it closed.
     pub lost_at_disconnect: usize,
@@ -250,9 +228,6 @@ pub async fn run(
     })
 }
 
-/// How often an idle-looking bind proves it is alive.
-const ENQUIRE_LINK_EVERY: Duration = Duration::from_secs(30);
-
 /// How each bind paces its messages.
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
@@ -314,7 +289,7 @@ async fn bind_loop(
     let mut failures = Failures::default();
     let stop = book.lock().await.live.stop.clone();
     while !stop.is_cancelled() {
-        let framed = match connect(&target, pacing.connect_timeout, &stop).await {
+        let session = match connect(&target, pacing.connect_timeout, &stop).await {
             Ok(f) => f,
             Err(ClientError::Interrupted) => break,
             Err(e) if !connected_once => return Err(e),
@@ -329,7 +304,7 @@ async fn bind_loop(
         }
         connected_once = true;
         let answered_before = book.lock().await.answered_on(bind);
-        let finished = one_connection(framed, pacing, &mut queue, &book, (bind, binds)).await?;
+        let finished = one_connection(session, pacing, &mut queue, &book, (bind, binds)).await?;
         if finished {
             // Unanswered by the end of the wait: counted `lost`, not as
             // lost to a disconnect.
@@ -392,40 +367,32 @@ type Reader = tokio::task::JoinHandle<bool>;
 /// Sends from `queue` on one connection until it is empty and every answer
 /// is in (true), or the connection closes (false).
 async fn one_connection(
-    framed: Framed<TcpStream, CommandCodec>,
+    session: Session,
     pacing: Pacing,
     queue: &mut Queue,
     book: &Arc<Mutex<Book>>,
     (bind, binds): (usize, usize),
 ) -> Result<bool, ClientError> {
-    let (sink, stream) = framed.split();
+    let Session {
+        mut sender,
+        incoming,
+    } = session;
     let room = Arc::new(Semaphore::new(pacing.window));
     let closed = Arc::new(AtomicBool::new(false));
-    let (acks_tx, acks) = mpsc::unbounded_channel::<u32>();
-    let reader = spawn_reader(
-        stream,
-        pacing.wait,
-        book,
-        (&room, &closed),
-        acks_tx,
-        (bind, binds),
-    );
+    let reader = spawn_reader(incoming, pacing.wait, book, (&room, &closed), (bind, binds));
     // The reader ends with the connection whichever way this returns.
-    let reader = AbortOnDrop(reader);
-    let mut link = Link {
-        sink,
-        acks,
-        sequence: 2,
-        last_enquire: Instant::now(),
-    };
+    let mut reader = AbortOnDrop(reader);
     let stop = book.lock().await.live.stop.clone();
-    let sent = send_all(&mut link, pacing, queue, book, (&room, &closed), bind).await?;
+    let sent = send_all(&mut sender, pacing, queue, book, (&room, &closed), bind).await?;
     if !sent {
         return Ok(false);
     }
     book.lock().await.finish_sending(bind, binds);
-    let finished = link.await_answers(reader).await;
-    link.unbind(pacing.connect_timeout, &stop).await;
+    // The session acknowledges receipts and keeps the bind alive meanwhile.
+    let finished = (&mut reader.0).await.unwrap_or(false);
+    if !stop.is_cancelled() {
+        sender.unbind(pacing.connect_timeout, &stop).await;
+    }
     Ok(finished)
 }
 
@@ -438,97 +405,28 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// The writing half of a connection: submits, acknowledgements of the
-/// receipts the reader saw, enquire_link, unbind.
-struct Link {
-    sink: futures_util::stream::SplitSink<Framed<TcpStream, CommandCodec>, Command>,
-    acks: mpsc::UnboundedReceiver<u32>,
-    sequence: u32,
-    last_enquire: Instant,
-}
-
-impl Link {
-    /// Queues the receipt acknowledgements due, and an enquire_link when
-    /// the bind has looked idle for long; false if the connection broke.
-    async fn housekeeping(&mut self) -> bool {
-        if self.last_enquire.elapsed() > ENQUIRE_LINK_EVERY {
-            self.last_enquire = Instant::now();
-            let enquire = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
-            if self.sink.feed(enquire).await.is_err() {
-                return false;
-            }
-        }
-        while let Ok(seq) = self.acks.try_recv() {
-            if self.sink.feed(receipt_ack(seq)).await.is_err() {
-                return false;
-            }
-        }
-        true
-    }
-
-    /// After the last send: acknowledges receipts and keeps the bind
-    /// alive until the reader is done; whether every answer came in.
-    async fn await_answers(&mut self, mut reader: AbortOnDrop) -> bool {
-        let mut enquire = tokio::time::interval(ENQUIRE_LINK_EVERY);
-        enquire.tick().await;
-        loop {
-            tokio::select! {
-                done = &mut reader.0 => return done.unwrap_or(false),
-                _ = enquire.tick() => {
-                    let link = Command::new(CommandStatus::EsmeRok, 1, Pdu::EnquireLink);
-                    if self.sink.send(link).await.is_err() {
-                        return false;
-                    }
-                }
-                Some(seq) = self.acks.recv() => {
-                    if self.sink.send(receipt_ack(seq)).await.is_err() {
-                        return false;
-                    }
-                }
-            }
-        }
-    }
-
-    /// Acknowledges the last receipts and unbinds, unless Ctrl-C came
-    /// (then nothing more is written) or the target stopped reading.
-    async fn unbind(&mut self, timeout: Duration, stop: &CancellationToken) {
-        let unbind = async {
-            while let Ok(seq) = self.acks.try_recv() {
-                let _ = self.sink.feed(receipt_ack(seq)).await;
-            }
-            let unbind = Command::new(CommandStatus::EsmeRok, 1, Pdu::Unbind);
-            let _ = self.sink.send(unbind).await;
-        };
-        tokio::select! {
-            _ = tokio::time::timeout(timeout, unbind) => {}
-            _ = stop.cancelled() => {}
-        }
-    }
-}
-
 /// The reader: answers and receipts into the book, until every bind has
 /// sent and every message has its final answer or `wait` has passed since
 /// the last send (true), or the connection closes (false).
 fn spawn_reader(
-    mut stream: futures_util::stream::SplitStream<Framed<TcpStream, CommandCodec>>,
+    mut incoming: mpsc::UnboundedReceiver<Incoming>,
     wait: Duration,
     book: &Arc<Mutex<Book>>,
     (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
-    acks: mpsc::UnboundedSender<u32>,
     (bind, binds): (usize, usize),
 ) -> Reader {
     let (room, book, closed) = (room.clone(), book.clone(), closed.clone());
     tokio::spawn(async move {
         loop {
-            let next = tokio::time::timeout(Duration::from_millis(50), stream.next()).await;
+            let next = tokio::time::timeout(Duration::from_millis(50), incoming.recv()).await;
             let mut b = book.lock().await;
             match next {
-                Ok(Some(Ok(command))) => on_command(&mut b, bind, &command, &room, &acks),
-                Ok(_) => {
+                Ok(Some(Incoming::Closed { .. })) | Ok(None) => {
                     closed.store(true, Ordering::Relaxed);
                     room.close();
                     return false;
                 }
+                Ok(Some(event)) => on_incoming(&mut b, bind, event, &room),
                 Err(_) => {}
             }
             if b.live.stop.is_cancelled()
@@ -546,7 +444,7 @@ fn spawn_reader(
 /// `max_late`; throttled ones again after the backoff. True when nothing
 /// is left to send (or the run stopped), false when the connection broke.
 async fn send_all(
-    link: &mut Link,
+    sender: &mut Sender,
     pacing: Pacing,
     queue: &mut Queue,
     book: &Arc<Mutex<Book>>,
@@ -579,7 +477,7 @@ async fn send_all(
         {
             return Ok(true);
         }
-        if closed.load(Ordering::Relaxed) || !link.housekeeping().await {
+        if closed.load(Ordering::Relaxed) || sender.is_closed() {
             return Ok(false);
         }
         // A full window holds the message back (it leaves late) up to
@@ -598,9 +496,7 @@ async fn send_all(
                 continue;
             }
         }
-        if !send_one(link, queue, book, &sending, bind).await? {
-            return Ok(false);
-        }
+        send_one(sender, queue, book, &sending, bind).await?;
     }
 }
 
@@ -617,115 +513,87 @@ fn give_up(b: &mut Book, queue: &mut Queue, sending: &Sending, bind: usize) {
     }
 }
 
-/// Writes the submit of `sending`; false if the connection broke (the
-/// message then goes again after reconnecting).
+/// Writes the submit of `sending`, registered first: its answer (and its
+/// receipt) may come back at once. A connection that breaks after the
+/// write leaves it in flight, counted lost at the disconnect.
 async fn send_one(
-    link: &mut Link,
+    sender: &mut Sender,
     queue: &mut Queue,
     book: &Arc<Mutex<Book>>,
     sending: &Sending,
     bind: usize,
-) -> Result<bool, ClientError> {
+) -> Result<(), ClientError> {
     let Sending { k, due, retry } = *sending;
-    let sequence = link.sequence;
-    // Registered before it is written: the resp (and the receipt) may come
-    // back before `send` returns.
-    let submit = {
-        let mut b = book.lock().await;
-        let now = Instant::now();
-        if !retry && let Some((_, p)) = queue.peek() {
-            let observed = Observed {
-                sent: Some(now),
-                late: now.duration_since(due) > Duration::from_millis(10),
-                ..Observed::default()
-            };
-            b.flights.insert(k, (p.clone(), observed));
-            b.sent += 1;
-            Counts::add(&b.live.counts.sent);
-        }
-        let Some((p, o)) = b.flights.get_mut(&k) else {
-            // Already final (cannot happen for a retry still queued).
-            b.retries.get_mut(&bind).map(|q| q.pop_front());
-            return Ok(true);
-        };
-        o.last_sent = Some(now);
-        let submit = otp_submit(&p.number)?;
-        b.waiting.insert((bind, sequence), k);
-        submit
-    };
-    let command = Command::new(CommandStatus::EsmeRok, sequence, submit);
-    if link.sink.send(command).await.is_err() {
-        // Not sent after all: it goes again after reconnecting.
-        let mut b = book.lock().await;
-        b.waiting.remove(&(bind, sequence));
-        if !retry {
-            b.flights.remove(&k);
-            b.sent -= 1;
-        }
-        return Ok(false);
-    }
     let mut b = book.lock().await;
+    let now = Instant::now();
+    if !retry && let Some((_, p)) = queue.peek() {
+        let observed = Observed {
+            sent: Some(now),
+            late: now.duration_since(due) > Duration::from_millis(10),
+            ..Observed::default()
+        };
+        b.flights.insert(k, (p.clone(), observed));
+        b.sent += 1;
+        Counts::add(&b.live.counts.sent);
+    }
     if retry {
         b.retries.get_mut(&bind).map(|q| q.pop_front());
     } else {
         queue.next();
     }
-    link.sequence = sequence.wrapping_add(1).max(2);
-    Ok(true)
+    let Some((p, o)) = b.flights.get_mut(&k) else {
+        // Already final (cannot happen for a retry still queued).
+        return Ok(());
+    };
+    o.last_sent = Some(now);
+    // The book stays locked until the message is registered, so the
+    // reader cannot see its answer first.
+    let sequence = sender.submit(&p.number)?;
+    b.waiting.insert((bind, sequence), k);
+    Ok(())
 }
 
-/// Handles one PDU from the server: a resp or a receipt settles its
-/// message when final.
-fn on_command(
-    b: &mut Book,
-    bind: usize,
-    command: &Command,
-    room: &Semaphore,
-    acks: &mpsc::UnboundedSender<u32>,
-) {
-    let now = Instant::now();
-    if let Some((status, id)) = submit_resp(command) {
-        room.add_permits(1);
-        *b.answered.entry(bind).or_insert(0) += 1;
-        let Some(k) = b.waiting.remove(&(bind, command.sequence_number())) else {
-            return;
-        };
-        return on_resp(b, (bind, k), command.status(), (status, id), now);
-    }
-    if let Some(Pdu::DeliverSm(d)) = command.pdu() {
-        let _ = acks.send(command.sequence_number());
-        let Some((id, stat)) = receipt_fields(d) else {
-            return;
-        };
-        match b.ids.remove(&id) {
+/// Handles what the server sent: a resp or a receipt settles its message
+/// when final.
+fn on_incoming(b: &mut Book, bind: usize, incoming: Incoming, room: &Semaphore) {
+    match incoming {
+        Incoming::Resp {
+            sequence,
+            status,
+            id,
+            at,
+        } => {
+            room.add_permits(1);
+            *b.answered.entry(bind).or_insert(0) += 1;
+            if let Some(k) = b.waiting.remove(&(bind, sequence)) {
+                on_resp(b, (bind, k), (status, id), at);
+            }
+        }
+        Incoming::Receipt { id, stat, at } => match b.ids.remove(&id) {
             Some(k) => {
                 if let Some(o) = b.observed(k) {
-                    o.receipt = Some((stat, now));
+                    o.receipt = Some((stat, at));
                     Counts::add(&b.live.counts.receipts);
                     b.settle(k);
                 }
             }
             None => {
-                b.early.insert(id, (stat, now));
+                b.early.insert(id, (stat, at));
             }
-        }
+        },
+        Incoming::Closed { .. } => {}
     }
 }
 
 /// A submit_sm_resp for message `k` sent on `bind`.
-fn on_resp(
-    b: &mut Book,
-    (bind, k): (usize, u64),
-    command_status: CommandStatus,
-    (status, id): (u32, String),
-    now: Instant,
-) {
+fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), now: Instant) {
+    let throttled = status == u32::from(CommandStatus::EsmeRthrottled);
     let Throttling { backoff, retries } = b.throttling;
     let Some(o) = b.observed(k) else {
         return;
     };
     o.resp = Some((status, now));
-    let resend = command_status == CommandStatus::EsmeRthrottled && o.resubmits < retries;
+    let resend = throttled && o.resubmits < retries;
     if resend {
         // Not final: it goes again after the backoff.
         o.resubmits += 1;
@@ -734,7 +602,7 @@ fn on_resp(
     if status != 0 {
         Counts::add(&b.live.counts.refused);
     }
-    if command_status == CommandStatus::EsmeRthrottled {
+    if throttled {
         b.paused_until.insert(bind, now + backoff);
     }
     if resend {
@@ -746,6 +614,9 @@ fn on_resp(
     }
     if status != 0 {
         return b.settle(k);
+    }
+    if let Some(o) = b.observed(k) {
+        o.id = Some(id.clone());
     }
     if let Some(receipt) = b.early.remove(&id) {
         if let Some(o) = b.observed(k) {

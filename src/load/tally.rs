@@ -3,15 +3,33 @@
 //! the moment it is final or dropped, so memory holds only the messages
 //! in flight, whatever the rate or length of the run.
 
-use super::Measured;
+use super::measured::Measured;
 use super::schedule::Planned;
-use super::smpp::Observed;
 use crate::model::{Fate, Outcome, Receipt};
 use crate::protocol::target::Protocol;
+use crate::records::{MessageRecord, SharedRecords};
 use crate::scenario::{ProviderId, Scenario};
 use crate::units::Nanos;
 use std::collections::HashMap;
 use std::time::Instant;
+
+/// What happened to one planned message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// Sent, and when (None: dropped for a full window).
+    pub sent: Option<Instant>,
+    pub late: bool,
+    /// The submit_sm_resp's status and arrival.
+    pub resp: Option<(u32, Instant)>,
+    /// The final receipt's stat and arrival.
+    pub receipt: Option<(String, Instant)>,
+    /// The id the endpoint gave it (message_id, or the HTTP sid).
+    pub id: Option<String>,
+    /// Sent again after a throttle (ESME_RTHROTTLED, HTTP 429), and when
+    /// it was last sent.
+    pub resubmits: u32,
+    pub last_sent: Option<Instant>,
+}
 
 /// The figures so far, and what folding needs to know.
 pub struct Tally {
@@ -20,6 +38,8 @@ pub struct Tally {
     protocol: Protocol,
     start: Instant,
     pub measured: Measured,
+    /// `--events`: each message's record once it is folded in.
+    records: Option<SharedRecords>,
 }
 
 /// The messages sent and not yet final: planned message `k` → what it is
@@ -40,7 +60,14 @@ impl Tally {
             protocol,
             start,
             measured,
+            records: None,
         }
+    }
+
+    /// Writes each message's record to `records` as it is folded in.
+    pub fn with_records(mut self, records: Option<SharedRecords>) -> Tally {
+        self.records = records;
+        self
     }
 
     /// The figures, leaving an empty tally behind.
@@ -116,6 +143,30 @@ impl Tally {
         }
         m.metrics.submissions += 1;
         m.metrics.record_message(&fate);
+        if let Some(records) = &self.records {
+            records.write(&self.record_of(p, o, &fate));
+        }
+    }
+
+    /// A measured message's record: what the endpoint said, when.
+    fn record_of(&self, p: &Planned, o: &Observed, fate: &Fate) -> MessageRecord {
+        let seconds = |t: Instant| crate::records::seconds(self.since(t));
+        let identity = (o.id.clone().unwrap_or_default(), None, p.number.clone());
+        let mut record = MessageRecord::of_fate(&self.sc, fate, identity);
+        record.sent_s = o.sent.map_or(crate::records::seconds(p.at), seconds);
+        record.answer = match o.resp {
+            Some((0, _)) => "accepted".into(),
+            Some((status, _)) => match self.protocol {
+                Protocol::Smpp => format!("{status:#010x}"),
+                Protocol::Http => format!("HTTP {status}"),
+            },
+            None => "unanswered".into(),
+        };
+        record.stat = o.receipt.as_ref().map(|(stat, _)| stat.clone());
+        // The err of a receipt is not read back; its stat says the fate.
+        record.err = None;
+        record.final_s = o.receipt.as_ref().map(|(_, at)| seconds(*at));
+        record
     }
 
     /// A measured message as a fate, from what the endpoint said.
@@ -123,7 +174,7 @@ impl Tally {
         let refused = o.resp.is_some_and(|(status, _)| status != 0);
         let (outcome, receipt) = match (&o.receipt, refused) {
             (_, true) => (Outcome::Refused, Receipt::SubmitFailed),
-            (Some((stat, _)), _) => super::outcome_of_stat(stat),
+            (Some((stat, _)), _) => super::measured::outcome_of_stat(stat),
             (None, false) => (Outcome::LostInTransit, Receipt::Nothing),
         };
         let finished_at = o
@@ -133,7 +184,7 @@ impl Tally {
             .or(o.resp.map(|(_, at)| self.since(at)))
             .unwrap_or(p.at)
             .max(p.at);
-        super::measured_fate(
+        super::measured::measured_fate(
             &self.sc,
             self.provider,
             p.carrier,

@@ -59,8 +59,36 @@ pub enum PartialError {
     TooManyShards(u32),
     #[error("no partial results given")]
     NoParts,
-    #[error("the parts hold replications {held:?} of a unit, expected 0..{expected}")]
+    #[error("{}", replications_held(held, *expected))]
     Replications { held: Vec<u32>, expected: u32 },
     #[error("{at}.metrics: {why}, as the scenario in the part defines it")]
     Shape { at: String, why: String },
+}
+
+/// Which replications a unit's parts hold, as a sentence naming what is
+/// missing or repeated.
+fn replications_held(held: &[u32], expected: u32) -> String {
+    let missing: Vec<String> = (0..expected)
+        .filter(|r| !held.contains(r))
+        .map(|r| r.to_string())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let repeated: Vec<String> = held
+        .iter()
+        .filter(|r| !seen.insert(**r) || **r >= expected)
+        .map(|r| r.to_string())
+        .collect();
+    let mut why = Vec::new();
+    if !missing.is_empty() {
+        why.push(format!("missing {}", missing.join(", ")));
+    }
+    if !repeated.is_empty() {
+        why.push(format!("repeated or out of range {}", repeated.join(", ")));
+    }
+    format!(
+        "the parts hold {} replications of a unit where 0 to {} were expected ({}); give each shard's part once",
+        held.len(),
+        expected.saturating_sub(1),
+        why.join("; ")
+    )
 }

@@ -29,3 +29,15 @@ fn metrics_survive_the_round_trip_exactly() {
         m.sessions[1].cost.to_bits()
     );
 }
+
+#[test]
+fn a_missing_replication_is_named_in_words() {
+    let e = PartialError::Replications {
+        held: vec![0, 1, 1, 3],
+        expected: 4,
+    };
+    assert_eq!(
+        e.to_string(),
+        "the parts hold 4 replications of a unit where 0 to 3 were expected (missing 2; repeated or out of range 1); give each shard's part once"
+    );
+}

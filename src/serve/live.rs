@@ -9,6 +9,7 @@ use crate::model::{
     CarrierMemory, Fate, Hygiene, MessageRequest, Outcome, ProviderQueue, Receipt, World,
     number_key,
 };
+use crate::records::{MessageRecord, RecordWriter, RecordsError};
 use crate::scenario::{Outage, ProviderId, Scenario};
 use crate::units::Nanos;
 use std::cmp::Reverse;
@@ -40,6 +41,8 @@ const TRACKED_IN_FLIGHT: usize = 1_000_000;
 struct InFlight {
     req: MessageRequest,
     fate: Fate,
+    /// The destination as submitted, for its record.
+    number: String,
 }
 
 /// What the provider answers to a submission.
@@ -85,6 +88,10 @@ pub struct LiveModel {
     in_flight: HashMap<u64, InFlight>,
     /// (final time, id) of tracked messages; stale entries are skipped.
     finals: BinaryHeap<Reverse<(Nanos, u64)>>,
+    /// `--events`: each message's record as it is final, and the first
+    /// failure to write one.
+    records: Option<RecordWriter>,
+    records_failed: Option<RecordsError>,
 }
 
 impl LiveModel {
@@ -104,7 +111,59 @@ impl LiveModel {
             scheduled_outages: scenario.outages.len(),
             in_flight: HashMap::new(),
             finals: BinaryHeap::new(),
+            records: None,
+            records_failed: None,
         }
+    }
+
+    /// From now on, every message's record goes to `writer` once final.
+    pub fn record_to(&mut self, writer: RecordWriter) {
+        self.records = Some(writer);
+    }
+
+    /// Counts a message whose fate is final (or, at exit, as it stands),
+    /// and writes its record when records are kept.
+    fn record(&mut self, id: Option<u64>, number: &str, fate: &Fate) {
+        self.metrics.record_message(fate);
+        let Some(writer) = &mut self.records else {
+            return;
+        };
+        if self.records_failed.is_some() {
+            return;
+        }
+        let identity = (
+            id.map(|i| i.to_string()).unwrap_or_default(),
+            None,
+            number.to_string(),
+        );
+        let record = MessageRecord::of_fate(&self.world.scenario, fate, identity);
+        if let Err(e) = writer.write(&record) {
+            self.records_failed = Some(e);
+        }
+    }
+
+    /// At exit: writes the records of messages still in flight (with the
+    /// fate they have now) and hands the writer back to be finished.
+    pub fn take_records(&mut self) -> Option<Result<RecordWriter, RecordsError>> {
+        self.records.as_ref()?;
+        let mut ids: Vec<u64> = self.in_flight.keys().copied().collect();
+        ids.sort_unstable();
+        let scenario = self.world.scenario.clone();
+        let writer = self.records.as_mut().expect("checked");
+        for id in ids {
+            let m = &self.in_flight[&id];
+            let identity = (id.to_string(), None, m.number.clone());
+            if self.records_failed.is_none()
+                && let Err(e) = writer.write(&MessageRecord::of_fate(&scenario, &m.fate, identity))
+            {
+                self.records_failed = Some(e);
+            }
+        }
+        let writer = self.records.take().expect("checked");
+        Some(match self.records_failed.take() {
+            Some(e) => Err(e),
+            None => Ok(writer),
+        })
     }
 
     /// Simulated time now.
@@ -150,15 +209,15 @@ impl LiveModel {
         self.metrics.submissions += 1;
         self.settle_finished(now);
         if fate.outcome == Outcome::SendLimited {
-            self.metrics.record_message(&fate);
+            self.record(None, number, &fate);
             return Submission::SendLimited;
         }
         if fate.outcome == Outcome::Refused && fate.queued_at.is_none() {
-            self.metrics.record_message(&fate);
+            self.record(None, number, &fate);
             return Submission::ProviderDown;
         }
         if fate.outcome == Outcome::Refused && fate.left_provider_at.is_none() {
-            self.metrics.record_message(&fate);
+            self.record(None, number, &fate);
             return Submission::QueueFull;
         }
         let id = self.next_id;
@@ -166,9 +225,10 @@ impl LiveModel {
         if fate.finished_at > now && self.in_flight.len() < TRACKED_IN_FLIGHT {
             self.finals.push(Reverse((fate.finished_at, id)));
             let fate = fate.clone();
-            self.in_flight.insert(id, InFlight { req, fate });
+            let number = number.to_string();
+            self.in_flight.insert(id, InFlight { req, fate, number });
         } else {
-            self.metrics.record_message(&fate);
+            self.record(Some(id), number, &fate);
         }
         let receipt = receipt_of(&fate);
         Submission::Accepted { id, fate, receipt }
@@ -185,7 +245,7 @@ impl LiveModel {
             if current == Some(at)
                 && let Some(done) = self.in_flight.remove(&id)
             {
-                self.metrics.record_message(&done.fate);
+                self.record(Some(id), &done.number, &done.fate);
             }
         }
     }

@@ -9,108 +9,23 @@ pub mod limits;
 pub mod live;
 pub mod observe;
 pub mod receipts;
+pub mod shared;
 pub mod smpp;
 
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
-use limits::{TokenBucket, WindowLimit};
+use limits::WindowLimit;
 use live::LiveModel;
-use receipts::{Desk, ReceiptJob, Scheduler};
+use receipts::{Desk, Scheduler};
+pub use shared::{Shared, Stats, routable_digits};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Held receipts per account beyond which new ones are dropped (counted).
 const HELD_RECEIPTS: usize = 1_000_000;
-
-/// Counts the server's own logic needs (shutdown, limits).
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Open SMPP connections.
-    pub connections: Arc<AtomicUsize>,
-    /// Open connections to the HTTP port.
-    pub http_connections: Arc<AtomicUsize>,
-    pub binds: AtomicUsize,
-    /// Receipts sent and not yet acknowledged, over all connections.
-    pub unacked: AtomicUsize,
-}
-
-/// What every connection shares.
-pub struct Shared {
-    pub scenario: Arc<Scenario>,
-    pub live: Mutex<LiveModel>,
-    pub desk: Arc<Desk>,
-    scheduler: Scheduler,
-    /// Unix time of simulated time 0, for receipt dates.
-    pub epoch_unix: u64,
-    /// The model's clock, read without taking the model's lock.
-    pub clock: crate::des::RealClock,
-    /// The port each account listens on (ports given as 0 resolved).
-    pub account_ports: Vec<u16>,
-    account_limits: Vec<Option<Mutex<WindowLimit>>>,
-    failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
-    pub stats: Stats,
-    pub observed: observe::Observed,
-    pub shutdown: watch::Sender<bool>,
-}
-
-impl Shared {
-    /// The account's TPS limit allows one more submission now.
-    pub fn account_allows(&self, account: usize) -> bool {
-        self.account_limits[account]
-            .as_ref()
-            .is_none_or(|b| b.lock().expect("bucket lock").take())
-    }
-
-    /// A failed bind from `peer` is within the allowed rate.
-    pub fn failed_bind_allowed(&self, peer: SocketAddr) -> bool {
-        let rate = self.scenario.serve.failed_binds_per_sec;
-        self.failed_binds
-            .lock()
-            .expect("bind lock")
-            .entry(peer.ip())
-            .or_insert_with(|| TokenBucket::new(rate, rate))
-            .take()
-    }
-
-    /// Moves the receipts of re-decided messages (an injected radio
-    /// outage) to their new final times and states.
-    pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
-        for (id, fate) in changed {
-            let Some((receipt, done)) = live::receipt_of(fate) else {
-                continue;
-            };
-            let at = self.clock.wall_time_of(done);
-            self.scheduler.replace(*id, at, receipt, fate.outcome, done);
-        }
-    }
-
-    /// Sends `job` to the desk when its simulated time comes (at once with
-    /// `now`).
-    pub fn schedule_receipt(&self, job: ReceiptJob, now: bool) {
-        let duplicates = self.scenario.serve.accounts[job.account].dialect.duplicates;
-        let copies = if duplicates { 2 } else { 1 };
-        for _ in 0..copies {
-            if now {
-                self.desk.push(job.clone());
-            } else {
-                let at = self.clock.wall_time_of(job.done_at);
-                self.scheduler.schedule(at, job.clone());
-            }
-        }
-    }
-}
-
-/// The digits of a destination a carrier could route: 5 to 15 of them
-/// (E.164's limit), optionally after `+`.
-pub fn routable_digits(number: &str) -> Option<&str> {
-    let digits = number.strip_prefix('+').unwrap_or(number);
-    ((5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then_some(digits)
-}
 
 /// The server's endpoints, as bound.
 #[derive(Debug, Clone)]
@@ -310,7 +225,9 @@ impl Server {
                 _ = &mut interrupt => true,
             };
         }
+        let records = self.shared.live.lock().expect("model lock").take_records();
         Summary {
+            records,
             metrics: self.shared.live.lock().expect("model lock").metrics(),
             held_receipts: self.shared.desk.held().iter().sum(),
             dropped_receipts: self.shared.desk.dropped(),
@@ -349,6 +266,9 @@ pub struct Summary {
     pub metrics: Metrics,
     pub held_receipts: usize,
     pub dropped_receipts: u64,
+    /// `--events`: the writer to finish (every message written), or why
+    /// writing failed.
+    pub records: Option<Result<crate::records::RecordWriter, crate::records::RecordsError>>,
     /// A second interrupt cut the flush short.
     pub cut_short: bool,
 }

@@ -95,11 +95,17 @@ pub struct Served {
 impl Served {
     /// Serves `scenario` at `speed` for at most two minutes.
     pub fn start(scenario: &str, speed: &str) -> Served {
+        Served::start_with(scenario, speed, &[])
+    }
+
+    /// As `start`, with more flags.
+    pub fn start_with(scenario: &str, speed: &str, more: &[&str]) -> Served {
         use std::io::{BufRead, BufReader};
         use std::process::{Command, Stdio};
         let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
             .args(["serve", scenario, "--speed", speed])
             .args(["--for", "120s", "--flush", "1s"])
+            .args(more)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -131,6 +137,17 @@ impl Served {
     pub fn address(&self, system_id: &str) -> String {
         let found = self.endpoints.iter().find(|(s, _)| s == system_id);
         found.expect("an account of the scenario").1.clone()
+    }
+}
+
+impl Served {
+    /// Stops the server (SIGTERM) and waits for it; whether it exited 0.
+    pub fn stop(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        self.child.wait().is_ok_and(|s| s.success())
     }
 }
 

@@ -1,44 +1,135 @@
-//! The client side of SMPP that `load` and `bench` share: connecting and
-//! binding as a transceiver within a timeout (Ctrl-C ends the wait), the
-//! OTP submit_sm, reading a submit_sm_resp and a receipt (its TLVs, else
-//! its text), and acknowledging the receipt.
+//! The client side of SMPP that `load` (message mode and `--otp`) and
+//! `bench smpp` share: connecting and binding as a transceiver within a
+//! timeout (Ctrl-C ends the wait), then one session per bind that reads
+//! through the shared frame reader (an undecodable PDU is answered with
+//! generic_nack and the session goes on), acknowledges every deliver_sm,
+//! answers the server's enquire_link and unbind, keeps an idle bind alive
+//! with enquire_link, and writes what the caller submits in batches. The
+//! caller sees only what it needs: each submit_sm_resp (a generic_nack to
+//! a submit counts as a refused answer), each receipt, and the end.
 
-use crate::protocol::client_error::{ClientError, describe_decode};
+use crate::protocol::client_error::ClientError;
+use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
+use crate::protocol::smpp::receipt::receipt_fields;
 use crate::protocol::target::Target;
-use crate::protocol::vocabulary::stat_of_state;
-use futures_util::{SinkExt, StreamExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp, SubmitSm};
-use rusmpp::tlvs::TlvValue;
-use rusmpp::tokio_codec::CommandCodec;
+use bytes::BytesMut;
+use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio_util::codec::Framed;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// The acknowledgement of the deliver_sm with this sequence number.
-pub fn receipt_ack(sequence: u32) -> Command {
-    Command::new(
-        CommandStatus::EsmeRok,
-        sequence,
-        DeliverSmResp::builder().build(),
-    )
+/// The largest PDU a client reads: a deliver_sm with a full
+/// message_payload TLV (64 KiB) and its header.
+const MAX_PDU: u32 = 65_536 + 1_024;
+
+/// How long a bind may look idle before the client proves it is alive.
+const ENQUIRE_LINK_EVERY: Duration = Duration::from_secs(30);
+
+/// What the server sent that the caller acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    /// The answer to submit `sequence`: its command_status (0 accepted)
+    /// and the message id it was given.
+    Resp {
+        sequence: u32,
+        status: u32,
+        id: String,
+        at: Instant,
+    },
+    /// A delivery receipt (already acknowledged): the receipted message id
+    /// and its stat.
+    Receipt {
+        id: String,
+        stat: String,
+        at: Instant,
+    },
+    /// The session ended: the server closed, unbound or broke the stream.
+    Closed { reason: String },
 }
 
-/// A submit_sm_resp's status and message id. Matched on the command id:
-/// a refusal may come without a body (as the npm `smpp` server sends it),
-/// which rusmpp decodes with no PDU.
-pub fn submit_resp(command: &Command) -> Option<(u32, String)> {
-    if command.id() != CommandId::SubmitSmResp {
-        return None;
+/// One bound transceiver: `sender` writes submits, `incoming` gives what
+/// came back, ending with `Incoming::Closed`.
+pub struct Session {
+    pub sender: Sender,
+    pub incoming: mpsc::UnboundedReceiver<Incoming>,
+}
+
+/// The writing side of a session. Dropping the last sender ends the session.
+pub struct Sender {
+    out: mpsc::UnboundedSender<Outgoing>,
+    next_sequence: u32,
+    _tasks: Arc<Tasks>,
+}
+
+/// What the writer task is given.
+enum Outgoing {
+    /// A PDU, encoded by whoever sent it.
+    Pdu(BytesMut),
+    /// Answers once everything before it has been written.
+    Flushed(oneshot::Sender<()>),
+}
+
+/// The session's two tasks, ended when the session is dropped.
+struct Tasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
-    let id = match command.pdu() {
-        Some(Pdu::SubmitSmResp(resp)) => resp.message_id().as_str().to_string(),
-        _ => String::new(),
-    };
-    Some((u32::from(command.status()), id))
+}
+
+impl Outgoing {
+    fn command(status: CommandStatus, sequence: u32, pdu: impl Into<Pdu>) -> Outgoing {
+        let mut bytes = BytesMut::new();
+        encode(&Command::new(status, sequence, pdu.into()), &mut bytes);
+        Outgoing::Pdu(bytes)
+    }
+}
+
+impl Sender {
+    /// Writes an OTP submit_sm to `number`, asking for a receipt; returns
+    /// its sequence number. Fails when the number cannot be an SMPP address;
+    /// once the session has closed the submit is silently not sent (the
+    /// caller learns of the close from `Incoming::Closed`).
+    pub fn submit(&mut self, number: &str) -> Result<u32, ClientError> {
+        let submit = otp_submit(number)?;
+        let sequence = self.next_sequence;
+        // Sequence 1 is the bind's; requests of our own use 2..=0x7FFFFFFF.
+        self.next_sequence = if sequence >= 0x7fff_ffff {
+            2
+        } else {
+            sequence + 1
+        };
+        let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, submit));
+        Ok(sequence)
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.out.is_closed()
+    }
+
+    /// Sends unbind and waits, up to `timeout`, for it and everything
+    /// before it to be written; Ctrl-C (`stop`) ends the wait at once.
+    pub async fn unbind(self, timeout: Duration, stop: &CancellationToken) {
+        let unbind = Outgoing::command(CommandStatus::EsmeRok, 1, Pdu::Unbind);
+        let _ = self.out.send(unbind);
+        let (flushed, written) = oneshot::channel();
+        let _ = self.out.send(Outgoing::Flushed(flushed));
+        tokio::select! {
+            _ = tokio::time::timeout(timeout, written) => {}
+            _ = stop.cancelled() => {}
+        }
+    }
 }
 
 /// An OTP message to `number`, asking for a receipt.
@@ -52,36 +143,60 @@ pub fn otp_submit(number: &str) -> Result<SubmitSm, ClientError> {
         .build())
 }
 
+/// `s` as an SMPP C-octet string, if it fits.
+pub fn text<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctetString<MIN, MAX>> {
+    COctetString::from_string(s.to_string()).ok()
+}
+
 /// Connects and binds as a transceiver, within `timeout` for the
-/// connection and again for the bind's answer; Ctrl-C (`stop`) ends the
-/// wait at once with `ClientError::Interrupted`.
+/// connection and again for the bind's answer, and starts the session;
+/// Ctrl-C (`stop`) ends the wait at once with `ClientError::Interrupted`.
 pub async fn connect(
     target: &Target,
     timeout: Duration,
     stop: &CancellationToken,
-) -> Result<Framed<TcpStream, CommandCodec>, ClientError> {
-    tokio::select! {
-        bound = connect_and_bind(target, timeout) => bound,
-        _ = stop.cancelled() => Err(ClientError::Interrupted),
-    }
+) -> Result<Session, ClientError> {
+    let (incoming_tx, incoming) = mpsc::unbounded_channel();
+    let deliver = move |event| {
+        let _ = incoming_tx.send(event);
+    };
+    let sender = connect_with(target, (timeout, stop), deliver).await?;
+    Ok(Session { sender, incoming })
 }
+
+/// As `connect`, but what comes back goes to `deliver`, called on the
+/// session's reader task (so several binds can feed one queue without a
+/// task in between).
+pub async fn connect_with(
+    target: &Target,
+    (timeout, stop): (Duration, &CancellationToken),
+    deliver: impl Fn(Incoming) + Send + Sync + 'static,
+) -> Result<Sender, ClientError> {
+    let (reader, writer) = tokio::select! {
+        bound = connect_and_bind(target, timeout) => bound?,
+        _ = stop.cancelled() => return Err(ClientError::Interrupted),
+    };
+    let (out, to_write) = mpsc::unbounded_channel();
+    let deliver = Arc::new(deliver);
+    let writing = tokio::spawn(write_loop(writer, to_write, deliver.clone()));
+    let reading = tokio::spawn(read_loop(reader, out.clone(), deliver));
+    Ok(Sender {
+        out,
+        next_sequence: 2,
+        _tasks: Arc::new(Tasks(vec![writing, reading])),
+    })
+}
+
+/// Where a session hands what came back.
+type Deliver = Arc<dyn Fn(Incoming) + Send + Sync>;
 
 async fn connect_and_bind(
     target: &Target,
     timeout: Duration,
-) -> Result<Framed<TcpStream, CommandCodec>, ClientError> {
+) -> Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf), ClientError> {
     let name = target.display();
     let seconds = timeout.as_secs_f64();
-    let system_id = text(&target.user).ok_or_else(|| ClientError::Credential {
-        field: "system_id",
-        max: 15,
-        got: format!("\"{}\"", target.user),
-    })?;
-    let password = text(&target.password).ok_or_else(|| ClientError::Credential {
-        field: "password",
-        max: 8,
-        got: format!("{} characters", target.password.chars().count()),
-    })?;
+    let bind = bind_request(target)?;
     let connecting = TcpStream::connect((target.host.as_str(), target.port));
     let stream = tokio::time::timeout(timeout, connecting)
         .await
@@ -94,62 +209,175 @@ async fn connect_and_bind(
             reason: e.to_string(),
         })?;
     let _ = stream.set_nodelay(true);
-    let mut framed = Framed::new(stream, CommandCodec::new());
-    let bind_pdu = BindTransceiver::builder()
-        .system_id(system_id)
-        .password(password)
-        .build();
+    let (reader, mut writer) = stream.into_split();
+    let mut reader = BufReader::new(reader);
     let broken = |reason: String| ClientError::Connection {
         target: name.clone(),
         reason,
     };
-    let bind = Command::new(CommandStatus::EsmeRok, 1, bind_pdu);
     let answer = tokio::time::timeout(timeout, async {
-        framed.send(bind).await.map_err(|e| broken(e.to_string()))?;
-        Ok(framed.next().await)
+        let mut out = BytesMut::new();
+        encode(&bind, &mut out);
+        writer
+            .write_all(&out)
+            .await
+            .map_err(|e| broken(e.to_string()))?;
+        Ok(read_frame(&mut reader, MAX_PDU).await)
     });
     let answer = answer.await.map_err(|_| ClientError::BindTimeout {
         target: name.clone(),
         seconds,
     })??;
     match answer {
-        Some(Ok(c)) if c.status() == CommandStatus::EsmeRok => Ok(framed),
-        Some(Ok(c)) => Err(ClientError::bind_refused(name, u32::from(c.status()))),
-        Some(Err(rusmpp::tokio_codec::DecodeError::Io(e))) => Err(broken(e.to_string())),
-        Some(Err(e)) => Err(ClientError::NotSmpp {
+        Ok(Some(Frame::Command(c))) if c.status() == CommandStatus::EsmeRok => Ok((reader, writer)),
+        Ok(Some(Frame::Command(c))) => Err(ClientError::bind_refused(name, u32::from(c.status()))),
+        Ok(Some(Frame::Undecodable { .. })) => Err(ClientError::NotSmpp {
             target: name,
-            reason: describe_decode(&e),
+            reason: "its answer does not decode as an SMPP PDU".into(),
         }),
-        None => Err(ClientError::ClosedAtBind { target: name }),
+        Err(e @ FrameError::Length { .. }) => Err(ClientError::NotSmpp {
+            target: name,
+            reason: e.describe(),
+        }),
+        Err(FrameError::Io(e)) => Err(broken(e.to_string())),
+        Ok(None) => Err(ClientError::ClosedAtBind { target: name }),
     }
 }
 
-/// `s` as an SMPP C-octet string, if it fits.
-pub fn text<const MIN: usize, const MAX: usize>(s: &str) -> Option<COctetString<MIN, MAX>> {
-    COctetString::from_string(s.to_string()).ok()
+/// The bind_transceiver of `target`'s credentials.
+fn bind_request(target: &Target) -> Result<Command, ClientError> {
+    let system_id = text(&target.user).ok_or_else(|| ClientError::Credential {
+        field: "system_id",
+        max: 15,
+        got: format!("\"{}\"", target.user),
+    })?;
+    let password = text(&target.password).ok_or_else(|| ClientError::Credential {
+        field: "password",
+        max: 8,
+        got: format!("{} characters", target.password.chars().count()),
+    })?;
+    let bind = BindTransceiver::builder()
+        .system_id(system_id)
+        .password(password)
+        .build();
+    Ok(Command::new(CommandStatus::EsmeRok, 1, bind))
 }
 
-/// The receipted message id and stat: from the TLVs when present, else
-/// from the receipt text.
-pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
-    let mut id = None;
-    let mut state = None;
-    for tlv in d.tlvs() {
-        match tlv.value() {
-            Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
-            Some(TlvValue::MessageState(s)) => state = Some(*s),
-            _ => {}
+/// Writes what is queued, as many commands per write as are waiting, and
+/// an enquire_link when nothing was written for `ENQUIRE_LINK_EVERY`.
+async fn write_loop(
+    mut writer: OwnedWriteHalf,
+    mut to_write: mpsc::UnboundedReceiver<Outgoing>,
+    deliver: Deliver,
+) {
+    let mut out = BytesMut::new();
+    let mut flushed = Vec::new();
+    loop {
+        let first = tokio::select! {
+            next = to_write.recv() => match next {
+                Some(first) => first,
+                None => break,
+            },
+            _ = tokio::time::sleep(ENQUIRE_LINK_EVERY) => {
+                Outgoing::command(CommandStatus::EsmeRok, 1, Pdu::EnquireLink)
+            }
+        };
+        let mut next = Some(first);
+        while let Some(item) = next {
+            match item {
+                Outgoing::Pdu(bytes) => out.extend_from_slice(&bytes),
+                Outgoing::Flushed(done) => flushed.push(done),
+            }
+            // Batch what is already waiting, up to about 64 KiB a write.
+            next = if out.len() < 65_536 {
+                to_write.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !out.is_empty() {
+            if let Err(e) = writer.write_all(&out).await {
+                let reason = format!("writing failed: {e}");
+                deliver(Incoming::Closed { reason });
+                return;
+            }
+            out.clear();
+        }
+        for done in flushed.drain(..) {
+            let _ = done.send(());
         }
     }
-    let text = String::from_utf8_lossy(d.short_message().as_ref()).into_owned();
-    let field = |name: &str| {
-        text.split(' ')
-            .find_map(|f| f.strip_prefix(name))
-            .map(str::to_string)
+    let _ = writer.shutdown().await;
+}
+
+/// Reads frames until the stream ends: answers what the server asks,
+/// acknowledges receipts and passes resps and receipts on.
+async fn read_loop(
+    mut reader: BufReader<OwnedReadHalf>,
+    out: mpsc::UnboundedSender<Outgoing>,
+    deliver: Deliver,
+) {
+    let reply = |status: CommandStatus, sequence: u32, pdu: Pdu| {
+        let _ = out.send(Outgoing::command(status, sequence, pdu));
     };
-    let stat = match state.and_then(stat_of_state) {
-        Some(stat) => Some(stat.to_string()),
-        None => field("stat:"),
-    }?;
-    Some((id.or_else(|| field("id:"))?, stat))
+    let reason = loop {
+        let frame = match read_frame(&mut reader, MAX_PDU).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break "the server closed the connection".to_string(),
+            Err(e) => break e.to_string(),
+        };
+        let command = match frame {
+            Frame::Command(c) => c,
+            Frame::Undecodable { sequence, status } => {
+                reply(status, sequence, Pdu::GenericNack);
+                continue;
+            }
+        };
+        let sequence = command.sequence_number();
+        let at = Instant::now();
+        if let Some((status, id)) = submit_resp(&command) {
+            deliver(Incoming::Resp {
+                sequence,
+                status,
+                id,
+                at,
+            });
+            continue;
+        }
+        match command.pdu() {
+            Some(Pdu::DeliverSm(d)) => {
+                let ack = DeliverSmResp::builder().build();
+                reply(CommandStatus::EsmeRok, sequence, ack.into());
+                if let Some((id, stat)) = receipt_fields(d) {
+                    deliver(Incoming::Receipt { id, stat, at });
+                }
+            }
+            Some(Pdu::EnquireLink) => reply(CommandStatus::EsmeRok, sequence, Pdu::EnquireLinkResp),
+            Some(Pdu::Unbind) => {
+                reply(CommandStatus::EsmeRok, sequence, Pdu::UnbindResp);
+                break "the server unbound".to_string();
+            }
+            Some(Pdu::UnbindResp) => break "unbound".to_string(),
+            _ => {}
+        }
+    };
+    deliver(Incoming::Closed { reason });
+}
+
+/// A submit's answer: its status and message id. A generic_nack answers a
+/// submit the server could not read, so it counts as a refusal. Matched on
+/// the command id: a refusal may come without a body (as the npm `smpp`
+/// server sends it), which decodes with no PDU.
+fn submit_resp(command: &Command) -> Option<(u32, String)> {
+    let refused_unread = command.id() == CommandId::GenericNack && command.sequence_number() > 1;
+    if command.id() != CommandId::SubmitSmResp && !refused_unread {
+        return None;
+    }
+    let id = match command.pdu() {
+        Some(Pdu::SubmitSmResp(resp)) => resp.message_id().as_str().to_string(),
+        _ => String::new(),
+    };
+    // A generic_nack with status 0 would say nothing; it is still a refusal.
+    let status = u32::from(command.status()).max(u32::from(refused_unread));
+    Some((status, id))
 }

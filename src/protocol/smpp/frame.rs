@@ -35,6 +35,21 @@ pub enum FrameError {
     Length { length: u32, max: u32 },
 }
 
+impl FrameError {
+    /// What arrived, as a phrase for a sentence about the peer.
+    pub fn describe(&self) -> String {
+        match self {
+            FrameError::Io(e) => e.to_string(),
+            FrameError::Length { length, .. } if (*length as usize) < HEADER => {
+                format!("a PDU length of {length} octets, less than the {HEADER} of a header")
+            }
+            FrameError::Length { length, max } => {
+                format!("a PDU length of {length} octets, more than the {max} allowed")
+            }
+        }
+    }
+}
+
 /// Reads the next frame; `None` at a clean end of stream.
 pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
@@ -107,6 +122,18 @@ mod tests {
             }
             other => panic!("expected undecodable, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_bad_length_reads_as_a_phrase() {
+        let e = FrameError::Length {
+            length: 2_145_735_198,
+            max: 8192,
+        };
+        assert_eq!(
+            e.describe(),
+            "a PDU length of 2145735198 octets, more than the 8192 allowed"
+        );
     }
 
     #[tokio::test]

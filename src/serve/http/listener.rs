@@ -3,8 +3,8 @@
 //! head must arrive within `header_timeout`, and a connection that moves
 //! no byte for `idle_timeout` is closed.
 
-use crate::serve::Shared;
 use crate::serve::limits::{ACCEPT_BACKOFF, Slot};
+use crate::serve::shared::Shared;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;

@@ -8,8 +8,8 @@ pub mod callbacks;
 mod listener;
 pub mod messages;
 
-use super::Shared;
 use super::live::Submission;
+use super::shared::{Shared, routable_digits};
 use crate::protocol::vocabulary::Refusal;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -102,7 +102,7 @@ fn denied() -> Response {
 /// refusing them (HTTP 400).
 fn refusal_of(form: &HashMap<String, String>) -> Result<(String, String), (u32, String)> {
     let to = form.get("To").cloned().unwrap_or_default();
-    if super::routable_digits(&to).is_none() {
+    if routable_digits(&to).is_none() {
         let message = format!("The 'To' number {to} is not a valid phone number.");
         return Err((21211, message));
     }
@@ -131,7 +131,7 @@ async fn create(
         Ok(fields) => fields,
         Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
     };
-    let digits = super::routable_digits(&to).expect("checked by refusal_of");
+    let digits = routable_digits(&to).expect("checked by refusal_of");
     if !api.shared.account_allows(account) {
         return refused(Refusal::Throttled);
     }

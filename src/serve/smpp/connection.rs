@@ -4,18 +4,16 @@
 //! until acknowledged.
 
 use super::receipt::deliver_sm;
-use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
+use crate::protocol::smpp::frame::{Frame, FrameError, read_frame};
+use crate::protocol::smpp::server::{Outbox, Request, Role};
 use crate::protocol::vocabulary::Refusal;
-use crate::serve::Shared;
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
 use crate::serve::receipts::ReceiptJob;
-use bytes::BytesMut;
-use rusmpp::pdus::{
-    BindReceiverResp, BindTransceiverResp, BindTransmitterResp, SubmitSm, SubmitSmResp,
-};
+use crate::serve::shared::{Shared, routable_digits};
+use rusmpp::pdus::{SubmitSm, SubmitSmResp};
 use rusmpp::types::COctetString;
-use rusmpp::{Command, CommandStatus, Pdu};
+use rusmpp::{CommandStatus, Pdu};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,22 +22,6 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Transmitter,
-    Receiver,
-    Transceiver,
-}
-
-impl Role {
-    fn submits(self) -> bool {
-        self != Role::Receiver
-    }
-    fn receives(self) -> bool {
-        self != Role::Transmitter
-    }
-}
 
 struct Bound {
     account: usize,
@@ -55,8 +37,7 @@ struct Connection {
     bound: Option<Bound>,
     /// Receipts sent and not yet acknowledged, by deliver_sm sequence.
     unacked: BTreeMap<u32, (ReceiptJob, Instant)>,
-    next_sequence: u32,
-    out: BytesMut,
+    out: Outbox,
     closing: bool,
 }
 
@@ -91,8 +72,7 @@ pub async fn serve(
         port,
         bound: None,
         unacked: BTreeMap::new(),
-        next_sequence: 1,
-        out: BytesMut::new(),
+        out: Outbox::default(),
         closing: false,
     };
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -125,11 +105,11 @@ pub async fn serve(
             }
         }
         c.pump_receipts();
-        if !c.out.is_empty() {
-            if writer.write_all(&c.out).await.is_err() {
+        if !c.out.bytes.is_empty() {
+            if writer.write_all(&c.out.bytes).await.is_err() {
                 break;
             }
-            c.out.clear();
+            c.out.bytes.clear();
         }
         if c.closing {
             break;
@@ -161,56 +141,31 @@ impl Connection {
         if status != CommandStatus::EsmeRok {
             self.shared.observed.refused(u32::from(status));
         }
-        encode(&Command::new(status, sequence, pdu.into()), &mut self.out);
+        self.out.reply(sequence, status, pdu);
     }
 
     fn request(&mut self, pdu: impl Into<Pdu>) -> u32 {
-        let sequence = self.next_sequence;
-        self.next_sequence = self.next_sequence % 0x7fff_fffe + 1;
-        encode(
-            &Command::new(CommandStatus::EsmeRok, sequence, pdu.into()),
-            &mut self.out,
-        );
-        sequence
+        self.out.request(pdu)
     }
 
     fn on_frame(&mut self, frame: Frame) {
-        let command = match frame {
-            Frame::Command(c) => c,
-            Frame::Undecodable { sequence, status } => {
-                return self.reply(sequence, status, Pdu::GenericNack);
-            }
-        };
-        let sequence = command.sequence_number();
-        match command.pdu() {
-            Some(Pdu::BindTransmitter(b)) => self.bind(
-                sequence,
-                Role::Transmitter,
-                b.system_id.as_str(),
-                b.password.as_str(),
-            ),
-            Some(Pdu::BindReceiver(b)) => self.bind(
-                sequence,
-                Role::Receiver,
-                b.system_id.as_str(),
-                b.password.as_str(),
-            ),
-            Some(Pdu::BindTransceiver(b)) => self.bind(
-                sequence,
-                Role::Transceiver,
-                b.system_id.as_str(),
-                b.password.as_str(),
-            ),
-            Some(Pdu::EnquireLink) => {
+        let (sequence, request) = Request::of(&frame);
+        match request {
+            Request::Bind {
+                role,
+                system_id,
+                password,
+            } => self.bind(sequence, role, system_id, password),
+            Request::EnquireLink => {
                 self.reply(sequence, CommandStatus::EsmeRok, Pdu::EnquireLinkResp)
             }
-            Some(Pdu::Unbind) => {
+            Request::Unbind => {
                 self.reply(sequence, CommandStatus::EsmeRok, Pdu::UnbindResp);
                 self.closing = true;
             }
-            Some(Pdu::SubmitSm(submit)) => self.submit(sequence, submit),
-            Some(Pdu::DeliverSmResp(_)) => {
-                if command.status() == CommandStatus::EsmeRok
+            Request::Submit(submit) => self.submit(sequence, submit),
+            Request::DeliverSmResp { status } => {
+                if status == CommandStatus::EsmeRok
                     && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
@@ -218,8 +173,8 @@ impl Connection {
                     self.shared.observed.receipt_acknowledged(stat);
                 }
             }
-            Some(Pdu::GenericNack) | Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => {}
-            _ => self.reply(sequence, CommandStatus::EsmeRinvcmdid, Pdu::GenericNack),
+            Request::Nothing => {}
+            Request::Nack(status) => self.reply(sequence, status, Pdu::GenericNack),
         }
     }
 
@@ -241,13 +196,7 @@ impl Connection {
                 self.closing = true;
             }
         }
-        let id = COctetString::from_string("simsms".into()).expect("short system id");
-        let resp: Pdu = match role {
-            Role::Transmitter => BindTransmitterResp::builder().system_id(id).build().into(),
-            Role::Receiver => BindReceiverResp::builder().system_id(id).build().into(),
-            Role::Transceiver => BindTransceiverResp::builder().system_id(id).build().into(),
-        };
-        self.reply(sequence, status, resp);
+        self.reply(sequence, status, role.bind_resp("simsms"));
         if status == CommandStatus::EsmeRok
             && let Some(account) = found
         {
@@ -273,7 +222,7 @@ impl Connection {
         };
         let account = bound.account;
         let destination = submit.destination_addr.as_str().to_string();
-        if crate::serve::routable_digits(&destination).is_none() {
+        if routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
         let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);

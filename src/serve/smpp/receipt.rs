@@ -1,83 +1,53 @@
-//! A receipt as an SMPP deliver_sm: the standard text (`id: sub: dlvrd:
-//! submit date: done date: stat: err: text:`) in the account's dialect, and
-//! the TLVs receipted_message_id, message_state and network_error_code.
-//! The stat comes from what the provider's receipt claims; err from what
-//! really happened, both from `protocol::vocabulary` (docs/serve.md has
-//! the table).
+//! A served message's receipt in its account's dialect: the stat comes
+//! from what the provider's receipt claims, err from what really happened
+//! (both from `protocol::vocabulary`, docs/serve.md has the table), the
+//! dates from the served clock. The text and the deliver_sm themselves are
+//! `protocol::smpp::receipt`'s, which the clients read back.
 
 use crate::model::Receipt;
+use crate::protocol::smpp::receipt::{ReceiptText, ReceiptTlvs};
 use crate::protocol::vocabulary::{network_error as error_code, smpp_stat as stat};
 use crate::scenario::Dialect;
 use crate::serve::dates::calendar;
 use crate::serve::receipts::ReceiptJob;
 use rusmpp::pdus::DeliverSm;
-use rusmpp::tlvs::MessageDeliveryRequestTlvValue;
-use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{ErrorCodeNetworkType, EsmClass, NetworkErrorCode};
 
-/// The start of a message's text that its receipt quotes: 20 characters,
-/// all a receipt job keeps of it.
-pub fn quoted(text: &str) -> String {
-    text.chars().take(20).collect()
-}
+pub use crate::protocol::smpp::receipt::quoted;
 
-/// The receipt text.
+/// The receipt text, in the account's dialect.
 pub fn text(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> String {
-    let (stat, _) = stat(job.receipt);
-    let delivered = if job.receipt == Receipt::Delivered {
-        1
-    } else {
-        0
-    };
     let id = if dialect.hex_id_in_text {
         format!("{:X}", job.message_id)
     } else {
         job.message_id.to_string()
     };
-    let label = if dialect.capital_text { "Text" } else { "text" };
-    let quoted = quoted(&job.text);
-    format!(
-        "id:{id} sub:001 dlvrd:{delivered:03} submit date:{} done date:{} stat:{stat} err:{:03} {label}:{quoted}",
-        calendar(job.submitted_at, epoch_unix, dialect.date_digits),
-        calendar(job.done_at, epoch_unix, dialect.date_digits),
-        error_code(job.receipt, job.outcome),
-    )
+    ReceiptText {
+        id: &id,
+        delivered: u8::from(job.receipt == Receipt::Delivered),
+        submit_date: &calendar(job.submitted_at, epoch_unix, dialect.date_digits),
+        done_date: &calendar(job.done_at, epoch_unix, dialect.date_digits),
+        stat: stat(job.receipt).0,
+        err: error_code(job.receipt, job.outcome),
+        text_label: if dialect.capital_text { "Text" } else { "text" },
+        text: &quoted(&job.text),
+    }
+    .to_string()
 }
 
-/// The deliver_sm that carries the receipt.
+/// The deliver_sm that carries the receipt (with its TLVs unless the
+/// dialect leaves them out).
 pub fn deliver_sm(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> DeliverSm {
-    let text = text(job, dialect, epoch_unix);
-    let address = |a: &str| {
-        COctetString::from_string(clip(a, 20).to_string()).unwrap_or_else(|_| COctetString::empty())
-    };
-    let mut pdu = DeliverSm::builder()
-        .source_addr(address(&job.handset))
-        .destination_addr(address(&job.sender))
-        .esm_class(EsmClass::from(0x04))
-        .short_message(OctetString::from_slice(clip(&text, 254).as_bytes()).unwrap_or_default())
-        .build();
-    if dialect.tlvs {
-        let (_, state) = stat(job.receipt);
-        let id =
-            COctetString::from_string(job.message_id.to_string()).expect("digits fit 64 octets");
-        pdu.push_tlv(MessageDeliveryRequestTlvValue::ReceiptedMessageId(id));
-        pdu.push_tlv(MessageDeliveryRequestTlvValue::MessageState(state));
-        pdu.push_tlv(MessageDeliveryRequestTlvValue::NetworkErrorCode(
-            NetworkErrorCode::new(
-                ErrorCodeNetworkType::Gsm,
-                error_code(job.receipt, job.outcome),
-            ),
-        ));
-    }
-    pdu
-}
-
-fn clip(text: &str, max: usize) -> &str {
-    let mut end = text.len().min(max);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+    let id = job.message_id.to_string();
+    let tlvs = dialect.tlvs.then(|| ReceiptTlvs {
+        message_id: &id,
+        state: stat(job.receipt).1,
+        network_error: error_code(job.receipt, job.outcome),
+    });
+    crate::protocol::smpp::receipt::deliver_sm(
+        (&job.handset, &job.sender),
+        &text(job, dialect, epoch_unix),
+        tlvs,
+    )
 }
 
 #[cfg(test)]

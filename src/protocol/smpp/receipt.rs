@@ -1,0 +1,195 @@
+//! A delivery receipt as SMPP 3.4 carries it, both ways: the text of
+//! Appendix B (`id: sub: dlvrd: submit date: done date: stat: err:
+//! text:`) and the TLVs receipted_message_id, message_state and
+//! network_error_code, written by `serve` and read back by the client
+//! (`load`, `bench`). What the stat and err say comes from
+//! `protocol::vocabulary`; which variant of the text an SMSC writes (the
+//! dialect) is the caller's choice.
+
+use crate::protocol::vocabulary::stat_of_state;
+use rusmpp::pdus::DeliverSm;
+use rusmpp::tlvs::{MessageDeliveryRequestTlvValue, TlvValue};
+use rusmpp::types::{COctetString, OctetString};
+use rusmpp::values::{ErrorCodeNetworkType, EsmClass, MessageState, NetworkErrorCode};
+
+/// The fields of a receipt's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiptText<'a> {
+    /// The message id as the text shows it (some SMSCs write it in hex).
+    pub id: &'a str,
+    /// Messages delivered: 1 or 0 (`dlvrd:`).
+    pub delivered: u8,
+    /// `YYMMDDhhmm` (or with seconds): the dates as the SMSC writes them.
+    pub submit_date: &'a str,
+    pub done_date: &'a str,
+    pub stat: &'a str,
+    pub err: u16,
+    /// `text` or `Text`, as SMSCs differ.
+    pub text_label: &'a str,
+    /// The start of the message, as quoted (`quoted`).
+    pub text: &'a str,
+}
+
+impl std::fmt::Display for ReceiptText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "id:{} sub:001 dlvrd:{:03} submit date:{} done date:{} stat:{} err:{:03} {}:{}",
+            self.id,
+            self.delivered,
+            self.submit_date,
+            self.done_date,
+            self.stat,
+            self.err,
+            self.text_label,
+            self.text
+        )
+    }
+}
+
+/// The start of a message's text that its receipt quotes: 20 characters.
+pub fn quoted(text: &str) -> String {
+    text.chars().take(20).collect()
+}
+
+/// The receipt's TLVs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReceiptTlvs<'a> {
+    pub message_id: &'a str,
+    pub state: MessageState,
+    pub network_error: u16,
+}
+
+/// The deliver_sm that carries a receipt from `handset` to `sender`
+/// (addresses and text clipped to their fields), with its TLVs if given.
+pub fn deliver_sm(
+    (handset, sender): (&str, &str),
+    text: &str,
+    tlvs: Option<ReceiptTlvs>,
+) -> DeliverSm {
+    let address = |a: &str| {
+        COctetString::from_string(clip(a, 20).to_string()).unwrap_or_else(|_| COctetString::empty())
+    };
+    let mut pdu = DeliverSm::builder()
+        .source_addr(address(handset))
+        .destination_addr(address(sender))
+        .esm_class(EsmClass::from(0x04))
+        .short_message(OctetString::from_slice(clip(text, 254).as_bytes()).unwrap_or_default())
+        .build();
+    if let Some(tlvs) = tlvs {
+        let id = COctetString::from_string(clip(tlvs.message_id, 64).to_string())
+            .unwrap_or_else(|_| COctetString::empty());
+        pdu.push_tlv(MessageDeliveryRequestTlvValue::ReceiptedMessageId(id));
+        pdu.push_tlv(MessageDeliveryRequestTlvValue::MessageState(tlvs.state));
+        pdu.push_tlv(MessageDeliveryRequestTlvValue::NetworkErrorCode(
+            NetworkErrorCode::new(ErrorCodeNetworkType::Gsm, tlvs.network_error),
+        ));
+    }
+    pdu
+}
+
+/// The value of field `name` (`id`, `stat`, `err`, ...) in a receipt text:
+/// after `name:` at the start or after a space, up to the next space.
+pub fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let mut rest = text;
+    loop {
+        let at = rest.find(name)?;
+        let before_ok = at == 0 || rest[..at].ends_with(' ');
+        let after = &rest[at + name.len()..];
+        if before_ok && let Some(value) = after.strip_prefix(':') {
+            return Some(value.split(' ').next().unwrap_or(""));
+        }
+        rest = &rest[at + name.len()..];
+    }
+}
+
+/// The receipted message id and stat of a deliver_sm: from the TLVs when
+/// present, else from the receipt text. `None` when it is not a receipt.
+pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+    let mut id = None;
+    let mut state = None;
+    for tlv in d.tlvs() {
+        match tlv.value() {
+            Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
+            Some(TlvValue::MessageState(s)) => state = Some(*s),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(d.short_message().as_ref());
+    let stat = match state.and_then(stat_of_state) {
+        Some(stat) => stat.to_string(),
+        None => field(&text, "stat")?.to_string(),
+    };
+    let id = match id {
+        Some(id) => id,
+        None => field(&text, "id")?.to_string(),
+    };
+    Some((id, stat))
+}
+
+fn clip(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> ReceiptText<'static> {
+        ReceiptText {
+            id: "255",
+            delivered: 1,
+            submit_date: "2611221711",
+            done_date: "2611221712",
+            stat: "DELIVRD",
+            err: 0,
+            text_label: "text",
+            text: "Your code is 123456,",
+        }
+    }
+
+    #[test]
+    fn what_is_written_reads_back() {
+        let text = sample().to_string();
+        assert_eq!(
+            text,
+            "id:255 sub:001 dlvrd:001 submit date:2611221711 done date:2611221712 stat:DELIVRD err:000 text:Your code is 123456,"
+        );
+        let pdu = deliver_sm(("819012345678", "SIMSMS"), &text, None);
+        assert_eq!(
+            receipt_fields(&pdu),
+            Some(("255".to_string(), "DELIVRD".to_string()))
+        );
+        assert_eq!(field(&text, "err"), Some("000"));
+        assert_eq!(field(&text, "date"), Some("2611221711"));
+    }
+
+    #[test]
+    fn the_tlvs_win_over_the_text() {
+        let mut written = sample();
+        written.id = "FF";
+        let text = written.to_string();
+        let tlvs = ReceiptTlvs {
+            message_id: "255",
+            state: MessageState::Undeliverable,
+            network_error: 1,
+        };
+        let pdu = deliver_sm(("819012345678", "SIMSMS"), &text, Some(tlvs));
+        assert_eq!(
+            receipt_fields(&pdu),
+            Some(("255".to_string(), "UNDELIV".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_message_that_is_not_a_receipt_has_no_fields() {
+        let pdu = deliver_sm(("819012345678", "SIMSMS"), "hello there", None);
+        assert_eq!(receipt_fields(&pdu), None);
+        // A word that merely contains a field name is not that field.
+        assert_eq!(field("pid:7 stat:ACCEPTD", "id"), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! What every connection of a server shares: the scenario, the live
+//! model behind its lock, the receipt desk and scheduler, the account and
+//! failed-bind limits, the counts shutdown and limits read, and the
+//! number check both protocols apply.
+
+use super::limits::{TokenBucket, WindowLimit};
+use super::live::{self, LiveModel};
+use super::observe;
+use super::receipts::{Desk, ReceiptJob, Scheduler};
+use crate::scenario::Scenario;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// Counts the server's own logic needs (shutdown, limits).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Open SMPP connections.
+    pub connections: Arc<AtomicUsize>,
+    /// Open connections to the HTTP port.
+    pub http_connections: Arc<AtomicUsize>,
+    pub binds: AtomicUsize,
+    /// Receipts sent and not yet acknowledged, over all connections.
+    pub unacked: AtomicUsize,
+}
+
+/// What every connection shares.
+pub struct Shared {
+    pub scenario: Arc<Scenario>,
+    pub live: Mutex<LiveModel>,
+    pub desk: Arc<Desk>,
+    pub(super) scheduler: Scheduler,
+    /// Unix time of simulated time 0, for receipt dates.
+    pub epoch_unix: u64,
+    /// The model's clock, read without taking the model's lock.
+    pub clock: crate::des::RealClock,
+    /// The port each account listens on (ports given as 0 resolved).
+    pub account_ports: Vec<u16>,
+    pub(super) account_limits: Vec<Option<Mutex<WindowLimit>>>,
+    pub(super) failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
+    pub stats: Stats,
+    pub observed: observe::Observed,
+    pub shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// The account's TPS limit allows one more submission now.
+    pub fn account_allows(&self, account: usize) -> bool {
+        self.account_limits[account]
+            .as_ref()
+            .is_none_or(|b| b.lock().expect("bucket lock").take())
+    }
+
+    /// A failed bind from `peer` is within the allowed rate.
+    pub fn failed_bind_allowed(&self, peer: SocketAddr) -> bool {
+        let rate = self.scenario.serve.failed_binds_per_sec;
+        self.failed_binds
+            .lock()
+            .expect("bind lock")
+            .entry(peer.ip())
+            .or_insert_with(|| TokenBucket::new(rate, rate))
+            .take()
+    }
+
+    /// Moves the receipts of re-decided messages (an injected radio
+    /// outage) to their new final times and states.
+    pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
+        for (id, fate) in changed {
+            let Some((receipt, done)) = live::receipt_of(fate) else {
+                continue;
+            };
+            let at = self.clock.wall_time_of(done);
+            self.scheduler.replace(*id, at, receipt, fate.outcome, done);
+        }
+    }
+
+    /// Sends `job` to the desk when its simulated time comes (at once with
+    /// `now`).
+    pub fn schedule_receipt(&self, job: ReceiptJob, now: bool) {
+        let duplicates = self.scenario.serve.accounts[job.account].dialect.duplicates;
+        let copies = if duplicates { 2 } else { 1 };
+        for _ in 0..copies {
+            if now {
+                self.desk.push(job.clone());
+            } else {
+                let at = self.clock.wall_time_of(job.done_at);
+                self.scheduler.schedule(at, job.clone());
+            }
+        }
+    }
+}
+
+/// The digits of a destination a carrier could route: 5 to 15 of them
+/// (E.164's limit), optionally after `+`.
+pub fn routable_digits(number: &str) -> Option<&str> {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    ((5..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(digits)
+}
