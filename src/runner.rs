@@ -11,8 +11,9 @@ use crate::scenario::Scenario;
 use crate::scenario::limits::MAX_REPLICATION_BYTES;
 use crate::simulation::run_replication_reporting;
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
 /// Which variants to simulate: those in `wanted` (0 the scenario, i its
@@ -104,18 +105,54 @@ impl<'p> Runner<'p> {
         }
     }
 
+    /// The worker threads it runs on.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Starts the progress display's next batch, if there is one: `total`
+    /// replications over `horizon` of simulated time each.
+    pub fn start_batch(&self, label: &str, total: usize, horizon: crate::units::Nanos) {
+        if let Some(p) = self.progress {
+            p.start_batch(label, u32::try_from(total).unwrap_or(u32::MAX), horizon);
+        }
+    }
+
     /// Runs (scenario, replication) jobs, handing each result to `consume`
     /// with its job index, in job order.
     pub fn run_jobs(&self, jobs: &[(Arc<Scenario>, u32)], mut consume: impl FnMut(usize, Metrics)) {
-        let total = jobs.len();
-        let threads = self
-            .threads
-            .clamp(1, total.max(1))
-            .min(fitting_in_memory(jobs));
+        // No more replications at once than fit in memory together.
+        let runner = Runner {
+            threads: self.threads.min(fitting_in_memory(jobs)),
+            ..*self
+        };
+        runner.run_lazily(
+            jobs.len(),
+            |k| jobs[k].clone(),
+            |k, metrics| {
+                consume(k, metrics);
+                ControlFlow::Continue(())
+            },
+        );
+    }
+
+    /// Runs jobs `0..total`, each made by `job` when a worker takes it (so
+    /// a long list of jobs need not be held), handing each result to
+    /// `consume` with its job index, in job order, until it breaks.
+    pub fn run_lazily(
+        &self,
+        total: usize,
+        job: impl Fn(usize) -> (Arc<Scenario>, u32) + Sync,
+        mut consume: impl FnMut(usize, Metrics) -> ControlFlow<()>,
+    ) {
+        let threads = self.threads.clamp(1, total.max(1));
         let progress = self.progress;
         if threads == 1 {
-            for (k, (scenario, r)) in jobs.iter().enumerate() {
-                consume(k, run_replication_reporting(scenario, *r, progress));
+            for k in 0..total {
+                let (scenario, r) = job(k);
+                if consume(k, run_replication_reporting(&scenario, r, progress)).is_break() {
+                    return;
+                }
             }
             return;
         }
@@ -125,11 +162,12 @@ impl<'p> Runner<'p> {
         // not by the number of jobs.
         let window = FoldWindow::new(2 * threads);
         let next = AtomicUsize::new(0);
+        let stopped = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let (next, window) = (&next, &window);
+                let (next, window, stopped, job) = (&next, &window, &stopped, &job);
                 scope.spawn(move || {
                     loop {
                         let k = next.fetch_add(1, Ordering::Relaxed);
@@ -137,8 +175,11 @@ impl<'p> Runner<'p> {
                             break;
                         }
                         window.wait_turn(k);
-                        let (scenario, r) = &jobs[k];
-                        let metrics = run_replication_reporting(scenario, *r, progress);
+                        if stopped.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let (scenario, r) = job(k);
+                        let metrics = run_replication_reporting(&scenario, r, progress);
                         if tx.send((k, metrics)).is_err() {
                             break;
                         }
@@ -151,7 +192,13 @@ impl<'p> Runner<'p> {
             for (k, metrics) in rx {
                 waiting.insert(k, metrics);
                 while let Some(m) = waiting.remove(&expected) {
-                    consume(expected, m);
+                    if consume(expected, m).is_break() {
+                        // Workers stop at their next job; waiting ones
+                        // are let through the window to see it.
+                        stopped.store(true, Ordering::Relaxed);
+                        window.folded(total);
+                        return;
+                    }
                     expected += 1;
                     window.folded(expected);
                 }

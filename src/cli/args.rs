@@ -1,10 +1,11 @@
 //! Arguments several commands share, and the step from raw arguments to
 //! checked ones (a scenario with its settings, a thread count, a shard).
 
+use super::paths::Paths;
 use crate::Error;
 use crate::scenario::{self, Scenario, Settings};
 use crate::shard::Shard;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What `run` and `compare` share.
 #[derive(Debug, clap::Args)]
@@ -120,6 +121,23 @@ impl ExportArgs {
         crate::report::set_table_width(width);
     }
 
+    /// The report's `-o` (unless an export takes stdout from it) and
+    /// every export, for `paths::Paths::check`; `name` is the scenario's,
+    /// for `--out`'s default directory.
+    pub fn add_paths(&self, mut paths: Paths, output: &str, name: &str) -> Result<Paths, Error> {
+        if !(output == "-" && self.to_stdout()?.is_some()) {
+            paths = paths.output("-o", output);
+        }
+        for (format, target) in self.requested() {
+            paths = paths.output(&format!("--{format}"), target);
+        }
+        Ok(match &self.out {
+            Some(Some(dir)) => paths.out_dir(dir),
+            Some(None) => paths.out_dir(&super::paths::default_out_path(name)),
+            None => paths,
+        })
+    }
+
     /// Whether any export or `--out` was asked for.
     pub fn any(&self) -> bool {
         self.out.is_some() || !self.requested().is_empty()
@@ -156,6 +174,26 @@ impl SimArgs {
             ),
             ("--baseline", self.baseline.is_some()),
         ])
+    }
+
+    /// Checks every output path (and a baseline's scenario) before
+    /// anything is simulated.
+    /// `events`: `run --events`'s file, if given.
+    pub fn check_paths(&self, sc: &Scenario, events: Option<&Path>) -> Result<(), Error> {
+        let mut paths = Paths::default().input("scenario file", &self.file);
+        if let Some(events) = events {
+            paths = paths.output("--events", &events.display().to_string());
+        }
+        if let Some(baseline) = &self.baseline {
+            paths = paths.input("baseline", baseline);
+            super::paths::read_baseline(baseline, &sc.name)?;
+        }
+        if self.shard.is_some() {
+            paths = paths.output("-o", &self.output);
+        } else {
+            paths = self.exports.add_paths(paths, &self.output, &sc.name)?;
+        }
+        paths.check()
     }
 
     pub fn source(&self) -> String {

@@ -18,6 +18,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     };
     let text = scenario::read(&args.file)?;
     let sc = Arc::new(settings.apply(&text, &source)?);
+    args.check_paths(&sc)?;
     let options = args.options(&sc, &source)?;
     let (target, provider, shape, wait, shard) = (
         options.target.clone(),
@@ -91,7 +92,7 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
             alternatives: Vec::new(),
         };
         let doc = document(&recipe, shard, &setup, &metrics, measured.as_ref());
-        write_output(&args.output, &(doc.to_string() + "\n"))?;
+        write_output(&args.output, &crate::partial::part_text(&doc))?;
         eprintln!(
             "simsms: wrote load shard {}/{} of {source}",
             shard.index, shard.count

@@ -120,6 +120,24 @@ fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
 }
 
 impl LoadArgs {
+    /// Checks every output path before any message is sent.
+    pub fn check_paths(&self, sc: &Scenario) -> Result<(), Error> {
+        let mut paths = super::paths::Paths::default().input("scenario file", &self.file);
+        if let Some(ca) = &self.ca_cert {
+            paths = paths.input("--ca-cert file", ca);
+        }
+        if let Some(events) = &self.events {
+            paths = paths.output("--events", &events.display().to_string());
+        }
+        if self.shard.is_some() {
+            paths.output("-o", &self.output).check()
+        } else {
+            self.exports
+                .add_paths(paths, &self.output, &sc.name)?
+                .check()
+        }
+    }
+
     /// The checked options for scenario `sc` (named `source`).
     pub fn options(&self, sc: &Scenario, source: &str) -> Result<LoadOptions, Error> {
         let args = self;

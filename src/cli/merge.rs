@@ -3,8 +3,10 @@
 
 use super::args::ExportArgs;
 use super::outputs::write_reports;
+use super::paths::Paths;
 use super::sweep::write_sweep;
 use crate::Error;
+use crate::partial::{PartialError, check_headers, read_header};
 use crate::shard::{Merged, merge as merge_parts};
 use std::path::PathBuf;
 
@@ -23,15 +25,53 @@ pub struct MergeArgs {
 }
 
 pub fn merge(args: MergeArgs) -> Result<u8, Error> {
+    // Headers first: a duplicate, missing or mixed part is found before
+    // any part is read whole.
+    let mut headers = Vec::new();
+    for p in &args.parts {
+        let file = std::fs::File::open(p).map_err(|e| Error::io(p.display(), e))?;
+        let (recipe, shard) = match read_header(&p.display().to_string(), file) {
+            Ok(header) => header,
+            // Say where the bytes are not UTF-8 rather than what the
+            // JSON reader made of them.
+            Err(e @ PartialError::NotJson { .. }) => {
+                read_part(p)?;
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        headers.push((p.display().to_string(), recipe, shard));
+    }
+    let recipe = check_headers(headers)?;
+    let mut paths = Paths::default();
+    for part in &args.parts {
+        paths = paths.input("partial result", part);
+    }
+    let settings = crate::scenario::Settings {
+        sets: match recipe.command.as_str() {
+            "sweep" => Vec::new(),
+            _ => recipe.sets.clone(),
+        },
+        ..Default::default()
+    };
+    let name = settings
+        .apply(&recipe.scenario_text, &recipe.source)
+        .map(|sc| sc.name)
+        .unwrap_or_default();
+    let paths = match recipe.command.as_str() {
+        "sweep" => match &args.exports.csv {
+            Some(csv) => paths.output("--csv", csv),
+            None => paths,
+        },
+        _ => args.exports.add_paths(paths, &args.output, &name)?,
+    };
+    paths.check()?;
     let texts = args
         .parts
         .iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(p).map_err(|e| Error::io(p.display(), e))?;
-            Ok((p.display().to_string(), text))
-        })
+        .map(|p| Ok((p.display().to_string(), read_part(p)?)))
         .collect::<Result<Vec<_>, Error>>()?;
-    if crate::load::partial::is_load(&texts) {
+    if recipe.command == "load" {
         let merged = crate::load::partial::merge(&texts)?;
         return super::outputs::write_load_report(&merged, &args.output, &args.exports);
     }
@@ -57,4 +97,15 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
             Ok(if results.all_passed() { 0 } else { 1 })
         }
     }
+}
+
+/// A part's text; bytes that are not UTF-8 are exit 2 with their offset.
+fn read_part(path: &std::path::Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Partial(PartialError::NotUtf8 {
+            name: path.display().to_string(),
+            why: crate::scenario::not_utf8(&e),
+        })
+    })
 }

@@ -10,6 +10,7 @@ mod load;
 mod load_args;
 mod merge;
 mod outputs;
+mod paths;
 mod run;
 mod sensitivity;
 mod serve;

@@ -2,6 +2,7 @@
 //! report, every export the flags ask for, and shards' partial results.
 
 use super::args::{ExportArgs, SimArgs};
+use super::paths::{DEFAULT_OUT, default_out_path, read_baseline};
 use crate::Error;
 use crate::export::{self, Run};
 use crate::output::write_output;
@@ -41,20 +42,19 @@ fn check_baseline(
     path: &Path,
     tolerance: f64,
 ) -> Result<Vec<crate::report::Verdict>, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::io(path.display(), source))?;
-    let baseline_error = |source| Error::Baseline {
-        path: path.display().to_string(),
-        source,
-    };
-    let baseline: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| baseline_error(export::BaselineError::NotJson(e)))?;
+    let baseline = read_baseline(path, &sc.name)?;
     let current = export::report_json(&Run {
         scenario: sc,
         results,
         order,
         text: "",
     });
-    export::compare_with_baseline(&current, &baseline, tolerance).map_err(baseline_error)
+    export::compare_with_baseline(&current, &baseline, tolerance).map_err(|source| {
+        Error::Baseline {
+            path: path.display().to_string(),
+            source,
+        }
+    })
 }
 
 /// Renders the text report to `output` and every export asked for.
@@ -136,6 +136,7 @@ pub fn write_rendered(
 /// `results/` included).
 fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
     let root = PathBuf::from(DEFAULT_OUT);
+    let dir = default_out_path(name);
     std::fs::create_dir_all(&root).map_err(|e| Error::io(root.display(), e))?;
     let ignore = root.join(".gitignore");
     if !ignore.exists() {
@@ -144,11 +145,8 @@ fn default_out_dir(name: &str) -> Result<PathBuf, Error> {
             b"# written by simsms: nothing here is tracked\n*\n",
         )?;
     }
-    Ok(root.join(export::safe_file_name(name)))
+    Ok(dir)
 }
-
-/// The default `--out` root.
-pub const DEFAULT_OUT: &str = "simsms-out";
 
 /// Runs one shard of the recipe and writes its partial result to `-o`.
 pub fn write_partial(
@@ -158,7 +156,7 @@ pub fn write_partial(
     threads: usize,
 ) -> Result<u8, Error> {
     let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-    let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
+    let text = crate::partial::part_text(&doc);
     write_output(&sim.output, &text)?;
     eprintln!(
         "simsms: wrote shard {}/{} of {}",

@@ -37,6 +37,7 @@ pub fn run(args: RunArgs) -> Result<u8, Error> {
     let sim = args.sim;
     sim.check_shard_flags()?;
     let (sc, threads) = sim.prepare()?;
+    sim.check_paths(&sc, args.events.as_deref())?;
     let all: Vec<usize> = (0..=sc.alternatives.len()).collect();
     if let Some(shard) = shard(&sim.shard)? {
         if args.events.is_some() {
@@ -74,6 +75,7 @@ pub fn compare(args: CompareArgs) -> Result<u8, Error> {
         }
     }
     let order = sc.variant_order(&args.alternatives, &sim.source())?;
+    sim.check_paths(&sc, None)?;
     if order.len() < 2 && args.alternatives.is_empty() {
         return Err(Error::Usage(format!(
             "{} defines no [alternatives.NAME] to compare; see docs/scenario.md",

@@ -2,6 +2,7 @@
 //! time, on common random numbers; rank them by their effect on a metric.
 
 use super::args::{RunSettings, threads};
+use super::paths::Paths;
 use crate::Error;
 use crate::output::write_output;
 use crate::runner::Runner;
@@ -101,6 +102,23 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<u8, Error> {
         only: args.only.clone(),
     };
     let plan = Plan::new(&text, &source, &settings, options)?;
+    // An export to stdout ("-") takes it from the table, as in `run`.
+    let exports = [
+        ("--csv", &args.csv),
+        ("--svg", &args.svg),
+        ("--html", &args.html),
+    ];
+    let export_on_stdout = exports.iter().any(|(_, t)| t.as_deref() == Some("-"));
+    let mut paths = Paths::default().input("scenario file", &args.file);
+    if !(args.output == "-" && export_on_stdout) {
+        paths = paths.output("-o", &args.output);
+    }
+    for (flag, target) in exports {
+        if let Some(target) = target {
+            paths = paths.output(flag, target);
+        }
+    }
+    paths.check()?;
     let inputs = plan.input_count();
     let started = Instant::now();
     let analysis = plan.run(&Runner::new(threads));
@@ -114,7 +132,9 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<u8, Error> {
             write_output(target, &contents)?;
         }
     }
-    write_output(&args.output, &render_text(&analysis))?;
+    if !(args.output == "-" && export_on_stdout) {
+        write_output(&args.output, &render_text(&analysis))?;
+    }
     eprintln!(
         "simsms: {inputs} inputs down and up, {} sessions in {elapsed:.1} s on {threads} threads",
         analysis.sessions

@@ -3,6 +3,7 @@
 
 use super::args::ExportArgs;
 use super::outputs::write_measured_run;
+use super::paths::Paths;
 use crate::Error;
 use crate::report::{Measurement, RunKind};
 use crate::scenario::{self, Settings};
@@ -62,6 +63,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         .map(|t| duration("--for", t))
         .transpose()?;
     let flush = duration("--flush", &args.flush)?;
+    let mut paths = Paths::default().input("scenario file", &args.file);
+    if let Some(events) = &args.events {
+        paths = paths.output("--events", &events.display().to_string());
+    }
+    args.exports
+        .add_paths(paths, &args.output, &sc.name)?
+        .check()?;
     // Opened first: a bad path or extension fails before serving.
     let records = match &args.events {
         Some(path) => Some(crate::records::RecordWriter::create(path, None)?),

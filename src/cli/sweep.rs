@@ -3,14 +3,17 @@
 
 use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
 use super::outputs::say;
+use super::paths::Paths;
 use crate::Error;
-use crate::output::write_output;
+use crate::output::{StreamOutput, write_output};
+use crate::progress::{Progress, ProgressBar};
 use crate::runner::Runner;
 use crate::scenario::{self, Settings};
 use crate::shard::{Recipe, run_shard};
-use crate::sweep::{Axis, Point, point_scenarios, run_sweep, sweep_csv, sweep_table};
+use crate::sweep::{Axis, Plan, Point, SweepTable, csv_header, csv_rows, run_streaming};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -65,52 +68,123 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         seed: args.run.seed,
         replications: args.run.replications,
     };
-    let points = point_scenarios(&text, &source, &axes, &base)?;
+    let plan = Plan::new(&text, &source, axes, base)?;
+    if let Some(why) = plan.ineffective() {
+        return Err(Error::Usage(why));
+    }
+    if plan.alternatives > 0 {
+        eprintln!(
+            "simsms: note: sweep simulates the scenario itself, not {}; to sweep a choice, sweep the key it changes, e.g. --set routing.provider=a,b",
+            match plan.alternatives {
+                1 => "its alternative".to_string(),
+                n => format!("its {n} alternatives"),
+            }
+        );
+    }
+    let mut paths = Paths::default().input("scenario file", &args.file);
+    paths = match (&args.shard, &args.csv) {
+        (Some(_), _) => paths.output("-o", args.output.as_deref().unwrap_or("-")),
+        (None, Some(csv)) => paths.output("--csv", csv),
+        (None, None) => paths,
+    };
+    paths.check()?;
     if let Some(shard) = shard(&args.shard)? {
         let recipe = Recipe {
             command: "sweep".into(),
             source,
-            scenario_text: text,
+            scenario_text: text.clone(),
             sets: args.set.clone(),
             seed: args.run.seed,
             replications: args.run.replications,
             alternatives: Vec::new(),
         };
         let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-        let text = serde_json::to_string(&doc).expect("JSON values serialise") + "\n";
+        let text = crate::partial::part_text(&doc);
         write_output(args.output.as_deref().unwrap_or("-"), &text)?;
         return Ok(0);
     }
+    // The output is opened (and so checked) before anything runs.
+    let mut sink = SweepSink::open(&plan.axes, args.csv)?;
     let started = Instant::now();
-    let points = run_sweep(points, &source, &Runner::new(threads));
-    let sessions: u64 = points
-        .iter()
-        .map(|p| p.report.merged.total_sessions())
-        .sum();
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::spawn(progress.clone());
+    let runner = Runner::new(threads).with_progress(&progress);
+    let mut sessions = 0u64;
+    run_streaming(&plan, &runner, |index, point| {
+        sessions += point.report.merged.total_sessions();
+        sink.point(index, &point)
+    })?;
+    drop(bar);
     let elapsed = started.elapsed().as_secs_f64();
-    write_sweep(&axes, &points, args.csv)?;
+    sink.finish()?;
     eprintln!(
         "simsms: {} points, {sessions} sessions in {elapsed:.2} s ({:.2}M sessions/s on {threads} threads)",
-        points.len(),
+        plan.len(),
         sessions as f64 / elapsed.max(1e-9) / 1e6
     );
     Ok(0)
 }
 
-/// Sweep output: the CSV to --csv (and the table to stdout), or, without
-/// --csv, the table on a terminal and the CSV in a pipe.
-pub fn write_sweep(axes: &[Axis], points: &[Point], csv: Option<String>) -> Result<(), Error> {
-    let table = sweep_table(axes, points);
-    let csv_text = sweep_csv(axes, points);
-    match csv {
-        Some(target) => {
-            write_output(&target, &csv_text)?;
-            if target != "-" {
-                say(&table)?;
+/// Where a sweep's points go as they finish: the CSV to --csv (and the
+/// table to stdout at the end), or, without --csv, the table on a
+/// terminal and the CSV in a pipe.
+pub struct SweepSink {
+    csv: Option<StreamOutput>,
+    table: Option<SweepTable>,
+}
+
+impl SweepSink {
+    /// Opens the CSV's output (a file's temporary file beside it) and
+    /// writes its header.
+    pub fn open(axes: &[Axis], csv: Option<String>) -> Result<SweepSink, Error> {
+        let (csv, table) = match csv {
+            Some(target) => (Some(target.clone()), target != "-"),
+            None if std::io::stdout().is_terminal() => (None, true),
+            None => (Some("-".to_string()), false),
+        };
+        let csv = match csv {
+            Some(target) => {
+                let mut out = StreamOutput::create(&target)?;
+                out.write(csv_header(axes).as_bytes())?;
+                Some(out)
             }
-        }
-        None if std::io::stdout().is_terminal() => say(&table)?,
-        None => write_output("-", &csv_text)?,
+            None => None,
+        };
+        Ok(SweepSink {
+            csv,
+            table: table.then(|| SweepTable::new(axes)),
+        })
     }
-    Ok(())
+
+    /// Writes point `index`'s rows.
+    pub fn point(&mut self, index: usize, point: &Point) -> Result<(), Error> {
+        if let Some(csv) = &mut self.csv {
+            csv.write(csv_rows(index, point).as_bytes())?;
+            csv.flush()?;
+        }
+        if let Some(table) = &mut self.table {
+            table.push(point);
+        }
+        Ok(())
+    }
+
+    /// Puts the CSV in place, then prints the table.
+    pub fn finish(self) -> Result<(), Error> {
+        if let Some(csv) = self.csv {
+            csv.commit()?;
+        }
+        if let Some(table) = self.table {
+            say(&table.render())?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes merged sweep points, as `sweep` does.
+pub fn write_sweep(axes: &[Axis], points: &[Point], csv: Option<String>) -> Result<(), Error> {
+    let mut sink = SweepSink::open(axes, csv)?;
+    for (index, point) in points.iter().enumerate() {
+        sink.point(index, point)?;
+    }
+    sink.finish()
 }

@@ -27,6 +27,24 @@ fn value_at(v: &Value, path: &[&str]) -> Option<f64> {
         .and_then(Value::as_f64)
 }
 
+/// Whether `baseline` is a simsms JSON report of scenario `name`.
+pub fn check_baseline_of(baseline: &Value, name: &str) -> Result<(), BaselineError> {
+    if baseline.get("schema").and_then(Value::as_str) != Some(JSON_SCHEMA_ID) {
+        return Err(BaselineError::WrongSchema);
+    }
+    let was = baseline
+        .pointer("/scenario/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if was != name {
+        return Err(BaselineError::OtherScenario {
+            baseline: was.to_string(),
+            current: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Checks `current` (a JSON report) against `baseline`; returns one
 /// verdict per regression, plus one summarising the checks that held.
 pub fn compare_with_baseline(
@@ -34,21 +52,11 @@ pub fn compare_with_baseline(
     baseline: &Value,
     tolerance: f64,
 ) -> Result<Vec<Verdict>, BaselineError> {
-    if baseline.get("schema").and_then(Value::as_str) != Some(JSON_SCHEMA_ID) {
-        return Err(BaselineError::WrongSchema);
-    }
-    let name = |v: &Value| {
-        v.pointer("/scenario/name")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    if name(baseline) != name(current) {
-        return Err(BaselineError::OtherScenario {
-            baseline: name(baseline),
-            current: name(current),
-        });
-    }
+    let name = current
+        .pointer("/scenario/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    check_baseline_of(baseline, name)?;
     let empty = Vec::new();
     let alternatives = |v: &'_ Value| {
         v.get("alternatives")

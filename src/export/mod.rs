@@ -12,7 +12,7 @@ mod junit;
 mod markdown;
 mod svg;
 
-pub use baseline::{BaselineError, compare_with_baseline};
+pub use baseline::{BaselineError, check_baseline_of, compare_with_baseline};
 pub use csv_out::{latency_csv, summary_csv, timeline_csv};
 pub(crate) use html::CHECK_SCRIPT;
 pub use html::html_report;

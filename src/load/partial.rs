@@ -136,13 +136,6 @@ pub struct MergedLoad {
     pub measured: Option<Measured>,
 }
 
-/// Whether parts `(name, text)` are of a load run (else of a simulation).
-pub fn is_load(parts: &[(String, String)]) -> bool {
-    parts.first().is_some_and(|(_, text)| {
-        serde_json::from_str::<Value>(text).is_ok_and(|doc| doc["recipe"]["command"] == "load")
-    })
-}
-
 /// Adds the parts of a load run into one.
 pub fn merge(parts: &[(String, String)]) -> Result<MergedLoad, crate::Error> {
     let (recipe, items) = read_partials(parts)?;

@@ -18,7 +18,7 @@ mod tests;
 pub use codec::{
     CodecError, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
 };
-pub use read::{Item, check_shapes, read_partials};
+pub use read::{Item, check_headers, check_shapes, part_text, read_header, read_partials};
 pub use split::{Recipe, Shard};
 
 /// The most shards a run can be split into (docs/limits.md).
@@ -37,6 +37,8 @@ pub enum PartialError {
         name: String,
         source: serde_json::Error,
     },
+    #[error("{name}: not a partial result: {why}")]
+    NotUtf8 { name: String, why: String },
     #[error("{name}: not a simsms partial result ({PARTIAL_FORMAT})")]
     NotPartial { name: String },
     #[error("{name}: written by another simsms version; rerun the shard")]

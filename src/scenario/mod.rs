@@ -700,24 +700,29 @@ pub fn read(path: &Path) -> Result<String, LoadError> {
             ),
         });
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let offset = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
-        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-        LoadError::Unreadable {
-            path: name.clone(),
-            why: format!(
-                "not UTF-8 text: invalid byte 0x{:02X} at byte offset {offset} (line {line}); {}",
-                bytes[offset],
-                if utf16 {
-                    "the file is UTF-16: save it as UTF-8"
-                } else {
-                    "save the file as UTF-8"
-                }
-            ),
-        }
+    String::from_utf8(bytes).map_err(|e| LoadError::Unreadable {
+        path: name.clone(),
+        why: format!("{}; {}", not_utf8(&e), {
+            let bytes = e.as_bytes();
+            if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                "the file is UTF-16: save it as UTF-8"
+            } else {
+                "save the file as UTF-8"
+            }
+        }),
     })
+}
+
+/// Where text that should be UTF-8 is not: "not UTF-8 text: invalid byte
+/// 0xE9 at byte offset 22 (line 2)".
+pub fn not_utf8(e: &std::string::FromUtf8Error) -> String {
+    let offset = e.utf8_error().valid_up_to();
+    let bytes = e.as_bytes();
+    let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+    format!(
+        "not UTF-8 text: invalid byte 0x{:02X} at byte offset {offset} (line {line})",
+        bytes[offset]
+    )
 }
 
 /// Reads and validates a scenario file.
