@@ -70,6 +70,8 @@ impl FoldWindow {
 pub struct Runner<'p> {
     threads: usize,
     progress: Option<&'p Progress>,
+    /// What one unit of `run_units` is, for the progress label.
+    unit: &'static str,
 }
 
 impl<'p> Runner<'p> {
@@ -77,6 +79,7 @@ impl<'p> Runner<'p> {
         Runner {
             threads: threads.max(1),
             progress: None,
+            unit: "variant",
         }
     }
 
@@ -85,6 +88,12 @@ impl<'p> Runner<'p> {
             progress: Some(progress),
             ..self
         }
+    }
+
+    /// Names what one unit is in the progress label ("point" for a sweep);
+    /// "variant" by default.
+    pub fn counting(self, unit: &'static str) -> Self {
+        Runner { unit, ..self }
     }
 
     /// Runs (scenario, replication) jobs, handing each result to `consume`
@@ -158,7 +167,7 @@ impl<'p> Runner<'p> {
         if let Some(p) = self.progress
             && let Some((first, _)) = units.first()
         {
-            let label = format!("{} unit(s)", units.len());
+            let label = crate::units::count(units.len() as u64, self.unit);
             p.start_batch(&label, jobs.len() as u32, first.duration + first.drain);
         }
         self.run_jobs(&jobs, |k, metrics| consume(owners[k], jobs[k].1, metrics));

@@ -3,6 +3,7 @@
 use super::outputs::say;
 use crate::Error;
 use crate::scenario;
+use crate::units::count;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -17,12 +18,12 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
     for file in args.files {
         match scenario::load(&file) {
             Ok(sc) => say(&(format!(
-                "ok: {} (\"{}\": {} providers, {} carriers, {} outages)",
+                "ok: {} (\"{}\": {}, {}, {})",
                 file.display(),
                 sc.name,
-                sc.providers.len(),
-                sc.carriers.len(),
-                sc.outages.len()
+                count(sc.providers.len() as u64, "provider"),
+                count(sc.carriers.len() as u64, "carrier"),
+                count(sc.outages.len() as u64, "outage")
             ) + "\n"))?,
             Err(e) => {
                 let e = Error::from(e);

@@ -5,12 +5,14 @@ use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
 use super::outputs::say;
 use crate::Error;
 use crate::output::write_output;
+use crate::progress::{Progress, ProgressBar};
 use crate::runner::Runner;
 use crate::scenario::{self, Settings};
 use crate::shard::{Recipe, run_shard};
 use crate::sweep::{Axis, Point, point_scenarios, run_sweep, sweep_csv, sweep_table};
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -77,7 +79,13 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     let started = Instant::now();
-    let points = run_sweep(points, &source, &Runner::new(threads));
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::spawn(progress.clone());
+    let runner = Runner::new(threads)
+        .with_progress(&progress)
+        .counting("point");
+    let points = run_sweep(points, &source, &runner);
+    drop(bar);
     let sessions: u64 = points
         .iter()
         .map(|p| p.report.merged.total_sessions())
