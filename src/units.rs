@@ -210,6 +210,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_and_amounts_read_naturally() {
+        assert_eq!(count(1u32, "replication"), "1 replication");
+        assert_eq!(count(2u32, "provider"), "2 providers");
+        assert_eq!(grouped(1012187.4, 0, false), "1,012,187");
+        assert_eq!(grouped(-41833.0, 0, true), "-41,833");
+        assert_eq!(grouped(1.966, 2, true), "+1.97");
+    }
+
+    #[test]
     fn durations_parse_with_units() {
         assert_eq!(parse_duration("90s").unwrap(), 90 * NANOS_PER_SEC);
         assert_eq!(parse_duration("5m").unwrap(), 5 * NANOS_PER_MIN);

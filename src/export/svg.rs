@@ -144,6 +144,12 @@ const TIME_STEPS: [u64; 21] = [
 
 /// A round time: "100ms", "30s", "10m", "2h", "1d".
 fn time_label(ns: u64) -> String {
+    time_label_in(ns, ns)
+}
+
+/// A time in the largest unit that divides `step`, so that every tick of
+/// one axis is in the same unit ("45m", "60m", "75m").
+fn time_label_in(ns: u64, step: u64) -> String {
     let units = [
         (NANOS_PER_DAY, "d"),
         (NANOS_PER_HOUR, "h"),
@@ -153,7 +159,7 @@ fn time_label(ns: u64) -> String {
     ];
     match units
         .iter()
-        .find(|(u, _)| ns >= *u && ns.is_multiple_of(*u))
+        .find(|(u, _)| step >= *u && step.is_multiple_of(*u) && ns.is_multiple_of(*u))
     {
         _ if ns == 0 => "0".into(),
         Some((u, name)) => format!("{}{name}", ns / u),
@@ -161,13 +167,14 @@ fn time_label(ns: u64) -> String {
     }
 }
 
-/// Round time ticks from 0 to `span`: at most about `most` of them.
-fn time_ticks(span: u64, most: u64) -> Vec<u64> {
+/// Round time ticks from 0 to `span`, at most about `most` of them, with
+/// their step.
+fn time_ticks(span: u64, most: u64) -> (Vec<u64>, u64) {
     let step = TIME_STEPS
         .into_iter()
         .find(|s| span / s <= most)
         .unwrap_or_else(|| span.div_ceil(most).max(1));
-    (0..=span / step).map(|k| k * step).collect()
+    ((0..=span / step).map(|k| k * step).collect(), step)
 }
 
 /// Round times for a log axis from 100 ms up.
@@ -449,8 +456,9 @@ pub fn timeline_svg(run: &Run) -> String {
         }
         // Bucket b is drawn at b / (buckets - 1).
         let span = (buckets.max(2) - 1) as u64 * bucket_ns;
-        for t in time_ticks(span, 6) {
-            panel.x_label(&mut body, t as f64 / span as f64, &time_label(t));
+        let (ticks, step) = time_ticks(span, 6);
+        for t in ticks {
+            panel.x_label(&mut body, t as f64 / span as f64, &time_label_in(t, step));
         }
         for (k, (name, values)) in all_series.into_iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -474,4 +482,32 @@ pub fn timeline_svg(run: &Run) -> String {
         &format!("{}: timeline", sc.name),
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_multiples_of_one_two_or_five() {
+        // A tornado axis over 74.01% .. 75.74%: 74.5%, 75.0%, 75.5%.
+        let (ticks, step) = nice_ticks(0.7401, 0.7574, 4);
+        assert!((step - 0.005).abs() < 1e-12, "{step}");
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|t| format!("{:.*}", tick_decimals(step * 100.0), t * 100.0))
+            .collect();
+        assert_eq!(labels, ["74.5", "75.0", "75.5"]);
+        let (ticks, step) = nice_ticks(0.0, 7206.7, 4);
+        assert_eq!((ticks.len(), step), (4, 2000.0));
+        assert_eq!(count_label(6000.0, step), "6,000");
+    }
+
+    #[test]
+    fn time_ticks_are_round_times() {
+        let (ticks, step) = time_ticks(100 * NANOS_PER_MIN, 6);
+        let labels: Vec<String> = ticks.into_iter().map(|t| time_label_in(t, step)).collect();
+        assert_eq!(labels, ["0", "15m", "30m", "45m", "60m", "75m", "90m"]);
+        assert_eq!(time_label(2 * NANOS_PER_HOUR), "2h");
+    }
 }
