@@ -237,12 +237,16 @@ fn alternative_lines(
         points(&within),
         points(&success)
     );
+    let whose = match &b.carrier {
+        Some(carrier) => format!("the scenario's cost for {carrier}"),
+        None => "the scenario's cost".to_string(),
+    };
     let relative = match b.cost_per_run.value {
         base if base > 0.0 && per_run.is_defined() => {
-            format!(
-                "; {:+.1}% of the scenario's cost",
-                per_run.value / base * 100.0
-            )
+            let share = per_run.value / base * 100.0;
+            // Small shares keep a second decimal rather than read "-0.0%".
+            let decimals = if share.abs() < 0.1 { 2 } else { 1 };
+            format!("; {share:+.decimals$}% of {whose}")
         }
         _ => String::new(),
     };
