@@ -88,6 +88,8 @@ fn fitting_in_memory(jobs: &[(Arc<Scenario>, u32)]) -> usize {
 pub struct Runner<'p> {
     threads: usize,
     progress: Option<&'p Progress>,
+    /// What one unit of `run_units` is, for the progress label.
+    unit: &'static str,
 }
 
 impl<'p> Runner<'p> {
@@ -95,6 +97,7 @@ impl<'p> Runner<'p> {
         Runner {
             threads: threads.max(1),
             progress: None,
+            unit: "variant",
         }
     }
 
@@ -116,6 +119,12 @@ impl<'p> Runner<'p> {
         if let Some(p) = self.progress {
             p.start_batch(label, u32::try_from(total).unwrap_or(u32::MAX), horizon);
         }
+    }
+
+    /// Names what one unit is in the progress label ("point" for a sweep);
+    /// "variant" by default.
+    pub fn counting(self, unit: &'static str) -> Self {
+        Runner { unit, ..self }
     }
 
     /// Runs (scenario, replication) jobs, handing each result to `consume`
@@ -225,7 +234,7 @@ impl<'p> Runner<'p> {
         if let Some(p) = self.progress
             && let Some((first, _)) = units.first()
         {
-            let label = format!("{} unit(s)", units.len());
+            let label = crate::units::count(units.len() as u64, self.unit);
             p.start_batch(&label, jobs.len() as u32, first.duration + first.drain);
         }
         self.run_jobs(&jobs, |k, metrics| consume(owners[k], jobs[k].1, metrics));

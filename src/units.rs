@@ -220,6 +220,34 @@ pub fn parse_time_of_day(text: &str) -> Result<Nanos, UnitError> {
     Ok(h * NANOS_PER_HOUR + m * NANOS_PER_MIN)
 }
 
+/// A count with its noun, singular for one: "1 replication", "2
+/// replications" (`noun` is the singular; its plural adds an s).
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+/// `x` with `decimals` decimals, thousands separated by commas, with its
+/// sign when `sign`.
+pub fn grouped(x: f64, decimals: usize, sign: bool) -> String {
+    let text = match sign {
+        true => format!("{x:+.decimals$}"),
+        false => format!("{x:.decimals$}"),
+    };
+    let (head, tail) = text.split_at(text.find('.').unwrap_or(text.len()));
+    let (sign, digits) = head.split_at(head.find(|c: char| c.is_ascii_digit()).unwrap_or(0));
+    let mut out = String::from(sign);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out + tail
+}
+
 /// Human form of a duration for reports: "850ms", "12.3s", "4.5m", "2.0h".
 pub struct Human(pub Nanos);
 
@@ -277,6 +305,15 @@ impl fmt::Display for HumanRate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_and_amounts_read_naturally() {
+        assert_eq!(count(1u32, "replication"), "1 replication");
+        assert_eq!(count(2u32, "provider"), "2 providers");
+        assert_eq!(grouped(1012187.4, 0, false), "1,012,187");
+        assert_eq!(grouped(-41833.0, 0, true), "-41,833");
+        assert_eq!(grouped(1.966, 2, true), "+1.97");
+    }
 
     #[test]
     fn durations_parse_with_units() {

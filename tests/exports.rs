@@ -271,10 +271,11 @@ fn baseline_gate_fails_on_regressions_only() {
     assert_eq!(code, 2, "{err}");
 }
 
-/// Headless Chromium's DOM and log of `page` after its scripts ran. The
-/// tests that call it are ignored by default (they need Chromium, which
-/// `.ci/run` installs); run without it, they fail rather than pass.
-fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
+/// Headless Chromium's DOM and log of `page` after its scripts ran, in a
+/// window `width` pixels wide. The tests that call it are ignored by
+/// default (they need Chromium, which `.ci/run` installs); run without it,
+/// they fail rather than pass.
+fn render_in_chromium(page: &Path, profile: &Path, width: u32) -> (String, String) {
     let browser = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|b| {
@@ -297,6 +298,7 @@ fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=5000",
+            &format!("--window-size={width},1000"),
             &format!("--user-data-dir={}", profile.display()),
             "--dump-dom",
             &format!("file://{}", page.display()),
@@ -309,22 +311,31 @@ fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
     )
 }
 
+/// The page's own check (`CHECK_SCRIPT`) passed: every chart drew, no
+/// chart text (legends included) is clipped, the page fits the window.
 fn assert_rendered(dom: &str, log: &str, charts: usize) {
     assert!(
         dom.contains(r#"data-rendered="ok""#),
-        "charts did not render; body: {:?}\nlog: {log}",
+        "charts did not render, or clipped, or overflowed; body: {:?}\nlog: {log}",
         dom.lines().find(|l| l.contains("<body"))
     );
     assert!(!log.contains("Uncaught"), "JavaScript error: {log}");
     assert_eq!(dom.matches("class=\"simsms-chart\"").count(), charts);
 }
 
-/// Opens the HTML report in headless Chromium and checks that every chart
-/// drew.
+/// Opens the HTML report in headless Chromium at 1280 and 800 pixels wide
+/// and checks that every chart drew, no legend or label is clipped and the
+/// page fits the window. Long names make the legends wide.
 #[test]
 #[ignore = "needs headless Chromium (apt-get install chromium): --run-ignored all"]
 fn html_report_renders_its_charts_in_headless_chromium() {
     let dir = setup();
+    let text = std::fs::read_to_string(dir.path().join("s.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        format!("{text}\n[alternatives.everything_through_a_provider_with_a_long_name]\ndescription = \"long\"\n"),
+    )
+    .unwrap();
     let (_, _, _) = simsms(
         &[
             "compare",
@@ -337,8 +348,11 @@ fn html_report_renders_its_charts_in_headless_chromium() {
         dir.path(),
     );
     let page = dir.path().join("report.html");
-    let (dom, log) = render_in_chromium(&page, &dir.path().join("profile"));
-    assert_rendered(&dom, &log, 3);
+    assert!(page.exists(), "no report.html");
+    for width in [1280, 800] {
+        let (dom, log) = render_in_chromium(&page, &dir.path().join("profile"), width);
+        assert_rendered(&dom, &log, 3);
+    }
 }
 
 /// The sensitivity page's tornado chart draws in headless Chromium.
@@ -361,6 +375,8 @@ fn sensitivity_tornado_renders_in_headless_chromium() {
     );
     assert_eq!(code, 0, "{err}");
     let page = dir.path().join("t.html");
-    let (dom, log) = render_in_chromium(&page, &dir.path().join("profile"));
-    assert_rendered(&dom, &log, 1);
+    for width in [1280, 800] {
+        let (dom, log) = render_in_chromium(&page, &dir.path().join("profile"), width);
+        assert_rendered(&dom, &log, 1);
+    }
 }

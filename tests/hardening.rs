@@ -556,7 +556,7 @@ fn the_report_answers_first_and_counts_agree() {
         "{block}"
     );
     assert!(block.contains("only too late to use"), "{block}");
-    assert!(block.contains("    x: within"), "{block}");
+    assert!(block.contains("    x, all carriers: within"), "{block}");
     assert!(block.contains("Expectations: 1 of 1 FAILED"), "{block}");
     let header_sessions: u64 = report
         .lines()

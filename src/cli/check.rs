@@ -3,6 +3,7 @@
 use super::outputs::say;
 use crate::Error;
 use crate::scenario;
+use crate::units::count;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -26,12 +27,12 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
             .and_then(|text| settings.apply(&text, &file.display().to_string()));
         match loaded {
             Ok(sc) => say(&(format!(
-                "ok: {} (\"{}\": {} providers, {} carriers, {} outages)\n  {}",
+                "ok: {} (\"{}\": {}, {}, {})\n  {}",
                 file.display(),
                 sc.name,
-                sc.providers.len(),
-                sc.carriers.len(),
-                sc.outages.len(),
+                count(sc.providers.len() as u64, "provider"),
+                count(sc.carriers.len() as u64, "carrier"),
+                count(sc.outages.len() as u64, "outage"),
                 sc.memory_estimate(),
             ) + "\n"))?,
             Err(e) => {

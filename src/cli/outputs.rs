@@ -31,6 +31,7 @@ pub fn finish(
         let verdicts = check_baseline(sc, &results, order, path, sim.tolerance)?;
         results.verdicts.extend(verdicts);
     }
+    results.by_carrier = sim.exports.by.is_some();
     write_reports(sc, &results, order, compare, &sim.output, &sim.exports)?;
     Ok(if results.all_passed() { 0 } else { 1 })
 }
@@ -88,7 +89,8 @@ pub fn write_measured_run(
     exports.fit_tables(output);
     let mut aggregator = crate::report::Aggregator::new(sc);
     aggregator.add(metrics);
-    let results = RunResults::measured(sc, aggregator.finish(source), measurement);
+    let mut results = RunResults::measured(sc, aggregator.finish(source), measurement);
+    results.by_carrier = exports.by.is_some();
     let text = crate::report::wrap_to_table_width(render_run(sc, &results));
     write_rendered(sc, (&results, &[0]), text, output, exports)?;
     Ok(if results.all_passed() { 0 } else { 1 })

@@ -5,11 +5,13 @@ use super::args::{RunSettings, threads};
 use super::paths::Paths;
 use crate::Error;
 use crate::output::write_output;
+use crate::progress::{Progress, ProgressBar};
 use crate::runner::Runner;
 use crate::scenario::{self, Settings};
 use crate::sensitivity::{Metric, Options, Plan, render_text, sensitivity_csv};
 use crate::sensitivity::{tornado_html, tornado_svg};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
@@ -121,7 +123,13 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<u8, Error> {
     paths.check()?;
     let inputs = plan.input_count();
     let started = Instant::now();
-    let analysis = plan.run(&Runner::new(threads));
+    let progress = Arc::new(Progress::default());
+    let bar = ProgressBar::spawn(progress.clone());
+    let runner = Runner::new(threads)
+        .with_progress(&progress)
+        .counting("setting");
+    let analysis = plan.run(&runner);
+    drop(bar);
     let elapsed = started.elapsed().as_secs_f64();
     for (target, contents) in [
         (&args.csv, sensitivity_csv(&analysis)),

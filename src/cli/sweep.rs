@@ -108,7 +108,9 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
     let started = Instant::now();
     let progress = Arc::new(Progress::default());
     let bar = ProgressBar::spawn(progress.clone());
-    let runner = Runner::new(threads).with_progress(&progress);
+    let runner = Runner::new(threads)
+        .with_progress(&progress)
+        .counting("point");
     let mut sessions = 0u64;
     run_streaming(&plan, &runner, |index, point| {
         sessions += point.report.merged.total_sessions();

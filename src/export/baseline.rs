@@ -4,7 +4,7 @@
 //! cost per success may grow by at most `tolerance` as a fraction.
 
 use super::json::JSON_SCHEMA_ID;
-use crate::report::Verdict;
+use crate::report::{Unit, Verdict};
 use crate::stats::Estimate;
 use serde_json::Value;
 
@@ -138,7 +138,10 @@ pub fn compare_with_baseline(
                         passed: false,
                         measured: true,
                         why_unmeasured: "",
-                        is_time: metric.starts_with("time"),
+                        unit: match metric.starts_with("time") {
+                            true => Unit::Seconds,
+                            false => Unit::Number,
+                        },
                     });
                 }
             }
@@ -153,7 +156,7 @@ pub fn compare_with_baseline(
         passed: true,
         measured: true,
         why_unmeasured: "",
-        is_time: false,
+        unit: Unit::Number,
     });
     Ok(verdicts)
 }

@@ -35,10 +35,10 @@ pub fn markdown_summary(run: &Run) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "simsms {} · seed {} · {} replications · 95% intervals\n",
+                "simsms {} · seed {} · {} · 95% intervals\n",
                 env!("CARGO_PKG_VERSION"),
                 sc.seed,
-                sc.replications
+                crate::units::count(sc.replications, "replication")
             );
         }
     }
@@ -57,7 +57,7 @@ pub fn markdown_summary(run: &Run) -> String {
         );
         out.push_str("| | expectation | observed | bound |\n|---|---|---|---|\n");
         for v in verdicts {
-            let observed = if v.is_time {
+            let observed = if v.is_time() {
                 secs(v.observed.value)
             } else {
                 format!(

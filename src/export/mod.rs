@@ -20,6 +20,7 @@ pub use json::{JSON_SCHEMA_ID, report_json};
 pub use junit::junit_xml;
 pub use markdown::markdown_summary;
 pub use svg::{latency_cdf_svg, outcomes_svg, timeline_svg};
+pub(crate) use svg::{nice_ticks, tick_decimals};
 
 use crate::output::{WriteError, write_atomic};
 use crate::report::RunResults;

@@ -7,7 +7,7 @@ use super::{Run, escape_xml};
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
 use crate::scenario::CarrierId;
-use crate::units::Human;
+use crate::units::{Human, NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_MIN, NANOS_PER_SEC, grouped};
 use std::fmt::Write;
 
 /// One colour per outcome (and series, cycling).
@@ -83,11 +83,133 @@ impl Panel {
     }
 }
 
+/// Round ticks over `[lo, hi]`: multiples of a step of 1, 2 or 5 × 10^k,
+/// about `target` of them; with the step.
+pub(crate) fn nice_ticks(lo: f64, hi: f64, target: usize) -> (Vec<f64>, f64) {
+    let span = hi - lo;
+    if !(span.is_finite() && span > 0.0) {
+        return (vec![lo], 1.0);
+    }
+    let raw = span / target.max(1) as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    let ticks = (first..=last).map(|k| k as f64 * step).collect();
+    (ticks, step)
+}
+
+/// Decimals that tell ticks `step` apart: 0 for whole steps, else enough.
+pub(crate) fn tick_decimals(step: f64) -> usize {
+    let mut decimals = 0;
+    while decimals < 6 && (step * 10f64.powi(decimals as i32)).fract().abs() > 1e-6 {
+        decimals += 1;
+    }
+    decimals
+}
+
+/// A count on an axis: "7,500", "0.5".
+fn count_label(x: f64, step: f64) -> String {
+    grouped(x, tick_decimals(step), false)
+}
+
+/// Round steps of time on an axis, nanoseconds.
+const TIME_STEPS: [u64; 21] = [
+    NANOS_PER_SEC,
+    2 * NANOS_PER_SEC,
+    5 * NANOS_PER_SEC,
+    10 * NANOS_PER_SEC,
+    15 * NANOS_PER_SEC,
+    30 * NANOS_PER_SEC,
+    NANOS_PER_MIN,
+    2 * NANOS_PER_MIN,
+    5 * NANOS_PER_MIN,
+    10 * NANOS_PER_MIN,
+    15 * NANOS_PER_MIN,
+    30 * NANOS_PER_MIN,
+    NANOS_PER_HOUR,
+    2 * NANOS_PER_HOUR,
+    3 * NANOS_PER_HOUR,
+    6 * NANOS_PER_HOUR,
+    12 * NANOS_PER_HOUR,
+    NANOS_PER_DAY,
+    2 * NANOS_PER_DAY,
+    7 * NANOS_PER_DAY,
+    30 * NANOS_PER_DAY,
+];
+
+/// A round time: "100ms", "30s", "10m", "2h", "1d".
+fn time_label(ns: u64) -> String {
+    time_label_in(ns, ns)
+}
+
+/// A time in the largest unit that divides `step`, so that every tick of
+/// one axis is in the same unit ("45m", "60m", "75m").
+fn time_label_in(ns: u64, step: u64) -> String {
+    let units = [
+        (NANOS_PER_DAY, "d"),
+        (NANOS_PER_HOUR, "h"),
+        (NANOS_PER_MIN, "m"),
+        (NANOS_PER_SEC, "s"),
+        (1_000_000, "ms"),
+    ];
+    match units
+        .iter()
+        .find(|(u, _)| step >= *u && step.is_multiple_of(*u) && ns.is_multiple_of(*u))
+    {
+        _ if ns == 0 => "0".into(),
+        Some((u, name)) => format!("{}{name}", ns / u),
+        None => Human(ns).to_string(),
+    }
+}
+
+/// Round time ticks from 0 to `span`, at most about `most` of them, with
+/// their step.
+fn time_ticks(span: u64, most: u64) -> (Vec<u64>, u64) {
+    let step = TIME_STEPS
+        .into_iter()
+        .find(|s| span / s <= most)
+        .unwrap_or_else(|| span.div_ceil(most).max(1));
+    ((0..=span / step).map(|k| k * step).collect(), step)
+}
+
+/// Round times for a log axis from 100 ms up.
+const LOG_TIME_TICKS: [u64; 9] = [
+    100_000_000,
+    NANOS_PER_SEC,
+    10 * NANOS_PER_SEC,
+    NANOS_PER_MIN,
+    10 * NANOS_PER_MIN,
+    NANOS_PER_HOUR,
+    6 * NANOS_PER_HOUR,
+    NANOS_PER_DAY,
+    7 * NANOS_PER_DAY,
+];
+
 fn document(width: f64, height: f64, title: &str, body: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" class=\"simsms-chart\">\n<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n{body}</svg>\n",
         escape_xml(title)
     )
+}
+
+/// About how wide `text` is at `size` px in a sans-serif font (generous,
+/// so that nothing is clipped).
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().count() as f64 * size * 0.62
+}
+
+/// The width and height a legend of `entries` takes.
+fn legend_size(entries: &[(String, &str)]) -> (f64, f64) {
+    let widest = entries
+        .iter()
+        .map(|(name, _)| text_width(name, 11.0))
+        .fold(0.0, f64::max);
+    (14.0 + widest + 10.0, entries.len() as f64 * 15.0 + 10.0)
 }
 
 fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
@@ -115,7 +237,7 @@ pub fn latency_cdf_svg(run: &Run) -> String {
     let cols = carriers.min(3);
     let rows = carriers.div_ceil(cols);
     let (pw, ph) = (300.0, 200.0);
-    let width = 70.0 + cols as f64 * (pw + 60.0) + 220.0;
+    let legend_x = 60.0 + cols as f64 * (pw + 60.0) - 20.0;
     let height = 40.0 + rows as f64 * (ph + 60.0);
     // Log axis from 100 ms to the largest latency seen (at least 100 s).
     let mut max_ms: f64 = 100_000.0;
@@ -144,15 +266,11 @@ pub fn latency_cdf_svg(run: &Run) -> String {
         for k in 0..=4 {
             panel.y_label(&mut body, k as f64 / 4.0, &format!("{}%", k * 25));
         }
-        let mut decade = lo.ceil();
-        while decade <= hi {
-            let ns = 10f64.powf(decade) * 1e6;
-            panel.x_label(
-                &mut body,
-                (decade - lo) / (hi - lo),
-                &Human(ns as u64).to_string(),
-            );
-            decade += 1.0;
+        for ns in LOG_TIME_TICKS {
+            let at = (ns as f64 / 1e6).log10();
+            if at <= hi + 1e-9 {
+                panel.x_label(&mut body, (at - lo) / (hi - lo), &time_label(ns));
+            }
         }
         let mut series = 0;
         for &(i, name, report) in &shown {
@@ -194,10 +312,11 @@ pub fn latency_cdf_svg(run: &Run) -> String {
             }
         }
     }
-    legend(&mut body, width - 210.0, 50.0, &entries);
+    legend(&mut body, legend_x, 50.0, &entries);
+    let (legend_w, legend_h) = legend_size(&entries);
     document(
-        width,
-        height,
+        legend_x + legend_w,
+        height.max(50.0 + legend_h),
         &format!("{}: latency CDF per carrier", sc.name),
         &body,
     )
@@ -212,14 +331,19 @@ pub fn outcomes_svg(run: &Run) -> String {
     };
     let variant = sc.variant(index);
     let bar_h = 26.0;
-    let (x0, w) = (110.0, 560.0);
+    let widest = sc
+        .carriers
+        .iter()
+        .map(|c| text_width(&c.name, 12.0))
+        .fold(0.0, f64::max);
+    let (x0, w) = ((widest + 16.0).max(110.0), 560.0);
+    let title = format!("{}: message outcomes per carrier ({})", sc.name, name);
     let height = 70.0 + sc.carriers.len() as f64 * (bar_h + 12.0) + 20.0;
     let mut body = String::new();
     let _ = writeln!(
         body,
-        r#"<text x="10" y="22" font-size="14" font-weight="bold">{}: message outcomes per carrier ({})</text>"#,
-        escape_xml(&sc.name),
-        escape_xml(name)
+        r#"<text x="10" y="22" font-size="14" font-weight="bold">{}</text>"#,
+        escape_xml(&title)
     );
     for (c, carrier) in sc.carriers.iter().enumerate() {
         let mut counts = [0u64; Outcome::COUNT];
@@ -266,9 +390,10 @@ pub fn outcomes_svg(run: &Run) -> String {
         .map(|(k, o)| (o.name().to_string(), PALETTE[k]))
         .collect();
     legend(&mut body, x0 + w + 20.0, 50.0, &entries);
+    let (legend_w, legend_h) = legend_size(&entries);
     document(
-        x0 + w + 160.0,
-        height.max(210.0),
+        (x0 + w + 20.0 + legend_w).max(20.0 + text_width(&title, 14.0)),
+        height.max(50.0 + legend_h),
         &format!("{}: outcomes", sc.name),
         &body,
     )
@@ -317,20 +442,23 @@ pub fn timeline_svg(run: &Run) -> String {
             };
             all_series.push((name.to_string(), values));
         }
-        let top = all_series
+        let highest = all_series
             .iter()
             .flat_map(|(_, v)| v.iter().copied())
             .fold(0.0f64, f64::max)
             .max(1.0);
-        panel.y_label(&mut body, 0.0, "0");
-        panel.y_label(&mut body, 1.0, &format!("{top:.0}"));
-        for k in 0..=4 {
-            let b = buckets as f64 * k as f64 / 4.0;
-            panel.x_label(
-                &mut body,
-                k as f64 / 4.0,
-                &Human((b * bucket_ns as f64) as u64).to_string(),
-            );
+        // A round top and three or four round ticks up to it.
+        let (_, step) = nice_ticks(0.0, highest, 4);
+        let top = (highest / step).ceil() * step;
+        let (ticks, _) = nice_ticks(0.0, top, 4);
+        for y in ticks {
+            panel.y_label(&mut body, y / top, &count_label(y, step));
+        }
+        // Bucket b is drawn at b / (buckets - 1).
+        let span = (buckets.max(2) - 1) as u64 * bucket_ns;
+        let (ticks, step) = time_ticks(span, 6);
+        for t in ticks {
+            panel.x_label(&mut body, t as f64 / span as f64, &time_label_in(t, step));
         }
         for (k, (name, values)) in all_series.into_iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -347,10 +475,39 @@ pub fn timeline_svg(run: &Run) -> String {
         }
     }
     legend(&mut body, 70.0 + pw + 20.0, 50.0, &entries);
+    let (legend_w, legend_h) = legend_size(&entries);
     document(
-        70.0 + pw + 180.0,
-        40.0 + 4.0 * (ph + 45.0),
+        70.0 + pw + 20.0 + legend_w,
+        (40.0 + 4.0 * (ph + 45.0)).max(50.0 + legend_h),
         &format!("{}: timeline", sc.name),
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round_multiples_of_one_two_or_five() {
+        // A tornado axis over 74.01% .. 75.74%: 74.5%, 75.0%, 75.5%.
+        let (ticks, step) = nice_ticks(0.7401, 0.7574, 4);
+        assert!((step - 0.005).abs() < 1e-12, "{step}");
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|t| format!("{:.*}", tick_decimals(step * 100.0), t * 100.0))
+            .collect();
+        assert_eq!(labels, ["74.5", "75.0", "75.5"]);
+        let (ticks, step) = nice_ticks(0.0, 7206.7, 4);
+        assert_eq!((ticks.len(), step), (4, 2000.0));
+        assert_eq!(count_label(6000.0, step), "6,000");
+    }
+
+    #[test]
+    fn time_ticks_are_round_times() {
+        let (ticks, step) = time_ticks(100 * NANOS_PER_MIN, 6);
+        let labels: Vec<String> = ticks.into_iter().map(|t| time_label_in(t, step)).collect();
+        assert_eq!(labels, ["0", "15m", "30m", "45m", "60m", "75m", "90m"]);
+        assert_eq!(time_label(2 * NANOS_PER_HOUR), "2h");
+    }
 }

@@ -5,9 +5,9 @@
 //! excludes zero.
 
 use super::RunResults;
-use super::expect::paired_difference;
+use super::expect::Differences;
+use super::render_verdicts;
 use super::table::{grid, num_ci, pct_ci, secs};
-use super::{SessionRepValues, render_verdicts};
 use crate::scenario::Scenario;
 use crate::stats::Estimate;
 use crate::stats::Quantile;
@@ -44,8 +44,9 @@ pub fn render_comparison(sc: &Scenario, results: &RunResults, order: &[usize]) -
     );
     let _ = writeln!(
         out,
-        "seed {} | {} replications | the same users under each alternative (common random numbers)",
-        reference.seed, reference.replications
+        "seed {} | {} | the same users under each alternative (common random numbers)",
+        reference.seed,
+        crate::units::count(reference.replications, "replication")
     );
     let _ = writeln!(
         out,
@@ -64,6 +65,8 @@ pub fn render_comparison(sc: &Scenario, results: &RunResults, order: &[usize]) -
         "diff",
         "cost/success",
         "diff",
+        "cost/run",
+        "diff",
     ];
     let mut rows = Vec::new();
     for (c, carrier_row) in reference.sessions.iter().enumerate() {
@@ -73,35 +76,24 @@ pub fn render_comparison(sc: &Scenario, results: &RunResults, order: &[usize]) -
             };
             let r = &report.sessions[c];
             let is_reference = v == order[0];
-            let diff =
-                |value: fn(&SessionRepValues) -> f64| paired_difference(r, carrier_row, value);
-            let (d_success, d_target, d_p99, d_cost) = if is_reference {
-                (
-                    Estimate::NONE,
-                    Estimate::NONE,
-                    Estimate::NONE,
-                    Estimate::NONE,
-                )
-            } else {
-                (
-                    diff(|x| x.otp_success),
-                    diff(|x| x.within_target),
-                    diff(|x| x.time_to_code[Quantile::P99]),
-                    diff(|x| x.cost_per_success),
-                )
+            let d = match is_reference {
+                true => Differences::NONE,
+                false => Differences::between(r, carrier_row),
             };
             rows.push(vec![
                 r.carrier.clone().unwrap_or_else(|| "(all)".into()),
                 results.names[v].clone(),
                 r.total.to_string(),
                 pct_ci(&r.otp_success),
-                delta(&d_success, 100.0, "pt", 2),
+                delta(&d.otp_success, 100.0, "pt", 2),
                 pct_ci(&r.within_target),
-                delta(&d_target, 100.0, "pt", 2),
+                delta(&d.within_target, 100.0, "pt", 2),
                 secs(r.time_to_code.merged[Quantile::P99]),
-                delta(&d_p99, 1.0, "s", 1),
+                delta(&d.code_p99, 1.0, "s", 1),
                 num_ci(&r.cost_per_success, 2),
-                delta(&d_cost, 1.0, "", 2),
+                delta(&d.cost_per_success, 1.0, "", 2),
+                num_ci(&r.cost_per_run, 0),
+                delta(&d.cost_per_run, 1.0, "", 0),
             ]);
         }
     }

@@ -8,7 +8,7 @@ use super::{Report, SessionRepValues, SessionRow};
 use crate::metrics::new_histogram;
 use crate::model::Outcome;
 use crate::scenario::{CarrierId, ExpectMetric, Expectation, ProviderId, Scenario};
-use crate::stats::{Estimate, mean_interval, wilson};
+use crate::stats::{Estimate, Quantile, mean_interval, wilson};
 
 /// The outcome of one expectation.
 #[derive(Debug, Clone)]
@@ -26,14 +26,93 @@ pub struct Verdict {
     pub measured: bool,
     /// Why it was not measured (empty when it was).
     pub why_unmeasured: &'static str,
-    /// Seconds rather than a fraction or money; for display.
-    pub is_time: bool,
+    /// What the observed value and the bounds measure; for display.
+    pub unit: Unit,
+}
+
+/// The unit of an expectation's metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A fraction (shown as a percentage).
+    Share,
+    /// A difference of two fractions (shown in percentage points).
+    Points,
+    Seconds,
+    /// In the scenario's currency.
+    Money,
+    /// A plain number (a count).
+    Number,
+}
+
+impl Unit {
+    /// Of an expectation's metric, bounding one value or (`difference`)
+    /// the difference of two.
+    pub fn of(metric: ExpectMetric, difference: bool) -> Unit {
+        let unit = match metric {
+            ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_) => Unit::Seconds,
+            ExpectMetric::Load(m) if m.is_time() => Unit::Seconds,
+            ExpectMetric::CostPerSuccess => Unit::Money,
+            _ => Unit::Share,
+        };
+        match (unit, difference) {
+            (Unit::Share, true) => Unit::Points,
+            (unit, _) => unit,
+        }
+    }
+
+    /// A value in this unit: "91.06%", "+14.95 points", "65.1s", "12.80".
+    pub fn show(self, x: f64) -> String {
+        if !x.is_finite() {
+            return "-".into();
+        }
+        match self {
+            Unit::Share => format!("{:.2}%", x * 100.0),
+            Unit::Points => format!("{:+.2} points", x * 100.0),
+            Unit::Seconds => crate::units::Human((x * 1e9) as u64).to_string(),
+            Unit::Money => format!("{x:.2}"),
+            Unit::Number => format!("{x:.4}"),
+        }
+    }
 }
 
 impl Verdict {
     /// A measured bound that does not hold.
     pub fn failed(&self) -> bool {
         self.measured && !self.passed
+    }
+
+    /// Seconds rather than a fraction or money.
+    pub fn is_time(&self) -> bool {
+        self.unit == Unit::Seconds
+    }
+
+    /// The observed value and its interval in the metric's unit:
+    /// "91.06% [90.75, 91.38]", "65.1s [61.3s, 71.9s]".
+    pub fn observed_text(&self) -> String {
+        let e = &self.observed;
+        match (e.is_defined(), e.low == e.high) {
+            (false, _) => "-".into(),
+            (true, true) => self.unit.show(e.value),
+            (true, false) => format!(
+                "{} [{}, {}]",
+                self.unit.show(e.value),
+                self.unit.show(e.low),
+                self.unit.show(e.high)
+            ),
+        }
+    }
+
+    /// The bounds in the metric's unit: ">= 90.00%", "<= 90.0s".
+    pub fn bound_text(&self) -> String {
+        let mode = self.bound.rfind(" (").map_or("", |i| &self.bound[i..]);
+        let bounds: Vec<String> = [(">=", self.min), ("<=", self.max)]
+            .into_iter()
+            .filter_map(|(op, b)| b.map(|b| format!("{op} {}", self.unit.show(b))))
+            .collect();
+        match bounds.is_empty() {
+            true => self.bound.clone(),
+            false => format!("{}{mode}", bounds.join(" and ")),
+        }
     }
 
     /// PASS, FAIL or NOT MEASURED.
@@ -86,6 +165,39 @@ pub fn paired_difference(
         .filter(|d| !d.is_nan())
         .collect();
     mean_interval(&diffs)
+}
+
+/// One alternative minus the reference on the same users, for one carrier
+/// (or all): paired per-replication differences with their t intervals.
+pub struct Differences {
+    pub otp_success: Estimate,
+    pub within_target: Estimate,
+    /// Time to code p99, seconds.
+    pub code_p99: Estimate,
+    pub cost_per_success: Estimate,
+    pub cost_per_run: Estimate,
+}
+
+impl Differences {
+    pub const NONE: Differences = Differences {
+        otp_success: Estimate::NONE,
+        within_target: Estimate::NONE,
+        code_p99: Estimate::NONE,
+        cost_per_success: Estimate::NONE,
+        cost_per_run: Estimate::NONE,
+    };
+
+    /// `row` minus `reference`, replication by replication.
+    pub fn between(row: &SessionRow, reference: &SessionRow) -> Differences {
+        let diff = |value: fn(&SessionRepValues) -> f64| paired_difference(row, reference, value);
+        Differences {
+            otp_success: diff(|x| x.otp_success),
+            within_target: diff(|x| x.within_target),
+            code_p99: diff(|x| x.time_to_code[Quantile::P99]),
+            cost_per_success: diff(|x| x.cost_per_success),
+            cost_per_run: diff(|x| x.cost),
+        }
+    }
 }
 
 fn observe(sc: &Scenario, results: &RunResults, e: &Expectation) -> Estimate {
@@ -226,11 +338,8 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
     };
     let mut passed = observed.is_defined();
     let mut bounds = Vec::new();
-    let is_time = match e.metric {
-        ExpectMetric::TimeToCode(_) | ExpectMetric::Latency(_) => true,
-        ExpectMetric::Load(m) => m.is_time(),
-        _ => false,
-    };
+    let unit = Unit::of(e.metric, e.compared_to.is_some());
+    let is_time = unit == Unit::Seconds;
     let unit = if is_time { "s" } else { "" };
     if let Some(min) = e.min {
         passed &= lo >= min;
@@ -254,6 +363,6 @@ fn verdict(sc: &Scenario, results: &RunResults, e: &Expectation) -> Verdict {
         passed,
         measured: observation.is_ok(),
         why_unmeasured: observation.err().unwrap_or(""),
-        is_time,
+        unit: Unit::of(e.metric, e.compared_to.is_some()),
     }
 }

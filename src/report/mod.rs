@@ -12,7 +12,7 @@ mod table;
 
 pub use answer::render_answer;
 pub use compare::render_comparison;
-pub use expect::{Verdict, evaluate, messages_only, paired_difference};
+pub use expect::{Differences, Unit, Verdict, evaluate, messages_only, paired_difference};
 pub use measurement::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
 pub use results::RunResults;
 pub(crate) use table::{grid, pct_ci, secs};
@@ -95,6 +95,8 @@ pub struct SessionRepValues {
     /// Time to code p50, p90, p99, p99.9 in seconds.
     pub time_to_code: ByQuantile<f64>,
     pub cost_per_success: f64,
+    /// Total cost of the replication's sessions (messages and calls).
+    pub cost: f64,
     pub sends_per_session: f64,
     /// Share of sessions ending in each `SessionEndKind`.
     pub shares: [f64; SESSION_KINDS],
@@ -149,7 +151,6 @@ struct SessionRep {
     within_target: (u64, u64),
     resend: (u64, u64),
     voice: (u64, u64),
-    cost: f64,
     /// The rates, percentiles and means, NaN where undefined.
     values: SessionRepValues,
 }
@@ -184,6 +185,7 @@ impl SessionRepValues {
             } else {
                 f64::NAN
             },
+            cost: cell.cost,
             sends_per_session: rate(cell.sends),
             shares: SessionEndKind::ALL.map(|k| rate(cell.outcomes[k])),
         }
@@ -289,7 +291,6 @@ impl<'s> Aggregator<'s> {
                 within_target: (cell.within_target, total),
                 resend: (cell.resent, total),
                 voice: (cell.voice_calls, total),
-                cost: cell.cost,
                 values: SessionRepValues::of_cell(&cell),
             });
         }
@@ -384,7 +385,7 @@ impl<'s> Aggregator<'s> {
                     )
                 }),
                 cost_per_success: mean_interval(&values(&|r| defined(r.values.cost_per_success))),
-                cost_per_run: mean_interval(&values(&|r| Some(r.cost))),
+                cost_per_run: mean_interval(&values(&|r| Some(r.values.cost))),
                 per_replication: reps.iter().map(|r| r.values).collect(),
                 time_to_code: percentiles(
                     &cell.time_to_code,

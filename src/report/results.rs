@@ -16,6 +16,9 @@ pub struct RunResults {
     pub verdicts: Vec<Verdict>,
     /// None for a simulation.
     pub measurement: Option<Box<Measurement>>,
+    /// The answer gives every carrier its own lines (`--by carrier`); else
+    /// only the carriers an expectation names.
+    pub by_carrier: bool,
 }
 
 impl RunResults {
@@ -26,6 +29,7 @@ impl RunResults {
             reports,
             verdicts: Vec::new(),
             measurement: None,
+            by_carrier: false,
         };
         results.verdicts = evaluate(sc, &results);
         results
@@ -43,6 +47,7 @@ impl RunResults {
             reports,
             verdicts: Vec::new(),
             measurement: Some(Box::new(measurement)),
+            by_carrier: false,
         };
         results.verdicts = evaluate(sc, &results);
         results

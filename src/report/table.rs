@@ -214,6 +214,7 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
             "sends/session",
             "voice [95% CI]",
             "cost/success",
+            "cost/run [95% CI]",
         ];
         let mut rows = Vec::new();
         for (_, name, report) in results.simulated() {
@@ -229,6 +230,7 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
                     num_ci(&r.sends_per_session, 3),
                     pct_ci(&r.voice_share),
                     num_ci(&r.cost_per_success, 2),
+                    num_ci(&r.cost_per_run, 0),
                 ]);
             }
         }
@@ -256,7 +258,7 @@ pub fn render_verdicts(verdicts: &[super::Verdict]) -> String {
     }
     out.push_str("\nEXPECTATIONS\n");
     for v in verdicts {
-        let observed = if v.is_time {
+        let observed = if v.is_time() {
             secs_ci(&v.observed)
         } else {
             num_ci(&v.observed, 4)
@@ -302,9 +304,9 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         None => {
             let _ = writeln!(
                 out,
-                "seed {} | {} replications | {} arrivals + {} drain | {counts}",
+                "seed {} | {} | {} arrivals + {} drain | {counts}",
                 report.seed,
-                report.replications,
+                crate::units::count(report.replications, "replication"),
                 Human(sc.duration),
                 Human(sc.drain),
             );
@@ -323,6 +325,8 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         }
     }
 
+    let unused = unused_providers(report);
+    let shown = |provider: &str| !unused.iter().any(|u| u == provider);
     out.push_str("\nMESSAGES by provider x carrier\n");
     let header = [
         "provider",
@@ -342,6 +346,7 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
     let rows: Vec<Vec<String>> = report
         .messages
         .iter()
+        .filter(|r| shown(&r.provider))
         .map(|r| {
             let gap = if r.delivery.is_defined() && r.receipt_delivery.is_defined() {
                 format!(
@@ -373,6 +378,19 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         })
         .collect();
     grid(&mut out, &header, &rows, 2);
+    if !unused.is_empty() {
+        let why = match (measurement, unused.len()) {
+            (None, 1) => "the routing never sends to it",
+            (None, _) => "the routing never sends to them",
+            (Some(_), 1) => "it saw no messages in this run",
+            (Some(_), _) => "they saw no messages in this run",
+        };
+        let _ = writeln!(
+            out,
+            "  not shown in the provider tables: {} ({why})",
+            unused.join(", ")
+        );
+    }
 
     out.push_str("\nMESSAGE OUTCOMES (counts, pooled)\n");
     let mut header = vec!["provider", "carrier", "sent"];
@@ -380,6 +398,7 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
     let rows: Vec<Vec<String>> = report
         .messages
         .iter()
+        .filter(|r| shown(&r.provider))
         .map(|r| {
             let mut row = vec![
                 r.provider.clone(),
@@ -391,7 +410,7 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         })
         .collect();
     grid(&mut out, &header, &rows, 2);
-    message_shares(&mut out, report);
+    message_shares(&mut out, report, &unused);
 
     out.push_str("\nSESSIONS by carrier\n");
     let target = format!("code <= {} [95% CI]", Human(sc.otp.target));
@@ -464,6 +483,7 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         .queues
         .iter()
         .zip(&sc.providers)
+        .filter(|(q, _)| shown(&q.provider))
         .map(|(q, p)| {
             vec![
                 q.provider.clone(),
@@ -529,13 +549,26 @@ fn render_timeline(sc: &Scenario, report: &Report) -> String {
     out
 }
 
+/// Providers that sent no message while others did: the provider tables
+/// leave out their rows of zeros (JSON and CSV keep them).
+fn unused_providers(report: &Report) -> Vec<String> {
+    let totals = || report.messages.iter().filter(|r| r.carrier.is_none());
+    if totals().all(|r| r.total == 0) {
+        return Vec::new();
+    }
+    totals()
+        .filter(|r| r.total == 0)
+        .map(|r| r.provider.clone())
+        .collect()
+}
+
 /// Each outcome that occurred, as a share of each provider's messages over
 /// all carriers, with its interval (per carrier: CSV and JSON).
-fn message_shares(out: &mut String, report: &Report) {
+fn message_shares(out: &mut String, report: &Report, unused: &[String]) {
     let totals: Vec<&MessageRow> = report
         .messages
         .iter()
-        .filter(|r| r.carrier.is_none())
+        .filter(|r| r.carrier.is_none() && !unused.contains(&r.provider))
         .collect();
     let mut header = vec!["outcome"];
     header.extend(totals.iter().map(|r| r.provider.as_str()));

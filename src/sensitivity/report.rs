@@ -71,9 +71,9 @@ pub fn render_text(a: &Analysis) -> String {
     };
     let _ = writeln!(
         out,
-        "seed {} | {} replications per value{capped}, the same users for every value (common random numbers) | base {} [{}, {}]",
+        "seed {} | {} per value{capped}, the same users for every value (common random numbers) | base {} [{}, {}]",
         a.seed,
-        a.replications,
+        crate::units::count(a.replications, "replication"),
         value_text(a.metric, a.base.value),
         value_text(a.metric, a.base.low),
         value_text(a.metric, a.base.high)

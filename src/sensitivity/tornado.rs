@@ -5,7 +5,7 @@
 
 use super::report::{render_text, value_text};
 use super::{Analysis, Effect};
-use crate::export::{CHECK_SCRIPT, escape_xml};
+use crate::export::{CHECK_SCRIPT, escape_xml, nice_ticks, tick_decimals};
 use std::fmt::Write;
 
 const WIDTH: f64 = 960.0;
@@ -59,9 +59,9 @@ pub fn tornado_svg(a: &Analysis, rows: usize) -> String {
         out,
         r##"<text x="10" y="42" font-size="12" fill="#444">{}</text>"##,
         escape_xml(&format!(
-            "base {} | {} replications, common random numbers | whiskers: paired 95% intervals | faded: not clear of zero",
+            "base {} | {}, common random numbers | whiskers: paired 95% intervals | faded: not clear of zero",
             value_text(a.metric, base),
-            a.replications
+            crate::units::count(a.replications, "replication")
         ))
     );
     legend(&mut out);
@@ -144,15 +144,20 @@ fn axis(out: &mut String, a: &Analysis, lo: f64, hi: f64, x: &dyn Fn(f64) -> f64
         x(lo),
         x(hi)
     );
-    for k in 0..=4 {
-        let v = lo + (hi - lo) * k as f64 / 4.0;
+    // Round ticks: multiples of 1, 2 or 5 × 10^k in the metric's unit.
+    let (ticks, step) = nice_ticks(lo, hi, 4);
+    let label = |v: f64| match a.metric.is_share() {
+        true => format!("{:.*}%", tick_decimals(step * 100.0), v * 100.0),
+        false => format!("{:.*}", tick_decimals(step), v),
+    };
+    for v in ticks {
         let _ = writeln!(
             out,
             r##"<line x1="{0:.1}" y1="{bottom}" x2="{0:.1}" y2="{1}" stroke="#999"/><text x="{0:.1}" y="{2}" font-size="11" text-anchor="middle">{3}</text>"##,
             x(v),
             bottom + 5.0,
             bottom + 18.0,
-            escape_xml(&value_text(a.metric, v))
+            escape_xml(&label(v))
         );
     }
 }
@@ -163,7 +168,7 @@ pub fn tornado_html(a: &Analysis, rows: usize) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>simsms sensitivity: {}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; color: #222; }}\npre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\n</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>simsms sensitivity: {}</title>\n<style>\nbody {{ font-family: sans-serif; margin: 2em; color: #222; }}\npre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\nsvg.simsms-chart {{ max-width: 100%; height: auto; }}\n</style>\n</head>\n<body>\n",
         escape_xml(&a.scenario)
     );
     let _ = writeln!(

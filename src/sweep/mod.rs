@@ -246,10 +246,7 @@ pub fn run_streaming<E>(
     let total = *starts.last().expect("starts at 0");
     if !plan.is_empty() {
         let sc = plan.scenario(0);
-        let label = match plan.len() {
-            1 => "1 point".to_string(),
-            n => format!("{n} points"),
-        };
+        let label = crate::units::count(plan.len() as u64, "point");
         runner.start_batch(&label, total, sc.duration + sc.drain);
     }
     let recent = Recent {

@@ -16,6 +16,16 @@ pub fn simsms_in(args: &[&str], dir: &Path) -> Output {
         .expect("simsms runs")
 }
 
+/// The simsms binary run with `args` in `dir`: exit code, stdout, stderr.
+pub fn outcome_in(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = simsms_in(args, dir);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 pub fn scenario(text: &str) -> Scenario {
     match parse(text, "test.toml") {
         Ok(s) => s,

@@ -230,7 +230,8 @@ impl Validator<'_> {
                 .max
                 .as_ref()
                 .and_then(|v| self.bound(&k("max"), v, is_time));
-            if min.is_none() && max.is_none() {
+            // A bound that was given but refused has its own error.
+            if e.min.is_none() && e.max.is_none() {
                 self.error(&key, "a `min` or `max` bound", None);
             }
             if let (Some(lo), Some(hi)) = (min, max)

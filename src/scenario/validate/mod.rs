@@ -260,6 +260,32 @@ struct Validator<'a> {
 
 use super::limits::*;
 
+/// A serde type error ("invalid value: integer `-3`, expected u32") as
+/// what was expected and what was found ("a whole number from 0 to
+/// 4294967295, got -3").
+fn plain_expectation(message: &str) -> String {
+    let Some((found, wanted)) = message.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let found = found
+        .trim_start_matches("invalid value: ")
+        .trim_start_matches("invalid type: ");
+    let found = match found.split_once(" `") {
+        Some(("integer" | "floating point", value)) => value.trim_end_matches('`'),
+        _ => found,
+    };
+    let wanted = match wanted {
+        "u8" => format!("a whole number from 0 to {}", u8::MAX),
+        "u16" => format!("a whole number from 0 to {}", u16::MAX),
+        "u32" => format!("a whole number from 0 to {}", u32::MAX),
+        "u64" | "usize" => "a whole number of at least 0".to_string(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        other => other.to_string(),
+    };
+    format!("{wanted}, got {found}")
+}
+
 const PROBABILITY_HINT: &str = "probabilities and shares are fractions: write 0.015 for 1.5%";
 
 impl<'a> Validator<'a> {
@@ -482,7 +508,7 @@ impl<'a> Validator<'a> {
             let (shown, span) = self.place(&path, false);
             self.push(
                 &shown,
-                message.replace("invalid type: ", "another type: "),
+                plain_expectation(&message),
                 Some("see docs/scenario.md for this key's type and unit".into()),
                 span,
             );
@@ -787,6 +813,21 @@ impl<'a> Validator<'a> {
         );
         if timeline_bucket == 0 {
             self.error("scenario.timeline_bucket", "a positive duration", None);
+        } else if (duration + drain) / timeline_bucket > MAX_TIMELINE_BUCKETS
+            && meta.drain.is_none()
+            && let Some(longest) = carriers.iter().max_by_key(|c| c.smsc.validity)
+        {
+            // The drain defaults to the longest validity: that is the span
+            // to shorten, not the bucket.
+            self.error(
+                &format!("carriers.{}.smsc.validity", longest.name),
+                format!(
+                    "a validity the timeline can cover: the drain defaults to the longest SMSC validity ({}), which makes more than {MAX_TIMELINE_BUCKETS} timeline buckets of {}",
+                    crate::units::Human(longest.smsc.validity),
+                    crate::units::Human(timeline_bucket)
+                ),
+                Some("SMSCs keep a message for hours or days (48h by default); or set scenario.drain and a wider scenario.timeline_bucket".into()),
+            );
         } else if (duration + drain) / timeline_bucket > MAX_TIMELINE_BUCKETS {
             self.error(
                 "scenario.timeline_bucket",

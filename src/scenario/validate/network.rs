@@ -188,7 +188,13 @@ impl Validator<'_> {
             }
         }
         let total: f64 = carriers.iter().map(|c| c.share).sum();
-        if !carriers.is_empty() && (total - 1.0).abs() > 1e-6 {
+        // A share refused above (NaN, negative, above 1) has its own error;
+        // a sum over the others would blame the wrong thing.
+        let shares_valid = raw
+            .carriers
+            .values()
+            .all(|c| (0.0..=1.0).contains(&c.share));
+        if !carriers.is_empty() && shares_valid && (total - 1.0).abs() > 1e-6 {
             let listed: Vec<String> = carriers
                 .iter()
                 .map(|c| format!("{} {}", c.name, c.share))
