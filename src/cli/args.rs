@@ -89,8 +89,7 @@ pub struct ExportArgs {
     /// on a terminal splits wide tables into blocks that fit its width.
     #[arg(long)]
     pub wide: bool,
-    /// `--by carrier`: the answer gives each carrier its own lines (without
-    /// it, only the carriers an expectation names).
+    /// `--by carrier`: every carrier gets its own answer lines (else those an expectation names).
     #[arg(long, value_name = "carrier", value_parser = ["carrier"])]
     pub by: Option<String>,
 }
