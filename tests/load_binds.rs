@@ -6,30 +6,17 @@ mod common;
 
 use common::Served;
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 
 /// `simsms load` with `args`, failing the test if it runs past `limit`.
 fn load(args: &[&str], limit: Duration) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .arg("load")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + limit;
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("simsms load {args:?} still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    let args: Vec<&str> = std::iter::once("load")
+        .chain(args.iter().copied())
+        .collect();
+    common::simsms_within(&args, limit)
 }
 
 /// An SMPP server that answers every bind with success and then closes

@@ -6,16 +6,8 @@
 
 mod common;
 
+use common::simsms_in as simsms;
 use std::collections::BTreeMap;
-use std::process::Command;
-
-fn simsms(args: &[&str], dir: &std::path::Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
 
 fn repo(path: &str) -> String {
     format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))

@@ -189,10 +189,12 @@ fn load_keeps_its_bind_through_a_bad_pdu_and_loses_nothing() {
     let (port, _seen) = misbehaving_server();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("load.json");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args(["load", "tests/live/serve_scenario.toml", "--target"])
-        .arg(format!("smpp://u:p@127.0.0.1:{port}"))
-        .args([
+    let out = common::simsms_within(
+        &[
+            "load",
+            "tests/live/serve_scenario.toml",
+            "--target",
+            &format!("smpp://u:p@127.0.0.1:{port}"),
             "--rate",
             "20/s",
             "--duration",
@@ -200,21 +202,10 @@ fn load_keeps_its_bind_through_a_bad_pdu_and_loses_nothing() {
             "--wait",
             "5s",
             "--json",
-        ])
-        .arg(&json)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("simsms load still running after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+            json.to_str().unwrap(),
+        ],
+        Duration::from_secs(60),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value =
@@ -280,30 +271,26 @@ fn load_otp_opens_a_dropped_bind_again_and_counts_what_it_lost() {
     let port = server_that_drops_the_first_bind();
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("otp.json");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args([
+    let out = common::simsms_within(
+        &[
             "load",
             "tests/live/serve_scenario.toml",
             "--otp",
             "--target",
-        ])
-        .arg(format!("smpp://u:p@127.0.0.1:{port}"))
-        .args(["--speed", "60", "--rate", "600/m", "--duration", "1m"])
-        .args(["--wait", "3s", "--json"])
-        .arg(&json)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("simsms load --otp still running after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+            &format!("smpp://u:p@127.0.0.1:{port}"),
+            "--speed",
+            "60",
+            "--rate",
+            "600/m",
+            "--duration",
+            "1m",
+            "--wait",
+            "3s",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        Duration::from_secs(60),
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -344,30 +331,24 @@ fn server_that_never_answers_submits() -> u16 {
 #[test]
 fn load_otp_ends_after_the_wait_when_no_submit_is_ever_answered() {
     let port = server_that_never_answers_submits();
-    let started = std::time::Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
-        .args([
+    let out = common::simsms_within(
+        &[
             "load",
             "tests/live/serve_scenario.toml",
             "--otp",
             "--target",
-        ])
-        .arg(format!("smpp://u:p@127.0.0.1:{port}"))
-        .args(["--speed", "600", "--rate", "60/m", "--duration", "1m"])
-        .args(["--wait", "1s"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = started + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("simsms load --otp still running 60 s after its 1 s wait");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+            &format!("smpp://u:p@127.0.0.1:{port}"),
+            "--speed",
+            "600",
+            "--rate",
+            "60/m",
+            "--duration",
+            "1m",
+            "--wait",
+            "1s",
+        ],
+        Duration::from_secs(60),
+    );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

@@ -16,6 +16,32 @@ pub fn simsms_in(args: &[&str], dir: &Path) -> Output {
         .expect("simsms runs")
 }
 
+/// The simsms binary run with `args`, failing the test (and killing it)
+/// if it runs past `limit`.
+pub fn simsms_within(args: &[&str], limit: std::time::Duration) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("simsms runs");
+    let deadline = std::time::Instant::now() + limit;
+    while child
+        .try_wait()
+        .expect("simsms can be waited for")
+        .is_none()
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("simsms {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("simsms's output")
+}
+
 /// The simsms binary run with `args` in `dir`: exit code, stdout, stderr.
 pub fn outcome_in(args: &[&str], dir: &Path) -> (i32, String, String) {
     let out = simsms_in(args, dir);
