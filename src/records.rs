@@ -163,7 +163,6 @@ pub enum RecordsError {
 /// Writes records as they come, to a temporary file renamed into place
 /// by `finish`; dropped unfinished, it leaves nothing behind.
 pub struct RecordWriter {
-    format: Format,
     path: PathBuf,
     temp: PathBuf,
     csv: Option<csv::Writer<BufWriter<std::fs::File>>>,
@@ -198,7 +197,6 @@ impl RecordWriter {
             Format::JsonLines => (None, Some(file)),
         };
         Ok(RecordWriter {
-            format,
             path: path.to_path_buf(),
             temp,
             csv,
@@ -228,15 +226,6 @@ impl RecordWriter {
         }
         self.written += 1;
         Ok(true)
-    }
-
-    /// Records written so far.
-    pub fn written(&self) -> u64 {
-        self.written
-    }
-
-    pub fn format(&self) -> Format {
-        self.format
     }
 
     /// Flushes and moves the file into place.

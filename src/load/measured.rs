@@ -108,3 +108,21 @@ pub fn measured_fate(
         cost: charge(sc.provider(provider), carrier, outcome, receipt),
     }
 }
+
+/// A submit's answer as the report and the records name it: an SMPP
+/// command_status as `0x00000058`, an HTTP status as `HTTP 429`.
+pub fn answer_label(protocol: crate::protocol::target::Protocol, status: u32) -> String {
+    match protocol {
+        crate::protocol::target::Protocol::Smpp => format!("{status:#010x}"),
+        crate::protocol::target::Protocol::Http => format!("HTTP {status}"),
+    }
+}
+
+/// A record's `answer`: `accepted`, the refusal's label, or `unanswered`.
+pub fn record_answer(protocol: crate::protocol::target::Protocol, status: Option<u32>) -> String {
+    match status {
+        Some(0) => "accepted".into(),
+        Some(status) => answer_label(protocol, status),
+        None => "unanswered".into(),
+    }
+}

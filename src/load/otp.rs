@@ -458,14 +458,7 @@ impl Driver<'_> {
         let number = (self.sessions.get(&m.session)).map_or(String::new(), |o| o.number.clone());
         let identity = (m.id.clone().unwrap_or_default(), Some(m.session), number);
         let mut record = MessageRecord::of_fate(self.sc, fate, identity);
-        record.answer = match m.status {
-            Some(0) => "accepted".into(),
-            Some(status) => match self.protocol {
-                Protocol::Smpp => format!("{status:#010x}"),
-                Protocol::Http => format!("HTTP {status}"),
-            },
-            None => "unanswered".into(),
-        };
+        record.answer = super::measured::record_answer(self.protocol, m.status);
         // The err of a receipt is not read back; its stat says the fate.
         record.err = None;
         record.final_s = (record.stat.as_ref()).map(|_| crate::records::seconds(at));
@@ -573,10 +566,7 @@ impl Driver<'_> {
         f.resp_intended_us.saturating_record(us);
         f.resp_actual_us.saturating_record(us);
         if status != 0 {
-            let label = match self.protocol {
-                Protocol::Smpp => format!("{status:#010x}"),
-                Protocol::Http => format!("HTTP {status}"),
-            };
+            let label = super::measured::answer_label(self.protocol, status);
             *f.errors.entry(label).or_insert(0) += 1;
         }
     }

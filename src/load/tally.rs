@@ -3,7 +3,7 @@
 //! the moment it is final or dropped, so memory holds only the messages
 //! in flight, whatever the rate or length of the run.
 
-use super::measured::Measured;
+use super::measured::{Measured, answer_label, record_answer};
 use super::schedule::Planned;
 use crate::model::{Fate, Outcome, Receipt};
 use crate::protocol::target::Protocol;
@@ -132,9 +132,8 @@ impl Tally {
         let m = &mut self.measured;
         if let Receipt::SubmitFailed = fate.receipt {
             let label = match (self.protocol, o.resp, &o.receipt) {
-                (Protocol::Smpp, resp, _) => format!("{:#010x}", resp.map_or(0, |(s, _)| s)),
                 (Protocol::Http, _, Some((status, _))) => status.clone(),
-                (Protocol::Http, resp, None) => format!("HTTP {}", resp.map_or(0, |(s, _)| s)),
+                (protocol, resp, _) => answer_label(protocol, resp.map_or(0, |(s, _)| s)),
             };
             *m.errors.entry(label).or_insert(0) += 1;
         }
@@ -154,14 +153,7 @@ impl Tally {
         let identity = (o.id.clone().unwrap_or_default(), None, p.number.clone());
         let mut record = MessageRecord::of_fate(&self.sc, fate, identity);
         record.sent_s = o.sent.map_or(crate::records::seconds(p.at), seconds);
-        record.answer = match o.resp {
-            Some((0, _)) => "accepted".into(),
-            Some((status, _)) => match self.protocol {
-                Protocol::Smpp => format!("{status:#010x}"),
-                Protocol::Http => format!("HTTP {status}"),
-            },
-            None => "unanswered".into(),
-        };
+        record.answer = record_answer(self.protocol, o.resp.map(|(status, _)| status));
         record.stat = o.receipt.as_ref().map(|(stat, _)| stat.clone());
         // The err of a receipt is not read back; its stat says the fate.
         record.err = None;
