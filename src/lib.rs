@@ -44,6 +44,7 @@ pub mod des;
 pub mod distribution;
 pub mod error;
 pub mod export;
+pub mod fit;
 pub mod load;
 pub mod metrics;
 pub mod model;

@@ -207,22 +207,29 @@ pub fn twilio_error(outcome: Outcome, left_provider: bool, misrouted: bool) -> (
 /// `undelivered 30003`, `failed 30001`). An unknown word reads as a
 /// rejection, as Kannel treats an unknown stat.
 pub fn read_final(word: &str) -> (Outcome, Receipt) {
+    known_final(word).unwrap_or((Outcome::FilteredByCarrier, Receipt::Rejected))
+}
+
+/// As [`read_final`], but None for a word the table does not know (a
+/// Twilio failure status with an unknown error code reads as "Unknown
+/// error"). Delivery records read by `fit` count such a word as skipped.
+pub fn known_final(word: &str) -> Option<(Outcome, Receipt)> {
     if let Some(w) = RECEIPTS.iter().find(|w| w.stat == word) {
-        return (w.read_as, w.receipt);
+        return Some((w.read_as, w.receipt));
     }
     let mut parts = word.splitn(2, ' ');
     let status = parts.next().and_then(TwilioStatus::parse);
-    let code = parts.next().and_then(|c| c.parse::<u32>().ok());
+    let code = parts.next().and_then(|c| c.trim().parse::<u32>().ok());
     match (status, code) {
-        (Some(TwilioStatus::Delivered), _) => (Outcome::Delivered, Receipt::Delivered),
-        (Some(s), code) if s.is_failure() => {
+        (Some(TwilioStatus::Delivered), _) => Some((Outcome::Delivered, Receipt::Delivered)),
+        (Some(s), code) if s.is_failure() => Some(
             TWILIO_ERRORS
                 .iter()
                 .find(|e| Some(e.code) == code)
                 .unwrap_or(&&UNKNOWN)
-                .read_as
-        }
-        _ => (Outcome::FilteredByCarrier, Receipt::Rejected),
+                .read_as,
+        ),
+        _ => None,
     }
 }
 

@@ -1,0 +1,1 @@
+//! Latency fits (to be written).

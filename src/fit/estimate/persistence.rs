@@ -1,0 +1,1 @@
+//! Persistence (to be written).

@@ -1,0 +1,11 @@
+//! `simsms fit`: reading a team's own delivery records backwards into a
+//! scenario. Readers (`read/`) turn each input format into the same
+//! [`Observation`]s; the collector groups them per provider × carrier;
+//! estimators (`estimate/`) turn the groups into fitted values with 95%
+//! intervals; the fitted scenario and the fit report are written from those.
+
+pub mod estimate;
+pub mod observation;
+pub mod read;
+
+pub use observation::{FinalState, Observation, Sink, Skip};

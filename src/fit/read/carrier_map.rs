@@ -1,0 +1,1 @@
+//! Number prefix → carrier (to be written).
