@@ -97,6 +97,35 @@ fn independent_filters_multiply_on_the_international_route() {
 }
 
 #[test]
+fn per_message_undeliverable_draws_afresh_where_per_number_never_passes() {
+    // Two sends per session, a resend only when no code came. Per number
+    // (0.2) every send fails; per message (0.1) each send of a capable
+    // number fails independently.
+    let carrier = "not_sms_capable = 0.2\nundeliverable = 0.1";
+    let otp = "resend_after = \"5s\"\npatience = \"1m\"";
+    let text = base("", carrier, otp, "").replace("max_sends = 1", "max_sends = 2");
+    let sc = scenario(&text);
+    let m = merged(&sc);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+    let s = &m.sessions[0];
+    assert_proportion(
+        "session success",
+        s.successes(),
+        s.total(),
+        0.8 * (1.0 - 0.1 * 0.1),
+    );
+    // Sends per session: 2 for incapable numbers, 1.1 for capable ones.
+    let sends = 0.2 * 2.0 + 0.8 * 1.1;
+    let undeliverable = 0.2 * 2.0 + 0.8 * 1.1 * 0.1;
+    assert_proportion(
+        "undeliverable",
+        cell.outcomes[Outcome::Undeliverable as usize],
+        cell.total(),
+        undeliverable / sends,
+    );
+}
+
+#[test]
 fn international_only_filters_skip_the_domestic_route() {
     let carrier =
         "intl_filter = 0.1\nspam_filter = 0.05\nreject_overseas = 0.2\nsender_blocked = 0.03";

@@ -5,6 +5,7 @@
 mod args;
 mod bench;
 mod check;
+mod fit;
 mod init;
 mod load;
 mod load_args;
@@ -55,6 +56,9 @@ enum Command {
     /// Drive a real SMPP endpoint with the scenario's traffic and report
     /// what it measured.
     Load(Box<load_args::LoadArgs>),
+    /// Fit a scenario to delivery records (simsms --events, a CSV, Twilio
+    /// BulkExport, a Kannel access log) and report how well it fits.
+    Fit(Box<fit::FitArgs>),
     /// Validate scenario files without simulating.
     Check(check::CheckArgs),
     /// Write a commented starter scenario.
@@ -93,6 +97,7 @@ fn execute(command: Command) -> Result<u8, Error> {
         Command::Serve(args) => serve::serve(args),
         Command::Load(args) => load::load(*args),
         Command::Check(args) => check::check(args),
+        Command::Fit(args) => fit::fit(*args),
         Command::Init(args) => init::init(args),
     }
 }

@@ -4,8 +4,13 @@
 //! estimators (`estimate/`) turn the groups into fitted values with 95%
 //! intervals; the fitted scenario and the fit report are written from those.
 
+pub mod check;
+pub mod collect;
 pub mod estimate;
+pub mod estimates;
 pub mod observation;
 pub mod read;
+pub mod report;
+pub mod scenario_out;
 
 pub use observation::{FinalState, Observation, Sink, Skip};

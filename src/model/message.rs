@@ -135,6 +135,15 @@ struct Draws {
 }
 
 impl Draws {
+    /// The per-message undeliverable draw: the low bits of the post-port
+    /// draw. A 53-bit uniform's bits below its top 26 are a uniform of
+    /// their own, independent of the top bits to within 2⁻²⁶, and taking
+    /// them leaves every other stream (and so every result without this
+    /// key) as it was.
+    fn undeliverable(&self) -> f64 {
+        (self.post_port * (1u64 << 26) as f64).fract()
+    }
+
     fn take(rng: &mut SimRng) -> Self {
         Draws {
             loss: rng.random(),
@@ -406,6 +415,9 @@ impl World {
             return Err((Outcome::Undeliverable, t));
         }
         if !user.sms_capable || matches!(user.hygiene, Hygiene::Typo | Hygiene::Stale) {
+            return Err((Outcome::Undeliverable, t));
+        }
+        if carrier.undeliverable > 0.0 && m.draws.undeliverable() < carrier.undeliverable {
             return Err((Outcome::Undeliverable, t));
         }
         Ok(t)

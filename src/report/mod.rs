@@ -8,7 +8,7 @@ mod compare;
 mod expect;
 mod measurement;
 mod results;
-mod table;
+pub(crate) mod table;
 
 pub use answer::render_answer;
 pub use compare::render_comparison;

@@ -345,6 +345,9 @@ pub struct Carrier {
     pub sender_blocked: f64,
     pub post_port_intl_failure: f64,
     pub not_sms_capable: f64,
+    /// Per message: each message passing every other check fails as
+    /// undeliverable with this probability; a resend draws afresh.
+    pub undeliverable: f64,
     /// After this many messages to one number reached the carrier within
     /// the window, each further one is filtered with the probability.
     pub repeat_filter: Option<RepeatFilter>,

@@ -253,6 +253,7 @@ pub struct RawCarrier {
     pub sender_blocked: Option<f64>,
     pub post_port_intl_failure: Option<f64>,
     pub not_sms_capable: Option<f64>,
+    pub undeliverable: Option<f64>,
     pub repeat_filter: Option<RawRepeatFilter>,
     pub radio_delay: Option<DistSpec>,
     #[serde(default)]

@@ -1,1 +1,16 @@
-//! Number prefix → carrier (to be written).
+//! Number prefix → carrier (being written on a branch).
+
+/// Longest-prefix table from number prefixes to carrier names.
+#[derive(Debug, Clone, Default)]
+pub struct CarrierMap;
+
+impl CarrierMap {
+    pub fn carrier_of(&self, _number: &str) -> Option<&str> {
+        None
+    }
+}
+impl CarrierMap {
+    pub fn load(_path: &std::path::Path) -> Result<CarrierMap, super::ReadError> {
+        Ok(CarrierMap)
+    }
+}

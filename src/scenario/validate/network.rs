@@ -156,6 +156,7 @@ impl Validator<'_> {
                     0.0,
                 ),
                 not_sms_capable: self.probability(&k("not_sms_capable"), c.not_sms_capable, 0.0),
+                undeliverable: self.probability(&k("undeliverable"), c.undeliverable, 0.0),
                 repeat_filter: c.repeat_filter.as_ref().and_then(|r| {
                     let window = self.window(&k("repeat_filter.window"), &r.window);
                     let probability =

@@ -1,0 +1,328 @@
+//! What a fit found, as data: per provider × carrier the final-state
+//! shares, the failure split into per-number and per-message parts, the
+//! latency fit, prices; and across all records the users' behaviour and
+//! the traffic. Every value carries its 95% interval and the sample it
+//! rests on. The fitted scenario and the fit report are both written from
+//! this, never from the records directly.
+
+use super::FinalState;
+use super::collect::{Cell, Collected};
+use super::estimate::latency::LatencyFit;
+use super::estimate::persistence::{Persistence, Tally};
+use crate::stats::{Estimate, wilson};
+
+/// One provider × carrier.
+#[derive(Debug, Clone)]
+pub struct CellFit {
+    pub provider: String,
+    pub carrier: String,
+    pub messages: u64,
+    /// Share of messages per final state, indexed by `FinalState::index`.
+    pub shares: [Estimate; 6],
+    pub counts: [u64; 6],
+    /// Accepted messages whose receipt never came, of those accepted.
+    pub loss: Estimate,
+    /// Messages that reached the carrier (a receipt came).
+    pub receipted: u64,
+    /// Rejections (REJECTD) split into per number and per message.
+    pub filter: Persistence,
+    /// Undeliverable, of the receipted messages not rejected.
+    pub undeliverable: Estimate,
+    /// Expired, of the receipted messages not rejected or undeliverable.
+    pub expired: Estimate,
+    /// Send → final state of delivered messages.
+    pub latency: Option<LatencyFit>,
+    /// Those latencies (seconds, sorted; a bounded sample).
+    pub latencies: Vec<f64>,
+    pub delivered_latencies: u64,
+    /// Mean price per message, over the records that give one.
+    pub price: Option<f64>,
+    pub priced: u64,
+    pub segments_per_message: f64,
+}
+
+/// How users behaved, from the sends of each session.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// Median time between a send and the next in one session (seconds),
+    /// with its interval; None when no session had a second send.
+    pub resend_after: Option<Estimate>,
+    pub gaps: u64,
+    /// Sessions by their number of sends (`[n]`: sessions with n sends).
+    pub sends_per_session: Vec<u64>,
+    pub sessions: u64,
+    /// The most sends any session had.
+    pub max_sends: u32,
+    /// Whether the records carried session keys (else a number's sends
+    /// less than 30 minutes apart count as one session).
+    pub session_keys: bool,
+}
+
+/// The arrival of sessions.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    pub sessions: u64,
+    /// First to last send, seconds.
+    pub span_s: f64,
+    /// Sessions per second with a Poisson interval.
+    pub rate: Estimate,
+    /// The first send's time of day, seconds after midnight UTC, when the
+    /// records have wall-clock times.
+    pub start_of_day_s: Option<f64>,
+    /// Factor per hour of the day (mean 1 over the hours observed), when
+    /// the records span at least a day of wall-clock time.
+    pub profile: Option<[f64; 24]>,
+}
+
+/// Everything a fit found.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    pub cells: Vec<CellFit>,
+    pub behaviour: Behaviour,
+    pub traffic: Traffic,
+    pub records: u64,
+    /// Skipped records by reason: (reason, count, first line).
+    pub skips: Vec<(String, u64, u64)>,
+    pub numbers_followed: u64,
+    pub numbers_beyond_cap: u64,
+    /// Share of distinct numbers per carrier (carrier, numbers, share).
+    pub carrier_shares: Vec<(String, u64, Estimate)>,
+    /// Per carrier, over its providers: rejections split into per number
+    /// and per message (the carrier's filter keys).
+    pub carrier_filters: Vec<(String, Persistence)>,
+    /// Per carrier: UNDELIV of the messages not rejected, split the same
+    /// way (`not_sms_capable` and `undeliverable`).
+    pub carrier_undeliverable: Vec<(String, Persistence)>,
+}
+
+impl Fit {
+    /// Estimates everything from what was collected.
+    pub fn of(collected: &mut Collected) -> Fit {
+        collected.finish();
+        let mut tallies: Vec<(Tally, Tally, u64)> = collected
+            .cells
+            .iter()
+            .map(|_| (Tally::default(), Tally::default(), 0))
+            .collect();
+        let mut by_carrier: Vec<(String, Tally, Tally)> = Vec::new();
+        for t in collected.numbers.values() {
+            let (filter, _, numbers) = &mut tallies[t.cell as usize];
+            filter.add(t.receipted, t.rejected);
+            *numbers += 1;
+            let carrier = &collected.cells[t.cell as usize].carrier;
+            let at = match by_carrier.iter().position(|(c, _, _)| c == carrier) {
+                Some(i) => i,
+                None => {
+                    by_carrier.push((carrier.clone(), Tally::default(), Tally::default()));
+                    by_carrier.len() - 1
+                }
+            };
+            by_carrier[at].1.add(t.receipted, t.rejected);
+            let passed = t.receipted - t.rejected;
+            if passed > 0 {
+                by_carrier[at].2.add(passed, t.undeliverable);
+            }
+        }
+        let carrier_filters = by_carrier
+            .iter()
+            .map(|(c, t, _)| (c.clone(), t.fit()))
+            .collect();
+        let carrier_undeliverable = by_carrier
+            .iter()
+            .map(|(c, _, u)| (c.clone(), u.fit()))
+            .collect();
+        let cells = collected
+            .cells
+            .iter_mut()
+            .zip(tallies)
+            .map(|(cell, (filter, _, _))| cell_fit(cell, &filter))
+            .collect();
+        Fit {
+            cells,
+            behaviour: behaviour(collected),
+            traffic: traffic(collected),
+            records: collected.records,
+            skips: collected
+                .skips
+                .iter()
+                .map(|(r, (n, line))| (r.clone(), *n, *line))
+                .collect(),
+            numbers_followed: collected.numbers.len() as u64,
+            numbers_beyond_cap: collected.numbers_beyond_cap,
+            carrier_shares: carrier_shares(collected),
+            carrier_filters,
+            carrier_undeliverable,
+        }
+    }
+
+    pub fn skipped(&self) -> u64 {
+        self.skips.iter().map(|s| s.1).sum()
+    }
+
+    /// The carriers, in order of first appearance.
+    pub fn carriers(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !seen.contains(&c.carrier.as_str()) {
+                seen.push(&c.carrier);
+            }
+        }
+        seen
+    }
+
+    /// The providers, in order of first appearance.
+    pub fn providers(&self) -> Vec<&str> {
+        let mut seen: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !seen.contains(&c.provider.as_str()) {
+                seen.push(&c.provider);
+            }
+        }
+        seen
+    }
+}
+
+fn cell_fit(cell: &mut Cell, filter: &Tally) -> CellFit {
+    use FinalState::*;
+    let n = cell.messages();
+    let latency = (!cell.latencies.is_empty()).then(|| LatencyFit::of(&mut cell.latencies));
+    let states = cell.states;
+    let count = |s: FinalState| states[s.index()];
+    let accepted = n - count(Refused);
+    let receipted = accepted - count(NoReceipt);
+    let passed_filter = receipted - count(Rejected);
+    CellFit {
+        provider: cell.provider.clone(),
+        carrier: cell.carrier.clone(),
+        messages: n,
+        shares: FinalState::ALL.map(|s| wilson(count(s), n)),
+        counts: cell.states,
+        loss: wilson(count(NoReceipt), accepted),
+        receipted,
+        filter: filter.fit(),
+        undeliverable: wilson(count(Undeliverable), passed_filter),
+        expired: wilson(count(Expired), passed_filter - count(Undeliverable)),
+        latency,
+        latencies: std::mem::take(&mut cell.latencies),
+        delivered_latencies: cell.delivered_seen,
+        price: (cell.priced > 0).then(|| cell.price_sum / cell.priced as f64),
+        priced: cell.priced,
+        segments_per_message: if n == 0 {
+            0.0
+        } else {
+            cell.segments as f64 / n as f64
+        },
+    }
+}
+
+/// The median of `values` (sorted in place) with a distribution-free 95%
+/// interval from order statistics (the binomial(n, ½) ranks ±1.96√n/2).
+pub fn median_interval(values: &mut [f64]) -> Option<Estimate> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    let half = 1.96 * (n as f64).sqrt() / 2.0;
+    let mid = n as f64 / 2.0;
+    let at = |r: f64| values[(r.max(0.0) as usize).min(n - 1)];
+    Some(Estimate {
+        value: if n % 2 == 1 {
+            values[n / 2]
+        } else {
+            (values[n / 2 - 1] + values[n / 2]) / 2.0
+        },
+        low: at((mid - half).floor()),
+        high: at((mid + half).ceil()),
+    })
+}
+
+fn behaviour(c: &mut Collected) -> Behaviour {
+    let sessions = c.sends_per_session.iter().sum();
+    let max_sends = c
+        .sends_per_session
+        .iter()
+        .rposition(|&n| n > 0)
+        .unwrap_or(1)
+        .max(1) as u32;
+    Behaviour {
+        resend_after: median_interval(&mut c.resend_gaps),
+        gaps: c.resend_gaps.len() as u64,
+        sends_per_session: c.sends_per_session.clone(),
+        sessions,
+        max_sends,
+        session_keys: c.has_session_keys,
+    }
+}
+
+fn traffic(c: &Collected) -> Traffic {
+    let span_s = if c.records == 0 {
+        0.0
+    } else {
+        (c.last_sent - c.first_sent).max(0.0)
+    };
+    let n = c.sessions_started;
+    // A Poisson count's 95% interval (normal approximation with the
+    // continuity of the square-root transform), over the span.
+    let per = span_s.max(1.0);
+    let root = (n as f64).sqrt();
+    let rate = Estimate {
+        value: n as f64 / per,
+        low: (root - 0.98).max(0.0).powi(2) / per,
+        high: (root + 0.98).powi(2) / per,
+    };
+    let start_of_day_s = c.wall_clock.then(|| c.first_sent.rem_euclid(86_400.0));
+    let profile = (c.wall_clock && span_s >= 86_400.0).then(|| {
+        // Hours observed: how many times each hour of the day occurs in the span.
+        let mut hours_seen = [0.0f64; 24];
+        let mut t = c.first_sent;
+        while t < c.last_sent {
+            let h = (t.rem_euclid(86_400.0) / 3600.0) as usize;
+            let next = ((t / 3600.0).floor() + 1.0) * 3600.0;
+            hours_seen[h.min(23)] += (next.min(c.last_sent) - t) / 3600.0;
+            t = next;
+        }
+        let per_hour: Vec<f64> = (0..24)
+            .map(|h| match hours_seen[h] > 0.0 {
+                true => c.starts_by_hour[h] as f64 / hours_seen[h],
+                false => 0.0,
+            })
+            .collect();
+        let mean = per_hour.iter().sum::<f64>() / 24.0;
+        let mut factors = [1.0; 24];
+        for h in 0..24 {
+            factors[h] = if mean > 0.0 { per_hour[h] / mean } else { 1.0 };
+        }
+        factors
+    });
+    Traffic {
+        sessions: n,
+        span_s,
+        rate,
+        start_of_day_s,
+        profile,
+    }
+}
+
+fn carrier_shares(c: &Collected) -> Vec<(String, u64, Estimate)> {
+    let mut per: Vec<(String, u64)> = Vec::new();
+    for t in c.numbers.values() {
+        let name = &c.cells[t.cell as usize].carrier;
+        match per.iter_mut().find(|(n, _)| n == name) {
+            Some((_, k)) => *k += 1,
+            None => per.push((name.clone(), 1)),
+        }
+    }
+    // Cells with no receipted number still name a carrier.
+    for cell in &c.cells {
+        if !per.iter().any(|(n, _)| *n == cell.carrier) {
+            per.push((cell.carrier.clone(), 0));
+        }
+    }
+    let order: Vec<&str> = c.cells.iter().map(|c| c.carrier.as_str()).collect();
+    per.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
+    let total: u64 = per.iter().map(|p| p.1).sum();
+    per.into_iter()
+        .map(|(n, k)| (n, k, wilson(k, total)))
+        .collect()
+}

@@ -1,0 +1,328 @@
+//! The fit report: what the records say, per provider × carrier, as text
+//! (stdout), JSON (`fit.json`, schema in docs/fit.md) and Markdown
+//! (`fit.md`), all rendered from the same [`Fit`] data.
+
+use super::FinalState;
+use super::estimates::{CellFit, Fit};
+use crate::report::table::{grid, pct_ci, secs};
+use crate::stats::Estimate;
+use crate::units::{HumanRate, grouped};
+use serde_json::{Value, json};
+use std::fmt::Write;
+
+fn count(n: u64) -> String {
+    grouped(n as f64, 0, false)
+}
+
+fn secs_ci(e: &Estimate) -> String {
+    format!("{} [{}, {}]", secs(e.value), secs(e.low), secs(e.high))
+}
+
+/// The skipped records, one line per reason.
+fn skips_text(fit: &Fit) -> String {
+    if fit.skips.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("Skipped {} records:\n", count(fit.skipped()));
+    for (reason, n, line) in &fit.skips {
+        let _ = writeln!(out, "  {}  {reason} (first at line {line})", count(*n));
+    }
+    out
+}
+
+/// The plain-text report.
+pub fn text(fit: &Fit, sources: &[String]) -> String {
+    let mut out = format!(
+        "simsms fit: {} records from {}\n",
+        count(fit.records),
+        sources.join(", ")
+    );
+    out.push_str(&skips_text(fit));
+    out.push_str("\nFinal states, share of messages [95% interval]\n");
+    let header = [
+        "provider",
+        "carrier",
+        "messages",
+        "delivered",
+        "undeliverable",
+        "expired",
+        "rejected",
+        "no receipt",
+        "refused",
+    ];
+    let rows: Vec<Vec<String>> = fit
+        .cells
+        .iter()
+        .map(|c| {
+            let mut row = vec![c.provider.clone(), c.carrier.clone(), count(c.messages)];
+            row.extend(FinalState::ALL.iter().map(|s| pct_ci(&c.shares[s.index()])));
+            row
+        })
+        .collect();
+    grid(&mut out, &header, &rows, 2);
+    out.push_str("\nLatency, send to final state, of delivered messages\n");
+    let rows: Vec<Vec<String>> = fit.cells.iter().filter_map(latency_row).collect();
+    if rows.is_empty() {
+        out.push_str("  no delivered message has a final time\n");
+    } else {
+        grid(
+            &mut out,
+            &[
+                "provider",
+                "carrier",
+                "delivered",
+                "p50",
+                "p90",
+                "p99",
+                "fit",
+            ],
+            &rows,
+            2,
+        );
+    }
+    out.push_str("\nRejections (REJECTD) per number and per message, by carrier\n");
+    let rows: Vec<Vec<String>> = fit
+        .carrier_filters
+        .iter()
+        .map(|(c, f)| {
+            let (number, message) = if f.identifiable {
+                (pct_ci(&f.per_number), pct_ci(&f.per_message))
+            } else {
+                ("not identifiable".into(), "(no number sent twice)".into())
+            };
+            vec![
+                c.clone(),
+                count(f.numbers),
+                count(f.repeated_numbers),
+                pct_ci(&f.total),
+                number,
+                message,
+            ]
+        })
+        .collect();
+    grid(
+        &mut out,
+        &[
+            "carrier",
+            "numbers",
+            "sent twice+",
+            "rejected",
+            "per number",
+            "per message",
+        ],
+        &rows,
+        1,
+    );
+    behaviour_text(&mut out, fit);
+    out
+}
+
+fn latency_row(c: &CellFit) -> Option<Vec<String>> {
+    let l = c.latency.as_ref()?;
+    Some(vec![
+        c.provider.clone(),
+        c.carrier.clone(),
+        count(c.delivered_latencies),
+        secs(l.median),
+        "-".into(),
+        "-".into(),
+        "-".into(),
+    ])
+}
+
+fn behaviour_text(out: &mut String, fit: &Fit) {
+    let b = &fit.behaviour;
+    let t = &fit.traffic;
+    out.push_str("\nUsers and traffic\n");
+    let _ = writeln!(
+        out,
+        "  sessions: {} over {} ({}{}); rate {} [{}, {}]",
+        count(b.sessions),
+        secs(t.span_s),
+        if b.session_keys {
+            "from session keys"
+        } else {
+            "a number's sends < 30 min apart are one session"
+        },
+        if t.profile.is_some() {
+            "; hourly profile fitted"
+        } else {
+            ""
+        },
+        HumanRate(t.rate.value),
+        HumanRate(t.rate.low),
+        HumanRate(t.rate.high)
+    );
+    let spread: Vec<String> = b
+        .sends_per_session
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k}: {:.1}%", 100.0 * *n as f64 / b.sessions.max(1) as f64))
+        .collect();
+    let _ = writeln!(out, "  sends per session: {}", spread.join(", "));
+    match &b.resend_after {
+        Some(e) => {
+            let _ = writeln!(
+                out,
+                "  resend after: {} (median of {} gaps)",
+                secs_ci(e),
+                count(b.gaps)
+            );
+        }
+        None => out.push_str("  resend after: not identified (no session sent twice)\n"),
+    }
+    if fit.numbers_beyond_cap > 0 {
+        let _ = writeln!(
+            out,
+            "  {} messages to numbers beyond the cap of {} followed numbers are not in the per-number split",
+            count(fit.numbers_beyond_cap),
+            count(super::collect::NUMBERS_CAP as u64)
+        );
+    }
+}
+
+fn estimate_json(e: &Estimate) -> Value {
+    let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    json!({ "value": num(e.value), "low": num(e.low), "high": num(e.high) })
+}
+
+/// The JSON report.
+pub fn json(fit: &Fit, sources: &[String]) -> Value {
+    let cells: Vec<Value> = fit
+        .cells
+        .iter()
+        .map(|c| {
+            let shares: serde_json::Map<String, Value> = FinalState::ALL
+                .iter()
+                .map(|s| (s.name().to_string(), estimate_json(&c.shares[s.index()])))
+                .collect();
+            let counts: serde_json::Map<String, Value> = FinalState::ALL
+                .iter()
+                .map(|s| (s.name().to_string(), json!(c.counts[s.index()])))
+                .collect();
+            json!({
+                "provider": c.provider,
+                "carrier": c.carrier,
+                "messages": c.messages,
+                "counts": counts,
+                "shares": shares,
+                "loss": estimate_json(&c.loss),
+                "undeliverable_of_passed": estimate_json(&c.undeliverable),
+                "delivered_with_latency": c.delivered_latencies,
+                "latency_median_s": c.latency.as_ref().map(|l| l.median),
+                "price_mean": c.price,
+                "segments_per_message": c.segments_per_message,
+            })
+        })
+        .collect();
+    let filters: Vec<Value> = fit
+        .carrier_filters
+        .iter()
+        .map(|(c, f)| {
+            json!({
+                "carrier": c,
+                "numbers": f.numbers,
+                "repeated_numbers": f.repeated_numbers,
+                "messages": f.messages,
+                "identifiable": f.identifiable,
+                "rejected": estimate_json(&f.total),
+                "per_number": estimate_json(&f.per_number),
+                "per_message": estimate_json(&f.per_message),
+            })
+        })
+        .collect();
+    let b = &fit.behaviour;
+    let t = &fit.traffic;
+    json!({
+        "kind": "fit",
+        "sources": sources,
+        "records": fit.records,
+        "skipped": fit.skips.iter().map(|(r, n, line)| json!({"reason": r, "count": n, "first_line": line})).collect::<Vec<_>>(),
+        "cells": cells,
+        "filters": filters,
+        "behaviour": {
+            "sessions": b.sessions,
+            "session_keys": b.session_keys,
+            "sends_per_session": b.sends_per_session,
+            "max_sends": b.max_sends,
+            "resend_after_s": b.resend_after.as_ref().map(estimate_json),
+            "gaps": b.gaps,
+        },
+        "traffic": {
+            "sessions": t.sessions,
+            "span_s": t.span_s,
+            "rate_per_s": estimate_json(&t.rate),
+            "start_of_day_s": t.start_of_day_s,
+            "profile": t.profile.map(|p| p.to_vec()),
+        },
+        "numbers_followed": fit.numbers_followed,
+        "numbers_beyond_cap": fit.numbers_beyond_cap,
+    })
+}
+
+/// The Markdown report: the same tables.
+pub fn markdown(fit: &Fit, sources: &[String]) -> String {
+    let mut out = format!(
+        "# simsms fit\n\n{} records from {}.\n\n",
+        count(fit.records),
+        sources
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !fit.skips.is_empty() {
+        out.push_str(&format!("Skipped {} records:\n\n", count(fit.skipped())));
+        for (reason, n, line) in &fit.skips {
+            let _ = writeln!(
+                out,
+                "- {}: {} (first at line {line})",
+                count(*n),
+                esc(reason)
+            );
+        }
+        out.push('\n');
+    }
+    out.push_str("## Final states\n\n| provider | carrier | messages |");
+    for s in FinalState::ALL {
+        let _ = write!(out, " {} |", s.name());
+    }
+    out.push_str("\n|---|---|---:|");
+    out.push_str(&"---:|".repeat(FinalState::ALL.len()));
+    out.push('\n');
+    for c in &fit.cells {
+        let _ = write!(
+            out,
+            "| {} | {} | {} |",
+            esc(&c.provider),
+            esc(&c.carrier),
+            count(c.messages)
+        );
+        for s in FinalState::ALL {
+            let _ = write!(out, " {} |", pct_ci(&c.shares[s.index()]));
+        }
+        out.push('\n');
+    }
+    out.push_str("\n## Rejections per number and per message\n\n| carrier | numbers | sent twice+ | per number | per message |\n|---|---:|---:|---:|---:|\n");
+    for (c, f) in &fit.carrier_filters {
+        let (n, m) = if f.identifiable {
+            (pct_ci(&f.per_number), pct_ci(&f.per_message))
+        } else {
+            ("not identifiable".into(), "-".into())
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {n} | {m} |",
+            esc(c),
+            count(f.numbers),
+            count(f.repeated_numbers)
+        );
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('|', "\\|")
+}
