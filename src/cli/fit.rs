@@ -40,7 +40,8 @@ pub struct FitArgs {
     /// per share and latency percentile (exit 1 when some do not).
     #[arg(long, value_name = "SCENARIO")]
     check: Option<PathBuf>,
-    /// Also write fit.json and fit.md into this directory.
+    /// Also write fit.json and fit.md (and check.json with --check) into
+    /// this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Threads for --check's simulation (default: all cores).
@@ -118,6 +119,7 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
     let sources = sources(&args);
     let mut code = 0;
     say(&report::text(&fit, &sources))?;
+    let mut check_json = None;
     if let Some(sc) = checked {
         let threads = args
             .threads
@@ -129,6 +131,7 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         );
         let rows = check::compare(&fit, &simulated);
         say(&check::text(&rows, &sc.name))?;
+        check_json = Some(check::json(&rows, &sc.name));
         if rows.iter().any(|r| !r.agrees) {
             code = 1;
         }
@@ -148,10 +151,17 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
         let json =
             serde_json::to_string_pretty(&report::json(&fit, &sources)).expect("JSON") + "\n";
-        for (name, contents) in [
+        let mut files = vec![
             ("fit.json", json),
             ("fit.md", report::markdown(&fit, &sources)),
-        ] {
+        ];
+        if let Some(c) = &check_json {
+            files.push((
+                "check.json",
+                serde_json::to_string_pretty(c).expect("JSON") + "\n",
+            ));
+        }
+        for (name, contents) in files {
             crate::output::write_atomic(&dir.join(name), contents.as_bytes())?;
         }
     }

@@ -1,8 +1,11 @@
 //! `simsms fit --check`: does a scenario reproduce the records? The
 //! fitted (or any) scenario is simulated, and per provider × carrier each
 //! final-state share and latency percentile of the records is set against
-//! the simulation's: they agree when their difference is within the two
-//! 95% intervals combined (√(a² + b²) of the half-widths).
+//! the simulation's. Each difference gets a z score, the difference over
+//! the two 95% intervals' standard errors combined (√(a² + b²)); a figure
+//! differs when |z| passes the Bonferroni bound for all the figures
+//! together at 5% (so a scenario that is right fails the check in at most
+//! one run in twenty, however many figures there are).
 
 use super::FinalState;
 use super::estimates::Fit;
@@ -36,15 +39,30 @@ pub struct Agreement {
     /// Seconds for latency, a fraction for shares.
     pub records: Estimate,
     pub simulated: Estimate,
+    /// The difference in standard errors.
+    pub z: f64,
     pub agrees: bool,
     pub is_latency: bool,
 }
 
-fn agrees(a: &Estimate, b: &Estimate) -> bool {
-    let half = |e: &Estimate| ((e.high - e.low) / 2.0).max(0.0);
-    let allowed = (half(a).powi(2) + half(b).powi(2)).sqrt();
-    // A share both sides estimate as exactly 0 (or 1) agrees.
-    (a.value - b.value).abs() <= allowed + 1e-12
+/// The difference of two estimates in standard errors (0 when both are
+/// exact and equal, as a share both sides estimate as exactly 0).
+fn z_score(a: &Estimate, b: &Estimate) -> f64 {
+    let se = |e: &Estimate| ((e.high - e.low) / 2.0).max(0.0) / 1.959_964;
+    let combined = (se(a).powi(2) + se(b).powi(2)).sqrt();
+    let d = (a.value - b.value).abs();
+    if d <= 1e-12 {
+        0.0
+    } else if combined == 0.0 {
+        f64::INFINITY
+    } else {
+        d / combined
+    }
+}
+
+/// The |z| beyond which one of `m` figures differs, family-wise at 5%.
+pub fn bound(m: usize) -> f64 {
+    crate::stats::normal_quantile(1.0 - 0.025 / m.max(1) as f64)
 }
 
 /// Every comparison the records and the simulation both allow.
@@ -65,7 +83,8 @@ pub fn compare(fit: &Fit, simulated: &Report) -> Vec<Agreement> {
                 provider: cell.provider.clone(),
                 carrier: cell.carrier.clone(),
                 what: format!("share {}", s.name()),
-                agrees: agrees(&records, &simulated),
+                z: z_score(&records, &simulated),
+                agrees: true,
                 records,
                 simulated,
                 is_latency: false,
@@ -84,13 +103,18 @@ pub fn compare(fit: &Fit, simulated: &Report) -> Vec<Agreement> {
                     provider: cell.provider.clone(),
                     carrier: cell.carrier.clone(),
                     what: format!("latency {}", q.name()),
-                    agrees: agrees(&records, &simulated),
+                    z: z_score(&records, &simulated),
+                    agrees: true,
                     records,
                     simulated,
                     is_latency: true,
                 });
             }
         }
+    }
+    let limit = bound(out.len());
+    for a in &mut out {
+        a.agrees = a.z <= limit;
     }
     out
 }
@@ -111,6 +135,7 @@ pub fn text(rows: &[Agreement], scenario: &str) -> String {
                 r.what.clone(),
                 show(r, &r.records),
                 show(r, &r.simulated),
+                format!("{:.1}", r.z),
                 if r.agrees { "agrees" } else { "DIFFERS" }.to_string(),
             ]
         })
@@ -124,18 +149,42 @@ pub fn text(rows: &[Agreement], scenario: &str) -> String {
             "what",
             "records",
             "simulated",
+            "z",
             "verdict",
         ],
         &table,
         3,
     );
     let differ = rows.iter().filter(|r| !r.agrees).count();
+    let limit = bound(rows.len());
     out.push_str(&match differ {
-        0 => format!("All {} figures agree within their intervals.\n", rows.len()),
+        0 => format!(
+            "All {} figures agree: every |z| is within {limit:.2} (5% for all figures together).\n",
+            rows.len()
+        ),
         n => format!(
-            "{n} of {} figures differ beyond their intervals: the scenario does not reproduce the records there.\n",
+            "{n} of {} figures differ (|z| > {limit:.2}, 5% for all figures together): the scenario does not reproduce the records there.\n",
             rows.len()
         ),
     });
     out
+}
+
+/// The comparison as JSON (`check.json`).
+pub fn json(rows: &[Agreement], scenario: &str) -> serde_json::Value {
+    let e = |e: &Estimate| serde_json::json!({"value": e.value, "low": e.low, "high": e.high});
+    serde_json::json!({
+        "scenario": scenario,
+        "bound": bound(rows.len()),
+        "agrees": rows.iter().all(|r| r.agrees),
+        "figures": rows.iter().map(|r| serde_json::json!({
+            "provider": r.provider,
+            "carrier": r.carrier,
+            "what": r.what,
+            "records": e(&r.records),
+            "simulated": e(&r.simulated),
+            "z": if r.z.is_finite() { serde_json::json!(r.z) } else { serde_json::Value::Null },
+            "agrees": r.agrees,
+        })).collect::<Vec<_>>(),
+    })
 }
