@@ -1,0 +1,202 @@
+//! `simsms fit` end to end: a closed loop (serve a known scenario, drive it
+//! with `load --otp`, fit the records) recovers the truth within intervals,
+//! and the fitted scenario passes `check` and `fit --check`.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+fn repo(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The (value, low, high) of an estimate in the fit's JSON, its 95%
+/// interval widened to 99.9% so a test of a true value fails about once in
+/// a thousand runs, not once in twenty.
+fn interval(e: &Value) -> (f64, f64, f64) {
+    let (v, lo, hi) = (
+        e["value"].as_f64().unwrap(),
+        e["low"].as_f64().unwrap(),
+        e["high"].as_f64().unwrap(),
+    );
+    let widen = 3.2905 / 1.96;
+    (v, v - (v - lo) * widen, v + (hi - v) * widen)
+}
+
+fn assert_covers(what: &str, e: &Value, truth: f64) {
+    let (v, lo, hi) = interval(e);
+    assert!(
+        lo <= truth && truth <= hi,
+        "{what}: {v} [{lo}, {hi}] (99.9%) does not cover the truth {truth}"
+    );
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn fit(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = simsms_within(
+        &[&["fit"], args, &["--out", dir.to_str().unwrap()]].concat(),
+        Duration::from_secs(120),
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_loop_fit_recovers_the_served_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    let served_csv = dir.path().join("served.csv");
+    let served = Served::start_with(&truth, "600", &["--events", served_csv.to_str().unwrap()]);
+    let target = format!("smpp://direct:pw@{}", served.address("direct"));
+    let load_csv = dir.path().join("load.csv");
+    let out = simsms_within(
+        &[
+            "load",
+            &truth,
+            "--otp",
+            "--speed",
+            "600",
+            "--target",
+            &target,
+            "--wait",
+            "5s",
+            "--events",
+            load_csv.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(served.stop(), "serve exits 0");
+
+    // The server's records: what the model decided for every message.
+    let fitted = dir.path().join("fitted.toml");
+    let (code, stdout, stderr) = fit(
+        &[served_csv.to_str().unwrap(), "-o", fitted.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report = read_json(&dir.path().join("fit.json"));
+    let filter = &report["filters"][0];
+    assert_eq!(filter["carrier"], "c");
+    assert_eq!(filter["identifiable"], true, "{filter}");
+    assert_covers("spam_filter_per_number", &filter["per_number"], 0.1);
+    assert_covers("spam_filter", &filter["per_message"], 0.05);
+    let undeliverable = &report["undeliverable"][0];
+    assert_eq!(undeliverable["identifiable"], true);
+    assert_covers("not_sms_capable", &undeliverable["per_number"], 0.03);
+    assert_covers("undeliverable", &undeliverable["per_message"], 0.02);
+    let cell = &report["cells"][0];
+    assert_covers("loss", &cell["loss"], 0.02);
+    // Route latency log-normal, median 3 s and p99 30 s (radio delay 0).
+    let latency = &cell["latency"];
+    assert_covers("latency p50", &latency["quantiles"]["p50"], 3.0);
+    assert_covers("latency p99", &latency["quantiles"]["p99"], 30.0);
+    assert_eq!(latency["best"], "log-normal", "{latency}");
+
+    // The fitted scenario is one simsms accepts, and it reproduces the
+    // records it came from.
+    let check = simsms_within(
+        &["check", fitted.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let (code, stdout, stderr) = fit(
+        &[
+            served_csv.to_str().unwrap(),
+            "--check",
+            fitted.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let verdict = read_json(&dir.path().join("check.json"));
+    // Each figure within 4 standard errors (a true model passes with
+    // near certainty); the exit code follows the family-wise verdict.
+    for f in verdict["figures"].as_array().unwrap() {
+        let z = f["z"].as_f64().unwrap_or(f64::INFINITY);
+        assert!(z < 4.0, "{} {}: z = {z}\n{stdout}", f["what"], f["carrier"]);
+    }
+    assert!(verdict["figures"].as_array().unwrap().len() >= 9);
+    assert_eq!(
+        code,
+        if verdict["agrees"] == true { 0 } else { 1 },
+        "{stderr}"
+    );
+
+    // The load's records carry sessions: the users' behaviour.
+    let (code, stdout, stderr) = fit(&[load_csv.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report = read_json(&dir.path().join("fit.json"));
+    let b = &report["behaviour"];
+    assert_eq!(b["session_keys"], true);
+    assert_eq!(b["max_sends"], 3);
+    // Users resend 20 s after a send (simulated), plus the wall-clock
+    // delay of the loop at 600x (milliseconds, so under a second here).
+    let resend = b["resend_after_s"]["value"].as_f64().unwrap();
+    assert!((20.0..21.5).contains(&resend), "resend after {resend} s");
+    assert_covers("rate", &report["traffic"]["rate_per_s"], 2.0);
+}
+
+#[test]
+fn a_wrong_scenario_fails_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    // Records of the truth from `run --events`, checked against a scenario
+    // whose filter is twice as strong.
+    let records = dir.path().join("run.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &truth,
+            "-r",
+            "1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wrong = dir.path().join("wrong.toml");
+    let text = std::fs::read_to_string(&truth)
+        .unwrap()
+        .replace("spam_filter = 0.05", "spam_filter = 0.10");
+    std::fs::write(&wrong, text).unwrap();
+    let (code, stdout, _) = fit(
+        &[
+            records.to_str().unwrap(),
+            "--check",
+            wrong.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let verdict = read_json(&dir.path().join("check.json"));
+    let rejected = verdict["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["what"] == "share rejected")
+        .unwrap();
+    assert_eq!(rejected["agrees"], false, "{rejected}");
+    assert!(stdout.contains("DIFFERS"));
+}
