@@ -114,19 +114,23 @@ impl Collected {
         self.hasher.hash_one(key)
     }
 
-    fn cell_of(&mut self, provider: &str, carrier: &str) -> usize {
-        // Look up by borrowed strings first: no allocation for known cells.
-        if let Some(i) = self
-            .index
+    /// The cell of (provider, carrier), added when new; looked up by
+    /// borrowed strings so known cells cost no allocation.
+    fn cell_of(
+        index: &mut IndexMap<(String, String), usize>,
+        cells: &mut Vec<Cell>,
+        provider: &str,
+        carrier: &str,
+    ) -> usize {
+        if let Some(i) = index
             .iter()
             .position(|((p, c), _)| p == provider && c == carrier)
         {
             return i;
         }
-        let i = self.cells.len();
-        self.index
-            .insert((provider.to_string(), carrier.to_string()), i);
-        self.cells.push(Cell {
+        let i = cells.len();
+        index.insert((provider.to_string(), carrier.to_string()), i);
+        cells.push(Cell {
             provider: provider.to_string(),
             carrier: carrier.to_string(),
             ..Default::default()
@@ -222,9 +226,7 @@ impl Sink for Collected {
                 None => "all",
             },
         };
-        // The borrow of the map ends before the cell is looked up.
-        let carrier = carrier.to_string();
-        let c = self.cell_of(o.provider, &carrier);
+        let c = Self::cell_of(&mut self.index, &mut self.cells, o.provider, carrier);
         let u = self.next_random();
         let cell = &mut self.cells[c];
         cell.states[o.state.index()] += 1;
