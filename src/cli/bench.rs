@@ -51,6 +51,14 @@ pub enum BenchCommand {
         #[arg(long, default_value = "10s")]
         wait: String,
     },
+    /// Records per second of `simsms fit` on a CSV of records, side by
+    /// side with a plain read of the same file by the csv crate.
+    Fit {
+        file: PathBuf,
+        /// Runs of each; the fastest is reported.
+        #[arg(long, default_value_t = 3)]
+        repeat: u32,
+    },
     /// Sessions per second on scenarios (the scenario's own routing only).
     Scenarios {
         #[arg(required = true)]
@@ -190,6 +198,22 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 a(0.99),
                 a(0.999),
             ) + "\n"))?;
+        }
+        BenchCommand::Fit { file, repeat } => {
+            let b = crate::bench::fit::run(&file, repeat).map_err(Error::Usage)?;
+            let rate = |s: f64| b.records as f64 / s / 1e6;
+            say(&format!(
+                "{} records of {}\n  plain csv read:          {:.3} s, {:.2}M records/s\n  fit read + collect:      {:.3} s, {:.2}M records/s\n  fit, estimates included: {:.3} s, {:.2}M records/s\n  fit / plain read: {:.2}x the time\n",
+                b.records,
+                file.display(),
+                b.plain_seconds,
+                rate(b.plain_seconds),
+                b.read_seconds,
+                rate(b.read_seconds),
+                b.fit_seconds,
+                rate(b.fit_seconds),
+                b.fit_seconds / b.plain_seconds
+            ))?;
         }
         BenchCommand::Scenarios {
             files,

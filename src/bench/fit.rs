@@ -1,0 +1,61 @@
+//! `simsms bench fit`: records per second of `simsms fit`'s reading and
+//! collecting, side by side with a plain read of the same CSV by the csv
+//! crate (every record parsed into fields, nothing else), alternating so
+//! both see the same machine.
+
+use crate::fit::collect::Collected;
+use crate::fit::estimates::Fit;
+use crate::fit::read::{ReadOptions, read_file};
+use std::path::Path;
+use std::time::Instant;
+
+/// The best of `repeat` alternating runs of each side.
+pub struct FitBench {
+    pub records: u64,
+    pub plain_seconds: f64,
+    pub fit_seconds: f64,
+    /// Reading and collecting only (the estimates after are apart).
+    pub read_seconds: f64,
+}
+
+/// Times a plain csv read and `fit`'s read + collect + estimate of `path`.
+pub fn run(path: &Path, repeat: u32) -> Result<FitBench, String> {
+    let mut best = FitBench {
+        records: 0,
+        plain_seconds: f64::INFINITY,
+        fit_seconds: f64::INFINITY,
+        read_seconds: f64::INFINITY,
+    };
+    for _ in 0..repeat.max(1) {
+        let started = Instant::now();
+        let mut reader = csv::Reader::from_path(path).map_err(|e| e.to_string())?;
+        let mut record = csv::ByteRecord::new();
+        let mut rows = 0u64;
+        let mut bytes = 0usize;
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| e.to_string())?
+        {
+            rows += 1;
+            bytes += record.len();
+        }
+        std::hint::black_box(bytes);
+        best.plain_seconds = best.plain_seconds.min(started.elapsed().as_secs_f64());
+
+        let started = Instant::now();
+        let mut collected = Collected::new(None);
+        read_file(path, &ReadOptions::default(), &mut collected).map_err(|e| e.to_string())?;
+        best.read_seconds = best.read_seconds.min(started.elapsed().as_secs_f64());
+        let fit = Fit::of(&mut collected);
+        best.fit_seconds = best.fit_seconds.min(started.elapsed().as_secs_f64());
+        if fit.records != rows {
+            return Err(format!(
+                "fit used {} of {rows} records ({} skipped)",
+                fit.records,
+                fit.skipped()
+            ));
+        }
+        best.records = rows;
+    }
+    Ok(best)
+}
