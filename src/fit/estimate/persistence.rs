@@ -28,8 +28,9 @@
 use crate::stats::{Estimate, wilson};
 use std::collections::BTreeMap;
 
-/// Half the 95% point of χ² with one degree of freedom (3.841 / 2).
-const PROFILE_DROP: f64 = 1.920_729_410_347_062;
+/// Half the 95% point of χ² with one degree of freedom (3.841 / 2): a
+/// profile likelihood this far below its maximum bounds a 95% interval.
+pub(super) const PROFILE_DROP: f64 = 1.920_729_410_347_062;
 /// EM stops when the log-likelihood gains less than this in a step.
 const EM_TOLERANCE: f64 = 1e-11;
 const EM_MAX_STEPS: usize = 20_000;
@@ -262,14 +263,15 @@ fn maximise(groups: &[Group], q0: f64, p0: f64, free: Free) -> (f64, f64, f64) {
 }
 
 /// Where the profile `f` falls to `cutoff` between the estimate `at` and
-/// the bound `towards` (0 or 1), by bisection; the bound itself when the
-/// profile stays above the cutoff all the way.
-fn crossing(f: &dyn Fn(f64) -> f64, at: f64, towards: f64, cutoff: f64) -> f64 {
+/// the bound `towards`, by bisection; the bound itself when the profile
+/// stays above the cutoff all the way. Shared by the estimators' profile
+/// intervals.
+pub(super) fn crossing(f: &dyn Fn(f64) -> f64, at: f64, towards: f64, cutoff: f64) -> f64 {
     if (at - towards).abs() < 1e-12 || f(towards) >= cutoff {
         return towards;
     }
     let (mut inside, mut outside) = (at, towards);
-    for _ in 0..40 {
+    for _ in 0..60 {
         let mid = (inside + outside) / 2.0;
         if f(mid) >= cutoff {
             inside = mid;

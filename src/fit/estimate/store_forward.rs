@@ -36,6 +36,7 @@
 //! comes out larger by about half the retry interval; absences shorter
 //! than t are not seen at all (the exponential shape extrapolates them).
 
+use super::persistence::{PROFILE_DROP, crossing};
 use crate::stats::{Estimate, wilson};
 
 /// Fewest late deliveries that identify the mean absence: with 20, m's
@@ -45,7 +46,6 @@ pub const MIN_LATE: u64 = 20;
 /// A threshold that sits above a route's latency tail (seconds) and below
 /// typical absences (minutes to hours).
 pub const DEFAULT_THRESHOLD_S: f64 = 60.0;
-const PROFILE_DROP: f64 = 1.920_729_410_347_062;
 
 /// The store-and-forward fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -196,24 +196,6 @@ pub fn estimate(
         high: crossing(&profile_a, a, 1.0, cutoff),
     };
     fit
-}
-
-/// Where `f` falls to `cutoff` between `at` and `towards`, by bisection;
-/// `towards` when it never does.
-fn crossing(f: &dyn Fn(f64) -> f64, at: f64, towards: f64, cutoff: f64) -> f64 {
-    if (at - towards).abs() < 1e-12 || f(towards) >= cutoff {
-        return towards;
-    }
-    let (mut inside, mut outside) = (at, towards);
-    for _ in 0..60 {
-        let mid = (inside + outside) / 2.0;
-        if f(mid) >= cutoff {
-            inside = mid;
-        } else {
-            outside = mid;
-        }
-    }
-    (inside + outside) / 2.0
 }
 
 #[cfg(test)]
