@@ -466,6 +466,36 @@ impl Reservoir {
         }
     }
 
+    /// Joins another reservoir's sample (a shard's) so the result is a
+    /// uniform sample of both streams together: each kept value comes from
+    /// `self` or `other` in proportion to what each has seen and not yet
+    /// given (sequential draws without replacement, so the split between
+    /// the two is exactly hypergeometric when both have the same capacity;
+    /// a smaller `other` that runs out leaves the rest to `self`).
+    pub fn merge(&mut self, other: &Reservoir) {
+        let mut mine = std::mem::take(&mut self.values);
+        let mut theirs = other.values.clone();
+        let (mut mine_left, mut theirs_left) = (self.seen, other.seen);
+        let keep = self.capacity.min(mine.len() + theirs.len());
+        let mut merged = Vec::with_capacity(keep);
+        while merged.len() < keep {
+            let from_mine = match (mine.is_empty(), theirs.is_empty()) {
+                (false, true) => true,
+                (true, false) => false,
+                _ => self.rng.random_range(0..mine_left + theirs_left) < mine_left,
+            };
+            let (pool, left) = match from_mine {
+                true => (&mut mine, &mut mine_left),
+                false => (&mut theirs, &mut theirs_left),
+            };
+            let pick = self.rng.random_range(0..pool.len());
+            merged.push(pool.swap_remove(pick));
+            *left -= 1;
+        }
+        self.values = merged;
+        self.seen += other.seen;
+    }
+
     /// How many values were pushed (the sample holds at most `capacity`).
     pub fn seen(&self) -> u64 {
         self.seen

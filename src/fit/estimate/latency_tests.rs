@@ -246,6 +246,28 @@ fn the_reservoir_keeps_a_bounded_uniform_sample() {
 }
 
 #[test]
+fn merged_reservoirs_weigh_each_stream_by_what_it_saw() {
+    // Shard a saw 30,000 values of 0, shard b 10,000 values of 1: a
+    // uniform sample of both holds 25% ones.
+    let (mut a, mut b) = (Reservoir::new(2_000), Reservoir::new(2_000));
+    (0..30_000).for_each(|_| a.push(0.0));
+    (0..10_000).for_each(|_| b.push(1.0));
+    a.merge(&b);
+    assert_eq!(a.seen(), 40_000);
+    let sample = a.values_mut();
+    assert_eq!(sample.len(), 2_000);
+    // sd of the share: √(0.25·0.75/2000)·√(1 − 2000/40000) ≈ 0.0094.
+    let ones = sample.iter().sum::<f64>() / 2_000.0;
+    assert!((ones - 0.25).abs() < 0.04, "{ones}");
+    // Small reservoirs that never filled keep every value.
+    let (mut c, mut d) = (Reservoir::new(100), Reservoir::new(100));
+    (0..10).for_each(|i| c.push(i as f64));
+    (0..20).for_each(|i| d.push(i as f64));
+    c.merge(&d);
+    assert_eq!(c.values_mut().len(), 30);
+}
+
+#[test]
 fn durations_render_to_the_millisecond() {
     assert_eq!(duration_text(3.0), "3s");
     assert_eq!(duration_text(0.25), "0.25s");
