@@ -28,7 +28,9 @@
 //!    `sweep`, `sensitivity` (one input varied at a time, on common random
 //!    numbers), `shard` (sharded runs and `merge`), `partial` (the
 //!    partial-result format and its codec, which `shard` and `load`
-//!    write), `error` (every failure with its exit code).
+//!    write), `error` (every failure with its exit code), `fit` (delivery
+//!    records read backwards into a scenario with intervals, and held
+//!    against a simulation of it).
 //! 6. The live modes, siblings that share the layers below and never
 //!    import each other: `serve` (the scenario's providers as a fake SMSC
 //!    and Twilio-shaped HTTP API, in real time), `load` (the scenario's

@@ -32,6 +32,7 @@ const LAYERS: &[&[&str]] = &[
         "shard",
         "partial",
         "error",
+        "fit",
     ],
     // The live modes: siblings (`the_modes_never_import_each_other`).
     &["serve", "load", "bench"],

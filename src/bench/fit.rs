@@ -18,6 +18,24 @@ pub struct FitBench {
     pub read_seconds: f64,
 }
 
+impl FitBench {
+    /// The figures, as `bench fit` prints them.
+    pub fn render(&self, file: &str) -> String {
+        let rate = |s: f64| self.records as f64 / s / 1e6;
+        format!(
+            "{} records of {file}\n  plain csv read:          {:.3} s, {:.2}M records/s\n  fit read + collect:      {:.3} s, {:.2}M records/s\n  fit, estimates included: {:.3} s, {:.2}M records/s\n  fit / plain read: {:.2}x the time\n",
+            self.records,
+            self.plain_seconds,
+            rate(self.plain_seconds),
+            self.read_seconds,
+            rate(self.read_seconds),
+            self.fit_seconds,
+            rate(self.fit_seconds),
+            self.fit_seconds / self.plain_seconds
+        )
+    }
+}
+
 /// Times a plain csv read and `fit`'s read + collect + estimate of `path`.
 pub fn run(path: &Path, repeat: u32) -> Result<FitBench, String> {
     let mut best = FitBench {

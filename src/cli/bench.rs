@@ -201,19 +201,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
         }
         BenchCommand::Fit { file, repeat } => {
             let b = crate::bench::fit::run(&file, repeat).map_err(Error::Usage)?;
-            let rate = |s: f64| b.records as f64 / s / 1e6;
-            say(&format!(
-                "{} records of {}\n  plain csv read:          {:.3} s, {:.2}M records/s\n  fit read + collect:      {:.3} s, {:.2}M records/s\n  fit, estimates included: {:.3} s, {:.2}M records/s\n  fit / plain read: {:.2}x the time\n",
-                b.records,
-                file.display(),
-                b.plain_seconds,
-                rate(b.plain_seconds),
-                b.read_seconds,
-                rate(b.read_seconds),
-                b.fit_seconds,
-                rate(b.fit_seconds),
-                b.fit_seconds / b.plain_seconds
-            ))?;
+            say(&b.render(&file.display().to_string()))?;
         }
         BenchCommand::Scenarios {
             files,

@@ -92,9 +92,11 @@ pub fn compare(fit: &Fit, simulated: &Report) -> Vec<Agreement> {
         }
         if let Some(l) = &cell.latency {
             for q in [Quantile::P50, Quantile::P90, Quantile::P99] {
-                let Some(records) = l.quantile(q.fraction()) else {
+                let records = l.quantiles[q];
+                if !records.high.is_finite() {
+                    // Too few values to bound this percentile.
                     continue;
-                };
+                }
                 let simulated = row.latency.estimate(q);
                 if !simulated.is_defined() {
                     continue;

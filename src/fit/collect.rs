@@ -5,6 +5,7 @@
 //! distinct numbers), per-session sends for the users' behaviour, and
 //! arrivals for the traffic profile.
 
+use super::estimate::latency::{RESERVOIR_CAPACITY, Reservoir};
 use super::read::carrier_map::CarrierMap;
 use super::{FinalState, Observation, Sink, Skip};
 use indexmap::IndexMap;
@@ -17,25 +18,20 @@ use std::hash::BuildHasher;
 /// but not in persistence; the report says how many.
 pub const NUMBERS_CAP: usize = 2_000_000;
 
-/// At most this many delivered latencies are kept per provider × carrier;
-/// beyond it a uniform reservoir sample of this size stands for them
-/// (quantiles from 200k values are within 0.3 percentile points).
-pub const LATENCY_SAMPLE: usize = 200_000;
-
 /// A new session starts on a number after this long without a send, when
 /// the records carry no session key.
 pub const SESSION_GAP_S: f64 = 30.0 * 60.0;
 
 /// What is kept about one provider × carrier.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Cell {
     pub provider: String,
     pub carrier: String,
     /// Messages per [`FinalState`], indexed by `FinalState::index`.
     pub states: [u64; 6],
-    /// Delivered messages' latency, send → final state, in seconds.
-    pub latencies: Vec<f64>,
-    pub delivered_seen: u64,
+    /// Delivered messages' latency, send → final state, in seconds: a
+    /// uniform sample of at most `RESERVOIR_CAPACITY`.
+    pub latencies: Reservoir,
     pub price_sum: f64,
     pub priced: u64,
     pub segments: u64,
@@ -95,7 +91,6 @@ pub struct Collected {
     pub skips: IndexMap<String, (u64, u64)>,
     carrier_map: Option<CarrierMap>,
     hasher: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>,
-    rng: u64,
 }
 
 impl Collected {
@@ -105,7 +100,6 @@ impl Collected {
             first_sent: f64::INFINITY,
             last_sent: f64::NEG_INFINITY,
             sends_per_session: vec![0; 2],
-            rng: 0x9E37_79B9_7F4A_7C15,
             ..Default::default()
         }
     }
@@ -133,17 +127,13 @@ impl Collected {
         cells.push(Cell {
             provider: provider.to_string(),
             carrier: carrier.to_string(),
-            ..Default::default()
+            states: [0; 6],
+            latencies: Reservoir::new(RESERVOIR_CAPACITY),
+            price_sum: 0.0,
+            priced: 0,
+            segments: 0,
         });
         i
-    }
-
-    /// xorshift: a reproducible reservoir without a generator per cell.
-    fn next_random(&mut self) -> u64 {
-        self.rng ^= self.rng << 13;
-        self.rng ^= self.rng >> 7;
-        self.rng ^= self.rng << 17;
-        self.rng
     }
 
     fn end_session(&mut self, sends: u32) {
@@ -227,7 +217,6 @@ impl Sink for Collected {
             },
         };
         let c = Self::cell_of(&mut self.index, &mut self.cells, o.provider, carrier);
-        let u = self.next_random();
         let cell = &mut self.cells[c];
         cell.states[o.state.index()] += 1;
         cell.segments += u64::from(o.segments);
@@ -236,16 +225,7 @@ impl Sink for Collected {
             cell.priced += 1;
         }
         if let (FinalState::Delivered, Some(fin)) = (o.state, o.final_s) {
-            cell.delivered_seen += 1;
-            let latency = fin - o.sent_s;
-            if cell.latencies.len() < LATENCY_SAMPLE {
-                cell.latencies.push(latency);
-            } else {
-                let j = (u % cell.delivered_seen) as usize;
-                if j < LATENCY_SAMPLE {
-                    cell.latencies[j] = latency;
-                }
-            }
+            cell.latencies.push(fin - o.sent_s);
         }
         let receipted = !matches!(o.state, FinalState::NoReceipt | FinalState::Refused);
         if receipted {

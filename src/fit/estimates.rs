@@ -7,7 +7,7 @@
 
 use super::FinalState;
 use super::collect::{Cell, Collected};
-use super::estimate::latency::LatencyFit;
+use super::estimate::latency::{self, LatencyFit};
 use super::estimate::persistence::{Persistence, Tally};
 use crate::stats::{Estimate, wilson};
 
@@ -102,7 +102,7 @@ impl Fit {
         let mut tallies: Vec<(Tally, Tally, u64)> = collected
             .cells
             .iter()
-            .map(|_| (Tally::default(), Tally::default(), 0))
+            .map(|_| (Tally::new(), Tally::new(), 0))
             .collect();
         let mut by_carrier: Vec<(String, Tally, Tally)> = Vec::new();
         for t in collected.numbers.values() {
@@ -113,7 +113,7 @@ impl Fit {
             let at = match by_carrier.iter().position(|(c, _, _)| c == carrier) {
                 Some(i) => i,
                 None => {
-                    by_carrier.push((carrier.clone(), Tally::default(), Tally::default()));
+                    by_carrier.push((carrier.clone(), Tally::new(), Tally::new()));
                     by_carrier.len() - 1
                 }
             };
@@ -185,7 +185,10 @@ impl Fit {
 fn cell_fit(cell: &mut Cell, filter: &Tally) -> CellFit {
     use FinalState::*;
     let n = cell.messages();
-    let latency = (!cell.latencies.is_empty()).then(|| LatencyFit::of(&mut cell.latencies));
+    let latency = latency::fit(cell.latencies.values_mut());
+    let sorted = latency.as_ref().map_or(Vec::new(), |l| {
+        cell.latencies.values_mut()[..l.count].to_vec()
+    });
     let states = cell.states;
     let count = |s: FinalState| states[s.index()];
     let accepted = n - count(Refused);
@@ -203,8 +206,8 @@ fn cell_fit(cell: &mut Cell, filter: &Tally) -> CellFit {
         undeliverable: wilson(count(Undeliverable), passed_filter),
         expired: wilson(count(Expired), passed_filter - count(Undeliverable)),
         latency,
-        latencies: std::mem::take(&mut cell.latencies),
-        delivered_latencies: cell.delivered_seen,
+        latencies: sorted,
+        delivered_latencies: cell.latencies.seen(),
         price: (cell.priced > 0).then(|| cell.price_sum / cell.priced as f64),
         priced: cell.priced,
         segments_per_message: if n == 0 {

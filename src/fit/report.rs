@@ -3,9 +3,11 @@
 //! (`fit.md`), all rendered from the same [`Fit`] data.
 
 use super::FinalState;
+use super::estimate::latency::{Fitted, LatencyFit};
+use super::estimate::persistence::Persistence;
 use super::estimates::{CellFit, Fit};
 use crate::report::table::{grid, pct_ci, secs};
-use crate::stats::Estimate;
+use crate::stats::{Estimate, Quantile};
 use crate::units::{HumanRate, grouped};
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -80,9 +82,23 @@ pub fn text(fit: &Fit, sources: &[String]) -> String {
             2,
         );
     }
-    out.push_str("\nRejections (REJECTD) per number and per message, by carrier\n");
-    let rows: Vec<Vec<String>> = fit
-        .carrier_filters
+    split_text(
+        &mut out,
+        "Rejections (REJECTD) per number and per message, by carrier",
+        &fit.carrier_filters,
+    );
+    split_text(
+        &mut out,
+        "Undeliverable (UNDELIV, of messages not rejected) per number and per message, by carrier",
+        &fit.carrier_undeliverable,
+    );
+    behaviour_text(&mut out, fit);
+    out
+}
+
+fn split_text(out: &mut String, title: &str, splits: &[(String, Persistence)]) {
+    let _ = writeln!(out, "\n{title}");
+    let rows: Vec<Vec<String>> = splits
         .iter()
         .map(|(c, f)| {
             let (number, message) = if f.identifiable {
@@ -94,40 +110,97 @@ pub fn text(fit: &Fit, sources: &[String]) -> String {
                 c.clone(),
                 count(f.numbers),
                 count(f.repeated_numbers),
-                pct_ci(&f.total),
+                pct_ci(&f.failure_share),
                 number,
                 message,
             ]
         })
         .collect();
     grid(
-        &mut out,
+        out,
         &[
             "carrier",
             "numbers",
             "sent twice+",
-            "rejected",
+            "of messages",
             "per number",
             "per message",
         ],
         &rows,
         1,
     );
-    behaviour_text(&mut out, fit);
-    out
 }
 
 fn latency_row(c: &CellFit) -> Option<Vec<String>> {
     let l = c.latency.as_ref()?;
+    let q = |q: Quantile| {
+        let e = l.quantiles[q];
+        let high = if e.high.is_finite() {
+            secs(e.high)
+        } else {
+            "-".into()
+        };
+        format!("{} [{}, {high}]", secs(e.value), secs(e.low))
+    };
     Some(vec![
         c.provider.clone(),
         c.carrier.clone(),
         count(c.delivered_latencies),
-        secs(l.median),
-        "-".into(),
-        "-".into(),
-        "-".into(),
+        q(Quantile::P50),
+        q(Quantile::P90),
+        q(Quantile::P99),
+        fit_words(l),
     ])
+}
+
+/// The best shape and its KS distance, and what the scenario uses.
+fn fit_words(l: &LatencyFit) -> String {
+    match (l.best(), l.use_parametric) {
+        (Some(b), true) => format!("{} (D {:.3}), in the scenario", b.model.name(), b.ks_d),
+        (Some(b), false) => format!("{} (D {:.3}) rejected: table", b.model.name(), b.ks_d),
+        (None, _) => "table".to_string(),
+    }
+}
+
+fn latency_json(l: &LatencyFit) -> Value {
+    let fitted = |f: &Option<Fitted>| {
+        f.as_ref().map_or(Value::Null, |f| {
+            json!({
+                "toml": f.model.to_toml(),
+                "ks_d": f.ks_d,
+                "ks_p": f.ks_p,
+            })
+        })
+    };
+    let quantiles: serde_json::Map<String, Value> = l
+        .quantiles
+        .iter()
+        .map(|(q, e)| (q.name().to_string(), estimate_json(e)))
+        .collect();
+    json!({
+        "count": l.count,
+        "quantiles": quantiles,
+        "best": l.best().map(|b| b.model.name()),
+        "use_parametric": l.use_parametric,
+        "scenario": l.scenario_toml(),
+        "table": l.table,
+        "fixed": fitted(&l.fixed),
+        "log_normal": fitted(&l.log_normal),
+        "exponential": fitted(&l.exponential),
+    })
+}
+
+fn split_json(carrier: &str, f: &Persistence) -> Value {
+    json!({
+        "carrier": carrier,
+        "numbers": f.numbers,
+        "repeated_numbers": f.repeated_numbers,
+        "messages": f.messages,
+        "identifiable": f.identifiable,
+        "share": estimate_json(&f.failure_share),
+        "per_number": estimate_json(&f.per_number),
+        "per_message": estimate_json(&f.per_message),
+    })
 }
 
 fn behaviour_text(out: &mut String, fit: &Fit) {
@@ -211,7 +284,7 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
                 "loss": estimate_json(&c.loss),
                 "undeliverable_of_passed": estimate_json(&c.undeliverable),
                 "delivered_with_latency": c.delivered_latencies,
-                "latency_median_s": c.latency.as_ref().map(|l| l.median),
+                "latency": c.latency.as_ref().map_or(Value::Null, latency_json),
                 "price_mean": c.price,
                 "segments_per_message": c.segments_per_message,
             })
@@ -220,18 +293,12 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
     let filters: Vec<Value> = fit
         .carrier_filters
         .iter()
-        .map(|(c, f)| {
-            json!({
-                "carrier": c,
-                "numbers": f.numbers,
-                "repeated_numbers": f.repeated_numbers,
-                "messages": f.messages,
-                "identifiable": f.identifiable,
-                "rejected": estimate_json(&f.total),
-                "per_number": estimate_json(&f.per_number),
-                "per_message": estimate_json(&f.per_message),
-            })
-        })
+        .map(|(c, f)| split_json(c, f))
+        .collect();
+    let undeliverable: Vec<Value> = fit
+        .carrier_undeliverable
+        .iter()
+        .map(|(c, f)| split_json(c, f))
         .collect();
     let b = &fit.behaviour;
     let t = &fit.traffic;
@@ -242,6 +309,7 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
         "skipped": fit.skips.iter().map(|(r, n, line)| json!({"reason": r, "count": n, "first_line": line})).collect::<Vec<_>>(),
         "cells": cells,
         "filters": filters,
+        "undeliverable": undeliverable,
         "behaviour": {
             "sessions": b.sessions,
             "session_keys": b.session_keys,

@@ -5,10 +5,11 @@
 //! was not identified), never silently.
 
 use super::FinalState;
-use super::estimate::latency::LatencyFit;
+use super::estimate::latency;
 use super::estimate::persistence::Persistence;
 use super::estimates::{CellFit, Fit};
 use crate::stats::Estimate;
+use crate::stats::Quantile;
 use crate::units::HumanRate;
 use std::fmt::Write;
 
@@ -71,13 +72,8 @@ fn quoted(s: &str) -> String {
 }
 
 /// Seconds as a scenario duration, to the millisecond: "12.345s".
-pub fn duration(seconds: f64) -> String {
-    let ms = (seconds.max(0.0) * 1000.0).round() as u64;
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{}ms", ms)
-    }
+fn duration(seconds: f64) -> String {
+    latency::duration_text(seconds)
 }
 
 /// A probability as written in the scenario: 6 decimals, in [0, 1].
@@ -557,10 +553,10 @@ fn split_keys(doc: &mut Doc, f: &Persistence, (per_number, per_message): (&str, 
         );
         doc.key(
             per_message,
-            &probability(f.total.value),
+            &probability(f.failure_share.value),
             &format!(
                 "all {word} counted per message, {}",
-                share_note(&f.total, f.messages)
+                share_note(&f.failure_share, f.messages)
             ),
         );
     }
@@ -575,12 +571,42 @@ fn latency_key(cells: &[&CellFit]) -> Option<(String, String)> {
     if all.is_empty() {
         return None;
     }
-    let fit = LatencyFit::of(&mut all);
+    let fit = latency::fit(&mut all)?;
+    let chosen = match (fit.best(), fit.use_parametric) {
+        (Some(best), true) => format!(
+            "{} (KS D = {:.3}, p = {:.2})",
+            best.model.name(),
+            best.ks_d,
+            best.ks_p
+        ),
+        (Some(best), false) => format!(
+            "the empirical table: the best shape, {}, is rejected (KS D = {:.3}, p = {:.2e})",
+            best.model.name(),
+            best.ks_d,
+            best.ks_p
+        ),
+        (None, _) => "the empirical table".to_string(),
+    };
+    let p50 = fit.quantiles[Quantile::P50];
+    let p99 = fit.quantiles[Quantile::P99];
+    let bound = |x: f64| {
+        if x.is_finite() {
+            duration(x)
+        } else {
+            "-".into()
+        }
+    };
     Some((
-        format!("{{ fixed = {} }}", quoted(&duration(fit.median))),
+        fit.scenario_toml(),
         format!(
-            "send to final state of {} delivered messages",
-            grouped(all.len() as u64)
+            "send to final state, {} delivered messages: p50 {} [{}, {}], p99 {} [{}, {}]; {chosen}",
+            grouped(fit.count as u64),
+            duration(p50.value),
+            bound(p50.low),
+            bound(p50.high),
+            duration(p99.value),
+            bound(p99.low),
+            bound(p99.high),
         ),
     ))
 }

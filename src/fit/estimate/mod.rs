@@ -3,3 +3,4 @@
 
 pub mod latency;
 pub mod persistence;
+pub mod store_forward;
