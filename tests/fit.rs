@@ -200,3 +200,79 @@ fn a_wrong_scenario_fails_the_check() {
     assert_eq!(rejected["agrees"], false, "{rejected}");
     assert!(stdout.contains("DIFFERS"));
 }
+
+#[test]
+fn fit_shards_merge_into_the_whole_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    let records = dir.path().join("run.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &truth,
+            "-r",
+            "1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records = records.to_str().unwrap();
+    let whole = dir.path().join("whole");
+    let whole_toml = dir.path().join("whole.toml");
+    let (code, whole_report, stderr) = fit(&[records, "-o", whole_toml.to_str().unwrap()], &whole);
+    assert_eq!(code, 0, "{stderr}");
+    let mut parts = Vec::new();
+    for i in 0..3 {
+        let part = dir.path().join(format!("part-{i}.json"));
+        let out = simsms_within(
+            &[
+                "fit",
+                records,
+                "--shard",
+                &format!("{i}/3"),
+                "-o",
+                part.to_str().unwrap(),
+            ],
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        parts.push(part.to_str().unwrap().to_string());
+    }
+    let merged = dir.path().join("merged");
+    let args: Vec<&str> = ["merge"]
+        .into_iter()
+        .chain(parts.iter().map(String::as_str))
+        .chain(["--out", merged.to_str().unwrap()])
+        .collect();
+    let out = simsms_within(&args, Duration::from_secs(60));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same report, and the same fitted scenario, as one process.
+    let merged_report = String::from_utf8_lossy(&out.stdout);
+    let body = |r: &str| {
+        r.lines()
+            .filter(|l| !l.starts_with("fitted scenario"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(body(&merged_report), body(&whole_report));
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
+    assert_eq!(read(merged.join("fitted.toml")), read(whole_toml));
+    // A missing part is refused, naming it.
+    let out = simsms_within(&["merge", &parts[0], &parts[2]], Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1/3"));
+}

@@ -61,10 +61,11 @@ pub fn run(path: &Path, repeat: u32) -> Result<FitBench, String> {
         best.plain_seconds = best.plain_seconds.min(started.elapsed().as_secs_f64());
 
         let started = Instant::now();
-        let mut collected = Collected::new(None);
+        let mut collected = Collected::new(None, None);
         read_file(path, &ReadOptions::default(), &mut collected).map_err(|e| e.to_string())?;
+        let summary = collected.finish();
         best.read_seconds = best.read_seconds.min(started.elapsed().as_secs_f64());
-        let fit = Fit::of(&mut collected);
+        let fit = Fit::of(summary);
         best.fit_seconds = best.fit_seconds.min(started.elapsed().as_secs_f64());
         if fit.records != rows {
             return Err(format!(

@@ -8,7 +8,10 @@ use crate::fit::estimates::Fit;
 use crate::fit::read::carrier_map::CarrierMap;
 use crate::fit::read::{Format, ReadOptions, read_file};
 use crate::fit::scenario_out::{self, Base};
+use crate::fit::summary::Summary;
 use crate::fit::{check, report};
+use crate::partial::{Recipe, Shard};
+use std::path::Path;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +47,10 @@ pub struct FitArgs {
     /// this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Fit only the numbers shard I of N owns (every file is read) and
+    /// write the partial result to -o; `simsms merge` adds the parts.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
     /// Threads for --check's simulation (default: all cores).
     #[arg(short = 'j', long)]
     threads: Option<usize>,
@@ -65,28 +72,28 @@ fn options(args: &FitArgs) -> Result<ReadOptions, Error> {
     })
 }
 
-/// Reads every file into one collection.
-fn collect(args: &FitArgs) -> Result<Fit, Error> {
+/// Reads every file into one summary (of the shard's numbers, with one).
+fn collect(args: &FitArgs, shard: Option<Shard>) -> Result<Summary, Error> {
     let options = options(args)?;
     let map = match &args.carrier_map {
         Some(path) => Some(CarrierMap::load(path).map_err(|e| Error::Usage(e.to_string()))?),
         None => None,
     };
-    let mut collected = Collected::new(map);
+    let mut collected = Collected::new(map, shard);
     for path in &args.records {
         read_file(path, &options, &mut collected).map_err(|e| match e {
             crate::fit::read::ReadError::Io { path, source } => Error::Io { path, source },
             other => Error::Usage(other.to_string()),
         })?;
     }
-    if collected.records == 0 {
+    if collected.records == 0 && shard.is_none() {
         return Err(Error::Usage(format!(
             "no usable record in {} ({} skipped): nothing to fit",
             sources(args).join(", "),
             collected.skipped()
         )));
     }
-    Ok(Fit::of(&mut collected))
+    Ok(collected.finish())
 }
 
 fn sources(args: &FitArgs) -> Vec<String> {
@@ -96,39 +103,85 @@ fn sources(args: &FitArgs) -> Vec<String> {
         .collect()
 }
 
-pub fn fit(args: FitArgs) -> Result<u8, Error> {
-    let base = match &args.base {
-        Some(path) => {
-            // The base must itself be a valid scenario.
-            crate::scenario::load(path)?;
-            let text = crate::scenario::read(path)?;
-            let table: toml::Table = toml::from_str(&text)
-                .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
-            Some(Base {
-                file: path.display().to_string(),
-                table,
-            })
-        }
-        None => None,
+/// The base scenario's text and table (validated first).
+fn read_base(path: &Path) -> Result<(String, Base), Error> {
+    crate::scenario::load(path)?;
+    let text = crate::scenario::read(path)?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
+    let base = Base {
+        file: path.display().to_string(),
+        table,
     };
+    Ok((text, base))
+}
+
+/// How a fit was made, as every shard's part records it: parts made with
+/// other files or options are refused by `merge` as mixed.
+fn recipe(args: &FitArgs, base_text: &str) -> Recipe {
+    let mut options: Vec<String> = args
+        .columns
+        .iter()
+        .map(|c| format!("--column={c}"))
+        .collect();
+    if let Some(b) = &args.base {
+        options.push(format!("--base={}", b.display()));
+    }
+    if let Some(m) = &args.carrier_map {
+        options.push(format!("--carrier-map={}", m.display()));
+    }
+    if let Some(f) = args.format {
+        options.push(format!("--format={f:?}"));
+    }
+    Recipe {
+        command: "fit".into(),
+        source: sources(args).join(", "),
+        scenario_text: base_text.to_string(),
+        sets: options,
+        seed: None,
+        replications: None,
+        alternatives: Vec::new(),
+    }
+}
+
+pub fn fit(args: FitArgs) -> Result<u8, Error> {
+    let base = args.base.as_deref().map(read_base).transpose()?;
+    if let Some(spec) = &args.shard {
+        let shard = Shard::parse(spec)?;
+        let Some(output) = &args.output else {
+            return Err(Error::Usage(
+                "--shard writes a partial result: give it a file with -o (then simsms merge the parts)".into(),
+            ));
+        };
+        if args.check.is_some() {
+            return Err(Error::Usage(
+                "--check goes with a whole fit, not with --shard (check after simsms merge)".into(),
+            ));
+        }
+        let summary = collect(&args, Some(shard))?;
+        let recipe = recipe(&args, base.as_ref().map_or("", |b| b.0.as_str()));
+        let doc = crate::fit::partial::document(&recipe, shard, &summary);
+        crate::output::write_atomic(output, crate::partial::part_text(&doc).as_bytes())?;
+        eprintln!(
+            "simsms: wrote shard {}/{} of the fit of {} ({} records)",
+            shard.index, shard.count, recipe.source, summary.records
+        );
+        return Ok(0);
+    }
     let checked = match &args.check {
         Some(path) => Some(crate::scenario::load(path)?),
         None => None,
     };
-    let fit = collect(&args)?;
+    let fit = Fit::of(collect(&args, None)?);
     let sources = sources(&args);
     let mut code = 0;
     say(&report::text(&fit, &sources))?;
     let mut check_json = None;
-    if let Some(sc) = checked {
+    if let (Some(sc), Some(path)) = (checked, &args.check) {
         let threads = args
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let simulated = crate::runner::simulate(
-            &sc,
-            &args.check.as_ref().unwrap().display().to_string(),
-            threads,
-        );
+        let simulated = crate::runner::simulate(&sc, &path.display().to_string(), threads);
         let rows = check::compare(&fit, &simulated);
         say(&check::text(&rows, &sc.name))?;
         check_json = Some(check::json(&rows, &sc.name));
@@ -136,34 +189,93 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
             code = 1;
         }
     }
-    if let Some(path) = &args.output {
-        let text = scenario_out::write(&fit, base.as_ref(), &sources);
-        // What fit writes must be a scenario simsms accepts.
-        if let Err(e) = crate::scenario::parse(&text, &path.display().to_string()) {
-            return Err(Error::Usage(format!(
-                "the fitted scenario does not pass check (a bug in simsms fit; please report it):\n{e}"
-            )));
-        }
-        crate::output::write_atomic(path, text.as_bytes())?;
-        say(&format!("fitted scenario: {}\n", path.display()))?;
-    }
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        let json =
-            serde_json::to_string_pretty(&report::json(&fit, &sources)).expect("JSON") + "\n";
-        let mut files = vec![
-            ("fit.json", json),
-            ("fit.md", report::markdown(&fit, &sources)),
-        ];
-        if let Some(c) = &check_json {
-            files.push((
-                "check.json",
-                serde_json::to_string_pretty(c).expect("JSON") + "\n",
-            ));
-        }
-        for (name, contents) in files {
-            crate::output::write_atomic(&dir.join(name), contents.as_bytes())?;
-        }
-    }
+    let written = Written {
+        base: base.as_ref().map(|b| &b.1),
+        sources: &sources,
+        scenario: args.output.as_deref(),
+        out: args.out.as_deref(),
+        check: check_json.as_ref(),
+    };
+    written.write(&fit)?;
     Ok(code)
+}
+
+/// Where a fit's results go.
+pub struct Written<'a> {
+    pub base: Option<&'a Base>,
+    pub sources: &'a [String],
+    /// The fitted scenario.
+    pub scenario: Option<&'a Path>,
+    /// fit.json, fit.md (and check.json).
+    pub out: Option<&'a Path>,
+    pub check: Option<&'a serde_json::Value>,
+}
+
+impl Written<'_> {
+    pub fn write(&self, fit: &Fit) -> Result<(), Error> {
+        if let Some(dir) = self.out {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
+        }
+        if let Some(path) = self.scenario {
+            let text = scenario_out::write(fit, self.base, self.sources);
+            // What fit writes must be a scenario simsms accepts.
+            if let Err(e) = crate::scenario::parse(&text, &path.display().to_string()) {
+                return Err(Error::Usage(format!(
+                    "the fitted scenario does not pass check (a bug in simsms fit; please report it):\n{e}"
+                )));
+            }
+            crate::output::write_atomic(path, text.as_bytes())?;
+            say(&format!("fitted scenario: {}\n", path.display()))?;
+        }
+        if let Some(dir) = self.out {
+            let json = serde_json::to_string_pretty(&report::json(fit, self.sources))
+                .expect("JSON")
+                + "\n";
+            let mut files = vec![
+                ("fit.json", json),
+                ("fit.md", report::markdown(fit, self.sources)),
+            ];
+            if let Some(c) = self.check {
+                files.push((
+                    "check.json",
+                    serde_json::to_string_pretty(c).expect("JSON") + "\n",
+                ));
+            }
+            for (name, contents) in files {
+                crate::output::write_atomic(&dir.join(name), contents.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `simsms merge` of a fit's parts: the report on stdout; with `--out
+/// DIR`, fit.json, fit.md and the fitted scenario `fitted.toml` there.
+pub fn merge_parts(
+    recipe: &Recipe,
+    texts: &[(String, String)],
+    out: Option<&Path>,
+) -> Result<u8, Error> {
+    let summary = crate::fit::partial::merge(texts)?;
+    let fit = Fit::of(summary);
+    let sources: Vec<String> = recipe.source.split(", ").map(String::from).collect();
+    let base = match recipe.sets.iter().find_map(|s| s.strip_prefix("--base=")) {
+        Some(file) => Some(Base {
+            file: file.to_string(),
+            table: toml::from_str(&recipe.scenario_text)
+                .map_err(|e| Error::Usage(format!("{file}: {e}")))?,
+        }),
+        None => None,
+    };
+    say(&report::text(&fit, &sources))?;
+    let scenario = out.map(|d| d.join("fitted.toml"));
+    Written {
+        base: base.as_ref(),
+        sources: &sources,
+        scenario: scenario.as_deref(),
+        out,
+        check: None,
+    }
+    .write(&fit)?;
+    Ok(0)
 }

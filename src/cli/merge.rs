@@ -71,6 +71,14 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         .iter()
         .map(|p| Ok((p.display().to_string(), read_part(p)?)))
         .collect::<Result<Vec<_>, Error>>()?;
+    if recipe.command == "fit" {
+        let out = match &args.exports.out {
+            Some(Some(dir)) => Some(dir.clone()),
+            Some(None) => Some(super::paths::default_out_path("fitted")),
+            None => None,
+        };
+        return super::fit::merge_parts(&recipe, &texts, out.as_deref());
+    }
     if recipe.command == "load" {
         let merged = crate::load::partial::merge(&texts)?;
         return super::outputs::write_load_report(&merged, &args.output, &args.exports);

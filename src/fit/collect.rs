@@ -3,11 +3,15 @@
 //! per final state, delivered latencies (a bounded sample), per-number
 //! send and failure counts for persistence (up to a documented cap of
 //! distinct numbers), per-session sends for the users' behaviour, and
-//! arrivals for the traffic profile.
+//! arrivals for the traffic profile. `finish` reduces it to a
+//! [`Summary`]. With a shard, it keeps only the numbers the shard owns.
 
 use super::estimate::latency::{RESERVOIR_CAPACITY, Reservoir};
+use super::estimate::persistence::Tally;
 use super::read::carrier_map::CarrierMap;
+use super::summary::{CarrierTally, CellSummary, Sample, Skipped, Summary};
 use super::{FinalState, Observation, Sink, Skip};
+use crate::partial::Shard;
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -22,39 +26,26 @@ pub const NUMBERS_CAP: usize = 2_000_000;
 /// the records carry no session key.
 pub const SESSION_GAP_S: f64 = 30.0 * 60.0;
 
-/// What is kept about one provider × carrier.
-#[derive(Debug, Clone)]
-pub struct Cell {
-    pub provider: String,
-    pub carrier: String,
-    /// Messages per [`FinalState`], indexed by `FinalState::index`.
-    pub states: [u64; 6],
-    /// Delivered messages' latency, send → final state, in seconds: a
-    /// uniform sample of at most `RESERVOIR_CAPACITY`.
-    pub latencies: Reservoir,
-    pub price_sum: f64,
-    pub priced: u64,
-    pub segments: u64,
-}
-
-impl Cell {
-    pub fn messages(&self) -> u64 {
-        self.states.iter().sum()
-    }
-
-    pub fn count(&self, state: FinalState) -> u64 {
-        self.states[state.index()]
-    }
+/// One provider × carrier while reading.
+#[derive(Debug)]
+struct Cell {
+    provider: String,
+    carrier: String,
+    states: [u64; 6],
+    latencies: Reservoir,
+    price_sum: f64,
+    priced: u64,
+    segments: u64,
 }
 
 /// One number's messages that reached the carrier (a receipt came), and
 /// how many of those were rejected or undeliverable.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NumberTally {
-    pub cell: u32,
-    pub receipted: u32,
-    pub rejected: u32,
-    pub undeliverable: u32,
+struct NumberTally {
+    cell: u32,
+    receipted: u32,
+    rejected: u32,
+    undeliverable: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,48 +54,58 @@ struct SessionState {
     sends: u32,
 }
 
-/// Everything read, grouped.
-#[derive(Debug, Default)]
+/// Everything read so far.
 pub struct Collected {
-    pub cells: Vec<Cell>,
+    cells: Vec<Cell>,
     index: IndexMap<(String, String), usize>,
-    /// Per number (hashed), its tally.
-    pub numbers: HashMap<u64, NumberTally>,
-    /// Numbers not followed because the cap was reached.
-    pub numbers_beyond_cap: u64,
+    numbers: HashMap<u64, NumberTally>,
+    numbers_beyond_cap: u64,
     sessions: HashMap<u64, SessionState>,
-    /// Gaps between consecutive sends of one session, seconds.
-    pub resend_gaps: Vec<f64>,
-    /// Sessions by how many sends they had: `[n]` sessions with n sends
-    /// (index 0 unused); finished sessions only, the rest at `finish`.
-    pub sends_per_session: Vec<u64>,
-    /// Session starts (first sends) per hour of the day, UTC, when the
-    /// records' clock is a wall clock.
-    pub starts_by_hour: [u64; 24],
-    pub sessions_started: u64,
-    pub first_sent: f64,
-    pub last_sent: f64,
-    pub wall_clock: bool,
-    pub has_session_keys: bool,
+    gaps: Reservoir,
+    sends_per_session: Vec<u64>,
+    starts_by_hour: [u64; 24],
+    sessions_started: u64,
+    first_sent: Option<f64>,
+    last_sent: Option<f64>,
+    wall_clock: bool,
+    has_session_keys: bool,
+    /// Records used.
     pub records: u64,
-    /// Skips by reason: count and the first line.
-    pub skips: IndexMap<String, (u64, u64)>,
+    skips: IndexMap<String, (u64, u64)>,
     carrier_map: Option<CarrierMap>,
+    shard: Option<Shard>,
     hasher: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>,
 }
 
 impl Collected {
-    pub fn new(carrier_map: Option<CarrierMap>) -> Self {
+    /// A collector of every record, or (with `shard`) of the records whose
+    /// number the shard owns; the carrier map fills in missing carriers.
+    pub fn new(carrier_map: Option<CarrierMap>, shard: Option<Shard>) -> Self {
         Collected {
-            carrier_map,
-            first_sent: f64::INFINITY,
-            last_sent: f64::NEG_INFINITY,
+            cells: Vec::new(),
+            index: IndexMap::new(),
+            numbers: HashMap::new(),
+            numbers_beyond_cap: 0,
+            sessions: HashMap::new(),
+            gaps: Reservoir::new(RESERVOIR_CAPACITY),
             sends_per_session: vec![0; 2],
-            ..Default::default()
+            starts_by_hour: [0; 24],
+            sessions_started: 0,
+            first_sent: None,
+            last_sent: None,
+            wall_clock: false,
+            has_session_keys: false,
+            records: 0,
+            skips: IndexMap::new(),
+            carrier_map,
+            shard,
+            hasher: Default::default(),
         }
     }
 
     fn hash(&self, key: &str) -> u64 {
+        // SipHash with fixed keys: the same number hashes alike in every
+        // process of one simsms version, so shards split numbers alike.
         self.hasher.hash_one(key)
     }
 
@@ -151,11 +152,11 @@ impl Collected {
         let start = match self.sessions.get_mut(&key) {
             Some(s) if keyed || o.sent_s - s.last_sent <= SESSION_GAP_S => {
                 let gap = o.sent_s - s.last_sent;
-                if gap >= 0.0 {
-                    self.resend_gaps.push(gap);
-                }
                 s.sends += 1;
                 s.last_sent = s.last_sent.max(o.sent_s);
+                if gap >= 0.0 {
+                    self.gaps.push(gap);
+                }
                 false
             }
             Some(s) => {
@@ -188,27 +189,94 @@ impl Collected {
         }
     }
 
-    /// Ends every open session; call once after the last record.
-    pub fn finish(&mut self) {
+    /// Records skipped, so far.
+    pub fn skipped(&self) -> u64 {
+        self.skips.values().map(|(n, _)| n).sum()
+    }
+
+    /// Everything collected, reduced to what the estimators need.
+    pub fn finish(mut self) -> Summary {
         let open: Vec<u32> = self.sessions.values().map(|s| s.sends).collect();
         for sends in open {
             self.end_session(sends);
         }
-        self.sessions.clear();
-    }
-
-    pub fn skipped(&self) -> u64 {
-        self.skips.values().map(|(n, _)| n).sum()
+        let mut per_carrier: IndexMap<String, (Tally, Tally, u64)> = IndexMap::new();
+        for cell in &self.cells {
+            per_carrier
+                .entry(cell.carrier.clone())
+                .or_insert_with(|| (Tally::new(), Tally::new(), 0));
+        }
+        for t in self.numbers.values() {
+            let carrier = &self.cells[t.cell as usize].carrier;
+            let (filter, undeliverable, numbers) =
+                per_carrier.get_mut(carrier).expect("every cell's carrier");
+            filter.add(t.receipted, t.rejected);
+            undeliverable.add(t.receipted - t.rejected, t.undeliverable);
+            *numbers += 1;
+        }
+        Summary {
+            records: self.records,
+            skips: self
+                .skips
+                .into_iter()
+                .map(|(reason, (count, first_line))| Skipped {
+                    reason,
+                    count,
+                    first_line,
+                })
+                .collect(),
+            cells: self
+                .cells
+                .into_iter()
+                .map(|c| CellSummary {
+                    provider: c.provider,
+                    carrier: c.carrier,
+                    states: c.states,
+                    latencies: Sample::of(c.latencies),
+                    price_sum: c.price_sum,
+                    priced: c.priced,
+                    segments: c.segments,
+                })
+                .collect(),
+            filters: per_carrier
+                .iter()
+                .map(|(c, (f, _, _))| CarrierTally::of(c, f))
+                .collect(),
+            undeliverable: per_carrier
+                .iter()
+                .map(|(c, (_, u, _))| CarrierTally::of(c, u))
+                .collect(),
+            carrier_numbers: per_carrier
+                .iter()
+                .map(|(c, (_, _, n))| (c.clone(), *n))
+                .collect(),
+            numbers_followed: self.numbers.len() as u64,
+            numbers_beyond_cap: self.numbers_beyond_cap,
+            gaps: Sample::of(self.gaps),
+            sends_per_session: self.sends_per_session,
+            sessions_started: self.sessions_started,
+            starts_by_hour: self.starts_by_hour,
+            first_sent: self.first_sent,
+            last_sent: self.last_sent,
+            wall_clock: self.wall_clock,
+            has_session_keys: self.has_session_keys,
+        }
     }
 }
 
 impl Sink for Collected {
     fn observe(&mut self, o: &Observation<'_>) {
+        let number_hash = self.hash(o.number);
+        if let Some(shard) = &self.shard
+            && !shard.owns((number_hash % u64::from(shard.count)) as u32)
+        {
+            return;
+        }
         self.records += 1;
         self.wall_clock |= o.wall_clock;
         self.has_session_keys |= o.session.is_some();
-        self.first_sent = self.first_sent.min(o.sent_s);
-        self.last_sent = self.last_sent.max(o.sent_s);
+        self.first_sent = Some(self.first_sent.map_or(o.sent_s, |t| t.min(o.sent_s)));
+        self.last_sent = Some(self.last_sent.map_or(o.sent_s, |t| t.max(o.sent_s)));
         let carrier = match o.carrier {
             Some(c) => c,
             None => match &self.carrier_map {
@@ -229,7 +297,7 @@ impl Sink for Collected {
         }
         let receipted = !matches!(o.state, FinalState::NoReceipt | FinalState::Refused);
         if receipted {
-            let key = self.hash(o.number) ^ (c as u64).wrapping_mul(0x9E37_79B9);
+            let key = number_hash ^ (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let len = self.numbers.len();
             match self.numbers.get_mut(&key) {
                 Some(t) => bump(t, o.state),
@@ -250,6 +318,11 @@ impl Sink for Collected {
     }
 
     fn skip(&mut self, skip: Skip) {
+        // A skipped record has no number to shard by: the first shard
+        // counts it, so merged parts count it once.
+        if self.shard.is_some_and(|s| !s.owns(0)) {
+            return;
+        }
         let entry = self.skips.entry(skip.reason).or_insert((0, skip.line));
         entry.0 += 1;
     }

@@ -6,9 +6,9 @@
 //! this, never from the records directly.
 
 use super::FinalState;
-use super::collect::{Cell, Collected};
 use super::estimate::latency::{self, LatencyFit};
-use super::estimate::persistence::{Persistence, Tally};
+use super::estimate::persistence::Persistence;
+use super::summary::{CarrierTally, CellSummary, Summary};
 use crate::stats::{Estimate, wilson};
 
 /// One provider × carrier.
@@ -24,8 +24,6 @@ pub struct CellFit {
     pub loss: Estimate,
     /// Messages that reached the carrier (a receipt came).
     pub receipted: u64,
-    /// Rejections (REJECTD) split into per number and per message.
-    pub filter: Persistence,
     /// Undeliverable, of the receipted messages not rejected.
     pub undeliverable: Estimate,
     /// Expired, of the receipted messages not rejected or undeliverable.
@@ -96,62 +94,37 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// Estimates everything from what was collected.
-    pub fn of(collected: &mut Collected) -> Fit {
-        collected.finish();
-        let mut tallies: Vec<(Tally, Tally, u64)> = collected
-            .cells
+    /// Estimates everything from a summary of the records.
+    pub fn of(summary: Summary) -> Fit {
+        let fit_of = |tallies: &[CarrierTally]| -> Vec<(String, Persistence)> {
+            tallies
+                .iter()
+                .map(|t| (t.carrier.clone(), t.tally().fit()))
+                .collect()
+        };
+        let carrier_filters = fit_of(&summary.filters);
+        let carrier_undeliverable = fit_of(&summary.undeliverable);
+        let total: u64 = summary.carrier_numbers.iter().map(|c| c.1).sum();
+        let carrier_shares = summary
+            .carrier_numbers
             .iter()
-            .map(|_| (Tally::new(), Tally::new(), 0))
-            .collect();
-        let mut by_carrier: Vec<(String, Tally, Tally)> = Vec::new();
-        for t in collected.numbers.values() {
-            let (filter, _, numbers) = &mut tallies[t.cell as usize];
-            filter.add(t.receipted, t.rejected);
-            *numbers += 1;
-            let carrier = &collected.cells[t.cell as usize].carrier;
-            let at = match by_carrier.iter().position(|(c, _, _)| c == carrier) {
-                Some(i) => i,
-                None => {
-                    by_carrier.push((carrier.clone(), Tally::new(), Tally::new()));
-                    by_carrier.len() - 1
-                }
-            };
-            by_carrier[at].1.add(t.receipted, t.rejected);
-            let passed = t.receipted - t.rejected;
-            if passed > 0 {
-                by_carrier[at].2.add(passed, t.undeliverable);
-            }
-        }
-        let carrier_filters = by_carrier
-            .iter()
-            .map(|(c, t, _)| (c.clone(), t.fit()))
-            .collect();
-        let carrier_undeliverable = by_carrier
-            .iter()
-            .map(|(c, _, u)| (c.clone(), u.fit()))
-            .collect();
-        let cells = collected
-            .cells
-            .iter_mut()
-            .zip(tallies)
-            .map(|(cell, (filter, _, _))| cell_fit(cell, &filter))
+            .map(|(c, n)| (c.clone(), *n, wilson(*n, total)))
             .collect();
         Fit {
-            cells,
-            behaviour: behaviour(collected),
-            traffic: traffic(collected),
-            records: collected.records,
-            skips: collected
+            behaviour: behaviour(&summary),
+            traffic: traffic(&summary),
+            records: summary.records,
+            skips: summary
                 .skips
                 .iter()
-                .map(|(r, (n, line))| (r.clone(), *n, *line))
+                .map(|s| (s.reason.clone(), s.count, s.first_line))
                 .collect(),
-            numbers_followed: collected.numbers.len() as u64,
-            numbers_beyond_cap: collected.numbers_beyond_cap,
-            carrier_shares: carrier_shares(collected),
+            numbers_followed: summary.numbers_followed,
+            numbers_beyond_cap: summary.numbers_beyond_cap,
+            carrier_shares,
             carrier_filters,
             carrier_undeliverable,
+            cells: summary.cells.into_iter().map(cell_fit).collect(),
         }
     }
 
@@ -182,32 +155,32 @@ impl Fit {
     }
 }
 
-fn cell_fit(cell: &mut Cell, filter: &Tally) -> CellFit {
+fn cell_fit(cell: CellSummary) -> CellFit {
     use FinalState::*;
-    let n = cell.messages();
-    let latency = latency::fit(cell.latencies.values_mut());
-    let sorted = latency.as_ref().map_or(Vec::new(), |l| {
-        cell.latencies.values_mut()[..l.count].to_vec()
-    });
     let states = cell.states;
+    let n: u64 = states.iter().sum();
     let count = |s: FinalState| states[s.index()];
     let accepted = n - count(Refused);
     let receipted = accepted - count(NoReceipt);
     let passed_filter = receipted - count(Rejected);
+    let mut values = cell.latencies.values;
+    let latency = latency::fit(&mut values);
+    if let Some(l) = &latency {
+        values.truncate(l.count);
+    }
     CellFit {
-        provider: cell.provider.clone(),
-        carrier: cell.carrier.clone(),
+        provider: cell.provider,
+        carrier: cell.carrier,
         messages: n,
         shares: FinalState::ALL.map(|s| wilson(count(s), n)),
-        counts: cell.states,
+        counts: states,
         loss: wilson(count(NoReceipt), accepted),
         receipted,
-        filter: filter.fit(),
         undeliverable: wilson(count(Undeliverable), passed_filter),
         expired: wilson(count(Expired), passed_filter - count(Undeliverable)),
         latency,
-        latencies: sorted,
-        delivered_latencies: cell.latencies.seen(),
+        latencies: values,
+        delivered_latencies: cell.latencies.seen,
         price: (cell.priced > 0).then(|| cell.price_sum / cell.priced as f64),
         priced: cell.priced,
         segments_per_message: if n == 0 {
@@ -240,33 +213,34 @@ pub fn median_interval(values: &mut [f64]) -> Option<Estimate> {
     })
 }
 
-fn behaviour(c: &mut Collected) -> Behaviour {
-    let sessions = c.sends_per_session.iter().sum();
-    let max_sends = c
+fn behaviour(s: &Summary) -> Behaviour {
+    let sessions = s.sends_per_session.iter().sum();
+    let max_sends = s
         .sends_per_session
         .iter()
         .rposition(|&n| n > 0)
         .unwrap_or(1)
         .max(1) as u32;
+    let mut gaps = s.gaps.values.clone();
     Behaviour {
-        resend_after: median_interval(&mut c.resend_gaps),
-        gaps: c.resend_gaps.len() as u64,
-        sends_per_session: c.sends_per_session.clone(),
+        resend_after: median_interval(&mut gaps),
+        gaps: s.gaps.seen,
+        sends_per_session: s.sends_per_session.clone(),
         sessions,
         max_sends,
-        session_keys: c.has_session_keys,
+        session_keys: s.has_session_keys,
     }
 }
 
-fn traffic(c: &Collected) -> Traffic {
-    let span_s = if c.records == 0 {
-        0.0
-    } else {
-        (c.last_sent - c.first_sent).max(0.0)
+fn traffic(s: &Summary) -> Traffic {
+    let (first, last) = match (s.first_sent, s.last_sent) {
+        (Some(a), Some(b)) => (a, b),
+        _ => (0.0, 0.0),
     };
-    let n = c.sessions_started;
-    // A Poisson count's 95% interval (normal approximation with the
-    // continuity of the square-root transform), over the span.
+    let span_s = (last - first).max(0.0);
+    let n = s.sessions_started;
+    // A Poisson count's 95% interval (normal approximation on the square
+    // root, which is variance-stabilising), over the span.
     let per = span_s.max(1.0);
     let root = (n as f64).sqrt();
     let rate = Estimate {
@@ -274,27 +248,27 @@ fn traffic(c: &Collected) -> Traffic {
         low: (root - 0.98).max(0.0).powi(2) / per,
         high: (root + 0.98).powi(2) / per,
     };
-    let start_of_day_s = c.wall_clock.then(|| c.first_sent.rem_euclid(86_400.0));
-    let profile = (c.wall_clock && span_s >= 86_400.0).then(|| {
-        // Hours observed: how many times each hour of the day occurs in the span.
+    let start_of_day_s = s.wall_clock.then(|| first.rem_euclid(86_400.0));
+    let profile = (s.wall_clock && span_s >= 86_400.0).then(|| {
+        // How long each hour of the day was observed, in hours.
         let mut hours_seen = [0.0f64; 24];
-        let mut t = c.first_sent;
-        while t < c.last_sent {
+        let mut t = first;
+        while t < last {
             let h = (t.rem_euclid(86_400.0) / 3600.0) as usize;
             let next = ((t / 3600.0).floor() + 1.0) * 3600.0;
-            hours_seen[h.min(23)] += (next.min(c.last_sent) - t) / 3600.0;
+            hours_seen[h.min(23)] += (next.min(last) - t) / 3600.0;
             t = next;
         }
         let per_hour: Vec<f64> = (0..24)
             .map(|h| match hours_seen[h] > 0.0 {
-                true => c.starts_by_hour[h] as f64 / hours_seen[h],
+                true => s.starts_by_hour[h] as f64 / hours_seen[h],
                 false => 0.0,
             })
             .collect();
         let mean = per_hour.iter().sum::<f64>() / 24.0;
         let mut factors = [1.0; 24];
-        for h in 0..24 {
-            factors[h] = if mean > 0.0 { per_hour[h] / mean } else { 1.0 };
+        for (f, p) in factors.iter_mut().zip(&per_hour) {
+            *f = if mean > 0.0 { p / mean } else { 1.0 };
         }
         factors
     });
@@ -305,27 +279,4 @@ fn traffic(c: &Collected) -> Traffic {
         start_of_day_s,
         profile,
     }
-}
-
-fn carrier_shares(c: &Collected) -> Vec<(String, u64, Estimate)> {
-    let mut per: Vec<(String, u64)> = Vec::new();
-    for t in c.numbers.values() {
-        let name = &c.cells[t.cell as usize].carrier;
-        match per.iter_mut().find(|(n, _)| n == name) {
-            Some((_, k)) => *k += 1,
-            None => per.push((name.clone(), 1)),
-        }
-    }
-    // Cells with no receipted number still name a carrier.
-    for cell in &c.cells {
-        if !per.iter().any(|(n, _)| *n == cell.carrier) {
-            per.push((cell.carrier.clone(), 0));
-        }
-    }
-    let order: Vec<&str> = c.cells.iter().map(|c| c.carrier.as_str()).collect();
-    per.sort_by_key(|(n, _)| order.iter().position(|o| o == n));
-    let total: u64 = per.iter().map(|p| p.1).sum();
-    per.into_iter()
-        .map(|(n, k)| (n, k, wilson(k, total)))
-        .collect()
 }

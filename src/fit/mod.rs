@@ -9,8 +9,10 @@ pub mod collect;
 pub mod estimate;
 pub mod estimates;
 pub mod observation;
+pub mod partial;
 pub mod read;
 pub mod report;
 pub mod scenario_out;
+pub mod summary;
 
 pub use observation::{FinalState, Observation, Sink, Skip};

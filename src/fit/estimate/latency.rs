@@ -496,6 +496,21 @@ impl Reservoir {
         self.seen += other.seen;
     }
 
+    /// A reservoir holding `values`, a uniform sample of `seen` values (as
+    /// a shard's partial result stores it).
+    pub fn from_sample(mut values: Vec<f64>, seen: u64, capacity: usize) -> Reservoir {
+        let mut r = Reservoir::new(capacity);
+        values.truncate(r.capacity);
+        r.seen = seen.max(values.len() as u64);
+        r.values = values;
+        r
+    }
+
+    /// The sample and how many values it stands for.
+    pub fn into_sample(self) -> (Vec<f64>, u64) {
+        (self.values, self.seen)
+    }
+
     /// How many values were pushed (the sample holds at most `capacity`).
     pub fn seen(&self) -> u64 {
         self.seen
