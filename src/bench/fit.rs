@@ -65,7 +65,7 @@ pub fn run(path: &Path, repeat: u32) -> Result<FitBench, String> {
         read_file(path, &ReadOptions::default(), &mut collected).map_err(|e| e.to_string())?;
         let summary = collected.finish();
         best.read_seconds = best.read_seconds.min(started.elapsed().as_secs_f64());
-        let fit = Fit::of(summary);
+        let fit = Fit::of(summary, Default::default());
         best.fit_seconds = best.fit_seconds.min(started.elapsed().as_secs_f64());
         if fit.records != rows {
             return Err(format!(

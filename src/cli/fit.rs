@@ -4,7 +4,7 @@
 use super::outputs::say;
 use crate::Error;
 use crate::fit::collect::Collected;
-use crate::fit::estimates::Fit;
+use crate::fit::estimates::{Assumed, Fit};
 use crate::fit::read::carrier_map::CarrierMap;
 use crate::fit::read::{Format, ReadOptions, read_file};
 use crate::fit::scenario_out::{self, Base};
@@ -103,9 +103,24 @@ fn sources(args: &FitArgs) -> Vec<String> {
         .collect()
 }
 
+/// What the base scenario says that the estimates need: its largest
+/// carrier's SMSC validity.
+fn assumed(base: Option<&crate::scenario::Scenario>) -> Assumed {
+    let largest = base.and_then(|sc| {
+        sc.carriers
+            .iter()
+            .max_by(|a, b| a.share.total_cmp(&b.share))
+    });
+    match largest {
+        Some(c) => Assumed {
+            validity_s: c.smsc.validity as f64 / 1e9,
+        },
+        None => Assumed::default(),
+    }
+}
+
 /// The base scenario's text and table (validated first).
 fn read_base(path: &Path) -> Result<(String, Base), Error> {
-    crate::scenario::load(path)?;
     let text = crate::scenario::read(path)?;
     let table: toml::Table =
         toml::from_str(&text).map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?;
@@ -145,6 +160,9 @@ fn recipe(args: &FitArgs, base_text: &str) -> Recipe {
 }
 
 pub fn fit(args: FitArgs) -> Result<u8, Error> {
+    if let Some(path) = &args.base {
+        crate::scenario::load(path)?;
+    }
     let base = args.base.as_deref().map(read_base).transpose()?;
     if let Some(spec) = &args.shard {
         let shard = Shard::parse(spec)?;
@@ -172,7 +190,12 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         Some(path) => Some(crate::scenario::load(path)?),
         None => None,
     };
-    let fit = Fit::of(collect(&args, None)?);
+    let base_scenario = args
+        .base
+        .as_deref()
+        .map(crate::scenario::load)
+        .transpose()?;
+    let fit = Fit::of(collect(&args, None)?, assumed(base_scenario.as_ref()));
     let sources = sources(&args);
     let mut code = 0;
     say(&report::text(&fit, &sources))?;
@@ -257,7 +280,14 @@ pub fn merge_parts(
     out: Option<&Path>,
 ) -> Result<u8, Error> {
     let summary = crate::fit::partial::merge(texts)?;
-    let fit = Fit::of(summary);
+    let base_scenario = match recipe.scenario_text.is_empty() {
+        true => None,
+        false => Some(crate::scenario::parse(
+            &recipe.scenario_text,
+            &recipe.source,
+        )?),
+    };
+    let fit = Fit::of(summary, assumed(base_scenario.as_ref()));
     let sources: Vec<String> = recipe.source.split(", ").map(String::from).collect();
     let base = match recipe.sets.iter().find_map(|s| s.strip_prefix("--base=")) {
         Some(file) => Some(Base {

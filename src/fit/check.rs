@@ -11,7 +11,7 @@ use super::FinalState;
 use super::estimates::Fit;
 use crate::model::Outcome;
 use crate::report::Report;
-use crate::stats::{Estimate, Quantile, wilson};
+use crate::stats::{Estimate, Quantile};
 
 /// The final state a simulated outcome shows in delivery records, given
 /// that the fitted scenario's providers say REJECTD for filtered messages
@@ -72,13 +72,29 @@ pub fn compare(fit: &Fit, simulated: &Report) -> Vec<Agreement> {
         let Some(row) = simulated.message_row(&cell.provider, Some(&cell.carrier)) else {
             continue;
         };
-        let mut sim_counts = [0u64; 6];
+        // The simulated share of each state: the report's across-
+        // replication estimates of its outcomes added (their half-widths
+        // in quadrature). Across replications, not pooled counts: a
+        // session's messages share its user (an absent handset stores
+        // every resend), so pooled counts would understate the spread.
+        let mut simulated_shares = [(0.0f64, 0.0f64); 6];
         for o in Outcome::ALL {
-            sim_counts[state_of(o).index()] += row.outcomes[o as usize];
+            let e = row.shares[o as usize];
+            if !e.is_defined() {
+                continue;
+            }
+            let slot = &mut simulated_shares[state_of(o).index()];
+            slot.0 += e.value;
+            slot.1 += ((e.high - e.low) / 2.0).powi(2);
         }
         for s in FinalState::ALL {
             let records = cell.shares[s.index()];
-            let simulated = wilson(sim_counts[s.index()], row.total);
+            let (value, var) = simulated_shares[s.index()];
+            let simulated = Estimate {
+                value,
+                low: (value - var.sqrt()).max(0.0),
+                high: (value + var.sqrt()).min(1.0),
+            };
             out.push(Agreement {
                 provider: cell.provider.clone(),
                 carrier: cell.carrier.clone(),

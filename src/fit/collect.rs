@@ -62,6 +62,10 @@ pub struct Collected {
     numbers_beyond_cap: u64,
     sessions: HashMap<u64, SessionState>,
     gaps: Reservoir,
+    /// Sessions' first sends that reached the handset's SMSC: delivered
+    /// latencies and expiries (absent handsets, unbiased by resends).
+    first_delivered: Reservoir,
+    first_expired: u64,
     sends_per_session: Vec<u64>,
     starts_by_hour: [u64; 24],
     sessions_started: u64,
@@ -88,6 +92,8 @@ impl Collected {
             numbers_beyond_cap: 0,
             sessions: HashMap::new(),
             gaps: Reservoir::new(RESERVOIR_CAPACITY),
+            first_delivered: Reservoir::new(RESERVOIR_CAPACITY),
+            first_expired: 0,
             sends_per_session: vec![0; 2],
             starts_by_hour: [0; 24],
             sessions_started: 0,
@@ -145,7 +151,8 @@ impl Collected {
         self.sends_per_session[n] += 1;
     }
 
-    fn follow_session(&mut self, o: &Observation<'_>) {
+    /// Follows `o`'s session; whether `o` starts one.
+    fn follow_session(&mut self, o: &Observation<'_>) -> bool {
         let key = self.hash(o.session.unwrap_or(o.number)) ^ 0x5e55_1011;
         let keyed = o.session.is_some();
         let open = self.sessions.len();
@@ -187,6 +194,7 @@ impl Collected {
                 self.starts_by_hour[hour.min(23)] += 1;
             }
         }
+        start
     }
 
     /// Records skipped, so far.
@@ -253,6 +261,8 @@ impl Collected {
             numbers_followed: self.numbers.len() as u64,
             numbers_beyond_cap: self.numbers_beyond_cap,
             gaps: Sample::of(self.gaps),
+            first_delivered: Sample::of(self.first_delivered),
+            first_expired: self.first_expired,
             sends_per_session: self.sends_per_session,
             sessions_started: self.sessions_started,
             starts_by_hour: self.starts_by_hour,
@@ -312,8 +322,15 @@ impl Sink for Collected {
                 None => self.numbers_beyond_cap += 1,
             }
         }
-        if o.state != FinalState::Refused || o.session.is_some() {
-            self.follow_session(o);
+        if (o.state != FinalState::Refused || o.session.is_some()) && self.follow_session(o) {
+            // A user resends because the first code did not come, so later
+            // sends over-represent absent handsets: presence is read from
+            // first sends only.
+            match (o.state, o.final_s) {
+                (FinalState::Delivered, Some(fin)) => self.first_delivered.push(fin - o.sent_s),
+                (FinalState::Expired, _) => self.first_expired += 1,
+                _ => {}
+            }
         }
     }
 

@@ -8,6 +8,7 @@
 use super::FinalState;
 use super::estimate::latency::{self, LatencyFit};
 use super::estimate::persistence::Persistence;
+use super::estimate::store_forward::{self, StoreForward};
 use super::summary::{CarrierTally, CellSummary, Summary};
 use crate::stats::{Estimate, wilson};
 
@@ -91,11 +92,31 @@ pub struct Fit {
     /// Per carrier: UNDELIV of the messages not rejected, split the same
     /// way (`not_sms_capable` and `undeliverable`).
     pub carrier_undeliverable: Vec<(String, Persistence)>,
+    /// Absent handsets, from the late deliveries and expiries of every
+    /// provider × carrier together (presence is the users', not a
+    /// carrier's).
+    pub store_forward: StoreForward,
+}
+
+/// What the records cannot say but the estimates need.
+#[derive(Debug, Clone, Copy)]
+pub struct Assumed {
+    /// The SMSC validity, seconds (the base scenario's, else simsms's
+    /// default of 48 h).
+    pub validity_s: f64,
+}
+
+impl Default for Assumed {
+    fn default() -> Self {
+        Assumed {
+            validity_s: 48.0 * 3600.0,
+        }
+    }
 }
 
 impl Fit {
     /// Estimates everything from a summary of the records.
-    pub fn of(summary: Summary) -> Fit {
+    pub fn of(summary: Summary, assumed: Assumed) -> Fit {
         let fit_of = |tallies: &[CarrierTally]| -> Vec<(String, Persistence)> {
             tallies
                 .iter()
@@ -110,7 +131,9 @@ impl Fit {
             .iter()
             .map(|(c, n)| (c.clone(), *n, wilson(*n, total)))
             .collect();
+        let store_forward = store_forward(&summary, assumed.validity_s);
         Fit {
+            store_forward,
             behaviour: behaviour(&summary),
             traffic: traffic(&summary),
             records: summary.records,
@@ -211,6 +234,24 @@ pub fn median_interval(values: &mut [f64]) -> Option<Estimate> {
         low: at((mid - half).floor()),
         high: at((mid + half).ceil()),
     })
+}
+
+/// Store and forward from the sessions' first sends (a resend follows a
+/// code that did not come, so later sends over-represent absent handsets),
+/// the expiries scaled to the latency sample where a reservoir held only
+/// part of the deliveries.
+fn store_forward(s: &Summary, validity_s: f64) -> StoreForward {
+    let d = &s.first_delivered;
+    let kept = match d.seen {
+        0 => 1.0,
+        seen => d.values.len() as f64 / seen as f64,
+    };
+    store_forward::estimate(
+        &d.values,
+        (s.first_expired as f64 * kept).round() as u64,
+        validity_s,
+        store_forward::DEFAULT_THRESHOLD_S,
+    )
 }
 
 fn behaviour(s: &Summary) -> Behaviour {

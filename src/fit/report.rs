@@ -246,6 +246,27 @@ fn behaviour_text(out: &mut String, fit: &Fit) {
         }
         None => out.push_str("  resend after: not identified (no session sent twice)\n"),
     }
+    let sf = &fit.store_forward;
+    if sf.identifiable {
+        let _ = writeln!(
+            out,
+            "  absent handsets: {} of messages, absences {} on average; from {} deliveries later than {} and {} expiries",
+            pct_ci(&sf.absent_share),
+            secs_ci(&sf.mean_absence_s),
+            count(sf.late),
+            secs(sf.threshold_s),
+            count(sf.expired)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  absent handsets: not identified ({} deliveries later than {}, {} needed; {} expiries)",
+            count(sf.late),
+            secs(sf.threshold_s),
+            super::estimate::store_forward::MIN_LATE,
+            count(sf.expired)
+        );
+    }
     if fit.numbers_beyond_cap > 0 {
         let _ = writeln!(
             out,
@@ -324,6 +345,16 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
             "rate_per_s": estimate_json(&t.rate),
             "start_of_day_s": t.start_of_day_s,
             "profile": t.profile.map(|p| p.to_vec()),
+        },
+        "store_forward": {
+            "identifiable": fit.store_forward.identifiable,
+            "absent_share": estimate_json(&fit.store_forward.absent_share),
+            "mean_absence_s": estimate_json(&fit.store_forward.mean_absence_s),
+            "expired_share": estimate_json(&fit.store_forward.expired_share),
+            "late": fit.store_forward.late,
+            "expired": fit.store_forward.expired,
+            "threshold_s": fit.store_forward.threshold_s,
+            "validity_s": fit.store_forward.validity_s,
         },
         "numbers_followed": fit.numbers_followed,
         "numbers_beyond_cap": fit.numbers_beyond_cap,

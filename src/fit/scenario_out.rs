@@ -169,7 +169,7 @@ pub fn write(fit: &Fit, base: Option<&Base>, sources: &[String]) -> String {
     header(&mut doc, fit, base, sources);
     scenario_section(&mut doc, fit, base);
     traffic_section(&mut doc, fit);
-    users_section(&mut doc, base);
+    users_section(&mut doc, fit, base);
     otp_section(&mut doc, fit, base);
     providers_section(&mut doc, fit, base);
     routing_section(&mut doc, fit);
@@ -253,7 +253,7 @@ fn traffic_section(doc: &mut Doc, fit: &Fit) {
     }
 }
 
-fn users_section(doc: &mut Doc, base: Option<&Base>) {
+fn users_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
     doc.section("users");
     doc.comment(
         "Records cannot tell a mistyped or recycled number from any other number that\n\
@@ -266,16 +266,52 @@ fn users_section(doc: &mut Doc, base: Option<&Base>) {
         };
         doc.key(k, "0.0", &format!("in not_sms_capable{from}"));
     }
-    doc.comment(
-        "Absent handsets: their delay is in the fitted latency, so the handset is\n\
-         always present here; expiries are fitted by the store-and-forward estimate\n\
-         when the records identify it (docs/fit.md).",
-    );
-    doc.key(
-        "presence",
-        "{ absent = \"0s\" }",
-        "delays are in the routes' fitted latency",
-    );
+    let sf = &fit.store_forward;
+    match sf.mean_present_s() {
+        Some(present) => {
+            doc.comment(&format!(
+                "Absent handsets, from {} deliveries later than {} and {} expiries\n\
+                 (SMSC validity {}): {} of messages found the handset absent, 95% [{}, {}];\n\
+                 absences last {} on average, 95% [{}, {}]. The routes' latency is fitted\n\
+                 from the on-time deliveries.",
+                grouped(sf.late),
+                duration(sf.threshold_s),
+                grouped(sf.expired),
+                duration(sf.validity_s),
+                probability(sf.absent_share.value),
+                probability(sf.absent_share.low),
+                probability(sf.absent_share.high),
+                duration(sf.mean_absence_s.value),
+                duration(sf.mean_absence_s.low),
+                duration(sf.mean_absence_s.high),
+            ));
+            doc.key(
+                "presence",
+                &format!(
+                    "{{ present = {{ mean = {} }}, absent = {{ mean = {} }} }}",
+                    quoted(&duration(present)),
+                    quoted(&duration(sf.mean_absence_s.value))
+                ),
+                "exponential periods whose absent share is the fitted one",
+            );
+        }
+        None => {
+            doc.comment(&format!(
+                "Absent handsets not identified ({} deliveries later than {}, {} needed;\n\
+                 {} expiries): their delay is in the routes' fitted latency, and the\n\
+                 handset is always present here.",
+                grouped(sf.late),
+                duration(sf.threshold_s),
+                super::estimate::store_forward::MIN_LATE,
+                grouped(sf.expired),
+            ));
+            doc.key(
+                "presence",
+                "{ absent = \"0s\" }",
+                "delays are in the routes' fitted latency",
+            );
+        }
+    }
 }
 
 fn otp_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
@@ -481,7 +517,11 @@ fn routes_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
                     share_note(&loss, accepted)
                 ),
             );
-            if let Some((value, note)) = latency_key(&cells) {
+            let on_time = fit
+                .store_forward
+                .identifiable
+                .then_some(fit.store_forward.threshold_s);
+            if let Some((value, note)) = latency_key(&cells, on_time) {
                 doc.key(&format!("{prefix}.latency"), &value, &note);
             }
         }
@@ -562,11 +602,13 @@ fn split_keys(doc: &mut Doc, f: &Persistence, (per_number, per_message): (&str, 
     }
 }
 
-/// The delivered latency of `cells` pooled, as the route leg's latency.
-fn latency_key(cells: &[&CellFit]) -> Option<(String, String)> {
+/// The delivered latency of `cells` pooled (only up to `on_time` seconds
+/// when absent handsets are fitted apart), as the route leg's latency.
+fn latency_key(cells: &[&CellFit], on_time: Option<f64>) -> Option<(String, String)> {
     let mut all: Vec<f64> = cells
         .iter()
         .flat_map(|c| c.latencies.iter().copied())
+        .filter(|l| on_time.is_none_or(|t| *l <= t))
         .collect();
     if all.is_empty() {
         return None;

@@ -97,6 +97,9 @@ pub struct Summary {
     pub numbers_beyond_cap: u64,
     /// Gaps between consecutive sends of one session, seconds.
     pub gaps: Sample,
+    /// Sessions' first sends: delivered latencies, and expiries.
+    pub first_delivered: Sample,
+    pub first_expired: u64,
     /// `[n]`: sessions with n sends.
     pub sends_per_session: Vec<u64>,
     pub sessions_started: u64,
@@ -173,6 +176,8 @@ impl Summary {
         self.numbers_followed += other.numbers_followed;
         self.numbers_beyond_cap += other.numbers_beyond_cap;
         self.gaps.merge(other.gaps);
+        self.first_delivered.merge(other.first_delivered);
+        self.first_expired += other.first_expired;
         if self.sends_per_session.len() < other.sends_per_session.len() {
             self.sends_per_session
                 .resize(other.sends_per_session.len(), 0);
