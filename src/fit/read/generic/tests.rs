@@ -242,3 +242,41 @@ fn a_two_megabyte_line_is_an_error_not_a_huge_allocation() {
     assert!(message.contains("line 2"), "{message}");
     assert!(message.contains("longer than 1 MiB"), "{message}");
 }
+
+#[test]
+fn the_shipped_sample_reads_whole_and_the_shipped_map_names_every_carrier() {
+    let text = std::fs::read_to_string("examples/records/generic.csv").unwrap();
+    let c = read_csv(&text, &[]).unwrap();
+    assert_eq!(c.skipped, vec![]);
+    assert_eq!(c.seen.len(), text.lines().count() - 1);
+    let map = crate::fit::read::carrier_map::CarrierMap::load(std::path::Path::new(
+        "examples/records/carriers.csv",
+    ))
+    .unwrap();
+    for o in &c.seen {
+        assert!(
+            map.carrier_of(&o.number).is_some(),
+            "no carrier for {}",
+            o.number
+        );
+    }
+}
+
+#[test]
+fn docs_list_every_column_and_status_word() {
+    let docs = std::fs::read_to_string("docs/fit-formats.md").unwrap();
+    for c in &super::COLUMNS {
+        let row = format!(
+            "| `{}` | {} |",
+            c.name,
+            if c.required { "yes" } else { "no" }
+        );
+        assert!(docs.contains(&row), "docs/fit-formats.md has no row {row}");
+    }
+    for (word, _) in &super::STATUS_WORDS {
+        assert!(
+            docs.contains(&format!("`{word}`")),
+            "docs/fit-formats.md does not list `{word}`"
+        );
+    }
+}
