@@ -280,3 +280,18 @@ fn docs_list_every_column_and_status_word() {
         );
     }
 }
+
+#[test]
+fn read_file_tells_the_shipped_samples_apart_by_name_and_header() {
+    for (path, n) in [
+        ("examples/records/generic.csv", 60),
+        ("examples/records/twilio-export.jsonl.gz", 48),
+        ("examples/records/kannel-access.log", 30),
+    ] {
+        let mut c = Collected::default();
+        crate::fit::read::read_file(std::path::Path::new(path), &ReadOptions::default(), &mut c)
+            .unwrap();
+        assert_eq!(c.seen.len(), n, "{path}");
+        assert!(c.seen.iter().all(|o| o.wall_clock), "{path}");
+    }
+}

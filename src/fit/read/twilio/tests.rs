@@ -31,6 +31,17 @@ fn record(created: &str, updated: &str, status: &str, code: &str, to: &str) -> S
     )
 }
 
+/// A delivered message to +8190.
+fn delivered() -> String {
+    record(
+        "2026-11-30T00:00:00Z",
+        "2026-11-30T00:00:04Z",
+        "delivered",
+        "null",
+        "+8190",
+    )
+}
+
 #[test]
 fn good_records_map_status_error_code_and_dates() {
     let text = [
@@ -106,13 +117,7 @@ fn good_records_map_status_error_code_and_dates() {
 
 #[test]
 fn each_bad_record_is_a_counted_skip_with_its_record_number() {
-    let good = record(
-        "2026-11-30T00:00:00Z",
-        "2026-11-30T00:00:04Z",
-        "delivered",
-        "null",
-        "+8190",
-    );
+    let good = delivered();
     let text = [
         good.clone(),
         "{not json".into(),
@@ -151,13 +156,7 @@ fn each_bad_record_is_a_counted_skip_with_its_record_number() {
 
 #[test]
 fn every_member_of_a_multi_member_gzip_is_read() {
-    let one = record(
-        "2026-11-30T00:00:00Z",
-        "2026-11-30T00:00:04Z",
-        "delivered",
-        "null",
-        "+8190",
-    );
+    let one = delivered();
     let mut bytes = gzip(&format!("{one}\n{one}\n"));
     bytes.extend(gzip(&format!("{one}\n")));
     let c = read_gz(&bytes).unwrap();
@@ -166,13 +165,7 @@ fn every_member_of_a_multi_member_gzip_is_read() {
 
 #[test]
 fn a_two_megabyte_record_is_an_error_with_its_record_number() {
-    let one = record(
-        "2026-11-30T00:00:00Z",
-        "2026-11-30T00:00:04Z",
-        "delivered",
-        "null",
-        "+8190",
-    );
+    let one = delivered();
     let long = one.replace("Your code", &"x".repeat(2 << 20));
     let Err(FormatError::Invalid { line, message }) = read_gz(&gzip(&format!("{one}\n{long}\n")))
     else {
@@ -189,13 +182,7 @@ fn a_file_that_is_not_gzip_is_an_error_saying_so() {
     };
     assert_eq!(line, 1);
     assert!(message.contains("not gzip"), "{message}");
-    let mut cut = gzip(&record(
-        "2026-11-30T00:00:00Z",
-        "2026-11-30T00:00:04Z",
-        "delivered",
-        "null",
-        "+8190",
-    ));
+    let mut cut = gzip(&delivered());
     cut.truncate(cut.len() - 6);
     let Err(FormatError::Invalid { message, .. }) = read_gz(&cut) else {
         panic!("a truncated gzip must be refused");
