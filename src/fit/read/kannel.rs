@@ -16,7 +16,7 @@
 //! the shared vocabulary (type 1 without one is delivered, type 2
 //! undeliverable), type 16 a refusal. `FAILED Send SMS` and `DISCARDED
 //! SMS` are refusals. A `Sent SMS` with no final DLR by the end of the log
-//! is `no_receipt`. The provider is the SMSC id.
+//! is `no_receipt`. The provider is the SMSC id (`all` without one).
 //!
 //! Times are the gateway's clock as it writes them: local time unless
 //! `access-log-time = gmt`; read as UTC (so time of day is off by the
@@ -189,7 +189,7 @@ fn no_receipt<S: Sink>(sink: &mut S, p: &Pending) {
     sink.observe(&Observation {
         number: &p.number,
         session: None,
-        provider: &p.smsc,
+        provider: provider(&p.smsc),
         carrier: None,
         sent_s: p.sent_s,
         final_s: None,
@@ -199,6 +199,11 @@ fn no_receipt<S: Sink>(sink: &mut S, p: &Pending) {
         price: None,
         wall_clock: true,
     });
+}
+
+/// The provider: the SMSC id, or `all` when the log has none.
+fn provider(smsc: &str) -> &str {
+    if smsc.is_empty() { "all" } else { smsc }
 }
 
 /// A message sent at `sent` and final at `fin`.
@@ -212,11 +217,7 @@ fn observe<S: Sink>(
     sink.observe(&Observation {
         number: sent.to,
         session: None,
-        provider: if sent.smsc.is_empty() {
-            "all"
-        } else {
-            sent.smsc
-        },
+        provider: provider(sent.smsc),
         carrier: None,
         sent_s: sent.at,
         final_s: Some(fin.at),

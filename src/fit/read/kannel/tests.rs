@@ -193,3 +193,13 @@ fn the_shipped_sample_from_a_real_kannel_reads_whole() {
             .all(|o| o.provider == "simsms" && o.final_s.is_some())
     );
 }
+
+#[test]
+fn a_log_without_an_smsc_id_counts_under_provider_all() {
+    let log = sent("13:42:08", "1", "8190").replace("[SMSC:simsms]", "[SMSC:]");
+    let c = read_log(&log).unwrap();
+    assert_eq!(
+        (c.seen[0].provider.as_str(), c.seen[0].state),
+        ("all", FinalState::NoReceipt)
+    );
+}
