@@ -245,28 +245,42 @@ fn event(text: &[u8]) -> Option<Event> {
         .map(|&(_, e)| e)
 }
 
+/// A line's time and fields, in one pass over the bracketed fields up to
+/// `[msg:`, whose text may hold anything.
 fn parse(text: &[u8], event: Event) -> Option<Line<'_>> {
     let at = time::parse(text.get(..19)?)?;
-    // The fields before the message text, which may hold anything.
-    let head_end = find(text, b" [msg:").unwrap_or(text.len());
-    let head = &text[..head_end];
-    let field = |tag: &[u8]| -> Option<&str> {
-        let start = find(head, tag)? + tag.len();
-        let len = head[start..].iter().position(|&b| b == b']')?;
-        std::str::from_utf8(&head[start..start + len]).ok()
-    };
-    let kind = field(b"[flags:")
-        .and_then(|f| f.rsplit(':').next())
-        .and_then(|k| k.parse().ok());
+    let (mut smsc, mut fid, mut from, mut to, mut kind) = (None, "", "", "", None);
+    let mut rest = text.get(20..)?;
+    let mut msg: &[u8] = &[];
+    while let Some(open) = rest.iter().position(|&b| b == b'[') {
+        let field = &rest[open + 1..];
+        let colon = field.iter().position(|&b| b == b':')?;
+        let (tag, value) = (&field[..colon], &field[colon + 1..]);
+        if tag == b"msg" {
+            msg = &rest[open..];
+            break;
+        }
+        let close = value.iter().position(|&b| b == b']')?;
+        let text = || std::str::from_utf8(&value[..close]).ok();
+        match tag {
+            b"SMSC" => smsc = Some(text()?),
+            b"FID" => fid = text()?,
+            b"from" => from = text()?,
+            b"to" => to = text()?,
+            b"flags" => kind = text()?.rsplit(':').next().and_then(|k| k.parse().ok()),
+            _ => {}
+        }
+        rest = &value[close + 1..];
+    }
     Some(Line {
         at,
         event,
-        smsc: field(b"[SMSC:")?,
-        fid: field(b"[FID:").unwrap_or(""),
-        from: field(b"[from:").unwrap_or(""),
-        to: field(b"[to:").unwrap_or(""),
+        smsc: smsc?,
+        fid,
+        from,
+        to,
         kind,
-        text: &text[head_end..],
+        text: msg,
     })
 }
 
