@@ -177,6 +177,11 @@ fn locate(
             h.trim().to_string()
         })
         .collect();
+    if cells.iter().all(String::is_empty) {
+        return Err(invalid(
+            "no header row: a CSV of delivery records starts with its column names (sent_at, number, status, ...)".into(),
+        ));
+    }
     let found = || cells.join(", ");
     let mut at = [None; 10];
     for (i, c) in COLUMNS.iter().enumerate() {

@@ -199,6 +199,13 @@ fn a_missing_required_column_names_it_the_headers_found_and_the_hint() {
 }
 
 #[test]
+fn an_empty_file_is_an_error_asking_for_the_header() {
+    let (line, message) = invalid(read_csv("", &[]));
+    assert_eq!(line, 1);
+    assert!(message.contains("no header row"), "{message}");
+}
+
+#[test]
 fn column_maps_a_teams_own_headers() {
     let c = read_csv(
         "\u{feff}Date,To,Status,Route\n2026-12-02 13:42:08,8190,delivered,acme\n",
