@@ -13,10 +13,10 @@
 
 mod common;
 
+use common::kannel::Kannel;
 use common::{Served, assert_agree, estimate, message_row, simsms_json};
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 const NEEDS: &str = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all";
@@ -154,121 +154,18 @@ fn the_twilio_library_creates_messages_and_validates_every_callback() {
     );
 }
 
-/// A free loopback port (bound, then released for the program to take).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A process stopped by SIGTERM when dropped.
-struct Stopped(Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let _ = self.0.wait();
-    }
-}
-
-fn http_get(port: u16, path_and_query: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let request = format!("GET {path_and_query} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).ok()?;
-    Some(answer)
-}
-
 #[test]
 #[ignore = "needs Kannel: apt-get install kannel, then --run-ignored all"]
 fn kannel_sends_through_serve_and_receives_delivered_and_failed_receipts() {
-    assert!(
-        Path::new("/usr/sbin/bearerbox").exists(),
-        "Kannel is missing: apt-get install kannel (.ci/run does)"
-    );
     let served = Served::start(SCENARIO, "3600");
     let intl = served.address("intl");
     let (_, smpp_port) = intl.rsplit_once(':').unwrap();
-    let (admin, smsbox, sendsms) = (free_port(), free_port(), free_port());
-    let dir = tempfile::tempdir().unwrap();
-    let conf = std::fs::read_to_string("tests/live/kannel.conf.in")
-        .unwrap()
-        .replace("@ADMIN@", &admin.to_string())
-        .replace("@SMSBOX@", &smsbox.to_string())
-        .replace("@SMPP@", smpp_port)
-        .replace("@SENDSMS@", &sendsms.to_string());
-    let conf_path = dir.path().join("kannel.conf");
-    std::fs::write(&conf_path, conf).unwrap();
-    // The dlr-url receiver: records each request's query.
-    let dlr = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dlr_port = dlr.local_addr().unwrap().port();
-    let (seen_tx, seen) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        use std::io::{BufRead, Write};
-        for stream in dlr.incoming().flatten() {
-            let mut line = String::new();
-            let mut reader = BufReader::new(&stream);
-            if reader.read_line(&mut line).is_ok() {
-                let _ = seen_tx.send(line);
-            }
-            let _ = (&stream).write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
-        }
-    });
-    let log = |name: &str| std::fs::File::create(dir.path().join(name)).unwrap();
-    let _bearerbox = Stopped(
-        Command::new("/usr/sbin/bearerbox")
-            .args(["-v", "0"])
-            .arg(&conf_path)
-            .stdout(log("bearerbox.out"))
-            .stderr(log("bearerbox.err"))
-            .spawn()
-            .unwrap(),
-    );
-    // Wait for the SMSC link to come online.
-    let online = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        http_get(admin, "/status.txt?password=secret").is_some_and(|s| s.contains("online"))
-    });
-    assert!(online, "Kannel's SMSC link to simsms never came online");
-    let _smsbox = Stopped(
-        Command::new("/usr/sbin/smsbox")
-            .args(["-v", "0"])
-            .arg(&conf_path)
-            .stdout(log("smsbox.out"))
-            .stderr(log("smsbox.err"))
-            .spawn()
-            .unwrap(),
-    );
+    let kannel = Kannel::start(smpp_port, "");
+    let (dlr_port, seen) = common::kannel::dlr_receiver();
     let n = 30;
     for i in 0..n {
         let dlr_url = format!("http://127.0.0.1:{dlr_port}/dlr?k={i}&type=%d&text=%A");
-        let encoded: String = dlr_url
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        let query = format!(
-            "/cgi-bin/sendsms?username=tester&password=foobar&from=SIMSMS&to=8190{i:08}&text=Your+code+is+123456&dlr-mask=31&dlr-url={encoded}"
-        );
-        let accepted = (0..50).any(|_| {
-            let ok = http_get(sendsms, &query)
-                .is_some_and(|a| a.contains("Accepted") || a.contains("Sent"));
-            if !ok {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            ok
-        });
-        assert!(accepted, "sendsms did not accept message {i}");
+        kannel.send(&format!("8190{i:08}"), &dlr_url);
     }
     // Final receipts per message k.
     let mut finals = std::collections::BTreeMap::new();

@@ -66,6 +66,8 @@ fn options(args: &FitArgs) -> Result<ReadOptions, Error> {
         };
         columns.push((name.trim().to_string(), header.to_string()));
     }
+    crate::fit::read::generic::check_columns(&columns)
+        .map_err(|e| Error::Usage(format!("--column: {e}")))?;
     Ok(ReadOptions {
         format: args.format,
         columns,

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod kannel;
+
 use simsms::metrics::Metrics;
 use simsms::runner::run_replications;
 use simsms::scenario::{Scenario, parse};

@@ -96,7 +96,7 @@ fn read_csv<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatErr
     Ok(())
 }
 
-fn csv_error(e: csv::Error) -> FormatError {
+pub(super) fn csv_error(e: csv::Error) -> FormatError {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => FormatError::Invalid {
