@@ -4,11 +4,12 @@
 use super::outputs::say;
 use crate::Error;
 use crate::fit::collect::Collected;
-use crate::fit::estimates::{Assumed, Fit};
+use crate::fit::estimates::Fit;
 use crate::fit::read::carrier_map::CarrierMap;
 use crate::fit::read::{Format, ReadOptions, read_file};
-use crate::fit::scenario_out::{self, Base};
+use crate::fit::scenario_out::Base;
 use crate::fit::summary::Summary;
+use crate::fit::written::{Written, assumed};
 use crate::fit::{check, report};
 use crate::partial::{Recipe, Shard};
 use std::path::Path;
@@ -103,22 +104,6 @@ fn sources(args: &FitArgs) -> Vec<String> {
         .iter()
         .map(|p| p.display().to_string())
         .collect()
-}
-
-/// What the base scenario says that the estimates need: its largest
-/// carrier's SMSC validity.
-fn assumed(base: Option<&crate::scenario::Scenario>) -> Assumed {
-    let largest = base.and_then(|sc| {
-        sc.carriers
-            .iter()
-            .max_by(|a, b| a.share.total_cmp(&b.share))
-    });
-    match largest {
-        Some(c) => Assumed {
-            validity_s: c.smsc.validity as f64 / 1e9,
-        },
-        None => Assumed::default(),
-    }
 }
 
 /// The base scenario's text and table (validated first).
@@ -222,56 +207,8 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         check: check_json.as_ref(),
     };
     written.write(&fit)?;
+    say_written(&written)?;
     Ok(code)
-}
-
-/// Where a fit's results go.
-pub struct Written<'a> {
-    pub base: Option<&'a Base>,
-    pub sources: &'a [String],
-    /// The fitted scenario.
-    pub scenario: Option<&'a Path>,
-    /// fit.json, fit.md (and check.json).
-    pub out: Option<&'a Path>,
-    pub check: Option<&'a serde_json::Value>,
-}
-
-impl Written<'_> {
-    pub fn write(&self, fit: &Fit) -> Result<(), Error> {
-        if let Some(dir) = self.out {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display(), e))?;
-        }
-        if let Some(path) = self.scenario {
-            let text = scenario_out::write(fit, self.base, self.sources);
-            // What fit writes must be a scenario simsms accepts.
-            if let Err(e) = crate::scenario::parse(&text, &path.display().to_string()) {
-                return Err(Error::Usage(format!(
-                    "the fitted scenario does not pass check (a bug in simsms fit; please report it):\n{e}"
-                )));
-            }
-            crate::output::write_atomic(path, text.as_bytes())?;
-            say(&format!("fitted scenario: {}\n", path.display()))?;
-        }
-        if let Some(dir) = self.out {
-            let json = serde_json::to_string_pretty(&report::json(fit, self.sources))
-                .expect("JSON")
-                + "\n";
-            let mut files = vec![
-                ("fit.json", json),
-                ("fit.md", report::markdown(fit, self.sources)),
-            ];
-            if let Some(c) = self.check {
-                files.push((
-                    "check.json",
-                    serde_json::to_string_pretty(c).expect("JSON") + "\n",
-                ));
-            }
-            for (name, contents) in files {
-                crate::output::write_atomic(&dir.join(name), contents.as_bytes())?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// `simsms merge` of a fit's parts: the report on stdout; with `--out
@@ -281,33 +218,24 @@ pub fn merge_parts(
     texts: &[(String, String)],
     out: Option<&Path>,
 ) -> Result<u8, Error> {
-    let summary = crate::fit::partial::merge(texts)?;
-    let base_scenario = match recipe.scenario_text.is_empty() {
-        true => None,
-        false => Some(crate::scenario::parse(
-            &recipe.scenario_text,
-            &recipe.source,
-        )?),
-    };
-    let fit = Fit::of(summary, assumed(base_scenario.as_ref()));
-    let sources: Vec<String> = recipe.source.split(", ").map(String::from).collect();
-    let base = match recipe.sets.iter().find_map(|s| s.strip_prefix("--base=")) {
-        Some(file) => Some(Base {
-            file: file.to_string(),
-            table: toml::from_str(&recipe.scenario_text)
-                .map_err(|e| Error::Usage(format!("{file}: {e}")))?,
-        }),
-        None => None,
-    };
-    say(&report::text(&fit, &sources))?;
+    let merged = crate::fit::written::Merged::of(recipe, texts)?;
+    say(&report::text(&merged.fit, &merged.sources))?;
     let scenario = out.map(|d| d.join("fitted.toml"));
-    Written {
-        base: base.as_ref(),
-        sources: &sources,
+    let written = Written {
+        base: merged.base.as_ref(),
+        sources: &merged.sources,
         scenario: scenario.as_deref(),
         out,
         check: None,
-    }
-    .write(&fit)?;
+    };
+    written.write(&merged.fit)?;
+    say_written(&written)?;
     Ok(0)
+}
+
+fn say_written(w: &Written) -> Result<(), Error> {
+    if let Some(path) = w.scenario {
+        say(&format!("fitted scenario: {}\n", path.display()))?;
+    }
+    Ok(())
 }

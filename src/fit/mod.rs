@@ -14,5 +14,6 @@ pub mod read;
 pub mod report;
 pub mod scenario_out;
 pub mod summary;
+pub mod written;
 
 pub use observation::{FinalState, Observation, Sink, Skip};
