@@ -25,14 +25,20 @@
 //! the DLR, not the receipt's `done date`.
 //!
 //! Memory: every sent message waits in a map until its final DLR (the log
-//! interleaves messages, so the join needs it); that is the messages in
-//! flight, plus those whose DLR never comes, until the end of the file.
+//! interleaves messages, so the join needs it), at most [`PENDING_CAP`] of
+//! them: beyond that the longest-waiting is closed as `no_receipt` (a DLR
+//! for it later is skipped as matching no sent message), so a log whose
+//! DLRs never come cannot exhaust memory.
 
 use super::generic::{error_code, time};
 use super::{FormatError, Lines};
 use crate::fit::{FinalState, Observation, Sink, Skip};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::BufRead;
+
+/// At most this many sent messages wait for their DLR (about 100 bytes
+/// each): far more than a gateway has in flight in the span of one log.
+pub const PENDING_CAP: usize = 1_000_000;
 
 /// A sent message waiting for its final DLR.
 struct Pending {
@@ -65,8 +71,16 @@ struct Line<'a> {
 }
 
 pub fn read<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatError> {
+    read_capped(input, sink, PENDING_CAP)
+}
+
+/// `read`, with at most `cap` messages waiting for their DLR.
+fn read_capped<R: BufRead, S: Sink>(input: R, sink: &mut S, cap: usize) -> Result<(), FormatError> {
     let mut lines = Lines::new(input);
     let mut pending: HashMap<Box<str>, Pending> = HashMap::new();
+    // Keys in the order sent, to close the longest-waiting when full
+    // (entries already closed by their DLR are passed over then).
+    let mut order: VecDeque<(Box<str>, u64)> = VecDeque::new();
     let mut key = String::new();
     let mut any = (0u64, 0u64); // (lines, lines with an event)
     while let Some((number, text)) = lines.next_line()? {
@@ -98,9 +112,16 @@ pub fn read<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatErr
                     number: line.to.into(),
                 };
                 join_key(&mut key, line.smsc, line.fid, line.to);
+                if pending.len() >= cap {
+                    close_oldest(&mut pending, &mut order, sink);
+                }
+                order.push_back((key.as_str().into(), number));
                 if let Some(before) = pending.insert(key.as_str().into(), waiting) {
                     // The SMSC gave the same id again (it restarted).
                     no_receipt(sink, &before);
+                }
+                if order.len() > 2 * cap {
+                    order.retain(|(k, line)| pending.get(k).is_some_and(|p| p.line == *line));
                 }
             }
             Event::Dlr => dlr(&line, number, &mut pending, &mut key, sink),
@@ -118,6 +139,21 @@ pub fn read<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatErr
         no_receipt(sink, p);
     }
     Ok(())
+}
+
+/// Closes the longest-waiting message still pending as `no_receipt`.
+fn close_oldest<S: Sink>(
+    pending: &mut HashMap<Box<str>, Pending>,
+    order: &mut VecDeque<(Box<str>, u64)>,
+    sink: &mut S,
+) {
+    while let Some((k, line)) = order.pop_front() {
+        if pending.get(&k).is_some_and(|p| p.line == line) {
+            let p = pending.remove(&k).expect("pending");
+            no_receipt(sink, &p);
+            return;
+        }
+    }
 }
 
 fn join_key(key: &mut String, smsc: &str, fid: &str, to: &str) {

@@ -203,3 +203,51 @@ fn a_log_without_an_smsc_id_counts_under_provider_all() {
         ("all", FinalState::NoReceipt)
     );
 }
+
+#[test]
+fn beyond_the_pending_cap_the_longest_waiting_message_is_closed_as_no_receipt() {
+    // Five messages sent, none answered until the end, with room for
+    // three: the first two are closed as they are pushed out, and a DLR
+    // that comes for one of them later matches nothing.
+    let mut log: Vec<String> = (1..=5)
+        .map(|i| sent("13:42:08", &i.to_string(), &format!("81900000000{i}")))
+        .collect();
+    log.push(dlr(
+        "13:42:20",
+        "1",
+        "819000000001",
+        1,
+        "id:1 stat:DELIVRD err:000",
+    ));
+    log.push(dlr(
+        "13:42:20",
+        "5",
+        "819000000005",
+        1,
+        "id:5 stat:DELIVRD err:000",
+    ));
+    let mut c = Collected::default();
+    super::read_capped(log.join("\n").as_bytes(), &mut c, 3).unwrap();
+    let states: Vec<_> = c
+        .seen
+        .iter()
+        .map(|o| (o.number.as_str(), o.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("819000000001", FinalState::NoReceipt),
+            ("819000000002", FinalState::NoReceipt),
+            ("819000000005", FinalState::Delivered),
+            ("819000000003", FinalState::NoReceipt),
+            ("819000000004", FinalState::NoReceipt),
+        ]
+    );
+    assert_eq!(
+        c.skipped.len(),
+        1,
+        "the late DLR for message 1: {:?}",
+        c.skipped
+    );
+    assert_eq!(c.skipped[0].line, 6);
+}
