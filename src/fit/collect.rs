@@ -14,7 +14,45 @@ use super::{FinalState, Observation, Sink, Skip};
 use crate::partial::Shard;
 use indexmap::IndexMap;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Keys that are already hashes: the map uses them as they are (a second
+/// SipHash of a 64-bit hash would buy nothing and cost a third of a fit's
+/// time).
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type ByHash<V> = HashMap<u64, V, BuildHasherDefault<AlreadyHashed>>;
+
+/// A number's or session key's 64-bit hash: FNV-1a, then a final mix so
+/// the low bits (which pick a shard and a map bucket) depend on every
+/// byte. Fixed, so every process of every build splits numbers alike; a
+/// crate for this would be more than the ten lines it takes.
+pub fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in key.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h
+}
 
 /// At most this many distinct numbers (and as many sessions) are followed
 /// for persistence and behaviour: about 40 bytes each, so 2M take under
@@ -58,9 +96,9 @@ struct SessionState {
 pub struct Collected {
     cells: Vec<Cell>,
     index: IndexMap<(String, String), usize>,
-    numbers: HashMap<u64, NumberTally>,
+    numbers: ByHash<NumberTally>,
     numbers_beyond_cap: u64,
-    sessions: HashMap<u64, SessionState>,
+    sessions: ByHash<SessionState>,
     gaps: Reservoir,
     /// Sessions' first sends that reached the handset's SMSC: delivered
     /// latencies and expiries (absent handsets, unbiased by resends).
@@ -78,7 +116,6 @@ pub struct Collected {
     skips: IndexMap<String, (u64, u64)>,
     carrier_map: Option<CarrierMap>,
     shard: Option<Shard>,
-    hasher: std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>,
 }
 
 impl Collected {
@@ -88,9 +125,9 @@ impl Collected {
         Collected {
             cells: Vec::new(),
             index: IndexMap::new(),
-            numbers: HashMap::new(),
+            numbers: ByHash::default(),
             numbers_beyond_cap: 0,
-            sessions: HashMap::new(),
+            sessions: ByHash::default(),
             gaps: Reservoir::new(RESERVOIR_CAPACITY),
             first_delivered: Reservoir::new(RESERVOIR_CAPACITY),
             first_expired: 0,
@@ -105,14 +142,7 @@ impl Collected {
             skips: IndexMap::new(),
             carrier_map,
             shard,
-            hasher: Default::default(),
         }
-    }
-
-    fn hash(&self, key: &str) -> u64 {
-        // SipHash with fixed keys: the same number hashes alike in every
-        // process of one simsms version, so shards split numbers alike.
-        self.hasher.hash_one(key)
     }
 
     /// The cell of (provider, carrier), added when new; looked up by
@@ -153,7 +183,7 @@ impl Collected {
 
     /// Follows `o`'s session; whether `o` starts one.
     fn follow_session(&mut self, o: &Observation<'_>) -> bool {
-        let key = self.hash(o.session.unwrap_or(o.number)) ^ 0x5e55_1011;
+        let key = key_hash(o.session.unwrap_or(o.number)) ^ 0x5e55_1011;
         let keyed = o.session.is_some();
         let open = self.sessions.len();
         let start = match self.sessions.get_mut(&key) {
@@ -276,7 +306,7 @@ impl Collected {
 
 impl Sink for Collected {
     fn observe(&mut self, o: &Observation<'_>) {
-        let number_hash = self.hash(o.number);
+        let number_hash = key_hash(o.number);
         if let Some(shard) = &self.shard
             && !shard.owns((number_hash % u64::from(shard.count)) as u32)
         {
