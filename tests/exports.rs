@@ -380,3 +380,49 @@ fn sensitivity_tornado_renders_in_headless_chromium() {
         assert_rendered(&dom, &log, 1);
     }
 }
+
+/// `fit --out` writes fit.html; in headless Chromium at 1280 and 800
+/// pixels wide both charts of every provider × carrier draw (the CDF with
+/// the empirical step and every fitted curve), nothing is clipped, the page
+/// fits the window and the console stays silent. The records name a
+/// provider `<script>…</script>` and a long carrier with `&`: neither may
+/// inject markup or widen the page.
+#[test]
+#[ignore = "needs headless Chromium (apt-get install chromium): --run-ignored all"]
+fn fit_html_renders_its_charts_in_headless_chromium() {
+    let dir = setup();
+    // Exit 1: an expectation of the scenario fails, on purpose.
+    let (code, _, err) = simsms(
+        &["run", "s.toml", "-r", "1", "--events", "r.csv"],
+        dir.path(),
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    let records = std::fs::read_to_string(dir.path().join("r.csv"))
+        .unwrap()
+        .replace(",agg,x,", ",<script>alert(1)</script>,x,")
+        .replace(",agg,y,", ",agg,a_carrier_with_a_name_far_longer_than_a_narrow_window_is_wide_from_the_records_&_more,");
+    std::fs::write(dir.path().join("h.csv"), records).unwrap();
+    let (code, _, err) = simsms(&["fit", "h.csv", "-o", "fitted.toml"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    let (_, _, err) = simsms(
+        &["fit", "h.csv", "--out", "o", "--check", "fitted.toml"],
+        dir.path(),
+    );
+    let page = dir.path().join("o/fit.html");
+    assert!(page.exists(), "no fit.html: {err}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("<th>simulated</th>"),
+        "the check is on the page"
+    );
+    for width in [1280, 800] {
+        let (dom, log) = render_in_chromium(&page, &dir.path().join("profile"), width);
+        // Two cells, each with its share bars and its latency CDF.
+        assert_rendered(&dom, &log, 4);
+        assert!(!log.contains(":CONSOLE"), "console output: {log}");
+        assert_eq!(dom.matches("<script").count(), 1, "an injected script");
+        assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt; × x"));
+        assert!(dom.matches("records: ").count() >= 2, "the empirical CDFs");
+        assert!(dom.matches("(used by the fitted scenario)").count() == 2);
+    }
+}

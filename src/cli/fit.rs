@@ -10,7 +10,7 @@ use crate::fit::read::{Format, ReadOptions, read_file};
 use crate::fit::scenario_out::Base;
 use crate::fit::summary::Summary;
 use crate::fit::written::{Written, assumed};
-use crate::fit::{check, report};
+use crate::fit::{check, html, report};
 use crate::partial::{Recipe, Shard};
 use std::path::Path;
 use std::path::PathBuf;
@@ -44,7 +44,7 @@ pub struct FitArgs {
     /// per share and latency percentile (exit 1 when some do not).
     #[arg(long, value_name = "SCENARIO")]
     check: Option<PathBuf>,
-    /// Also write fit.json and fit.md (and check.json with --check) into
+    /// Also write fit.json, fit.md and fit.html (and check.json with --check) into
     /// this directory.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -187,6 +187,7 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
     let mut code = 0;
     say(&report::text(&fit, &sources))?;
     let mut check_json = None;
+    let mut checked_rows = None;
     if let (Some(sc), Some(path)) = (checked, &args.check) {
         let threads = args
             .threads
@@ -198,6 +199,7 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         if rows.iter().any(|r| !r.agrees) {
             code = 1;
         }
+        checked_rows = Some((rows, sc.name));
     }
     let written = Written {
         base: base.as_ref().map(|b| &b.1),
@@ -205,6 +207,10 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         scenario: args.output.as_deref(),
         out: args.out.as_deref(),
         check: check_json.as_ref(),
+        checked: checked_rows.as_ref().map(|(rows, name)| html::Checked {
+            scenario: name,
+            rows,
+        }),
     };
     written.write(&fit)?;
     say_written(&written)?;
@@ -212,7 +218,8 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
 }
 
 /// `simsms merge` of a fit's parts: the report on stdout; with `--out
-/// DIR`, fit.json, fit.md and the fitted scenario `fitted.toml` there.
+/// DIR`, fit.json, fit.md, fit.html and the fitted scenario `fitted.toml`
+/// there.
 pub fn merge_parts(
     recipe: &Recipe,
     texts: &[(String, String)],
@@ -227,6 +234,7 @@ pub fn merge_parts(
         scenario: scenario.as_deref(),
         out,
         check: None,
+        checked: None,
     };
     written.write(&merged.fit)?;
     say_written(&written)?;

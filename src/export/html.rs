@@ -10,7 +10,8 @@ use crate::stats::Quantile;
 use crate::units::Human;
 use std::fmt::Write;
 
-fn pct(e: &Estimate) -> String {
+/// A share in percent with its interval in small print, or "–".
+pub(crate) fn pct(e: &Estimate) -> String {
     if e.is_defined() {
         format!(
             "{:.2}% <small>[{:.2}, {:.2}]</small>",
@@ -22,6 +23,21 @@ fn pct(e: &Estimate) -> String {
         "–".into()
     }
 }
+
+/// The reports' stylesheet: tables, verdict colours, intervals in small
+/// print, scrolling wide tables and charts that shrink to the window.
+pub(crate) const STYLE: &str = "\
+body { font-family: sans-serif; margin: 2em; color: #222; }\n\
+table { border-collapse: collapse; margin: 1em 0; }\n\
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }\n\
+th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) { text-align: left; }\n\
+.pass { color: #2ca02c; font-weight: bold; } .fail { color: #d62728; font-weight: bold; } .skip { color: #777; }\n\
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }\n\
+small { color: #666; }\n\
+.scroll { overflow-x: auto; max-width: 100%; }\n\
+svg.simsms-chart { max-width: 100%; height: auto; }\n\
+.answer p { margin: 0.2em 0; } .answer .l1 { margin-left: 1.5em; } .answer .l2 { margin-left: 3em; } .answer .l3 { margin-left: 4.5em; }\n\
+";
 
 /// After load, the page checks that every chart has drawn something, that
 /// no text of a chart (legends, labels, titles) falls outside it, and that
@@ -53,18 +69,7 @@ pub fn html_report(run: &Run) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>simsms: {}</title>\n<style>\n\
-body {{ font-family: sans-serif; margin: 2em; color: #222; }}\n\
-table {{ border-collapse: collapse; margin: 1em 0; }}\n\
-th, td {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}\n\
-th:first-child, td:first-child, th:nth-child(2), td:nth-child(2) {{ text-align: left; }}\n\
-.pass {{ color: #2ca02c; font-weight: bold; }} .fail {{ color: #d62728; font-weight: bold; }} .skip {{ color: #777; }}\n\
-pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 12px; }}\n\
-small {{ color: #666; }}\n\
-.scroll {{ overflow-x: auto; max-width: 100%; }}\n\
-svg.simsms-chart {{ max-width: 100%; height: auto; }}\n\
-.answer p {{ margin: 0.2em 0; }} .answer .l1 {{ margin-left: 1.5em; }} .answer .l2 {{ margin-left: 3em; }} .answer .l3 {{ margin-left: 4.5em; }}\n\
-</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>simsms: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
         escape_xml(&sc.name)
     );
     let _ = writeln!(out, "<h1>simsms: {}</h1>", escape_xml(&sc.name));

@@ -14,13 +14,16 @@ mod svg;
 
 pub use baseline::{BaselineError, check_baseline_of, compare_with_baseline};
 pub use csv_out::{latency_csv, summary_csv, timeline_csv};
-pub(crate) use html::CHECK_SCRIPT;
 pub use html::html_report;
+pub(crate) use html::{CHECK_SCRIPT, STYLE, pct};
 pub use json::{JSON_SCHEMA_ID, report_json};
 pub use junit::junit_xml;
 pub use markdown::markdown_summary;
+pub(crate) use svg::{
+    LOG_TIME_TICKS, PALETTE, Panel, document, legend, legend_size, nice_ticks, text_width,
+    tick_decimals, time_label,
+};
 pub use svg::{latency_cdf_svg, outcomes_svg, timeline_svg};
-pub(crate) use svg::{nice_ticks, tick_decimals};
 
 use crate::output::{WriteError, write_atomic};
 use crate::report::RunResults;

@@ -11,21 +11,21 @@ use crate::units::{Human, NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_MIN, NANOS_PE
 use std::fmt::Write;
 
 /// One colour per outcome (and series, cycling).
-const PALETTE: [&str; Outcome::COUNT] = [
+pub(crate) const PALETTE: [&str; Outcome::COUNT] = [
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf", "#393b79",
 ];
 
 /// One plotting area inside an SVG document.
-struct Panel {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
+pub(crate) struct Panel {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
 }
 
 impl Panel {
-    fn frame(&self, out: &mut String, title: &str) {
+    pub(crate) fn frame(&self, out: &mut String, title: &str) {
         let _ = writeln!(
             out,
             r##"<rect x="{}" y="{}" width="{}" height="{}" fill="#fff" stroke="#999"/><text x="{}" y="{}" font-size="13" font-weight="bold">{}</text>"##,
@@ -39,7 +39,7 @@ impl Panel {
         );
     }
 
-    fn polyline(&self, out: &mut String, points: &[(f64, f64)], color: &str) {
+    pub(crate) fn polyline(&self, out: &mut String, points: &[(f64, f64)], color: &str) {
         let pts: Vec<String> = points
             .iter()
             .map(|(px, py)| {
@@ -57,7 +57,7 @@ impl Panel {
         );
     }
 
-    fn y_label(&self, out: &mut String, frac: f64, text: &str) {
+    pub(crate) fn y_label(&self, out: &mut String, frac: f64, text: &str) {
         let y = self.y + (1.0 - frac) * self.h;
         let _ = writeln!(
             out,
@@ -70,7 +70,7 @@ impl Panel {
         );
     }
 
-    fn x_label(&self, out: &mut String, frac: f64, text: &str) {
+    pub(crate) fn x_label(&self, out: &mut String, frac: f64, text: &str) {
         let x = self.x + frac * self.w;
         let _ = writeln!(
             out,
@@ -143,7 +143,7 @@ const TIME_STEPS: [u64; 21] = [
 ];
 
 /// A round time: "100ms", "30s", "10m", "2h", "1d".
-fn time_label(ns: u64) -> String {
+pub(crate) fn time_label(ns: u64) -> String {
     time_label_in(ns, ns)
 }
 
@@ -178,7 +178,7 @@ fn time_ticks(span: u64, most: u64) -> (Vec<u64>, u64) {
 }
 
 /// Round times for a log axis from 100 ms up.
-const LOG_TIME_TICKS: [u64; 9] = [
+pub(crate) const LOG_TIME_TICKS: [u64; 9] = [
     100_000_000,
     NANOS_PER_SEC,
     10 * NANOS_PER_SEC,
@@ -190,7 +190,7 @@ const LOG_TIME_TICKS: [u64; 9] = [
     7 * NANOS_PER_DAY,
 ];
 
-fn document(width: f64, height: f64, title: &str, body: &str) -> String {
+pub(crate) fn document(width: f64, height: f64, title: &str, body: &str) -> String {
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" class=\"simsms-chart\">\n<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"#fafafa\"/>\n{body}</svg>\n",
         escape_xml(title)
@@ -199,12 +199,12 @@ fn document(width: f64, height: f64, title: &str, body: &str) -> String {
 
 /// About how wide `text` is at `size` px in a sans-serif font (generous,
 /// so that nothing is clipped).
-fn text_width(text: &str, size: f64) -> f64 {
+pub(crate) fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.62
 }
 
 /// The width and height a legend of `entries` takes.
-fn legend_size(entries: &[(String, &str)]) -> (f64, f64) {
+pub(crate) fn legend_size(entries: &[(String, &str)]) -> (f64, f64) {
     let widest = entries
         .iter()
         .map(|(name, _)| text_width(name, 11.0))
@@ -212,7 +212,7 @@ fn legend_size(entries: &[(String, &str)]) -> (f64, f64) {
     (14.0 + widest + 10.0, entries.len() as f64 * 15.0 + 10.0)
 }
 
-fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
+pub(crate) fn legend(out: &mut String, x: f64, y: f64, entries: &[(String, &str)]) {
     for (i, (name, color)) in entries.iter().enumerate() {
         let ly = y + i as f64 * 15.0;
         let _ = writeln!(

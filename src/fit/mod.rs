@@ -8,6 +8,7 @@ pub mod check;
 pub mod collect;
 pub mod estimate;
 pub mod estimates;
+pub mod html;
 pub mod observation;
 pub mod partial;
 pub mod read;

@@ -5,7 +5,7 @@
 use super::FinalState;
 use super::estimate::latency::{Fitted, LatencyFit};
 use super::estimate::persistence::Persistence;
-use super::estimates::{CellFit, Fit};
+use super::estimates::{Behaviour, CellFit, Fit};
 use crate::report::table::{grid, pct_ci, secs};
 use crate::stats::{Estimate, Quantile};
 use crate::units::{HumanRate, grouped};
@@ -226,15 +226,11 @@ fn behaviour_text(out: &mut String, fit: &Fit) {
         HumanRate(t.rate.low),
         HumanRate(t.rate.high)
     );
-    let spread: Vec<String> = b
-        .sends_per_session
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, n)| **n > 0)
-        .map(|(k, n)| format!("{k}: {:.1}%", 100.0 * *n as f64 / b.sessions.max(1) as f64))
-        .collect();
-    let _ = writeln!(out, "  sends per session: {}", spread.join(", "));
+    let _ = writeln!(
+        out,
+        "  sends per session: {}",
+        sends_per_session(b).join(", ")
+    );
     match &b.resend_after {
         Some(e) => {
             let _ = writeln!(
@@ -275,6 +271,17 @@ fn behaviour_text(out: &mut String, fit: &Fit) {
             count(super::collect::NUMBERS_CAP as u64)
         );
     }
+}
+
+/// The share of sessions with each number of sends: "1: 78.4%", "2: 10.3%".
+pub(super) fn sends_per_session(b: &Behaviour) -> Vec<String> {
+    b.sends_per_session
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{k}: {:.1}%", 100.0 * *n as f64 / b.sessions.max(1) as f64))
+        .collect()
 }
 
 fn estimate_json(e: &Estimate) -> Value {

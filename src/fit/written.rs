@@ -3,8 +3,8 @@
 //! fit and for a merge of a sharded fit alike.
 
 use super::estimates::{Assumed, Fit};
-use super::report;
 use super::scenario_out::{self, Base};
+use super::{html, report};
 use std::path::Path;
 
 /// What the base scenario says that the estimates need: its largest
@@ -29,9 +29,11 @@ pub struct Written<'a> {
     pub sources: &'a [String],
     /// The fitted scenario.
     pub scenario: Option<&'a Path>,
-    /// fit.json, fit.md (and check.json).
+    /// fit.json, fit.md, fit.html (and check.json).
     pub out: Option<&'a Path>,
     pub check: Option<&'a serde_json::Value>,
+    /// What `--check` found, for fit.html.
+    pub checked: Option<html::Checked<'a>>,
 }
 
 impl Written<'_> {
@@ -56,6 +58,7 @@ impl Written<'_> {
             let mut files = vec![
                 ("fit.json", json),
                 ("fit.md", report::markdown(fit, self.sources)),
+                ("fit.html", html::page(fit, self.sources, self.checked)),
             ];
             if let Some(c) = self.check {
                 files.push((

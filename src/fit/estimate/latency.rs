@@ -199,6 +199,15 @@ impl LatencyFit {
         format!("{{ table = [{}] }}", rows.join(", "))
     }
 
+    /// The table's KS distance from the data (`sorted` as [`fit`] left
+    /// it), to set beside the parametric fits' (the table is not tested: it
+    /// follows the data by construction, up to its rows and rounding).
+    pub fn table_ks_d(&self, sorted: &[f64]) -> f64 {
+        ks_distance(&sorted[..self.count.min(sorted.len())], |v| {
+            self.table_cdf(v)
+        })
+    }
+
     /// The table's piecewise-linear CDF at `x` (as the scenario samples it).
     pub fn table_cdf(&self, x: f64) -> f64 {
         let rows = &self.table;
@@ -374,14 +383,21 @@ fn log_normal_mle(sorted: &[f64]) -> Option<Parametric> {
     (sigma > 0.0).then_some(Parametric::LogNormal { mu, sigma })
 }
 
-/// The KS distance of `model` from the sorted sample, and its p-value.
-fn goodness(sorted: &[f64], model: Parametric) -> Fitted {
+/// The largest gap between `cdf` and the empirical CDF of the sorted
+/// sample (the Kolmogorov–Smirnov distance).
+fn ks_distance(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let n = sorted.len() as f64;
     let mut d: f64 = 0.0;
     for (i, &v) in sorted.iter().enumerate() {
-        let f = model.cdf(v);
+        let f = cdf(v);
         d = d.max((i + 1) as f64 / n - f).max(f - i as f64 / n);
     }
+    d
+}
+
+/// The KS distance of `model` from the sorted sample, and its p-value.
+fn goodness(sorted: &[f64], model: Parametric) -> Fitted {
+    let d = ks_distance(sorted, |v| model.cdf(v));
     Fitted {
         model,
         ks_d: d,

@@ -276,3 +276,24 @@ fn durations_render_to_the_millisecond() {
     assert_eq!(probability_text(1.0), "1.0");
     assert_eq!(probability_text(0.1234567), "0.123457");
 }
+
+#[test]
+fn the_table_sits_closer_to_the_data_than_a_rejected_shape() {
+    // A mixture no single shape fits: the table follows it within the
+    // spacing of its rows (0.1), and closer than the best shape.
+    let mut values = log_normal(1.0, 3.0, 5_000, 7);
+    values.extend(log_normal(60.0, 200.0, 5_000, 8));
+    let fit = fit(&mut values).unwrap();
+    let table_d = fit.table_ks_d(&values);
+    let best = fit.best().unwrap().ks_d;
+    assert!(!fit.use_parametric);
+    assert!(table_d < 0.1, "table D {table_d}");
+    assert!(table_d < best, "table D {table_d}, best shape D {best}");
+    // The same distance the chart's points show, at the sample's values.
+    let xs = chart_xs(&fit, &values, 2_000);
+    let largest = cdf_at(&fit, &values, &xs)
+        .iter()
+        .map(|p| (p.table - p.empirical).abs())
+        .fold(0.0, f64::max);
+    assert!((largest - table_d).abs() < 0.01, "{largest} vs {table_d}");
+}
