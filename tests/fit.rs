@@ -276,3 +276,49 @@ fn fit_shards_merge_into_the_whole_fit() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1/3"));
 }
+
+/// Errors of `document` against the schema in `docs/`.
+fn schema_errors(schema: &str, document: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo(schema)).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema is valid JSON Schema");
+    validator
+        .iter_errors(document)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn fit_and_check_json_validate_against_their_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    let records = dir.path().join("run.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &truth,
+            "-r",
+            "1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, stdout, _) = fit(&[records.to_str().unwrap(), "--check", &truth], dir.path());
+    assert!(code == 0 || code == 1, "{stdout}");
+    let report = read_json(&dir.path().join("fit.json"));
+    let errors = schema_errors("docs/fit.schema.json", &report);
+    assert!(errors.is_empty(), "fit.json:\n{}", errors.join("\n"));
+    let check = read_json(&dir.path().join("check.json"));
+    let errors = schema_errors("docs/fit-check.schema.json", &check);
+    assert!(errors.is_empty(), "check.json:\n{}", errors.join("\n"));
+    // The schemas pin the shapes: an unknown field is refused.
+    let mut extra = report.clone();
+    extra["surprise"] = serde_json::json!(1);
+    assert!(!schema_errors("docs/fit.schema.json", &extra).is_empty());
+}

@@ -192,6 +192,8 @@ pub fn text(rows: &[Agreement], scenario: &str) -> String {
 pub fn json(rows: &[Agreement], scenario: &str) -> serde_json::Value {
     let e = |e: &Estimate| serde_json::json!({"value": e.value, "low": e.low, "high": e.high});
     serde_json::json!({
+        "schema": "simsms-fit-check/1",
+        "simsms_version": env!("CARGO_PKG_VERSION"),
         "scenario": scenario,
         "bound": bound(rows.len()),
         "agrees": rows.iter().all(|r| r.agrees),

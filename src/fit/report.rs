@@ -331,7 +331,8 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
     let b = &fit.behaviour;
     let t = &fit.traffic;
     json!({
-        "kind": "fit",
+        "schema": "simsms-fit/1",
+        "simsms_version": env!("CARGO_PKG_VERSION"),
         "sources": sources,
         "records": fit.records,
         "skipped": fit.skips.iter().map(|(r, n, line)| json!({"reason": r, "count": n, "first_line": line})).collect::<Vec<_>>(),
