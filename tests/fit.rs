@@ -322,3 +322,112 @@ fn fit_and_check_json_validate_against_their_schemas() {
     extra["surprise"] = serde_json::json!(1);
     assert!(!schema_errors("docs/fit.schema.json", &extra).is_empty());
 }
+
+#[test]
+fn every_number_sent_once_leaves_the_split_unidentified_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    // One send per session, every session a new number: persistence
+    // cannot be told from a per-message failure.
+    let records = dir.path().join("once.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &truth,
+            "-r",
+            "1",
+            "--set",
+            "otp.max_sends=1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fitted = dir.path().join("fitted.toml");
+    let (code, stdout, stderr) = fit(
+        &[records.to_str().unwrap(), "-o", fitted.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("not identifiable"), "{stdout}");
+    let report = read_json(&dir.path().join("fit.json"));
+    assert_eq!(report["filters"][0]["identifiable"], false);
+    assert_eq!(report["filters"][0]["repeated_numbers"], 0);
+    // The total is still known, and it covers the truth 0.1 + 0.9 × 0.05.
+    assert_covers("rejected", &report["filters"][0]["share"], 0.1 + 0.9 * 0.05);
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    assert!(
+        text.contains("spam_filter_per_number = 0.0   # not identifiable"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_records_are_counted_skips_and_a_wrong_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(
+        path("mixed.csv"),
+        "sent_at,number,status\n\
+         2026-12-01T10:00:00Z,819012345678,delivered\n\
+         yesterday,819012345679,delivered\n\
+         2026-12-01T10:00:02Z,819012345670,teleported\n\
+         2026-12-01T10:00:03Z,819012345671,UNDELIV\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = fit(&[&path("mixed.csv")], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("2 records from"), "{stdout}");
+    assert!(stdout.contains("Skipped 2 records"), "{stdout}");
+    assert!(stdout.contains("(first at line 3)"), "{stdout}");
+    assert!(stdout.contains("(first at line 4)"), "{stdout}");
+
+    // A required column missing: exit 2, the file, line 1, the column and
+    // the way to map one.
+    std::fs::write(
+        path("nostatus.csv"),
+        "sent_at,number\n2026-12-01T10:00:00Z,81\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = fit(&[&path("nostatus.csv")], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nostatus.csv:1"), "{stderr}");
+    assert!(
+        stderr.contains("status") && stderr.contains("--column"),
+        "{stderr}"
+    );
+
+    // A 2 MB line: an error naming the line, not a 2 MB allocation per line.
+    let long = format!(
+        "sent_at,number,status\n2026-12-01T10:00:00Z,{},delivered\n",
+        "9".repeat(2 << 20)
+    );
+    std::fs::write(path("long.csv"), long).unwrap();
+    let (code, _, stderr) = fit(&[&path("long.csv")], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("line 2") || stderr.contains("long.csv:2"),
+        "{stderr}"
+    );
+
+    // An unknown --column name lists the names; a missing file is exit 3.
+    let (code, _, stderr) = fit(&[&path("mixed.csv"), "--column", "when=Date"], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("sent_at"), "{stderr}");
+    let (code, _, stderr) = fit(&[&path("absent.csv")], dir.path());
+    assert_eq!(code, 3, "{stderr}");
+    // Nothing usable at all: exit 2, saying so.
+    std::fs::write(
+        path("allbad.csv"),
+        "sent_at,number,status\nnever,81,delivered\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = fit(&[&path("allbad.csv")], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no usable record"), "{stderr}");
+}
