@@ -37,6 +37,9 @@ echo "== sensitivity of rakuten_mnp (every input down and up): the default 5 rep
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -o /dev/null
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin sensitivity scenarios/rakuten_mnp.toml -r 10 -o /dev/null
 
+echo "== simsms fit: a million records, against a plain csv read"
+bench/fit_records.sh
+
 echo "== SimPy M/M/1 side by side"
 bench/compare_simpy.sh 1000000 0.9 1.0
 
