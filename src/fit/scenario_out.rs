@@ -126,8 +126,8 @@ impl Doc {
     }
 
     /// A key the records cannot identify: from the base, else the default
-    /// written out; `None` default leaves it out (simsms's default applies
-    /// and the comment says so).
+    /// written out; a key whose default is its absence is left out with a
+    /// comment saying what applies. Never silent.
     fn unidentified(
         &mut self,
         base: Option<&Base>,
@@ -143,7 +143,10 @@ impl Doc {
                 value,
                 &format!("simsms's default: {why} (give --base to choose)"),
             ),
-            (None, None) => {}
+            (None, None) => self.comment(&format!(
+                "{}: not in the records; {why} (simsms's default; give --base to choose)",
+                path.join(".")
+            )),
         }
     }
 }
@@ -203,7 +206,7 @@ fn scenario_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
         .map_or("fitted".to_string(), |n| format!("{n}_fitted"));
     let name: String = name.chars().take(100).collect();
     doc.key("name", &quoted(&name), "");
-    doc.unidentified(base, &["scenario", "currency"], None, "");
+    doc.unidentified(base, &["scenario", "currency"], None, "no currency named");
     let span = fit.traffic.span_s.max(1.0).ceil();
     doc.key(
         "duration",
@@ -351,8 +354,18 @@ fn otp_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
             ),
         );
     }
-    for k in ["ttl", "patience", "target", "invalidate_previous", "voice"] {
-        doc.unidentified(base, &["otp", k], None, "");
+    for (k, default, why) in [
+        ("ttl", Some("\"10m\""), "how long a code is valid"),
+        ("patience", Some("\"10m\""), "when a user gives up"),
+        ("target", Some("\"60s\""), "the report's code-within target"),
+        (
+            "invalidate_previous",
+            Some("false"),
+            "whether a new code voids older ones",
+        ),
+        ("voice", None, "no voice fallback"),
+    ] {
+        doc.unidentified(base, &["otp", k], default, why);
     }
 }
 
@@ -377,20 +390,28 @@ fn providers_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
                 ),
             );
         } else {
-            doc.unidentified(base, &["providers", p, "price"], None, "");
+            doc.unidentified(
+                base,
+                &["providers", p, "price"],
+                Some("0.0"),
+                "no price column",
+            );
         }
-        for k in [
-            "tps",
-            "queue_capacity",
-            "max_queue_time",
-            "submit_latency",
-            "lookup",
-            "lookup_lag",
-            "per_number_limit",
-            "billing",
+        for (k, why) in [
+            ("tps", "no throughput limit"),
+            ("queue_capacity", "an unbounded queue"),
+            ("max_queue_time", "10h in the queue at most"),
+            ("lookup", "a live portability lookup"),
+            ("per_number_limit", "no per-number limit"),
+            ("billing", "every accepted message billed"),
         ] {
-            doc.unidentified(base, &["providers", p, k], None, "");
+            doc.unidentified(base, &["providers", p, k], None, why);
         }
+        doc.key(
+            "submit_latency",
+            "\"0s\"",
+            "in the routes' fitted latency (send to final state)",
+        );
         doc.key(
             "receipts",
             "{ probability = 1.0, filtered_as = \"rejected\" }",
@@ -554,8 +575,18 @@ fn carriers_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
             "\"0s\"",
             "in the fitted route latency (send to final state)",
         );
-        doc.unidentified(base, &["carriers", c, "smsc"], None, "");
-        doc.unidentified(base, &["carriers", c, "churn"], None, "");
+        doc.unidentified(
+            base,
+            &["carriers", c, "smsc"],
+            Some("{ retry = [\"5x1m\", \"6x10m\", \"1h\"], validity = \"48h\", hlr_alert = true }"),
+            "the SMSC's retries and validity",
+        );
+        doc.unidentified(
+            base,
+            &["carriers", c, "churn"],
+            None,
+            "no ports (records cannot tell a ported number)",
+        );
     }
 }
 
