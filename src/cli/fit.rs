@@ -12,8 +12,7 @@ use crate::fit::summary::Summary;
 use crate::fit::written::{Written, assumed};
 use crate::fit::{check, html, report};
 use crate::partial::{Recipe, Shard};
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
@@ -44,8 +43,7 @@ pub struct FitArgs {
     /// per share and latency percentile (exit 1 when some do not).
     #[arg(long, value_name = "SCENARIO")]
     check: Option<PathBuf>,
-    /// Also write fit.json, fit.md and fit.html (and check.json with --check) into
-    /// this directory.
+    /// Also write fit.json, fit.md, fit.html (and check.json) into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Fit only the numbers shard I of N owns (every file is read) and
@@ -194,6 +192,9 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let simulated = crate::runner::simulate(&sc, &path.display().to_string(), threads);
         let rows = check::compare(&fit, &simulated);
+        if rows.is_empty() {
+            return Err(Error::Usage(check::nothing_to_compare(&fit, path)));
+        }
         say(&check::text(&rows, &sc.name))?;
         check_json = Some(check::json(&rows, &sc.name));
         if rows.iter().any(|r| !r.agrees) {

@@ -208,3 +208,18 @@ pub fn json(rows: &[Agreement], scenario: &str) -> serde_json::Value {
         })).collect::<Vec<_>>(),
     })
 }
+
+/// Why a check compared nothing: no provider × carrier of the records is
+/// in the scenario.
+pub fn nothing_to_compare(fit: &Fit, scenario: &std::path::Path) -> String {
+    let pairs: Vec<String> = fit
+        .cells
+        .iter()
+        .map(|c| format!("{} x {}", c.provider, c.carrier))
+        .collect();
+    format!(
+        "--check {}: none of the records' providers and carriers ({}) is in the scenario: nothing to compare",
+        scenario.display(),
+        pairs.join(", ")
+    )
+}

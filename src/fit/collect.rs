@@ -191,7 +191,10 @@ impl Collected {
                 let gap = o.sent_s - s.last_sent;
                 s.sends += 1;
                 s.last_sent = s.last_sent.max(o.sent_s);
-                if gap >= 0.0 {
+                // A send at the same instant is the system's (failover to
+                // the next provider after a refusal), not the user asking
+                // again.
+                if gap >= 0.001 {
                     self.gaps.push(gap);
                 }
                 false

@@ -407,6 +407,9 @@ fn providers_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
         ] {
             doc.unidentified(base, &["providers", p, k], None, why);
         }
+        if from_base(base, &["providers", p, "lookup_lag"]).is_some() {
+            doc.unidentified(base, &["providers", p, "lookup_lag"], None, "");
+        }
         doc.key(
             "submit_latency",
             "\"0s\"",
