@@ -9,22 +9,6 @@ use std::path::Path;
 /// The first line of a CSV of simsms records.
 pub const HEADER: &str = "message_id,session,number,provider,carrier,sent_s,answer,stat,err,final_s,outcome,segments,price";
 
-const COLUMNS: [&str; 13] = [
-    "message_id",
-    "session",
-    "number",
-    "provider",
-    "carrier",
-    "sent_s",
-    "answer",
-    "stat",
-    "err",
-    "final_s",
-    "outcome",
-    "segments",
-    "price",
-];
-
 /// One record's fields, as text.
 #[derive(Default)]
 struct Fields<'a> {
@@ -58,7 +42,7 @@ fn read_csv<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatErr
         .from_reader(CappedLines::new(input));
     let header = csv.byte_headers().map_err(csv_error)?.clone();
     let mut at = [usize::MAX; 13];
-    for (i, name) in COLUMNS.iter().enumerate() {
+    for (i, name) in HEADER.split(',').enumerate() {
         at[i] = header
             .iter()
             .position(|h| h == name.as_bytes())
@@ -236,4 +220,36 @@ fn observe<S: Sink>(f: &Fields<'_>, line: u64, sink: &mut S) {
         price: f.price.and_then(|p| p.parse().ok()),
         wall_clock: false,
     });
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::HEADER;
+    use crate::records::{MessageRecord, RecordWriter};
+
+    #[test]
+    fn the_header_read_is_the_header_the_records_are_written_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut w = RecordWriter::create(&path, None).unwrap();
+        w.write(&MessageRecord {
+            message_id: "1".into(),
+            session: None,
+            number: "81".into(),
+            provider: "p".into(),
+            carrier: None,
+            sent_s: 0.0,
+            answer: "accepted".into(),
+            stat: None,
+            err: None,
+            final_s: None,
+            outcome: "lost".into(),
+            segments: 1,
+            price: 0.0,
+        })
+        .unwrap();
+        w.finish().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().next(), Some(HEADER));
+    }
 }
