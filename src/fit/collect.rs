@@ -242,6 +242,11 @@ impl Collected {
             self.end_session(sends);
         }
         let mut per_carrier: IndexMap<String, (Tally, Tally, u64)> = IndexMap::new();
+        let mut per_cell: Vec<(Tally, Tally)> = self
+            .cells
+            .iter()
+            .map(|_| (Tally::new(), Tally::new()))
+            .collect();
         for cell in &self.cells {
             per_carrier
                 .entry(cell.carrier.clone())
@@ -254,6 +259,9 @@ impl Collected {
             filter.add(t.receipted, t.rejected);
             undeliverable.add(t.receipted - t.rejected, t.undeliverable);
             *numbers += 1;
+            let (filter, undeliverable) = &mut per_cell[t.cell as usize];
+            filter.add(t.receipted, t.rejected);
+            undeliverable.add(t.receipted - t.rejected, t.undeliverable);
         }
         Summary {
             records: self.records,
@@ -269,7 +277,8 @@ impl Collected {
             cells: self
                 .cells
                 .into_iter()
-                .map(|c| CellSummary {
+                .zip(per_cell)
+                .map(|(c, (filter, undeliverable))| CellSummary {
                     provider: c.provider,
                     carrier: c.carrier,
                     states: c.states,
@@ -277,6 +286,8 @@ impl Collected {
                     price_sum: c.price_sum,
                     priced: c.priced,
                     segments: c.segments,
+                    filter: filter.groups().collect(),
+                    undeliverable: undeliverable.groups().collect(),
                 })
                 .collect(),
             filters: per_carrier

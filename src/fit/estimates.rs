@@ -9,7 +9,7 @@ use super::FinalState;
 use super::estimate::latency::{self, LatencyFit};
 use super::estimate::persistence::Persistence;
 use super::estimate::store_forward::{self, StoreForward};
-use super::summary::{CarrierTally, CellSummary, Summary};
+use super::summary::{CarrierTally, CellSummary, Summary, tally_of};
 use crate::stats::{Estimate, wilson};
 
 /// One provider × carrier.
@@ -27,6 +27,10 @@ pub struct CellFit {
     pub receipted: u64,
     /// Undeliverable, of the receipted messages not rejected.
     pub undeliverable: Estimate,
+    /// This provider × carrier's rejections and undeliverable messages,
+    /// each split into per number and per message.
+    pub filter_split: Persistence,
+    pub undeliverable_split: Persistence,
     /// Expired, of the receipted messages not rejected or undeliverable.
     pub expired: Estimate,
     /// Send → final state of delivered messages.
@@ -200,6 +204,8 @@ fn cell_fit(cell: CellSummary) -> CellFit {
         loss: wilson(count(NoReceipt), accepted),
         receipted,
         undeliverable: wilson(count(Undeliverable), passed_filter),
+        filter_split: tally_of(&cell.filter).fit(),
+        undeliverable_split: tally_of(&cell.undeliverable).fit(),
         expired: wilson(count(Expired), passed_filter - count(Undeliverable)),
         latency,
         latencies: values,

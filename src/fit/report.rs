@@ -82,32 +82,39 @@ pub fn text(fit: &Fit, sources: &[String]) -> String {
             2,
         );
     }
+    let cells = |split: fn(&CellFit) -> &Persistence| -> Vec<(&str, &str, &Persistence)> {
+        fit.cells
+            .iter()
+            .map(|c| (c.provider.as_str(), c.carrier.as_str(), split(c)))
+            .collect()
+    };
     split_text(
         &mut out,
-        "Rejections (REJECTD) per number and per message, by carrier",
-        &fit.carrier_filters,
+        "Rejections (REJECTD) per number and per message, by provider x carrier",
+        &cells(|c| &c.filter_split),
     );
     split_text(
         &mut out,
-        "Undeliverable (UNDELIV, of messages not rejected) per number and per message, by carrier",
-        &fit.carrier_undeliverable,
+        "Undeliverable (UNDELIV, of messages not rejected) per number and per message, by provider x carrier",
+        &cells(|c| &c.undeliverable_split),
     );
     behaviour_text(&mut out, fit);
     out
 }
 
-fn split_text(out: &mut String, title: &str, splits: &[(String, Persistence)]) {
+fn split_text(out: &mut String, title: &str, splits: &[(&str, &str, &Persistence)]) {
     let _ = writeln!(out, "\n{title}");
     let rows: Vec<Vec<String>> = splits
         .iter()
-        .map(|(c, f)| {
+        .map(|(p, c, f)| {
             let (number, message) = if f.identifiable {
                 (pct_ci(&f.per_number), pct_ci(&f.per_message))
             } else {
                 ("not identifiable".into(), "(no number sent twice)".into())
             };
             vec![
-                c.clone(),
+                p.to_string(),
+                c.to_string(),
                 count(f.numbers),
                 count(f.repeated_numbers),
                 pct_ci(&f.failure_share),
@@ -119,6 +126,7 @@ fn split_text(out: &mut String, title: &str, splits: &[(String, Persistence)]) {
     grid(
         out,
         &[
+            "provider",
             "carrier",
             "numbers",
             "sent twice+",
@@ -127,7 +135,7 @@ fn split_text(out: &mut String, title: &str, splits: &[(String, Persistence)]) {
             "per message",
         ],
         &rows,
-        1,
+        2,
     );
 }
 
@@ -311,6 +319,8 @@ pub fn json(fit: &Fit, sources: &[String]) -> Value {
                 "shares": shares,
                 "loss": estimate_json(&c.loss),
                 "undeliverable_of_passed": estimate_json(&c.undeliverable),
+                "filter_split": split_json(&c.carrier, &c.filter_split),
+                "undeliverable_split": split_json(&c.carrier, &c.undeliverable_split),
                 "delivered_with_latency": c.delivered_latencies,
                 "latency": c.latency.as_ref().map_or(Value::Null, latency_json),
                 "price_mean": c.price,

@@ -48,6 +48,26 @@ pub struct CellSummary {
     pub price_sum: f64,
     pub priced: u64,
     pub segments: u64,
+    /// This provider × carrier's numbers as (receipted, rejected, how many
+    /// numbers) and (not rejected, undeliverable, how many) groups.
+    pub filter: Vec<(u32, u32, u64)>,
+    pub undeliverable: Vec<(u32, u32, u64)>,
+}
+
+/// The tally of (sends, failures, numbers) groups.
+pub fn tally_of(groups: &[(u32, u32, u64)]) -> Tally {
+    let mut t = Tally::new();
+    for &(n, k, c) in groups {
+        t.add_many(n, k, c);
+    }
+    t
+}
+
+/// (sends, failures, numbers) groups added.
+fn add_groups(a: &mut Vec<(u32, u32, u64)>, b: Vec<(u32, u32, u64)>) {
+    let mut t = tally_of(a);
+    t.merge(&tally_of(&b));
+    *a = t.groups().collect();
 }
 
 /// A carrier's numbers as (sends, failures, how many numbers) groups.
@@ -59,11 +79,7 @@ pub struct CarrierTally {
 
 impl CarrierTally {
     pub fn tally(&self) -> Tally {
-        let mut t = Tally::new();
-        for &(n, k, c) in &self.groups {
-            t.add_many(n, k, c);
-        }
-        t
+        tally_of(&self.groups)
     }
 
     pub fn of(carrier: &str, t: &Tally) -> CarrierTally {
@@ -153,6 +169,8 @@ impl Summary {
                 a.price_sum += b.price_sum;
                 a.priced += b.priced;
                 a.segments += b.segments;
+                add_groups(&mut a.filter, b.filter);
+                add_groups(&mut a.undeliverable, b.undeliverable);
             },
         );
         merge_named(
