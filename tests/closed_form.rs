@@ -126,6 +126,34 @@ fn per_message_undeliverable_draws_afresh_where_per_number_never_passes() {
 }
 
 #[test]
+fn a_provider_s_own_leg_replaces_its_route_s_for_that_carrier_only() {
+    // Two providers on the international route, half the sends each: the
+    // route loses 2%, provider q's own leg to c loses 10% and takes 30 s.
+    let text = base("", "", "", "[routes.international]\nloss = 0.02")
+        .replace(
+            "[routing]\npolicy = \"single\"\nprovider = \"p\"",
+            "[providers.q]\nroute = \"international\"\ncarriers.c = { loss = 0.1, latency = \"30s\" }\n\n[routing]\npolicy = \"weighted\"\nweights = { p = 1, q = 1 }",
+        );
+    let sc = scenario(&text);
+    let m = merged(&sc);
+    let lost = |p: usize| {
+        let cell = m.cell(ProviderId::new(p), CarrierId::new(0));
+        (cell.outcomes[Outcome::LostInTransit as usize], cell.total())
+    };
+    let (k, n) = lost(0);
+    assert_proportion("route loss, provider p", k, n, 0.02);
+    let (k, n) = lost(1);
+    assert_proportion("own loss, provider q", k, n, 0.1);
+    // q's delivered messages all took its own 30 s; p's none.
+    let q = m.cell(ProviderId::new(1), CarrierId::new(0));
+    let p = m.cell(ProviderId::new(0), CarrierId::new(0));
+    // (Milliseconds, to the histogram's precision.)
+    assert!(q.latency.min() >= 29_900, "{}", q.latency.min());
+    assert!(q.latency.max() <= 30_100, "{}", q.latency.max());
+    assert_eq!(p.latency.max(), 0);
+}
+
+#[test]
 fn international_only_filters_skip_the_domestic_route() {
     let carrier =
         "intl_filter = 0.1\nspam_filter = 0.05\nreject_overseas = 0.2\nsender_blocked = 0.03";

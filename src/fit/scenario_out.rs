@@ -176,7 +176,6 @@ pub fn write(fit: &Fit, base: Option<&Base>, sources: &[String]) -> String {
     otp_section(&mut doc, fit, base);
     providers_section(&mut doc, fit, base);
     routing_section(&mut doc, fit);
-    routes_section(&mut doc, fit, base);
     carriers_section(&mut doc, fit, base);
     doc.0
 }
@@ -275,7 +274,7 @@ fn users_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
             doc.comment(&format!(
                 "Absent handsets, from {} deliveries later than {} and {} expiries\n\
                  (SMSC validity {}): {} of messages found the handset absent, 95% [{}, {}];\n\
-                 absences last {} on average, 95% [{}, {}]. The routes' latency is fitted\n\
+                 absences last {} on average, 95% [{}, {}]. The providers' latency is fitted\n\
                  from the on-time deliveries.",
                 grouped(sf.late),
                 duration(sf.threshold_s),
@@ -301,7 +300,7 @@ fn users_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
         None => {
             doc.comment(&format!(
                 "Absent handsets not identified ({} deliveries later than {}, {} needed;\n\
-                 {} expiries): their delay is in the routes' fitted latency, and the\n\
+                 {} expiries): their delay is in the providers' fitted latency, and the\n\
                  handset is always present here.",
                 grouped(sf.late),
                 duration(sf.threshold_s),
@@ -311,7 +310,7 @@ fn users_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
             doc.key(
                 "presence",
                 "{ absent = \"0s\" }",
-                "delays are in the routes' fitted latency",
+                "delays are in the providers' fitted latency",
             );
         }
     }
@@ -413,8 +412,9 @@ fn providers_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
         doc.key(
             "submit_latency",
             "\"0s\"",
-            "in the routes' fitted latency (send to final state)",
+            "in the providers' fitted latency per carrier (send to final state)",
         );
+        provider_legs(doc, fit, p);
         doc.key(
             "receipts",
             "{ probability = 1.0, filtered_as = \"rejected\" }",
@@ -495,59 +495,27 @@ fn routing_section(doc: &mut Doc, fit: &Fit) {
     );
 }
 
-/// Messages of `cells` pooled: loss of accepted messages and delivered
-/// latencies.
-fn routes_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
-    let mut kinds: Vec<(String, Vec<&str>)> = Vec::new();
-    for p in fit.providers() {
-        let (kind, _) = route_kind(base, p);
-        match kinds.iter_mut().find(|(k, _)| *k == kind) {
-            Some((_, ps)) => ps.push(p),
-            None => kinds.push((kind, vec![p])),
-        }
-    }
-    for (kind, providers) in kinds {
-        doc.section(&format!("routes.{kind}"));
-        if providers.len() > 1 {
-            doc.comment(&format!(
-                "Providers {} share this route kind: their latency and loss are pooled per carrier.",
-                providers.join(", ")
-            ));
-        }
-        for c in fit.carriers() {
-            let cells: Vec<&CellFit> = fit
-                .cells
-                .iter()
-                .filter(|x| x.carrier == c && providers.contains(&x.provider.as_str()))
-                .collect();
-            if cells.is_empty() {
-                continue;
-            }
-            let lost: u64 = cells
-                .iter()
-                .map(|x| x.counts[FinalState::NoReceipt.index()])
-                .sum();
-            let accepted: u64 = cells
-                .iter()
-                .map(|x| x.messages - x.counts[FinalState::Refused.index()])
-                .sum();
-            let loss = crate::stats::wilson(lost, accepted);
-            let prefix = format!("carriers.{}", key(c));
-            doc.key(
-                &format!("{prefix}.loss"),
-                &probability(loss.value),
-                &format!(
-                    "accepted messages with no receipt, {}",
-                    share_note(&loss, accepted)
-                ),
-            );
-            let on_time = fit
-                .store_forward
-                .identifiable
-                .then_some(fit.store_forward.threshold_s);
-            if let Some((value, note)) = latency_key(&cells, on_time) {
-                doc.key(&format!("{prefix}.latency"), &value, &note);
-            }
+/// A provider's own legs: per carrier, the loss of its accepted messages
+/// and the latency of its delivered ones (`[providers.P] carriers.C.*`),
+/// so two providers on one route kind keep their own figures.
+fn provider_legs(doc: &mut Doc, fit: &Fit, provider: &str) {
+    let on_time = fit
+        .store_forward
+        .identifiable
+        .then_some(fit.store_forward.threshold_s);
+    for cell in fit.cells.iter().filter(|c| c.provider == provider) {
+        let accepted = cell.messages - cell.counts[FinalState::Refused.index()];
+        let prefix = format!("carriers.{}", key(&cell.carrier));
+        doc.key(
+            &format!("{prefix}.loss"),
+            &probability(cell.loss.value),
+            &format!(
+                "accepted messages with no receipt, {}",
+                share_note(&cell.loss, accepted)
+            ),
+        );
+        if let Some((value, note)) = latency_key(&[cell], on_time) {
+            doc.key(&format!("{prefix}.latency"), &value, &note);
         }
     }
 }
@@ -636,8 +604,8 @@ fn split_keys(doc: &mut Doc, f: &Persistence, (per_number, per_message): (&str, 
     }
 }
 
-/// The delivered latency of `cells` pooled (only up to `on_time` seconds
-/// when absent handsets are fitted apart), as the route leg's latency.
+/// The delivered latency of `cells` (only up to `on_time` seconds when
+/// absent handsets are fitted apart), as a leg's latency.
 fn latency_key(cells: &[&CellFit], on_time: Option<f64>) -> Option<(String, String)> {
     let mut all: Vec<f64> = cells
         .iter()

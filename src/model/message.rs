@@ -320,8 +320,13 @@ impl World {
             other => other?,
         };
         let leg = &self.scenario.routes[m.kind as usize][target.index()];
-        t += leg.latency.sample(&mut m.rng);
-        if m.draws.loss < leg.loss {
+        let own = &self.scenario.provider(m.req.provider).legs[target.index()];
+        t += own
+            .latency
+            .as_ref()
+            .unwrap_or(&leg.latency)
+            .sample(&mut m.rng);
+        if m.draws.loss < own.loss.unwrap_or(leg.loss) {
             return Err((Outcome::LostInTransit, t));
         }
         Ok((t, target))

@@ -300,6 +300,17 @@ pub struct Provider {
     pub filtered_receipt: FilteredReceipt,
     /// Overrides the carriers' sender-block shares for this sender.
     pub sender_blocked: Option<f64>,
+    /// Per carrier: this provider's own latency and loss, where they
+    /// replace its route's (`[providers.NAME.carriers.CARRIER]`).
+    pub legs: Vec<LegOverride>,
+}
+
+/// A provider's own leg to one carrier: each part, when given, replaces
+/// the route's.
+#[derive(Debug, Clone, Default)]
+pub struct LegOverride {
+    pub latency: Option<Distribution>,
+    pub loss: Option<f64>,
 }
 
 #[derive(Debug, Clone)]

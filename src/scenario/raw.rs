@@ -180,6 +180,9 @@ pub struct RawProvider {
     pub per_number_limit: Option<RawPerNumberLimit>,
     #[serde(default)]
     pub receipts: RawReceipts,
+    /// This provider's own latency and loss to a carrier, over its route's.
+    #[serde(default)]
+    pub carriers: IndexMap<String, RawRouteOverride>,
 }
 
 /// `repeat_filter = { after = 3, window = "10m", probability = 0.5 }`

@@ -328,6 +328,20 @@ impl Validator<'_> {
                     price[c] = self.money(&cell, *value);
                 }
             }
+            let mut legs = vec![LegOverride::default(); carrier_names.len()];
+            for (carrier, o) in &p.carriers {
+                let okey = format!("{key}.carriers.{carrier}");
+                if let Some(c) = self.reference(&okey, carrier, "carrier", carrier_names) {
+                    legs[c] = LegOverride {
+                        latency: o.latency.as_ref().map(|d| {
+                            self.dist(&join(&okey, "latency"), Some(d), Distribution::ZERO)
+                        }),
+                        loss: o
+                            .loss
+                            .map(|l| self.probability(&join(&okey, "loss"), Some(l), 0.0)),
+                    };
+                }
+            }
             let billing = match p.billing.as_deref() {
                 None | Some("submitted") => Billing::PerSubmitted,
                 Some("delivered") => Billing::PerDelivered,
@@ -396,6 +410,7 @@ impl Validator<'_> {
                 sender_blocked: p
                     .sender_blocked
                     .map(|s| self.probability(&k("sender_blocked"), Some(s), 0.0)),
+                legs,
             });
         }
         providers
