@@ -506,3 +506,170 @@ fn every_shipped_scenario_s_records_fit_into_a_scenario_check_accepts() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("figures"));
     }
 }
+
+#[test]
+fn implausible_times_and_slow_routes_give_a_fit_not_a_hang_or_a_bad_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    // A Unix time in microseconds, and one in milliseconds: skipped with
+    // why, within seconds (a span of millennia once walked hour by hour).
+    std::fs::write(
+        path("span.csv"),
+        "sent_at,number,status,final_at\n\
+         2026-11-30T09:05:01Z,111,DELIVRD,2026-11-30T09:05:04Z\n\
+         99999999999999,112,DELIVRD,\n\
+         1764493501000,113,DELIVRD,\n\
+         2026-11-30T09:06:01Z,114,DELIVRD,2027-12-30T09:06:01Z\n",
+    )
+    .unwrap();
+    let fitted = path("span.toml");
+    let (code, stdout, stderr) = fit(&[&path("span.csv"), "-o", &fitted], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("simsms fit: 1 record from"), "{stdout}");
+    assert!(
+        stdout.contains("2  a send time outside 1990-2100"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("a final time more than a year after the send"),
+        "{stdout}"
+    );
+    // A slow route (every delivery 61-180 s): not taken for absent
+    // handsets, and the scenario is one simsms runs.
+    let mut rows = String::from("sent_at,number,status,final_at\n");
+    for i in 0..300u64 {
+        let sent = 1_764_493_501 + i * 10;
+        rows += &format!(
+            "{sent},{},DELIVRD,{}\n",
+            819_000_000 + i,
+            sent + 61 + i % 120
+        );
+    }
+    std::fs::write(path("slow.csv"), rows).unwrap();
+    let fitted = path("slow.toml");
+    let (code, stdout, stderr) = fit(&[&path("slow.csv"), "-o", &fitted], dir.path());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("deliveries themselves are slow"),
+        "{stdout}"
+    );
+    let check = simsms_within(&["check", &fitted], Duration::from_secs(60));
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn a_number_sent_through_two_providers_counts_once_for_its_carrier() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("two.csv");
+    // Number 1 fails through both providers; number 2 gets through on its
+    // second try: two numbers of carrier c, each sent to twice.
+    std::fs::write(
+        &csv,
+        "sent_at,number,status,provider,carrier\n\
+         2026-11-30T09:00:00Z,1,UNDELIV,a,c\n\
+         2026-11-30T09:01:00Z,1,UNDELIV,b,c\n\
+         2026-11-30T09:00:10Z,2,UNDELIV,a,c\n\
+         2026-11-30T09:01:10Z,2,DELIVRD,b,c\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = fit(&[csv.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let report = read_json(&dir.path().join("fit.json"));
+    let split = &report["undeliverable"][0];
+    assert_eq!(split["numbers"], 2, "{split}");
+    assert_eq!(split["repeated_numbers"], 2, "{split}");
+    assert_eq!(split["messages"], 4, "{split}");
+    assert_eq!(
+        report["numbers_followed"], 4,
+        "one entry per number and provider"
+    );
+}
+
+#[test]
+fn options_that_do_not_apply_are_refused_and_a_stale_check_is_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = repo("tests/live/fit_truth.toml");
+    let records = dir.path().join("run.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &truth,
+            "-r",
+            "1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(out.status.success());
+    let records = records.to_str().unwrap();
+    // --column is for a CSV of one's own, not simsms's records.
+    let (code, _, stderr) = fit(&[records, "--column", "number=To"], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--column"), "{stderr}");
+    // --out goes with a whole fit, not a shard.
+    let part = dir.path().join("p.json");
+    let out = simsms_within(
+        &[
+            "fit",
+            records,
+            "--shard",
+            "0/2",
+            "-o",
+            part.to_str().unwrap(),
+            "--out",
+            "x",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    // merge of a fit's parts writes with --out only.
+    let out = simsms_within(
+        &[
+            "fit",
+            records,
+            "--shard",
+            "0/1",
+            "-o",
+            part.to_str().unwrap(),
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success());
+    let json = dir.path().join("m.json");
+    let out = simsms_within(
+        &[
+            "merge",
+            part.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!json.exists());
+    // A check.json from an earlier --check is not left beside a new fit.
+    let (code, _, _) = fit(&[records, "--check", &truth], dir.path());
+    assert!(code == 0 || code == 1);
+    assert!(dir.path().join("check.json").exists());
+    let (code, _, _) = fit(&[records], dir.path());
+    assert_eq!(code, 0);
+    assert!(!dir.path().join("check.json").exists());
+    // Nothing usable: the error says why each record was skipped.
+    let bad = dir.path().join("dmy.csv");
+    std::fs::write(
+        &bad,
+        "sent_at,number,status\n30/11/2026 09:00,1,delivered\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = fit(&[bad.to_str().unwrap()], dir.path());
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unparsable sent_at") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+}

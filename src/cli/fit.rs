@@ -89,9 +89,10 @@ fn collect(args: &FitArgs, shard: Option<Shard>) -> Result<Summary, Error> {
     }
     if collected.records == 0 && shard.is_none() {
         return Err(Error::Usage(format!(
-            "no usable record in {} ({} skipped): nothing to fit",
+            "no usable record in {} ({} skipped: {}): nothing to fit",
             sources(args).join(", "),
-            collected.skipped()
+            collected.skipped(),
+            collected.skip_reasons()
         )));
     }
     Ok(collected.finish())
@@ -156,10 +157,8 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
                 "--shard writes a partial result: give it a file with -o (then simsms merge the parts)".into(),
             ));
         };
-        if args.check.is_some() {
-            return Err(Error::Usage(
-                "--check goes with a whole fit, not with --shard (check after simsms merge)".into(),
-            ));
+        if args.check.is_some() || args.out.is_some() {
+            return Err(Error::Usage("--check and --out go with a whole fit, not with --shard: simsms merge the parts with --out DIR, then fit --check".into()));
         }
         let summary = collect(&args, Some(shard))?;
         let recipe = recipe(&args, base.as_ref().map_or("", |b| b.0.as_str()));

@@ -72,6 +72,21 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         .map(|p| Ok((p.display().to_string(), read_part(p)?)))
         .collect::<Result<Vec<_>, Error>>()?;
     if recipe.command == "fit" {
+        let e = &args.exports;
+        let others = [
+            &e.json,
+            &e.csv,
+            &e.latency_csv,
+            &e.timeline_csv,
+            &e.markdown,
+            &e.junit,
+            &e.html,
+        ];
+        if args.output != "-" || others.iter().any(|o| o.is_some()) {
+            return Err(Error::Usage(
+                "the parts are a fit's: merge prints its report and writes fit.json, fit.md, fit.html and fitted.toml with --out DIR (no other output options)".into(),
+            ));
+        }
         let out = match &args.exports.out {
             Some(Some(dir)) => Some(dir.clone()),
             Some(None) => Some(super::paths::default_out_path("fitted")),

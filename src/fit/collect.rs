@@ -60,6 +60,19 @@ pub fn key_hash(key: &str) -> u64 {
 /// but not in persistence; the report says how many.
 pub const NUMBERS_CAP: usize = 2_000_000;
 
+/// Wall-clock records are sent between 1990-01-01 and 2100-01-01 (Unix
+/// seconds): a time outside is a wrong unit (milliseconds or microseconds
+/// read as seconds) or a wrong field, and is skipped rather than guessed.
+pub const WALL_CLOCK_SPAN: (f64, f64) = (631_152_000.0, 4_102_444_800.0);
+
+/// Records on a run's own clock (seconds from its start) lie within a
+/// century of it.
+pub const RUN_CLOCK_SPAN: f64 = 100.0 * 365.25 * 86_400.0;
+
+/// A final state more than a year after the send is not a delivery record
+/// (SMSC validity is days at most).
+pub const MAX_LATENCY_S: f64 = 365.0 * 86_400.0;
+
 /// A new session starts on a number after this long without a send, when
 /// the records carry no session key.
 pub const SESSION_GAP_S: f64 = 30.0 * 60.0;
@@ -80,6 +93,8 @@ struct Cell {
 /// how many of those were rejected or undeliverable.
 #[derive(Debug, Clone, Copy, Default)]
 struct NumberTally {
+    /// The number's own hash (the map's key mixes in the cell).
+    number: u64,
     cell: u32,
     receipted: u32,
     rejected: u32,
@@ -109,6 +124,7 @@ pub struct Collected {
     sessions_started: u64,
     first_sent: Option<f64>,
     last_sent: Option<f64>,
+    last_start: Option<f64>,
     wall_clock: bool,
     has_session_keys: bool,
     /// Records used.
@@ -136,6 +152,7 @@ impl Collected {
             sessions_started: 0,
             first_sent: None,
             last_sent: None,
+            last_start: None,
             wall_clock: false,
             has_session_keys: false,
             records: 0,
@@ -162,8 +179,8 @@ impl Collected {
         let i = cells.len();
         index.insert((provider.to_string(), carrier.to_string()), i);
         cells.push(Cell {
-            provider: provider.to_string(),
-            carrier: carrier.to_string(),
+            provider: printable_name(provider),
+            carrier: printable_name(carrier),
             states: [0; 6],
             latencies: Reservoir::new(RESERVOIR_CAPACITY),
             price_sum: 0.0,
@@ -222,12 +239,23 @@ impl Collected {
         };
         if start {
             self.sessions_started += 1;
+            self.last_start = Some(self.last_start.map_or(o.sent_s, |t| t.max(o.sent_s)));
             if o.wall_clock {
                 let hour = (o.sent_s.rem_euclid(86_400.0) / 3600.0) as usize;
                 self.starts_by_hour[hour.min(23)] += 1;
             }
         }
         start
+    }
+
+    /// The skip reasons, with how many and the first line of each.
+    pub fn skip_reasons(&self) -> String {
+        let reasons: Vec<String> = self
+            .skips
+            .iter()
+            .map(|(r, (n, line))| format!("{n} {r} (first at line {line})"))
+            .collect();
+        reasons.join("; ")
     }
 
     /// Records skipped, so far.
@@ -252,16 +280,27 @@ impl Collected {
                 .entry(cell.carrier.clone())
                 .or_insert_with(|| (Tally::new(), Tally::new(), 0));
         }
+        // A number's messages through every provider to its carrier, for
+        // the carrier's split and its count of distinct numbers.
+        let mut by_number: HashMap<(u64, usize), (u32, u32, u32)> = HashMap::new();
         for t in self.numbers.values() {
-            let carrier = &self.cells[t.cell as usize].carrier;
-            let (filter, undeliverable, numbers) =
-                per_carrier.get_mut(carrier).expect("every cell's carrier");
-            filter.add(t.receipted, t.rejected);
-            undeliverable.add(t.receipted - t.rejected, t.undeliverable);
-            *numbers += 1;
             let (filter, undeliverable) = &mut per_cell[t.cell as usize];
             filter.add(t.receipted, t.rejected);
             undeliverable.add(t.receipted - t.rejected, t.undeliverable);
+            let carrier = per_carrier
+                .get_index_of(&self.cells[t.cell as usize].carrier)
+                .expect("every cell's carrier");
+            let sum = by_number.entry((t.number, carrier)).or_default();
+            sum.0 = sum.0.saturating_add(t.receipted);
+            sum.1 = sum.1.saturating_add(t.rejected);
+            sum.2 = sum.2.saturating_add(t.undeliverable);
+        }
+        for ((_, carrier), (receipted, rejected, undeliverable)) in by_number {
+            let (_, (filter, undelivered, numbers)) =
+                per_carrier.get_index_mut(carrier).expect("a carrier");
+            filter.add(receipted, rejected);
+            undelivered.add(receipted - rejected, undeliverable);
+            *numbers += 1;
         }
         Summary {
             records: self.records,
@@ -312,6 +351,7 @@ impl Collected {
             starts_by_hour: self.starts_by_hour,
             first_sent: self.first_sent,
             last_sent: self.last_sent,
+            last_start: self.last_start,
             wall_clock: self.wall_clock,
             has_session_keys: self.has_session_keys,
         }
@@ -324,6 +364,12 @@ impl Sink for Collected {
         if let Some(shard) = &self.shard
             && !shard.owns((number_hash % u64::from(shard.count)) as u32)
         {
+            return;
+        }
+        if let Some(reason) = implausible_times(o) {
+            // Counted by the shard that owns the number, so once.
+            let entry = self.skips.entry(reason.to_string()).or_insert((0, o.line));
+            entry.0 += 1;
             return;
         }
         self.records += 1;
@@ -357,6 +403,7 @@ impl Sink for Collected {
                 Some(t) => bump(t, o.state),
                 None if len < NUMBERS_CAP => {
                     let mut t = NumberTally {
+                        number: number_hash,
                         cell: c as u32,
                         ..Default::default()
                     };
@@ -387,6 +434,43 @@ impl Sink for Collected {
         let entry = self.skips.entry(skip.reason).or_insert((0, skip.line));
         entry.0 += 1;
     }
+}
+
+/// Why `o`'s times cannot be a delivery record's, if they cannot.
+fn implausible_times(o: &Observation<'_>) -> Option<&'static str> {
+    let (from, to) = match o.wall_clock {
+        true => WALL_CLOCK_SPAN,
+        false => (-RUN_CLOCK_SPAN, RUN_CLOCK_SPAN),
+    };
+    if !(from..to).contains(&o.sent_s) {
+        return Some(match o.wall_clock {
+            true => "a send time outside 1990-2100 (milliseconds read as seconds?)",
+            false => "a send time more than a century from the start",
+        });
+    }
+    match o.final_s {
+        Some(f) if f - o.sent_s > MAX_LATENCY_S => {
+            Some("a final time more than a year after the send")
+        }
+        _ => None,
+    }
+}
+
+/// A name from the records as a scenario can hold it: control characters
+/// (which reports and terminals must never print) become U+FFFD, and it is
+/// cut to the scenario's longest name. Names are kept as read otherwise.
+pub fn printable_name(name: &str) -> String {
+    printable(name)
+        .chars()
+        .take(crate::scenario::limits::MAX_NAME_CHARS)
+        .collect()
+}
+
+/// `text` with control characters as U+FFFD, for a one-line comment.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 fn bump(t: &mut NumberTally, state: FinalState) {

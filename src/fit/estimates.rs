@@ -100,6 +100,10 @@ pub struct Fit {
     /// provider × carrier together (presence is the users', not a
     /// carrier's).
     pub store_forward: StoreForward,
+    /// Half the first sends' deliveries take longer than the late
+    /// threshold's half: the route itself is too slow to tell an absent
+    /// handset from transit, so absent handsets are not estimated.
+    pub slow_route: bool,
 }
 
 /// What the records cannot say but the estimates need.
@@ -120,7 +124,17 @@ impl Default for Assumed {
 
 impl Fit {
     /// Estimates everything from a summary of the records.
-    pub fn of(summary: Summary, assumed: Assumed) -> Fit {
+    pub fn of(mut summary: Summary, assumed: Assumed) -> Fit {
+        // By name, so a fit and a merge of its shards (which meet the cells
+        // in other orders) say the same in the same order.
+        summary
+            .cells
+            .sort_by(|a, b| (&a.provider, &a.carrier).cmp(&(&b.provider, &b.carrier)));
+        summary.filters.sort_by(|a, b| a.carrier.cmp(&b.carrier));
+        summary
+            .undeliverable
+            .sort_by(|a, b| a.carrier.cmp(&b.carrier));
+        summary.carrier_numbers.sort_by(|a, b| a.0.cmp(&b.0));
         let fit_of = |tallies: &[CarrierTally]| -> Vec<(String, Persistence)> {
             tallies
                 .iter()
@@ -135,9 +149,10 @@ impl Fit {
             .iter()
             .map(|(c, n)| (c.clone(), *n, wilson(*n, total)))
             .collect();
-        let store_forward = store_forward(&summary, assumed.validity_s);
+        let (store_forward, slow_route) = store_forward(&summary, assumed.validity_s);
         Fit {
             store_forward,
+            slow_route,
             behaviour: behaviour(&summary),
             traffic: traffic(&summary),
             records: summary.records,
@@ -246,18 +261,30 @@ pub fn median_interval(values: &mut [f64]) -> Option<Estimate> {
 /// code that did not come, so later sends over-represent absent handsets),
 /// the expiries scaled to the latency sample where a reservoir held only
 /// part of the deliveries.
-fn store_forward(s: &Summary, validity_s: f64) -> StoreForward {
+fn store_forward(s: &Summary, validity_s: f64) -> (StoreForward, bool) {
     let d = &s.first_delivered;
     let kept = match d.seen {
         0 => 1.0,
         seen => d.values.len() as f64 / seen as f64,
     };
-    store_forward::estimate(
+    let mut sf = store_forward::estimate(
         &d.values,
         (s.first_expired as f64 * kept).round() as u64,
         validity_s,
         store_forward::DEFAULT_THRESHOLD_S,
-    )
+    );
+    let mut sorted = d.values.clone();
+    let slow_route = median_interval(&mut sorted)
+        .is_some_and(|m| m.value > store_forward::DEFAULT_THRESHOLD_S / 2.0);
+    // A present period under a second is no handset's: the "late" tail is
+    // the route's own, not absences.
+    let implausible = sf.mean_present_s().is_some_and(|p| p < 1.0) || sf.mean_absence_s.value < 1.0;
+    if sf.identifiable && (slow_route || implausible) {
+        sf.identifiable = false;
+        sf.absent_share = Estimate::NONE;
+        sf.mean_absence_s = Estimate::NONE;
+    }
+    (sf, slow_route || implausible)
 }
 
 fn behaviour(s: &Summary) -> Behaviour {
@@ -286,20 +313,28 @@ fn traffic(s: &Summary) -> Traffic {
     };
     let span_s = (last - first).max(0.0);
     let n = s.sessions_started;
-    // A Poisson count's 95% interval (normal approximation on the square
-    // root, which is variance-stabilising), over the span.
-    let per = span_s.max(1.0);
-    let root = (n as f64).sqrt();
+    // Sessions arrive from the first send to the last session's start: n
+    // arrivals in that span, of which the first opens it, so (n − 1) / span
+    // (the records' span would count the last resends' tail as arrival
+    // time). The interval is a Poisson count's, on the square root.
+    let arrivals_span = s.last_start.map_or(0.0, |l| (l - first).max(0.0));
+    let (k, per) = match arrivals_span > 0.0 && n > 1 {
+        true => ((n - 1) as f64, arrivals_span),
+        false => (n as f64, span_s.max(1.0)),
+    };
+    let root = k.sqrt();
     let rate = Estimate {
-        value: n as f64 / per,
+        value: k / per,
         low: (root - 0.98).max(0.0).powi(2) / per,
         high: (root + 0.98).powi(2) / per,
     };
     let start_of_day_s = s.wall_clock.then(|| first.rem_euclid(86_400.0));
     let profile = (s.wall_clock && span_s >= 86_400.0).then(|| {
-        // How long each hour of the day was observed, in hours.
-        let mut hours_seen = [0.0f64; 24];
-        let mut t = first;
+        // How long each hour of the day was observed, in hours: whole
+        // days give every hour alike, then the part-day left over.
+        let whole_days = (span_s / 86_400.0).floor();
+        let mut hours_seen = [whole_days; 24];
+        let mut t = first + whole_days * 86_400.0;
         while t < last {
             let h = (t.rem_euclid(86_400.0) / 3600.0) as usize;
             let next = ((t / 3600.0).floor() + 1.0) * 3600.0;

@@ -28,6 +28,7 @@ fn fit_of(provider: &str, latencies: &[f64]) -> Fit {
             segments: 1,
             price: None,
             wall_clock: false,
+            line: i as u64 + 2,
         });
     }
     c.skip(Skip {

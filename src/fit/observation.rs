@@ -94,6 +94,8 @@ pub struct Observation<'a> {
     pub price: Option<f64>,
     /// Whether `sent_s` is a Unix time (so time of day is known).
     pub wall_clock: bool,
+    /// The record's line (a log's: its send's), for a skip's report.
+    pub line: u64,
 }
 
 /// A record that was read but not used, with why.

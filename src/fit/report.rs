@@ -12,6 +12,14 @@ use crate::units::{HumanRate, grouped};
 use serde_json::{Value, json};
 use std::fmt::Write;
 
+/// "1 record", "12,345 records".
+fn records_text(n: u64) -> String {
+    match n {
+        1 => "1 record".to_string(),
+        n => format!("{} records", count(n)),
+    }
+}
+
 fn count(n: u64) -> String {
     grouped(n as f64, 0, false)
 }
@@ -35,8 +43,8 @@ fn skips_text(fit: &Fit) -> String {
 /// The plain-text report.
 pub fn text(fit: &Fit, sources: &[String]) -> String {
     let mut out = format!(
-        "simsms fit: {} records from {}\n",
-        count(fit.records),
+        "simsms fit: {} from {}\n",
+        records_text(fit.records),
         sources.join(", ")
     );
     out.push_str(&skips_text(fit));
@@ -261,6 +269,8 @@ fn behaviour_text(out: &mut String, fit: &Fit) {
             secs(sf.threshold_s),
             count(sf.expired)
         );
+    } else if fit.slow_route {
+        out.push_str("  absent handsets: not identified: the deliveries themselves are slow (half over 30 s), so late ones cannot be told from transit\n");
     } else {
         let _ = writeln!(
             out,

@@ -33,8 +33,10 @@ impl Base {
 /// A value taken from the base, rendered as TOML, with its provenance.
 fn from_base(base: Option<&Base>, path: &[&str]) -> Option<(String, String)> {
     let base = base?;
-    base.get(path)
-        .map(|v| (inline(v), format!("from --base {}", base.file)))
+    base.get(path).map(|v| {
+        let file = super::collect::printable(&base.file);
+        (inline(v), format!("from --base {file}"))
+    })
 }
 
 /// A TOML value on one line (tables inline).
@@ -185,7 +187,7 @@ fn header(doc: &mut Doc, fit: &Fit, base: Option<&Base>, sources: &[String]) {
         "Fitted by `simsms fit` from {} records ({} skipped) in {}.",
         crate::units::grouped(fit.records as f64, 0, false),
         crate::units::grouped(fit.skipped() as f64, 0, false),
-        sources.join(", ")
+        super::collect::printable(&sources.join(", "))
     ));
     doc.comment(
         "Each fitted value's comment gives its 95% interval and the count it rests on.\n\
@@ -193,7 +195,10 @@ fn header(doc: &mut Doc, fit: &Fit, base: Option<&Base>, sources: &[String]) {
          simsms's default. See docs/fit.md for what each estimate means.",
     );
     if let Some(b) = base {
-        doc.comment(&format!("Base scenario: {}", b.file));
+        doc.comment(&format!(
+            "Base scenario: {}",
+            super::collect::printable(&b.file)
+        ));
     }
 }
 
@@ -295,6 +300,18 @@ fn users_section(doc: &mut Doc, fit: &Fit, base: Option<&Base>) {
                     quoted(&duration(sf.mean_absence_s.value))
                 ),
                 "exponential periods whose absent share is the fitted one",
+            );
+        }
+        None if fit.slow_route => {
+            doc.comment(
+                "Absent handsets not identified: the deliveries are as slow as an absence\n\
+                 (half take over 30 s), so late ones cannot be told from transit. Every\n\
+                 delay is in the providers' fitted latency; the handset is always present.",
+            );
+            doc.key(
+                "presence",
+                "{ absent = \"0s\" }",
+                "delays are in the providers' fitted latency",
             );
         }
         None => {

@@ -124,6 +124,9 @@ pub struct Summary {
     /// The first and last send (None without records).
     pub first_sent: Option<f64>,
     pub last_sent: Option<f64>,
+    /// The last session's first send: sessions arrive from `first_sent`
+    /// to here (the resends after it are not arrivals).
+    pub last_start: Option<f64>,
     pub wall_clock: bool,
     pub has_session_keys: bool,
 }
@@ -213,6 +216,7 @@ impl Summary {
         }
         self.first_sent = min_some(self.first_sent, other.first_sent, f64::min);
         self.last_sent = min_some(self.last_sent, other.last_sent, f64::max);
+        self.last_start = min_some(self.last_start, other.last_start, f64::max);
         self.wall_clock |= other.wall_clock;
         self.has_session_keys |= other.has_session_keys;
     }

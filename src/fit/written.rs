@@ -46,12 +46,18 @@ impl Written<'_> {
             // What fit writes must be a scenario simsms accepts.
             if let Err(e) = crate::scenario::parse(&text, &path.display().to_string()) {
                 return Err(crate::Error::Usage(format!(
-                    "the fitted scenario does not pass check (a bug in simsms fit; please report it):\n{e}"
+                    "the records give a scenario simsms cannot run, so {} is not written \
+                     (please report the records' shape: fit should have said why):\n{e}",
+                    path.display()
                 )));
             }
             crate::output::write_atomic(path, text.as_bytes())?;
         }
         if let Some(dir) = self.out {
+            // A check.json from an earlier --check would not be this fit's.
+            if self.check.is_none() {
+                let _ = std::fs::remove_file(dir.join("check.json"));
+            }
             let json = serde_json::to_string_pretty(&report::json(fit, self.sources))
                 .expect("JSON")
                 + "\n";

@@ -324,5 +324,6 @@ fn observe<S: Sink>(cells: &[Option<&str>; 10], line: u64, word: &mut String, si
         segments,
         price,
         wall_clock: true,
+        line,
     });
 }

@@ -100,7 +100,7 @@ fn read_capped<R: BufRead, S: Sink>(input: R, sink: &mut S, cap: usize) -> Resul
             continue;
         };
         match line.event {
-            Event::Refused => observe(sink, &line, &line, FinalState::Refused, None),
+            Event::Refused => observe(sink, (&line, number), &line, FinalState::Refused, None),
             Event::Sent if line.fid.is_empty() || line.to.is_empty() => {
                 skip(sink, "Sent SMS without [FID:] or [to:]");
             }
@@ -218,7 +218,7 @@ fn dlr<S: Sink>(
         to: &sent.number,
         ..*line
     };
-    observe(sink, &from, line, state, err);
+    observe(sink, (&from, sent.line), line, state, err);
 }
 
 fn no_receipt<S: Sink>(sink: &mut S, p: &Pending) {
@@ -234,6 +234,7 @@ fn no_receipt<S: Sink>(sink: &mut S, p: &Pending) {
         segments: 1,
         price: None,
         wall_clock: true,
+        line: p.line,
     });
 }
 
@@ -245,7 +246,7 @@ fn provider(smsc: &str) -> &str {
 /// A message sent at `sent` and final at `fin`.
 fn observe<S: Sink>(
     sink: &mut S,
-    sent: &Line<'_>,
+    (sent, at_line): (&Line<'_>, u64),
     fin: &Line<'_>,
     state: FinalState,
     err: Option<u32>,
@@ -262,6 +263,7 @@ fn observe<S: Sink>(
         segments: 1,
         price: None,
         wall_clock: true,
+        line: at_line,
     });
 }
 

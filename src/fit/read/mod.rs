@@ -73,6 +73,15 @@ pub fn read_file<S: Sink>(
             source,
         })?,
     };
+    if !options.columns.is_empty() && format != Format::Csv {
+        return Err(ReadError::Invalid {
+            path: shown,
+            line: 1,
+            message: format!(
+                "--column maps the columns of a CSV of your own, and this file reads as {format:?} records (give --format csv if it is one)"
+            ),
+        });
+    }
     let result = match format {
         Format::Simsms => simsms::read(input, path, sink),
         Format::Csv => generic::read(input, options, sink),

@@ -219,6 +219,7 @@ fn observe<S: Sink>(f: &Fields<'_>, line: u64, sink: &mut S) {
         segments: f.segments.and_then(|s| s.parse().ok()).unwrap_or(1),
         price: f.price.and_then(|p| p.parse().ok()),
         wall_clock: false,
+        line,
     });
 }
 

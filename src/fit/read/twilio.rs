@@ -227,6 +227,7 @@ fn observe<S: Sink>(r: &Record<'_>, line: u64, word: &mut String, sink: &mut S) 
         segments,
         price,
         wall_clock: true,
+        line,
     });
 }
 
