@@ -673,3 +673,38 @@ fn options_that_do_not_apply_are_refused_and_a_stale_check_is_removed() {
         "{stderr}"
     );
 }
+
+#[test]
+fn extreme_prices_and_latencies_still_fit_into_a_scenario_check_accepts() {
+    // What the fuzzer found: a price beyond the scenario's bound, and a few
+    // latencies seconds to months apart whose log-normal ran past 500 years.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("extreme.csv");
+    let mut rows = String::from("sent_at,number,status,final_at,price\n");
+    let t0 = 1_764_493_501u64;
+    for (i, latency) in [1u64, 3, 40, 86_400 * 300, 2].iter().enumerate() {
+        rows += &format!(
+            "{},{i},DELIVRD,{},0.07\n",
+            t0 + i as u64,
+            t0 + i as u64 + latency
+        );
+    }
+    rows += &format!("{t0},9,DELIVRD,{},3378111.7\n", t0 + 5);
+    std::fs::write(&csv, rows).unwrap();
+    let fitted = dir.path().join("x.toml");
+    let (code, stdout, stderr) = fit(
+        &[csv.to_str().unwrap(), "-o", fitted.to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("a price over 1,000,000"), "{stdout}");
+    let check = simsms_within(
+        &["check", fitted.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

@@ -448,6 +448,11 @@ fn implausible_times(o: &Observation<'_>) -> Option<&'static str> {
             false => "a send time more than a century from the start",
         });
     }
+    if o.price
+        .is_some_and(|p| p > crate::scenario::limits::MAX_PRICE)
+    {
+        return Some("a price over 1,000,000 per message (docs/limits.md)");
+    }
     match o.final_s {
         Some(f) if f - o.sent_s > MAX_LATENCY_S => {
             Some("a final time more than a year after the send")

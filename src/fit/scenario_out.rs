@@ -632,7 +632,15 @@ fn latency_key(cells: &[&CellFit], on_time: Option<f64>) -> Option<(String, Stri
     if all.is_empty() {
         return None;
     }
-    let fit = latency::fit(&mut all)?;
+    let mut fit = latency::fit(&mut all)?;
+    // A shape whose tail runs past a year (a log-normal from a handful of
+    // values far apart) is no delivery latency: the table says the data.
+    if fit
+        .best()
+        .is_some_and(|b| b.model.median_p99().1 > super::collect::MAX_LATENCY_S)
+    {
+        fit.use_parametric = false;
+    }
     let chosen = match (fit.best(), fit.use_parametric) {
         (Some(best), true) => format!(
             "{} (KS D = {:.3}, p = {:.2})",
