@@ -432,20 +432,43 @@ pub fn markdown(fit: &Fit, sources: &[String]) -> String {
         }
         out.push('\n');
     }
-    out.push_str("\n## Rejections per number and per message\n\n| carrier | numbers | sent twice+ | per number | per message |\n|---|---:|---:|---:|---:|\n");
-    for (c, f) in &fit.carrier_filters {
-        let (n, m) = if f.identifiable {
-            (pct_ci(&f.per_number), pct_ci(&f.per_message))
-        } else {
-            ("not identifiable".into(), "-".into())
-        };
-        let _ = writeln!(
+    out.push_str("\n## Latency, send to final state, of delivered messages\n\n| provider | carrier | delivered | p50 | p90 | p99 | fit |\n|---|---|---:|---:|---:|---:|---|\n");
+    for row in fit.cells.iter().filter_map(latency_row) {
+        let cells: Vec<String> = row.iter().map(|c| esc(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    for (title, splits) in [
+        ("Rejections (REJECTD)", &fit.carrier_filters),
+        (
+            "Undeliverable (UNDELIV, of messages not rejected)",
+            &fit.carrier_undeliverable,
+        ),
+    ] {
+        let _ = write!(
             out,
-            "| {} | {} | {} | {n} | {m} |",
-            esc(c),
-            count(f.numbers),
-            count(f.repeated_numbers)
+            "\n## {title} per number and per message, by carrier\n\n| carrier | numbers | sent twice+ | of messages | per number | per message |\n|---|---:|---:|---:|---:|---:|\n"
         );
+        for (c, f) in splits {
+            let (n, m) = if f.identifiable {
+                (pct_ci(&f.per_number), pct_ci(&f.per_message))
+            } else {
+                ("not identifiable".into(), "-".into())
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {n} | {m} |",
+                esc(c),
+                count(f.numbers),
+                count(f.repeated_numbers),
+                pct_ci(&f.failure_share)
+            );
+        }
+    }
+    let mut users = String::new();
+    behaviour_text(&mut users, fit);
+    out.push_str("\n## Users and traffic\n\n");
+    for line in users.lines().skip(2) {
+        let _ = writeln!(out, "- {}", esc(line.trim()));
     }
     out
 }

@@ -182,7 +182,15 @@ fn locate(
             "no header row: a CSV of delivery records starts with its column names (sent_at, number, status, ...)".into(),
         ));
     }
-    let found = || cells.join(", ");
+    // The header as found, its control bytes escaped (a binary file's
+    // "header" must not reach the terminal raw), and cut short.
+    let found = || {
+        let text: String = cells.join(", ").escape_debug().collect();
+        match text.char_indices().nth(200) {
+            Some((i, _)) => format!("{}... (is this a CSV of delivery records?)", &text[..i]),
+            None => text,
+        }
+    };
     let mut at = [None; 10];
     for (i, c) in COLUMNS.iter().enumerate() {
         let mapped = options.columns.iter().find(|(n, _)| n == c.name);

@@ -45,13 +45,21 @@ pub enum ReadError {
         source: std::io::Error,
     },
     /// Not the format at all, or a column it needs is missing: the message
-    /// names what was expected and a hint.
-    #[error("{path}:{line}: {message}")]
+    /// names what was expected and a hint (and the line, when known).
+    #[error("{path}{}: {message}", at_line(*line))]
     Invalid {
         path: String,
         line: u64,
         message: String,
     },
+}
+
+/// `:LINE`, or nothing when the line is not known (0).
+fn at_line(line: u64) -> String {
+    match line {
+        0 => String::new(),
+        n => format!(":{n}"),
+    }
 }
 
 /// Reads one file of records into `sink`.
