@@ -708,3 +708,22 @@ fn extreme_prices_and_latencies_still_fit_into_a_scenario_check_accepts() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn a_decompressed_twilio_export_reads_as_the_gzipped_one() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let gz = repo("examples/records/twilio-export.jsonl.gz");
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&gz).unwrap())
+        .read_to_end(&mut text)
+        .unwrap();
+    let plain = dir.path().join("export.jsonl");
+    std::fs::write(&plain, text).unwrap();
+    let (code, from_gz, stderr) = fit(&[&gz], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let (code, from_plain, stderr) = fit(&[plain.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let body = |r: &str| r.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&from_plain), body(&from_gz));
+}

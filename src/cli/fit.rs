@@ -194,7 +194,7 @@ pub fn fit(args: FitArgs) -> Result<u8, Error> {
         if rows.is_empty() {
             return Err(Error::Usage(check::nothing_to_compare(&fit, path)));
         }
-        say(&check::text(&rows, &sc.name))?;
+        say(&check::text(&rows, &sc.name, &fit))?;
         check_json = Some(check::json(&rows, &sc.name));
         if rows.iter().any(|r| !r.agrees) {
             code = 1;

@@ -137,8 +137,24 @@ pub fn compare(fit: &Fit, simulated: &Report) -> Vec<Agreement> {
     out
 }
 
-/// The comparison as a text table, with a verdict line.
-pub fn text(rows: &[Agreement], scenario: &str) -> String {
+/// Latency percentiles the records are too few to bound above, so not
+/// compared.
+pub fn unbounded_latencies(fit: &Fit) -> usize {
+    fit.cells
+        .iter()
+        .filter_map(|c| c.latency.as_ref())
+        .map(|l| {
+            [Quantile::P50, Quantile::P90, Quantile::P99]
+                .into_iter()
+                .filter(|q| !l.quantiles[*q].high.is_finite())
+                .count()
+        })
+        .sum()
+}
+
+/// The comparison as a text table, with a verdict line (and how many
+/// latency percentiles of `fit` were too thinly sampled to compare).
+pub fn text(rows: &[Agreement], scenario: &str, fit: &Fit) -> String {
     use crate::report::table::{grid, pct_ci, secs};
     let show = |r: &Agreement, e: &Estimate| match r.is_latency {
         true => format!("{} [{}, {}]", secs(e.value), secs(e.low), secs(e.high)),
@@ -185,6 +201,12 @@ pub fn text(rows: &[Agreement], scenario: &str) -> String {
             rows.len()
         ),
     });
+    let unbounded = unbounded_latencies(fit);
+    if unbounded > 0 {
+        out.push_str(&format!(
+            "{unbounded} latency percentiles not compared: too few deliveries to bound them (docs/fit.md)\n"
+        ));
+    }
     out
 }
 

@@ -33,7 +33,7 @@ fn skips_text(fit: &Fit) -> String {
     if fit.skips.is_empty() {
         return String::new();
     }
-    let mut out = format!("Skipped {} records:\n", count(fit.skipped()));
+    let mut out = format!("Skipped {}:\n", records_text(fit.skipped()));
     for (reason, n, line) in &fit.skips {
         let _ = writeln!(out, "  {}  {reason} (first at line {line})", count(*n));
     }

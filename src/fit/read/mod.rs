@@ -114,10 +114,22 @@ fn detect<R: BufRead>(path: &Path, input: &mut R) -> std::io::Result<Format> {
     if name.ends_with(".log") {
         return Ok(Format::Kannel);
     }
-    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
-        return Ok(Format::Simsms);
-    }
     let head = input.fill_buf()?;
+    if head.starts_with(&twilio::GZIP_MAGIC) {
+        return Ok(Format::Twilio);
+    }
+    if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+        // A Twilio message record names its `sid` and `date_created`.
+        let first = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let twilio = [&b"\"date_created\""[..], b"\"sid\""]
+            .iter()
+            .all(|key| first.windows(key.len()).any(|w| w == *key));
+        return Ok(if twilio {
+            Format::Twilio
+        } else {
+            Format::Simsms
+        });
+    }
     Ok(if head.starts_with(simsms::HEADER.as_bytes()) {
         Format::Simsms
     } else {

@@ -101,16 +101,39 @@ impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
     }
 }
 
-pub fn read<R: BufRead, S: Sink>(input: R, sink: &mut S) -> Result<(), FormatError> {
-    let gunzip = flate2::bufread::MultiGzDecoder::new(input);
-    let mut lines = Lines::new(std::io::BufReader::with_capacity(1 << 16, gunzip));
+pub fn read<R: BufRead, S: Sink>(mut input: R, sink: &mut S) -> Result<(), FormatError> {
+    // The day files come gzipped; one decompressed by hand (JSON Lines as
+    // they are) reads the same.
+    if input.fill_buf()?.starts_with(&GZIP_MAGIC) || input.fill_buf()?.is_empty() {
+        let gunzip = flate2::bufread::MultiGzDecoder::new(input);
+        records(
+            std::io::BufReader::with_capacity(1 << 16, gunzip),
+            true,
+            sink,
+        )
+    } else if input.fill_buf()?.trim_ascii_start().starts_with(b"{") {
+        records(input, false, sink)
+    } else {
+        Err(FormatError::Invalid {
+            line: 1,
+            message: "not gzip and not JSON Lines: not a Twilio Messages BulkExport day file"
+                .into(),
+        })
+    }
+}
+
+/// The first two bytes of every gzip member.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+fn records<R: BufRead, S: Sink>(input: R, gzip: bool, sink: &mut S) -> Result<(), FormatError> {
+    let mut lines = Lines::new(input);
     let mut word = String::new();
     let mut record = 0;
     loop {
         let (line, text) = match lines.next_line() {
             Ok(Some(next)) => next,
             Ok(None) => return Ok(()),
-            Err(FormatError::Io(e)) => return Err(not_gzip(record + 1, e)),
+            Err(FormatError::Io(e)) if gzip => return Err(not_gzip(record + 1, e)),
             Err(e) => return Err(e),
         };
         record = line;
