@@ -4,7 +4,6 @@
 //! second on the shipped scenarios, and `smpp`: a pipelined client that
 //! measures `simsms serve`. Figures go to `docs/performance.md`.
 
-pub mod fit;
 pub mod smpp;
 
 use crate::des::{EventQueue, Purpose, QuaternaryHeap, RngStreams};

@@ -200,7 +200,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
             ) + "\n"))?;
         }
         BenchCommand::Fit { file, repeat } => {
-            let b = crate::bench::fit::run(&file, repeat).map_err(Error::Usage)?;
+            let b = crate::fit::bench::run(&file, repeat).map_err(Error::Usage)?;
             say(&b.render(&file.display().to_string()))?;
         }
         BenchCommand::Scenarios {

@@ -4,6 +4,7 @@
 //! estimators (`estimate/`) turn the groups into fitted values with 95%
 //! intervals; the fitted scenario and the fit report are written from those.
 
+pub mod bench;
 pub mod check;
 pub mod collect;
 pub mod estimate;

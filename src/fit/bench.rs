@@ -3,9 +3,9 @@
 //! crate (every record parsed into fields, nothing else), alternating so
 //! both see the same machine.
 
-use crate::fit::collect::Collected;
-use crate::fit::estimates::Fit;
-use crate::fit::read::{ReadOptions, read_file};
+use super::collect::Collected;
+use super::estimates::Fit;
+use super::read::{ReadOptions, read_file};
 use std::path::Path;
 use std::time::Instant;
 
