@@ -26,6 +26,29 @@ fn interval(e: &Value) -> (f64, f64, f64) {
     (v, v - (v - lo) * widen, v + (hi - v) * widen)
 }
 
+/// One replication of the known truth, recorded with `run --events` into
+/// `dir/run.csv`.
+fn truth_records(dir: &Path) -> std::path::PathBuf {
+    let records = dir.join("run.csv");
+    let out = simsms_within(
+        &[
+            "run",
+            &repo("tests/live/fit_truth.toml"),
+            "-r",
+            "1",
+            "--events",
+            records.to_str().unwrap(),
+        ],
+        Duration::from_secs(120),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    records
+}
+
 fn assert_covers(what: &str, e: &Value, truth: f64) {
     let (v, lo, hi) = interval(e);
     assert!(
@@ -159,23 +182,7 @@ fn a_wrong_scenario_fails_the_check() {
     let truth = repo("tests/live/fit_truth.toml");
     // Records of the truth from `run --events`, checked against a scenario
     // whose filter is twice as strong.
-    let records = dir.path().join("run.csv");
-    let out = simsms_within(
-        &[
-            "run",
-            &truth,
-            "-r",
-            "1",
-            "--events",
-            records.to_str().unwrap(),
-        ],
-        Duration::from_secs(120),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let records = truth_records(dir.path());
     let wrong = dir.path().join("wrong.toml");
     let text = std::fs::read_to_string(&truth)
         .unwrap()
@@ -204,24 +211,7 @@ fn a_wrong_scenario_fails_the_check() {
 #[test]
 fn fit_shards_merge_into_the_whole_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let truth = repo("tests/live/fit_truth.toml");
-    let records = dir.path().join("run.csv");
-    let out = simsms_within(
-        &[
-            "run",
-            &truth,
-            "-r",
-            "1",
-            "--events",
-            records.to_str().unwrap(),
-        ],
-        Duration::from_secs(120),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let records = truth_records(dir.path());
     let records = records.to_str().unwrap();
     let whole = dir.path().join("whole");
     let whole_toml = dir.path().join("whole.toml");
@@ -292,23 +282,7 @@ fn schema_errors(schema: &str, document: &Value) -> Vec<String> {
 fn fit_and_check_json_validate_against_their_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let truth = repo("tests/live/fit_truth.toml");
-    let records = dir.path().join("run.csv");
-    let out = simsms_within(
-        &[
-            "run",
-            &truth,
-            "-r",
-            "1",
-            "--events",
-            records.to_str().unwrap(),
-        ],
-        Duration::from_secs(120),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let records = truth_records(dir.path());
     let (code, stdout, _) = fit(&[records.to_str().unwrap(), "--check", &truth], dir.path());
     assert!(code == 0 || code == 1, "{stdout}");
     let report = read_json(&dir.path().join("fit.json"));

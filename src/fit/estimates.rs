@@ -23,16 +23,12 @@ pub struct CellFit {
     pub counts: [u64; 6],
     /// Accepted messages whose receipt never came, of those accepted.
     pub loss: Estimate,
-    /// Messages that reached the carrier (a receipt came).
-    pub receipted: u64,
     /// Undeliverable, of the receipted messages not rejected.
     pub undeliverable: Estimate,
     /// This provider × carrier's rejections and undeliverable messages,
     /// each split into per number and per message.
     pub filter_split: Persistence,
     pub undeliverable_split: Persistence,
-    /// Expired, of the receipted messages not rejected or undeliverable.
-    pub expired: Estimate,
     /// Send → final state of delivered messages.
     pub latency: Option<LatencyFit>,
     /// Those latencies (seconds, sorted; a bounded sample).
@@ -217,11 +213,9 @@ fn cell_fit(cell: CellSummary) -> CellFit {
         shares: FinalState::ALL.map(|s| wilson(count(s), n)),
         counts: states,
         loss: wilson(count(NoReceipt), accepted),
-        receipted,
         undeliverable: wilson(count(Undeliverable), passed_filter),
         filter_split: tally_of(&cell.filter).fit(),
         undeliverable_split: tally_of(&cell.undeliverable).fit(),
-        expired: wilson(count(Expired), passed_filter - count(Undeliverable)),
         latency,
         latencies: values,
         delivered_latencies: cell.latencies.seen,
