@@ -8,7 +8,7 @@
 //! 1. Foundations: `units` (durations, rates), `distribution` (latency
 //!    shapes), `stats` (intervals, quantiles), `des` (clock, event queue,
 //!    pinned random streams), `progress` (counters a display reads),
-//!    `output` (atomic writes).
+//!    `output` (atomic writes), `text` (SMS encodings and segments).
 //! 2. `scenario`: a TOML file, checked into a `Scenario` whose names are
 //!    resolved to `ProviderId`/`CarrierId`, with diagnostics that point at
 //!    the file's line and key.
@@ -64,6 +64,7 @@ pub mod shard;
 pub mod simulation;
 pub mod stats;
 pub mod sweep;
+pub mod text;
 pub mod units;
 
 pub use error::Error;

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
         "des",
         "progress",
         "output",
+        "text",
     ],
     &["scenario"],
     &["model"],
