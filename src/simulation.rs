@@ -226,6 +226,7 @@ impl Replication {
                         arrival: live.session.arrival(),
                         sent_at: now,
                         provider,
+                        segments: world.scenario.provider(provider).segments,
                     };
                     metrics.submissions += 1;
                     let queue = &mut queues[provider.index()];
@@ -237,6 +238,7 @@ impl Replication {
                     }
                     live.cost += fate.cost;
                     let told = match fate.outcome {
+                        Outcome::Delivered if fate.code_cut => Some(Event::NoCode { send }),
                         Outcome::Delivered => Some(Event::CodeHeld {
                             send,
                             sent_at: now,

@@ -67,6 +67,7 @@ fn one_message_is_resolved_on_demand_with_exact_timing() {
         arrival: 0,
         sent_at: 5 * NANOS_PER_SEC,
         provider: ProviderId::new(0),
+        segments: 1,
     };
     let fate = w.resolve(
         (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),

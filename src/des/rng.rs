@@ -26,6 +26,8 @@ pub enum Purpose {
     Routing = 5,
     /// A carrier's repeat filter on one send (drawn only when it applies).
     Repeat = 6,
+    /// The parts after the first of a multipart message: each part's loss.
+    Part = 7,
 }
 
 /// Derives independent streams from the scenario seed.

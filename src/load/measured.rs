@@ -105,7 +105,14 @@ pub fn measured_fate(
         queue_wait: None,
         misrouted: false,
         receipt,
-        cost: charge(sc.provider(provider), carrier, outcome, receipt),
+        cost: charge(
+            sc.provider(provider),
+            carrier,
+            outcome,
+            receipt,
+            sc.provider(provider).segments,
+        ),
+        code_cut: false,
     }
 }
 

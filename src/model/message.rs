@@ -15,7 +15,8 @@ use super::smsc::{SmscVisit, store_and_forward};
 use super::user::{Hygiene, User};
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::scenario::{
-    CarrierId, FilteredReceipt, Lookup, Misrouted, OutageTarget, ProviderId, RouteKind, Scenario,
+    CarrierId, FilteredReceipt, Lookup, Misrouted, OutageTarget, OverCap, ProviderId, RouteKind,
+    Scenario, TpsUnit,
 };
 use crate::units::Nanos;
 use rand::Rng;
@@ -36,6 +37,9 @@ pub struct MessageRequest {
     /// When the application sent it.
     pub sent_at: Nanos,
     pub provider: ProviderId,
+    /// The parts it travels in (1 for a single-segment message): each is
+    /// billed, counted against a per-segment TPS and may be lost.
+    pub segments: u32,
 }
 
 impl MessageRequest {
@@ -50,6 +54,7 @@ impl MessageRequest {
             arrival: sent_at,
             sent_at,
             provider,
+            segments: 1,
         }
     }
 }
@@ -91,6 +96,9 @@ pub struct Fate {
     pub misrouted: bool,
     pub receipt: Receipt,
     pub cost: f64,
+    /// Delivered truncated by the carrier's segment cap, with the code in
+    /// a part it dropped: the handset got a message but not the code.
+    pub code_cut: bool,
 }
 
 impl Fate {
@@ -109,6 +117,7 @@ impl Fate {
             misrouted: false,
             receipt: Receipt::Nothing,
             cost: 0.0,
+            code_cut: false,
         }
     }
 
@@ -227,8 +236,19 @@ impl World {
         };
         fate.outcome = outcome;
         fate.finished_at = at;
-        self.settle(&mut fate, &transit.draws);
+        fate.code_cut = outcome.reached_handset() && self.cuts_code(req, user.carrier);
+        self.settle(&mut fate, &transit.draws, req.segments);
         fate
+    }
+
+    /// The carrier truncates this message below the part its code is in.
+    fn cuts_code(&self, req: &MessageRequest, carrier: CarrierId) -> bool {
+        let Some(cap) = self.scenario.carrier(carrier).max_segments else {
+            return false;
+        };
+        let code_segment =
+            (self.scenario.provider(req.provider).body.as_ref()).map_or(1, |b| b.code_segment);
+        cap.action == OverCap::Truncate && req.segments > cap.count && code_segment > cap.count
     }
 
     /// Re-decides the SMSC stage of a message after the world changed (a
@@ -246,7 +266,8 @@ impl World {
         redecided.outcome = outcome;
         redecided.finished_at = at;
         redecided.cost = 0.0;
-        self.settle(&mut redecided, &draws);
+        redecided.code_cut = outcome.reached_handset() && self.cuts_code(req, user.carrier);
+        self.settle(&mut redecided, &draws, req.segments);
         Some(redecided)
     }
 
@@ -283,7 +304,11 @@ impl World {
         if !queue.take_number_slot(m.req.session, t) {
             return Err((Outcome::SendLimited, t));
         }
-        let done = match queue.admit(t) {
+        let slots = match provider.tps_unit {
+            TpsUnit::Segment => m.req.segments,
+            TpsUnit::Message => 1,
+        };
+        let done = match queue.admit_slots(t, slots) {
             Admission::Full => return Err((Outcome::Refused, t)),
             Admission::Expired { at } => return Err((Outcome::ExpiredInQueue, at)),
             Admission::Sent { start, done } => {
@@ -326,10 +351,23 @@ impl World {
             .as_ref()
             .unwrap_or(&leg.latency)
             .sample(&mut m.rng);
-        if m.draws.loss < own.loss.unwrap_or(leg.loss) {
+        let loss = own.loss.unwrap_or(leg.loss);
+        if m.draws.loss < loss || self.a_later_part_lost(m.req, loss) {
             return Err((Outcome::LostInTransit, t));
         }
         Ok((t, target))
+    }
+
+    /// Each part after the first is lost on its own draw: a message is
+    /// lost when any part is. Drawn from a stream of their own, so a
+    /// single-part message draws exactly what it always did.
+    fn a_later_part_lost(&self, req: &MessageRequest, loss: f64) -> bool {
+        if req.segments <= 1 || loss <= 0.0 {
+            return false;
+        }
+        let send = ((req.send as u64) << 16) | req.attempt as u64;
+        let mut rng = self.streams.stream(Purpose::Part, req.session, send);
+        (1..req.segments).any(|_| rng.random::<f64>() < loss)
     }
 
     /// The donor network forwards or rejects a misrouted message.
@@ -394,6 +432,12 @@ impl World {
         let carrier = self.scenario.carrier(user.carrier);
         let provider = self.scenario.provider(m.req.provider);
         let international = m.kind == RouteKind::International;
+        if let Some(cap) = carrier.max_segments
+            && m.req.segments > cap.count
+            && cap.action == OverCap::Refuse
+        {
+            return Err((Outcome::Undeliverable, t));
+        }
         // A filter holds per message (a fresh draw each send) or per number
         // (the user's draw, the same for every send in the run).
         let intl_filtered = m.draws.intl_filter < carrier.intl_filter
@@ -462,7 +506,7 @@ impl World {
     }
 
     /// Receipt and price, from the truth and the provider's fidelity.
-    fn settle(&self, fate: &mut Fate, draws: &Draws) {
+    fn settle(&self, fate: &mut Fate, draws: &Draws, segments: u32) {
         let provider = self.scenario.provider(fate.provider);
         fate.receipt = if fate.outcome.is_refusal() {
             Receipt::SubmitFailed
@@ -485,6 +529,6 @@ impl World {
                 Outcome::Refused | Outcome::SendLimited => Receipt::SubmitFailed,
             }
         };
-        fate.cost = charge(provider, fate.carrier, fate.outcome, fate.receipt);
+        fate.cost = charge(provider, fate.carrier, fate.outcome, fate.receipt, segments);
     }
 }

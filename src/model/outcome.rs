@@ -56,15 +56,22 @@ impl Outcome {
 /// What `provider` bills for a message to `carrier` that ended with
 /// `outcome` and whose receipt claimed `receipt`: per submitted message
 /// (nothing for a refusal, nor for one that expired in its queue and so
-/// never left), or per message whose receipt says delivered. The one
-/// place billing is decided, for the model and for measured messages.
-pub fn charge(provider: &Provider, carrier: CarrierId, outcome: Outcome, receipt: Receipt) -> f64 {
+/// never left), or per message whose receipt says delivered; each of its
+/// `segments` at the price, as providers bill. The one place billing is
+/// decided, for the model and for measured messages.
+pub fn charge(
+    provider: &Provider,
+    carrier: CarrierId,
+    outcome: Outcome,
+    receipt: Receipt,
+    segments: u32,
+) -> f64 {
     let charged = match provider.billing {
         Billing::PerSubmitted => !(outcome.is_refusal() || outcome == Outcome::ExpiredInQueue),
         Billing::PerDelivered => receipt == Receipt::Delivered,
     };
     if charged {
-        provider.price[carrier.index()]
+        provider.price[carrier.index()] * segments as f64
     } else {
         0.0
     }

@@ -101,6 +101,12 @@ impl ProviderQueue {
     /// Admits a message submitted at `now`; calls must come in
     /// nondecreasing `now`.
     pub fn admit(&mut self, now: Nanos) -> Admission {
+        self.admit_slots(now, 1)
+    }
+
+    /// Admits a message that takes `slots` of the TPS limit (its segments,
+    /// when the provider counts segments).
+    pub fn admit_slots(&mut self, now: Nanos, slots: u32) -> Admission {
         let waiting = self.depth(now) as u64;
         let mut start = now.max(self.next_free);
         // Windows may chain; push the start past each one it falls in.
@@ -122,7 +128,7 @@ impl ProviderQueue {
                 at: now + self.limits.max_wait,
             };
         }
-        let done = start + self.limits.service_time;
+        let done = start + self.limits.service_time.saturating_mul(slots as Nanos);
         if self.limits.service_time > 0 {
             self.next_free = done;
         }

@@ -42,6 +42,8 @@ pub struct Scenario {
     pub traffic: Traffic,
     pub users: Users,
     pub otp: Otp,
+    /// `[message]`: the body template and code length.
+    pub message: MessageSettings,
     pub mnp: Mnp,
     pub providers: Vec<Provider>,
     pub routing: Routing,
@@ -303,6 +305,69 @@ pub struct Provider {
     /// Per carrier: this provider's own latency and loss, where they
     /// replace its route's (`[providers.NAME.carriers.CARRIER]`).
     pub legs: Vec<LegOverride>,
+    /// What its messages say, when the scenario gives a body.
+    pub body: Option<MessageBody>,
+    /// Segments per message: the body's, or 1 without a body.
+    pub segments: u32,
+    /// Whether its TPS counts messages or segments.
+    pub tps_unit: TpsUnit,
+}
+
+/// `[message]`: the body every provider sends unless it has its own.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MessageSettings {
+    /// The template, with `{code}` where the code goes.
+    pub body: Option<String>,
+    /// Digits in the code.
+    pub code_length: u32,
+}
+
+/// A provider's message as the network counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageBody {
+    /// The template, with `{code}` where the code goes.
+    pub template: String,
+    /// The template with a code of the scenario's length filled in.
+    pub text: String,
+    pub layout: crate::text::Layout,
+    /// The 1-based segment the code's last digit falls in: a carrier
+    /// truncating to fewer parts cuts the code off.
+    pub code_segment: u32,
+}
+
+impl MessageBody {
+    /// `template` with `code` in place of `{code}`.
+    pub fn fill(template: &str, code: &str) -> String {
+        template.replace(CODE_PLACEHOLDER, code)
+    }
+}
+
+/// Where a body's code goes.
+pub const CODE_PLACEHOLDER: &str = "{code}";
+
+/// What a provider's `tps` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TpsUnit {
+    #[default]
+    Message,
+    /// Each segment of a multipart message takes one slot.
+    Segment,
+}
+
+/// A carrier's cap on a multipart message's parts (`max_segments`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentCap {
+    pub count: u32,
+    pub action: OverCap,
+}
+
+/// What a carrier does with a message of more parts than its cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverCap {
+    /// Refused as undeliverable.
+    Refuse,
+    /// The first parts are delivered, the rest dropped.
+    Truncate,
 }
 
 /// A provider's own leg to one carrier: each part, when given, replaces
@@ -359,6 +424,8 @@ pub struct Carrier {
     /// Per message: each message passing every other check fails as
     /// undeliverable with this probability; a resend draws afresh.
     pub undeliverable: f64,
+    /// The most parts of one message it takes, and what it does beyond.
+    pub max_segments: Option<SegmentCap>,
     /// After this many messages to one number reached the carrier within
     /// the window, each further one is filtered with the probability.
     pub repeat_filter: Option<RepeatFilter>,

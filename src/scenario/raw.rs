@@ -17,6 +17,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub otp: RawOtp,
     #[serde(default)]
+    pub message: RawMessage,
+    #[serde(default)]
     pub mnp: RawMnp,
     pub providers: IndexMap<String, RawProvider>,
     pub routing: RawRouting,
@@ -29,6 +31,14 @@ pub struct RawScenario {
     pub expect: Vec<RawExpectation>,
     #[serde(default)]
     pub serve: RawServe,
+}
+
+/// `[message]`: what the messages say.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessage {
+    pub body: Option<String>,
+    pub code_length: Option<u32>,
 }
 
 /// `[serve]`: how `simsms serve` exposes the providers.
@@ -176,6 +186,8 @@ pub struct RawProvider {
     #[serde(default)]
     pub price_by_carrier: IndexMap<String, f64>,
     pub billing: Option<String>,
+    pub body: Option<String>,
+    pub tps_unit: Option<String>,
     pub sender_blocked: Option<f64>,
     pub per_number_limit: Option<RawPerNumberLimit>,
     #[serde(default)]
@@ -257,6 +269,8 @@ pub struct RawCarrier {
     pub post_port_intl_failure: Option<f64>,
     pub not_sms_capable: Option<f64>,
     pub undeliverable: Option<f64>,
+    pub max_segments: Option<u32>,
+    pub max_segments_action: Option<String>,
     pub repeat_filter: Option<RawRepeatFilter>,
     pub radio_delay: Option<DistSpec>,
     #[serde(default)]

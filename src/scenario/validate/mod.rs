@@ -3,6 +3,7 @@
 //! and, through `locate`, its line and column; all of them are reported at
 //! once.
 
+mod body;
 mod bounds;
 mod events;
 
@@ -777,7 +778,8 @@ impl<'a> Validator<'a> {
         let provider_names: Vec<String> = raw.providers.keys().cloned().collect();
 
         let carriers = self.carriers(raw, &carrier_names);
-        let providers = self.providers(raw, &carrier_names);
+        let message = self.message_settings(&raw.message);
+        let providers = self.providers(raw, &carrier_names, &message);
         let routing = self.routing("routing", &raw.routing, &provider_names, &carrier_names);
         let routes = self.routes(&raw.routes, &carrier_names);
         let otp = self.otp(&raw.otp);
@@ -870,6 +872,7 @@ impl<'a> Validator<'a> {
             traffic,
             users,
             otp,
+            message,
             mnp,
             providers,
             routing,

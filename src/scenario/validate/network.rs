@@ -157,6 +157,7 @@ impl Validator<'_> {
                 ),
                 not_sms_capable: self.probability(&k("not_sms_capable"), c.not_sms_capable, 0.0),
                 undeliverable: self.probability(&k("undeliverable"), c.undeliverable, 0.0),
+                max_segments: self.segment_cap(&key, c),
                 repeat_filter: c.repeat_filter.as_ref().and_then(|r| {
                     let window = self.window(&k("repeat_filter.window"), &r.window);
                     let probability =
@@ -274,6 +275,7 @@ impl Validator<'_> {
         &mut self,
         raw: &RawScenario,
         carrier_names: &[String],
+        message: &MessageSettings,
     ) -> Vec<Provider> {
         if raw.providers.is_empty() {
             self.error(
@@ -380,7 +382,12 @@ impl Validator<'_> {
                 }
                 Some((l.count, window?))
             });
+            let body = self.provider_body(name, p, message);
+            let tps_unit = self.tps_unit(&k("tps_unit"), p.tps_unit.as_deref());
             providers.push(Provider {
+                segments: body.as_ref().map_or(1, |b| b.layout.segments),
+                body,
+                tps_unit,
                 per_number_limit,
                 name: name.clone(),
                 route,
