@@ -84,7 +84,7 @@ fn units_of(c: char, encoding: Encoding) -> usize {
 fn segment_ranges(text: &str, encoding: Encoding) -> Vec<std::ops::Range<usize>> {
     let units: usize = text.chars().map(|c| units_of(c, encoding)).sum();
     if units <= encoding.single_capacity() {
-        return vec![0..text.len()];
+        return std::iter::once(0..text.len()).collect();
     }
     let capacity = encoding.part_capacity();
     let mut ranges = Vec::new();
