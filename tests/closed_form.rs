@@ -556,3 +556,113 @@ max = 0.0
     let passed: Vec<bool> = results.verdicts.iter().map(|v| v.passed).collect();
     assert_eq!(passed, [true, false, true, true]);
 }
+
+/// A GSM-7 body of `units` septets (the code included), so of a known
+/// number of segments.
+fn gsm_body(units: usize, code_first: bool) -> String {
+    let filler = "x".repeat(units - 6);
+    match code_first {
+        true => format!("[message]\nbody = \"{{code}}{filler}\""),
+        false => format!("[message]\nbody = \"{filler}{{code}}\""),
+    }
+}
+
+#[test]
+fn a_multipart_message_is_lost_when_any_part_is_and_billed_per_part() {
+    // 400 septets: parts of 153, so three segments.
+    let extra = format!(
+        "{}\n[routes.international]\nloss = 0.1",
+        gsm_body(400, true)
+    );
+    let sc = scenario(&base("price = 3.0", "", "", &extra));
+    assert_eq!(sc.providers[0].segments, 3);
+    let m = merged(&sc);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+    assert_proportion(
+        "lost, three parts",
+        cell.outcomes[Outcome::LostInTransit as usize],
+        cell.total(),
+        1.0 - 0.9f64.powi(3),
+    );
+    // Billed per submitted message, each of its three segments at 3.
+    let expected = 9.0 * cell.total() as f64;
+    assert!(
+        (cell.cost - expected).abs() < 1e-6 * expected,
+        "{}",
+        cell.cost
+    );
+}
+
+#[test]
+fn a_single_segment_body_changes_nothing() {
+    let plain = merged(&scenario(&base("price = 3.0", "", "", "")));
+    let short = merged(&scenario(&base(
+        "price = 3.0",
+        "",
+        "",
+        &gsm_body(160, true),
+    )));
+    let cell = |m: &simsms::metrics::Metrics| {
+        let c = m.cell(ProviderId::new(0), CarrierId::new(0));
+        (c.outcomes, c.total(), c.cost)
+    };
+    assert_eq!(cell(&plain), cell(&short));
+}
+
+#[test]
+fn a_per_segment_tps_serves_each_part_as_a_message() {
+    // Two segments each taking a slot of 100/s: μ = 50 messages/s; at
+    // λ = 40/s, ρ = 0.8 and the M/D/1 mean wait is ρ / (2μ(1 − ρ)) = 0.04 s.
+    let provider = "tps = \"100/s\"\ntps_unit = \"segment\"";
+    let text =
+        base(provider, "", "", &gsm_body(200, true)).replace("rate = \"20/s\"", "rate = \"40/s\"");
+    let sc = scenario(&text);
+    let waits: Vec<f64> = replications(&sc)
+        .iter()
+        .map(|m| m.queue_wait_total[0] as f64 / m.queue_admitted[0] as f64 / 1e9)
+        .collect();
+    let (rho, mu) = (0.8, 50.0);
+    assert_mean(
+        "M/D/1 mean wait, per-segment TPS (s)",
+        &waits,
+        rho / (2.0 * mu * (1.0 - rho)),
+    );
+}
+
+#[test]
+fn a_carrier_segment_cap_refuses_or_truncates_and_a_cut_code_never_arrives() {
+    let run = |carrier: &str, code_first: bool| {
+        let sc = scenario(&base("", carrier, "", &gsm_body(200, code_first)));
+        let m = merged(&sc);
+        let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+        let s = &m.sessions[0];
+        (
+            cell.outcomes[Outcome::Undeliverable as usize],
+            cell.outcomes[Outcome::Delivered as usize],
+            cell.total(),
+            s.successes(),
+            s.total(),
+        )
+    };
+    let (undeliverable, _, sent, successes, _) = run("max_segments = 1", true);
+    assert_eq!(
+        (undeliverable, successes),
+        (sent, 0),
+        "refused beyond the cap"
+    );
+    let (_, delivered, sent, successes, sessions) = run("max_segments = 2", true);
+    assert_eq!((delivered, successes), (sent, sessions), "within the cap");
+    let truncate = "max_segments = 1\nmax_segments_action = \"truncate\"";
+    let (_, delivered, sent, successes, sessions) = run(truncate, true);
+    assert_eq!(
+        (delivered, successes),
+        (sent, sessions),
+        "code in the part kept"
+    );
+    let (_, delivered, sent, successes, _) = run(truncate, false);
+    assert_eq!(
+        (delivered, successes),
+        (sent, 0),
+        "code in the part dropped"
+    );
+}

@@ -4,6 +4,7 @@
 //! verdicts. `table` renders it for people.
 
 mod answer;
+mod bodies;
 mod compare;
 mod expect;
 mod measurement;

@@ -197,7 +197,10 @@ pub fn render_run(sc: &Scenario, results: &super::RunResults) -> String {
         None => String::new(),
     };
     // The answer goes right after the header, before the tables.
-    if let Some(at) = out.find("\nMESSAGES by provider") {
+    let first_table = ["\nMESSAGE BODIES", "\nMESSAGES by provider"]
+        .iter()
+        .find_map(|t| out.find(t));
+    if let Some(at) = first_table {
         out.insert_str(at, &super::render_answer(sc, results));
     }
     if results.simulated().count() > 1 {
@@ -325,6 +328,7 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         }
     }
 
+    out.push_str(&super::bodies::render_bodies(sc));
     let unused = unused_providers(report);
     let shown = |provider: &str| !unused.iter().any(|u| u == provider);
     out.push_str("\nMESSAGES by provider x carrier\n");
