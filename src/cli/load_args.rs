@@ -4,7 +4,9 @@
 use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
 use crate::Error;
 use crate::load::LoadOptions;
+use crate::load::body::MessageText;
 use crate::load::schedule::{MAX_RATE_PER_SEC, Shape};
+use crate::protocol::smpp::parts::Concat;
 use crate::protocol::target::Target;
 use crate::scenario::{ProviderId, Routing, Scenario};
 use crate::units::{parse_duration, parse_rate};
@@ -84,6 +86,14 @@ pub struct LoadArgs {
     /// --speed` with the same clock.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// The text of each message, `{code}` filled per message (default: the
+    /// provider's `body`, else "Your code is {code}").
+    #[arg(long)]
+    body: Option<String>,
+    /// SMPP: how the parts of a long message are joined: udh, sar or
+    /// payload (one PDU with message_payload).
+    #[arg(long, default_value = "udh", value_parser = concat_flag)]
+    concat: Concat,
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -108,6 +118,10 @@ fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
             path.display()
         ))),
     }
+}
+
+fn concat_flag(text: &str) -> Result<Concat, String> {
+    Concat::parse(text).ok_or_else(|| format!("udh, sar or payload, got \"{text}\""))
 }
 
 /// A duration flag's value, as clap reads it (its error names the flag).
@@ -223,6 +237,8 @@ impl LoadArgs {
                 None => None,
             }),
             shard,
+            text: MessageText::new(sc, provider, args.body.as_deref(), args.concat)
+                .map_err(usage("--body"))?,
         })
     }
 }

@@ -173,17 +173,17 @@ pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client
         .map_err(|e| ClientError::HttpClient(error_chain(&e)))
 }
 
-/// A create request for an OTP message to `number`.
+/// A create request for a message saying `body` to `number`.
 pub fn create(
     client: &reqwest::Client,
     target: &Target,
-    number: &str,
+    (number, body): (&str, String),
     callback_url: &str,
 ) -> impl Future<Output = Result<Answer, reqwest::Error>> + use<> {
     let form = [
         ("To", format!("+{number}")),
         ("From", "SIMSMS".to_string()),
-        ("Body", "Your code is 123456".to_string()),
+        ("Body", body),
         ("StatusCallback", callback_url.to_string()),
     ];
     let request = client
@@ -391,12 +391,13 @@ async fn send_all(
         let number = {
             let mut b = book.lock().expect("load book");
             let taken = if retry { None } else { queue.next() };
-            record_send(&mut b, (k, taken, retry), sent.is_some(), (due, now))
+            let text = b.tally.text.as_ref().map(|t| t.text(k));
+            record_send(&mut b, (k, taken, retry), sent.is_some(), (due, now)).zip(text)
         };
-        let (Some(permit), Some(number)) = (sent, number) else {
+        let (Some(permit), Some((number, text))) = (sent, number) else {
             continue;
         };
-        let request = create(client, target, &number, callback_url);
+        let request = create(client, target, (&number, text), callback_url);
         let book = book.clone();
         requests.spawn(async move {
             let answer = request.await;

@@ -91,6 +91,7 @@ pub fn measured_fate(
     carrier: CarrierId,
     (sent_at, finished_at): (Nanos, Nanos),
     (outcome, receipt): (Outcome, Receipt),
+    segments: u32,
 ) -> Fate {
     Fate {
         outcome,
@@ -105,13 +106,7 @@ pub fn measured_fate(
         queue_wait: None,
         misrouted: false,
         receipt,
-        cost: charge(
-            sc.provider(provider),
-            carrier,
-            outcome,
-            receipt,
-            sc.provider(provider).segments,
-        ),
+        cost: charge(sc.provider(provider), carrier, outcome, receipt, segments),
         code_cut: false,
     }
 }

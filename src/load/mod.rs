@@ -8,6 +8,7 @@
 //! EXPIRED `expired_smsc`, UNDELIV `undeliverable`, REJECTD
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
+pub mod body;
 pub mod figures;
 pub mod http;
 pub mod live;
@@ -51,6 +52,8 @@ pub struct LoadOptions {
     pub live: live::Live,
     /// Send only this shard's messages.
     pub shard: Option<crate::partial::Shard>,
+    /// What each message says, and how SMPP joins its parts.
+    pub text: body::MessageText,
 }
 
 /// Runs the load; needs a tokio runtime.
@@ -65,7 +68,8 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     };
     let protocol = options.target.protocol;
     let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start)
-        .with_records(options.live.records.clone());
+        .with_records(options.live.records.clone())
+        .with_segments(options.text.segments);
     let schedule = |part| Schedule::new(&scenario, options.shape, part);
     let transcript = match protocol {
         Protocol::Smpp => {
@@ -79,12 +83,13 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
                     })
                 })
                 .collect();
-            let with = (options.throttling, &options.live);
+            let with = (options.throttling, &options.live, &options.text);
             smpp::run(&options.target, schedules, tally, pacing, with).await?
         }
         Protocol::Http => {
             let in_flight = options.binds * options.window;
             let callbacks = (&options.callbacks, options.throttling, &options.live);
+            let tally = tally.with_text(options.text.clone());
             let schedule = schedule(Part::whole(options.shard));
             http::run(
                 &options.target,

@@ -138,7 +138,8 @@ impl Transport {
                 callbacks,
                 reached,
             } => {
-                let request = super::http::create(client, target, number, &callbacks.url);
+                let body = crate::text::OTP_TEXT.to_string();
+                let request = super::http::create(client, target, (number, body), &callbacks.url);
                 let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
                     let answer = request.await;
@@ -437,6 +438,7 @@ impl Driver<'_> {
             m.carrier,
             times,
             (outcome, receipt),
+            1,
         );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);

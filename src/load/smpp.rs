@@ -4,12 +4,16 @@
 //! its time is dropped and counted), and a reader that matches receipts to their messages by id,
 //! also when a receipt comes before its submit_sm_resp.
 
+use super::body::MessageText;
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
 use super::tally::{Flights, Observed, Tally};
+use crate::model::Receipt;
 use crate::protocol::ClientError;
 use crate::protocol::smpp::client::{Incoming, Sender, Session, connect};
+use crate::protocol::smpp::parts;
 use crate::protocol::target::Target;
+use crate::protocol::vocabulary::smpp_stat;
 use rusmpp::CommandStatus;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -150,10 +154,13 @@ struct Book {
     /// Per bind: submit_sm_resps received, over all its connections.
     answered: HashMap<usize, u64>,
     live: Live,
+    /// What each message says; a message of several parts is final when
+    /// every part's receipt is in, or one part is refused.
+    text: MessageText,
 }
 
 impl Book {
-    fn new(tally: Tally, throttling: Throttling, live: &Live) -> Book {
+    fn new(tally: Tally, throttling: Throttling, live: &Live, text: &MessageText) -> Book {
         Book {
             flights: Flights::new(),
             tally,
@@ -171,13 +178,17 @@ impl Book {
             waiting: HashMap::new(),
             answered: HashMap::new(),
             live: live.clone(),
+            text: text.clone(),
         }
     }
 
-    /// Message `k` has its final answer: folded into the tally.
+    /// Message `k` has its final answer: folded into the tally (once,
+    /// though each of its parts may report it).
     fn settle(&mut self, k: u64) {
-        self.finals += 1;
-        self.tally.settle(&mut self.flights, k);
+        if self.flights.contains_key(&k) {
+            self.finals += 1;
+            self.tally.settle(&mut self.flights, k);
+        }
     }
 
     fn observed(&mut self, k: u64) -> Option<&mut Observed> {
@@ -194,9 +205,9 @@ pub async fn run(
     schedules: Vec<Schedule>,
     tally: Tally,
     pacing: Pacing,
-    (throttling, live): (Throttling, &Live),
+    (throttling, live, text): (Throttling, &Live, &MessageText),
 ) -> Result<Transcript, ClientError> {
-    let book = Arc::new(Mutex::new(Book::new(tally, throttling, live)));
+    let book = Arc::new(Mutex::new(Book::new(tally, throttling, live, text)));
     let binds = schedules.len();
     let mut tasks = tokio::task::JoinSet::new();
     for (b, schedule) in schedules.into_iter().enumerate() {
@@ -484,8 +495,11 @@ async fn send_all(
         // `max_late` past its intended time; beyond that it is dropped. The
         // schedule never moves: later messages keep their intended times.
         let deadline = sending.due + pacing.max_late;
+        // Each part is a submit in the window (a window smaller than the
+        // message takes it whole).
+        let pdus = (book.lock().await.text.pdus() as usize).clamp(1, pacing.window) as u32;
         let permit = tokio::select! {
-            permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_owned()) => permit,
+            permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_many_owned(pdus)) => permit,
             _ = stop.cancelled() => return Ok(true),
         };
         match permit {
@@ -546,10 +560,14 @@ async fn send_one(
         return Ok(());
     };
     o.last_sent = Some(now);
+    let number = p.number.clone();
     // The book stays locked until the message is registered, so the
     // reader cannot see its answer first.
-    let sequence = sender.submit(&p.number)?;
-    b.waiting.insert((bind, sequence), k);
+    let parts = parts::submits(&number, &b.text.text(k), b.text.concat, k as u16)?;
+    for part in parts {
+        let sequence = sender.submit_sm(part);
+        b.waiting.insert((bind, sequence), k);
+    }
     Ok(())
 }
 
@@ -570,13 +588,7 @@ fn on_incoming(b: &mut Book, bind: usize, incoming: Incoming, room: &Semaphore) 
             }
         }
         Incoming::Receipt { id, stat, at } => match b.ids.remove(&id) {
-            Some(k) => {
-                if let Some(o) = b.observed(k) {
-                    o.receipt = Some((stat, at));
-                    Counts::add(&b.live.counts.receipts);
-                    b.settle(k);
-                }
-            }
+            Some(k) => on_receipt(b, k, stat, at),
             None => {
                 b.early.insert(id, (stat, at));
             }
@@ -589,11 +601,14 @@ fn on_incoming(b: &mut Book, bind: usize, incoming: Incoming, room: &Semaphore) 
 fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), now: Instant) {
     let throttled = status == u32::from(CommandStatus::EsmeRthrottled);
     let Throttling { backoff, retries } = b.throttling;
+    let single = b.text.pdus() == 1;
     let Some(o) = b.observed(k) else {
         return;
     };
     o.resp = Some((status, now));
-    let resend = throttled && o.resubmits < retries;
+    // A message of several parts is not sent again: its other parts may
+    // already be on their way.
+    let resend = throttled && o.resubmits < retries && single;
     if resend {
         // Not final: it goes again after the backoff.
         o.resubmits += 1;
@@ -618,12 +633,29 @@ fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), n
     if let Some(o) = b.observed(k) {
         o.id = Some(id.clone());
     }
-    if let Some(receipt) = b.early.remove(&id) {
-        if let Some(o) = b.observed(k) {
-            o.receipt = Some(receipt);
-        }
-        Counts::add(&b.live.counts.receipts);
-        return b.settle(k);
+    if let Some((stat, at)) = b.early.remove(&id) {
+        return on_receipt(b, k, stat, at);
     }
     b.ids.insert(id, k);
+}
+
+/// A receipt for a part of message `k`: the message is final with the
+/// last part's receipt, its stat DELIVRD only if every part's was.
+fn on_receipt(b: &mut Book, k: u64, stat: String, at: Instant) {
+    let pdus = b.text.pdus();
+    let Some(o) = b.observed(k) else {
+        return;
+    };
+    o.parts_receipted += 1;
+    let delivered = smpp_stat(Receipt::Delivered).0;
+    if stat != delivered && o.failed_part.is_none() {
+        o.failed_part = Some(stat.clone());
+    }
+    if o.parts_receipted < pdus {
+        return;
+    }
+    let stat = o.failed_part.clone().unwrap_or(stat);
+    o.receipt = Some((stat, at));
+    Counts::add(&b.live.counts.receipts);
+    b.settle(k);
 }

@@ -29,6 +29,10 @@ pub struct Observed {
     /// it was last sent.
     pub resubmits: u32,
     pub last_sent: Option<Instant>,
+    /// SMPP, a message sent in parts: the parts' receipts so far, and the
+    /// first stat that was not DELIVRD among them (the message's stat).
+    pub parts_receipted: u32,
+    pub failed_part: Option<String>,
 }
 
 /// The figures so far, and what folding needs to know.
@@ -40,6 +44,10 @@ pub struct Tally {
     pub measured: Measured,
     /// `--events`: each message's record once it is folded in.
     records: Option<SharedRecords>,
+    /// Segments of every message, each billed.
+    segments: u32,
+    /// HTTP: the text each message's Body carries.
+    pub text: Option<super::body::MessageText>,
 }
 
 /// The messages sent and not yet final: planned message `k` → what it is
@@ -61,7 +69,21 @@ impl Tally {
             start,
             measured,
             records: None,
+            segments: 1,
+            text: None,
         }
+    }
+
+    /// Every message takes `segments` segments (each billed).
+    pub fn with_segments(mut self, segments: u32) -> Tally {
+        self.segments = segments;
+        self
+    }
+
+    /// HTTP: the text of each message's Body.
+    pub fn with_text(mut self, text: super::body::MessageText) -> Tally {
+        self.text = Some(text);
+        self
     }
 
     /// Writes each message's record to `records` as it is folded in.
@@ -182,6 +204,7 @@ impl Tally {
             p.carrier,
             (p.at, finished_at),
             (outcome, receipt),
+            self.segments,
         )
     }
 }

@@ -18,6 +18,9 @@ pub enum ClientError {
     /// A destination number that does not fit destination_addr.
     #[error("the number \"{0}\" does not fit an SMPP destination_addr (at most 20 ASCII digits)")]
     Number(String),
+    /// A message body that cannot be submitted (`--body`).
+    #[error("--body: {0}")]
+    Body(String),
     /// The callback listener's address cannot be listened on.
     #[error("--callback-listen {address}: cannot listen there: {source}")]
     CallbackListen {
@@ -85,7 +88,7 @@ impl ClientError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            ClientError::Credential { .. } | ClientError::Number(_)
+            ClientError::Credential { .. } | ClientError::Number(_) | ClientError::Body(_)
         )
     }
 

@@ -1,14 +1,26 @@
 //! What the messages say, as the network counts them: each provider's body
 //! with its encoding, length, segments and what a message costs, for the
 //! scenario and every alternative that sends a different body. Printed
-//! only when the scenario gives a body.
+//! only when the scenario gives a body. `table` lays it out.
 
-use super::table::grid;
 use crate::scenario::{Provider, Scenario, TpsUnit};
-use std::fmt::Write;
 
-/// The MESSAGE BODIES section, or nothing when no provider has a body.
-pub fn render_bodies(sc: &Scenario) -> String {
+/// The MESSAGE BODIES table's columns.
+pub const HEADER: [&str; 9] = [
+    "variant",
+    "provider",
+    "encoding",
+    "characters",
+    "units",
+    "segments",
+    "code in part",
+    "price/message",
+    "tps counts",
+];
+
+/// The MESSAGE BODIES rows and each body's text on one line; empty when no
+/// provider has a body.
+pub fn body_rows(sc: &Scenario) -> (Vec<Vec<String>>, Vec<String>) {
     let variants = std::iter::once(("(scenario)", sc)).chain(
         sc.alternatives
             .iter()
@@ -33,26 +45,7 @@ pub fn render_bodies(sc: &Scenario) -> String {
             texts.push(format!("  {variant} {}: \"{one_line}\"", p.name));
         }
     }
-    if rows.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\nMESSAGE BODIES by provider (the code filled with 123456...)\n");
-    let header = [
-        "variant",
-        "provider",
-        "encoding",
-        "characters",
-        "units",
-        "segments",
-        "code in part",
-        "price/message",
-        "tps counts",
-    ];
-    grid(&mut out, &header, &rows, 2);
-    for line in texts {
-        let _ = writeln!(out, "{line}");
-    }
-    out
+    (rows, texts)
 }
 
 fn row(variant: &str, p: &Provider) -> Vec<String> {

@@ -328,7 +328,14 @@ fn table_of(sc: &Scenario, report: &Report, measurement: Option<&Measurement>) -
         }
     }
 
-    out.push_str(&super::bodies::render_bodies(sc));
+    let (bodies, texts) = super::bodies::body_rows(sc);
+    if !bodies.is_empty() {
+        out.push_str("\nMESSAGE BODIES by provider (the code filled with 123456...)\n");
+        grid(&mut out, &super::bodies::HEADER, &bodies, 2);
+        for line in texts {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     let unused = unused_providers(report);
     let shown = |provider: &str| !unused.iter().any(|u| u == provider);
     out.push_str("\nMESSAGES by provider x carrier\n");

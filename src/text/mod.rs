@@ -10,6 +10,9 @@ pub mod gsm7;
 
 pub use coding::{DataCoding, decode};
 
+/// What `load --otp` and `bench smpp` send: one GSM-7 segment.
+pub const OTP_TEXT: &str = "Your code is 123456";
+
 /// How a body travels: 7-bit GSM or UCS-2 (UTF-16 big-endian).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {

@@ -101,7 +101,12 @@ impl Sender {
     /// once the session has closed the submit is silently not sent (the
     /// caller learns of the close from `Incoming::Closed`).
     pub fn submit(&mut self, number: &str) -> Result<u32, ClientError> {
-        let submit = otp_submit(number)?;
+        Ok(self.submit_sm(otp_submit(number)?))
+    }
+
+    /// Writes `submit` (one part of a message, say); returns its sequence
+    /// number. Once the session has closed it is silently not sent.
+    pub fn submit_sm(&mut self, submit: SubmitSm) -> u32 {
         let sequence = self.next_sequence;
         // Sequence 1 is the bind's; requests of our own use 2..=0x7FFFFFFF.
         self.next_sequence = if sequence >= 0x7fff_ffff {
@@ -110,7 +115,7 @@ impl Sender {
             sequence + 1
         };
         let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, submit));
-        Ok(sequence)
+        sequence
     }
 
     /// Whether the session has ended.
@@ -139,7 +144,7 @@ pub fn otp_submit(number: &str) -> Result<SubmitSm, ClientError> {
         .source_addr(text("SIMSMS").expect("a short ASCII name"))
         .destination_addr(destination)
         .registered_delivery(RegisteredDelivery::from(1))
-        .short_message(OctetString::from_slice(b"Your code is 123456").expect("short"))
+        .short_message(OctetString::from_slice(crate::text::OTP_TEXT.as_bytes()).expect("short"))
         .build())
 }
 
