@@ -94,6 +94,10 @@ pub struct LoadArgs {
     /// payload (one PDU with message_payload).
     #[arg(long, default_value = "udh", value_parser = concat_flag)]
     concat: Concat,
+    /// SMPP: query_sm a message whose receipt has not come this long after
+    /// its submit_sm_resp, and again as often until it is final.
+    #[arg(long, value_name = "AFTER", value_parser = flag_duration)]
+    query: Option<Duration>,
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -239,6 +243,7 @@ impl LoadArgs {
             shard,
             text: MessageText::new(sc, provider, args.body.as_deref(), args.concat)
                 .map_err(usage("--body"))?,
+            query_after: args.query.filter(|d| !d.is_zero()),
         })
     }
 }

@@ -208,6 +208,8 @@ impl Reopen {
                 },
                 client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
                 client::Incoming::Closed { .. } => Incoming::Closed { bind },
+                // The session machine never queries.
+                client::Incoming::QueryResp { .. } => return,
             };
             let _ = incoming.send(event);
         };

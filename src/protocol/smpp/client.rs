@@ -13,11 +13,12 @@ use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
 use crate::protocol::smpp::receipt::receipt_fields;
 use crate::protocol::target::Target;
 use bytes::BytesMut;
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
+use rusmpp::pdus::{BindTransceiver, DeliverSmResp, QuerySm, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -50,6 +51,14 @@ pub enum Incoming {
         stat: String,
         at: Instant,
     },
+    /// The answer to query_sm `sequence`: the message's state (a
+    /// MessageState octet; 0 when the query was refused with `status`).
+    QueryResp {
+        sequence: u32,
+        status: u32,
+        state: u8,
+        at: Instant,
+    },
     /// The session ended: the server closed, unbound or broke the stream.
     Closed { reason: String },
 }
@@ -61,10 +70,12 @@ pub struct Session {
     pub incoming: mpsc::UnboundedReceiver<Incoming>,
 }
 
-/// The writing side of a session. Dropping the last sender ends the session.
+/// The writing side of a session; clones share its sequence numbers.
+/// Dropping the last sender ends the session.
+#[derive(Clone)]
 pub struct Sender {
     out: mpsc::UnboundedSender<Outgoing>,
-    next_sequence: u32,
+    next_sequence: Arc<AtomicU32>,
     _tasks: Arc<Tasks>,
 }
 
@@ -107,15 +118,28 @@ impl Sender {
     /// Writes `submit` (one part of a message, say); returns its sequence
     /// number. Once the session has closed it is silently not sent.
     pub fn submit_sm(&mut self, submit: SubmitSm) -> u32 {
-        let sequence = self.next_sequence;
+        self.submit_pdu(submit)
+    }
+
+    /// Writes a request of our own; returns its sequence number.
+    fn submit_pdu(&mut self, pdu: impl Into<Pdu>) -> u32 {
         // Sequence 1 is the bind's; requests of our own use 2..=0x7FFFFFFF.
-        self.next_sequence = if sequence >= 0x7fff_ffff {
-            2
-        } else {
-            sequence + 1
-        };
-        let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, submit));
+        let next = |s: u32| Some(if s >= 0x7fff_ffff { 2 } else { s + 1 });
+        let sequence = (self.next_sequence)
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, next)
+            .expect("the update always gives a value");
+        let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, pdu));
         sequence
+    }
+
+    /// Asks for the state of message `id` (a gateway's fallback when a
+    /// receipt is late); returns the query's sequence number.
+    pub fn query_sm(&mut self, id: &str) -> u32 {
+        let query = QuerySm::builder()
+            .message_id(text(id).unwrap_or_else(|| text("0").expect("short")))
+            .source_addr(text("SIMSMS").expect("a short ASCII name"))
+            .build();
+        self.submit_pdu(query)
     }
 
     /// Whether the session has ended.
@@ -187,7 +211,7 @@ pub async fn connect_with(
     let reading = tokio::spawn(read_loop(reader, out.clone(), deliver));
     Ok(Sender {
         out,
-        next_sequence: 2,
+        next_sequence: Arc::new(AtomicU32::new(2)),
         _tasks: Arc::new(Tasks(vec![writing, reading])),
     })
 }
@@ -345,6 +369,20 @@ async fn read_loop(
                 sequence,
                 status,
                 id,
+                at,
+            });
+            continue;
+        }
+        if command.id() == CommandId::QuerySmResp {
+            let state = match command.pdu() {
+                Some(Pdu::QuerySmResp(resp)) => u8::from(resp.message_state),
+                _ => 0,
+            };
+            let status = u32::from(command.status());
+            deliver(Incoming::QueryResp {
+                sequence,
+                status,
+                state,
                 at,
             });
             continue;
