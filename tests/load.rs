@@ -357,7 +357,7 @@ fn serve_one(mut stream: std::net::TcpStream, misbehaviour: Misbehaviour, first:
                     // query_sm: message_id, then the source address.
                     let end = body.iter().position(|b| *b == 0).unwrap_or(body.len());
                     let id: u64 = String::from_utf8_lossy(&body[..end]).parse().unwrap_or(0);
-                    let state = if id % 2 == 0 { 2u8 } else { 5 };
+                    let state = if id.is_multiple_of(2) { 2u8 } else { 5 };
                     let mut resp = body[..=end.min(body.len() - 1)].to_vec();
                     resp.extend(b"261202120000000+\0");
                     resp.extend([state, 0]);
