@@ -224,6 +224,61 @@ fn check_names_the_key_and_file_of_a_certificate_that_cannot_serve() {
     assert!(bare.contains("tls_cert"), "{bare}");
 }
 
+#[test]
+fn check_refuses_a_port_both_plain_and_tls_and_a_certificate_no_port_serves() {
+    let text = std::fs::read_to_string(SCENARIO).unwrap();
+    let check = |sets: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_simsms"));
+        command.args(["check", SCENARIO]);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let out = command.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(check(&[]).0, Some(0), "{}", check(&[]).1);
+    // The first account's plain port as the second's TLS port.
+    let both = text
+        .replacen("port = 0\ntls_port = 0", "port = 3550\ntls_port = 0", 1)
+        .replacen("port = 0\ntls_port = 0", "port = 0\ntls_port = 3550", 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    for name in ["server.pem", "server.key"] {
+        std::fs::copy(tls_file(name), dir.path().join("tls").join(name)).unwrap();
+    }
+    let path = dir.path().join("both.toml");
+    std::fs::write(&path, both).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("key `serve.accounts[1].tls_port`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"intl\""), "{stderr}");
+    // https_port on http_port's number.
+    let (code, stderr) = check(&["serve.http_port=8443", "serve.https_port=8443"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("key `serve.https_port"), "{stderr}");
+    // A certificate with no TLS port to serve it on.
+    let (code, stderr) = check(&[
+        "serve.https_port=",
+        "serve.accounts=[{system_id=\"a\",password=\"p\",provider=\"intl\"}]",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("key `serve.tls_cert`") && stderr.contains("a TLS port"),
+        "{stderr}"
+    );
+}
+
 fn python() -> PathBuf {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-venv/bin/python");
     assert!(
