@@ -25,8 +25,8 @@ pub struct LoadArgs {
     /// API at http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX].
     #[arg(long)]
     target: String,
-    /// https: a PEM certificate (a private CA or a self-signed server's)
-    /// to trust besides the system's roots.
+    /// smpps and https: a PEM certificate (a private CA or a self-signed
+    /// server's) to trust besides the system's roots.
     #[arg(long, value_name = "PEM")]
     ca_cert: Option<PathBuf>,
     /// HTTP: the local address the status callback listener binds.
@@ -113,7 +113,7 @@ pub struct LoadArgs {
 }
 
 /// `--ca-cert`'s file: at least one PEM certificate, or exit 2.
-fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+pub(super) fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
     let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
     match reqwest::Certificate::from_pem_bundle(&pem) {
         Ok(certificates) if !certificates.is_empty() => Ok(pem),
@@ -172,7 +172,10 @@ impl LoadArgs {
                 args.speed
             )));
         }
-        let target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+        let mut target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+        if let Some(path) = &args.ca_cert {
+            target.ca_cert = Some(read_ca_cert(path)?.into());
+        }
         let provider = match &args.provider {
             Some(name) => sc
                 .providers
@@ -222,10 +225,6 @@ impl LoadArgs {
             callbacks: crate::load::http::HttpOptions {
                 listen: args.callback_listen,
                 url: args.callback_url.clone(),
-                ca_cert: match &args.ca_cert {
-                    Some(path) => Some(read_ca_cert(path)?),
-                    None => None,
-                },
                 connect_timeout,
             },
             provider,

@@ -690,7 +690,7 @@ async fn transport(
             });
             let callbacks = super::http::listen(http, &target.password, on_final).await?;
             let transport = Transport::Http {
-                client: super::http::client(http, binds * window)?,
+                client: super::http::client(http, target, binds * window)?,
                 target: target.clone(),
                 incoming: incoming_tx.clone(),
                 callbacks,

@@ -64,6 +64,11 @@ pub struct Serve {
     pub host: String,
     /// The Twilio-shaped HTTP API's port; `None` serves no HTTP API.
     pub http_port: Option<u16>,
+    /// The same API over TLS (`tls`'s certificate); `None`: not served.
+    pub https_port: Option<u16>,
+    /// The certificate and key of every TLS port; set whenever a TLS
+    /// port is.
+    pub tls: Option<TlsFiles>,
     pub max_connections: u32,
     /// Largest accepted PDU, in octets (command_length).
     pub max_pdu: u32,
@@ -81,6 +86,16 @@ pub struct Serve {
     pub accounts: Vec<Account>,
 }
 
+/// `[serve] tls_cert` and `tls_key`: PEM files, relative paths resolved
+/// against the scenario file's directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFiles {
+    /// The server's certificate, then any intermediate CAs.
+    pub cert: std::path::PathBuf,
+    /// The certificate's private key.
+    pub key: std::path::PathBuf,
+}
+
 /// One SMPP system_id (and HTTP account) of one provider.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -89,6 +104,9 @@ pub struct Account {
     pub provider: ProviderId,
     /// The SMPP port; 0 picks a free one (printed at start).
     pub port: u16,
+    /// The account's SMPP over TLS port, besides `port`; 0 picks a free
+    /// one.
+    pub tls_port: Option<u16>,
     /// Submissions per second over all binds of the account.
     pub tps: Option<f64>,
     /// Submissions per second on one bind.

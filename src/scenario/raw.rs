@@ -47,6 +47,9 @@ pub struct RawMessage {
 pub struct RawServe {
     pub host: Option<String>,
     pub http_port: Option<u16>,
+    pub https_port: Option<u16>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
     pub max_connections: Option<u32>,
     pub max_pdu: Option<u32>,
     pub idle_timeout: Option<String>,
@@ -65,6 +68,7 @@ pub struct RawAccount {
     pub password: String,
     pub provider: String,
     pub port: Option<u16>,
+    pub tls_port: Option<u16>,
     pub tps: Option<String>,
     pub bind_tps: Option<String>,
     pub window: Option<u32>,

@@ -38,6 +38,8 @@ pub struct Shared {
     pub clock: crate::des::RealClock,
     /// The port each account listens on (ports given as 0 resolved).
     pub account_ports: Vec<u16>,
+    /// The SMPP over TLS port of each account that has one (resolved too).
+    pub account_tls_ports: Vec<Option<u16>>,
     pub(super) account_limits: Vec<Option<Mutex<WindowLimit>>>,
     pub(super) failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
@@ -46,6 +48,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Whether `account` may bind on the listener of `port`, plain or TLS.
+    pub fn listens_on(&self, account: usize, port: u16) -> bool {
+        self.account_ports[account] == port || self.account_tls_ports[account] == Some(port)
+    }
+
     /// The account's TPS limit allows one more submission now.
     pub fn account_allows(&self, account: usize) -> bool {
         self.account_limits[account]

@@ -81,6 +81,12 @@ impl Kannel {
     /// Kannel bound to `smpp_port`, with `core` added to its core group
     /// (e.g. an access-log line; `@DIR@` is its directory).
     pub fn start(smpp_port: &str, core: &str) -> Kannel {
+        Kannel::start_with(smpp_port, core, "")
+    }
+
+    /// As `start`, with `smsc` added to the SMSC group (e.g. `use-ssl =
+    /// true`).
+    pub fn start_with(smpp_port: &str, core: &str, smsc: &str) -> Kannel {
         assert!(
             Path::new(BEARERBOX).exists(),
             "Kannel is missing: apt-get install kannel (.ci/run does)"
@@ -92,7 +98,14 @@ impl Kannel {
             .unwrap()
             .replace("@ADMIN@", &admin.to_string())
             .replace("@SMSBOX@", &smsbox.to_string())
-            .replace("@SMPP@", smpp_port)
+            .replace(
+                "@SMPP@",
+                &if smsc.is_empty() {
+                    smpp_port.to_string()
+                } else {
+                    format!("{smpp_port}\n{smsc}")
+                },
+            )
             .replace("@SENDSMS@", &sendsms.to_string())
             .replace(
                 "dlr-storage = internal",

@@ -3,8 +3,14 @@
 Usage: smpp_client.py CHECK HOST PORT SYSTEM_ID PASSWORD [COUNT]
 Checks: roundtrip (submit COUNT messages with receipts, parse each receipt's
 text and TLVs, print a JSON tally), wrong_password, throttle, garbage.
+With SMPP_TLS_CA=FILE in the environment the client connects over TLS
+(Python's ssl through smpplib's ssl_context), trusting only the CA in FILE
+and checking that the certificate names HOST; roundtrip's tally then says
+the TLS version and the certificate's subject.
 Exits non-zero with a message when the server misbehaves.
 """
+import os
+import ssl
 import json
 import re
 import socket
@@ -29,10 +35,32 @@ def fail(message):
     sys.exit(1)
 
 
+class Verified:
+    """An ssl context for smpplib that also checks the server's name
+    (smpplib wraps its socket without one)."""
+
+    def __init__(self, host, ca):
+        self.host = host
+        self.context = ssl.create_default_context(cafile=ca)
+
+    def wrap_socket(self, sock):
+        return self.context.wrap_socket(sock, server_hostname=self.host)
+
+
 def client(host, port):
-    c = smpplib.client.Client(host, port, timeout=10, allow_unknown_opt_params=True)
+    ca = os.environ.get("SMPP_TLS_CA")
+    context = Verified(host, ca) if ca else None
+    c = smpplib.client.Client(host, port, timeout=10, allow_unknown_opt_params=True, ssl_context=context)
     c.connect()
     return c
+
+
+def tls_of(c):
+    """The TLS version and the verified certificate's subject, if any."""
+    if not isinstance(c._socket, ssl.SSLSocket):
+        return None
+    subject = dict(field[0] for field in c._socket.getpeercert()["subject"])
+    return {"version": c._socket.version(), "subject": subject.get("commonName")}
 
 
 def roundtrip(host, port, system_id, password, count):
@@ -59,7 +87,7 @@ def roundtrip(host, port, system_id, password, count):
         if r.status != 0:
             fail("submit refused with status %d" % r.status)
         ids.add(r.message_id.decode())
-    tally = {"submitted": count, "accepted": len(resps), "receipts": 0, "stat": {}}
+    tally = {"submitted": count, "accepted": len(resps), "receipts": 0, "stat": {}, "tls": tls_of(c)}
     for pdu in receipts:
         text = pdu.short_message.decode()
         m = RECEIPT.match(text)

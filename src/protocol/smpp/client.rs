@@ -1,5 +1,6 @@
 //! The client side of SMPP that `load` (message mode and `--otp`) and
-//! `bench smpp` share: connecting and binding as a transceiver within a
+//! `bench smpp` share: connecting (over TLS for `smpps://`, trusting the
+//! system's roots and `--ca-cert`) and binding as a transceiver within a
 //! timeout (Ctrl-C ends the wait), then one session per bind that reads
 //! through the shared frame reader (an undecodable PDU is answered with
 //! generic_nack and the session goes on), acknowledges every deliver_sm,
@@ -20,9 +21,8 @@ use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -219,13 +219,15 @@ pub async fn connect_with(
 /// Where a session hands what came back.
 type Deliver = Arc<dyn Fn(Incoming) + Send + Sync>;
 
-async fn connect_and_bind(
-    target: &Target,
-    timeout: Duration,
-) -> Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf), ClientError> {
+/// The reading and writing halves of a connection, plain or TLS.
+type Reader = BufReader<Box<dyn AsyncRead + Send + Unpin>>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// The connection to `target`, each step within `timeout`: TCP, then for
+/// `smpps://` the TLS handshake.
+async fn open(target: &Target, timeout: Duration) -> Result<(Reader, Writer), ClientError> {
     let name = target.display();
     let seconds = timeout.as_secs_f64();
-    let bind = bind_request(target)?;
     let connecting = TcpStream::connect((target.host.as_str(), target.port));
     let stream = tokio::time::timeout(timeout, connecting)
         .await
@@ -238,8 +240,34 @@ async fn connect_and_bind(
             reason: e.to_string(),
         })?;
     let _ = stream.set_nodelay(true);
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    if !target.tls {
+        let (reader, writer) = stream.into_split();
+        return Ok((BufReader::new(Box::new(reader)), Box::new(writer)));
+    }
+    let config =
+        crate::tls::client_config(target.ca_cert.as_deref()).map_err(ClientError::CaCert)?;
+    let server = rustls_pki_types::ServerName::try_from(target.host.clone())
+        .map_err(|e| ClientError::tls(&name, &target.host, &e.to_string()))?;
+    let handshake = tokio_rustls::TlsConnector::from(config).connect(server, stream);
+    let stream = tokio::time::timeout(timeout, handshake)
+        .await
+        .map_err(|_| ClientError::TlsTimeout {
+            target: name.clone(),
+            seconds,
+        })?
+        .map_err(|e| ClientError::tls(&name, &target.host, &e.to_string()))?;
+    let (reader, writer) = tokio::io::split(stream);
+    Ok((BufReader::new(Box::new(reader)), Box::new(writer)))
+}
+
+async fn connect_and_bind(
+    target: &Target,
+    timeout: Duration,
+) -> Result<(Reader, Writer), ClientError> {
+    let name = target.display();
+    let seconds = timeout.as_secs_f64();
+    let bind = bind_request(target)?;
+    let (mut reader, mut writer) = open(target, timeout).await?;
     let broken = |reason: String| ClientError::Connection {
         target: name.clone(),
         reason,
@@ -247,10 +275,11 @@ async fn connect_and_bind(
     let answer = tokio::time::timeout(timeout, async {
         let mut out = BytesMut::new();
         encode(&bind, &mut out);
-        writer
-            .write_all(&out)
-            .await
-            .map_err(|e| broken(e.to_string()))?;
+        let written = match writer.write_all(&out).await {
+            Ok(()) => writer.flush().await,
+            Err(e) => Err(e),
+        };
+        written.map_err(|e| broken(e.to_string()))?;
         Ok(read_frame(&mut reader, MAX_PDU).await)
     });
     let answer = answer.await.map_err(|_| ClientError::BindTimeout {
@@ -264,9 +293,14 @@ async fn connect_and_bind(
             target: name,
             reason: "its answer does not decode as an SMPP PDU".into(),
         }),
-        Err(e @ FrameError::Length { .. }) => Err(ClientError::NotSmpp {
+        Err(e @ FrameError::Length { length, .. }) => Err(ClientError::NotSmpp {
             target: name,
-            reason: e.describe(),
+            // A TLS record (alert 0x15 or handshake 0x16, version 3.x).
+            reason: if matches!(length >> 16, 0x1503 | 0x1603) && !target.tls {
+                format!("{}; the port speaks TLS: use smpps://", e.describe())
+            } else {
+                e.describe()
+            },
         }),
         Err(FrameError::Io(e)) => Err(broken(e.to_string())),
         Ok(None) => Err(ClientError::ClosedAtBind { target: name }),
@@ -295,7 +329,7 @@ fn bind_request(target: &Target) -> Result<Command, ClientError> {
 /// Writes what is queued, as many commands per write as are waiting, and
 /// an enquire_link when nothing was written for `ENQUIRE_LINK_EVERY`.
 async fn write_loop(
-    mut writer: OwnedWriteHalf,
+    mut writer: Writer,
     mut to_write: mpsc::UnboundedReceiver<Outgoing>,
     deliver: Deliver,
 ) {
@@ -325,7 +359,12 @@ async fn write_loop(
             };
         }
         if !out.is_empty() {
-            if let Err(e) = writer.write_all(&out).await {
+            // A TLS stream buffers what it is given until flushed.
+            let written = match writer.write_all(&out).await {
+                Ok(()) => writer.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 let reason = format!("writing failed: {e}");
                 deliver(Incoming::Closed { reason });
                 return;
@@ -341,11 +380,7 @@ async fn write_loop(
 
 /// Reads frames until the stream ends: answers what the server asks,
 /// acknowledges receipts and passes resps and receipts on.
-async fn read_loop(
-    mut reader: BufReader<OwnedReadHalf>,
-    out: mpsc::UnboundedSender<Outgoing>,
-    deliver: Deliver,
-) {
+async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, deliver: Deliver) {
     let reply = |status: CommandStatus, sequence: u32, pdu: Pdu| {
         let _ = out.send(Outgoing::command(status, sequence, pdu));
     };

@@ -48,7 +48,8 @@ impl Validator<'_> {
                 Some("e.g. \"127.0.0.1\", or \"0.0.0.0\" for every interface".into()),
             );
         }
-        self.http_port_apart(raw.http_port, &accounts);
+        self.ports_apart(raw, &accounts);
+        let tls = self.serve_tls(raw, &accounts);
         let admin_token = raw.admin_token.clone();
         if admin_token
             .as_ref()
@@ -63,6 +64,8 @@ impl Validator<'_> {
         Serve {
             host,
             http_port: raw.http_port,
+            https_port: raw.https_port,
+            tls,
             max_connections: raw.max_connections.unwrap_or(1000).max(1),
             max_pdu: max_pdu.clamp(64, 65_536),
             idle_timeout: self.opt_duration(
@@ -83,24 +86,6 @@ impl Validator<'_> {
             failed_binds_per_sec,
             admin_token,
             accounts,
-        }
-    }
-
-    /// The HTTP port cannot be an account's SMPP port (0 picks a free one
-    /// for each, so it never collides).
-    fn http_port_apart(&mut self, http_port: Option<u16>, accounts: &[Account]) {
-        let Some(port) = http_port.filter(|p| *p != 0) else {
-            return;
-        };
-        if let Some(account) = accounts.iter().find(|a| a.port == port) {
-            self.error(
-                "serve.http_port",
-                format!(
-                    "a port no account listens on, got {port}, the SMPP port of account \"{}\"",
-                    account.system_id
-                ),
-                Some("pick another port, or 0 for a free one".into()),
-            );
         }
     }
 
@@ -164,6 +149,7 @@ impl Validator<'_> {
             password: raw.password.clone(),
             provider: ProviderId::new(provider),
             port: raw.port.unwrap_or(DEFAULT_PORT + provider as u16),
+            tls_port: raw.tls_port,
             tps: self.opt_tps(&k("tps"), raw.tps.as_deref()),
             bind_tps: self.opt_tps(&k("bind_tps"), raw.bind_tps.as_deref()),
             window: window.max(1),
@@ -226,6 +212,7 @@ fn default_accounts(providers: &[String]) -> Vec<Account> {
                 password,
                 provider: ProviderId::new(i),
                 port: DEFAULT_PORT + i as u16,
+                tls_port: None,
                 tps: None,
                 bind_tps: None,
                 window: 64,

@@ -19,8 +19,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 struct Bound {
@@ -44,14 +43,15 @@ struct Connection {
 /// Serves one connection until the peer leaves, unbinds, idles out or the
 /// server shuts down.
 /// `_slot` counts the connection against the cap until it ends.
-pub async fn serve(
-    stream: TcpStream,
+/// `stream` is the accepted TCP stream, or a TLS stream over it.
+pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
+    stream: S,
     peer: SocketAddr,
     port: u16,
     shared: Arc<Shared>,
     _slot: Slot,
 ) {
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let (frames_tx, mut frames) = mpsc::channel(64);
     let max_pdu = shared.scenario.serve.max_pdu;
     let reader_task = tokio::spawn(async move {
@@ -106,7 +106,8 @@ pub async fn serve(
         }
         c.pump_receipts();
         if !c.out.bytes.is_empty() {
-            if writer.write_all(&c.out.bytes).await.is_err() {
+            // A TLS stream buffers what it is given until flushed.
+            if writer.write_all(&c.out.bytes).await.is_err() || writer.flush().await.is_err() {
                 break;
             }
             c.out.bytes.clear();
@@ -182,7 +183,7 @@ impl Connection {
         let shared = self.shared.clone();
         let serve = &shared.scenario.serve;
         let found = (0..serve.accounts.len()).find(|&i| {
-            self.shared.account_ports[i] == self.port && serve.accounts[i].system_id == system_id
+            self.shared.listens_on(i, self.port) && serve.accounts[i].system_id == system_id
         });
         let status = match found {
             _ if self.bound.is_some() => CommandStatus::EsmeRalybnd,

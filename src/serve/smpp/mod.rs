@@ -1,18 +1,20 @@
-//! The SMPP 3.4 server: one listener per distinct account port, each
-//! connection served by `connection`, frames split by `frame`, receipts
-//! written by `receipt`.
+//! The SMPP 3.4 server: one listener per distinct account port (plain, or
+//! TLS: the handshake first), each connection served by `connection`,
+//! frames split by `frame`, receipts written by `receipt`.
 
 mod connection;
 pub mod receipt;
 
 use super::Shared;
 use super::limits::{ACCEPT_BACKOFF, Slot};
+use super::tls::{TlsAcceptor, handshake};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
 /// Accepts connections on `listener` until shutdown, within the
-/// connection cap.
-pub async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+/// connection cap; with `tls`, each connection's slot is taken before its
+/// handshake and freed when that fails.
+pub async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc<Shared>) {
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
     let mut shutdown = shared.shutdown.subscribe();
     loop {
@@ -30,6 +32,14 @@ pub async fn accept(listener: TcpListener, shared: Arc<Shared>) {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(connection::serve(stream, peer, port, shared.clone(), slot));
+        let shared = shared.clone();
+        match tls.clone() {
+            None => tokio::spawn(connection::serve(stream, peer, port, shared, slot)),
+            Some(tls) => tokio::spawn(async move {
+                if let Some(stream) = handshake(&tls, stream, &shared).await {
+                    connection::serve(stream, peer, port, shared, slot).await;
+                }
+            }),
+        };
     }
 }
