@@ -55,6 +55,7 @@ fn job(k: u64) -> ReceiptJob {
     ReceiptJob {
         account: 0,
         message_id: k,
+        fate_id: k,
         handset: number(k),
         sender: "SIMSMS".into(),
         submitted_at: 0,
