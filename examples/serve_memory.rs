@@ -1,8 +1,9 @@
 //! What `simsms serve`'s bounds cost in memory: resident memory (RSS) per
 //! remembered number, per message in flight, per scheduled and per held
-//! receipt, and per HTTP message, each measured in a process of its own
+//! receipt, per part of a concatenated message waiting for the rest, and
+//! per HTTP message, each measured in a process of its own
 //! (`bench/serve_memory.sh` runs every one). Usage:
-//! `serve_memory numbers|in_flight|scheduled|held|http N`.
+//! `serve_memory numbers|in_flight|scheduled|held|pending|http N`.
 
 use simsms::model::{Outcome, Receipt};
 use simsms::scenario::{ProviderId, parse};
@@ -55,6 +56,7 @@ fn job(k: u64) -> ReceiptJob {
     ReceiptJob {
         account: 0,
         message_id: k,
+        fate_id: k,
         handset: number(k),
         sender: "SIMSMS".into(),
         submitted_at: 0,
@@ -109,6 +111,33 @@ fn main() {
                 desk.push(job(k));
             }
             keep.push(Box::new(desk));
+        }
+        // Each part the first of a message of its own (the worst case: a
+        // key per part), as a client that never sends the rest would.
+        "pending" => {
+            use simsms::protocol::smpp::user_data::Scheme;
+            use simsms::serve::reassembly::{Part, Pending, SetKey};
+            let mut pending = Pending::new(usize::MAX);
+            let later = Instant::now() + Duration::from_secs(3600);
+            for k in 0..n {
+                let key = SetKey {
+                    account: 0,
+                    sender: "SIMSMS".into(),
+                    handset: number(k),
+                    scheme: Scheme::Udh8,
+                    reference: (k % 256) as u16,
+                    total: 2,
+                };
+                let part = Part {
+                    id: k,
+                    seq: 1,
+                    wanted: 1,
+                    text: simsms::serve::smpp::receipt::quoted(TEXT),
+                    arrived: 0,
+                };
+                pending.add(key, part, later);
+            }
+            keep.push(Box::new(pending));
         }
         "http" => runtime.block_on(http(scenario, n)),
         other => panic!("unknown measure {other}"),

@@ -80,6 +80,10 @@ pub struct Serve {
     pub receipt_retry: Nanos,
     /// Failed binds allowed per peer address per second.
     pub failed_binds_per_sec: f64,
+    /// A concatenated message whose parts have not all come within this
+    /// (wall time, from its first part) is given up: the parts received
+    /// get undelivered receipts.
+    pub concat_timeout: Nanos,
     /// The bearer token of the admin API; `None`: one is generated at
     /// start.
     pub admin_token: Option<String>,
@@ -133,6 +137,20 @@ pub struct Dialect {
     pub receipt_before_resp: bool,
     /// Every receipt is sent twice.
     pub duplicates: bool,
+    /// What the receipt's `text:` quotes of the message.
+    pub quoted_text: QuotedText,
+}
+
+/// What a receipt's `text:` quotes of its message (SMSCs differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotedText {
+    /// The first 20 characters of the text, decoded by its data_coding.
+    Decoded,
+    /// The first 20 octets of the user data (after any UDH) as ASCII, each
+    /// octet outside printable ASCII written as `.`.
+    Raw,
+    /// Nothing.
+    Empty,
 }
 
 impl Default for Dialect {
@@ -144,6 +162,7 @@ impl Default for Dialect {
             tlvs: true,
             receipt_before_resp: false,
             duplicates: false,
+            quoted_text: QuotedText::Decoded,
         }
     }
 }

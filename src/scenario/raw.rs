@@ -56,6 +56,7 @@ pub struct RawServe {
     pub header_timeout: Option<String>,
     pub receipt_retry: Option<String>,
     pub failed_binds: Option<String>,
+    pub concat_timeout: Option<String>,
     pub admin_token: Option<String>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
@@ -86,6 +87,7 @@ pub struct RawDialect {
     pub tlvs: Option<bool>,
     pub receipt_before_resp: Option<bool>,
     pub duplicates: Option<bool>,
+    pub receipt_text: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

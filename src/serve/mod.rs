@@ -8,6 +8,7 @@ pub mod http;
 pub mod limits;
 pub mod live;
 pub mod observe;
+pub mod reassembly;
 pub mod receipts;
 pub mod shared;
 pub mod smpp;
@@ -237,12 +238,14 @@ impl Server {
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),
+            pending: Mutex::new(reassembly::Pending::new(reassembly::PENDING_PARTS)),
             observed: observe::Observed::default(),
             shutdown,
             account_ports: bound.ports.clone(),
             account_tls_ports: bound.tls_ports.clone(),
             scenario: scenario.clone(),
         });
+        tokio::spawn(smpp::expire_incomplete(shared.clone()));
         let admin_token = serve
             .admin_token
             .clone()

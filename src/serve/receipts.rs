@@ -17,7 +17,13 @@ use tokio::sync::{Notify, mpsc};
 pub struct ReceiptJob {
     /// Index of the account (`[serve]` accounts) that submitted it.
     pub account: usize,
+    /// The id the client was given for the submit this receipt answers.
     pub message_id: u64,
+    /// The model's message whose fate it reports: the same id for a whole
+    /// message, the first part's for each part of a concatenated one (an
+    /// injected outage that re-decides the message moves all its parts'
+    /// receipts).
+    pub fate_id: u64,
     /// The handset's number (the submit's destination).
     pub handset: String,
     /// The submit's source address.
@@ -164,7 +170,7 @@ impl Scheduler {
                         Some(Order::Replace { message_id, at, receipt, outcome, done_at }) => {
                             let old: Vec<u64> = jobs
                                 .iter()
-                                .filter(|(_, (_, j))| j.message_id == message_id)
+                                .filter(|(_, (_, j))| j.fate_id == message_id)
                                 .map(|(s, _)| *s)
                                 .collect();
                             for s in old {
@@ -218,8 +224,9 @@ impl Scheduler {
         times.range(..=until).next().is_some()
     }
 
-    /// Moves message `message_id`'s pending receipts to `at`, with a new
-    /// state (a receipt already handed to the desk is not recalled).
+    /// Moves the pending receipts of the model's message `message_id` (a
+    /// `fate_id`) to `at`, with a new state (a receipt already handed to the
+    /// desk is not recalled).
     pub fn replace(
         &self,
         message_id: u64,

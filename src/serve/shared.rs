@@ -1,7 +1,8 @@
 //! What every connection of a server shares: the scenario, the live
 //! model behind its lock, the receipt desk and scheduler, the account and
-//! failed-bind limits, the counts shutdown and limits read, and the
-//! number check both protocols apply.
+//! failed-bind limits, the parts of concatenated messages waiting for the
+//! rest, the counts shutdown and limits read, and the number check both
+//! protocols apply.
 
 use super::limits::{TokenBucket, WindowLimit};
 use super::live::{self, LiveModel};
@@ -43,6 +44,8 @@ pub struct Shared {
     pub(super) account_limits: Vec<Option<Mutex<WindowLimit>>>,
     pub(super) failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
+    /// Parts of concatenated messages waiting for the rest.
+    pub pending: Mutex<super::reassembly::Pending>,
     pub observed: observe::Observed,
     pub shutdown: watch::Sender<bool>,
 }

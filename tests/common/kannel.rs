@@ -150,8 +150,15 @@ impl Kannel {
     /// while smsbox is still connecting, and fails the test if it never
     /// accepts.
     pub fn send(&self, to: &str, dlr_url: &str) {
+        self.send_text(to, "Your code is 123456", "", dlr_url);
+    }
+
+    /// As `send`, with `text` (UTF-8) and more sendsms parameters (e.g.
+    /// `&coding=2&charset=UTF-8` for UCS-2).
+    pub fn send_text(&self, to: &str, text: &str, more: &str, dlr_url: &str) {
         let query = format!(
-            "/cgi-bin/sendsms?username=tester&password=foobar&from=SIMSMS&to={to}&text=Your+code+is+123456&dlr-mask=31&dlr-url={}",
+            "/cgi-bin/sendsms?username=tester&password=foobar&from=SIMSMS&to={to}&text={}{more}&dlr-mask=31&dlr-url={}",
+            encode(text),
             encode(dlr_url)
         );
         let accepted = (0..50).any(|_| {

@@ -4,7 +4,7 @@
 
 use super::{Validator, join};
 use crate::scenario::raw::{RawAccount, RawServe};
-use crate::scenario::{Account, Dialect, ProviderId, Serve};
+use crate::scenario::{Account, Dialect, ProviderId, QuotedText, Serve};
 use crate::units::{NANOS_PER_SEC, parse_rate};
 
 /// SMPP 3.4 field limits (octets, without the terminating NUL).
@@ -84,6 +84,11 @@ impl Validator<'_> {
                 10 * NANOS_PER_SEC,
             ),
             failed_binds_per_sec,
+            concat_timeout: self.opt_positive_duration(
+                "serve.concat_timeout",
+                raw.concat_timeout.as_ref(),
+                60 * NANOS_PER_SEC,
+            ),
             admin_token,
             accounts,
         }
@@ -144,6 +149,19 @@ impl Validator<'_> {
                 false
             }
         };
+        let quoted_text = match d.receipt_text.as_deref() {
+            None | Some("decoded") => QuotedText::Decoded,
+            Some("raw") => QuotedText::Raw,
+            Some("empty") => QuotedText::Empty,
+            Some(other) => {
+                self.error(
+                    &dk("receipt_text"),
+                    format!("\"decoded\", \"raw\" or \"empty\", got \"{other}\""),
+                    None,
+                );
+                QuotedText::Decoded
+            }
+        };
         Some(Account {
             system_id: raw.system_id.clone(),
             password: raw.password.clone(),
@@ -164,6 +182,7 @@ impl Validator<'_> {
                 tlvs: d.tlvs.unwrap_or(true),
                 receipt_before_resp: d.receipt_before_resp.unwrap_or(false),
                 duplicates: d.duplicates.unwrap_or(false),
+                quoted_text,
             },
         })
     }

@@ -152,9 +152,13 @@ async fn create(
         return refused(Refusal::Throttled);
     }
     let provider = api.shared.scenario.serve.accounts[account].provider;
+    let segments = crate::text::layout(&body).segments;
     let (submission, now) = {
         let mut live = api.shared.live.lock().expect("model lock");
-        (live.submit(provider, digits), live.now())
+        (
+            live.submit_message(provider, digits, segments, None),
+            live.now(),
+        )
     };
     api.shared.observed.submits.inc();
     let mut record = Record {
@@ -163,6 +167,12 @@ async fn create(
         from: form.get("From").cloned().unwrap_or_default(),
         to: to.clone(),
         body,
+        segments,
+        price: None,
+        price_unit: match api.shared.scenario.currency.as_str() {
+            "" => "USD".into(),
+            c => c.into(),
+        },
         status: Status::Queued,
         error: None,
         created: now,

@@ -4,11 +4,14 @@
 //! until acknowledged.
 
 use super::receipt::deliver_sm;
+use crate::model::Fate;
 use crate::protocol::smpp::frame::{Frame, FrameError, read_frame};
 use crate::protocol::smpp::server::{Outbox, Request, Role};
+use crate::protocol::smpp::user_data::{Scheme, UserData};
 use crate::protocol::vocabulary::Refusal;
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
+use crate::serve::reassembly::{self, Added, Part, SetKey};
 use crate::serve::receipts::ReceiptJob;
 use crate::serve::shared::{Shared, routable_digits};
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
@@ -226,54 +229,158 @@ impl Connection {
         if routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
+        let data = match UserData::of(submit) {
+            Ok(data) => data,
+            Err(status) => return self.refuse(sequence, status),
+        };
         let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
             return self.refuse(sequence, Refusal::Throttled.words().smpp);
         }
-        let provider = self.shared.scenario.serve.accounts[account].provider;
-        let submission = self
-            .shared
-            .live
-            .lock()
-            .expect("model lock")
-            .submit(provider, &destination);
-        self.shared.observed.submits.inc();
-        match submission {
-            Submission::ProviderDown => self.refuse(sequence, Refusal::ProviderDown.words().smpp),
-            Submission::QueueFull => self.refuse(sequence, Refusal::QueueFull.words().smpp),
-            Submission::SendLimited => self.refuse(sequence, Refusal::SendLimited.words().smpp),
-            Submission::Accepted { id, fate, receipt } => {
-                let wanted = u8::from(submit.registered_delivery) & 0x03;
-                let dialect = self.shared.scenario.serve.accounts[account].dialect;
-                if let Some((receipt, done)) = receipt
-                    && (wanted == 1 || (wanted == 2 && receipt != crate::model::Receipt::Delivered))
-                {
-                    let job = ReceiptJob {
-                        account,
-                        message_id: id,
-                        handset: destination.clone(),
-                        sender: submit.source_addr.as_str().to_string(),
-                        submitted_at: fate.sent_at,
-                        done_at: done,
-                        receipt,
-                        outcome: fate.outcome,
-                        text: super::receipt::quoted(&String::from_utf8_lossy(
-                            submit.short_message().as_ref(),
-                        )),
-                    };
-                    self.shared
-                        .schedule_receipt(job, dialect.receipt_before_resp);
-                    if dialect.receipt_before_resp {
-                        self.pump_receipts();
-                    }
-                }
-                let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
-                self.reply(
+        let dialect = self.shared.scenario.serve.accounts[account].dialect;
+        let key = SetKey {
+            account,
+            sender: submit.source_addr.as_str().to_string(),
+            handset: destination,
+            scheme: Scheme::Udh8,
+            reference: 0,
+            total: 1,
+        };
+        let part = Part {
+            id: 0,
+            seq: 1,
+            wanted: u8::from(submit.registered_delivery) & 0x03,
+            text: super::receipt::quote(dialect.quoted_text, &data),
+            arrived: 0,
+        };
+        match data.concat {
+            None => self.submit_whole(sequence, key, part, data.segments()),
+            Some(concat) => {
+                let key = SetKey {
+                    scheme: concat.scheme,
+                    reference: concat.reference,
+                    total: concat.total,
+                    ..key
+                };
+                self.submit_part(
                     sequence,
-                    CommandStatus::EsmeRok,
-                    SubmitSmResp::builder().message_id(message_id).build(),
-                );
+                    key,
+                    Part {
+                        seq: concat.seq,
+                        ..part
+                    },
+                )
             }
+        }
+    }
+
+    /// A whole message (one PDU): the model judges it at once.
+    fn submit_whole(&mut self, sequence: u32, key: SetKey, part: Part, segments: u32) {
+        let provider = self.shared.scenario.serve.accounts[key.account].provider;
+        let submission = self.shared.live.lock().expect("model lock").submit_message(
+            provider,
+            &key.handset,
+            segments,
+            None,
+        );
+        self.shared.observed.submits.inc();
+        let Submission::Accepted { id, fate, receipt } = submission else {
+            return self.refuse_submission(sequence, &submission);
+        };
+        let part = Part {
+            id,
+            arrived: fate.sent_at,
+            ..part
+        };
+        self.follow_fate(&key, std::slice::from_ref(&part), (id, &fate), receipt);
+        self.accept(sequence, id);
+    }
+
+    /// A part of a concatenated message: accepted with its own id; the one
+    /// that completes its message has the model judge the whole message
+    /// (and is refused, the others waiting on, if the model refuses it).
+    fn submit_part(&mut self, sequence: u32, key: SetKey, part: Part) {
+        let shared = self.shared.clone();
+        let timeout = Duration::from_nanos(shared.scenario.serve.concat_timeout);
+        let mut pending = shared.pending.lock().expect("pending lock");
+        let (id, arrived) = {
+            let mut live = shared.live.lock().expect("model lock");
+            (live.take_id(), live.now())
+        };
+        let part = Part {
+            id,
+            arrived,
+            ..part
+        };
+        let mut set = match pending.add(key.clone(), part, Instant::now() + timeout) {
+            Added::Full => return self.refuse(sequence, CommandStatus::EsmeRmsgqful),
+            Added::Waiting => {
+                shared.observed.submits.inc();
+                return self.accept(sequence, id);
+            }
+            Added::Complete(set) => set,
+        };
+        shared.observed.submits.inc();
+        let provider = shared.scenario.serve.accounts[key.account].provider;
+        let first = set.parts[0].id;
+        let segments = u32::from(key.total);
+        let submission = shared.live.lock().expect("model lock").submit_message(
+            provider,
+            &key.handset,
+            segments,
+            Some(first),
+        );
+        let Submission::Accepted { fate, receipt, .. } = submission else {
+            set.parts.retain(|p| p.id != id);
+            pending.put_back(key, set);
+            return self.refuse_submission(sequence, &submission);
+        };
+        drop(pending);
+        self.follow_fate(&key, &set.parts, (first, &fate), receipt);
+        self.accept(sequence, id);
+    }
+
+    /// The answer to a submit the model refused.
+    fn refuse_submission(&mut self, sequence: u32, submission: &Submission) {
+        let refusal = match submission {
+            Submission::ProviderDown => Refusal::ProviderDown,
+            Submission::QueueFull => Refusal::QueueFull,
+            _ => Refusal::SendLimited,
+        };
+        self.refuse(sequence, refusal.words().smpp)
+    }
+
+    fn accept(&mut self, sequence: u32, id: u64) {
+        let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
+        self.reply(
+            sequence,
+            CommandStatus::EsmeRok,
+            SubmitSmResp::builder().message_id(message_id).build(),
+        );
+    }
+
+    /// Schedules the receipt of every part that asked for one, each saying
+    /// what the model's message `fate_id` ended as, when it did.
+    fn follow_fate(
+        &mut self,
+        key: &SetKey,
+        parts: &[Part],
+        (fate_id, fate): (u64, &Fate),
+        receipt: Option<(crate::model::Receipt, crate::units::Nanos)>,
+    ) {
+        let Some((receipt, done)) = receipt else {
+            return;
+        };
+        let dialect = self.shared.scenario.serve.accounts[key.account].dialect;
+        let mut scheduled = false;
+        for part in parts.iter().filter(|p| p.wants(receipt)) {
+            let job = reassembly::job(key, part, fate_id, (receipt, fate.outcome, done));
+            self.shared
+                .schedule_receipt(job, dialect.receipt_before_resp);
+            scheduled = true;
+        }
+        if scheduled && dialect.receipt_before_resp {
+            self.pump_receipts();
         }
     }
 

@@ -1,6 +1,8 @@
 //! The SMPP 3.4 server: one listener per distinct account port (plain, or
 //! TLS: the handshake first), each connection served by `connection`,
-//! frames split by `frame`, receipts written by `receipt`.
+//! frames split by `frame`, receipts written by `receipt`; parts of
+//! concatenated messages wait in `serve::reassembly`, and
+//! `expire_incomplete` gives up those whose message never completes.
 
 mod connection;
 pub mod receipt;
@@ -41,5 +43,27 @@ pub async fn accept(listener: TcpListener, tls: Option<TlsAcceptor>, shared: Arc
                 }
             }),
         };
+    }
+}
+
+/// Gives up incomplete concatenated messages as their `concat_timeout`
+/// passes, until shutdown: their parts' UNDELIV receipts go to the desk.
+pub async fn expire_incomplete(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        let now = std::time::Instant::now();
+        let expired = shared.pending.lock().expect("pending lock").expired(now);
+        if expired.is_empty() {
+            continue;
+        }
+        let at = crate::des::Clock::now(&shared.clock);
+        for job in super::reassembly::given_up(expired, at) {
+            shared.schedule_receipt(job, true);
+        }
     }
 }
