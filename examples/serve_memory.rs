@@ -63,6 +63,7 @@ fn job(k: u64) -> ReceiptJob {
         outcome: Outcome::Delivered,
         // All serve keeps of the text: what the receipt quotes.
         text: simsms::serve::smpp::receipt::quoted(TEXT),
+        cancelled: false,
     }
 }
 

@@ -82,6 +82,7 @@ pub struct RawDialect {
     pub tlvs: Option<bool>,
     pub receipt_before_resp: Option<bool>,
     pub duplicates: Option<bool>,
+    pub receipt_pdu: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

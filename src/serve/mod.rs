@@ -5,6 +5,7 @@
 
 pub mod dates;
 pub mod http;
+pub mod ledger;
 pub mod limits;
 pub mod live;
 pub mod observe;
@@ -150,6 +151,7 @@ impl Server {
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),
             observed: observe::Observed::default(),
+            ledger: Mutex::new(ledger::Ledger::default()),
             shutdown,
             account_ports: account_ports.clone(),
             scenario: scenario.clone(),

@@ -1,7 +1,7 @@
 //! What every connection of a server shares: the scenario, the live
 //! model behind its lock, the receipt desk and scheduler, the account and
-//! failed-bind limits, the counts shutdown and limits read, and the
-//! number check both protocols apply.
+//! failed-bind limits, the ledger of SMPP messages, the counts shutdown
+//! and limits read, and the number check both protocols apply.
 
 use super::limits::{TokenBucket, WindowLimit};
 use super::live::{self, LiveModel};
@@ -42,6 +42,8 @@ pub struct Shared {
     pub(super) failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
     pub observed: observe::Observed,
+    /// Messages accepted over SMPP, for query_sm, cancel_sm and replace_sm.
+    pub ledger: Mutex<super::ledger::Ledger>,
     pub shutdown: watch::Sender<bool>,
 }
 
@@ -68,6 +70,10 @@ impl Shared {
     /// outage) to their new final times and states.
     pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
         for (id, fate) in changed {
+            self.ledger
+                .lock()
+                .expect("ledger lock")
+                .decided(*id, fate, false);
             let Some((receipt, done)) = live::receipt_of(fate) else {
                 continue;
             };

@@ -159,6 +159,18 @@ impl Validator<'_> {
                 false
             }
         };
+        let receipts_by_data_sm = match d.receipt_pdu.as_deref() {
+            None | Some("deliver_sm") => false,
+            Some("data_sm") => true,
+            Some(other) => {
+                self.error(
+                    &dk("receipt_pdu"),
+                    format!("\"deliver_sm\" or \"data_sm\", got \"{other}\""),
+                    None,
+                );
+                false
+            }
+        };
         Some(Account {
             system_id: raw.system_id.clone(),
             password: raw.password.clone(),
@@ -178,6 +190,7 @@ impl Validator<'_> {
                 tlvs: d.tlvs.unwrap_or(true),
                 receipt_before_resp: d.receipt_before_resp.unwrap_or(false),
                 duplicates: d.duplicates.unwrap_or(false),
+                receipts_by_data_sm,
             },
         })
     }

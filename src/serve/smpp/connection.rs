@@ -3,7 +3,7 @@
 //! receipts sent as deliver_sm to a bound receiver or transceiver, resent
 //! until acknowledged.
 
-use super::receipt::deliver_sm;
+use super::receipt::receipt_pdu;
 use crate::protocol::smpp::frame::{Frame, FrameError, read_frame};
 use crate::protocol::smpp::server::{Outbox, Request, Role};
 use crate::protocol::vocabulary::Refusal;
@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+
+mod operations;
 
 struct Bound {
     account: usize,
@@ -164,13 +166,17 @@ impl Connection {
                 self.closing = true;
             }
             Request::Submit(submit) => self.submit(sequence, submit),
+            Request::Query(query) => self.query(sequence, query),
+            Request::Cancel(cancel) => self.cancel(sequence, cancel),
+            Request::Replace(replace) => self.replace(sequence, replace),
+            Request::Data(data) => self.data(sequence, data),
+            Request::Multi(multi) => self.submit_multi(sequence, multi),
             Request::DeliverSmResp { status } => {
                 if status == CommandStatus::EsmeRok
                     && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
-                    let (stat, _) = crate::protocol::vocabulary::smpp_stat(job.receipt);
-                    self.shared.observed.receipt_acknowledged(stat);
+                    self.shared.observed.receipt_acknowledged(job.words().0);
                 }
             }
             Request::Nothing => {}
@@ -259,6 +265,7 @@ impl Connection {
                         text: super::receipt::quoted(&String::from_utf8_lossy(
                             submit.short_message().as_ref(),
                         )),
+                        cancelled: false,
                     };
                     self.shared
                         .schedule_receipt(job, dialect.receipt_before_resp);
@@ -266,6 +273,11 @@ impl Connection {
                         self.pump_receipts();
                     }
                 }
+                self.shared
+                    .ledger
+                    .lock()
+                    .expect("ledger lock")
+                    .remember(id, account, &fate);
                 let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
                 self.reply(
                     sequence,
@@ -287,7 +299,7 @@ impl Connection {
             let Some(job) = self.shared.desk.take(account) else {
                 break;
             };
-            let pdu = deliver_sm(&job, &dialect, self.shared.epoch_unix);
+            let pdu = receipt_pdu(&job, &dialect, self.shared.epoch_unix);
             let sequence = self.request(pdu);
             self.unacked.insert(sequence, (job, Instant::now()));
             self.shared.stats.unacked.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,561 @@
+//! `simsms serve`'s operations beyond submit_sm, in process on 127.0.0.1
+//! with ports the system picks, driven by raw PDUs (rusmpp): query_sm
+//! following a message from ENROUTE to its receipt's state; cancel_sm and
+//! replace_sm while a message is still queued at its provider or stored at
+//! the SMSC, and refused once it is beyond (or final); an unknown id and
+//! another account's message; data_sm answered by data_sm_resp with its
+//! receipt by deliver_sm or, in that dialect, by data_sm; submit_multi with
+//! unsuccess_sme for refused destinations and distribution lists; and an
+//! operation this server does not offer still getting generic_nack.
+//! Every wait polls with a deadline.
+
+use futures::{SinkExt, StreamExt};
+use rusmpp::pdus::{
+    BindTransceiver, CancelSm, DataSm, QueryBroadcastSm, QuerySm, ReplaceSm, SubmitMulti, SubmitSm,
+};
+use rusmpp::tlvs::{MessageSubmissionRequestTlvValue, TlvValue};
+use rusmpp::tokio_codec::CommandCodec;
+use rusmpp::types::{AnyOctetString, COctetString, OctetString};
+use rusmpp::values::{
+    DestAddress, DistributionListName, MessagePayload, MessageState, Npi, RegisteredDelivery,
+    SmeAddress, Ton,
+};
+use rusmpp::{Command, CommandStatus, Pdu};
+use simsms::model::Outcome;
+use simsms::scenario::parse;
+use simsms::serve::Server;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_util::codec::Framed;
+
+/// Accounts `acme` and `other` on provider p (no throughput limit),
+/// `slow` on provider slow (one message an hour, so a second one waits in
+/// its queue), `datasm` on p with receipts by data_sm. `presence` sets the
+/// handsets: always on, or off for weeks (the SMSC stores every message).
+fn scenario(presence: &str) -> Arc<simsms::scenario::Scenario> {
+    let text = format!(
+        r#"
+[scenario]
+name = "operations"
+duration = "10m"
+[traffic]
+rate = "1/s"
+[users]
+typo = 0.0
+stale = 0.0
+{presence}
+[providers.p]
+route = "domestic"
+[providers.slow]
+route = "domestic"
+tps = "1/h"
+[routing]
+policy = "single"
+provider = "p"
+[routes.domestic]
+latency = "1s"
+loss = 0.0
+[carriers.c]
+share = 1.0
+radio_delay = "1s"
+smsc = {{ retry = ["6h"], validity = "3d", hlr_alert = false }}
+[serve]
+receipt_retry = "5s"
+[[serve.accounts]]
+system_id = "acme"
+password = "secret"
+provider = "p"
+port = 0
+[[serve.accounts]]
+system_id = "other"
+password = "secret"
+provider = "p"
+port = 0
+[[serve.accounts]]
+system_id = "slow"
+password = "secret"
+provider = "slow"
+port = 0
+[[serve.accounts]]
+system_id = "datasm"
+password = "secret"
+provider = "p"
+port = 0
+dialect = {{ receipt_pdu = "data_sm" }}
+"#
+    );
+    Arc::new(parse(&text, "operations.toml").unwrap())
+}
+
+const PRESENT: &str = "";
+const AWAY: &str = r#"presence = { present = { mean = "1s" }, absent = { mean = "60d" } }"#;
+
+type Client = Framed<TcpStream, CommandCodec>;
+
+fn address_of(server: &Server, system_id: &str) -> SocketAddr {
+    let found = server
+        .endpoints
+        .smpp
+        .iter()
+        .find(|(s, _, _)| s == system_id);
+    found.expect("an account").2
+}
+
+async fn bound(server: &Server, system_id: &str) -> Client {
+    let stream = TcpStream::connect(address_of(server, system_id))
+        .await
+        .unwrap();
+    let mut client = Framed::new(stream, CommandCodec::new());
+    let pdu = BindTransceiver::builder()
+        .system_id(COctetString::from_string(system_id.into()).unwrap())
+        .password(COctetString::from_string("secret".into()).unwrap())
+        .build();
+    send(&mut client, 1, pdu.into()).await;
+    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    client
+}
+
+async fn send(client: &mut Client, sequence: u32, pdu: Pdu) {
+    client
+        .send(Command::new(CommandStatus::EsmeRok, sequence, pdu))
+        .await
+        .unwrap();
+}
+
+async fn next(client: &mut Client) -> Command {
+    tokio::time::timeout(Duration::from_secs(5), client.next())
+        .await
+        .expect("an answer within 5 s")
+        .expect("the connection is open")
+        .expect("a decodable PDU")
+}
+
+/// The answer to request `sequence`, acknowledging (and keeping) the
+/// receipts that come meanwhile.
+async fn answer(client: &mut Client, sequence: u32, receipts: &mut Vec<Command>) -> Command {
+    loop {
+        let command = next(client).await;
+        match command.pdu() {
+            Some(Pdu::DeliverSm(_)) | Some(Pdu::DataSm(_)) => {
+                let seq = command.sequence_number();
+                let resp: Pdu = match command.pdu() {
+                    Some(Pdu::DataSm(_)) => rusmpp::pdus::DataSmResp::builder().build().into(),
+                    _ => rusmpp::pdus::DeliverSmResp::builder().build().into(),
+                };
+                send(client, seq, resp).await;
+                receipts.push(command);
+            }
+            _ if command.sequence_number() == sequence => return command,
+            _ => {}
+        }
+    }
+}
+
+/// The next receipt (deliver_sm or data_sm), acknowledged.
+async fn receipt(client: &mut Client) -> Command {
+    receipts(client, 1).await.remove(0)
+}
+
+/// The next `n` receipts, acknowledged.
+async fn receipts(client: &mut Client, n: usize) -> Vec<Command> {
+    let mut receipts = Vec::new();
+    let poll = async {
+        while receipts.len() < n {
+            // enquire_link keeps answers coming; receipts arrive between.
+            send(client, 999, Pdu::EnquireLink).await;
+            answer(client, 999, &mut receipts).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), poll)
+        .await
+        .expect("the receipts within 10 s");
+    receipts
+}
+
+fn submit(to: &str, text: &str) -> SubmitSm {
+    SubmitSm::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .destination_addr(COctetString::from_string(to.into()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(1))
+        .short_message(OctetString::from_slice(text.as_bytes()).unwrap())
+        .build()
+}
+
+/// Submits; returns the message id.
+async fn submitted(client: &mut Client, sequence: u32, to: &str, text: &str) -> String {
+    send(client, sequence, submit(to, text).into()).await;
+    let resp = answer(client, sequence, &mut Vec::new()).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRok);
+    match resp.pdu() {
+        Some(Pdu::SubmitSmResp(r)) => r.message_id().as_str().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn message_id(id: &str) -> COctetString<1, 65> {
+    COctetString::from_string(id.into()).unwrap()
+}
+
+async fn query(client: &mut Client, sequence: u32, id: &str) -> Command {
+    let pdu = QuerySm::builder()
+        .message_id(message_id(id))
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .build();
+    send(client, sequence, pdu.into()).await;
+    answer(client, sequence, &mut Vec::new()).await
+}
+
+async fn cancel(client: &mut Client, sequence: u32, id: &str) -> CommandStatus {
+    let pdu = CancelSm::builder().message_id(message_id(id)).build();
+    send(client, sequence, pdu.into()).await;
+    answer(client, sequence, &mut Vec::new()).await.status()
+}
+
+async fn replace(client: &mut Client, sequence: u32, id: &str, text: &str) -> CommandStatus {
+    let pdu = ReplaceSm::builder()
+        .message_id(message_id(id))
+        .short_message(OctetString::from_slice(text.as_bytes()).unwrap())
+        .build();
+    send(client, sequence, pdu.into()).await;
+    answer(client, sequence, &mut Vec::new()).await.status()
+}
+
+fn state_of(resp: &Command) -> (MessageState, String, u8) {
+    match resp.pdu() {
+        Some(Pdu::QuerySmResp(q)) => (
+            q.message_state,
+            String::from_utf8_lossy(q.final_date.as_ref())
+                .trim_end_matches('\0')
+                .to_string(),
+            q.error_code,
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn receipt_text(command: &Command) -> String {
+    match command.pdu() {
+        Some(Pdu::DeliverSm(d)) => String::from_utf8_lossy(d.short_message().as_ref()).into(),
+        Some(Pdu::DataSm(d)) => d
+            .tlvs()
+            .iter()
+            .find_map(|t| match t.value() {
+                Some(TlvValue::MessagePayload(p)) => {
+                    Some(String::from_utf8_lossy(p.value.as_ref()).into_owned())
+                }
+                _ => None,
+            })
+            .expect("message_payload"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Polls the model until `check` holds for message `id`'s fate and the
+/// served clock (5 s at most).
+async fn wait_for_fate(
+    server: &Server,
+    id: &str,
+    check: impl Fn(&simsms::model::Fate, u64) -> bool,
+) {
+    let id: u64 = id.parse().unwrap();
+    let poll = async {
+        loop {
+            {
+                let live = server.shared.live.lock().unwrap();
+                let fate = live.fate_of(id).expect("in flight");
+                if check(&fate, live.now()) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the message reached the stage within 5 s");
+}
+
+#[tokio::test]
+async fn query_follows_a_message_from_enroute_to_its_receipt_state() {
+    let server = Server::start(scenario(PRESENT), 10.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let id = submitted(&mut client, 2, "819012345678", "Your code is 123456").await;
+    // Latency 1 s and radio 1 s at speed 10: not final for 200 ms.
+    let (state, date, err) = state_of(&query(&mut client, 3, &id).await);
+    assert_eq!((state, date.as_str(), err), (MessageState::Enroute, "", 0));
+    let receipt = receipt(&mut client).await;
+    let text = receipt_text(&receipt);
+    assert!(text.contains("stat:DELIVRD"), "{text}");
+    let resp = query(&mut client, 4, &id).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRok);
+    let (state, date, err) = state_of(&resp);
+    assert_eq!((state, err), (MessageState::Delivered, 0));
+    // YYMMDDhhmmss000+, the same minute as the receipt's done date.
+    assert_eq!(date.len(), 16, "{date}");
+    assert!(date.ends_with("000+"), "{date}");
+    let done = text.split("done date:").nth(1).unwrap();
+    assert!(date.starts_with(&done[..10]), "{date} vs {text}");
+    // Too late to cancel or replace a delivered message.
+    assert_eq!(
+        cancel(&mut client, 5, &id).await,
+        CommandStatus::EsmeRcancelfail
+    );
+    assert_eq!(
+        replace(&mut client, 6, &id, "new").await,
+        CommandStatus::EsmeRreplacefail
+    );
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn unknown_ids_and_another_accounts_messages_are_not_found() {
+    let server = Server::start(scenario(AWAY), 100.0).await.unwrap();
+    let mut acme = bound(&server, "acme").await;
+    let mut other = bound(&server, "other").await;
+    let id = submitted(&mut acme, 2, "819012345678", "Your code is 123456").await;
+    for (name, unknown) in [
+        ("another account's", id.as_str()),
+        ("never given", "99999"),
+        ("not a number", "abc"),
+    ] {
+        let resp = query(&mut other, 3, unknown).await;
+        assert_eq!(resp.status(), CommandStatus::EsmeRinvmsgid, "{name}");
+        assert_eq!(
+            cancel(&mut other, 4, unknown).await,
+            CommandStatus::EsmeRinvmsgid,
+            "{name}"
+        );
+        assert_eq!(
+            replace(&mut other, 5, unknown, "x").await,
+            CommandStatus::EsmeRinvmsgid,
+            "{name}"
+        );
+    }
+    // Its own account still finds it.
+    assert_eq!(
+        query(&mut acme, 6, &id).await.status(),
+        CommandStatus::EsmeRok
+    );
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_message_queued_at_its_provider_is_cancelled_and_counted_once_as_expired_in_queue() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    let mut client = bound(&server, "slow").await;
+    let first = submitted(&mut client, 2, "819012345678", "first").await;
+    let second = submitted(&mut client, 3, "819012345679", "second").await;
+    // One an hour: the second waits in the queue for an hour (36 s here).
+    wait_for_fate(&server, &second, |f, now| {
+        f.left_provider_at
+            .is_some_and(|t| t > now + 1_000_000_000_000)
+    })
+    .await;
+    assert_eq!(
+        cancel(&mut client, 4, &second).await,
+        CommandStatus::EsmeRok
+    );
+    let receipt = receipt(&mut client).await;
+    let text = receipt_text(&receipt);
+    assert!(text.contains(&format!("id:{second} ")), "{text}");
+    assert!(text.contains("stat:DELETED err:000"), "{text}");
+    assert!(text.contains("dlvrd:000"), "{text}");
+    if let Some(Pdu::DeliverSm(d)) = receipt.pdu() {
+        let state = d.tlvs().iter().find_map(|t| match t.value() {
+            Some(TlvValue::MessageState(s)) => Some(*s),
+            _ => None,
+        });
+        assert_eq!(state, Some(MessageState::Deleted));
+    }
+    let (state, date, _) = state_of(&query(&mut client, 5, &second).await);
+    assert_eq!(state, MessageState::Deleted);
+    assert_eq!(date.len(), 16);
+    // Cancelled once is final: a second cancel fails.
+    assert_eq!(
+        cancel(&mut client, 6, &second).await,
+        CommandStatus::EsmeRcancelfail
+    );
+    let metrics = server.shared.live.lock().unwrap().metrics();
+    let count = |o: Outcome| -> u64 {
+        metrics
+            .messages
+            .iter()
+            .map(|c| c.outcomes[o as usize])
+            .sum()
+    };
+    assert_eq!(count(Outcome::ExpiredInQueue), 1, "the cancelled one");
+    let total: u64 = Outcome::ALL.iter().map(|&o| count(o)).sum();
+    assert_eq!(total, 2, "each message counted once");
+    let _ = first;
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_stored_message_takes_a_new_text_then_is_cancelled_as_expired_in_smsc() {
+    let server = Server::start(scenario(AWAY), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let id = submitted(&mut client, 2, "819012345678", "Your code is 123456").await;
+    // Once the SMSC holds it (the handset is off) for a later attempt.
+    wait_for_fate(&server, &id, |f, now| {
+        f.stored()
+            .is_some_and(|(from, until)| from <= now && now < until)
+    })
+    .await;
+    assert_eq!(
+        replace(&mut client, 3, &id, "Your code is 654321").await,
+        CommandStatus::EsmeRok
+    );
+    assert_eq!(cancel(&mut client, 4, &id).await, CommandStatus::EsmeRok);
+    let text = receipt_text(&receipt(&mut client).await);
+    assert!(text.contains("stat:DELETED"), "{text}");
+    assert!(text.ends_with("text:Your code is 654321"), "{text}");
+    let metrics = server.shared.live.lock().unwrap().metrics();
+    let expired: u64 = metrics
+        .messages
+        .iter()
+        .map(|c| c.outcomes[Outcome::ExpiredInSmsc as usize])
+        .sum();
+    assert_eq!(expired, 1);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+fn data_sm(to: &str, text: &str) -> DataSm {
+    DataSm::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .destination_addr(COctetString::from_string(to.into()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(1))
+        .push_tlv(MessageSubmissionRequestTlvValue::MessagePayload(
+            MessagePayload::new(AnyOctetString::from_slice(text.as_bytes())),
+        ))
+        .build()
+}
+
+#[tokio::test]
+async fn data_sm_is_a_message_with_its_receipt_by_deliver_sm_or_by_data_sm() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    for (account, by_data_sm) in [("acme", false), ("datasm", true)] {
+        let mut client = bound(&server, account).await;
+        send(
+            &mut client,
+            2,
+            data_sm("819012345678", "Your code is 123456").into(),
+        )
+        .await;
+        let resp = answer(&mut client, 2, &mut Vec::new()).await;
+        assert_eq!(resp.status(), CommandStatus::EsmeRok);
+        let id = match resp.pdu() {
+            Some(Pdu::DataSmResp(r)) => r.message_id().as_str().to_string(),
+            other => panic!("{other:?}"),
+        };
+        let receipt = receipt(&mut client).await;
+        assert_eq!(
+            matches!(receipt.pdu(), Some(Pdu::DataSm(_))),
+            by_data_sm,
+            "{account}"
+        );
+        let text = receipt_text(&receipt);
+        assert!(text.starts_with(&format!("id:{id} ")), "{text}");
+        assert!(
+            text.ends_with("stat:DELIVRD err:000 text:Your code is 123456"),
+            "{text}"
+        );
+        if let Some(Pdu::DataSm(d)) = receipt.pdu() {
+            let receipted = d.tlvs().iter().find_map(|t| match t.value() {
+                Some(TlvValue::ReceiptedMessageId(r)) => Some(r.as_str().to_string()),
+                _ => None,
+            });
+            assert_eq!(receipted, Some(id.clone()));
+        }
+        // Refused as submit_sm would be, in a data_sm_resp.
+        send(&mut client, 3, data_sm("12", "x").into()).await;
+        let resp = answer(&mut client, 3, &mut Vec::new()).await;
+        assert!(matches!(resp.pdu(), Some(Pdu::DataSmResp(_))));
+        assert_eq!(resp.status(), CommandStatus::EsmeRinvdstadr);
+    }
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn submit_multi_sends_one_message_a_destination_and_lists_the_refused() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let sme = |to: &str| {
+        DestAddress::SmeAddress(SmeAddress::new(
+            Ton::International,
+            Npi::Isdn,
+            COctetString::from_string(to.into()).unwrap(),
+        ))
+    };
+    let list = DestAddress::DistributionListName(DistributionListName::new(
+        COctetString::from_string("friends".into()).unwrap(),
+    ));
+    let pdu = SubmitMulti::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .dest_address(vec![
+            sme("819012345678"),
+            sme("12"),
+            list,
+            sme("819012345679"),
+        ])
+        .registered_delivery(RegisteredDelivery::from(1))
+        .short_message(OctetString::from_slice(b"Your code is 123456").unwrap())
+        .build();
+    send(&mut client, 2, pdu.into()).await;
+    let resp = answer(&mut client, 2, &mut Vec::new()).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRok);
+    let Some(Pdu::SubmitMultiResp(r)) = resp.pdu() else {
+        panic!("{resp:?}")
+    };
+    let first = r.message_id.as_str().to_string();
+    let refused: Vec<(String, CommandStatus)> = r
+        .unsuccess_sme()
+        .iter()
+        .map(|u| (u.destination_addr.as_str().to_string(), u.error_status_code))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            ("12".to_string(), CommandStatus::EsmeRinvdstadr),
+            ("friends".to_string(), CommandStatus::EsmeRinvdlname)
+        ]
+    );
+    // Two messages, each with its own receipt; the resp's id is the first's.
+    let mut ids: Vec<u64> = receipts(&mut client, 2)
+        .await
+        .iter()
+        .map(|r| {
+            let text = receipt_text(r);
+            let id = text.split(' ').next().unwrap().trim_start_matches("id:");
+            id.parse().unwrap()
+        })
+        .collect();
+    ids.sort();
+    let first: u64 = first.parse().unwrap();
+    assert_eq!(ids[0], first);
+    assert_ne!(ids[0], ids[1]);
+    // None: ESME_RINVNUMDESTS.
+    let empty = SubmitMulti::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .build();
+    send(&mut client, 3, empty.into()).await;
+    let resp = answer(&mut client, 3, &mut Vec::new()).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRinvnumdests);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn an_operation_not_offered_still_gets_generic_nack() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let pdu = QueryBroadcastSm::builder()
+        .message_id(message_id("1"))
+        .build();
+    send(&mut client, 7, pdu.into()).await;
+    let resp = answer(&mut client, 7, &mut Vec::new()).await;
+    assert!(matches!(resp.pdu(), Some(Pdu::GenericNack)), "{resp:?}");
+    assert_eq!(resp.status(), CommandStatus::EsmeRinvcmdid);
+    server.shutdown(Duration::from_millis(100)).await;
+}
