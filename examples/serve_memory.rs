@@ -2,7 +2,7 @@
 //! remembered number, per message in flight, per scheduled and per held
 //! receipt, and per HTTP message, each measured in a process of its own
 //! (`bench/serve_memory.sh` runs every one). Usage:
-//! `serve_memory numbers|in_flight|scheduled|held|http N`.
+//! `serve_memory numbers|in_flight|scheduled|held|ledger|http N`.
 
 use simsms::model::{Outcome, Receipt};
 use simsms::scenario::{ProviderId, parse};
@@ -110,6 +110,20 @@ fn main() {
                 desk.push(job(k));
             }
             keep.push(Box::new(desk));
+        }
+        // The ledger of SMPP message ids (query_sm, cancel_sm, replace_sm).
+        "ledger" => {
+            let mut live = LiveModel::new(scenario, 1e9);
+            let simsms::serve::live::Submission::Accepted { fate, .. } =
+                live.submit(ProviderId::new(0), &number(0))
+            else {
+                panic!("the scenario accepts")
+            };
+            let mut ledger = simsms::serve::ledger::Ledger::default();
+            for k in 1..=n {
+                ledger.remember(k, 0, &fate);
+            }
+            keep.push(Box::new(ledger));
         }
         "http" => runtime.block_on(http(scenario, n)),
         other => panic!("unknown measure {other}"),

@@ -8,7 +8,7 @@ use crate::model::{Fate, Outcome, Receipt};
 use crate::units::Nanos;
 use std::collections::BTreeMap;
 
-/// Ids kept; beyond this the oldest are forgotten (about 64 bytes each,
+/// Ids kept; beyond this the oldest are forgotten (67 bytes each,
 /// docs/limits.md).
 pub const KEPT: usize = 1_000_000;
 
