@@ -8,6 +8,15 @@
 //! unsuccess_sme for refused destinations and distribution lists; and an
 //! operation this server does not offer still getting generic_nack.
 //! Every wait polls with a deadline.
+//!
+//! The same operations with real clients no one here wrote, against a
+//! `simsms serve` process: python smpplib's own query_sm and data_sm
+//! PDUs, and the npm `smpp` package's cancel_sm, replace_sm and
+//! submit_multi. They need `bash tests/live/setup.sh`, so they are ignored
+//! by a plain `cargo nextest run` (reported as skipped) and run by
+//! `--run-ignored all`.
+
+mod common;
 
 use futures::{SinkExt, StreamExt};
 use rusmpp::pdus::{
@@ -280,10 +289,10 @@ async fn wait_for_fate(
 
 #[tokio::test]
 async fn query_follows_a_message_from_enroute_to_its_receipt_state() {
-    let server = Server::start(scenario(PRESENT), 10.0).await.unwrap();
+    let server = Server::start(scenario(PRESENT), 2.0).await.unwrap();
     let mut client = bound(&server, "acme").await;
     let id = submitted(&mut client, 2, "819012345678", "Your code is 123456").await;
-    // Latency 1 s and radio 1 s at speed 10: not final for 200 ms.
+    // Latency 1 s and radio 1 s at speed 2: not final for a second.
     let (state, date, err) = state_of(&query(&mut client, 3, &id).await);
     assert_eq!((state, date.as_str(), err), (MessageState::Enroute, "", 0));
     let receipt = receipt(&mut client).await;
@@ -558,4 +567,143 @@ async fn an_operation_not_offered_still_gets_generic_nack() {
     assert!(matches!(resp.pdu(), Some(Pdu::GenericNack)), "{resp:?}");
     assert_eq!(resp.status(), CommandStatus::EsmeRinvcmdid);
     server.shutdown(Duration::from_millis(100)).await;
+}
+
+const LIVE: &str = "tests/live/operations_scenario.toml";
+
+/// Runs `command` (a real client), failing the test (and killing it) if
+/// it runs past 30 s; returns the JSON line it printed.
+fn client_json(mut command: std::process::Command) -> serde_json::Value {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the client starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("waitable").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} still running after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn port_of(served: &common::Served, system_id: &str) -> String {
+    let address = served.address(system_id);
+    address.rsplit_once(':').unwrap().1.to_string()
+}
+
+#[test]
+#[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
+fn smpplib_queries_messages_and_sends_data_sm() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("target/live-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        python.display()
+    );
+    let served = common::Served::start(LIVE, "1");
+    let run = |check: &str, account: &str| {
+        let mut command = std::process::Command::new(&python);
+        command.arg(root.join("tests/live/smpp_operations.py"));
+        command.args([
+            check,
+            "127.0.0.1",
+            &port_of(&served, account),
+            account,
+            "pw",
+        ]);
+        client_json(command)
+    };
+    let query = run("query", "ops");
+    // ENROUTE (1) when asked at once (final 2 s later at speed 1),
+    // DELIVERED (2) after the receipt, agreeing with it.
+    assert_eq!(
+        query["before"],
+        serde_json::json!([1, 1, 1, 1, 1]),
+        "{query}"
+    );
+    assert_eq!(
+        query["after"],
+        serde_json::json!([2, 2, 2, 2, 2]),
+        "{query}"
+    );
+    assert_eq!(query["agree"], true, "{query}");
+    assert_eq!(query["unknown_status"], 0x0C);
+    for (account, pdu) in [("ops", "deliver_sm"), ("datasm", "data_sm")] {
+        let data = run("data_sm", account);
+        assert_eq!(data["resp"], "data_sm_resp", "{data}");
+        assert_eq!(data["status"], 0, "{data}");
+        assert_eq!(data["receipt"], pdu, "{data}");
+        assert_eq!(data["receipted_id"], data["id"], "{data}");
+        let text = data["text"].as_str().unwrap();
+        assert!(
+            text.ends_with("stat:DELIVRD err:000 text:Your code is 123456"),
+            "{text}"
+        );
+    }
+    assert!(served.stop());
+}
+
+#[test]
+#[ignore = "needs node and the npm smpp package: bash tests/live/setup.sh, then --run-ignored all"]
+fn npm_smpp_cancels_replaces_and_submits_to_many() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let modules = root.join("target/live-node/node_modules");
+    assert!(
+        modules.join("smpp").exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        modules.display()
+    );
+    let served = common::Served::start(LIVE, "10");
+    let mut command = std::process::Command::new("node");
+    command.arg(root.join("tests/live/node/smpp_operations.js"));
+    command.args([
+        port_of(&served, "ops"),
+        port_of(&served, "slow"),
+        "pw".into(),
+    ]);
+    command.env("NODE_PATH", &modules);
+    let seen = client_json(command);
+    let multi = &seen["multi"];
+    assert_eq!(multi["status"], 0, "{seen}");
+    assert_eq!(
+        multi["unsuccess"],
+        serde_json::json!([["12", 0x0B], ["friends", 0x34]]),
+        "{seen}"
+    );
+    let mut ids: Vec<&str> = multi["receipt_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    ids.sort_by_key(|id| id.parse::<u64>().unwrap());
+    assert_eq!(ids[0], multi["message_id"], "{seen}");
+    assert_eq!(ids.len(), 2);
+    let queued = &seen["queued"];
+    assert_eq!(queued["replace_status"], 0, "{seen}");
+    assert_eq!(queued["cancel_status"], 0, "{seen}");
+    assert_eq!(queued["query_state"], 4, "DELETED: {seen}");
+    let receipt = queued["receipt"].as_str().unwrap();
+    assert!(
+        receipt.contains("stat:DELETED err:000 text:Your code is 654321"),
+        "{receipt}"
+    );
+    let late = &seen["late"];
+    assert_eq!(late["cancel_status"], 0x11, "{seen}");
+    assert_eq!(late["replace_status"], 0x13, "{seen}");
+    assert_eq!(late["unknown_status"], 0x0C, "{seen}");
+    assert!(served.stop());
 }

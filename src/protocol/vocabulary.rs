@@ -86,7 +86,7 @@ pub fn smpp_stat(receipt: Receipt) -> (&'static str, MessageState) {
 }
 
 /// The receipt's `stat:`, message_state TLV and `err:` for a message its
-/// sender cancelled (cancel_sm) before it was final: `DELETED`, 7, 000.
+/// sender cancelled (cancel_sm) before it was final: `DELETED`, 4, 000.
 pub fn cancelled_stat() -> (&'static str, MessageState, u16) {
     let w = RECEIPTS
         .iter()
@@ -325,7 +325,7 @@ mod tests {
             assert_eq!(read_final(stat), (w.read_as, w.receipt));
         }
         assert_eq!(smpp_stat(Receipt::Nothing).0, "REJECTD");
-        // A cancelled message's receipt says DELETED (state 7, err 000) and
+        // A cancelled message's receipt says DELETED (state 4, err 000) and
         // reads back as an expiry; no model receipt is said as it.
         let (stat, state, err) = cancelled_stat();
         assert_eq!((stat, state, err), ("DELETED", MessageState::Deleted, 0));
