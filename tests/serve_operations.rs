@@ -320,6 +320,20 @@ async fn query_follows_a_message_from_enroute_to_its_receipt_state() {
 }
 
 #[tokio::test]
+async fn query_of_an_undeliverable_message_says_its_state_and_error() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    // A Japanese number with its trunk 0 kept after 81 never exists.
+    let id = submitted(&mut client, 2, "8109012345678", "Your code is 123456").await;
+    let text = receipt_text(&receipt(&mut client).await);
+    assert!(text.contains("stat:UNDELIV err:001"), "{text}");
+    let (state, date, err) = state_of(&query(&mut client, 3, &id).await);
+    assert_eq!((state, err), (MessageState::Undeliverable, 1));
+    assert_eq!(date.len(), 16, "{date}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
 async fn unknown_ids_and_another_accounts_messages_are_not_found() {
     let server = Server::start(scenario(AWAY), 100.0).await.unwrap();
     let mut acme = bound(&server, "acme").await;
