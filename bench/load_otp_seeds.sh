@@ -21,7 +21,7 @@ for seed in "${seeds[@]}"; do
   $bin serve $scenario --speed "$speed" --for 400s --set scenario.seed="$seed" -o /dev/null > "$out" 2>/dev/null &
   serve_pid=$!
   for _ in $(seq 100); do grep -q ready "$out" && break; sleep 0.1; done
-  address=$(awk '/^smpp/ {print $4; exit}' "$out")
+  address=$(awk '/^smpp / {print $4; exit}' "$out")
   $bin load $scenario --otp --speed "$speed" --set scenario.seed="$seed" \
     --target "smpp://aggregator:aggregat@$address" --binds 2 --window 256 --wait 10s \
     -o "$work/load-$seed.txt" 2>/dev/null

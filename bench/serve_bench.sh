@@ -7,5 +7,5 @@ target/release/simsms serve "${2:-bench/serve_bench.toml}" --speed "${3:-1000}" 
 serve_pid=$!
 trap 'kill -TERM $serve_pid 2>/dev/null || true; wait $serve_pid 2>/dev/null || true; rm -f "$serve_out"' EXIT
 for _ in $(seq 100); do grep -q ready "$serve_out" && break; sleep 0.1; done
-address=$(awk '/^smpp/ {print $4; exit}' "$serve_out")
-http=$(awk '/^http/ {print $2}' "$serve_out")
+address=$(awk '/^smpp / {print $4; exit}' "$serve_out")
+http=$(awk '/^http / {print $2}' "$serve_out")

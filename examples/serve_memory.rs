@@ -1,8 +1,9 @@
 //! What `simsms serve`'s bounds cost in memory: resident memory (RSS) per
 //! remembered number, per message in flight, per scheduled and per held
-//! receipt, and per HTTP message, each measured in a process of its own
-//! (`bench/serve_memory.sh` runs every one). Usage:
-//! `serve_memory numbers|in_flight|scheduled|held|ledger|http N`.
+//! receipt, per part of a concatenated message waiting for the rest, per
+//! SMPP message id in the ledger, and per HTTP message, each measured in a
+//! process of its own (`bench/serve_memory.sh` runs every one). Usage:
+//! `serve_memory numbers|in_flight|scheduled|held|pending|ledger|http N`.
 
 use simsms::model::{Outcome, Receipt};
 use simsms::scenario::{ProviderId, parse};
@@ -55,6 +56,7 @@ fn job(k: u64) -> ReceiptJob {
     ReceiptJob {
         account: 0,
         message_id: k,
+        fate_id: k,
         handset: number(k),
         sender: "SIMSMS".into(),
         submitted_at: 0,
@@ -111,17 +113,48 @@ fn main() {
             }
             keep.push(Box::new(desk));
         }
+        // Each part the first of a message of its own (the worst case: a
+        // key per part), as a client that never sends the rest would.
+        "pending" => {
+            use simsms::protocol::smpp::user_data::Scheme;
+            use simsms::serve::reassembly::{Part, Pending, SetKey};
+            let mut pending = Pending::new(usize::MAX);
+            let later = Instant::now() + Duration::from_secs(3600);
+            for k in 0..n {
+                let key = SetKey {
+                    account: 0,
+                    sender: "SIMSMS".into(),
+                    handset: number(k),
+                    scheme: Scheme::Udh8,
+                    reference: (k % 256) as u16,
+                    total: 2,
+                };
+                let part = Part {
+                    id: k,
+                    seq: 1,
+                    wanted: 1,
+                    text: simsms::serve::smpp::receipt::quoted(TEXT),
+                    arrived: 0,
+                    coding: 0,
+                };
+                pending.add(key, part, later);
+            }
+            keep.push(Box::new(pending));
+        }
         // The ledger of SMPP message ids (query_sm, cancel_sm, replace_sm).
         "ledger" => {
+            use simsms::serve::ledger::{Ending, Kept, Ledger};
             let mut live = LiveModel::new(scenario, 1e9);
             let simsms::serve::live::Submission::Accepted { fate, .. } =
                 live.submit(ProviderId::new(0), &number(0))
             else {
                 panic!("the scenario accepts")
             };
-            let mut ledger = simsms::serve::ledger::Ledger::default();
+            // Each id a whole message, with its ending (the worst case).
+            let mut ledger = Ledger::default();
             for k in 1..=n {
-                ledger.remember(k, 0, &fate);
+                ledger.remember(k, Kept::new(0, k, 0));
+                ledger.decided(k, Ending::of(&fate, false));
             }
             keep.push(Box::new(ledger));
         }

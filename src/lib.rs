@@ -8,7 +8,9 @@
 //! 1. Foundations: `units` (durations, rates), `distribution` (latency
 //!    shapes), `stats` (intervals, quantiles), `des` (clock, event queue,
 //!    pinned random streams), `progress` (counters a display reads),
-//!    `output` (atomic writes), `text` (SMS encodings and segments).
+//!    `output` (atomic writes), `text` (SMS encodings and segments),
+//!    `tls` (certificates and keys read from PEM, the server and client
+//!    TLS configs the live modes and the scenario check share).
 //! 2. `scenario`: a TOML file, checked into a `Scenario` whose names are
 //!    resolved to `ProviderId`/`CarrierId`, with diagnostics that point at
 //!    the file's line and key.
@@ -65,6 +67,7 @@ pub mod simulation;
 pub mod stats;
 pub mod sweep;
 pub mod text;
+pub mod tls;
 pub mod units;
 
 pub use error::Error;

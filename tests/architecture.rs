@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "progress",
         "output",
         "text",
+        "tls",
     ],
     &["scenario"],
     &["model"],

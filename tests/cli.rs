@@ -327,3 +327,51 @@ fn an_invalid_set_value_is_named_as_from_set_not_as_the_files_line() {
     );
     assert!(!stderr.contains("max_sends = 3"), "{stderr}");
 }
+
+#[test]
+fn a_body_without_its_code_is_refused_with_an_example() {
+    assert_rejected(
+        "tps = \"30/s\"",
+        "body = \"Your verification code\"",
+        12,
+        "providers.agg.body",
+        "e.g. body = \"Your code is {code}\"",
+    );
+}
+
+#[test]
+fn a_body_past_255_segments_is_refused() {
+    let long = format!("body = \"{{code}}{}\"", "認".repeat(67 * 256));
+    assert_rejected(
+        "tps = \"30/s\"",
+        &long,
+        12,
+        "providers.agg.body",
+        "at most 255 segments, got 257",
+    );
+}
+
+#[test]
+fn segment_keys_name_their_choices() {
+    assert_rejected(
+        "tps = \"30/s\"",
+        "tps_unit = \"part\"",
+        12,
+        "providers.agg.tps_unit",
+        "\"message\" or \"segment\", got \"part\"",
+    );
+    assert_rejected(
+        "spam_filter = 0.01",
+        "max_segments = 0",
+        20,
+        "carriers.big.max_segments",
+        "at least 1 segment",
+    );
+    assert_rejected(
+        "spam_filter = 0.01",
+        "max_segments_action = \"truncate\"",
+        20,
+        "carriers.big.max_segments_action",
+        "no action without `max_segments`",
+    );
+}

@@ -119,6 +119,10 @@ fn docs_limits_match_the_code() {
             "| a number in a repeat-filter",
             format!("{BYTES_PER_NUMBER} bytes ("),
         ),
+        (
+            "| parts of long messages waiting",
+            format!("| {} |", simsms::serve::reassembly::PENDING_PARTS),
+        ),
     ] {
         let line = row(what);
         assert!(

@@ -295,6 +295,9 @@ enum Misbehaviour {
     Stall,
     /// Closes its first connection on the 500th submit, without answering.
     CloseAt500,
+    /// Never sends a receipt; answers query_sm: even ids delivered, odd
+    /// ones undeliverable.
+    OnlyQueries,
 }
 
 /// A minimal SMPP server that answers binds and submits at once, apart from
@@ -350,6 +353,16 @@ fn serve_one(mut stream: std::net::TcpStream, misbehaviour: Misbehaviour, first:
                 }
                 0x15 => (0x8000_0015, Vec::new()),
                 0x06 => (0x8000_0006, Vec::new()),
+                0x03 if matches!(misbehaviour, Misbehaviour::OnlyQueries) => {
+                    // query_sm: message_id, then the source address.
+                    let end = body.iter().position(|b| *b == 0).unwrap_or(body.len());
+                    let id: u64 = String::from_utf8_lossy(&body[..end]).parse().unwrap_or(0);
+                    let state = if id.is_multiple_of(2) { 2u8 } else { 5 };
+                    let mut resp = body[..=end.min(body.len() - 1)].to_vec();
+                    resp.extend(b"261202120000000+\0");
+                    resp.extend([state, 0]);
+                    (0x8000_0003, resp)
+                }
                 _ => continue,
             };
             let mut out = ((16 + resp_body.len()) as u32).to_be_bytes().to_vec();
@@ -362,6 +375,50 @@ fn serve_one(mut stream: std::net::TcpStream, misbehaviour: Misbehaviour, first:
             }
         }
     }
+}
+
+/// `--query`: receipts that never come are asked for with query_sm, their
+/// final states taken as the receipts would be and counted apart; without
+/// it, every such message counts lost.
+#[test]
+fn late_receipts_are_found_by_query_sm_and_counted_apart() {
+    let port = stub(Misbehaviour::OnlyQueries);
+    let target = format!("smpp://x:y@127.0.0.1:{port}");
+    let base = ["--target", &target, "--rate", "50/s", "--duration", "1s"];
+    let queried = load_report(&[&base[..], &["--query", "200ms", "--wait", "10s"]].concat());
+    let sent = figure(&queried, "planned ", "sent");
+    assert!(sent >= 40, "{queried}");
+    let line = "query_sm for late receipts ";
+    assert_eq!(figure(&queried, line, "final by query"), sent, "{queried}");
+    // Half the ids are delivered, half undeliverable; none lost.
+    let outcomes = queried
+        .lines()
+        .skip_while(|l| !l.starts_with("MESSAGE OUTCOMES"))
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let counts: Vec<u64> = outcomes
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // sent, delivered, wrong_person, expired_smsc, expired_queue, refused,
+    // carrier_filter, user_filter, sender_blocked, undeliverable, lost
+    assert_eq!(counts[1] + counts[9], sent, "{outcomes}");
+    assert!(counts[1] > 0 && counts[9] > 0, "{outcomes}");
+    assert_eq!(counts[10], 0, "{outcomes}");
+    let unqueried = load_report(&[&base[..], &["--wait", "1s"]].concat());
+    assert!(!unqueried.contains(line), "{unqueried}");
+    let outcomes = unqueried
+        .lines()
+        .skip_while(|l| !l.starts_with("MESSAGE OUTCOMES"))
+        .nth(2)
+        .unwrap();
+    let lost: u64 = outcomes
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .nth(10)
+        .unwrap();
+    assert_eq!(lost, figure(&unqueried, "planned ", "sent"), "{outcomes}");
 }
 
 /// The p99.9 (ms) on the report line that starts with `label`.

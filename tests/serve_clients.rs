@@ -4,8 +4,12 @@
 //! answers; and the delivery share its receipts report agrees with
 //! `simsms run` of the same scenario, within intervals.
 //!
-//! The official twilio library does the same against the Twilio-shaped
-//! API, validating every status callback's signature.
+//! python smpplib's own `make_parts` and Kannel's sendsms split long UCS-2
+//! and GSM messages themselves (UDH or SAR): every part is accepted and
+//! receipted as asked, each quoting its own part.
+//!
+//! The official twilio library drives the Twilio-shaped API, validating
+//! every status callback's signature.
 //!
 //! These need the clients `tests/live/setup.sh` installs, so they are
 //! ignored by a plain `cargo nextest run` (reported as skipped) and run by
@@ -78,6 +82,36 @@ fn smpplib_binds_submits_and_parses_every_receipt() {
     assert_eq!(throttle["answers"], 100);
     let throttled = throttle["throttled"].as_u64().unwrap();
     assert!((70..=80).contains(&throttled), "{throttle}");
+}
+
+#[test]
+#[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
+fn smpplib_long_messages_get_a_receipt_per_part_quoting_its_own_part() {
+    let served = Served::start(SCENARIO, "3600");
+    let tally = client(&served, "concat", "intl", "pw1", 0);
+    eprintln!("{tally}");
+    let parts = tally["parts"].as_u64().unwrap();
+    // Japanese in UCS-2 with a UDH (2 parts), English in GSM 7-bit with a
+    // UDH (3 parts), the Japanese again with SAR TLVs (2 parts).
+    assert_eq!(parts, 7, "{tally}");
+    assert_eq!(tally["accepted"], parts, "{tally}");
+    assert_eq!(tally["receipts"], parts, "a receipt per part: {tally}");
+    assert_eq!(tally["text_ok"], parts, "each quotes its own part: {tally}");
+    let messages = tally["messages"].as_object().unwrap();
+    for (name, coding, n) in [("ja-udh", 8, 2), ("gsm-udh", 0, 3), ("ja-sar", 8, 2)] {
+        let m = &messages[name];
+        assert_eq!(
+            (m["coding"].as_u64(), m["parts"].as_u64()),
+            (Some(coding), Some(n)),
+            "{name}: {m}"
+        );
+        let stats = m["stats"].as_array().unwrap();
+        assert_eq!(
+            stats.len(),
+            1,
+            "{name}: every part follows the one fate: {m}"
+        );
+    }
 }
 
 #[test]
@@ -202,6 +236,113 @@ fn kannel_sends_through_serve_and_receives_delivered_and_failed_receipts() {
         "delivered {delivered}, failed {failed}"
     );
     eprintln!("Kannel: {delivered} delivered, {failed} failed receipts of {n}");
+}
+
+#[test]
+#[ignore = "needs Kannel: apt-get install kannel, then --run-ignored all"]
+fn kannel_splits_long_and_ucs2_messages_and_each_gets_its_final_matched_dlr() {
+    let served = Served::start(SCENARIO, "3600");
+    let intl = served.address("intl");
+    let (_, smpp_port) = intl.rsplit_once(':').unwrap();
+    let kannel = Kannel::start(smpp_port, "");
+    let (dlr_port, seen) = common::kannel::dlr_receiver();
+    let japanese =
+        "認証コードは123456です。このコードは10分間有効です。他の人には絶対に教えないでください。";
+    let long_ja = japanese.repeat(2);
+    let long_en = "Your verification code is 123456. It expires in 10 minutes. ".repeat(5);
+    let messages: [(&str, &str); 3] = [
+        (japanese, "&coding=2&charset=UTF-8"),
+        (&long_ja, "&coding=2&charset=UTF-8"),
+        (&long_en, ""),
+    ];
+    for (k, (text, more)) in messages.iter().enumerate() {
+        let dlr_url = format!("http://127.0.0.1:{dlr_port}/dlr?k={k}&type=%d&id=%F&dlr=%A");
+        kannel.send_text(&format!("81907{k:07}"), text, more, &dlr_url);
+    }
+    // k -> (DLR type, the SMSC's message id, the receipt text).
+    let mut finals = std::collections::BTreeMap::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while finals.len() < messages.len() && std::time::Instant::now() < deadline {
+        let Ok(line) = seen.recv_timeout(std::time::Duration::from_millis(200)) else {
+            continue;
+        };
+        let field = |name: &str| {
+            line.split(['?', '&', ' '])
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .map(percent_decoded)
+        };
+        let (Some(k), Some(kind)) = (field("k"), field("type")) else {
+            continue;
+        };
+        let kind: u32 = kind.parse().unwrap_or(0);
+        if kind & 0x03 != 0 {
+            let (id, dlr) = (
+                field("id").unwrap_or_default(),
+                field("dlr").unwrap_or_default(),
+            );
+            eprintln!("k={k} type={kind} id={id} {dlr}");
+            finals.insert(k.parse::<usize>().unwrap(), (kind, id, dlr));
+        }
+    }
+    assert_eq!(
+        finals.len(),
+        messages.len(),
+        "a final DLR per message: {finals:?}"
+    );
+    for (k, (text, _)) in messages.iter().enumerate() {
+        let (kind, id, dlr) = &finals[&k];
+        // Matched: Kannel found the message by the SMSC's id in the receipt.
+        assert!(dlr.starts_with(&format!("id:{id} ")), "{k}: {dlr}");
+        let quoted: String = text.chars().take(20).collect();
+        assert!(
+            dlr.ends_with(&format!(" text:{quoted}")),
+            "{k} quotes its first part: {dlr}"
+        );
+        // The model's fate, not an incomplete message given up (err 034).
+        assert!(!dlr.contains("err:034"), "{k}: {dlr}");
+        assert!([1, 2, 34].contains(kind), "{k}: type {kind}");
+    }
+    // Kannel split the two long messages in two parts each (it asks for a
+    // receipt on the first part only): five submits in all.
+    let metrics = common::kannel::http_get(
+        served
+            .http
+            .as_ref()
+            .unwrap()
+            .rsplit_once(':')
+            .unwrap()
+            .1
+            .parse()
+            .unwrap(),
+        "/metrics",
+    )
+    .unwrap();
+    assert!(metrics.contains("simsms_submits_total 5"), "{metrics}");
+}
+
+/// A URL query value decoded (`%XX` and `+`).
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The soak of bench/serve_soak.sh, short: 20 s of clients that drop and

@@ -457,8 +457,47 @@ async fn a_body_beyond_1600_characters_is_refused_with_21617_as_twilio_does() {
     let longest = "é".repeat(1600);
     let (status, body) = create(&server, &[("To", "+819012345678"), ("Body", &longest)]).await;
     assert_eq!(status, 201, "{body}");
+    // 'é' is in the GSM alphabet: 1600 septets, 153 a part.
+    assert_eq!(body["num_segments"], "11", "{body}");
     let beyond = "x".repeat(1601);
     let (status, body) = create(&server, &[("To", "+819012345678"), ("Body", &beyond)]).await;
     assert_eq!((status, &body["code"]), (400, &21617.into()), "{body}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_message_reports_its_segments_and_the_price_of_each() {
+    let mut sc = (*scenario("")).clone();
+    sc.providers[0].price = vec![2.0; sc.carriers.len()];
+    sc.currency = "JPY".into();
+    let server = Server::start(Arc::new(sc), 1000.0).await.unwrap();
+    let cases = [
+        ("Your code is 123456", "1", "-2.00000"),
+        // UCS-2: 70 units in one segment, 67 a part beyond.
+        ("認証コードは123456です", "1", "-2.00000"),
+        (&*"認".repeat(71), "2", "-4.00000"),
+        (&*"Your code is 123456. ".repeat(15), "3", "-6.00000"),
+    ];
+    for (text, segments, price) in cases {
+        let (status, body) = create(&server, &[("To", "+819012345678"), ("Body", text)]).await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["num_segments"], segments, "{text}");
+        assert_eq!(
+            body["price"],
+            serde_json::Value::Null,
+            "not known while queued"
+        );
+        let sid = body["sid"].as_str().unwrap();
+        assert_eq!(
+            final_status(&server, sid, Duration::from_secs(5)).await,
+            "delivered"
+        );
+        let done = fetch(&server, sid).await;
+        assert_eq!(
+            (&done["price"], &done["price_unit"]),
+            (&price.into(), &"JPY".into()),
+            "{text}"
+        );
+    }
     server.shutdown(Duration::from_millis(100)).await;
 }

@@ -209,6 +209,8 @@ fn spawn_reader(
         while !shared.finished(&load) {
             let next = tokio::time::timeout(Duration::from_millis(200), incoming.recv()).await;
             match next {
+                // The benchmark never queries.
+                Ok(Some(Incoming::QueryResp { .. })) => {}
                 Ok(Some(Incoming::Resp {
                     sequence,
                     status,

@@ -29,28 +29,7 @@ pub enum BenchCommand {
     },
     /// Drive a running `simsms serve` over SMPP: submits with receipts,
     /// submit_sm_resp latency from the intended send time.
-    Smpp {
-        /// The server, as for `simsms load`: smpp://USER:PASSWORD@HOST:PORT.
-        #[arg(long)]
-        target: String,
-        /// Transceiver binds.
-        #[arg(long, short = 'c', default_value_t = 2)]
-        connections: usize,
-        /// Outstanding submits per bind.
-        #[arg(long, short = 'w', default_value_t = 256)]
-        window: usize,
-        /// Messages in all.
-        #[arg(long, short = 'n', default_value_t = 100_000)]
-        messages: u64,
-        /// Messages per second, e.g. 10000/s (default: as fast as the
-        /// windows allow).
-        #[arg(long)]
-        rate: Option<String>,
-        /// How long to wait for receipts after the last send (receipts of
-        /// lost messages never come).
-        #[arg(long, default_value = "10s")]
-        wait: String,
-    },
+    Smpp(super::bench_smpp::BenchSmppArgs),
     /// Records per second of `simsms fit` on a CSV of records, side by
     /// side with a plain read of the same file by the csv crate.
     Fit {
@@ -74,42 +53,6 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         repeat: u32,
     },
-}
-
-/// `bench smpp`'s flags, checked with load's parsers (one syntax).
-fn smpp_load(
-    target: &str,
-    (connections, window, messages): (usize, usize, u64),
-    rate: Option<String>,
-    wait: &str,
-) -> Result<crate::bench::smpp::Load, Error> {
-    let target =
-        crate::protocol::target::Target::parse(target).map_err(|e| Error::Usage(e.to_string()))?;
-    if target.protocol != crate::protocol::target::Protocol::Smpp {
-        return Err(Error::Usage(format!(
-            "--target: bench smpp needs an smpp:// target, got {}",
-            target.display()
-        )));
-    }
-    let rate = rate
-        .as_deref()
-        .map(crate::units::parse_rate)
-        .transpose()
-        .map_err(|e| Error::Usage(format!("--rate: {e}")))?;
-    if rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
-        return Err(Error::Usage("--rate must be positive, e.g. 10000/s".into()));
-    }
-    let wait =
-        crate::units::parse_duration(wait).map_err(|e| Error::Usage(format!("--wait: {e}")))?;
-    Ok(crate::bench::smpp::Load {
-        target,
-        connections: connections.max(1),
-        window: window.max(1),
-        messages: messages.max(connections as u64),
-        rate,
-        wait: std::time::Duration::from_nanos(wait),
-        connect_timeout: std::time::Duration::from_secs(10),
-    })
 }
 
 pub fn bench(what: BenchCommand) -> Result<u8, Error> {
@@ -163,42 +106,7 @@ pub fn bench(what: BenchCommand) -> Result<u8, Error> {
                 r.theory
             ) + "\n"))?;
         }
-        BenchCommand::Smpp {
-            target,
-            connections,
-            window,
-            messages,
-            rate,
-            wait,
-        } => {
-            let load = smpp_load(&target, (connections, window, messages), rate, &wait)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .map_err(|e| Error::io("tokio runtime", e))?;
-            let m = runtime.block_on(crate::bench::smpp::run(load))?;
-            let q = |p: f64| m.latency_us.value_at_quantile(p) as f64 / 1000.0;
-            let a = |p: f64| m.actual_us.value_at_quantile(p) as f64 / 1000.0;
-            say(&(format!(
-                "{} messages: {} accepted, {} refused in {:.2} s ({:.0} submits/s); {} receipts in {:.2} s ({:.0}/s); submit_sm_resp from intended time: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms; from actual send: p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms",
-                m.messages,
-                m.accepted,
-                m.refused,
-                m.submit_seconds,
-                (m.accepted + m.refused) as f64 / m.submit_seconds,
-                m.receipts,
-                m.seconds,
-                m.receipts as f64 / m.seconds,
-                q(0.5),
-                q(0.99),
-                q(0.999),
-                m.latency_us.max() as f64 / 1000.0,
-                a(0.5),
-                a(0.99),
-                a(0.999),
-            ) + "\n"))?;
-        }
+        BenchCommand::Smpp(args) => super::bench_smpp::bench_smpp(args)?,
         BenchCommand::Fit { file, repeat } => {
             let b = crate::fit::bench::run(&file, repeat).map_err(Error::Usage)?;
             say(&b.render(&file.display().to_string()))?;

@@ -15,6 +15,25 @@ pub struct CheckArgs {
     set: Vec<String>,
 }
 
+/// One line per provider with a body: how it travels, so a template can be
+/// tuned to a segment before anything runs.
+fn bodies(sc: &scenario::Scenario) -> String {
+    sc.providers
+        .iter()
+        .filter_map(|p| {
+            let b = p.body.as_ref()?;
+            Some(format!(
+                "\n  {}: body {} {} units, {} (code in part {})",
+                p.name,
+                b.layout.encoding.name(),
+                b.layout.units,
+                count(b.layout.segments as u64, "segment"),
+                b.code_segment
+            ))
+        })
+        .collect()
+}
+
 /// Checks every file, reporting each; the exit code is the worst one's.
 pub fn check(args: CheckArgs) -> Result<u8, Error> {
     let mut worst = 0;
@@ -34,7 +53,8 @@ pub fn check(args: CheckArgs) -> Result<u8, Error> {
                 count(sc.carriers.len() as u64, "carrier"),
                 count(sc.outages.len() as u64, "outage"),
                 sc.memory_estimate(),
-            ) + "\n"))?,
+            ) + &bodies(&sc)
+                + "\n"))?,
             Err(e) => {
                 let e = Error::from(e);
                 let text = e.to_string();

@@ -59,7 +59,10 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         let planned = crate::load::schedule::Schedule::new(&sc, shape, part);
         let session = (args.speed, wait, &live, &options.callbacks);
         let (binds, window) = (options.binds, options.window);
-        let run = crate::load::otp::run(&sc, provider, &target, binds, window, planned, session);
+        let text = &options.text;
+        let run = crate::load::otp::run(
+            &sc, provider, &target, binds, window, planned, session, text,
+        );
         let (metrics, figures) = runtime.block_on(run)?;
         setup.note = format!(
             "OTP sessions at {}x, driven by the model's session machine",

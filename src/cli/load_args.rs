@@ -25,8 +25,8 @@ pub struct LoadArgs {
     /// API at http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX].
     #[arg(long)]
     target: String,
-    /// https: a PEM certificate (a private CA or a self-signed server's)
-    /// to trust besides the system's roots.
+    /// smpps and https: a PEM certificate (a private CA or a self-signed
+    /// server's) to trust besides the system's roots.
     #[arg(long, value_name = "PEM")]
     ca_cert: Option<PathBuf>,
     /// HTTP: the local address the status callback listener binds.
@@ -94,6 +94,10 @@ pub struct LoadArgs {
     /// payload (one PDU with message_payload).
     #[arg(long, default_value = "udh", value_parser = concat_flag)]
     concat: Concat,
+    /// SMPP: query_sm a message whose receipt has not come this long after
+    /// its submit_sm_resp, and again as often until it is final.
+    #[arg(long, value_name = "AFTER", value_parser = flag_duration)]
+    query: Option<Duration>,
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -109,7 +113,7 @@ pub struct LoadArgs {
 }
 
 /// `--ca-cert`'s file: at least one PEM certificate, or exit 2.
-fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+pub(super) fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
     let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
     match reqwest::Certificate::from_pem_bundle(&pem) {
         Ok(certificates) if !certificates.is_empty() => Ok(pem),
@@ -168,7 +172,10 @@ impl LoadArgs {
                 args.speed
             )));
         }
-        let target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+        let mut target = Target::parse(&args.target).map_err(|e| Error::Usage(e.to_string()))?;
+        if let Some(path) = &args.ca_cert {
+            target.ca_cert = Some(read_ca_cert(path)?.into());
+        }
         let provider = match &args.provider {
             Some(name) => sc
                 .providers
@@ -218,10 +225,6 @@ impl LoadArgs {
             callbacks: crate::load::http::HttpOptions {
                 listen: args.callback_listen,
                 url: args.callback_url.clone(),
-                ca_cert: match &args.ca_cert {
-                    Some(path) => Some(read_ca_cert(path)?),
-                    None => None,
-                },
                 connect_timeout,
             },
             provider,
@@ -239,6 +242,7 @@ impl LoadArgs {
             shard,
             text: MessageText::new(sc, provider, args.body.as_deref(), args.concat)
                 .map_err(usage("--body"))?,
+            query_after: args.query.filter(|d| !d.is_zero()),
         })
     }
 }

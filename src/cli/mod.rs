@@ -4,6 +4,7 @@
 
 mod args;
 mod bench;
+mod bench_smpp;
 mod check;
 mod fit;
 mod init;

@@ -85,30 +85,14 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
             .await
             .map_err(|e| match e {
                 ServeError::Listen { .. } => Error::Network(e.to_string()),
-                ServeError::Speed(_) => Error::Usage(e.to_string()),
+                ServeError::Speed(_) | ServeError::Tls(_) => {
+                    Error::Usage(e.to_string())
+                }
             })?;
         if let Some(writer) = records {
             server.shared.live.lock().expect("model lock").record_to(writer);
         }
-        let mut out = std::io::stdout().lock();
-        for (system_id, provider, address) in &server.endpoints.smpp {
-            let _ = writeln!(out, "smpp {system_id} {provider} {address}");
-        }
-        if let Some(address) = server.endpoints.http {
-            // A generated token is printed: only this output knows it.
-            match &sc.serve.admin_token {
-                Some(_) => writeln!(out, "http {address}"),
-                None => writeln!(
-                    out,
-                    "http {address} admin-token {}",
-                    server.endpoints.admin_token
-                ),
-            }
-            .ok();
-        }
-        let _ = writeln!(out, "ready");
-        let _ = out.flush();
-        drop(out);
+        print_endpoints(&server.endpoints, sc.serve.admin_token.is_none());
         let mut stops = Stops::listen();
         stops.next(run_for).await;
         eprintln!(
@@ -149,6 +133,29 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
         &args.exports,
     )?;
     Ok(0)
+}
+
+/// The start-up lines: each SMPP account's address (`smpps` over TLS),
+/// the HTTP API's (`https` over TLS), then `ready`. A generated admin
+/// token is printed on the first HTTP line: only this output knows it.
+fn print_endpoints(endpoints: &crate::serve::Endpoints, generated_token: bool) {
+    let mut out = std::io::stdout().lock();
+    for (scheme, accounts) in [("smpp", &endpoints.smpp), ("smpps", &endpoints.smpp_tls)] {
+        for (system_id, provider, address) in accounts {
+            let _ = writeln!(out, "{scheme} {system_id} {provider} {address}");
+        }
+    }
+    let mut token = generated_token.then_some(&endpoints.admin_token);
+    for (scheme, address) in [("http", endpoints.http), ("https", endpoints.https)] {
+        let Some(address) = address else { continue };
+        match token.take() {
+            Some(token) => writeln!(out, "{scheme} {address} admin-token {token}"),
+            None => writeln!(out, "{scheme} {address}"),
+        }
+        .ok();
+    }
+    let _ = writeln!(out, "ready");
+    let _ = out.flush();
 }
 
 /// Ctrl-C and SIGTERM, listened for once for the whole run, so that a

@@ -30,8 +30,6 @@ pub struct HttpOptions {
     /// The URL the target posts to (default: `http://LISTEN/status`), for
     /// a target that reaches this machine by another address.
     pub url: Option<String>,
-    /// https: a PEM certificate to trust besides the system's roots.
-    pub ca_cert: Option<Vec<u8>>,
     /// How long connecting to the target may take.
     pub connect_timeout: Duration,
 }
@@ -158,12 +156,16 @@ pub async fn listen(
 }
 
 /// The HTTP client for a target: `in_flight` pooled connections, and the
-/// extra trusted certificate.
-pub fn client(options: &HttpOptions, in_flight: usize) -> Result<reqwest::Client, ClientError> {
+/// target's extra trusted certificate.
+pub fn client(
+    options: &HttpOptions,
+    target: &Target,
+    in_flight: usize,
+) -> Result<reqwest::Client, ClientError> {
     let mut client = reqwest::Client::builder()
         .pool_max_idle_per_host(in_flight)
         .connect_timeout(options.connect_timeout);
-    if let Some(pem) = &options.ca_cert {
+    if let Some(pem) = &target.ca_cert {
         let certificate = reqwest::Certificate::from_pem(pem)
             .map_err(|e| ClientError::HttpClient(format!("--ca-cert: {}", error_chain(&e))))?;
         client = client.add_root_certificate(certificate);
@@ -292,7 +294,7 @@ pub async fn run(
         on_final(&mut to_book.lock().expect("load book"), sid, status, at);
     });
     let listener = listen(callbacks, &target.password, on_final).await?;
-    let client = client(callbacks, in_flight)?;
+    let client = client(callbacks, target, in_flight)?;
     let url = listener.url.clone();
     let sending = (in_flight, url.as_str());
     send_all(target, &client, schedule, pacing, &book, sending).await?;

@@ -32,6 +32,11 @@ pub struct Measured {
     /// HTTP: requests without any answer, and the first one's error.
     pub unanswered: usize,
     pub first_error: Option<String>,
+    /// `--query`: query_sm sent for late receipts, messages (parts) a
+    /// query found final, and queries the endpoint refused.
+    pub queries: usize,
+    pub final_by_query: usize,
+    pub queries_refused: usize,
     /// Submits refused, by command_status (SMPP, as 0x00000058) or HTTP
     /// status (as "HTTP 429") or, for a 201 already failed, its status.
     pub errors: BTreeMap<String, u64>,
@@ -60,6 +65,9 @@ impl Measured {
             dropped: 0,
             reconnects: 0,
             lost_at_disconnect: 0,
+            queries: 0,
+            final_by_query: 0,
+            queries_refused: 0,
             bad_signatures: 0,
             resubmitted: 0,
             unanswered: 0,

@@ -54,6 +54,8 @@ pub struct LoadOptions {
     pub shard: Option<crate::partial::Shard>,
     /// What each message says, and how SMPP joins its parts.
     pub text: body::MessageText,
+    /// SMPP: query_sm a message whose receipt is this late (`--query`).
+    pub query_after: Option<Duration>,
 }
 
 /// Runs the load; needs a tokio runtime.
@@ -84,7 +86,8 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
                 })
                 .collect();
             let with = (options.throttling, &options.live, &options.text);
-            smpp::run(&options.target, schedules, tally, pacing, with).await?
+            let query = options.query_after;
+            smpp::run(&options.target, schedules, tally, pacing, with, query).await?
         }
         Protocol::Http => {
             let in_flight = options.binds * options.window;

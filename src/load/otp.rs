@@ -8,6 +8,7 @@
 //! Time runs at `speed` simulated seconds per wall second, so a run can
 //! face `simsms serve --speed` with the same clock.
 
+use super::body::MessageText;
 use super::live::{Counts, Live};
 use super::measured::Measured;
 use super::schedule::Planned;
@@ -19,6 +20,7 @@ use crate::model::{
 };
 use crate::protocol::ClientError;
 use crate::protocol::smpp::client;
+use crate::protocol::smpp::parts::{self, Concat};
 use crate::protocol::target::{Protocol, Target};
 use crate::records::{MessageRecord, SharedRecords};
 use crate::scenario::{CarrierId, ProviderId, Routing, Scenario};
@@ -124,12 +126,17 @@ impl Transport {
         }
     }
 
-    /// Sends `number`'s OTP on `bind`; returns the sequence number its
-    /// answer will carry (over HTTP, `sequence`).
-    fn send(&mut self, number: &str, bind: usize, sequence: u32) -> u32 {
+    /// Sends `body` to `number` on `bind` (over SMPP in one PDU: a text of
+    /// several segments in message_payload); returns the sequence number
+    /// its answer will carry (over HTTP, `sequence`).
+    fn send(&mut self, (number, body): (&str, String), bind: usize, sequence: u32) -> u32 {
         match self {
             Transport::Smpp { senders, .. } => (senders.get_mut(bind))
-                .and_then(|sender| sender.as_mut()?.submit(number).ok())
+                .and_then(|sender| {
+                    let sender = sender.as_mut()?;
+                    let pdu = parts::submits(number, &body, Concat::Payload, 0).ok()?;
+                    pdu.into_iter().next().map(|pdu| sender.submit_sm(pdu))
+                })
                 .unwrap_or(sequence),
             Transport::Http {
                 client,
@@ -138,7 +145,6 @@ impl Transport {
                 callbacks,
                 reached,
             } => {
-                let body = crate::text::OTP_TEXT.to_string();
                 let request = super::http::create(client, target, (number, body), &callbacks.url);
                 let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
@@ -208,6 +214,8 @@ impl Reopen {
                 },
                 client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
                 client::Incoming::Closed { .. } => Incoming::Closed { bind },
+                // The session machine never queries.
+                client::Incoming::QueryResp { .. } => return,
             };
             let _ = incoming.send(event);
         };
@@ -253,6 +261,8 @@ async fn open(reopen: &Reopen, binds: usize) -> Result<Vec<Option<client::Sender
 struct Driver<'a> {
     sc: &'a Scenario,
     provider: ProviderId,
+    /// What each message says.
+    text: &'a MessageText,
     /// The run's clock: simulated time at `--speed` from the start.
     clock: RealClock,
     transport: Transport,
@@ -396,7 +406,8 @@ impl Driver<'_> {
         };
         self.next_bind = (bind + 1) % binds;
         self.outstanding[bind] += 1;
-        let sequence = self.transport.send(&open.number, bind, self.next_sequence);
+        let body = self.text.text(self.next_message);
+        let sequence = (self.transport).send((&open.number, body), bind, self.next_sequence);
         self.next_sequence = self.next_sequence.wrapping_add(1).max(2);
         let message = Message {
             session: id,
@@ -438,7 +449,7 @@ impl Driver<'_> {
             m.carrier,
             times,
             (outcome, receipt),
-            1,
+            self.text.segments,
         );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);
@@ -679,7 +690,7 @@ async fn transport(
             });
             let callbacks = super::http::listen(http, &target.password, on_final).await?;
             let transport = Transport::Http {
-                client: super::http::client(http, binds * window)?,
+                client: super::http::client(http, target, binds * window)?,
                 target: target.clone(),
                 incoming: incoming_tx.clone(),
                 callbacks,
@@ -701,6 +712,7 @@ pub async fn run(
     window: usize,
     schedule: super::schedule::Schedule,
     (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
+    text: &MessageText,
 ) -> Result<(Metrics, Measured), ClientError> {
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) =
@@ -713,6 +725,7 @@ pub async fn run(
     let mut d = Driver {
         sc,
         provider,
+        text,
         clock: RealClock::start_at(Instant::now() + Duration::from_millis(100), speed),
         outstanding: vec![0; binds],
         transport,

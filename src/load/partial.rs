@@ -54,6 +54,9 @@ fn figures_to_json(m: &Measured) -> Value {
         "dropped": m.dropped,
         "reconnects": m.reconnects,
         "lost_at_disconnect": m.lost_at_disconnect,
+        "queries": m.queries,
+        "final_by_query": m.final_by_query,
+        "queries_refused": m.queries_refused,
         "bad_signatures": m.bad_signatures,
         "resubmitted": m.resubmitted,
         "unanswered": m.unanswered,
@@ -84,6 +87,11 @@ fn add_figures(into: &mut Measured, v: &Value) -> Result<(), CodecError> {
     into.dropped += count("dropped")?;
     into.reconnects += count("reconnects")?;
     into.lost_at_disconnect += count("lost_at_disconnect")?;
+    // Absent from a partial written before `--query` existed.
+    let since_query = |key: &str| v.get(key).and_then(Value::as_u64).unwrap_or(0) as usize;
+    into.queries += since_query("queries");
+    into.final_by_query += since_query("final_by_query");
+    into.queries_refused += since_query("queries_refused");
     into.bad_signatures += count("bad_signatures")?;
     into.resubmitted += count("resubmitted")?;
     into.unanswered += count("unanswered")?;

@@ -13,8 +13,9 @@ use crate::protocol::ClientError;
 use crate::protocol::smpp::client::{Incoming, Sender, Session, connect};
 use crate::protocol::smpp::parts;
 use crate::protocol::target::Target;
-use crate::protocol::vocabulary::smpp_stat;
+use crate::protocol::vocabulary::{smpp_stat, stat_of_state};
 use rusmpp::CommandStatus;
+use rusmpp::values::MessageState;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -157,6 +158,13 @@ struct Book {
     /// What each message says; a message of several parts is final when
     /// every part's receipt is in, or one part is refused.
     text: MessageText,
+    /// `--query`: how long after its resp a part without a receipt is
+    /// queried (and queried again).
+    query_after: Option<Duration>,
+    /// Per bind: accepted message ids to query, in due order.
+    to_query: HashMap<usize, VecDeque<(Instant, String)>>,
+    /// (bind, sequence) of a query_sm → the id it asked about.
+    querying: HashMap<(usize, u32), String>,
 }
 
 impl Book {
@@ -179,6 +187,9 @@ impl Book {
             answered: HashMap::new(),
             live: live.clone(),
             text: text.clone(),
+            query_after: None,
+            to_query: HashMap::new(),
+            querying: HashMap::new(),
         }
     }
 
@@ -206,8 +217,11 @@ pub async fn run(
     tally: Tally,
     pacing: Pacing,
     (throttling, live, text): (Throttling, &Live, &MessageText),
+    query_after: Option<Duration>,
 ) -> Result<Transcript, ClientError> {
-    let book = Arc::new(Mutex::new(Book::new(tally, throttling, live, text)));
+    let mut book = Book::new(tally, throttling, live, text);
+    book.query_after = query_after;
+    let book = Arc::new(Mutex::new(book));
     let binds = schedules.len();
     let mut tasks = tokio::task::JoinSet::new();
     for (b, schedule) in schedules.into_iter().enumerate() {
@@ -390,7 +404,14 @@ async fn one_connection(
     } = session;
     let room = Arc::new(Semaphore::new(pacing.window));
     let closed = Arc::new(AtomicBool::new(false));
-    let reader = spawn_reader(incoming, pacing.wait, book, (&room, &closed), (bind, binds));
+    let querier = sender.clone();
+    let reader = spawn_reader(
+        (incoming, querier),
+        pacing.wait,
+        book,
+        (&room, &closed),
+        (bind, binds),
+    );
     // The reader ends with the connection whichever way this returns.
     let mut reader = AbortOnDrop(reader);
     let stop = book.lock().await.live.stop.clone();
@@ -420,7 +441,7 @@ impl Drop for AbortOnDrop {
 /// sent and every message has its final answer or `wait` has passed since
 /// the last send (true), or the connection closes (false).
 fn spawn_reader(
-    mut incoming: mpsc::UnboundedReceiver<Incoming>,
+    (mut incoming, mut querier): (mpsc::UnboundedReceiver<Incoming>, Sender),
     wait: Duration,
     book: &Arc<Mutex<Book>>,
     (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
@@ -440,6 +461,7 @@ fn spawn_reader(
                 Ok(Some(event)) => on_incoming(&mut b, bind, event, &room),
                 Err(_) => {}
             }
+            query_late_receipts(&mut b, bind, &mut querier);
             if b.live.stop.is_cancelled()
                 || (b.done_binds.len() == binds
                     && (b.finals >= b.sent || b.all_sent_at.is_some_and(|t| t.elapsed() > wait)))
@@ -581,12 +603,23 @@ fn on_incoming(b: &mut Book, bind: usize, incoming: Incoming, room: &Semaphore) 
             id,
             at,
         } => {
+            // A generic_nack may answer a query_sm: not a submit's.
+            if b.querying.remove(&(bind, sequence)).is_some() {
+                b.tally.measured.queries_refused += 1;
+                return;
+            }
             room.add_permits(1);
             *b.answered.entry(bind).or_insert(0) += 1;
             if let Some(k) = b.waiting.remove(&(bind, sequence)) {
                 on_resp(b, (bind, k), (status, id), at);
             }
         }
+        Incoming::QueryResp {
+            sequence,
+            status,
+            state,
+            at,
+        } => on_query_resp(b, (bind, sequence), (status, state), at),
         Incoming::Receipt { id, stat, at } => match b.ids.remove(&id) {
             Some(k) => on_receipt(b, k, stat, at),
             None => {
@@ -636,7 +669,63 @@ fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), n
     if let Some((stat, at)) = b.early.remove(&id) {
         return on_receipt(b, k, stat, at);
     }
+    if let Some(after) = b.query_after {
+        let due = now + after;
+        b.to_query
+            .entry(bind)
+            .or_default()
+            .push_back((due, id.clone()));
+    }
     b.ids.insert(id, k);
+}
+
+/// `--query`: asks for the state of each part on `bind` whose receipt is
+/// `query_after` late, and again every `query_after` until it is final.
+fn query_late_receipts(b: &mut Book, bind: usize, querier: &mut Sender) {
+    let (Some(after), now) = (b.query_after, Instant::now()) else {
+        return;
+    };
+    let Some(queue) = b.to_query.get_mut(&bind) else {
+        return;
+    };
+    let mut asked = Vec::new();
+    while queue.front().is_some_and(|(due, _)| *due <= now) {
+        let (_, id) = queue.pop_front().expect("a front");
+        // Still waiting for its receipt (the map forgets answered ids).
+        if b.ids.contains_key(&id) {
+            asked.push((querier.query_sm(&id), id.clone()));
+            queue.push_back((now + after, id));
+        }
+    }
+    b.tally.measured.queries += asked.len();
+    for (sequence, id) in asked {
+        b.querying.insert((bind, sequence), id);
+    }
+}
+
+/// A query_sm_resp: a final state settles the part as its receipt would
+/// (counted apart); a refusal is counted; a state not yet final waits for
+/// the next query.
+fn on_query_resp(
+    b: &mut Book,
+    (bind, sequence): (usize, u32),
+    (status, state): (u32, u8),
+    at: Instant,
+) {
+    let Some(id) = b.querying.remove(&(bind, sequence)) else {
+        return;
+    };
+    if status != 0 {
+        b.tally.measured.queries_refused += 1;
+        return;
+    }
+    let Some(stat) = stat_of_state(MessageState::from(state)) else {
+        return;
+    };
+    if let Some(k) = b.ids.remove(&id) {
+        b.tally.measured.final_by_query += 1;
+        on_receipt(b, k, stat.to_string(), at);
+    }
 }
 
 /// A receipt for a part of message `k`: the message is final with the

@@ -57,6 +57,23 @@ pub enum ClientError {
         "{target} accepted the connection but did not answer the bind within {seconds} s (--connect-timeout)"
     )]
     BindTimeout { target: String, seconds: f64 },
+    /// The TLS handshake failed: an untrusted certificate, one for another
+    /// name, a port that does not speak TLS.
+    #[error("the TLS handshake with {target} failed: {reason}{hint}")]
+    Tls {
+        target: String,
+        reason: String,
+        hint: String,
+    },
+    /// The target accepted the connection but did not finish the TLS
+    /// handshake in time.
+    #[error(
+        "{target} accepted the connection but did not finish the TLS handshake within {seconds} s (--connect-timeout); does the port speak TLS?"
+    )]
+    TlsTimeout { target: String, seconds: f64 },
+    /// The `--ca-cert` file holds no usable certificate.
+    #[error("--ca-cert: {0}")]
+    CaCert(String),
     /// Ctrl-C came while connecting: not a failure, the run stops.
     #[error("stopped by Ctrl-C while connecting")]
     Interrupted,
@@ -88,8 +105,33 @@ impl ClientError {
     pub fn is_usage(&self) -> bool {
         matches!(
             self,
-            ClientError::Credential { .. } | ClientError::Number(_) | ClientError::Body(_)
+            ClientError::Credential { .. }
+                | ClientError::Number(_)
+                | ClientError::Body(_)
+                | ClientError::CaCert(_)
         )
+    }
+
+    /// A failed TLS handshake with `target` (whose host is `host`), with a
+    /// hint for the usual causes.
+    pub fn tls(target: &str, host: &str, reason: &str) -> ClientError {
+        let hint = if reason.contains("UnknownIssuer") || reason.contains("unknown issuer") {
+            "; the server's certificate is not signed by a CA this machine trusts: give its CA with --ca-cert".to_string()
+        } else if reason.contains("NotValidForName") || reason.contains("not valid for name") {
+            format!(
+                "; the server's certificate does not name {host}: connect by a name (or IP address) it has"
+            )
+        } else if reason.contains("InvalidContentType") || reason.contains("corrupt message") {
+            "; the port does not seem to speak TLS (smpp:// and http:// are the plain schemes)"
+                .to_string()
+        } else {
+            String::new()
+        };
+        ClientError::Tls {
+            target: target.to_string(),
+            reason: reason.to_string(),
+            hint,
+        }
     }
 
     /// A bind refused with `status`, with a hint for the usual ones.

@@ -1,5 +1,7 @@
-//! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT`, or a
-//! Twilio-shaped HTTP API at `http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`.
+//! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT` (`smpps://`
+//! over TLS), or a Twilio-shaped HTTP API at
+//! `http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`; and the extra
+//! certificate a TLS target is trusted by (`--ca-cert`).
 //! The user and password are percent-decoded (`%40` is `@`, `%2F` is `/`,
 //! `%3A` is `:`, `%25` is `%`), as in any URL.
 
@@ -16,7 +18,7 @@ pub enum Protocol {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub protocol: Protocol,
-    /// HTTP over TLS (https://).
+    /// Over TLS (smpps://, https://).
     pub tls: bool,
     pub user: String,
     pub password: String,
@@ -24,12 +26,15 @@ pub struct Target {
     pub port: u16,
     /// HTTP only: a path the API is mounted under ("" for Twilio's own).
     pub prefix: String,
+    /// TLS: PEM certificates trusted besides the system's roots (a
+    /// private CA, or a self-signed server's certificate).
+    pub ca_cert: Option<std::sync::Arc<[u8]>>,
 }
 
 /// Why a target cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "--target expects smpp://USER:PASSWORD@HOST:PORT or http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT], got \"{0}\""
+    "--target expects smpp://USER:PASSWORD@HOST:PORT (smpps:// over TLS) or http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT], got \"{0}\""
 )]
 pub struct TargetError(pub String);
 
@@ -38,6 +43,8 @@ impl Target {
         let bad = || TargetError(text.to_string());
         let (protocol, tls, rest) = if let Some(rest) = text.strip_prefix("smpp://") {
             (Protocol::Smpp, false, rest)
+        } else if let Some(rest) = text.strip_prefix("smpps://") {
+            (Protocol::Smpp, true, rest)
         } else if let Some(rest) = text.strip_prefix("http://") {
             (Protocol::Http, false, rest)
         } else if let Some(rest) = text.strip_prefix("https://") {
@@ -79,6 +86,7 @@ impl Target {
                 .to_string(),
             port,
             prefix: prefix.trim_end_matches('/').to_string(),
+            ca_cert: None,
         })
     }
 
@@ -104,7 +112,8 @@ impl Target {
 
     fn scheme(&self) -> &'static str {
         match (self.protocol, self.tls) {
-            (Protocol::Smpp, _) => "smpp",
+            (Protocol::Smpp, false) => "smpp",
+            (Protocol::Smpp, true) => "smpps",
             (Protocol::Http, false) => "http",
             (Protocol::Http, true) => "https",
         }
@@ -163,6 +172,9 @@ mod tests {
         );
         let v6 = Target::parse("http://AC1:t@[::1]:8080").unwrap();
         assert_eq!(v6.authority(), "[::1]:8080");
+        let smpps = Target::parse("smpps://acme:pw@127.0.0.1:3550").unwrap();
+        assert!(smpps.tls && smpps.protocol == Protocol::Smpp);
+        assert_eq!(smpps.display(), "smpps://acme@127.0.0.1:3550");
         let twilio = Target::parse("https://AC1:t@api.twilio.com").unwrap();
         assert!(twilio.tls);
         assert_eq!(

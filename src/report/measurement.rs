@@ -140,6 +140,11 @@ pub struct LoadFigures {
     pub reconnects: u64,
     /// Messages in flight on a connection when it closed.
     pub lost_at_disconnect: u64,
+    /// `--query`: query_sm sent, message parts a query found final (their
+    /// receipt never came), queries refused.
+    pub queries: u64,
+    pub final_by_query: u64,
+    pub queries_refused: u64,
     /// HTTP: requests without any answer, and the first one's error.
     pub unanswered: u64,
     pub first_error: Option<String>,
@@ -175,6 +180,13 @@ impl LoadFigures {
             "resubmitted after a throttle {}, reconnects {}, messages in flight when a connection closed {}",
             self.resubmitted, self.reconnects, self.lost_at_disconnect
         );
+        if self.queries > 0 {
+            let _ = writeln!(
+                out,
+                "query_sm for late receipts {}: final by query {} (their receipt never came), refused {}",
+                self.queries, self.final_by_query, self.queries_refused
+            );
+        }
         let (answer, finals, refusals) = match self.http {
             false => (
                 "submit_sm_resp",
@@ -270,6 +282,9 @@ impl LoadFigures {
             ("resubmitted", self.resubmitted),
             ("reconnects", self.reconnects),
             ("lost_at_disconnect", self.lost_at_disconnect),
+            ("queries", self.queries),
+            ("final_by_query", self.final_by_query),
+            ("queries_refused", self.queries_refused),
             ("unanswered", self.unanswered),
             ("bad_signatures", self.bad_signatures),
         ];

@@ -64,6 +64,11 @@ pub struct Serve {
     pub host: String,
     /// The Twilio-shaped HTTP API's port; `None` serves no HTTP API.
     pub http_port: Option<u16>,
+    /// The same API over TLS (`tls`'s certificate); `None`: not served.
+    pub https_port: Option<u16>,
+    /// The certificate and key of every TLS port; set whenever a TLS
+    /// port is.
+    pub tls: Option<TlsFiles>,
     pub max_connections: u32,
     /// Largest accepted PDU, in octets (command_length).
     pub max_pdu: u32,
@@ -75,10 +80,24 @@ pub struct Serve {
     pub receipt_retry: Nanos,
     /// Failed binds allowed per peer address per second.
     pub failed_binds_per_sec: f64,
+    /// A concatenated message whose parts have not all come within this
+    /// (wall time, from its first part) is given up: the parts received
+    /// get undelivered receipts.
+    pub concat_timeout: Nanos,
     /// The bearer token of the admin API; `None`: one is generated at
     /// start.
     pub admin_token: Option<String>,
     pub accounts: Vec<Account>,
+}
+
+/// `[serve] tls_cert` and `tls_key`: PEM files, relative paths resolved
+/// against the scenario file's directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsFiles {
+    /// The server's certificate, then any intermediate CAs.
+    pub cert: std::path::PathBuf,
+    /// The certificate's private key.
+    pub key: std::path::PathBuf,
 }
 
 /// One SMPP system_id (and HTTP account) of one provider.
@@ -89,6 +108,9 @@ pub struct Account {
     pub provider: ProviderId,
     /// The SMPP port; 0 picks a free one (printed at start).
     pub port: u16,
+    /// The account's SMPP over TLS port, besides `port`; 0 picks a free
+    /// one.
+    pub tls_port: Option<u16>,
     /// Submissions per second over all binds of the account.
     pub tps: Option<f64>,
     /// Submissions per second on one bind.
@@ -117,6 +139,20 @@ pub struct Dialect {
     pub duplicates: bool,
     /// Receipts go as data_sm rather than deliver_sm.
     pub receipts_by_data_sm: bool,
+    /// What the receipt's `text:` quotes of the message.
+    pub quoted_text: QuotedText,
+}
+
+/// What a receipt's `text:` quotes of its message (SMSCs differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotedText {
+    /// The first 20 characters of the text, decoded by its data_coding.
+    Decoded,
+    /// The first 20 octets of the user data (after any UDH) as ASCII, each
+    /// octet outside printable ASCII written as `.`.
+    Raw,
+    /// Nothing.
+    Empty,
 }
 
 impl Default for Dialect {
@@ -129,6 +165,7 @@ impl Default for Dialect {
             receipt_before_resp: false,
             duplicates: false,
             receipts_by_data_sm: false,
+            quoted_text: QuotedText::Decoded,
         }
     }
 }

@@ -47,12 +47,16 @@ pub struct RawMessage {
 pub struct RawServe {
     pub host: Option<String>,
     pub http_port: Option<u16>,
+    pub https_port: Option<u16>,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
     pub max_connections: Option<u32>,
     pub max_pdu: Option<u32>,
     pub idle_timeout: Option<String>,
     pub header_timeout: Option<String>,
     pub receipt_retry: Option<String>,
     pub failed_binds: Option<String>,
+    pub concat_timeout: Option<String>,
     pub admin_token: Option<String>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
@@ -65,6 +69,7 @@ pub struct RawAccount {
     pub password: String,
     pub provider: String,
     pub port: Option<u16>,
+    pub tls_port: Option<u16>,
     pub tps: Option<String>,
     pub bind_tps: Option<String>,
     pub window: Option<u32>,
@@ -83,6 +88,7 @@ pub struct RawDialect {
     pub receipt_before_resp: Option<bool>,
     pub duplicates: Option<bool>,
     pub receipt_pdu: Option<String>,
+    pub receipt_text: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -182,8 +182,40 @@ impl LiveModel {
         self.submit_at(provider, number, now)
     }
 
+    /// A fresh message id, for a part of a concatenated message: each part
+    /// has its own, from the ids whole messages take.
+    pub fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// A message of `segments` parts to `number` via `provider`, submitted
+    /// now; accepted, it is known by `id` (a part's, taken before) or by a
+    /// fresh one.
+    pub fn submit_message(
+        &mut self,
+        provider: ProviderId,
+        number: &str,
+        segments: u32,
+        id: Option<u64>,
+    ) -> Submission {
+        let now = self.clock.now();
+        self.submit_parts_at((provider, segments, id), number, now)
+    }
+
     /// As `submit`, at simulated time `now` (not before earlier ones).
     fn submit_at(&mut self, provider: ProviderId, number: &str, now: Nanos) -> Submission {
+        self.submit_parts_at((provider, 1, None), number, now)
+    }
+
+    /// As `submit_message`, at simulated time `now`.
+    fn submit_parts_at(
+        &mut self,
+        (provider, segments, id): (ProviderId, u32, Option<u64>),
+        number: &str,
+        now: Nanos,
+    ) -> Submission {
         let key = number_key(number);
         if self.numbers.len() >= REMEMBERED_NUMBERS && !self.numbers.contains_key(&key) {
             self.numbers.clear();
@@ -201,6 +233,7 @@ impl LiveModel {
         }
         let mut req = MessageRequest::for_number(number, send, provider, now);
         req.arrival = first_seen;
+        req.segments = segments.max(1);
         let fate = self.world.resolve(
             (&mut self.queues[provider.index()], &mut self.carriers),
             &user,
@@ -220,8 +253,7 @@ impl LiveModel {
             self.record(None, number, &fate);
             return Submission::QueueFull;
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = id.unwrap_or_else(|| self.take_id());
         if fate.finished_at > now && self.in_flight.len() < TRACKED_IN_FLIGHT {
             self.finals.push(Reverse((fate.finished_at, id)));
             let fate = fate.clone();

@@ -9,9 +9,11 @@ pub mod ledger;
 pub mod limits;
 pub mod live;
 pub mod observe;
+pub mod reassembly;
 pub mod receipts;
 pub mod shared;
 pub mod smpp;
+pub mod tls;
 
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
@@ -33,8 +35,12 @@ const HELD_RECEIPTS: usize = 1_000_000;
 pub struct Endpoints {
     /// (system_id, provider name, address) per account.
     pub smpp: Vec<(String, String, SocketAddr)>,
+    /// The same for SMPP over TLS, per account with a `tls_port`.
+    pub smpp_tls: Vec<(String, String, SocketAddr)>,
     /// The Twilio-shaped HTTP API, if `[serve] http_port` is set.
     pub http: Option<SocketAddr>,
+    /// The same API over TLS, if `[serve] https_port` is set.
+    pub https: Option<SocketAddr>,
     /// The admin API's bearer token: `[serve] admin_token`, or generated.
     pub admin_token: String,
 }
@@ -61,6 +67,8 @@ pub enum ServeError {
     },
     #[error("--speed must be a positive number, got {0}")]
     Speed(f64),
+    #[error("[serve] TLS: {0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// A listener on `host:port`, or an error naming the address and `what`
@@ -83,30 +91,110 @@ async fn listen(
         })
 }
 
-/// One listener per distinct configured account port (0: one each), and
-/// the port each account listens on.
+/// An SMPP listener: its port as configured (0: a free one), whether it
+/// speaks TLS, and the socket.
+struct SmppListener {
+    configured: u16,
+    tls: bool,
+    socket: tokio::net::TcpListener,
+}
+
+/// Where the accounts listen: one listener per distinct configured port,
+/// plain or TLS (0: one each), and each account's plain and TLS port.
+struct AccountListeners {
+    listeners: Vec<SmppListener>,
+    ports: Vec<u16>,
+    tls_ports: Vec<Option<u16>>,
+}
+
 async fn listen_for_accounts(
     serve: &crate::scenario::Serve,
-) -> Result<(Vec<(u16, tokio::net::TcpListener)>, Vec<u16>), ServeError> {
-    let mut listeners: Vec<(u16, tokio::net::TcpListener)> = Vec::new();
-    let mut account_ports = Vec::new();
+) -> Result<AccountListeners, ServeError> {
+    let mut bound = AccountListeners {
+        listeners: Vec::new(),
+        ports: Vec::new(),
+        tls_ports: Vec::new(),
+    };
     for account in &serve.accounts {
-        let existing = listeners
-            .iter()
-            .find(|(configured, _)| *configured == account.port && account.port != 0);
-        let port = match existing {
-            Some((_, l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
-            None => {
-                let what = format!("[serve] port of account {}", account.system_id);
-                let listener = listen(&serve.host, account.port, what).await?;
-                let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-                listeners.push((account.port, listener));
-                port
-            }
+        let port = bound.port(serve, account, account.port, false).await?;
+        bound.ports.push(port);
+        let tls_port = match account.tls_port {
+            Some(configured) => Some(bound.port(serve, account, configured, true).await?),
+            None => None,
         };
-        account_ports.push(port);
+        bound.tls_ports.push(tls_port);
     }
-    Ok((listeners, account_ports))
+    Ok(bound)
+}
+
+impl AccountListeners {
+    /// The bound port of the listener for `configured` (plain or `tls`),
+    /// listening first if no account has asked for it yet.
+    async fn port(
+        &mut self,
+        serve: &crate::scenario::Serve,
+        account: &crate::scenario::Account,
+        configured: u16,
+        tls: bool,
+    ) -> Result<u16, ServeError> {
+        let bound_port =
+            |l: &tokio::net::TcpListener| l.local_addr().map(|a| a.port()).unwrap_or(0);
+        let existing = (self.listeners.iter())
+            .find(|l| l.configured == configured && l.tls == tls && configured != 0);
+        if let Some(l) = existing {
+            return Ok(bound_port(&l.socket));
+        }
+        let key = if tls { "tls_port" } else { "port" };
+        let what = format!("[serve] {key} of account {}", account.system_id);
+        let socket = listen(&serve.host, configured, what).await?;
+        let port = bound_port(&socket);
+        self.listeners.push(SmppListener {
+            configured,
+            tls,
+            socket,
+        });
+        Ok(port)
+    }
+}
+
+/// The HTTP API on `http_port` and, over TLS, `https_port`: their bound
+/// addresses.
+async fn listen_http(
+    shared: &Arc<Shared>,
+    admin_token: &str,
+    tls: Option<&tls::TlsAcceptor>,
+) -> Result<(Option<SocketAddr>, Option<SocketAddr>), ServeError> {
+    let serve = &shared.scenario.serve;
+    let mut listeners = Vec::new();
+    let mut bound = [None, None];
+    let ports = [
+        (serve.http_port, "http_port", None),
+        (serve.https_port, "https_port", tls),
+    ];
+    for (i, (port, key, tls)) in ports.into_iter().enumerate() {
+        let Some(port) = port else { continue };
+        let listener = listen(&serve.host, port, format!("[serve] {key}")).await?;
+        bound[i] = listener.local_addr().ok();
+        listeners.push((listener, tls.cloned()));
+    }
+    if !listeners.is_empty() {
+        http::serve(listeners, shared.clone(), admin_token.to_string());
+    }
+    Ok((bound[0], bound[1]))
+}
+
+/// (system_id, provider name, address) of each account with a port.
+fn account_endpoints(
+    scenario: &Scenario,
+    ports: impl Iterator<Item = Option<u16>>,
+) -> Vec<(String, String, SocketAddr)> {
+    let ip: IpAddr = (scenario.serve.host.parse()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    (scenario.serve.accounts.iter().zip(ports))
+        .filter_map(|(a, port)| {
+            let provider = scenario.provider(a.provider).name.clone();
+            Some((a.system_id.clone(), provider, SocketAddr::new(ip, port?)))
+        })
+        .collect()
 }
 
 /// Why a port could not be bound, as a sentence's end.
@@ -130,7 +218,8 @@ impl Server {
             return Err(ServeError::Speed(speed));
         }
         let serve = &scenario.serve;
-        let (listeners, account_ports) = listen_for_accounts(serve).await?;
+        let tls = tls::acceptor(serve)?;
+        let bound = listen_for_accounts(serve).await?;
         let desk = Arc::new(Desk::new(serve.accounts.len(), HELD_RECEIPTS));
         let (shutdown, _) = watch::channel(false);
         let epoch_unix = std::time::SystemTime::now()
@@ -150,45 +239,32 @@ impl Server {
                 .collect(),
             failed_binds: Mutex::new(HashMap::new()),
             stats: Stats::default(),
+            pending: Mutex::new(reassembly::Pending::new(reassembly::PENDING_PARTS)),
             observed: observe::Observed::default(),
             ledger: Mutex::new(ledger::Ledger::default()),
             shutdown,
-            account_ports: account_ports.clone(),
+            account_ports: bound.ports.clone(),
+            account_tls_ports: bound.tls_ports.clone(),
             scenario: scenario.clone(),
         });
+        tokio::spawn(smpp::expire_incomplete(shared.clone()));
         let admin_token = serve
             .admin_token
             .clone()
             .unwrap_or_else(|| format!("{:032x}", rand::random::<u128>()));
-        let http = match serve.http_port {
-            None => None,
-            Some(port) => {
-                let listener = listen(&serve.host, port, "[serve] http_port".into()).await?;
-                let bound = listener.local_addr().ok();
-                tokio::spawn(http::serve(listener, shared.clone(), admin_token.clone()));
-                bound
-            }
-        };
+        let (http, https) = listen_http(&shared, &admin_token, tls.as_ref()).await?;
         let endpoints = Endpoints {
+            smpp: account_endpoints(&scenario, bound.ports.iter().map(|p| Some(*p))),
+            smpp_tls: account_endpoints(&scenario, bound.tls_ports.iter().copied()),
             http,
+            https,
             admin_token,
-            smpp: serve
-                .accounts
-                .iter()
-                .zip(&account_ports)
-                .map(|(a, port)| {
-                    let ip: IpAddr = serve.host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-                    (
-                        a.system_id.clone(),
-                        scenario.provider(a.provider).name.clone(),
-                        SocketAddr::new(ip, *port),
-                    )
-                })
-                .collect(),
         };
-        let tasks = listeners
-            .into_iter()
-            .map(|(_, l)| tokio::spawn(smpp::accept(l, shared.clone())))
+        let tasks = (bound.listeners.into_iter())
+            .map(|l| {
+                let tls = if l.tls { tls.clone() } else { None };
+                tokio::spawn(smpp::accept(l.socket, tls, shared.clone()))
+            })
             .collect();
         Ok(Server {
             shared,

@@ -1,7 +1,8 @@
 //! What `/metrics` shows, in the classic Prometheus text format or
 //! OpenMetrics (prometheus-client), as the client asks:
 //! submissions, refusals by command_status, receipts acknowledged by stat,
-//! provider queue depth, connections (SMPP and HTTP) and binds.
+//! provider queue depth, connections (SMPP and HTTP), binds and failed
+//! TLS handshakes.
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -22,6 +23,7 @@ pub struct Observed {
     pub http_connections: Gauge,
     pub binds: Gauge,
     pub held_receipts: Gauge,
+    pub tls_handshake_failures: Counter,
 }
 
 impl Default for Observed {
@@ -35,6 +37,7 @@ impl Default for Observed {
         let http_connections = Gauge::default();
         let binds = Gauge::default();
         let held_receipts = Gauge::default();
+        let tls_handshake_failures = Counter::default();
         registry.register(
             "submits",
             "Messages submitted (SMPP and HTTP)",
@@ -67,6 +70,11 @@ impl Default for Observed {
             "Receipts waiting for a receiver to bind",
             held_receipts.clone(),
         );
+        registry.register(
+            "tls_handshake_failures",
+            "TLS handshakes on a TLS port that failed or timed out (a plain client, an untrusted certificate)",
+            tls_handshake_failures.clone(),
+        );
         Observed {
             registry,
             submits,
@@ -77,6 +85,7 @@ impl Default for Observed {
             http_connections,
             binds,
             held_receipts,
+            tls_handshake_failures,
         }
     }
 }
@@ -97,6 +106,10 @@ impl Observed {
     pub fn refused(&self, status: u32) {
         let labels = vec![("status".to_string(), format!("0x{status:08x}"))];
         self.refusals.get_or_create(&labels).inc();
+    }
+
+    pub fn tls_handshake_failed(&self) {
+        self.tls_handshake_failures.inc();
     }
 
     pub fn receipt_acknowledged(&self, stat: &str) {

@@ -17,7 +17,13 @@ use tokio::sync::{Notify, mpsc};
 pub struct ReceiptJob {
     /// Index of the account (`[serve]` accounts) that submitted it.
     pub account: usize,
+    /// The id the client was given for the submit this receipt answers.
     pub message_id: u64,
+    /// The model's message whose fate it reports: the same id for a whole
+    /// message, the first part's for each part of a concatenated one (an
+    /// injected outage that re-decides the message moves all its parts'
+    /// receipts).
+    pub fate_id: u64,
     /// The handset's number (the submit's destination).
     pub handset: String,
     /// The submit's source address.
@@ -120,10 +126,11 @@ enum Order {
         outcome: Outcome,
         done_at: Nanos,
     },
-    /// A message's pending receipts changed in place (cancel_sm,
-    /// replace_sm), and moved to `at` when given.
+    /// The pending receipts of the model's message `fate_id` (each part's)
+    /// changed in place (cancel_sm, replace_sm), and moved to `at` when
+    /// given.
     Amend {
-        message_id: u64,
+        fate_id: u64,
         at: Option<Instant>,
         amendment: Amendment,
     },
@@ -174,7 +181,7 @@ impl Scheduler {
                         Some(Order::Replace { message_id, at, receipt, outcome, done_at }) => {
                             let old: Vec<u64> = jobs
                                 .iter()
-                                .filter(|(_, (_, j))| j.message_id == message_id)
+                                .filter(|(_, (_, j))| j.fate_id == message_id)
                                 .map(|(s, _)| *s)
                                 .collect();
                             for s in old {
@@ -190,10 +197,10 @@ impl Scheduler {
                                 sequence += 1;
                             }
                         }
-                        Some(Order::Amend { message_id, at, amendment }) => {
+                        Some(Order::Amend { fate_id, at, amendment }) => {
                             let old: Vec<u64> = jobs
                                 .iter()
-                                .filter(|(_, (_, j))| j.message_id == message_id)
+                                .filter(|(_, (_, j))| j.fate_id == fate_id)
                                 .map(|(s, _)| *s)
                                 .collect();
                             for s in old {
@@ -245,8 +252,9 @@ impl Scheduler {
         times.range(..=until).next().is_some()
     }
 
-    /// Moves message `message_id`'s pending receipts to `at`, with a new
-    /// state (a receipt already handed to the desk is not recalled).
+    /// Moves the pending receipts of the model's message `message_id` (a
+    /// `fate_id`) to `at`, with a new state (a receipt already handed to the
+    /// desk is not recalled).
     pub fn replace(
         &self,
         message_id: u64,
@@ -266,11 +274,12 @@ impl Scheduler {
 }
 
 impl Scheduler {
-    /// Changes message `message_id`'s pending receipts (a receipt already
-    /// handed to the desk is not recalled), moving them to `at` if given.
-    pub fn amend(&self, message_id: u64, at: Option<Instant>, amendment: Amendment) {
+    /// Changes the pending receipts of the model's message `fate_id` (every
+    /// part's, for a concatenated message; a receipt already handed to the
+    /// desk is not recalled), moving them to `at` if given.
+    pub fn amend(&self, fate_id: u64, at: Option<Instant>, amendment: Amendment) {
         let _ = self.sender.send(Order::Amend {
-            message_id,
+            fate_id,
             at,
             amendment,
         });

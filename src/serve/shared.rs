@@ -1,7 +1,8 @@
 //! What every connection of a server shares: the scenario, the live
 //! model behind its lock, the receipt desk and scheduler, the account and
-//! failed-bind limits, the ledger of SMPP messages, the counts shutdown
-//! and limits read, and the number check both protocols apply.
+//! failed-bind limits, the parts of concatenated messages waiting for the
+//! rest, the ledger of SMPP messages, the counts shutdown and limits read,
+//! and the number check both protocols apply.
 
 use super::limits::{TokenBucket, WindowLimit};
 use super::live::{self, LiveModel};
@@ -38,9 +39,13 @@ pub struct Shared {
     pub clock: crate::des::RealClock,
     /// The port each account listens on (ports given as 0 resolved).
     pub account_ports: Vec<u16>,
+    /// The SMPP over TLS port of each account that has one (resolved too).
+    pub account_tls_ports: Vec<Option<u16>>,
     pub(super) account_limits: Vec<Option<Mutex<WindowLimit>>>,
     pub(super) failed_binds: Mutex<HashMap<IpAddr, TokenBucket>>,
     pub stats: Stats,
+    /// Parts of concatenated messages waiting for the rest.
+    pub pending: Mutex<super::reassembly::Pending>,
     pub observed: observe::Observed,
     /// Messages accepted over SMPP, for query_sm, cancel_sm and replace_sm.
     pub ledger: Mutex<super::ledger::Ledger>,
@@ -48,6 +53,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Whether `account` may bind on the listener of `port`, plain or TLS.
+    pub fn listens_on(&self, account: usize, port: u16) -> bool {
+        self.account_ports[account] == port || self.account_tls_ports[account] == Some(port)
+    }
+
     /// The account's TPS limit allows one more submission now.
     pub fn account_allows(&self, account: usize) -> bool {
         self.account_limits[account]
@@ -73,7 +83,7 @@ impl Shared {
             self.ledger
                 .lock()
                 .expect("ledger lock")
-                .decided(*id, fate, false);
+                .decided(*id, super::ledger::Ending::of(fate, false));
             let Some((receipt, done)) = live::receipt_of(fate) else {
                 continue;
             };

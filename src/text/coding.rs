@@ -34,6 +34,22 @@ impl DataCoding {
         }
     }
 
+    /// The segments a message of `bytes` in this coding takes when a
+    /// gateway splits it: septets 160 then 153 a part (GSM 7-bit and IA5,
+    /// escape pairs never split), UTF-16 units 70 then 67 (surrogate pairs
+    /// never split), octets 140 then 134 (Latin-1 and binary).
+    pub fn segments(self, bytes: &[u8]) -> u32 {
+        let text = || decode(self, bytes);
+        match self {
+            DataCoding::SmscDefault | DataCoding::Ia5 => {
+                super::layout_in(&text(), super::Encoding::Gsm7).segments
+            }
+            DataCoding::Ucs2 => super::layout_in(&text(), super::Encoding::Ucs2).segments,
+            DataCoding::Latin1 | DataCoding::Binary if bytes.len() <= 140 => 1,
+            DataCoding::Latin1 | DataCoding::Binary => bytes.len().div_ceil(134) as u32,
+        }
+    }
+
     /// Bytes per text unit: 2 for UCS-2, 1 otherwise.
     pub fn unit_bytes(self) -> usize {
         match self {
@@ -91,6 +107,18 @@ mod tests {
         assert_eq!(decode(DataCoding::Ia5, b"code 1\xff"), "code 1\u{FFFD}");
         assert_eq!(decode(DataCoding::Latin1, b"caf\xe9"), "café");
         assert_eq!(decode(DataCoding::Binary, &[0x0a, 0xff]), "0aff");
+    }
+
+    #[test]
+    fn a_payload_counts_the_segments_of_its_own_coding() {
+        let ucs2 = |t: &str| -> Vec<u8> { t.encode_utf16().flat_map(u16::to_be_bytes).collect() };
+        // English sent as UCS-2 is split as UCS-2: 70, then 67 a part.
+        assert_eq!(DataCoding::Ucs2.segments(&ucs2(&"a".repeat(70))), 1);
+        assert_eq!(DataCoding::Ucs2.segments(&ucs2(&"a".repeat(71))), 2);
+        assert_eq!(DataCoding::SmscDefault.segments(&[0x41; 160]), 1);
+        assert_eq!(DataCoding::SmscDefault.segments(&[0x41; 307]), 3);
+        assert_eq!(DataCoding::Latin1.segments(&[0x41; 140]), 1);
+        assert_eq!(DataCoding::Binary.segments(&[0; 269]), 3);
     }
 
     #[test]

@@ -106,7 +106,12 @@ fn segment_ranges(text: &str, encoding: Encoding) -> Vec<std::ops::Range<usize>>
 
 /// The encoding, length and segment count of `text`.
 pub fn layout(text: &str) -> Layout {
-    let encoding = encoding_of(text);
+    layout_in(text, encoding_of(text))
+}
+
+/// As [`layout`], for `text` carried in `encoding` whatever it needs (a
+/// client may send text GSM-7 could carry as UCS-2).
+pub fn layout_in(text: &str, encoding: Encoding) -> Layout {
     let units = text.chars().map(|c| units_of(c, encoding)).sum();
     let segments = segment_ranges(text, encoding).len() as u32;
     Layout {

@@ -81,6 +81,12 @@ impl Kannel {
     /// Kannel bound to `smpp_port`, with `core` added to its core group
     /// (e.g. an access-log line; `@DIR@` is its directory).
     pub fn start(smpp_port: &str, core: &str) -> Kannel {
+        Kannel::start_with(smpp_port, core, "")
+    }
+
+    /// As `start`, with `smsc` added to the SMSC group (e.g. `use-ssl =
+    /// true`).
+    pub fn start_with(smpp_port: &str, core: &str, smsc: &str) -> Kannel {
         assert!(
             Path::new(BEARERBOX).exists(),
             "Kannel is missing: apt-get install kannel (.ci/run does)"
@@ -92,7 +98,14 @@ impl Kannel {
             .unwrap()
             .replace("@ADMIN@", &admin.to_string())
             .replace("@SMSBOX@", &smsbox.to_string())
-            .replace("@SMPP@", smpp_port)
+            .replace(
+                "@SMPP@",
+                &if smsc.is_empty() {
+                    smpp_port.to_string()
+                } else {
+                    format!("{smpp_port}\n{smsc}")
+                },
+            )
             .replace("@SENDSMS@", &sendsms.to_string())
             .replace(
                 "dlr-storage = internal",
@@ -137,8 +150,15 @@ impl Kannel {
     /// while smsbox is still connecting, and fails the test if it never
     /// accepts.
     pub fn send(&self, to: &str, dlr_url: &str) {
+        self.send_text(to, "Your code is 123456", "", dlr_url);
+    }
+
+    /// As `send`, with `text` (UTF-8) and more sendsms parameters (e.g.
+    /// `&coding=2&charset=UTF-8` for UCS-2).
+    pub fn send_text(&self, to: &str, text: &str, more: &str, dlr_url: &str) {
         let query = format!(
-            "/cgi-bin/sendsms?username=tester&password=foobar&from=SIMSMS&to={to}&text=Your+code+is+123456&dlr-mask=31&dlr-url={}",
+            "/cgi-bin/sendsms?username=tester&password=foobar&from=SIMSMS&to={to}&text={}{more}&dlr-mask=31&dlr-url={}",
+            encode(text),
             encode(dlr_url)
         );
         let accepted = (0..50).any(|_| {

@@ -128,6 +128,10 @@ pub struct Served {
     pub endpoints: Vec<(String, String)>,
     /// The Twilio-shaped API's address, if served.
     pub http: Option<String>,
+    /// (system_id, address) of every SMPP over TLS port.
+    pub tls_endpoints: Vec<(String, String)>,
+    /// The API's TLS address, if served.
+    pub https: Option<String>,
 }
 
 impl Served {
@@ -150,6 +154,7 @@ impl Served {
             .expect("simsms serve starts");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let (mut endpoints, mut http) = (Vec::new(), None);
+        let (mut tls_endpoints, mut https) = (Vec::new(), None);
         for line in lines.by_ref() {
             let line = line.unwrap();
             if line == "ready" {
@@ -159,6 +164,8 @@ impl Served {
             match parts[0] {
                 "smpp" => endpoints.push((parts[1].to_string(), parts[3].to_string())),
                 "http" => http = Some(parts[1].to_string()),
+                "smpps" => tls_endpoints.push((parts[1].to_string(), parts[3].to_string())),
+                "https" => https = Some(parts[1].to_string()),
                 _ => panic!("unexpected line: {line}"),
             }
         }
@@ -168,6 +175,8 @@ impl Served {
             child,
             endpoints,
             http,
+            tls_endpoints,
+            https,
         }
     }
 
@@ -175,6 +184,12 @@ impl Served {
     pub fn address(&self, system_id: &str) -> String {
         let found = self.endpoints.iter().find(|(s, _)| s == system_id);
         found.expect("an account of the scenario").1.clone()
+    }
+
+    /// The SMPP over TLS address of account `system_id`, as HOST:PORT.
+    pub fn tls_address(&self, system_id: &str) -> String {
+        let found = self.tls_endpoints.iter().find(|(s, _)| s == system_id);
+        found.expect("an account with a tls_port").1.clone()
     }
 }
 

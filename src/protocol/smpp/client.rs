@@ -1,5 +1,6 @@
 //! The client side of SMPP that `load` (message mode and `--otp`) and
-//! `bench smpp` share: connecting and binding as a transceiver within a
+//! `bench smpp` share: connecting (over TLS for `smpps://`, trusting the
+//! system's roots and `--ca-cert`) and binding as a transceiver within a
 //! timeout (Ctrl-C ends the wait), then one session per bind that reads
 //! through the shared frame reader (an undecodable PDU is answered with
 //! generic_nack and the session goes on), acknowledges every deliver_sm,
@@ -13,15 +14,15 @@ use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
 use crate::protocol::smpp::receipt::receipt_fields;
 use crate::protocol::target::Target;
 use bytes::BytesMut;
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, SubmitSm};
+use rusmpp::pdus::{BindTransceiver, DeliverSmResp, QuerySm, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
@@ -50,6 +51,14 @@ pub enum Incoming {
         stat: String,
         at: Instant,
     },
+    /// The answer to query_sm `sequence`: the message's state (a
+    /// MessageState octet; 0 when the query was refused with `status`).
+    QueryResp {
+        sequence: u32,
+        status: u32,
+        state: u8,
+        at: Instant,
+    },
     /// The session ended: the server closed, unbound or broke the stream.
     Closed { reason: String },
 }
@@ -61,10 +70,12 @@ pub struct Session {
     pub incoming: mpsc::UnboundedReceiver<Incoming>,
 }
 
-/// The writing side of a session. Dropping the last sender ends the session.
+/// The writing side of a session; clones share its sequence numbers.
+/// Dropping the last sender ends the session.
+#[derive(Clone)]
 pub struct Sender {
     out: mpsc::UnboundedSender<Outgoing>,
-    next_sequence: u32,
+    next_sequence: Arc<AtomicU32>,
     _tasks: Arc<Tasks>,
 }
 
@@ -107,15 +118,28 @@ impl Sender {
     /// Writes `submit` (one part of a message, say); returns its sequence
     /// number. Once the session has closed it is silently not sent.
     pub fn submit_sm(&mut self, submit: SubmitSm) -> u32 {
-        let sequence = self.next_sequence;
+        self.submit_pdu(submit)
+    }
+
+    /// Writes a request of our own; returns its sequence number.
+    fn submit_pdu(&mut self, pdu: impl Into<Pdu>) -> u32 {
         // Sequence 1 is the bind's; requests of our own use 2..=0x7FFFFFFF.
-        self.next_sequence = if sequence >= 0x7fff_ffff {
-            2
-        } else {
-            sequence + 1
-        };
-        let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, submit));
+        let next = |s: u32| Some(if s >= 0x7fff_ffff { 2 } else { s + 1 });
+        let sequence = (self.next_sequence)
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, next)
+            .expect("the update always gives a value");
+        let _ = (self.out).send(Outgoing::command(CommandStatus::EsmeRok, sequence, pdu));
         sequence
+    }
+
+    /// Asks for the state of message `id` (a gateway's fallback when a
+    /// receipt is late); returns the query's sequence number.
+    pub fn query_sm(&mut self, id: &str) -> u32 {
+        let query = QuerySm::builder()
+            .message_id(text(id).unwrap_or_else(|| text("0").expect("short")))
+            .source_addr(text("SIMSMS").expect("a short ASCII name"))
+            .build();
+        self.submit_pdu(query)
     }
 
     /// Whether the session has ended.
@@ -187,7 +211,7 @@ pub async fn connect_with(
     let reading = tokio::spawn(read_loop(reader, out.clone(), deliver));
     Ok(Sender {
         out,
-        next_sequence: 2,
+        next_sequence: Arc::new(AtomicU32::new(2)),
         _tasks: Arc::new(Tasks(vec![writing, reading])),
     })
 }
@@ -195,13 +219,15 @@ pub async fn connect_with(
 /// Where a session hands what came back.
 type Deliver = Arc<dyn Fn(Incoming) + Send + Sync>;
 
-async fn connect_and_bind(
-    target: &Target,
-    timeout: Duration,
-) -> Result<(BufReader<OwnedReadHalf>, OwnedWriteHalf), ClientError> {
+/// The reading and writing halves of a connection, plain or TLS.
+type Reader = BufReader<Box<dyn AsyncRead + Send + Unpin>>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// The connection to `target`, each step within `timeout`: TCP, then for
+/// `smpps://` the TLS handshake.
+async fn open(target: &Target, timeout: Duration) -> Result<(Reader, Writer), ClientError> {
     let name = target.display();
     let seconds = timeout.as_secs_f64();
-    let bind = bind_request(target)?;
     let connecting = TcpStream::connect((target.host.as_str(), target.port));
     let stream = tokio::time::timeout(timeout, connecting)
         .await
@@ -214,8 +240,34 @@ async fn connect_and_bind(
             reason: e.to_string(),
         })?;
     let _ = stream.set_nodelay(true);
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
+    if !target.tls {
+        let (reader, writer) = stream.into_split();
+        return Ok((BufReader::new(Box::new(reader)), Box::new(writer)));
+    }
+    let config =
+        crate::tls::client_config(target.ca_cert.as_deref()).map_err(ClientError::CaCert)?;
+    let server = rustls_pki_types::ServerName::try_from(target.host.clone())
+        .map_err(|e| ClientError::tls(&name, &target.host, &e.to_string()))?;
+    let handshake = tokio_rustls::TlsConnector::from(config).connect(server, stream);
+    let stream = tokio::time::timeout(timeout, handshake)
+        .await
+        .map_err(|_| ClientError::TlsTimeout {
+            target: name.clone(),
+            seconds,
+        })?
+        .map_err(|e| ClientError::tls(&name, &target.host, &e.to_string()))?;
+    let (reader, writer) = tokio::io::split(stream);
+    Ok((BufReader::new(Box::new(reader)), Box::new(writer)))
+}
+
+async fn connect_and_bind(
+    target: &Target,
+    timeout: Duration,
+) -> Result<(Reader, Writer), ClientError> {
+    let name = target.display();
+    let seconds = timeout.as_secs_f64();
+    let bind = bind_request(target)?;
+    let (mut reader, mut writer) = open(target, timeout).await?;
     let broken = |reason: String| ClientError::Connection {
         target: name.clone(),
         reason,
@@ -223,10 +275,11 @@ async fn connect_and_bind(
     let answer = tokio::time::timeout(timeout, async {
         let mut out = BytesMut::new();
         encode(&bind, &mut out);
-        writer
-            .write_all(&out)
-            .await
-            .map_err(|e| broken(e.to_string()))?;
+        let written = match writer.write_all(&out).await {
+            Ok(()) => writer.flush().await,
+            Err(e) => Err(e),
+        };
+        written.map_err(|e| broken(e.to_string()))?;
         Ok(read_frame(&mut reader, MAX_PDU).await)
     });
     let answer = answer.await.map_err(|_| ClientError::BindTimeout {
@@ -240,9 +293,14 @@ async fn connect_and_bind(
             target: name,
             reason: "its answer does not decode as an SMPP PDU".into(),
         }),
-        Err(e @ FrameError::Length { .. }) => Err(ClientError::NotSmpp {
+        Err(e @ FrameError::Length { length, .. }) => Err(ClientError::NotSmpp {
             target: name,
-            reason: e.describe(),
+            // A TLS record (alert 0x15 or handshake 0x16, version 3.x).
+            reason: if matches!(length >> 16, 0x1503 | 0x1603) && !target.tls {
+                format!("{}; the port speaks TLS: use smpps://", e.describe())
+            } else {
+                e.describe()
+            },
         }),
         Err(FrameError::Io(e)) => Err(broken(e.to_string())),
         Ok(None) => Err(ClientError::ClosedAtBind { target: name }),
@@ -271,7 +329,7 @@ fn bind_request(target: &Target) -> Result<Command, ClientError> {
 /// Writes what is queued, as many commands per write as are waiting, and
 /// an enquire_link when nothing was written for `ENQUIRE_LINK_EVERY`.
 async fn write_loop(
-    mut writer: OwnedWriteHalf,
+    mut writer: Writer,
     mut to_write: mpsc::UnboundedReceiver<Outgoing>,
     deliver: Deliver,
 ) {
@@ -301,7 +359,12 @@ async fn write_loop(
             };
         }
         if !out.is_empty() {
-            if let Err(e) = writer.write_all(&out).await {
+            // A TLS stream buffers what it is given until flushed.
+            let written = match writer.write_all(&out).await {
+                Ok(()) => writer.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 let reason = format!("writing failed: {e}");
                 deliver(Incoming::Closed { reason });
                 return;
@@ -317,11 +380,7 @@ async fn write_loop(
 
 /// Reads frames until the stream ends: answers what the server asks,
 /// acknowledges receipts and passes resps and receipts on.
-async fn read_loop(
-    mut reader: BufReader<OwnedReadHalf>,
-    out: mpsc::UnboundedSender<Outgoing>,
-    deliver: Deliver,
-) {
+async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, deliver: Deliver) {
     let reply = |status: CommandStatus, sequence: u32, pdu: Pdu| {
         let _ = out.send(Outgoing::command(status, sequence, pdu));
     };
@@ -345,6 +404,20 @@ async fn read_loop(
                 sequence,
                 status,
                 id,
+                at,
+            });
+            continue;
+        }
+        if command.id() == CommandId::QuerySmResp {
+            let state = match command.pdu() {
+                Some(Pdu::QuerySmResp(resp)) => u8::from(resp.message_state),
+                _ => 0,
+            };
+            let status = u32::from(command.status());
+            deliver(Incoming::QueryResp {
+                sequence,
+                status,
+                state,
                 at,
             });
             continue;

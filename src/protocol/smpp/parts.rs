@@ -8,15 +8,13 @@
 //! (`text::segments`: escape and surrogate pairs never split), and so SAR
 //! and message_payload come from the same place.
 
+use super::user_data::UDHI;
 use crate::protocol::client_error::ClientError;
 use crate::text::{self, Encoding};
 use rusmpp::pdus::SubmitSm;
 use rusmpp::tlvs::MessageSubmissionRequestTlvValue as Tlv;
 use rusmpp::types::{AnyOctetString, COctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, MessagePayload, RegisteredDelivery};
-
-/// esm_class bit 6: the short message starts with a User Data Header.
-pub const UDHI: u8 = 0x40;
 
 /// How the parts of a long message are joined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,6 +139,29 @@ mod tests {
         assert_eq!(parts.len(), 2);
         assert_eq!(short_message(&parts[0]).len(), 153);
         assert_eq!(parts[1].tlvs().len(), 3);
+    }
+
+    /// What the client builds, the server reads back: each part's place
+    /// and text, in every joining.
+    #[test]
+    fn the_server_reads_back_what_the_client_splits() {
+        use super::super::user_data::UserData;
+        let body = format!("認証コード {}", "あ".repeat(150));
+        for concat in [Concat::Udh, Concat::Sar] {
+            let parts = submits("1", &body, concat, 42).unwrap();
+            let mut joined = String::new();
+            for (i, part) in parts.iter().enumerate() {
+                let data = UserData::of(part).unwrap();
+                let place = data.concat.unwrap();
+                assert_eq!((place.total, place.seq), (3, i as u8 + 1));
+                assert_eq!(place.reference, 42);
+                joined += &text::decode(data.coding, &data.bytes);
+            }
+            assert_eq!(joined, body);
+        }
+        let whole = submits("1", &body, Concat::Payload, 0).unwrap();
+        let data = UserData::of(&whole[0]).unwrap();
+        assert_eq!((data.segments(), data.concat), (3, None));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod names;
 mod network;
 mod people;
 mod serve;
+mod tls;
 
 use super::diagnostics::{Diagnostic, ScenarioError, line_col};
 use super::locate::{Located, locate};

@@ -4,7 +4,7 @@
 
 use super::{Validator, join};
 use crate::scenario::raw::{RawAccount, RawServe};
-use crate::scenario::{Account, Dialect, ProviderId, Serve};
+use crate::scenario::{Account, Dialect, ProviderId, QuotedText, Serve};
 use crate::units::{NANOS_PER_SEC, parse_rate};
 
 /// SMPP 3.4 field limits (octets, without the terminating NUL).
@@ -48,7 +48,8 @@ impl Validator<'_> {
                 Some("e.g. \"127.0.0.1\", or \"0.0.0.0\" for every interface".into()),
             );
         }
-        self.http_port_apart(raw.http_port, &accounts);
+        self.ports_apart(raw, &accounts);
+        let tls = self.serve_tls(raw, &accounts);
         let admin_token = raw.admin_token.clone();
         if admin_token
             .as_ref()
@@ -63,6 +64,8 @@ impl Validator<'_> {
         Serve {
             host,
             http_port: raw.http_port,
+            https_port: raw.https_port,
+            tls,
             max_connections: raw.max_connections.unwrap_or(1000).max(1),
             max_pdu: max_pdu.clamp(64, 65_536),
             idle_timeout: self.opt_duration(
@@ -81,26 +84,13 @@ impl Validator<'_> {
                 10 * NANOS_PER_SEC,
             ),
             failed_binds_per_sec,
+            concat_timeout: self.opt_positive_duration(
+                "serve.concat_timeout",
+                raw.concat_timeout.as_ref(),
+                60 * NANOS_PER_SEC,
+            ),
             admin_token,
             accounts,
-        }
-    }
-
-    /// The HTTP port cannot be an account's SMPP port (0 picks a free one
-    /// for each, so it never collides).
-    fn http_port_apart(&mut self, http_port: Option<u16>, accounts: &[Account]) {
-        let Some(port) = http_port.filter(|p| *p != 0) else {
-            return;
-        };
-        if let Some(account) = accounts.iter().find(|a| a.port == port) {
-            self.error(
-                "serve.http_port",
-                format!(
-                    "a port no account listens on, got {port}, the SMPP port of account \"{}\"",
-                    account.system_id
-                ),
-                Some("pick another port, or 0 for a free one".into()),
-            );
         }
     }
 
@@ -171,11 +161,25 @@ impl Validator<'_> {
                 false
             }
         };
+        let quoted_text = match d.receipt_text.as_deref() {
+            None | Some("decoded") => QuotedText::Decoded,
+            Some("raw") => QuotedText::Raw,
+            Some("empty") => QuotedText::Empty,
+            Some(other) => {
+                self.error(
+                    &dk("receipt_text"),
+                    format!("\"decoded\", \"raw\" or \"empty\", got \"{other}\""),
+                    None,
+                );
+                QuotedText::Decoded
+            }
+        };
         Some(Account {
             system_id: raw.system_id.clone(),
             password: raw.password.clone(),
             provider: ProviderId::new(provider),
             port: raw.port.unwrap_or(DEFAULT_PORT + provider as u16),
+            tls_port: raw.tls_port,
             tps: self.opt_tps(&k("tps"), raw.tps.as_deref()),
             bind_tps: self.opt_tps(&k("bind_tps"), raw.bind_tps.as_deref()),
             window: window.max(1),
@@ -191,6 +195,7 @@ impl Validator<'_> {
                 receipt_before_resp: d.receipt_before_resp.unwrap_or(false),
                 duplicates: d.duplicates.unwrap_or(false),
                 receipts_by_data_sm,
+                quoted_text,
             },
         })
     }
@@ -239,6 +244,7 @@ fn default_accounts(providers: &[String]) -> Vec<Account> {
                 password,
                 provider: ProviderId::new(i),
                 port: DEFAULT_PORT + i as u16,
+                tls_port: None,
                 tps: None,
                 bind_tps: None,
                 window: 64,

@@ -1,10 +1,12 @@
-//! The HTTP port's connections, with the limits the SMPP ports have: at
-//! most `[serve] max_connections` open (more are closed at once), a request
-//! head must arrive within `header_timeout`, and a connection that moves
-//! no byte for `idle_timeout` is closed.
+//! The HTTP ports' connections (plain, or TLS: the handshake first), with
+//! the limits the SMPP ports have: at most `[serve] max_connections` open
+//! (more are closed at once), a TLS handshake and then a request head must
+//! each finish within `header_timeout`, and a connection that moves no
+//! byte for `idle_timeout` is closed.
 
 use crate::serve::limits::{ACCEPT_BACKOFF, Slot};
 use crate::serve::shared::Shared;
+use crate::serve::tls::{TlsAcceptor, handshake};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -16,9 +18,14 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Accepts connections on `listener` and serves `router` on each, until
-/// shutdown.
-pub async fn accept(listener: TcpListener, router: Router, shared: Arc<Shared>) {
+/// Accepts connections on `listener` and serves `router` on each (over
+/// `tls` when given), until shutdown.
+pub async fn accept(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    shared: Arc<Shared>,
+) {
     let mut shutdown = shared.shutdown.subscribe();
     let max = shared.scenario.serve.max_connections as usize;
     loop {
@@ -35,28 +42,57 @@ pub async fn accept(listener: TcpListener, router: Router, shared: Arc<Shared>) 
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve(stream, router.clone(), shared.clone(), slot));
+        tokio::spawn(serve(
+            stream,
+            tls.clone(),
+            router.clone(),
+            shared.clone(),
+            slot,
+        ));
     }
 }
 
 /// Serves one connection until the client closes it, it idles out, its
-/// head comes too slowly, or the server shuts down.
-async fn serve(stream: TcpStream, router: Router, shared: Arc<Shared>, _slot: Slot) {
-    let serve = &shared.scenario.serve;
-    let idle = Duration::from_nanos(serve.idle_timeout);
-    let header = Duration::from_nanos(serve.header_timeout);
+/// handshake or head comes too slowly, or the server shuts down.
+async fn serve(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    router: Router,
+    shared: Arc<Shared>,
+    _slot: Slot,
+) {
+    let idle = Duration::from_nanos(shared.scenario.serve.idle_timeout);
     let stream = Watched::new(stream);
     let last = stream.last.clone();
     let mut shutdown = shared.shutdown.subscribe();
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header)
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router));
+    let connection = async {
+        match tls {
+            None => http1(stream, router, &shared).await,
+            Some(tls) => {
+                if let Some(stream) = handshake(&tls, stream, &shared).await {
+                    http1(stream, router, &shared).await;
+                }
+            }
+        }
+    };
     tokio::select! {
         _ = connection => {}
         _ = idled_out(&last, idle) => {}
         _ = shutdown.changed() => {}
     }
+}
+
+/// HTTP/1 on `stream` until it ends.
+async fn http1<S>(stream: S, router: Router, shared: &Shared)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let header = Duration::from_nanos(shared.scenario.serve.header_timeout);
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(router))
+        .await;
 }
 
 /// Completes once no byte has moved for `idle`.

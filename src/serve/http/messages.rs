@@ -45,6 +45,14 @@ pub struct Record {
     pub from: String,
     pub to: String,
     pub body: String,
+    /// The segments the body takes (`text::layout`), as Twilio counts.
+    pub segments: u32,
+    /// What the provider bills for it (the model's cost: each segment at
+    /// the price), known once it is final, or once sent if no final status
+    /// will come.
+    pub price: Option<f64>,
+    /// The scenario's currency ("USD" when it names none).
+    pub price_unit: String,
     pub status: Status,
     pub error: Option<(u32, &'static str)>,
     pub created: Nanos,
@@ -61,7 +69,7 @@ impl Record {
             "account_sid": self.account_sid,
             "api_version": "2010-04-01",
             "body": self.body,
-            "num_segments": "1",
+            "num_segments": self.segments.to_string(),
             "num_media": "0",
             "direction": "outbound-api",
             "from": self.from,
@@ -70,8 +78,8 @@ impl Record {
             "date_created": date(self.created),
             "date_sent": self.sent.map(date),
             "date_updated": date(self.updated),
-            "price": null,
-            "price_unit": "USD",
+            "price": self.price.map(price_text),
+            "price_unit": self.price_unit,
             "error_code": self.error.map(|e| e.0),
             "error_message": self.error.map(|e| e.1),
             "messaging_service_sid": null,
@@ -91,6 +99,10 @@ impl Record {
         }
         if status.is_failure() {
             self.error = Some(error_of(fate));
+        }
+        let last = stages(fate).last().map(|(_, s)| *s);
+        if last == Some(status) {
+            self.price = Some(fate.cost);
         }
     }
 
@@ -118,6 +130,14 @@ impl Record {
         }
         params
     }
+}
+
+/// A price as Twilio writes it: what was charged, negative, 5 decimals.
+fn price_text(cost: f64) -> String {
+    if cost == 0.0 {
+        return format!("{:.5}", 0.0);
+    }
+    format!("{:.5}", -cost)
 }
 
 /// A Twilio-style message sid: "SM" and 32 hex digits from the id.

@@ -39,8 +39,17 @@ pub struct Api {
     client: reqwest::Client,
 }
 
-/// Serves the API on `listener` until shutdown.
-pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin_token: String) {
+/// Serves the API on each listener (plain, or TLS with its acceptor)
+/// until shutdown: one API, so a message created on one port can be
+/// fetched on the other.
+pub fn serve(
+    listeners: Vec<(
+        tokio::net::TcpListener,
+        Option<crate::serve::tls::TlsAcceptor>,
+    )>,
+    shared: Arc<Shared>,
+    admin_token: String,
+) {
     let api = Arc::new(Api {
         shared: shared.clone(),
         admin_token,
@@ -57,7 +66,14 @@ pub async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, admin
             post(admin::start_outage).delete(admin::end_outages),
         )
         .with_state(api);
-    listener::accept(listener, router, shared).await;
+    for (socket, tls) in listeners {
+        tokio::spawn(listener::accept(
+            socket,
+            tls,
+            router.clone(),
+            shared.clone(),
+        ));
+    }
 }
 
 /// Twilio's error body.
@@ -136,9 +152,13 @@ async fn create(
         return refused(Refusal::Throttled);
     }
     let provider = api.shared.scenario.serve.accounts[account].provider;
+    let segments = crate::text::layout(&body).segments;
     let (submission, now) = {
         let mut live = api.shared.live.lock().expect("model lock");
-        (live.submit(provider, digits), live.now())
+        (
+            live.submit_message(provider, digits, segments, None),
+            live.now(),
+        )
     };
     api.shared.observed.submits.inc();
     let mut record = Record {
@@ -147,6 +167,12 @@ async fn create(
         from: form.get("From").cloned().unwrap_or_default(),
         to: to.clone(),
         body,
+        segments,
+        price: None,
+        price_unit: match api.shared.scenario.currency.as_str() {
+            "" => "USD".into(),
+            c => c.into(),
+        },
         status: Status::Queued,
         error: None,
         created: now,

@@ -1,14 +1,19 @@
 //! One SMPP connection: bind (checked against the scenario's accounts),
-//! submit_sm (answered as the model decides), enquire_link and unbind, and
-//! receipts sent as deliver_sm to a bound receiver or transceiver, resent
-//! until acknowledged.
+//! submit_sm (answered as the model decides, every accepted message or
+//! part kept in the ledger), the other operations (`operations`),
+//! enquire_link and unbind, and receipts sent as deliver_sm (or data_sm)
+//! to a bound receiver or transceiver, resent until acknowledged.
 
 use super::receipt::receipt_pdu;
+use crate::model::Fate;
 use crate::protocol::smpp::frame::{Frame, FrameError, read_frame};
 use crate::protocol::smpp::server::{Outbox, Request, Role};
+use crate::protocol::smpp::user_data::{Scheme, UserData};
 use crate::protocol::vocabulary::Refusal;
+use crate::serve::ledger::{Ending, Kept};
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
+use crate::serve::reassembly::{self, Added, Part, SetKey};
 use crate::serve::receipts::ReceiptJob;
 use crate::serve::shared::{Shared, routable_digits};
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
@@ -19,8 +24,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 mod operations;
@@ -46,14 +50,15 @@ struct Connection {
 /// Serves one connection until the peer leaves, unbinds, idles out or the
 /// server shuts down.
 /// `_slot` counts the connection against the cap until it ends.
-pub async fn serve(
-    stream: TcpStream,
+/// `stream` is the accepted TCP stream, or a TLS stream over it.
+pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
+    stream: S,
     peer: SocketAddr,
     port: u16,
     shared: Arc<Shared>,
     _slot: Slot,
 ) {
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let (frames_tx, mut frames) = mpsc::channel(64);
     let max_pdu = shared.scenario.serve.max_pdu;
     let reader_task = tokio::spawn(async move {
@@ -108,7 +113,8 @@ pub async fn serve(
         }
         c.pump_receipts();
         if !c.out.bytes.is_empty() {
-            if writer.write_all(&c.out.bytes).await.is_err() {
+            // A TLS stream buffers what it is given until flushed.
+            if writer.write_all(&c.out.bytes).await.is_err() || writer.flush().await.is_err() {
                 break;
             }
             c.out.bytes.clear();
@@ -188,7 +194,7 @@ impl Connection {
         let shared = self.shared.clone();
         let serve = &shared.scenario.serve;
         let found = (0..serve.accounts.len()).find(|&i| {
-            self.shared.account_ports[i] == self.port && serve.accounts[i].system_id == system_id
+            self.shared.listens_on(i, self.port) && serve.accounts[i].system_id == system_id
         });
         let status = match found {
             _ if self.bound.is_some() => CommandStatus::EsmeRalybnd,
@@ -231,60 +237,173 @@ impl Connection {
         if routable_digits(&destination).is_none() {
             return self.refuse(sequence, CommandStatus::EsmeRinvdstadr);
         }
+        let data = match UserData::of(submit) {
+            Ok(data) => data,
+            Err(status) => return self.refuse(sequence, status),
+        };
         let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
             return self.refuse(sequence, Refusal::Throttled.words().smpp);
         }
-        let provider = self.shared.scenario.serve.accounts[account].provider;
-        let submission = self
-            .shared
-            .live
-            .lock()
-            .expect("model lock")
-            .submit(provider, &destination);
-        self.shared.observed.submits.inc();
-        match submission {
-            Submission::ProviderDown => self.refuse(sequence, Refusal::ProviderDown.words().smpp),
-            Submission::QueueFull => self.refuse(sequence, Refusal::QueueFull.words().smpp),
-            Submission::SendLimited => self.refuse(sequence, Refusal::SendLimited.words().smpp),
-            Submission::Accepted { id, fate, receipt } => {
-                let wanted = u8::from(submit.registered_delivery) & 0x03;
-                let dialect = self.shared.scenario.serve.accounts[account].dialect;
-                if let Some((receipt, done)) = receipt
-                    && (wanted == 1 || (wanted == 2 && receipt != crate::model::Receipt::Delivered))
-                {
-                    let job = ReceiptJob {
-                        account,
-                        message_id: id,
-                        handset: destination.clone(),
-                        sender: submit.source_addr.as_str().to_string(),
-                        submitted_at: fate.sent_at,
-                        done_at: done,
-                        receipt,
-                        outcome: fate.outcome,
-                        text: super::receipt::quoted(&String::from_utf8_lossy(
-                            submit.short_message().as_ref(),
-                        )),
-                        cancelled: false,
-                    };
-                    self.shared
-                        .schedule_receipt(job, dialect.receipt_before_resp);
-                    if dialect.receipt_before_resp {
-                        self.pump_receipts();
-                    }
-                }
-                self.shared
-                    .ledger
-                    .lock()
-                    .expect("ledger lock")
-                    .remember(id, account, &fate);
-                let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
-                self.reply(
+        let dialect = self.shared.scenario.serve.accounts[account].dialect;
+        let key = SetKey {
+            account,
+            sender: submit.source_addr.as_str().to_string(),
+            handset: destination,
+            scheme: Scheme::Udh8,
+            reference: 0,
+            total: 1,
+        };
+        let part = Part {
+            id: 0,
+            seq: 1,
+            wanted: u8::from(submit.registered_delivery) & 0x03,
+            text: super::receipt::quote(dialect.quoted_text, &data),
+            arrived: 0,
+            coding: u8::from(submit.data_coding),
+        };
+        match data.concat {
+            None => self.submit_whole(sequence, key, part, data.segments()),
+            Some(concat) => {
+                let key = SetKey {
+                    scheme: concat.scheme,
+                    reference: concat.reference,
+                    total: concat.total,
+                    ..key
+                };
+                self.submit_part(
                     sequence,
-                    CommandStatus::EsmeRok,
-                    SubmitSmResp::builder().message_id(message_id).build(),
-                );
+                    key,
+                    Part {
+                        seq: concat.seq,
+                        ..part
+                    },
+                )
             }
+        }
+    }
+
+    /// A whole message (one PDU): the model judges it at once.
+    fn submit_whole(&mut self, sequence: u32, key: SetKey, part: Part, segments: u32) {
+        let provider = self.shared.scenario.serve.accounts[key.account].provider;
+        let submission = self.shared.live.lock().expect("model lock").submit_message(
+            provider,
+            &key.handset,
+            segments,
+            None,
+        );
+        self.shared.observed.submits.inc();
+        let Submission::Accepted { id, fate, receipt } = submission else {
+            return self.refuse_submission(sequence, &submission);
+        };
+        let part = Part {
+            id,
+            arrived: fate.sent_at,
+            ..part
+        };
+        self.follow_fate(&key, std::slice::from_ref(&part), (id, &fate), receipt);
+        let kept = Kept::new(key.account, id, part.coding);
+        self.accept(sequence, id, kept, Some(&fate));
+    }
+
+    /// A part of a concatenated message: accepted with its own id; the one
+    /// that completes its message has the model judge the whole message
+    /// (and is refused, the others waiting on, if the model refuses it).
+    fn submit_part(&mut self, sequence: u32, key: SetKey, part: Part) {
+        let shared = self.shared.clone();
+        let timeout = Duration::from_nanos(shared.scenario.serve.concat_timeout);
+        let mut pending = shared.pending.lock().expect("pending lock");
+        let (id, arrived) = {
+            let mut live = shared.live.lock().expect("model lock");
+            (live.take_id(), live.now())
+        };
+        let part = Part {
+            id,
+            arrived,
+            ..part
+        };
+        let (account, coding) = (key.account, part.coding);
+        let kept = move |fate_id| Kept::new(account, fate_id, coding);
+        let mut set = match pending.add(key.clone(), part, Instant::now() + timeout) {
+            Added::Full => return self.refuse(sequence, CommandStatus::EsmeRmsgqful),
+            Added::Waiting { first } => {
+                shared.observed.submits.inc();
+                return self.accept(sequence, id, kept(first), None);
+            }
+            Added::Complete(set) => set,
+        };
+        shared.observed.submits.inc();
+        let provider = shared.scenario.serve.accounts[key.account].provider;
+        let first = set.parts[0].id;
+        let segments = u32::from(key.total);
+        let submission = shared.live.lock().expect("model lock").submit_message(
+            provider,
+            &key.handset,
+            segments,
+            Some(first),
+        );
+        let Submission::Accepted { fate, receipt, .. } = submission else {
+            set.parts.retain(|p| p.id != id);
+            pending.put_back(key, set);
+            return self.refuse_submission(sequence, &submission);
+        };
+        drop(pending);
+        self.follow_fate(&key, &set.parts, (first, &fate), receipt);
+        self.accept(sequence, id, kept(first), Some(&fate));
+    }
+
+    /// The answer to a submit the model refused.
+    fn refuse_submission(&mut self, sequence: u32, submission: &Submission) {
+        let refusal = match submission {
+            Submission::ProviderDown => Refusal::ProviderDown,
+            Submission::QueueFull => Refusal::QueueFull,
+            _ => Refusal::SendLimited,
+        };
+        self.refuse(sequence, refusal.words().smpp)
+    }
+
+    /// Answers an accepted submit (a whole message or a part) with its
+    /// `id`, and keeps it in the ledger for query_sm, cancel_sm and
+    /// replace_sm: with its message's ending when the model has judged it
+    /// (`fate`), else (a part waiting for the rest) when it is.
+    fn accept(&mut self, sequence: u32, id: u64, kept: Kept, fate: Option<&Fate>) {
+        {
+            let mut ledger = self.shared.ledger.lock().expect("ledger lock");
+            ledger.remember(id, kept);
+            if let Some(fate) = fate {
+                ledger.decided(kept.fate_id, Ending::of(fate, false));
+            }
+        }
+        let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
+        self.reply(
+            sequence,
+            CommandStatus::EsmeRok,
+            SubmitSmResp::builder().message_id(message_id).build(),
+        );
+    }
+
+    /// Schedules the receipt of every part that asked for one, each saying
+    /// what the model's message `fate_id` ended as, when it did.
+    fn follow_fate(
+        &mut self,
+        key: &SetKey,
+        parts: &[Part],
+        (fate_id, fate): (u64, &Fate),
+        receipt: Option<(crate::model::Receipt, crate::units::Nanos)>,
+    ) {
+        let Some((receipt, done)) = receipt else {
+            return;
+        };
+        let dialect = self.shared.scenario.serve.accounts[key.account].dialect;
+        let mut scheduled = false;
+        for part in parts.iter().filter(|p| p.wants(receipt)) {
+            let job = reassembly::job(key, part, fate_id, (receipt, fate.outcome, done));
+            self.shared
+                .schedule_receipt(job, dialect.receipt_before_resp);
+            scheduled = true;
+        }
+        if scheduled && dialect.receipt_before_resp {
+            self.pump_receipts();
         }
     }
 

@@ -6,12 +6,33 @@
 
 use crate::model::Receipt;
 use crate::protocol::smpp::receipt::{ReceiptText, ReceiptTlvs};
-use crate::scenario::Dialect;
+use crate::protocol::smpp::user_data::UserData;
+use crate::scenario::{Dialect, QuotedText};
 use crate::serve::dates::calendar;
 use crate::serve::receipts::ReceiptJob;
 use rusmpp::pdus::DeliverSm;
 
 pub use crate::protocol::smpp::receipt::quoted;
+
+/// What a receipt quotes of a submitted message, in the account's
+/// dialect: its first 20 characters decoded by its data_coding, its first
+/// 20 octets as printable ASCII (others as `.`), or nothing. Never the
+/// UDH.
+pub fn quote(form: QuotedText, data: &UserData) -> String {
+    match form {
+        QuotedText::Decoded => quoted(&crate::text::decode(data.coding, &data.bytes)),
+        QuotedText::Raw => data
+            .bytes
+            .iter()
+            .take(20)
+            .map(|&b| match b {
+                0x20..=0x7E => b as char,
+                _ => '.',
+            })
+            .collect(),
+        QuotedText::Empty => String::new(),
+    }
+}
 
 /// The receipt text, in the account's dialect.
 pub fn text(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> String {
@@ -77,6 +98,7 @@ mod tests {
         ReceiptJob {
             account: 0,
             message_id: 255,
+            fate_id: 255,
             handset: "819012345678".into(),
             sender: "SIMSMS".into(),
             submitted_at: 0,
@@ -86,6 +108,37 @@ mod tests {
             text: "Your code is 123456, valid 10 min".into(),
             cancelled: false,
         }
+    }
+
+    fn data(coding: u8, bytes: &[u8]) -> UserData {
+        UserData {
+            coding: crate::text::DataCoding::of(coding).unwrap(),
+            bytes: bytes.to_vec(),
+            payload: false,
+            concat: None,
+        }
+    }
+
+    #[test]
+    fn each_coding_is_quoted_decoded_never_as_raw_bytes() {
+        let ucs2: Vec<u8> = "認証コードは123456です。有効期限は10分です。"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        let decoded = |coding, bytes: &[u8]| quote(QuotedText::Decoded, &data(coding, bytes));
+        assert_eq!(decoded(8, &ucs2), "認証コードは123456です。有効期限は");
+        // GSM 7-bit: 0x00 is '@', 0x02 '$', 0x1B 0x65 the euro.
+        assert_eq!(decoded(0, &[0x00, 0x02, 0x1B, 0x65, 0x41]), "@$€A");
+        assert_eq!(
+            decoded(1, b"Your code is 123456, valid"),
+            "Your code is 123456,"
+        );
+        assert_eq!(decoded(3, b"Code: 1234 \xe9t\xe9"), "Code: 1234 été");
+        assert_eq!(decoded(4, &[0xDE, 0xAD, 0xBE, 0xEF]), "deadbeef");
+        let raw = quote(QuotedText::Raw, &data(8, &ucs2));
+        assert_eq!(raw, "...<0.0.0.0o.1.2.3.4");
+        assert_eq!(raw.len(), 20);
+        assert_eq!(quote(QuotedText::Empty, &data(8, &ucs2)), "");
     }
 
     #[test]

@@ -8,10 +8,12 @@
 use super::Connection;
 use crate::model::{Fate, Outcome};
 use crate::protocol::smpp::frame::{Frame, decode};
+use crate::protocol::smpp::user_data::UserData;
 use crate::protocol::vocabulary::{cancelled_stat, network_error, smpp_stat};
 use crate::serve::dates::calendar;
-use crate::serve::ledger::{Ending, Lookup};
+use crate::serve::ledger::{Ending, Kept, Lookup};
 use crate::serve::receipts::Amendment;
+use crate::text::DataCoding;
 use crate::units::Nanos;
 use bytes::{Buf, BytesMut};
 use rusmpp::pdus::{
@@ -58,13 +60,21 @@ fn id_text(id: Option<u64>) -> COctetString<1, 65> {
 
 /// query_sm's answer for a message that ends as `ending`, asked at `now`:
 /// ENROUTE until its final time (and for good when its provider sends no
-/// receipt, as the provider never learns), then the receipt's state.
+/// receipt, as the provider never learns, and while it is not yet judged),
+/// then the receipt's state.
 fn query_resp(
     id: &COctetString<1, 65>,
-    ending: &Ending,
+    ending: Option<&Ending>,
     now: Nanos,
     epoch_unix: u64,
 ) -> QuerySmResp {
+    let Some(ending) = ending else {
+        // Not yet judged: a part waiting for the rest of its message.
+        return QuerySmResp::builder()
+            .message_id(id.clone())
+            .message_state(MessageState::Enroute)
+            .build();
+    };
     let said = match ending.receipt {
         Some(_) if ending.at > now => None,
         None => None,
@@ -164,14 +174,17 @@ impl Connection {
             .map(|b| b.account)
     }
 
-    /// The message a request names, for this bind's account: its id, or
-    /// the status to answer (`forgotten` for an id older than the ledger
-    /// keeps, ESME_RINVMSGID for one this account was never given).
+    /// The message a request names, for this bind's account: what the
+    /// ledger keeps of the id (its `fate_id` names the model's message, the
+    /// same for every part of a concatenated one) and how that message
+    /// ends, if judged yet; or the status to answer (`forgotten` for an id
+    /// older than the ledger keeps, ESME_RINVMSGID for one this account
+    /// was never given).
     fn named(
         &self,
         id: &COctetString<1, 65>,
         forgotten: CommandStatus,
-    ) -> Result<(u64, Ending), CommandStatus> {
+    ) -> Result<Kept, CommandStatus> {
         let Some(account) = self.submitting_account() else {
             return Err(CommandStatus::EsmeRinvbndsts);
         };
@@ -182,32 +195,40 @@ impl Connection {
             .expect("ledger lock")
             .look_up(id.as_str(), account);
         match lookup {
-            Lookup::Kept(id, kept) => Ok((id, kept.ending)),
+            Lookup::Kept(kept) => Ok(kept),
             Lookup::Forgotten => Err(forgotten),
             Lookup::Unknown => Err(CommandStatus::EsmeRinvmsgid),
         }
     }
 
+    /// query_sm: the state of the model's message the id belongs to (a
+    /// part of a concatenated message answers its whole message's; ENROUTE
+    /// while the message waits for the rest of its parts).
     pub(super) fn query(&mut self, sequence: u32, q: &QuerySm) {
-        let (id, kept) = match self.named(&q.message_id, CommandStatus::EsmeRqueryfail) {
-            Ok(found) => found,
+        let kept = match self.named(&q.message_id, CommandStatus::EsmeRqueryfail) {
+            Ok(kept) => kept,
             Err(status) => return self.reply(sequence, status, QuerySmResp::default()),
         };
         let (now, ending) = {
             let live = self.shared.live.lock().expect("model lock");
-            let current = live.fate_of(id).map(|f| Ending::of(&f, kept.cancelled));
-            (live.now(), current.unwrap_or(kept))
+            let cancelled = kept.ending.is_some_and(|e| e.cancelled);
+            let current = live
+                .fate_of(kept.fate_id)
+                .map(|f| Ending::of(&f, cancelled));
+            (live.now(), current.or(kept.ending))
         };
-        let resp = query_resp(&q.message_id, &ending, now, self.shared.epoch_unix);
+        let resp = query_resp(&q.message_id, ending.as_ref(), now, self.shared.epoch_unix);
         self.reply(sequence, CommandStatus::EsmeRok, resp);
     }
 
     /// cancel_sm: a message still at its provider or stored at the SMSC is
     /// final now as cancelled (recorded as an expiry where it was); its
-    /// pending receipt says DELETED, now.
+    /// pending receipts say DELETED, now. A part of a concatenated message
+    /// cancels its whole message (every part's receipt); one whose message
+    /// still waits for the rest of its parts cannot be cancelled.
     pub(super) fn cancel(&mut self, sequence: u32, c: &CancelSm) {
         let id = match self.named(&c.message_id, CommandStatus::EsmeRcancelfail) {
-            Ok((id, _)) => id,
+            Ok(kept) => kept.fate_id,
             Err(status) => return self.reply(sequence, status, Pdu::CancelSmResp),
         };
         let ended = {
@@ -227,7 +248,7 @@ impl Connection {
             .ledger
             .lock()
             .expect("ledger lock")
-            .decided(id, &fate, true);
+            .decided(id, Ending::of(&fate, true));
         let amendment = Amendment::Cancelled {
             outcome: fate.outcome,
             done_at: fate.finished_at,
@@ -239,10 +260,14 @@ impl Connection {
     }
 
     /// replace_sm: a message still at its provider or stored at the SMSC
-    /// takes the new text (its receipt quotes it); its fate stays.
+    /// takes the new text, read by the data_coding it was submitted with
+    /// (replace_sm carries none) and quoted in the account's dialect by
+    /// its receipts (every part's, for a concatenated message); its fate
+    /// stays.
     pub(super) fn replace(&mut self, sequence: u32, r: &ReplaceSm) {
-        let id = match self.named(&r.message_id, CommandStatus::EsmeRreplacefail) {
-            Ok((id, _)) => id,
+        let (id, coding, account) = match self.named(&r.message_id, CommandStatus::EsmeRreplacefail)
+        {
+            Ok(kept) => (kept.fate_id, kept.coding, kept.account),
             Err(status) => return self.reply(sequence, status, Pdu::ReplaceSmResp),
         };
         let changeable = {
@@ -262,7 +287,14 @@ impl Connection {
             Some(p) => p.value.as_ref().to_vec(),
             None => r.short_message().as_ref().to_vec(),
         };
-        let text = super::super::receipt::quoted(&String::from_utf8_lossy(&bytes));
+        let data = UserData {
+            coding: DataCoding::of(coding).unwrap_or(DataCoding::SmscDefault),
+            bytes,
+            payload: false,
+            concat: None,
+        };
+        let dialect = self.shared.scenario.serve.accounts[account].dialect;
+        let text = super::super::receipt::quote(dialect.quoted_text, &data);
         self.shared.scheduler.amend(id, None, Amendment::Text(text));
         self.reply(sequence, CommandStatus::EsmeRok, Pdu::ReplaceSmResp);
     }
