@@ -6,7 +6,10 @@
 //! another account's message; data_sm answered by data_sm_resp with its
 //! receipt by deliver_sm or, in that dialect, by data_sm; submit_multi with
 //! unsuccess_sme for refused destinations and distribution lists; and an
-//! operation this server does not offer still getting generic_nack.
+//! operation this server does not offer still getting generic_nack; a long
+//! message (UDH parts, each its own id) cancelled by one of its parts, every
+//! part's query_sm answering the message's state; replace_sm's text read
+//! by the message's data_coding; and a long data_sm billed by its segments.
 //! Every wait polls with a deadline.
 //!
 //! The same operations with real clients no one here wrote, against a
@@ -57,6 +60,7 @@ stale = 0.0
 {presence}
 [providers.p]
 route = "domestic"
+price = {PRICE}
 [providers.slow]
 route = "domestic"
 tps = "1/h"
@@ -97,6 +101,8 @@ dialect = {{ receipt_pdu = "data_sm" }}
     );
     Arc::new(parse(&text, "operations.toml").unwrap())
 }
+
+const PRICE: f64 = 2.0;
 
 const PRESENT: &str = "";
 const AWAY: &str = r#"presence = { present = { mean = "1s" }, absent = { mean = "60d" } }"#;
@@ -559,6 +565,10 @@ async fn submit_multi_sends_one_message_a_destination_and_lists_the_refused() {
     let first: u64 = first.parse().unwrap();
     assert_eq!(ids[0], first);
     assert_ne!(ids[0], ids[1]);
+    // Each destination's message is kept as submit_sm's are: query_sm
+    // finds the one the resp did not name too.
+    let (state, _, _) = state_of(&query(&mut client, 4, &ids[1].to_string()).await);
+    assert_eq!(state, MessageState::Delivered);
     // None: ESME_RINVNUMDESTS.
     let empty = SubmitMulti::builder()
         .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
@@ -566,6 +576,177 @@ async fn submit_multi_sends_one_message_a_destination_and_lists_the_refused() {
     send(&mut client, 3, empty.into()).await;
     let resp = answer(&mut client, 3, &mut Vec::new()).await;
     assert_eq!(resp.status(), CommandStatus::EsmeRinvnumdests);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+/// Part `seq` of `total` of a long message (8-bit UDH reference 0x2A),
+/// GSM 7-bit text, asking for a receipt.
+fn part(to: &str, seq: u8, total: u8, text: &str) -> Pdu {
+    let mut short = vec![5, 0x00, 3, 0x2A, total, seq];
+    short.extend(text.as_bytes());
+    SubmitSm::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .destination_addr(COctetString::from_string(to.into()).unwrap())
+        .esm_class(rusmpp::values::EsmClass::from(0x40))
+        .registered_delivery(RegisteredDelivery::from(1))
+        .short_message(OctetString::from_slice(&short).unwrap())
+        .build()
+        .into()
+}
+
+/// Submits part `seq` of 3; returns its message id.
+async fn part_submitted(client: &mut Client, sequence: u32, seq: u8) -> String {
+    let text = format!("Part {seq} of a long message; ");
+    send(client, sequence, part("819012345678", seq, 3, &text)).await;
+    let resp = answer(client, sequence, &mut Vec::new()).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRok);
+    match resp.pdu() {
+        Some(Pdu::SubmitSmResp(r)) => r.message_id().as_str().to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Every part's query_sm answer: (state, final_date, error_code) each.
+async fn states(client: &mut Client, ids: &[String]) -> Vec<(MessageState, String, u8)> {
+    let mut states = Vec::new();
+    for (k, id) in ids.iter().enumerate() {
+        let resp = query(client, 100 + k as u32, id).await;
+        assert_eq!(resp.status(), CommandStatus::EsmeRok, "part {id}");
+        states.push(state_of(&resp));
+    }
+    states
+}
+
+#[tokio::test]
+async fn cancelling_one_part_of_a_long_message_cancels_the_message_and_every_part_says_so() {
+    let server = Server::start(scenario(AWAY), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let mut ids = vec![
+        part_submitted(&mut client, 2, 1).await,
+        part_submitted(&mut client, 3, 2).await,
+    ];
+    // Waiting for its third part, the message is not judged yet: enroute,
+    // and too early to cancel.
+    let waiting = states(&mut client, &ids).await;
+    assert!(
+        waiting.iter().all(|s| s.0 == MessageState::Enroute),
+        "{waiting:?}"
+    );
+    assert_eq!(
+        cancel(&mut client, 4, &ids[0]).await,
+        CommandStatus::EsmeRcancelfail
+    );
+    ids.push(part_submitted(&mut client, 5, 3).await);
+    // The model's message is known by its first part's id; once the SMSC
+    // holds it for a later attempt, cancel it by its second part.
+    wait_for_fate(&server, &ids[0], |f, now| {
+        f.stored()
+            .is_some_and(|(from, until)| from <= now && now < until)
+    })
+    .await;
+    let stored = states(&mut client, &ids).await;
+    assert!(
+        stored.iter().all(|s| s.0 == MessageState::Enroute),
+        "{stored:?}"
+    );
+    assert_eq!(
+        cancel(&mut client, 6, &ids[1]).await,
+        CommandStatus::EsmeRok
+    );
+    // Every part's receipt says DELETED, each with its own id.
+    let mut said: Vec<String> = receipts(&mut client, 3)
+        .await
+        .iter()
+        .map(|r| {
+            let text = receipt_text(r);
+            assert!(text.contains("stat:DELETED err:000"), "{text}");
+            let id = text.split(' ').next().unwrap().trim_start_matches("id:");
+            id.to_string()
+        })
+        .collect();
+    said.sort_by_key(|id| id.parse::<u64>().unwrap());
+    assert_eq!(said, ids);
+    // query_sm of each part answers the message's one state and date.
+    let cancelled = states(&mut client, &ids).await;
+    assert_eq!(cancelled[0].0, MessageState::Deleted);
+    assert_eq!(cancelled[0].1.len(), 16, "{cancelled:?}");
+    assert!(
+        cancelled.iter().all(|s| *s == cancelled[0]),
+        "{cancelled:?}"
+    );
+    // Final now: cancelling it by another part fails.
+    assert_eq!(
+        cancel(&mut client, 7, &ids[2]).await,
+        CommandStatus::EsmeRcancelfail
+    );
+    // The model judged and counts the message once, as expired at the SMSC.
+    let metrics = server.shared.live.lock().unwrap().metrics();
+    let count = |o: Outcome| -> u64 {
+        metrics
+            .messages
+            .iter()
+            .map(|c| c.outcomes[o as usize])
+            .sum()
+    };
+    assert_eq!(count(Outcome::ExpiredInSmsc), 1);
+    assert_eq!(Outcome::ALL.iter().map(|&o| count(o)).sum::<u64>(), 1);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn replace_sm_text_is_read_by_the_messages_data_coding() {
+    let server = Server::start(scenario(AWAY), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    let ucs2 = |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_be_bytes).collect() };
+    let pdu = SubmitSm::builder()
+        .source_addr(COctetString::from_string("SIMSMS".into()).unwrap())
+        .destination_addr(COctetString::from_string("819012345678".into()).unwrap())
+        .registered_delivery(RegisteredDelivery::from(1))
+        .data_coding(rusmpp::values::DataCoding::from(8))
+        .short_message(OctetString::from_slice(&ucs2("認証コードは123456")).unwrap())
+        .build();
+    send(&mut client, 2, pdu.into()).await;
+    let resp = answer(&mut client, 2, &mut Vec::new()).await;
+    let Some(Pdu::SubmitSmResp(r)) = resp.pdu() else {
+        panic!("{resp:?}")
+    };
+    let id = r.message_id().as_str().to_string();
+    wait_for_fate(&server, &id, |f, now| {
+        f.stored()
+            .is_some_and(|(from, until)| from <= now && now < until)
+    })
+    .await;
+    // replace_sm has no data_coding: its octets are UCS-2, as the message's.
+    let pdu = ReplaceSm::builder()
+        .message_id(message_id(&id))
+        .short_message(OctetString::from_slice(&ucs2("新しいコードは654321")).unwrap())
+        .build();
+    send(&mut client, 3, pdu.into()).await;
+    assert_eq!(
+        answer(&mut client, 3, &mut Vec::new()).await.status(),
+        CommandStatus::EsmeRok
+    );
+    assert_eq!(cancel(&mut client, 4, &id).await, CommandStatus::EsmeRok);
+    let text = receipt_text(&receipt(&mut client).await);
+    assert!(text.ends_with("text:新しいコードは654321"), "{text}");
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn a_data_sm_longer_than_one_segment_is_billed_by_its_segments() {
+    let server = Server::start(scenario(PRESENT), 100.0).await.unwrap();
+    let mut client = bound(&server, "acme").await;
+    // 200 GSM characters in message_payload: 2 segments (153 a part).
+    let text = "Your code is 123456. ".repeat(10);
+    let text = &text[..200];
+    send(&mut client, 2, data_sm("819012345678", text).into()).await;
+    let resp = answer(&mut client, 2, &mut Vec::new()).await;
+    assert_eq!(resp.status(), CommandStatus::EsmeRok);
+    let receipt = receipt_text(&receipt(&mut client).await);
+    assert!(receipt.contains("stat:DELIVRD"), "{receipt}");
+    let metrics = server.shared.live.lock().unwrap().metrics();
+    let cost: f64 = metrics.messages.iter().map(|c| c.cost).sum();
+    assert_eq!(cost, 2.0 * PRICE);
     server.shutdown(Duration::from_millis(100)).await;
 }
 
