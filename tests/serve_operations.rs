@@ -8,7 +8,8 @@
 //! unsuccess_sme for refused destinations and distribution lists; and an
 //! operation this server does not offer still getting generic_nack; a long
 //! message (UDH parts, each its own id) cancelled by one of its parts, every
-//! part's query_sm answering the message's state; replace_sm's text read
+//! part's query_sm answering the message's state (UNDELIVERABLE once given
+//! up for a missing part); replace_sm's text read
 //! by the message's data_coding; and a long data_sm billed by its segments.
 //! Every wait polls with a deadline.
 //!
@@ -47,6 +48,11 @@ use tokio_util::codec::Framed;
 /// its queue), `datasm` on p with receipts by data_sm. `presence` sets the
 /// handsets: always on, or off for weeks (the SMSC stores every message).
 fn scenario(presence: &str) -> Arc<simsms::scenario::Scenario> {
+    scenario_with(presence, "")
+}
+
+/// As `scenario`, with `serve` added to `[serve]`.
+fn scenario_with(presence: &str, serve: &str) -> Arc<simsms::scenario::Scenario> {
     let text = format!(
         r#"
 [scenario]
@@ -76,6 +82,7 @@ radio_delay = "1s"
 smsc = {{ retry = ["6h"], validity = "3d", hlr_alert = false }}
 [serve]
 receipt_retry = "5s"
+{serve}
 [[serve.accounts]]
 system_id = "acme"
 password = "secret"
@@ -690,6 +697,35 @@ async fn cancelling_one_part_of_a_long_message_cancels_the_message_and_every_par
     };
     assert_eq!(count(Outcome::ExpiredInSmsc), 1);
     assert_eq!(Outcome::ALL.iter().map(|&o| count(o)).sum::<u64>(), 1);
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+#[tokio::test]
+async fn query_of_a_part_of_a_message_given_up_says_undeliverable() {
+    let serve = r#"concat_timeout = "300ms""#;
+    let server = Server::start(scenario_with(PRESENT, serve), 100.0)
+        .await
+        .unwrap();
+    let mut client = bound(&server, "acme").await;
+    let ids = vec![
+        part_submitted(&mut client, 2, 1).await,
+        part_submitted(&mut client, 3, 3).await,
+    ];
+    // Given up after 300 ms: each part's receipt says UNDELIV err 034.
+    for r in receipts(&mut client, 2).await {
+        let text = receipt_text(&r);
+        assert!(text.contains("stat:UNDELIV err:034"), "{text}");
+    }
+    let given_up = states(&mut client, &ids).await;
+    assert_eq!(
+        (given_up[0].0, given_up[0].2),
+        (MessageState::Undeliverable, 34)
+    );
+    assert!(given_up.iter().all(|s| *s == given_up[0]), "{given_up:?}");
+    assert_eq!(
+        cancel(&mut client, 4, &ids[1]).await,
+        CommandStatus::EsmeRcancelfail
+    );
     server.shutdown(Duration::from_millis(100)).await;
 }
 
