@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --example serve_memory
 bin=target/release/examples/serve_memory
-for what in numbers in_flight scheduled held; do
+for what in numbers in_flight scheduled held ledger; do
   "$bin" "$what" 999999
 done
 "$bin" pending 100000

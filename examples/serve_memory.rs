@@ -1,9 +1,9 @@
 //! What `simsms serve`'s bounds cost in memory: resident memory (RSS) per
 //! remembered number, per message in flight, per scheduled and per held
-//! receipt, per part of a concatenated message waiting for the rest, and
-//! per HTTP message, each measured in a process of its own
-//! (`bench/serve_memory.sh` runs every one). Usage:
-//! `serve_memory numbers|in_flight|scheduled|held|pending|http N`.
+//! receipt, per part of a concatenated message waiting for the rest, per
+//! SMPP message id in the ledger, and per HTTP message, each measured in a
+//! process of its own (`bench/serve_memory.sh` runs every one). Usage:
+//! `serve_memory numbers|in_flight|scheduled|held|pending|ledger|http N`.
 
 use simsms::model::{Outcome, Receipt};
 use simsms::scenario::{ProviderId, parse};
@@ -65,6 +65,7 @@ fn job(k: u64) -> ReceiptJob {
         outcome: Outcome::Delivered,
         // All serve keeps of the text: what the receipt quotes.
         text: simsms::serve::smpp::receipt::quoted(TEXT),
+        cancelled: false,
     }
 }
 
@@ -134,10 +135,28 @@ fn main() {
                     wanted: 1,
                     text: simsms::serve::smpp::receipt::quoted(TEXT),
                     arrived: 0,
+                    coding: 0,
                 };
                 pending.add(key, part, later);
             }
             keep.push(Box::new(pending));
+        }
+        // The ledger of SMPP message ids (query_sm, cancel_sm, replace_sm).
+        "ledger" => {
+            use simsms::serve::ledger::{Ending, Kept, Ledger};
+            let mut live = LiveModel::new(scenario, 1e9);
+            let simsms::serve::live::Submission::Accepted { fate, .. } =
+                live.submit(ProviderId::new(0), &number(0))
+            else {
+                panic!("the scenario accepts")
+            };
+            // Each id a whole message, with its ending (the worst case).
+            let mut ledger = Ledger::default();
+            for k in 1..=n {
+                ledger.remember(k, Kept::new(0, k, 0));
+                ledger.decided(k, Ending::of(&fate, false));
+            }
+            keep.push(Box::new(ledger));
         }
         "http" => runtime.block_on(http(scenario, n)),
         other => panic!("unknown measure {other}"),

@@ -123,6 +123,10 @@ fn docs_limits_match_the_code() {
             "| parts of long messages waiting",
             format!("| {} |", simsms::serve::reassembly::PENDING_PARTS),
         ),
+        (
+            "| SMPP message ids kept",
+            format!("| {} |", simsms::serve::ledger::KEPT),
+        ),
     ] {
         let line = row(what);
         assert!(

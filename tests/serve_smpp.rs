@@ -620,8 +620,9 @@ async fn every_error_answer_is_counted_by_status_in_metrics() {
         (nack.status(), nack.sequence_number()),
         (CommandStatus::EsmeRinvcmdid, 50)
     );
-    // A command the server does not serve (query_sm): ESME_RINVCMDID too.
-    let query = rusmpp::pdus::QuerySm::builder()
+    // A command the server does not serve (query_broadcast_sm):
+    // ESME_RINVCMDID too.
+    let query = rusmpp::pdus::QueryBroadcastSm::builder()
         .message_id(COctetString::from_string("1".into()).unwrap())
         .build();
     send(&mut client, 51, query.into()).await;

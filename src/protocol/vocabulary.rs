@@ -19,34 +19,52 @@ struct ReceiptWords {
     state: MessageState,
     /// What a load run records for a receipt with this stat.
     read_as: Outcome,
+    /// Said of a message its sender cancelled (cancel_sm) before it was
+    /// final, whatever the model's receipt would have claimed.
+    cancelled: bool,
 }
 
 /// Every claim a receipt can make. A refusal or a missing receipt is never
 /// sent as one; should the model ask, it reads as a rejection.
-const RECEIPTS: [ReceiptWords; 4] = [
+const RECEIPTS: [ReceiptWords; 5] = [
     ReceiptWords {
         receipt: Receipt::Delivered,
         stat: "DELIVRD",
         state: MessageState::Delivered,
         read_as: Outcome::Delivered,
+        cancelled: false,
     },
     ReceiptWords {
         receipt: Receipt::Expired,
         stat: "EXPIRED",
         state: MessageState::Expired,
         read_as: Outcome::ExpiredInSmsc,
+        cancelled: false,
     },
     ReceiptWords {
         receipt: Receipt::Undelivered,
         stat: "UNDELIV",
         state: MessageState::Undeliverable,
         read_as: Outcome::Undeliverable,
+        cancelled: false,
     },
     ReceiptWords {
         receipt: Receipt::Rejected,
         stat: "REJECTD",
         state: MessageState::Rejected,
         read_as: Outcome::FilteredByCarrier,
+        cancelled: false,
+    },
+    // A message cancelled while still queued or stored: SMPP's DELETED.
+    // No model receipt claims it; a reader records it as the SMSC giving
+    // up on the message, an expiry (serve records a cancelled message so
+    // too, docs/serve.md).
+    ReceiptWords {
+        receipt: Receipt::Expired,
+        stat: "DELETED",
+        state: MessageState::Deleted,
+        read_as: Outcome::ExpiredInSmsc,
+        cancelled: true,
     },
 ];
 
@@ -57,7 +75,7 @@ fn words_of(receipt: Receipt) -> &'static ReceiptWords {
     };
     RECEIPTS
         .iter()
-        .find(|w| w.receipt == row)
+        .find(|w| w.receipt == row && !w.cancelled)
         .expect("every receipt claim has a row")
 }
 
@@ -65,6 +83,16 @@ fn words_of(receipt: Receipt) -> &'static ReceiptWords {
 pub fn smpp_stat(receipt: Receipt) -> (&'static str, MessageState) {
     let w = words_of(receipt);
     (w.stat, w.state)
+}
+
+/// The receipt's `stat:`, message_state TLV and `err:` for a message its
+/// sender cancelled (cancel_sm) before it was final: `DELETED`, 4, 000.
+pub fn cancelled_stat() -> (&'static str, MessageState, u16) {
+    let w = RECEIPTS
+        .iter()
+        .find(|w| w.cancelled)
+        .expect("the cancelled row");
+    (w.stat, w.state, 0)
 }
 
 /// The `stat:` a message_state TLV stands for (None for non-final states).
@@ -291,12 +319,19 @@ mod tests {
     /// from a carrier's, nor a lost message from a refused one).
     #[test]
     fn every_receipt_serve_writes_reads_back_as_its_claim() {
-        for w in &RECEIPTS {
+        for w in RECEIPTS.iter().filter(|w| !w.cancelled) {
             let (stat, state) = smpp_stat(w.receipt);
             assert_eq!(stat_of_state(state), Some(stat));
             assert_eq!(read_final(stat), (w.read_as, w.receipt));
         }
         assert_eq!(smpp_stat(Receipt::Nothing).0, "REJECTD");
+        // A cancelled message's receipt says DELETED (state 4, err 000) and
+        // reads back as an expiry; no model receipt is said as it.
+        let (stat, state, err) = cancelled_stat();
+        assert_eq!((stat, state, err), ("DELETED", MessageState::Deleted, 0));
+        assert_eq!(stat_of_state(state), Some("DELETED"));
+        assert_eq!(read_final(stat), (Outcome::ExpiredInSmsc, Receipt::Expired));
+        assert_eq!(smpp_stat(Receipt::Expired).0, "EXPIRED");
         for outcome in Outcome::ALL {
             for (left, misrouted) in [(true, false), (false, false), (true, true)] {
                 let (code, _) = twilio_error(outcome, left, misrouted);

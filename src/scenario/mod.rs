@@ -137,6 +137,8 @@ pub struct Dialect {
     pub receipt_before_resp: bool,
     /// Every receipt is sent twice.
     pub duplicates: bool,
+    /// Receipts go as data_sm rather than deliver_sm.
+    pub receipts_by_data_sm: bool,
     /// What the receipt's `text:` quotes of the message.
     pub quoted_text: QuotedText,
 }
@@ -162,6 +164,7 @@ impl Default for Dialect {
             tlvs: true,
             receipt_before_resp: false,
             duplicates: false,
+            receipts_by_data_sm: false,
             quoted_text: QuotedText::Decoded,
         }
     }

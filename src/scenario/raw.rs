@@ -87,6 +87,7 @@ pub struct RawDialect {
     pub tlvs: Option<bool>,
     pub receipt_before_resp: Option<bool>,
     pub duplicates: Option<bool>,
+    pub receipt_pdu: Option<String>,
     pub receipt_text: Option<String>,
 }
 

@@ -391,6 +391,35 @@ impl LiveModel {
         }
         metrics
     }
+
+    /// Ends tracked message `id` at `now` as `outcome` (a cancel_sm): its
+    /// fate becomes final now, with an expiry's receipt where the provider
+    /// sends receipts, and is counted once, so, when settled. The fate as
+    /// it was before, and as it is now; None when `id` is not tracked.
+    pub fn end_now(&mut self, id: u64, outcome: Outcome, now: Nanos) -> Option<(Fate, Fate)> {
+        let message = self.in_flight.get_mut(&id)?;
+        let before = message.fate.clone();
+        let fate = &mut message.fate;
+        fate.outcome = outcome;
+        fate.finished_at = now;
+        // What had not happened by now never will.
+        if fate.left_provider_at.is_some_and(|t| t > now) {
+            fate.queue_wait = fate.queued_at.map(|q| now.saturating_sub(q));
+            fate.left_provider_at = None;
+            fate.reached_carrier_at = None;
+            fate.smsc = None;
+        }
+        if let Some(visit) = &mut fate.smsc {
+            visit.delivered_at = None;
+            visit.expires_at = now;
+            visit.last_attempt = visit.last_attempt.min(now);
+        }
+        if fate.receipt != Receipt::Nothing {
+            fate.receipt = Receipt::Expired;
+        }
+        self.finals.push(Reverse((now, id)));
+        Some((before, fate.clone()))
+    }
 }
 
 #[cfg(test)]

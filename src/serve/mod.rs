@@ -5,6 +5,7 @@
 
 pub mod dates;
 pub mod http;
+pub mod ledger;
 pub mod limits;
 pub mod live;
 pub mod observe;
@@ -240,6 +241,7 @@ impl Server {
             stats: Stats::default(),
             pending: Mutex::new(reassembly::Pending::new(reassembly::PENDING_PARTS)),
             observed: observe::Observed::default(),
+            ledger: Mutex::new(ledger::Ledger::default()),
             shutdown,
             account_ports: bound.ports.clone(),
             account_tls_ports: bound.tls_ports.clone(),

@@ -43,6 +43,8 @@ pub struct Part {
     pub text: String,
     /// Simulated time it was submitted.
     pub arrived: Nanos,
+    /// The submit's data_coding octet.
+    pub coding: u8,
 }
 
 impl Part {
@@ -74,8 +76,9 @@ impl Set {
 /// What became of a part offered to the pending sets.
 #[derive(Debug)]
 pub enum Added {
-    /// It waits for the rest of its message.
-    Waiting,
+    /// It waits for the rest of its message, whose first part (its fate
+    /// id, once judged) is `first`.
+    Waiting { first: u64 },
     /// It was the last missing one: the whole set, taken out.
     Complete(Set),
     /// No room: refused.
@@ -138,7 +141,9 @@ impl Pending {
             }
         });
         set.parts.push(part);
-        Added::Waiting
+        Added::Waiting {
+            first: set.parts[0].id,
+        }
     }
 
     /// A set taken out complete goes back to wait (its last part was
@@ -190,8 +195,13 @@ pub fn job(key: &SetKey, part: &Part, fate_id: u64, end: (Receipt, Outcome, Nano
         receipt,
         outcome,
         text: part.text.clone(),
+        cancelled: false,
     }
 }
+
+/// What a message given up claims and records: UNDELIV (err 034), never
+/// having reached the model.
+pub const GIVEN_UP: (Receipt, Outcome) = (Receipt::Undelivered, Outcome::Refused);
 
 /// The receipts of the parts of messages given up at simulated time
 /// `now`: UNDELIV (err 034) for each part that asked for one.
@@ -200,7 +210,7 @@ pub fn given_up(sets: Vec<(SetKey, Set)>, now: Nanos) -> Vec<ReceiptJob> {
     for (key, set) in sets {
         let fate_id = set.parts[0].id;
         for part in set.parts.iter().filter(|p| p.wants(Receipt::Undelivered)) {
-            let end = (Receipt::Undelivered, Outcome::Refused, now);
+            let end = (GIVEN_UP.0, GIVEN_UP.1, now);
             jobs.push(job(&key, part, fate_id, end));
         }
     }
@@ -230,6 +240,7 @@ mod tests {
             wanted: 1,
             text: format!("part {seq}"),
             arrived: 0,
+            coding: 0,
         }
     }
 
@@ -239,16 +250,17 @@ mod tests {
         let at = Instant::now();
         assert!(matches!(
             pending.add(key(3), part(1, 3), at),
-            Added::Waiting
+            Added::Waiting { .. }
         ));
         assert!(matches!(
             pending.add(key(3), part(2, 1), at),
-            Added::Waiting
+            Added::Waiting { .. }
         ));
-        // A part number sent again waits too, with its own id.
+        // A part number sent again waits too, with its own id; each part
+        // waiting names its message by the first part's id.
         assert!(matches!(
             pending.add(key(3), part(3, 1), at),
-            Added::Waiting
+            Added::Waiting { first: 1 }
         ));
         assert_eq!(pending.parts(), 3);
         let Added::Complete(set) = pending.add(key(3), part(4, 2), at) else {
@@ -296,11 +308,11 @@ mod tests {
         let later = start + Duration::from_secs(60);
         assert!(matches!(
             pending.add(key(2), part(1, 1), start),
-            Added::Waiting
+            Added::Waiting { .. }
         ));
         assert!(matches!(
             pending.add(key(3), part(2, 1), later),
-            Added::Waiting
+            Added::Waiting { .. }
         ));
         assert!(matches!(
             pending.add(key(4), part(3, 1), start),

@@ -35,6 +35,9 @@ pub struct ReceiptJob {
     /// The start of the message text, quoted in the receipt (20
     /// characters, `smpp::receipt::quoted`).
     pub text: String,
+    /// Cancelled by its sender (cancel_sm) before it was final: the receipt
+    /// says `DELETED` (`vocabulary::cancelled_stat`), whatever `receipt` says.
+    pub cancelled: bool,
 }
 
 /// Receipts ready to go, per account; each account's bound receivers
@@ -123,6 +126,14 @@ enum Order {
         outcome: Outcome,
         done_at: Nanos,
     },
+    /// The pending receipts of the model's message `fate_id` (each part's)
+    /// changed in place (cancel_sm, replace_sm), and moved to `at` when
+    /// given.
+    Amend {
+        fate_id: u64,
+        at: Option<Instant>,
+        amendment: Amendment,
+    },
 }
 
 /// Hands receipts to the desk when they fall due.
@@ -186,6 +197,23 @@ impl Scheduler {
                                 sequence += 1;
                             }
                         }
+                        Some(Order::Amend { fate_id, at, amendment }) => {
+                            let old: Vec<u64> = jobs
+                                .iter()
+                                .filter(|(_, (_, j))| j.fate_id == fate_id)
+                                .map(|(s, _)| *s)
+                                .collect();
+                            for s in old {
+                                let (old_at, mut job) = jobs.remove(&s).expect("listed");
+                                let at = at.unwrap_or(old_at);
+                                count_out(&times, old_at);
+                                count_in(&times, at);
+                                amendment.apply(&mut job);
+                                due.push(Reverse((at, sequence)));
+                                jobs.insert(sequence, (at, job));
+                                sequence += 1;
+                            }
+                        }
                         None if due.is_empty() => break,
                         None => {
                             // No new jobs: deliver what is left on time.
@@ -242,6 +270,55 @@ impl Scheduler {
             outcome,
             done_at,
         });
+    }
+}
+
+impl Scheduler {
+    /// Changes the pending receipts of the model's message `fate_id` (every
+    /// part's, for a concatenated message; a receipt already handed to the
+    /// desk is not recalled), moving them to `at` if given.
+    pub fn amend(&self, fate_id: u64, at: Option<Instant>, amendment: Amendment) {
+        let _ = self.sender.send(Order::Amend {
+            fate_id,
+            at,
+            amendment,
+        });
+    }
+}
+
+/// How a pending receipt changes after its submit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Amendment {
+    /// cancel_sm: final at simulated `done_at` as cancelled (`DELETED`),
+    /// recorded as `outcome`.
+    Cancelled { outcome: Outcome, done_at: Nanos },
+    /// replace_sm: the text the receipt quotes.
+    Text(String),
+}
+
+impl Amendment {
+    fn apply(&self, job: &mut ReceiptJob) {
+        match self {
+            Amendment::Cancelled { outcome, done_at } => {
+                job.cancelled = true;
+                job.outcome = *outcome;
+                job.done_at = *done_at;
+            }
+            Amendment::Text(text) => job.text = text.clone(),
+        }
+    }
+}
+
+impl ReceiptJob {
+    /// The receipt's `stat:`, message_state and `err:` (from
+    /// `protocol::vocabulary`).
+    pub fn words(&self) -> (&'static str, rusmpp::values::MessageState, u16) {
+        use crate::protocol::vocabulary::{cancelled_stat, network_error, smpp_stat};
+        if self.cancelled {
+            return cancelled_stat();
+        }
+        let (stat, state) = smpp_stat(self.receipt);
+        (stat, state, network_error(self.receipt, self.outcome))
     }
 }
 

@@ -1,8 +1,8 @@
 //! What every connection of a server shares: the scenario, the live
 //! model behind its lock, the receipt desk and scheduler, the account and
 //! failed-bind limits, the parts of concatenated messages waiting for the
-//! rest, the counts shutdown and limits read, and the number check both
-//! protocols apply.
+//! rest, the ledger of SMPP messages, the counts shutdown and limits read,
+//! and the number check both protocols apply.
 
 use super::limits::{TokenBucket, WindowLimit};
 use super::live::{self, LiveModel};
@@ -47,6 +47,8 @@ pub struct Shared {
     /// Parts of concatenated messages waiting for the rest.
     pub pending: Mutex<super::reassembly::Pending>,
     pub observed: observe::Observed,
+    /// Messages accepted over SMPP, for query_sm, cancel_sm and replace_sm.
+    pub ledger: Mutex<super::ledger::Ledger>,
     pub shutdown: watch::Sender<bool>,
 }
 
@@ -78,6 +80,10 @@ impl Shared {
     /// outage) to their new final times and states.
     pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
         for (id, fate) in changed {
+            self.ledger
+                .lock()
+                .expect("ledger lock")
+                .decided(*id, super::ledger::Ending::of(fate, false));
             let Some((receipt, done)) = live::receipt_of(fate) else {
                 continue;
             };

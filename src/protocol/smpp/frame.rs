@@ -95,7 +95,10 @@ pub fn decode(frame: BytesMut, max: u32) -> Frame {
 
 /// SMPP 3.4 command ids a peer may send.
 fn is_known(id: u32) -> bool {
-    matches!(id & 0x7fff_ffff, 0x01..=0x09 | 0x0b | 0x15 | 0x102 | 0x103)
+    matches!(
+        id & 0x7fff_ffff,
+        0x01..=0x09 | 0x0b | 0x15 | 0x21 | 0x102 | 0x103
+    )
 }
 
 /// Encodes a command into `out`.

@@ -7,10 +7,15 @@
 //! dialect) is the caller's choice.
 
 use crate::protocol::vocabulary::stat_of_state;
-use rusmpp::pdus::DeliverSm;
-use rusmpp::tlvs::{MessageDeliveryRequestTlvValue, TlvValue};
-use rusmpp::types::{COctetString, OctetString};
-use rusmpp::values::{ErrorCodeNetworkType, EsmClass, MessageState, NetworkErrorCode};
+use rusmpp::pdus::{DataSm, DeliverSm};
+use rusmpp::tlvs::{
+    MessageDeliveryRequestTlvValue, MessageSubmissionRequestTlvValue, Tlv, TlvValue,
+};
+use rusmpp::types::{AnyOctetString, COctetString, OctetString};
+use rusmpp::values::{
+    ErrorCodeNetworkType, EsmClass, MessagePayload, MessageState, NetworkErrorCode,
+};
+use rusmpp::{CommandId, Pdu};
 
 /// The fields of a receipt's text.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +91,46 @@ pub fn deliver_sm(
         ));
     }
     pdu
+}
+
+/// The same receipt as a data_sm (as some SMSCs send them): the text in
+/// message_payload, esm_class 0x04, and the TLVs if given. rusmpp types a
+/// data_sm's TLVs as a submission's, which has no receipt TLVs, so the
+/// body is written here with them appended.
+pub fn data_sm((handset, sender): (&str, &str), text: &str, tlvs: Option<ReceiptTlvs>) -> Pdu {
+    use rusmpp::encode::{Encode, Length};
+    let address = |a: &str| {
+        COctetString::from_string(clip(a, 20).to_string()).unwrap_or_else(|_| COctetString::empty())
+    };
+    let pdu = DataSm::builder()
+        .source_addr(address(handset))
+        .destination_addr(address(sender))
+        .esm_class(EsmClass::from(0x04))
+        .push_tlv(MessageSubmissionRequestTlvValue::MessagePayload(
+            MessagePayload::new(AnyOctetString::from_slice(text.as_bytes())),
+        ))
+        .build();
+    let mut body = vec![0; pdu.length()];
+    pdu.encode(&mut body);
+    if let Some(tlvs) = tlvs {
+        let id = COctetString::from_string(clip(tlvs.message_id, 64).to_string())
+            .unwrap_or_else(|_| COctetString::empty());
+        let network = NetworkErrorCode::new(ErrorCodeNetworkType::Gsm, tlvs.network_error);
+        for value in [
+            TlvValue::ReceiptedMessageId(id),
+            TlvValue::MessageState(tlvs.state),
+            TlvValue::NetworkErrorCode(network),
+        ] {
+            let tlv = Tlv::from(value);
+            let at = body.len();
+            body.resize(at + tlv.length(), 0);
+            tlv.encode(&mut body[at..]);
+        }
+    }
+    Pdu::Other {
+        command_id: CommandId::DataSm,
+        body: AnyOctetString::from_vec(body),
+    }
 }
 
 /// The value of field `name` (`id`, `stat`, `err`, ...) in a receipt text:

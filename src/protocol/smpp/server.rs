@@ -5,7 +5,10 @@
 
 use crate::protocol::smpp::frame::{Frame, encode};
 use bytes::BytesMut;
-use rusmpp::pdus::{BindReceiverResp, BindTransceiverResp, BindTransmitterResp, SubmitSm};
+use rusmpp::pdus::{
+    BindReceiverResp, BindTransceiverResp, BindTransmitterResp, CancelSm, DataSm, QuerySm,
+    ReplaceSm, SubmitMulti, SubmitSm,
+};
 use rusmpp::types::COctetString;
 use rusmpp::{Command, CommandStatus, Pdu};
 
@@ -49,9 +52,17 @@ pub enum Request<'a> {
         password: &'a str,
     },
     Submit(&'a SubmitSm),
+    /// query_sm, cancel_sm, replace_sm: about a message submitted before.
+    Query(&'a QuerySm),
+    Cancel(&'a CancelSm),
+    Replace(&'a ReplaceSm),
+    /// data_sm from the client: a message, as submit_sm's.
+    Data(&'a DataSm),
+    /// submit_multi: one message to each destination.
+    Multi(&'a SubmitMulti),
     EnquireLink,
     Unbind,
-    /// The answer to a deliver_sm the server sent.
+    /// The answer to a deliver_sm (or a data_sm) the server sent.
     DeliverSmResp {
         status: CommandStatus,
     },
@@ -84,7 +95,12 @@ impl<'a> Request<'a> {
             Some(Pdu::EnquireLink) => Request::EnquireLink,
             Some(Pdu::Unbind) => Request::Unbind,
             Some(Pdu::SubmitSm(submit)) => Request::Submit(submit),
-            Some(Pdu::DeliverSmResp(_)) => Request::DeliverSmResp {
+            Some(Pdu::QuerySm(query)) => Request::Query(query),
+            Some(Pdu::CancelSm(cancel)) => Request::Cancel(cancel),
+            Some(Pdu::ReplaceSm(replace)) => Request::Replace(replace),
+            Some(Pdu::DataSm(data)) => Request::Data(data),
+            Some(Pdu::SubmitMulti(multi)) => Request::Multi(multi),
+            Some(Pdu::DeliverSmResp(_)) | Some(Pdu::DataSmResp(_)) => Request::DeliverSmResp {
                 status: command.status(),
             },
             Some(Pdu::GenericNack) | Some(Pdu::EnquireLinkResp) | Some(Pdu::UnbindResp) => {

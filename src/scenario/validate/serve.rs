@@ -149,6 +149,18 @@ impl Validator<'_> {
                 false
             }
         };
+        let receipts_by_data_sm = match d.receipt_pdu.as_deref() {
+            None | Some("deliver_sm") => false,
+            Some("data_sm") => true,
+            Some(other) => {
+                self.error(
+                    &dk("receipt_pdu"),
+                    format!("\"deliver_sm\" or \"data_sm\", got \"{other}\""),
+                    None,
+                );
+                false
+            }
+        };
         let quoted_text = match d.receipt_text.as_deref() {
             None | Some("decoded") => QuotedText::Decoded,
             Some("raw") => QuotedText::Raw,
@@ -182,6 +194,7 @@ impl Validator<'_> {
                 tlvs: d.tlvs.unwrap_or(true),
                 receipt_before_resp: d.receipt_before_resp.unwrap_or(false),
                 duplicates: d.duplicates.unwrap_or(false),
+                receipts_by_data_sm,
                 quoted_text,
             },
         })

@@ -1,14 +1,16 @@
 //! One SMPP connection: bind (checked against the scenario's accounts),
-//! submit_sm (answered as the model decides), enquire_link and unbind, and
-//! receipts sent as deliver_sm to a bound receiver or transceiver, resent
-//! until acknowledged.
+//! submit_sm (answered as the model decides, every accepted message or
+//! part kept in the ledger), the other operations (`operations`),
+//! enquire_link and unbind, and receipts sent as deliver_sm (or data_sm)
+//! to a bound receiver or transceiver, resent until acknowledged.
 
-use super::receipt::deliver_sm;
+use super::receipt::receipt_pdu;
 use crate::model::Fate;
 use crate::protocol::smpp::frame::{Frame, FrameError, read_frame};
 use crate::protocol::smpp::server::{Outbox, Request, Role};
 use crate::protocol::smpp::user_data::{Scheme, UserData};
 use crate::protocol::vocabulary::Refusal;
+use crate::serve::ledger::{Ending, Kept};
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
 use crate::serve::reassembly::{self, Added, Part, SetKey};
@@ -24,6 +26,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
+
+mod operations;
 
 struct Bound {
     account: usize,
@@ -168,13 +172,17 @@ impl Connection {
                 self.closing = true;
             }
             Request::Submit(submit) => self.submit(sequence, submit),
+            Request::Query(query) => self.query(sequence, query),
+            Request::Cancel(cancel) => self.cancel(sequence, cancel),
+            Request::Replace(replace) => self.replace(sequence, replace),
+            Request::Data(data) => self.data(sequence, data),
+            Request::Multi(multi) => self.submit_multi(sequence, multi),
             Request::DeliverSmResp { status } => {
                 if status == CommandStatus::EsmeRok
                     && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
-                    let (stat, _) = crate::protocol::vocabulary::smpp_stat(job.receipt);
-                    self.shared.observed.receipt_acknowledged(stat);
+                    self.shared.observed.receipt_acknowledged(job.words().0);
                 }
             }
             Request::Nothing => {}
@@ -252,6 +260,7 @@ impl Connection {
             wanted: u8::from(submit.registered_delivery) & 0x03,
             text: super::receipt::quote(dialect.quoted_text, &data),
             arrived: 0,
+            coding: u8::from(submit.data_coding),
         };
         match data.concat {
             None => self.submit_whole(sequence, key, part, data.segments()),
@@ -293,7 +302,8 @@ impl Connection {
             ..part
         };
         self.follow_fate(&key, std::slice::from_ref(&part), (id, &fate), receipt);
-        self.accept(sequence, id);
+        let kept = Kept::new(key.account, id, part.coding);
+        self.accept(sequence, id, kept, Some(&fate));
     }
 
     /// A part of a concatenated message: accepted with its own id; the one
@@ -312,11 +322,13 @@ impl Connection {
             arrived,
             ..part
         };
+        let (account, coding) = (key.account, part.coding);
+        let kept = move |fate_id| Kept::new(account, fate_id, coding);
         let mut set = match pending.add(key.clone(), part, Instant::now() + timeout) {
             Added::Full => return self.refuse(sequence, CommandStatus::EsmeRmsgqful),
-            Added::Waiting => {
+            Added::Waiting { first } => {
                 shared.observed.submits.inc();
-                return self.accept(sequence, id);
+                return self.accept(sequence, id, kept(first), None);
             }
             Added::Complete(set) => set,
         };
@@ -337,7 +349,7 @@ impl Connection {
         };
         drop(pending);
         self.follow_fate(&key, &set.parts, (first, &fate), receipt);
-        self.accept(sequence, id);
+        self.accept(sequence, id, kept(first), Some(&fate));
     }
 
     /// The answer to a submit the model refused.
@@ -350,7 +362,18 @@ impl Connection {
         self.refuse(sequence, refusal.words().smpp)
     }
 
-    fn accept(&mut self, sequence: u32, id: u64) {
+    /// Answers an accepted submit (a whole message or a part) with its
+    /// `id`, and keeps it in the ledger for query_sm, cancel_sm and
+    /// replace_sm: with its message's ending when the model has judged it
+    /// (`fate`), else (a part waiting for the rest) when it is.
+    fn accept(&mut self, sequence: u32, id: u64, kept: Kept, fate: Option<&Fate>) {
+        {
+            let mut ledger = self.shared.ledger.lock().expect("ledger lock");
+            ledger.remember(id, kept);
+            if let Some(fate) = fate {
+                ledger.decided(kept.fate_id, Ending::of(fate, false));
+            }
+        }
         let message_id = COctetString::from_string(id.to_string()).expect("digits fit");
         self.reply(
             sequence,
@@ -395,7 +418,7 @@ impl Connection {
             let Some(job) = self.shared.desk.take(account) else {
                 break;
             };
-            let pdu = deliver_sm(&job, &dialect, self.shared.epoch_unix);
+            let pdu = receipt_pdu(&job, &dialect, self.shared.epoch_unix);
             let sequence = self.request(pdu);
             self.unacked.insert(sequence, (job, Instant::now()));
             self.shared.stats.unacked.fetch_add(1, Ordering::Relaxed);

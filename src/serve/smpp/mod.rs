@@ -62,6 +62,20 @@ pub async fn expire_incomplete(shared: Arc<Shared>) {
             continue;
         }
         let at = crate::des::Clock::now(&shared.clock);
+        {
+            // query_sm of any of their parts says UNDELIVERABLE from now.
+            let mut ledger = shared.ledger.lock().expect("ledger lock");
+            for (_, set) in &expired {
+                let (receipt, outcome) = super::reassembly::GIVEN_UP;
+                let ending = super::ledger::Ending {
+                    receipt: Some(receipt),
+                    outcome,
+                    at,
+                    cancelled: false,
+                };
+                ledger.decided(set.parts[0].id, ending);
+            }
+        }
         for job in super::reassembly::given_up(expired, at) {
             shared.schedule_receipt(job, true);
         }

@@ -7,7 +7,6 @@
 use crate::model::Receipt;
 use crate::protocol::smpp::receipt::{ReceiptText, ReceiptTlvs};
 use crate::protocol::smpp::user_data::UserData;
-use crate::protocol::vocabulary::{network_error as error_code, smpp_stat as stat};
 use crate::scenario::{Dialect, QuotedText};
 use crate::serve::dates::calendar;
 use crate::serve::receipts::ReceiptJob;
@@ -44,11 +43,11 @@ pub fn text(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> String {
     };
     ReceiptText {
         id: &id,
-        delivered: u8::from(job.receipt == Receipt::Delivered),
+        delivered: u8::from(job.receipt == Receipt::Delivered && !job.cancelled),
         submit_date: &calendar(job.submitted_at, epoch_unix, dialect.date_digits),
         done_date: &calendar(job.done_at, epoch_unix, dialect.date_digits),
-        stat: stat(job.receipt).0,
-        err: error_code(job.receipt, job.outcome),
+        stat: job.words().0,
+        err: job.words().2,
         text_label: if dialect.capital_text { "Text" } else { "text" },
         text: &quoted(&job.text),
     }
@@ -61,10 +60,29 @@ pub fn deliver_sm(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> Deliv
     let id = job.message_id.to_string();
     let tlvs = dialect.tlvs.then(|| ReceiptTlvs {
         message_id: &id,
-        state: stat(job.receipt).1,
-        network_error: error_code(job.receipt, job.outcome),
+        state: job.words().1,
+        network_error: job.words().2,
     });
     crate::protocol::smpp::receipt::deliver_sm(
+        (&job.handset, &job.sender),
+        &text(job, dialect, epoch_unix),
+        tlvs,
+    )
+}
+
+/// The PDU that carries the receipt: deliver_sm, or data_sm when the
+/// dialect says so (`dialect.receipt_pdu`).
+pub fn receipt_pdu(job: &ReceiptJob, dialect: &Dialect, epoch_unix: u64) -> rusmpp::Pdu {
+    if !dialect.receipts_by_data_sm {
+        return deliver_sm(job, dialect, epoch_unix).into();
+    }
+    let id = job.message_id.to_string();
+    let tlvs = dialect.tlvs.then(|| ReceiptTlvs {
+        message_id: &id,
+        state: job.words().1,
+        network_error: job.words().2,
+    });
+    crate::protocol::smpp::receipt::data_sm(
         (&job.handset, &job.sender),
         &text(job, dialect, epoch_unix),
         tlvs,
@@ -88,6 +106,7 @@ mod tests {
             receipt: Receipt::Delivered,
             outcome: Outcome::Delivered,
             text: "Your code is 123456, valid 10 min".into(),
+            cancelled: false,
         }
     }
 
