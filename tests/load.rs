@@ -421,6 +421,49 @@ fn late_receipts_are_found_by_query_sm_and_counted_apart() {
     assert_eq!(lost, figure(&unqueried, "planned ", "sent"), "{outcomes}");
 }
 
+/// `--query` against `simsms serve` whose provider learns the fate of only
+/// half its messages: query_sm answers from the provider's knowledge, so a
+/// message it never learned of stays ENROUTE (queried again every second,
+/// never refused) and counts lost; one whose receipt comes is settled by
+/// it once. Nothing is settled twice or wrongly.
+#[test]
+fn query_sm_against_serve_answers_enroute_for_what_the_provider_never_learns() {
+    let half = ["--set", "providers.intl.receipts.probability=0.5"];
+    let served = Served::start_with(SCENARIO, "3600", &half);
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    let dir = tempfile::tempdir().unwrap();
+    let load = args(&["load", SCENARIO, "--target", &target, "--rate", "100/s"])
+        .into_iter()
+        .chain(args(&["--duration", "2s", "--wait", "5s", "--query", "1s"]))
+        .chain(args(&half))
+        .collect::<Vec<_>>();
+    let (measured, text) = simsms_json(&load, dir.path(), "load.json");
+    drop(served);
+    let row = message_row(&measured, "intl", "c");
+    let sent = row["sent"].as_u64().unwrap();
+    assert!(sent > 150, "{row}");
+    let figures = &measured["load"];
+    let receipted: u64 = (figures["receipts"].as_object().unwrap().values())
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    let lost = row["outcomes"]["lost"].as_u64().unwrap();
+    assert_eq!(receipted + lost, sent, "each message once:\n{text}");
+    // About half the messages have no receipt (binomial, n > 150).
+    let share = lost as f64 / sent as f64;
+    assert!(
+        (0.35..0.65).contains(&share),
+        "lost {lost} of {sent}:\n{text}"
+    );
+    // Each receipt-less message was asked about every second of the wait.
+    assert!(figures["queries"].as_u64().unwrap() >= 3 * lost, "{text}");
+    assert_eq!(figures["queries_refused"], 0, "{text}");
+    // A query may beat its receipt by a moment; it then settles it, once.
+    assert!(
+        figures["final_by_query"].as_u64().unwrap() <= receipted,
+        "{text}"
+    );
+}
+
 /// The p99.9 (ms) on the report line that starts with `label`.
 fn p999(report: &str, label: &str) -> f64 {
     let line = report.lines().find(|l| l.starts_with(label)).unwrap();
