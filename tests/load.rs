@@ -591,12 +591,7 @@ fn backing_off_after_a_throttle_holds_messages_back() {
 fn load_against_the_npm_smpp_server_counts_what_it_answered() {
     use std::io::BufRead;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let modules = root.join("target/live-node/node_modules");
-    assert!(
-        modules.join("smpp").exists(),
-        "{} is missing: run bash tests/live/setup.sh",
-        modules.display()
-    );
+    let modules = common::npm_modules();
     let mut server = Command::new("node")
         .arg(root.join("tests/live/node/smpp_server.js"))
         .args(["npmuser", "npmpass"])

@@ -18,22 +18,11 @@
 mod common;
 
 use common::kannel::Kannel;
-use common::{Served, assert_agree, estimate, message_row, simsms_json};
-use std::path::{Path, PathBuf};
+use common::{Served, assert_agree, estimate, live_python, message_row, simsms_json};
 use std::process::Command;
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 const NEEDS: &str = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all";
-
-fn python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "{} is missing: run bash tests/live/setup.sh",
-        venv.display()
-    );
-    venv
-}
 
 /// Runs one check of tests/live/smpp_client.py against account
 /// `system_id` of `served`; returns its JSON line.
@@ -46,7 +35,7 @@ fn client(
 ) -> serde_json::Value {
     let address = served.address(system_id);
     let (host, port) = address.rsplit_once(':').unwrap();
-    let output = Command::new(python())
+    let output = Command::new(live_python())
         .args([
             "tests/live/smpp_client.py",
             check,
@@ -160,7 +149,7 @@ fn receipts_from_serve_agree_with_run_on_the_same_scenario() {
 fn the_twilio_library_creates_messages_and_validates_every_callback() {
     let served = Served::start(SCENARIO, "3600");
     let base = format!("http://{}", served.http.as_ref().expect("an http endpoint"));
-    let output = Command::new(python())
+    let output = Command::new(live_python())
         .args(["tests/live/twilio_client.py", &base, "intl", "pw1", "40"])
         .output()
         .unwrap();

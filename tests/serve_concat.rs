@@ -6,23 +6,20 @@
 //! submitted part; an incomplete message's parts get UNDELIV receipts after
 //! `concat_timeout`.
 
-use futures::{SinkExt, StreamExt};
-use rusmpp::pdus::{BindTransceiver, DeliverSm, SubmitSm};
+mod common;
+
+use common::smpp::{Client, bound, next, send};
+use rusmpp::pdus::{DeliverSm, SubmitSm};
 use rusmpp::tlvs::{MessageSubmissionRequestTlvValue as Tlv, TlvValue};
-use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::{AnyOctetString, COctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, MessagePayload, RegisteredDelivery};
-use rusmpp::{Command, CommandStatus, Pdu};
+use rusmpp::{CommandStatus, Pdu};
 use simsms::scenario::parse;
 use simsms::serve::Server;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio_util::codec::Framed;
-
-type Client = Framed<TcpStream, CommandCodec>;
 
 const PRICE: f64 = 2.0;
 
@@ -68,32 +65,8 @@ async fn start(serve: &str, dialect: &str) -> (Server, Client) {
         .await
         .unwrap();
     let address: SocketAddr = server.endpoints.smpp[0].2;
-    let mut client = Framed::new(
-        TcpStream::connect(address).await.unwrap(),
-        CommandCodec::new(),
-    );
-    let bind = BindTransceiver::builder()
-        .system_id(COctetString::from_string("acme".into()).unwrap())
-        .password(COctetString::from_string("secret".into()).unwrap())
-        .build();
-    send(&mut client, 1, bind.into()).await;
-    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
+    let client = bound(address, "acme", "secret").await;
     (server, client)
-}
-
-async fn send(client: &mut Client, sequence: u32, pdu: Pdu) {
-    client
-        .send(Command::new(CommandStatus::EsmeRok, sequence, pdu))
-        .await
-        .unwrap();
-}
-
-async fn next(client: &mut Client) -> Command {
-    tokio::time::timeout(Duration::from_secs(5), client.next())
-        .await
-        .expect("a PDU within 5 s")
-        .expect("the connection is open")
-        .expect("a decodable PDU")
 }
 
 /// A submit_sm to a fixed handset asking for every receipt.

@@ -4,6 +4,9 @@
 //! exposition formats, the admin API's token and cap, and the port's
 //! connection limits.
 
+mod common;
+
+use common::smpp;
 use simsms::scenario::parse;
 use simsms::serve::Server;
 use std::sync::Arc;
@@ -338,25 +341,8 @@ async fn open_becomes(open: &std::sync::atomic::AtomicUsize, want: usize) {
 
 /// Binds a transceiver as acme on the SMPP port; the bind's status.
 async fn smpp_bind(server: &Server) -> rusmpp::CommandStatus {
-    use futures::{SinkExt, StreamExt};
-    use rusmpp::types::COctetString;
-    let stream = tokio::net::TcpStream::connect(server.endpoints.smpp[0].2)
-        .await
-        .unwrap();
-    let mut client =
-        tokio_util::codec::Framed::new(stream, rusmpp::tokio_codec::CommandCodec::new());
-    let bind = rusmpp::pdus::BindTransceiver::builder()
-        .system_id(COctetString::from_string("acme".into()).unwrap())
-        .password(COctetString::from_string("secret".into()).unwrap())
-        .build();
-    let command = rusmpp::Command::new(rusmpp::CommandStatus::EsmeRok, 1, rusmpp::Pdu::from(bind));
-    client.send(command).await.unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(5), client.next()).await;
-    answer
-        .expect("an answer within 5 s")
-        .unwrap()
-        .unwrap()
-        .status()
+    let mut client = smpp::connect(server.endpoints.smpp[0].2).await;
+    smpp::bind_transceiver(&mut client, "acme", "secret").await
 }
 
 /// The start of a request head, never finished.

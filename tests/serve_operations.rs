@@ -22,12 +22,9 @@
 
 mod common;
 
-use futures::{SinkExt, StreamExt};
-use rusmpp::pdus::{
-    BindTransceiver, CancelSm, DataSm, QueryBroadcastSm, QuerySm, ReplaceSm, SubmitMulti, SubmitSm,
-};
+use common::smpp::{self, Client, next, send};
+use rusmpp::pdus::{CancelSm, DataSm, QueryBroadcastSm, QuerySm, ReplaceSm, SubmitMulti, SubmitSm};
 use rusmpp::tlvs::{MessageSubmissionRequestTlvValue, TlvValue};
-use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::{AnyOctetString, COctetString, OctetString};
 use rusmpp::values::{
     DestAddress, DistributionListName, MessagePayload, MessageState, Npi, RegisteredDelivery,
@@ -40,8 +37,6 @@ use simsms::serve::Server;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
-use tokio_util::codec::Framed;
 
 /// Accounts `acme` and `other` on provider p (no throughput limit),
 /// `slow` on provider slow (one message an hour, so a second one waits in
@@ -114,8 +109,6 @@ const PRICE: f64 = 2.0;
 const PRESENT: &str = "";
 const AWAY: &str = r#"presence = { present = { mean = "1s" }, absent = { mean = "60d" } }"#;
 
-type Client = Framed<TcpStream, CommandCodec>;
-
 fn address_of(server: &Server, system_id: &str) -> SocketAddr {
     let found = server
         .endpoints
@@ -126,32 +119,7 @@ fn address_of(server: &Server, system_id: &str) -> SocketAddr {
 }
 
 async fn bound(server: &Server, system_id: &str) -> Client {
-    let stream = TcpStream::connect(address_of(server, system_id))
-        .await
-        .unwrap();
-    let mut client = Framed::new(stream, CommandCodec::new());
-    let pdu = BindTransceiver::builder()
-        .system_id(COctetString::from_string(system_id.into()).unwrap())
-        .password(COctetString::from_string("secret".into()).unwrap())
-        .build();
-    send(&mut client, 1, pdu.into()).await;
-    assert_eq!(next(&mut client).await.status(), CommandStatus::EsmeRok);
-    client
-}
-
-async fn send(client: &mut Client, sequence: u32, pdu: Pdu) {
-    client
-        .send(Command::new(CommandStatus::EsmeRok, sequence, pdu))
-        .await
-        .unwrap();
-}
-
-async fn next(client: &mut Client) -> Command {
-    tokio::time::timeout(Duration::from_secs(5), client.next())
-        .await
-        .expect("an answer within 5 s")
-        .expect("the connection is open")
-        .expect("a decodable PDU")
+    smpp::bound(address_of(server, system_id), system_id, "secret").await
 }
 
 /// The answer to request `sequence`, acknowledging (and keeping) the
@@ -838,12 +806,7 @@ fn port_of(served: &common::Served, system_id: &str) -> String {
 #[ignore = "needs python smpplib: bash tests/live/setup.sh, then --run-ignored all"]
 fn smpplib_queries_messages_and_sends_data_sm() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = root.join("target/live-venv/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run bash tests/live/setup.sh",
-        python.display()
-    );
+    let python = common::live_python();
     let served = common::Served::start(LIVE, "1");
     let run = |check: &str, account: &str| {
         let mut command = std::process::Command::new(&python);
@@ -891,12 +854,7 @@ fn smpplib_queries_messages_and_sends_data_sm() {
 #[ignore = "needs node and the npm smpp package: bash tests/live/setup.sh, then --run-ignored all"]
 fn npm_smpp_cancels_replaces_and_submits_to_many() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let modules = root.join("target/live-node/node_modules");
-    assert!(
-        modules.join("smpp").exists(),
-        "{} is missing: run bash tests/live/setup.sh",
-        modules.display()
-    );
+    let modules = common::npm_modules();
     let served = common::Served::start(LIVE, "10");
     let mut command = std::process::Command::new("node");
     command.arg(root.join("tests/live/node/smpp_operations.js"));

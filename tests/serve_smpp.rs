@@ -5,10 +5,12 @@
 //! error answer counted on /metrics, the account `tps` window, and what a
 //! held receipt keeps.
 
+mod common;
+
+use common::smpp::{Client, connect, next, send};
 use futures::{SinkExt, StreamExt};
 use rusmpp::pdus::{BindReceiver, BindTransceiver, BindTransmitter, SubmitSm};
 use rusmpp::tlvs::TlvValue;
-use rusmpp::tokio_codec::CommandCodec;
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandStatus, Pdu};
@@ -18,8 +20,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio_util::codec::Framed;
 
 fn scenario(extra_account: &str) -> Arc<simsms::scenario::Scenario> {
     let text = format!(
@@ -54,15 +54,6 @@ port = 0
 "#
     );
     Arc::new(parse(&text, "serve.toml").unwrap())
-}
-
-type Client = Framed<TcpStream, CommandCodec>;
-
-async fn connect(address: SocketAddr) -> Client {
-    Framed::new(
-        TcpStream::connect(address).await.unwrap(),
-        CommandCodec::new(),
-    )
 }
 
 fn text(s: &str) -> COctetString<1, 16> {
@@ -113,26 +104,10 @@ async fn bound(address: SocketAddr, kind: &str, system_id: &str, password: &str)
     client
 }
 
-/// Sends `pdu` with this sequence number.
-async fn send(client: &mut Client, sequence: u32, pdu: Pdu) {
-    client
-        .send(Command::new(CommandStatus::EsmeRok, sequence, pdu))
-        .await
-        .unwrap();
-}
-
 /// Acknowledges the deliver_sm with this sequence number.
 async fn ack(client: &mut Client, sequence: u32) {
     let resp = rusmpp::pdus::DeliverSmResp::builder().build();
     send(client, sequence, resp.into()).await;
-}
-
-async fn next(client: &mut Client) -> Command {
-    tokio::time::timeout(Duration::from_secs(5), client.next())
-        .await
-        .expect("an answer within 5 s")
-        .expect("the connection is open")
-        .expect("a decodable PDU")
 }
 
 fn submit(to: &str, receipt: bool) -> Pdu {

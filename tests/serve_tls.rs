@@ -12,8 +12,8 @@
 
 mod common;
 
-use common::Served;
 use common::kannel::Kannel;
+use common::{Served, live_python};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -279,14 +279,15 @@ fn check_refuses_a_port_both_plain_and_tls_and_a_certificate_no_port_serves() {
     );
 }
 
-fn python() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-venv/bin/python");
+/// The JSON line a live client printed; fails the test, with the
+/// client's stderr, unless it succeeded.
+fn tally_of(output: &Output) -> serde_json::Value {
     assert!(
-        venv.exists(),
-        "{} is missing: run bash tests/live/setup.sh",
-        venv.display()
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    venv
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 #[test]
@@ -295,7 +296,7 @@ fn smpplib_over_python_ssl_verifies_the_certificate_and_gets_every_receipt() {
     let served = Served::start(SCENARIO, "3600");
     let address = served.tls_address("intl");
     let (host, port) = address.rsplit_once(':').unwrap();
-    let output = Command::new(python())
+    let output = Command::new(live_python())
         .args([
             "tests/live/smpp_client.py",
             "roundtrip",
@@ -308,12 +309,7 @@ fn smpplib_over_python_ssl_verifies_the_certificate_and_gets_every_receipt() {
         .env("SMPP_TLS_CA", ca())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let tally: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tally = tally_of(&output);
     assert_eq!(tally["accepted"], 50, "{tally}");
     assert_eq!(tally["receipts"], 50, "{tally}");
     assert_eq!(tally["tls"]["subject"], "simsms test server", "{tally}");
@@ -335,17 +331,12 @@ fn the_twilio_library_uses_the_api_over_tls_trusting_only_the_test_ca() {
         served.https.as_ref().expect("an https endpoint")
     );
     // requests (under twilio) trusts the bundle REQUESTS_CA_BUNDLE names.
-    let output = Command::new(python())
+    let output = Command::new(live_python())
         .args(["tests/live/twilio_client.py", &base, "intl", "pw1", "20"])
         .env("REQUESTS_CA_BUNDLE", ca())
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let tally: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let tally = tally_of(&output);
     assert_eq!(tally["created"], 20, "{tally}");
     assert_eq!(tally["valid"], tally["callbacks"], "{tally}");
 }

@@ -2,11 +2,12 @@
 #![allow(dead_code)]
 
 pub mod kannel;
+pub mod smpp;
 
 use simsms::metrics::Metrics;
 use simsms::runner::run_replications;
 use simsms::scenario::{Scenario, parse};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The simsms binary run with `args` in `dir`.
@@ -310,4 +311,29 @@ pub fn answer_bind(stream: &mut std::net::TcpStream) -> Option<()> {
     resp.extend(b"stub\0");
     let _ = stream.write_all(&resp);
     Some(())
+}
+
+/// The python of the venv `tests/live/setup.sh` makes (smpplib, twilio);
+/// fails the test, saying how to install it, when it is missing.
+pub fn live_python() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        venv.display()
+    );
+    venv
+}
+
+/// The node_modules `tests/live/setup.sh` fills (the npm `smpp` package),
+/// for NODE_PATH; fails the test, saying how to install it, when the
+/// package is missing.
+pub fn npm_modules() -> PathBuf {
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/live-node/node_modules");
+    assert!(
+        modules.join("smpp").exists(),
+        "{} is missing: run bash tests/live/setup.sh",
+        modules.display()
+    );
+    modules
 }
