@@ -464,6 +464,52 @@ fn query_sm_against_serve_answers_enroute_for_what_the_provider_never_learns() {
     );
 }
 
+/// `--body` is what the report says was sent: its layout in the MESSAGE
+/// BODIES table and its segments in the price of every message.
+#[test]
+fn the_report_shows_the_body_that_was_sent() {
+    let port = stub(Misbehaviour::OnlyQueries);
+    let target = format!("smpp://x:y@127.0.0.1:{port}");
+    let body = format!("{{code}} {}", "x".repeat(200));
+    let report = load_report(&[
+        "--target",
+        &target,
+        "--count",
+        "10",
+        "--wait",
+        "1s",
+        "--body",
+        &body,
+        "--set",
+        "providers.intl.price=3",
+    ]);
+    let row = report
+        .lines()
+        .skip_while(|l| !l.starts_with("MESSAGE BODIES"))
+        .find(|l| l.contains("intl"))
+        .unwrap_or_else(|| panic!("no body row:\n{report}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // variant, provider, encoding, characters, units, segments, ...
+    assert_eq!(&cells[2..6], &["GSM-7", "207", "207", "2"], "{row}");
+    assert!(row.contains("2 x 3"), "{row}");
+    // Sent and never receipted: billed per submitted message, 2 x 3 each.
+    let messages = report
+        .lines()
+        .find(|l| l.starts_with("intl ") && l.contains("(all)"))
+        .unwrap();
+    assert!(messages.trim_end().ends_with("6.00"), "{messages}");
+    let codeless = std::process::Command::new(env!("CARGO_BIN_EXE_simsms"))
+        .args(["load", SCENARIO, "--target", &target, "--body", "no code"])
+        .output()
+        .unwrap();
+    assert_eq!(codeless.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&codeless.stderr);
+    assert!(
+        err.contains("--body: expected a body with `{code}`"),
+        "{err}"
+    );
+}
+
 /// The p99.9 (ms) on the report line that starts with `label`.
 fn p999(report: &str, label: &str) -> f64 {
     let line = report.lines().find(|l| l.starts_with(label)).unwrap();

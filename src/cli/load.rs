@@ -17,9 +17,13 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
         ..Settings::default()
     };
     let text = scenario::read(&args.file)?;
-    let sc = Arc::new(settings.apply(&text, &source)?);
+    let mut sc = Arc::new(settings.apply(&text, &source)?);
     args.check_paths(&sc)?;
     let options = args.options(&sc, &source)?;
+    // The report's MESSAGE BODIES table shows what was sent (`--body`).
+    let sent = &mut Arc::make_mut(&mut sc).providers[options.provider.index()];
+    sent.segments = options.text.segments;
+    sent.body = Some(options.text.body.clone());
     let (target, provider, shape, wait, shard) = (
         options.target.clone(),
         options.provider,

@@ -4,19 +4,16 @@
 //! (`--concat`).
 
 use crate::protocol::smpp::parts::Concat;
-use crate::scenario::{CODE_PLACEHOLDER, MessageBody, ProviderId, Scenario};
-use crate::text;
+use crate::scenario::{MessageBody, ProviderId, Scenario};
 
 /// The text a provider's messages carry when the scenario gives no body.
 pub const DEFAULT_TEMPLATE: &str = "Your code is {code}";
 
-/// The most segments a load message may take (one octet counts them).
-const MAX_SEGMENTS: u32 = 255;
-
 /// The template every message of a run fills, and how its parts travel.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageText {
-    template: String,
+    /// The template, checked and laid out as the scenario's bodies are.
+    pub body: MessageBody,
     code_length: u32,
     pub concat: Concat,
     /// Segments of every message: codes are digits of one length, so
@@ -33,39 +30,28 @@ impl MessageText {
         concat: Concat,
     ) -> Result<MessageText, String> {
         let template = match (body_flag, &sc.provider(provider).body) {
-            (Some(flag), _) => flag.to_string(),
-            (None, Some(body)) => body.template.clone(),
-            (None, None) => DEFAULT_TEMPLATE.to_string(),
+            (Some(flag), _) => flag,
+            (None, Some(body)) => &body.template,
+            (None, None) => DEFAULT_TEMPLATE,
         };
-        let mut text = MessageText {
-            template,
-            code_length: sc.message.code_length,
+        let code_length = sc.message.code_length;
+        let body = MessageBody::from_template(template, code_length)
+            .map_err(|(expected, hint)| format!("expected {expected} ({hint})"))?;
+        Ok(MessageText {
+            segments: body.layout.segments,
+            body,
+            code_length,
             concat,
-            segments: 1,
-        };
-        let layout = text::layout(&text.text(0));
-        if layout.segments > MAX_SEGMENTS {
-            return Err(format!(
-                "a body of at most {MAX_SEGMENTS} segments, got {} ({} {} units)",
-                layout.segments,
-                layout.units,
-                layout.encoding.name()
-            ));
-        }
-        text.segments = layout.segments;
-        Ok(text)
+        })
     }
 
     /// Message `k`'s text: its code is `k` scrambled to the code's length
     /// (a fixed odd multiplier, so nearby messages get unlike codes).
     pub fn text(&self, k: u64) -> String {
-        if !self.template.contains(CODE_PLACEHOLDER) {
-            return self.template.clone();
-        }
         let modulus = 10u64.pow(self.code_length);
         let code = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) % modulus;
         let code = format!("{code:0width$}", width = self.code_length as usize);
-        MessageBody::fill(&self.template, &code)
+        MessageBody::fill(&self.body.template, &code)
     }
 
     /// submit_sm PDUs per message: its segments, or one for a payload.
@@ -108,5 +94,11 @@ mod tests {
         assert_eq!((t.segments, t.pdus()), (3, 1));
         let default = MessageText::new(&sc, ProviderId::new(0), None, Concat::Udh).unwrap();
         assert!(default.text(5).starts_with("Your code is "));
+        let codeless = MessageText::new(&sc, ProviderId::new(0), Some("hello"), Concat::Udh);
+        assert!(
+            codeless
+                .unwrap_err()
+                .contains("e.g. body = \"Your code is {code}\"")
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! (`Scenario`), built from a TOML file by `load`/`parse`. Names are resolved
 //! to indices, units to nanoseconds and rates, shares to cumulative tables.
 
+mod body;
 mod diagnostics;
 mod footprint;
 mod ids;
@@ -12,6 +13,7 @@ mod starter;
 mod traffic;
 mod validate;
 
+pub use body::{CODE_PLACEHOLDER, MAX_SEGMENTS, MessageBody};
 pub use diagnostics::{Diagnostic, ScenarioError};
 pub use footprint::MemoryEstimate;
 pub use ids::{CarrierId, ProviderId};
@@ -361,29 +363,6 @@ pub struct MessageSettings {
     /// Digits in the code.
     pub code_length: u32,
 }
-
-/// A provider's message as the network counts it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MessageBody {
-    /// The template, with `{code}` where the code goes.
-    pub template: String,
-    /// The template with a code of the scenario's length filled in.
-    pub text: String,
-    pub layout: crate::text::Layout,
-    /// The 1-based segment the code's last digit falls in: a carrier
-    /// truncating to fewer parts cuts the code off.
-    pub code_segment: u32,
-}
-
-impl MessageBody {
-    /// `template` with `code` in place of `{code}`.
-    pub fn fill(template: &str, code: &str) -> String {
-        template.replace(CODE_PLACEHOLDER, code)
-    }
-}
-
-/// Where a body's code goes.
-pub const CODE_PLACEHOLDER: &str = "{code}";
 
 /// What a provider's `tps` counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
