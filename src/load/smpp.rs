@@ -484,7 +484,13 @@ async fn send_all(
     (room, closed): (&Arc<Semaphore>, &Arc<AtomicBool>),
     bind: usize,
 ) -> Result<bool, ClientError> {
-    let stop = book.lock().await.live.stop.clone();
+    let (stop, pdus) = {
+        let b = book.lock().await;
+        (b.live.stop.clone(), b.text.pdus() as usize)
+    };
+    // Each part is a submit in the window (a window smaller than the
+    // message takes it whole).
+    let pdus = pdus.clamp(1, pacing.window) as u32;
     let mut drained_at = None;
     loop {
         let next = {
@@ -517,9 +523,6 @@ async fn send_all(
         // `max_late` past its intended time; beyond that it is dropped. The
         // schedule never moves: later messages keep their intended times.
         let deadline = sending.due + pacing.max_late;
-        // Each part is a submit in the window (a window smaller than the
-        // message takes it whole).
-        let pdus = (book.lock().await.text.pdus() as usize).clamp(1, pacing.window) as u32;
         let permit = tokio::select! {
             permit = tokio::time::timeout_at(deadline.into(), room.clone().acquire_many_owned(pdus)) => permit,
             _ = stop.cancelled() => return Ok(true),

@@ -135,10 +135,12 @@ pub fn segments(text: &str) -> Vec<&str> {
 /// forces GSM-7 on text that needs UCS-2).
 pub fn encode(text: &str, encoding: Encoding) -> Vec<u8> {
     match encoding {
-        Encoding::Gsm7 => text
-            .chars()
-            .flat_map(|c| gsm7::encode(&c.to_string()).unwrap_or_else(|| vec![b'?']))
-            .collect(),
+        Encoding::Gsm7 => gsm7::encode(text).unwrap_or_else(|| {
+            let mut one = [0u8; 4];
+            (text.chars())
+                .flat_map(|c| gsm7::encode(c.encode_utf8(&mut one)).unwrap_or(vec![b'?']))
+                .collect()
+        }),
         Encoding::Ucs2 => text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
     }
 }
