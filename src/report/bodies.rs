@@ -36,6 +36,7 @@ pub fn body_rows(sc: &Scenario) -> (Vec<Vec<String>>, Vec<String>) {
                     b.name == p.name
                         && b.body.as_ref().map(|b| &b.text) == Some(&body.text)
                         && b.tps_unit == p.tps_unit
+                        && b.price == p.price
                 });
             if same_as_scenario {
                 continue;
