@@ -231,6 +231,51 @@ async fn metrics_answer_the_classic_format_unless_openmetrics_is_asked_for() {
     server.shutdown(Duration::from_millis(100)).await;
 }
 
+/// The Grafana dashboard in docs/grafana queries only what /metrics
+/// exports: every metric its panels name is typed in the classic text a
+/// Prometheus scrape reads (serve's own registry, with a sample in every
+/// family), and every label it groups by is on that metric's samples.
+#[test]
+fn the_grafana_dashboard_queries_only_metrics_serve_exports() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/grafana/simsms-serve.json"
+    );
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let exprs: Vec<String> = (dashboard["panels"].as_array().unwrap().iter())
+        .flat_map(|p| p["targets"].as_array().unwrap().iter())
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .collect();
+    assert!(exprs.len() >= 6, "{exprs:?}");
+    // A family without samples is not written: give each one.
+    let observed = simsms::serve::observe::Observed::default();
+    observed.submits.inc();
+    observed.refused(0x58);
+    observed.receipt_acknowledged("DELIVRD");
+    observed.tls_handshake_failed();
+    let provider = vec![("provider".to_string(), "p".to_string())];
+    observed.queue_depth.get_or_create(&provider).set(3);
+    let text = observed.classic_text();
+    let mut checked = 0;
+    for expr in &exprs {
+        for (at, _) in expr.match_indices("simsms_") {
+            let name: String = (expr[at..].chars())
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            let typed = text.contains(&format!("# TYPE {name} "));
+            assert!(typed, "{name} (in {expr}) is not exported:\n{text}");
+            if let Some(rest) = expr.split("by (").nth(1) {
+                let label = rest.split(')').next().unwrap();
+                let sample = format!("\n{name}{{{label}=\"");
+                assert!(text.contains(&sample), "no {label} on {name}:\n{text}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "{checked} metric names checked");
+}
+
 /// POSTs an outage to the admin API with this bearer token; the status
 /// and JSON answer.
 async fn start_outage(server: &Server, token: Option<&str>) -> (u16, serde_json::Value) {
@@ -247,6 +292,35 @@ async fn start_outage(server: &Server, token: Option<&str>) -> (u16, serde_json:
         status,
         serde_json::from_str(&answer.text().await.unwrap()).unwrap(),
     )
+}
+
+/// `[serve] admin = false`: no outage can be started or ended, even with
+/// the right token; the API and /metrics serve on.
+#[tokio::test]
+async fn admin_false_turns_the_admin_actions_off() {
+    let serve = "admin_token = \"s3cret-admin\"\nadmin = false";
+    let server = Server::start(scenario(serve), 1000.0).await.unwrap();
+    let (status, answer) = start_outage(&server, Some("s3cret-admin")).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("admin = false"),
+        "{answer}"
+    );
+    let ended = reqwest::Client::new()
+        .delete(format!("{}/admin/outages", base(&server)))
+        .bearer_auth("s3cret-admin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status().as_u16(), 403);
+    let (status, _) = create(&server, &[("To", "+819012345678"), ("Body", "x")]).await;
+    assert_eq!(
+        status, 201,
+        "a message is still accepted, as it would be without an outage"
+    );
+    let (_, text) = metrics(&server, None).await;
+    assert!(text.contains("simsms_submits_total 1"), "{text}");
+    server.shutdown(Duration::from_millis(100)).await;
 }
 
 #[tokio::test]

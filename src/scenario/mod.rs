@@ -89,6 +89,9 @@ pub struct Serve {
     /// The bearer token of the admin API; `None`: one is generated at
     /// start.
     pub admin_token: Option<String>,
+    /// Whether `/admin/outages` takes actions (`[serve] admin = false`
+    /// turns them off; `/metrics` stays).
+    pub admin: bool,
     pub accounts: Vec<Account>,
 }
 

@@ -58,6 +58,7 @@ pub struct RawServe {
     pub failed_binds: Option<String>,
     pub concat_timeout: Option<String>,
     pub admin_token: Option<String>,
+    pub admin: Option<bool>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }

@@ -90,6 +90,7 @@ impl Validator<'_> {
                 60 * NANOS_PER_SEC,
             ),
             admin_token,
+            admin: raw.admin.unwrap_or(true),
             accounts,
         }
     }

@@ -99,6 +99,13 @@ fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, challenge, body).into_response()
 }
 
+/// `[serve] admin = false`: the admin API changes nothing, whatever the
+/// token.
+pub async fn turned_off() -> Response {
+    let why = "admin actions are turned off in this scenario ([serve] admin = false)";
+    (StatusCode::FORBIDDEN, Json(json!({ "error": why }))).into_response()
+}
+
 pub async fn start_outage(
     State(api): State<Arc<Api>>,
     headers: HeaderMap,

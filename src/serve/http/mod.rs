@@ -57,14 +57,15 @@ pub fn serve(
         next_sid: AtomicU64::new(1),
         client: reqwest::Client::new(),
     });
+    let outages = match shared.scenario.serve.admin {
+        true => post(admin::start_outage).delete(admin::end_outages),
+        false => post(admin::turned_off).delete(admin::turned_off),
+    };
     let router = Router::new()
         .route("/2010-04-01/Accounts/{account}/Messages.json", post(create))
         .route("/2010-04-01/Accounts/{account}/Messages/{sid}", get(fetch))
         .route("/metrics", get(admin::metrics))
-        .route(
-            "/admin/outages",
-            post(admin::start_outage).delete(admin::end_outages),
-        )
+        .route("/admin/outages", outages)
         .with_state(api);
     for (socket, tls) in listeners {
         tokio::spawn(listener::accept(
