@@ -226,7 +226,7 @@ impl Replication {
                         arrival: live.session.arrival(),
                         sent_at: now,
                         provider,
-                        segments: world.scenario.provider(provider).segments,
+                        segments: world.scenario.provider(provider).segments(),
                     };
                     metrics.submissions += 1;
                     let queue = &mut queues[provider.index()];

@@ -575,7 +575,7 @@ fn a_multipart_message_is_lost_when_any_part_is_and_billed_per_part() {
         gsm_body(400, true)
     );
     let sc = scenario(&base("price = 3.0", "", "", &extra));
-    assert_eq!(sc.providers[0].segments, 3);
+    assert_eq!(sc.providers[0].segments(), 3);
     let m = merged(&sc);
     let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
     assert_proportion(

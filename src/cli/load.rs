@@ -21,9 +21,8 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     args.check_paths(&sc)?;
     let options = args.options(&sc, &source)?;
     // The report's MESSAGE BODIES table shows what was sent (`--body`).
-    let sent = &mut Arc::make_mut(&mut sc).providers[options.provider.index()];
-    sent.segments = options.text.segments;
-    sent.body = Some(options.text.body.clone());
+    Arc::make_mut(&mut sc).providers[options.provider.index()].body =
+        Some(options.text.body.clone());
     let (target, provider, shape, wait, shard) = (
         options.target.clone(),
         options.provider,

@@ -16,9 +16,6 @@ pub struct MessageText {
     pub body: MessageBody,
     code_length: u32,
     pub concat: Concat,
-    /// Segments of every message: codes are digits of one length, so
-    /// every filled text lays out the same.
-    pub segments: u32,
 }
 
 impl MessageText {
@@ -38,7 +35,6 @@ impl MessageText {
         let body = MessageBody::from_template(template, code_length)
             .map_err(|(expected, hint)| format!("expected {expected} ({hint})"))?;
         Ok(MessageText {
-            segments: body.layout.segments,
             body,
             code_length,
             concat,
@@ -54,11 +50,17 @@ impl MessageText {
         MessageBody::fill(&self.body.template, &code)
     }
 
+    /// Segments of every message: codes are digits of one length, so
+    /// every filled text lays out the same.
+    pub fn segments(&self) -> u32 {
+        self.body.layout.segments
+    }
+
     /// submit_sm PDUs per message: its segments, or one for a payload.
     pub fn pdus(&self) -> u32 {
         match self.concat {
             Concat::Payload => 1,
-            _ => self.segments,
+            _ => self.segments(),
         }
     }
 }
@@ -81,7 +83,7 @@ mod tests {
         let (a, b) = (t.text(1), t.text(2));
         assert_ne!(a, b);
         assert_eq!(a.chars().count(), "認証コード ".chars().count() + 4);
-        assert_eq!(t.segments, 1);
+        assert_eq!(t.segments(), 1);
     }
 
     #[test]
@@ -89,9 +91,9 @@ mod tests {
         let sc = scenario("");
         let long = format!("{{code}} {}", "x".repeat(300));
         let t = MessageText::new(&sc, ProviderId::new(0), Some(&long), Concat::Sar).unwrap();
-        assert_eq!((t.segments, t.pdus()), (3, 3));
+        assert_eq!((t.segments(), t.pdus()), (3, 3));
         let t = MessageText::new(&sc, ProviderId::new(0), Some(&long), Concat::Payload).unwrap();
-        assert_eq!((t.segments, t.pdus()), (3, 1));
+        assert_eq!((t.segments(), t.pdus()), (3, 1));
         let default = MessageText::new(&sc, ProviderId::new(0), None, Concat::Udh).unwrap();
         assert!(default.text(5).starts_with("Your code is "));
         let codeless = MessageText::new(&sc, ProviderId::new(0), Some("hello"), Concat::Udh);

@@ -71,7 +71,7 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     let protocol = options.target.protocol;
     let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start)
         .with_records(options.live.records.clone())
-        .with_segments(options.text.segments);
+        .with_segments(options.text.segments());
     let schedule = |part| Schedule::new(&scenario, options.shape, part);
     let transcript = match protocol {
         Protocol::Smpp => {

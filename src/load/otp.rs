@@ -449,7 +449,7 @@ impl Driver<'_> {
             m.carrier,
             times,
             (outcome, receipt),
-            self.text.segments,
+            self.text.segments(),
         );
         self.metrics.submissions += 1;
         self.metrics.record_message(&fate);

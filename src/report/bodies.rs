@@ -56,8 +56,8 @@ fn row(variant: &str, p: &Provider) -> Vec<String> {
         .expect("rows are built for providers with a body");
     let prices = price_range(p);
     let price = match prices {
-        (low, high) if low == high => format!("{} x {}", p.segments, money(low)),
-        (low, high) => format!("{} x {}..{}", p.segments, money(low), money(high)),
+        (low, high) if low == high => format!("{} x {}", p.segments(), money(low)),
+        (low, high) => format!("{} x {}..{}", p.segments(), money(low), money(high)),
     };
     vec![
         variant.to_string(),

@@ -352,8 +352,6 @@ pub struct Provider {
     pub legs: Vec<LegOverride>,
     /// What its messages say, when the scenario gives a body.
     pub body: Option<MessageBody>,
-    /// Segments per message: the body's, or 1 without a body.
-    pub segments: u32,
     /// Whether its TPS counts messages or segments.
     pub tps_unit: TpsUnit,
 }
@@ -634,6 +632,13 @@ pub const SESSION_OUTCOMES: [&str; 5] = [
     "wrong_person",
     "gave_up",
 ];
+
+impl Provider {
+    /// Segments per message: the body's, or 1 without a body.
+    pub fn segments(&self) -> u32 {
+        self.body.as_ref().map_or(1, |b| b.layout.segments)
+    }
+}
 
 impl Scenario {
     pub fn provider(&self, id: ProviderId) -> &Provider {

@@ -385,7 +385,6 @@ impl Validator<'_> {
             let body = self.provider_body(name, p, message);
             let tps_unit = self.tps_unit(&k("tps_unit"), p.tps_unit.as_deref());
             providers.push(Provider {
-                segments: body.as_ref().map_or(1, |b| b.layout.segments),
                 body,
                 tps_unit,
                 per_number_limit,
