@@ -16,11 +16,12 @@ fn on_a_terminal(args: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The bar appears after a second: these runs take several in a test build.
+/// The bar appears after a second: these runs take several in a test build
+/// (rates high enough that a quiet machine still takes more than one).
 #[test]
 fn sweep_shows_progress_in_points_and_replications() {
     let shown = on_a_terminal(
-        "sweep scenarios/starter.toml --set traffic.rate=10/s,20/s -r 6 -j 1 --csv /dev/null",
+        "sweep scenarios/starter.toml --set traffic.rate=40/s,80/s -r 6 -j 1 --csv /dev/null",
     );
     assert!(shown.contains("2 points ["), "no progress bar: {shown:?}");
     assert!(shown.contains("replications "), "{shown:?}");
