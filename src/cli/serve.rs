@@ -136,7 +136,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, Error> {
 }
 
 /// The start-up lines: each SMPP account's address (`smpps` over TLS),
-/// the HTTP API's (`https` over TLS), then `ready`. A generated admin
+/// the HTTP API's (`https` over TLS), the live page's, then `ready`. A generated admin
 /// token is printed on the first HTTP line: only this output knows it.
 fn print_endpoints(endpoints: &crate::serve::Endpoints, generated_token: bool) {
     let mut out = std::io::stdout().lock();
@@ -146,13 +146,24 @@ fn print_endpoints(endpoints: &crate::serve::Endpoints, generated_token: bool) {
         }
     }
     let mut token = generated_token.then_some(&endpoints.admin_token);
+    let mut page = None;
     for (scheme, address) in [("http", endpoints.http), ("https", endpoints.https)] {
         let Some(address) = address else { continue };
+        page.get_or_insert(format!("{scheme}://{address}/"));
         match token.take() {
             Some(token) => writeln!(out, "{scheme} {address} admin-token {token}"),
             None => writeln!(out, "{scheme} {address}"),
         }
         .ok();
+    }
+    // The live page; a generated token rides in the fragment, which the
+    // browser never sends and the page moves out of the address bar.
+    if let Some(page) = page {
+        let fragment = match generated_token {
+            true => format!("#token={}", endpoints.admin_token),
+            false => String::new(),
+        };
+        let _ = writeln!(out, "page {page}{fragment}");
     }
     let _ = writeln!(out, "ready");
     let _ = out.flush();

@@ -51,6 +51,11 @@ impl RealClock {
         RealClock { started: at, speed }
     }
 
+    /// Simulated seconds per wall second.
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
     /// The wall time at which simulated time `t` comes.
     pub fn wall_time_of(&self, t: Nanos) -> Instant {
         let wall = Duration::from_secs_f64(t as f64 / 1e9 / self.speed);

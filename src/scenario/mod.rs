@@ -92,6 +92,8 @@ pub struct Serve {
     /// Whether `/admin/outages` takes actions (`[serve] admin = false`
     /// turns them off; `/metrics` stays).
     pub admin: bool,
+    /// Messages the live page's trace keeps (the newest; 0: no trace).
+    pub trace_messages: usize,
     pub accounts: Vec<Account>,
 }
 

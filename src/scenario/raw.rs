@@ -59,6 +59,7 @@ pub struct RawServe {
     pub concat_timeout: Option<String>,
     pub admin_token: Option<String>,
     pub admin: Option<bool>,
+    pub trace_messages: Option<u64>,
     #[serde(default)]
     pub accounts: Vec<RawAccount>,
 }

@@ -365,6 +365,17 @@ impl LiveModel {
             .count()
     }
 
+    /// The outages injected at run time that have not ended, oldest first.
+    pub fn injected(&self) -> Vec<Outage> {
+        let now = self.clock.now();
+        let outages = &self.world.scenario.outages;
+        outages[self.scheduled_outages..]
+            .iter()
+            .filter(|o| o.end > now)
+            .cloned()
+            .collect()
+    }
+
     /// Ends every outage injected at run time now.
     pub fn end_injected(&mut self) -> usize {
         let now = self.clock.now();

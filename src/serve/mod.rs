@@ -9,11 +9,13 @@ pub mod ledger;
 pub mod limits;
 pub mod live;
 pub mod observe;
+pub mod page;
 pub mod reassembly;
 pub mod receipts;
 pub mod shared;
 pub mod smpp;
 pub mod tls;
+pub mod trace;
 
 use crate::metrics::Metrics;
 use crate::scenario::Scenario;
@@ -222,9 +224,8 @@ impl Server {
         let bound = listen_for_accounts(serve).await?;
         let desk = Arc::new(Desk::new(serve.accounts.len(), HELD_RECEIPTS));
         let (shutdown, _) = watch::channel(false);
-        let epoch_unix = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let started_unix_ms = shared::unix_ms_now();
+        let epoch_unix = started_unix_ms / 1000;
         let live = LiveModel::new(scenario.clone(), speed);
         let shared = Arc::new(Shared {
             clock: live.clock(),
@@ -242,6 +243,10 @@ impl Server {
             pending: Mutex::new(reassembly::Pending::new(reassembly::PENDING_PARTS)),
             observed: observe::Observed::default(),
             ledger: Mutex::new(ledger::Ledger::default()),
+            board: page::board::Board::new(serve.accounts.len()),
+            traces: Mutex::new(trace::Traces::new(serve.trace_messages)),
+            page_streams: Default::default(),
+            started_unix_ms,
             shutdown,
             account_ports: bound.ports.clone(),
             account_tls_ports: bound.tls_ports.clone(),

@@ -2,7 +2,8 @@
 //! model behind its lock, the receipt desk and scheduler, the account and
 //! failed-bind limits, the parts of concatenated messages waiting for the
 //! rest, the ledger of SMPP messages, the counts shutdown and limits read,
-//! and the number check both protocols apply.
+//! the live page's counters and message trace, and the number check both
+//! protocols apply.
 
 use super::limits::{TokenBucket, WindowLimit};
 use super::live::{self, LiveModel};
@@ -49,10 +50,45 @@ pub struct Shared {
     pub observed: observe::Observed,
     /// Messages accepted over SMPP, for query_sm, cancel_sm and replace_sm.
     pub ledger: Mutex<super::ledger::Ledger>,
+    /// The live page's counters per account.
+    pub board: super::page::board::Board,
+    /// The newest messages' traces, for the live page.
+    pub traces: Mutex<super::trace::Traces>,
+    /// Page streams open now.
+    pub page_streams: AtomicUsize,
+    /// Unix time (ms) of simulated time 0.
+    pub started_unix_ms: u64,
     pub shutdown: watch::Sender<bool>,
 }
 
 impl Shared {
+    /// The model's clock now.
+    pub fn clock_now(&self) -> crate::units::Nanos {
+        crate::des::Clock::now(&self.clock)
+    }
+
+    /// The wall time (Unix ms) at which simulated time `sim` comes.
+    pub fn wall_unix_ms_of(&self, sim: crate::units::Nanos) -> u64 {
+        self.started_unix_ms + (sim as f64 / 1e6 / self.clock.speed()) as u64
+    }
+
+    /// Now, on both clocks, for a trace event.
+    pub fn stamp(&self) -> super::trace::Stamp {
+        super::trace::Stamp {
+            sim: self.clock_now(),
+            wall_unix_ms: unix_ms_now(),
+        }
+    }
+
+    /// Notes `what` happened to traced message `key` now.
+    pub fn trace(&self, key: u64, what: super::trace::Happening) {
+        let at = self.stamp();
+        let mut traces = self.traces.lock().expect("trace lock");
+        if traces.enabled() {
+            traces.happened(key, at, what);
+        }
+    }
+
     /// Whether `account` may bind on the listener of `port`, plain or TLS.
     pub fn listens_on(&self, account: usize, port: u16) -> bool {
         self.account_ports[account] == port || self.account_tls_ports[account] == Some(port)
@@ -79,7 +115,12 @@ impl Shared {
     /// Moves the receipts of re-decided messages (an injected radio
     /// outage) to their new final times and states.
     pub fn reschedule(&self, changed: &[(u64, crate::model::Fate)]) {
+        let at = self.stamp();
         for (id, fate) in changed {
+            self.traces
+                .lock()
+                .expect("trace lock")
+                .redecided(*id, fate, at);
             self.ledger
                 .lock()
                 .expect("ledger lock")
@@ -106,6 +147,13 @@ impl Shared {
             }
         }
     }
+}
+
+/// The wall clock now, in Unix milliseconds.
+pub fn unix_ms_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The digits of a destination a carrier could route: 5 to 15 of them

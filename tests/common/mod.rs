@@ -167,6 +167,7 @@ impl Served {
                 "http" => http = Some(parts[1].to_string()),
                 "smpps" => tls_endpoints.push((parts[1].to_string(), parts[3].to_string())),
                 "https" => https = Some(parts[1].to_string()),
+                "page" => {}
                 _ => panic!("unexpected line: {line}"),
             }
         }

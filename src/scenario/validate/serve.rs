@@ -11,6 +11,10 @@ use crate::units::{NANOS_PER_SEC, parse_rate};
 const SYSTEM_ID_MAX: usize = 15;
 const PASSWORD_MAX: usize = 8;
 
+/// Messages the live page's trace keeps by default, and at most.
+const DEFAULT_TRACE_MESSAGES: u64 = 10_000;
+const MAX_TRACE_MESSAGES: u64 = 1_000_000;
+
 /// The first SMPP port of default accounts (2775 is SMPP's registered port).
 const DEFAULT_PORT: u16 = 2775;
 
@@ -61,6 +65,14 @@ impl Validator<'_> {
                 Some("omit it to have one generated at start".into()),
             );
         }
+        let trace_messages = raw.trace_messages.unwrap_or(DEFAULT_TRACE_MESSAGES);
+        if trace_messages > MAX_TRACE_MESSAGES {
+            self.error(
+                "serve.trace_messages",
+                format!("at most {MAX_TRACE_MESSAGES} messages (about 1 KB each)"),
+                Some("0 keeps no trace".into()),
+            );
+        }
         Serve {
             host,
             http_port: raw.http_port,
@@ -91,6 +103,7 @@ impl Validator<'_> {
             ),
             admin_token,
             admin: raw.admin.unwrap_or(true),
+            trace_messages: trace_messages.min(MAX_TRACE_MESSAGES) as usize,
             accounts,
         }
     }

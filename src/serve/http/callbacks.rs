@@ -7,17 +7,25 @@ use std::time::Duration;
 /// Attempts per callback: the first, then retries after 1, 2, 4 and 8 s.
 const ATTEMPTS: u32 = 5;
 
-/// Posts one callback, retrying with backoff; returns whether it was
-/// accepted (a 2xx answer).
+/// How a callback went: accepted (a 2xx answer) or given up, after how
+/// many attempts, and the receiver's last answer in words.
+pub struct Answer {
+    pub accepted: bool,
+    pub attempts: u32,
+    pub last: String,
+}
+
+/// Posts one callback, retrying with backoff.
 pub async fn post(
     client: &reqwest::Client,
     url: &str,
     auth_token: &str,
     params: Vec<(String, String)>,
-) -> bool {
+) -> Answer {
     let signed = signature(auth_token, url, &params);
     let body = serde_urlencoded::to_string(&params).expect("strings encode");
     let mut backoff = Duration::from_secs(1);
+    let mut last = String::new();
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
             tokio::time::sleep(backoff).await;
@@ -30,9 +38,23 @@ pub async fn post(
             .body(body.clone())
             .send()
             .await;
-        if sent.is_ok_and(|r| r.status().is_success()) {
-            return true;
+        match sent {
+            Ok(r) if r.status().is_success() => {
+                return Answer {
+                    accepted: true,
+                    attempts: attempt + 1,
+                    last: format!("HTTP {}", r.status().as_u16()),
+                };
+            }
+            Ok(r) => last = format!("HTTP {}", r.status().as_u16()),
+            Err(e) if e.is_connect() => last = "connection refused or unreachable".into(),
+            Err(e) if e.is_timeout() => last = "timed out".into(),
+            Err(_) => last = "no answer".into(),
         }
     }
-    false
+    Answer {
+        accepted: false,
+        attempts: ATTEMPTS,
+        last,
+    }
 }

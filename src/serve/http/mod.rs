@@ -11,6 +11,7 @@ pub mod messages;
 use super::live::Submission;
 use super::shared::{Shared, routable_digits};
 use crate::protocol::vocabulary::Refusal;
+use crate::serve::trace::{Happening, Traced, Via};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +67,8 @@ pub fn serve(
         .route("/2010-04-01/Accounts/{account}/Messages/{sid}", get(fetch))
         .route("/metrics", get(admin::metrics))
         .route("/admin/outages", outages)
-        .with_state(api);
+        .with_state(api)
+        .merge(crate::serve::page::routes(shared.clone()));
     for (socket, tls) in listeners {
         tokio::spawn(listener::accept(
             socket,
@@ -144,16 +146,22 @@ async fn create(
     let Some(account) = authenticate(&api, &account_sid, &headers) else {
         return denied();
     };
+    let board = api.shared.board.of(Some(account));
+    board.submits.fetch_add(1, Ordering::Relaxed);
     let (to, body) = match refusal_of(&form) {
         Ok(fields) => fields,
-        Err((code, message)) => return error(StatusCode::BAD_REQUEST, code, message),
+        Err((code, message)) => {
+            board.refused(format!("HTTP 400 ({code})"));
+            return error(StatusCode::BAD_REQUEST, code, message);
+        }
     };
     let digits = routable_digits(&to).expect("checked by refusal_of");
+    let segments = crate::text::layout(&body).segments;
+    let traced = traced(&api, account, &to, segments);
     if !api.shared.account_allows(account) {
-        return refused(Refusal::Throttled);
+        return refused_traced(&api, traced, Refusal::Throttled);
     }
     let provider = api.shared.scenario.serve.accounts[account].provider;
-    let segments = crate::text::layout(&body).segments;
     let (submission, now) = {
         let mut live = api.shared.live.lock().expect("model lock");
         (
@@ -181,16 +189,41 @@ async fn create(
         updated: now,
     };
     let plan = match submission {
-        Submission::ProviderDown => return refused(Refusal::ProviderDown),
-        Submission::SendLimited => return refused(Refusal::SendLimited),
+        Submission::ProviderDown => return refused_traced(&api, traced, Refusal::ProviderDown),
+        Submission::SendLimited => return refused_traced(&api, traced, Refusal::SendLimited),
         Submission::QueueFull => {
             // Accepted and failed at once, as Twilio reports a queue overflow.
             let (_, code, message) = Refusal::QueueFull.words().http;
             record.status = Status::Failed;
             record.error = Some((code, message));
+            let why = format!("status failed at once ({code}, {message})");
+            board.refused(format!("HTTP 201 failed ({code})"));
+            let traced = Traced {
+                refusal: Some(why),
+                client_ids: vec![record.sid.clone()],
+                ..traced
+            };
+            api.shared
+                .traces
+                .lock()
+                .expect("trace lock")
+                .submitted(traced, None);
             None
         }
-        Submission::Accepted { id, fate, .. } => Some((id, fate)),
+        Submission::Accepted { id, fate, .. } => {
+            board.accepted.fetch_add(1, Ordering::Relaxed);
+            let traced = Traced {
+                fate: Some(fate.clone()),
+                client_ids: vec![record.sid.clone()],
+                ..traced
+            };
+            api.shared
+                .traces
+                .lock()
+                .expect("trace lock")
+                .submitted(traced, Some(id));
+            Some((id, fate))
+        }
     };
     let epoch = api.shared.epoch_unix;
     let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
@@ -198,9 +231,10 @@ async fn create(
     let token = api.shared.scenario.serve.accounts[account]
         .auth_token
         .clone();
+    let key = plan.as_ref().map(|(id, _)| *id);
     let callbacks = form
         .get("StatusCallback")
-        .map(|url| callback_poster(api.clone(), url.clone(), token));
+        .map(|url| callback_poster(api.clone(), url.clone(), token, key));
     match plan {
         None => {
             if let Some(poster) = &callbacks {
@@ -221,14 +255,60 @@ fn callback_poster(
     api: Arc<Api>,
     url: String,
     token: String,
+    key: Option<u64>,
 ) -> mpsc::UnboundedSender<Vec<(String, String)>> {
     let (sender, mut pending) = mpsc::unbounded_channel::<Vec<(String, String)>>();
     tokio::spawn(async move {
         while let Some(params) = pending.recv().await {
-            callbacks::post(&api.client, &url, &token, params).await;
+            let status = (params.iter())
+                .find(|(k, _)| k == "MessageStatus")
+                .and_then(|(_, v)| Status::parse(v))
+                .map_or("?", Status::name);
+            let answer = callbacks::post(&api.client, &url, &token, params).await;
+            if let Some(key) = key {
+                let posted = Happening::Callback {
+                    status,
+                    answer: answer.last,
+                    attempts: answer.attempts,
+                    accepted: answer.accepted,
+                };
+                api.shared.trace(key, posted);
+            }
         }
     });
     sender
+}
+
+/// A submission over HTTP as the trace starts it.
+fn traced(api: &Api, account: usize, to: &str, segments: u32) -> Traced {
+    Traced {
+        account,
+        via: Via::Http,
+        number: to.to_string(),
+        client_ids: Vec::new(),
+        segments,
+        submitted: api.shared.stamp(),
+        refusal: None,
+        fate: None,
+        events: Vec::new(),
+        events_dropped: 0,
+    }
+}
+
+/// A refused submission: counted, traced, answered.
+fn refused_traced(api: &Api, traced: Traced, refusal: Refusal) -> Response {
+    let (status, code, message) = refusal.words().http;
+    let why = format!("HTTP {status} ({code}) {message}");
+    let board = api.shared.board.of(Some(traced.account));
+    board.refused(format!("HTTP {status} ({code})"));
+    let traced = Traced {
+        refusal: Some(why),
+        ..traced
+    };
+    let mut traces = api.shared.traces.lock().expect("trace lock");
+    traces.submitted(traced, None);
+    drop(traces);
+    refused(refusal)
 }
 
 /// Moves the message's record through its stages at the model's times,
@@ -259,11 +339,24 @@ async fn follow(
             continue;
         }
         record.advance(status, at, &fate);
+        let changed = Happening::Status {
+            status: status.name(),
+        };
+        api.shared.trace(id, changed);
+        if rank(status) == 2 {
+            let board = api.shared.board.of(account_of(&api, &record.account_sid));
+            board.receipt(status.name(), at.saturating_sub(fate.sent_at));
+        }
         remember(&api, record.clone());
         if let Some(poster) = &callbacks {
             let _ = poster.send(record.callback_params(api.shared.epoch_unix));
         }
     }
+}
+
+fn account_of(api: &Api, sid: &str) -> Option<usize> {
+    let accounts = &api.shared.scenario.serve.accounts;
+    accounts.iter().position(|a| a.system_id == sid)
 }
 
 fn remember(api: &Api, record: Record) {

@@ -13,9 +13,11 @@ use crate::protocol::vocabulary::Refusal;
 use crate::serve::ledger::{Ending, Kept};
 use crate::serve::limits::{Slot, WindowLimit};
 use crate::serve::live::Submission;
+use crate::serve::page::board::status_name;
 use crate::serve::reassembly::{self, Added, Part, SetKey};
 use crate::serve::receipts::ReceiptJob;
 use crate::serve::shared::{Shared, routable_digits};
+use crate::serve::trace::{Happening, Traced, Via};
 use rusmpp::pdus::{SubmitSm, SubmitSmResp};
 use rusmpp::types::COctetString;
 use rusmpp::{CommandStatus, Pdu};
@@ -148,6 +150,8 @@ impl Connection {
     fn reply(&mut self, sequence: u32, status: CommandStatus, pdu: impl Into<Pdu>) {
         if status != CommandStatus::EsmeRok {
             self.shared.observed.refused(u32::from(status));
+            let account = self.bound.as_ref().map(|b| b.account);
+            self.shared.board.of(account).refused(status_name(status));
         }
         self.out.reply(sequence, status, pdu);
     }
@@ -182,7 +186,16 @@ impl Connection {
                     && let Some((job, _)) = self.unacked.remove(&sequence)
                 {
                     self.shared.stats.unacked.fetch_sub(1, Ordering::Relaxed);
-                    self.shared.observed.receipt_acknowledged(job.words().0);
+                    let stat = job.words().0;
+                    self.shared.observed.receipt_acknowledged(stat);
+                    let latency = job.done_at.saturating_sub(job.submitted_at);
+                    self.shared
+                        .board
+                        .of(Some(job.account))
+                        .receipt(stat, latency);
+                    let id = job.message_id;
+                    let acknowledged = Happening::ReceiptAcknowledged { id, stat };
+                    self.shared.trace(job.fate_id, acknowledged);
                 }
             }
             Request::Nothing => {}
@@ -221,6 +234,8 @@ impl Connection {
                 limit,
             });
             self.shared.stats.binds.fetch_add(1, Ordering::Relaxed);
+            let binds = &self.shared.board.of(Some(account)).binds;
+            binds.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -243,7 +258,14 @@ impl Connection {
         };
         let bind_ok = bound.limit.as_mut().is_none_or(WindowLimit::take);
         if !bind_ok || !self.shared.account_allows(account) {
-            return self.refuse(sequence, Refusal::Throttled.words().smpp);
+            self.shared
+                .board
+                .of(Some(account))
+                .submits
+                .fetch_add(1, Ordering::Relaxed);
+            let status = Refusal::Throttled.words().smpp;
+            self.trace_refusal(account, &destination, status, data.segments());
+            return self.refuse(sequence, status);
         }
         let dialect = self.shared.scenario.serve.accounts[account].dialect;
         let key = SetKey {
@@ -293,9 +315,15 @@ impl Connection {
             None,
         );
         self.shared.observed.submits.inc();
+        let board = self.shared.board.of(Some(key.account));
+        board.submits.fetch_add(1, Ordering::Relaxed);
         let Submission::Accepted { id, fate, receipt } = submission else {
-            return self.refuse_submission(sequence, &submission);
+            let status = refusal_of(&submission).words().smpp;
+            self.trace_refusal(key.account, &key.handset, status, segments);
+            return self.refuse(sequence, status);
         };
+        board.accepted.fetch_add(1, Ordering::Relaxed);
+        self.trace_accepted(&key, &[id], segments, (id, Some(&fate)));
         let part = Part {
             id,
             arrived: fate.sent_at,
@@ -328,11 +356,14 @@ impl Connection {
             Added::Full => return self.refuse(sequence, CommandStatus::EsmeRmsgqful),
             Added::Waiting { first } => {
                 shared.observed.submits.inc();
+                self.trace_accepted(&key, &[id], u32::from(key.total), (first, None));
                 return self.accept(sequence, id, kept(first), None);
             }
             Added::Complete(set) => set,
         };
         shared.observed.submits.inc();
+        let board = shared.board.of(Some(key.account));
+        board.submits.fetch_add(1, Ordering::Relaxed);
         let provider = shared.scenario.serve.accounts[key.account].provider;
         let first = set.parts[0].id;
         let segments = u32::from(key.total);
@@ -344,22 +375,62 @@ impl Connection {
         );
         let Submission::Accepted { fate, receipt, .. } = submission else {
             set.parts.retain(|p| p.id != id);
-            pending.put_back(key, set);
-            return self.refuse_submission(sequence, &submission);
+            pending.put_back(key.clone(), set);
+            let status = refusal_of(&submission).words().smpp;
+            self.trace_refusal(key.account, &key.handset, status, segments);
+            return self.refuse(sequence, status);
         };
         drop(pending);
+        board.accepted.fetch_add(1, Ordering::Relaxed);
+        self.trace_accepted(&key, &[id], segments, (first, Some(&fate)));
         self.follow_fate(&key, &set.parts, (first, &fate), receipt);
         self.accept(sequence, id, kept(first), Some(&fate));
     }
 
-    /// The answer to a submit the model refused.
-    fn refuse_submission(&mut self, sequence: u32, submission: &Submission) {
-        let refusal = match submission {
-            Submission::ProviderDown => Refusal::ProviderDown,
-            Submission::QueueFull => Refusal::QueueFull,
-            _ => Refusal::SendLimited,
+    /// Traces a submit refused with `status` (by a limit or the model).
+    fn trace_refusal(&self, account: usize, number: &str, status: CommandStatus, segments: u32) {
+        let traced = Traced {
+            refusal: Some(status_name(status)),
+            ..self.traced(account, number, Vec::new(), segments)
         };
-        self.refuse(sequence, refusal.words().smpp)
+        self.shared
+            .traces
+            .lock()
+            .expect("trace lock")
+            .submitted(traced, None);
+    }
+
+    /// Traces accepted ids of the model's message `key`: with its fate
+    /// once judged, else a part waiting for the rest.
+    fn trace_accepted(
+        &self,
+        set: &SetKey,
+        ids: &[u64],
+        segments: u32,
+        (key, fate): (u64, Option<&Fate>),
+    ) {
+        let ids = ids.iter().map(u64::to_string).collect();
+        let traced = Traced {
+            fate: fate.cloned(),
+            ..self.traced(set.account, &set.handset, ids, segments)
+        };
+        let mut traces = self.shared.traces.lock().expect("trace lock");
+        traces.submitted(traced, Some(key));
+    }
+
+    fn traced(&self, account: usize, number: &str, ids: Vec<String>, segments: u32) -> Traced {
+        Traced {
+            account,
+            via: Via::Smpp,
+            number: number.to_string(),
+            client_ids: ids,
+            segments,
+            submitted: self.shared.stamp(),
+            refusal: None,
+            fate: None,
+            events: Vec::new(),
+            events_dropped: 0,
+        }
     }
 
     /// Answers an accepted submit (a whole message or a part) with its
@@ -419,6 +490,11 @@ impl Connection {
                 break;
             };
             let pdu = receipt_pdu(&job, &dialect, self.shared.epoch_unix);
+            let sent = Happening::ReceiptSent {
+                id: job.message_id,
+                stat: job.words().0,
+            };
+            self.shared.trace(job.fate_id, sent);
             let sequence = self.request(pdu);
             self.unacked.insert(sequence, (job, Instant::now()));
             self.shared.stats.unacked.fetch_add(1, Ordering::Relaxed);
@@ -443,7 +519,15 @@ impl Connection {
                 .stats
                 .unacked
                 .fetch_sub(jobs.len(), Ordering::Relaxed);
+            self.trace_held_again(&jobs);
             self.shared.desk.give_back(account, jobs);
+        }
+    }
+
+    fn trace_held_again(&self, jobs: &[ReceiptJob]) {
+        for job in jobs {
+            let again = Happening::ReceiptHeldAgain { id: job.message_id };
+            self.shared.trace(job.fate_id, again);
         }
     }
 
@@ -458,8 +542,20 @@ impl Connection {
                 .stats
                 .unacked
                 .fetch_sub(jobs.len(), Ordering::Relaxed);
+            self.trace_held_again(&jobs);
             self.shared.desk.give_back(bound.account, jobs);
             self.shared.stats.binds.fetch_sub(1, Ordering::Relaxed);
+            let binds = &self.shared.board.of(Some(bound.account)).binds;
+            binds.fetch_sub(1, Ordering::Relaxed);
         }
+    }
+}
+
+/// Why the model refused a submission, in the vocabulary's words.
+fn refusal_of(submission: &Submission) -> Refusal {
+    match submission {
+        Submission::ProviderDown => Refusal::ProviderDown,
+        Submission::QueueFull => Refusal::QueueFull,
+        _ => Refusal::SendLimited,
     }
 }

@@ -76,6 +76,10 @@ pub async fn expire_incomplete(shared: Arc<Shared>) {
                 ledger.decided(set.parts[0].id, ending);
             }
         }
+        for (_, set) in &expired {
+            let incomplete = crate::serve::trace::Happening::Incomplete;
+            shared.trace(set.parts[0].id, incomplete);
+        }
         for job in super::reassembly::given_up(expired, at) {
             shared.schedule_receipt(job, true);
         }

@@ -249,6 +249,11 @@ impl Connection {
             .lock()
             .expect("ledger lock")
             .decided(id, Ending::of(&fate, true));
+        let at = self.shared.stamp();
+        let cancelled = crate::serve::trace::Happening::Cancelled;
+        let mut traces = self.shared.traces.lock().expect("trace lock");
+        traces.changed(id, &fate, at, cancelled);
+        drop(traces);
         let amendment = Amendment::Cancelled {
             outcome: fate.outcome,
             done_at: fate.finished_at,
