@@ -561,3 +561,185 @@ async fn a_message_reports_its_segments_and_the_price_of_each() {
     }
     server.shutdown(Duration::from_millis(100)).await;
 }
+
+/// GETs `path` on the HTTP port: (status, headers, body).
+async fn get(server: &Server, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let answer = reqwest::get(format!("{}{path}", base(server)))
+        .await
+        .unwrap();
+    let status = answer.status().as_u16();
+    let headers = answer.headers().clone();
+    (status, headers, answer.text().await.unwrap())
+}
+
+/// The live page is one self-contained file: nothing loaded from
+/// elsewhere (no `src=` or `href=` but the empty icon), a content security
+/// policy that allows nothing else, and page routes that change nothing.
+#[tokio::test]
+async fn the_live_page_is_one_file_that_loads_nothing_from_elsewhere() {
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let (status, headers, page) = get(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.starts_with("default-src 'none'") && policy.contains("connect-src 'self'"));
+    assert!(!page.contains("src="), "the page loads a script or image");
+    assert_eq!(page.matches("href=").count(), 1, "only the empty icon");
+    assert!(page.contains(r#"href="data:,""#));
+    assert!(!page.contains("http://") && !page.contains("https://"));
+    assert!(
+        !page.contains(".innerHTML"),
+        "text is set as text, never as markup"
+    );
+    let client = reqwest::Client::new();
+    for path in ["/", "/page/stream", "/page/trace?q=1"] {
+        let answer = client
+            .post(format!("{}{path}", base(&server)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 405, "POST {path}");
+    }
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+/// Reads SSE events from `answer` until one `snapshot` has come; its JSON.
+async fn first_snapshot(answer: &mut reqwest::Response) -> serde_json::Value {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, answer.chunk())
+            .await
+            .expect("a snapshot within 5 s")
+            .unwrap()
+            .expect("the stream stays open");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+        if let Some(data) = text
+            .split("\n\n")
+            .find(|e| e.starts_with("event: snapshot\n") && text.contains("\n\n"))
+            .and_then(|e| e.lines().find_map(|l| l.strip_prefix("data: ")))
+        {
+            return serde_json::from_str(data).unwrap();
+        }
+    }
+}
+
+/// The stream sends snapshots that count what a client did, by account;
+/// at most 16 streams are open at once, the 17th is refused with 503 and
+/// a closed one frees its place.
+#[tokio::test]
+async fn the_page_stream_counts_by_account_and_is_capped_at_16() {
+    let server = Server::start(scenario(""), 1000.0).await.unwrap();
+    let (status, _) = create(&server, &[("To", "+819012345678"), ("Body", "hi")]).await;
+    assert_eq!(status, 201);
+    let (status, _) = create(&server, &[("To", "12"), ("Body", "hi")]).await;
+    assert_eq!(status, 400);
+    let url = format!("{}/page/stream", base(&server));
+    let mut streams = Vec::new();
+    for _ in 0..16 {
+        let answer = reqwest::get(&url).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        streams.push(answer);
+    }
+    let snapshot = first_snapshot(&mut streams[0]).await;
+    let acme = &snapshot["accounts"][0];
+    assert_eq!(acme["system_id"], "acme", "{snapshot}");
+    assert_eq!(
+        (acme["submits"].as_u64(), acme["accepted"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(acme["refusals"]["HTTP 400 (21211)"], 1, "{snapshot}");
+    assert_eq!(snapshot["server"]["max_page_streams"], 16);
+    assert_eq!(snapshot["clock"]["speed"], 1000.0);
+    let refused = reqwest::get(&url).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 503);
+    drop(streams.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        if reqwest::get(&url).await.unwrap().status().as_u16() == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a closed stream's place was not freed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.shutdown(Duration::from_millis(100)).await;
+}
+
+/// The trace finds a message by its SID and by its number (with or
+/// without `+`), shows the model's stages and the statuses, and keeps only
+/// the newest `trace_messages`.
+#[tokio::test]
+async fn the_trace_finds_messages_by_sid_and_number_and_keeps_the_newest() {
+    let server = Server::start(scenario("trace_messages = 3"), 1000.0)
+        .await
+        .unwrap();
+    let mut sids = Vec::new();
+    for number in [
+        "+819011110001",
+        "+819011110002",
+        "+819011110003",
+        "+819011110004",
+    ] {
+        let (status, body) = create(&server, &[("To", number), ("Body", "hi")]).await;
+        assert_eq!(status, 201, "{body}");
+        sids.push(body["sid"].as_str().unwrap().to_string());
+    }
+    final_status(&server, &sids[3], Duration::from_secs(10)).await;
+    let trace = |q: &str| {
+        let url = format!("{}/page/trace?q={}", base(&server), q.replace('+', "%2B"));
+        async move {
+            serde_json::from_str::<serde_json::Value>(
+                &reqwest::get(url).await.unwrap().text().await.unwrap(),
+            )
+            .unwrap()
+        }
+    };
+    let by_sid = trace(&sids[3]).await;
+    assert_eq!(by_sid["kept"], 3, "{by_sid}");
+    let message = &by_sid["messages"][0];
+    assert_eq!(message["number"], "+819011110004");
+    let stages: Vec<&str> = (message["stages"].as_array().unwrap().iter())
+        .map(|s| s["what"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "submitted over HTTP: accepted",
+        "queued at provider p",
+        "left provider p",
+        "reached carrier c",
+        "final: delivered",
+        "status is now `sent`",
+        "status is now `delivered`",
+    ] {
+        assert!(
+            stages.iter().any(|s| s.contains(expected)),
+            "no {expected:?} in {stages:#?}"
+        );
+    }
+    assert_eq!(
+        trace("819011110004").await["messages"][0]["ids"][0],
+        sids[3].as_str()
+    );
+    assert_eq!(
+        trace("+819011110004").await["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        trace(&sids[0]).await["messages"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the oldest is forgotten"
+    );
+    server.shutdown(Duration::from_millis(100)).await;
+}
