@@ -15,3 +15,5 @@ for what in numbers in_flight scheduled held ledger; do
 done
 "$bin" pending 100000
 "$bin" http 100000
+"$bin" trace 1000000
+"$bin" trace_full 100000

@@ -1,9 +1,11 @@
 //! What `simsms serve`'s bounds cost in memory: resident memory (RSS) per
 //! remembered number, per message in flight, per scheduled and per held
 //! receipt, per part of a concatenated message waiting for the rest, per
-//! SMPP message id in the ledger, and per HTTP message, each measured in a
-//! process of its own (`bench/serve_memory.sh` runs every one). Usage:
-//! `serve_memory numbers|in_flight|scheduled|held|pending|ledger|http N`.
+//! SMPP message id in the ledger, per HTTP message, and per message kept by
+//! the live page's trace (with 4 events, and with the most it keeps), each
+//! measured in a process of its own (`bench/serve_memory.sh` runs every
+//! one). Usage:
+//! `serve_memory numbers|in_flight|scheduled|held|pending|ledger|http|trace|trace_full N`.
 
 use simsms::model::{Outcome, Receipt};
 use simsms::scenario::{ProviderId, parse};
@@ -158,6 +160,13 @@ fn main() {
             }
             keep.push(Box::new(ledger));
         }
+        "trace" | "trace_full" => {
+            let events = match what {
+                "trace" => 4,
+                _ => simsms::serve::trace::EVENTS_PER_MESSAGE,
+            };
+            keep.push(Box::new(traces(scenario, n, events)));
+        }
         "http" => runtime.block_on(http(scenario, n)),
         other => panic!("unknown measure {other}"),
     }
@@ -167,6 +176,47 @@ fn main() {
         (after - before) as f64 / 1e6,
         (after - before) as f64 / n as f64
     );
+}
+
+/// The live page's trace of n messages, each with its fate, its id, its
+/// number and `events` receipt events.
+fn traces(
+    scenario: Arc<simsms::scenario::Scenario>,
+    n: u64,
+    events: usize,
+) -> simsms::serve::trace::Traces {
+    use simsms::serve::trace::{Happening, Stamp, Traced, Traces, Via};
+    let mut live = LiveModel::new(scenario, 1e9);
+    let simsms::serve::live::Submission::Accepted { fate, .. } =
+        live.submit(ProviderId::new(0), &number(0))
+    else {
+        panic!("the scenario accepts")
+    };
+    let at = Stamp {
+        sim: 0,
+        wall_unix_ms: 0,
+    };
+    let mut traces = Traces::new(n as usize);
+    for k in 1..=n {
+        let traced = Traced {
+            account: 0,
+            via: Via::Smpp,
+            number: number(k),
+            client_ids: vec![k.to_string()],
+            segments: 1,
+            submitted: at,
+            refusal: None,
+            fate: Some(fate.clone()),
+            events: Vec::new(),
+            events_dropped: 0,
+        };
+        traces.submitted(traced, Some(k));
+        for _ in 0..events {
+            let stat = "DELIVRD";
+            traces.happened(k, at, Happening::ReceiptSent { id: k, stat });
+        }
+    }
+    traces
 }
 
 /// n HTTP messages created and still queued (at 1e-6x), each with its

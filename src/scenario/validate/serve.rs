@@ -13,7 +13,7 @@ const PASSWORD_MAX: usize = 8;
 
 /// Messages the live page's trace keeps by default, and at most.
 const DEFAULT_TRACE_MESSAGES: u64 = 10_000;
-const MAX_TRACE_MESSAGES: u64 = 1_000_000;
+const MAX_TRACE_MESSAGES: u64 = 200_000;
 
 /// The first SMPP port of default accounts (2775 is SMPP's registered port).
 const DEFAULT_PORT: u16 = 2775;
@@ -69,7 +69,7 @@ impl Validator<'_> {
         if trace_messages > MAX_TRACE_MESSAGES {
             self.error(
                 "serve.trace_messages",
-                format!("at most {MAX_TRACE_MESSAGES} messages (about 1 KB each)"),
+                format!("at most {MAX_TRACE_MESSAGES} messages (1.3 to 2.8 KB each)"),
                 Some("0 keeps no trace".into()),
             );
         }

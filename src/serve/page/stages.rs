@@ -27,8 +27,12 @@ struct Stage {
 
 pub fn of(shared: &Shared, traced: &Traced) -> Value {
     let sc = &shared.scenario;
+    // The model's clock was read for the submission before the trace's.
+    let submitted = (traced.fate.as_ref()).map_or(traced.submitted.sim, |f| {
+        f.sent_at.min(traced.submitted.sim)
+    });
     let mut lines = vec![Stage {
-        sim: traced.submitted.sim,
+        sim: submitted,
         wall_unix_ms: Some(traced.submitted.wall_unix_ms),
         source: "protocol",
         what: submitted_words(traced),
