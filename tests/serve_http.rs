@@ -674,10 +674,15 @@ async fn the_page_stream_counts_by_account_and_is_capped_at_16() {
 }
 
 /// The trace finds a message by its SID and by its number (with or
-/// without `+`), shows the model's stages and the statuses, and keeps only
-/// the newest `trace_messages`.
+/// without `+`), shows the model's stages, the statuses and the status
+/// callbacks with the receiver's answer, and keeps only the newest
+/// `trace_messages`.
 #[tokio::test]
 async fn the_trace_finds_messages_by_sid_and_number_and_keeps_the_newest() {
+    let receiver = axum::Router::new().route("/status", axum::routing::post(|| async { "" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let callback = format!("http://{}/status", listener.local_addr().unwrap());
+    let receiving = tokio::spawn(async move { axum::serve(listener, receiver).await });
     let server = Server::start(scenario("trace_messages = 3"), 1000.0)
         .await
         .unwrap();
@@ -688,27 +693,40 @@ async fn the_trace_finds_messages_by_sid_and_number_and_keeps_the_newest() {
         "+819011110003",
         "+819011110004",
     ] {
-        let (status, body) = create(&server, &[("To", number), ("Body", "hi")]).await;
+        let form = [
+            ("To", number),
+            ("Body", "hi"),
+            ("StatusCallback", callback.as_str()),
+        ];
+        let (status, body) = create(&server, &form).await;
         assert_eq!(status, 201, "{body}");
         sids.push(body["sid"].as_str().unwrap().to_string());
     }
-    final_status(&server, &sids[3], Duration::from_secs(10)).await;
     let trace = |q: &str| {
         let url = format!("{}/page/trace?q={}", base(&server), q.replace('+', "%2B"));
         async move {
-            serde_json::from_str::<serde_json::Value>(
-                &reqwest::get(url).await.unwrap().text().await.unwrap(),
-            )
-            .unwrap()
+            let answer = reqwest::get(url).await.unwrap().text().await.unwrap();
+            serde_json::from_str::<serde_json::Value>(&answer).unwrap()
         }
     };
-    let by_sid = trace(&sids[3]).await;
+    let stages = |answer: &serde_json::Value| -> Vec<String> {
+        (answer["messages"][0]["stages"].as_array().unwrap().iter())
+            .map(|s| s["what"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let answered = "status callback `delivered` posted: HTTP 200 after 1 attempt(s), accepted";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let by_sid = loop {
+        let answer = trace(&sids[3]).await;
+        if stages(&answer).iter().any(|s| s == answered) {
+            break answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "{answer:#}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     assert_eq!(by_sid["kept"], 3, "{by_sid}");
-    let message = &by_sid["messages"][0];
-    assert_eq!(message["number"], "+819011110004");
-    let stages: Vec<&str> = (message["stages"].as_array().unwrap().iter())
-        .map(|s| s["what"].as_str().unwrap())
-        .collect();
+    assert_eq!(by_sid["messages"][0]["number"], "+819011110004");
+    let stages = stages(&by_sid);
     for expected in [
         "submitted over HTTP: accepted",
         "queued at provider p",
@@ -717,16 +735,15 @@ async fn the_trace_finds_messages_by_sid_and_number_and_keeps_the_newest() {
         "final: delivered",
         "status is now `sent`",
         "status is now `delivered`",
+        "status callback `sent` posted: HTTP 200",
     ] {
         assert!(
             stages.iter().any(|s| s.contains(expected)),
             "no {expected:?} in {stages:#?}"
         );
     }
-    assert_eq!(
-        trace("819011110004").await["messages"][0]["ids"][0],
-        sids[3].as_str()
-    );
+    let by_number = trace("819011110004").await;
+    assert_eq!(by_number["messages"][0]["ids"][0], sids[3].as_str());
     assert_eq!(
         trace("+819011110004").await["messages"]
             .as_array()
@@ -734,12 +751,11 @@ async fn the_trace_finds_messages_by_sid_and_number_and_keeps_the_newest() {
             .len(),
         1
     );
+    let oldest = trace(&sids[0]).await;
     assert!(
-        trace(&sids[0]).await["messages"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
+        oldest["messages"].as_array().unwrap().is_empty(),
         "the oldest is forgotten"
     );
+    receiving.abort();
     server.shutdown(Duration::from_millis(100)).await;
 }

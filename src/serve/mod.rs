@@ -3,6 +3,7 @@
 //! `World::resolve`, the code `simsms run` uses; receipts go out when the
 //! model says the message reached its final state.
 
+pub mod board;
 pub mod dates;
 pub mod http;
 pub mod ledger;
@@ -243,7 +244,7 @@ impl Server {
             pending: Mutex::new(reassembly::Pending::new(reassembly::PENDING_PARTS)),
             observed: observe::Observed::default(),
             ledger: Mutex::new(ledger::Ledger::default()),
-            board: page::board::Board::new(serve.accounts.len()),
+            board: board::Board::new(serve.accounts.len()),
             traces: Mutex::new(trace::Traces::new(serve.trace_messages)),
             page_streams: Default::default(),
             started_unix_ms,

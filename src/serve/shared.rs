@@ -51,7 +51,7 @@ pub struct Shared {
     /// Messages accepted over SMPP, for query_sm, cancel_sm and replace_sm.
     pub ledger: Mutex<super::ledger::Ledger>,
     /// The live page's counters per account.
-    pub board: super::page::board::Board,
+    pub board: super::board::Board,
     /// The newest messages' traces, for the live page.
     pub traces: Mutex<super::trace::Traces>,
     /// Page streams open now.

@@ -159,7 +159,7 @@ async fn create(
     let segments = crate::text::layout(&body).segments;
     let traced = traced(&api, account, &to, segments);
     if !api.shared.account_allows(account) {
-        return refused_traced(&api, traced, Refusal::Throttled);
+        return refused(refuse_traced(&api, traced, Refusal::Throttled));
     }
     let provider = api.shared.scenario.serve.accounts[account].provider;
     let (submission, now) = {
@@ -188,42 +188,9 @@ async fn create(
         sent: None,
         updated: now,
     };
-    let plan = match submission {
-        Submission::ProviderDown => return refused_traced(&api, traced, Refusal::ProviderDown),
-        Submission::SendLimited => return refused_traced(&api, traced, Refusal::SendLimited),
-        Submission::QueueFull => {
-            // Accepted and failed at once, as Twilio reports a queue overflow.
-            let (_, code, message) = Refusal::QueueFull.words().http;
-            record.status = Status::Failed;
-            record.error = Some((code, message));
-            let why = format!("status failed at once ({code}, {message})");
-            board.refused(format!("HTTP 201 failed ({code})"));
-            let traced = Traced {
-                refusal: Some(why),
-                client_ids: vec![record.sid.clone()],
-                ..traced
-            };
-            api.shared
-                .traces
-                .lock()
-                .expect("trace lock")
-                .submitted(traced, None);
-            None
-        }
-        Submission::Accepted { id, fate, .. } => {
-            board.accepted.fetch_add(1, Ordering::Relaxed);
-            let traced = Traced {
-                fate: Some(fate.clone()),
-                client_ids: vec![record.sid.clone()],
-                ..traced
-            };
-            api.shared
-                .traces
-                .lock()
-                .expect("trace lock")
-                .submitted(traced, Some(id));
-            Some((id, fate))
-        }
+    let plan = match judged(&api, submission, &mut record, traced) {
+        Ok(plan) => plan,
+        Err(refusal) => return refused(refusal),
     };
     let epoch = api.shared.epoch_unix;
     let reply = (StatusCode::CREATED, Json(record.json(epoch))).into_response();
@@ -246,6 +213,49 @@ async fn create(
         }
     }
     reply
+}
+
+/// What the model's answer means for a created message: refused (counted
+/// and traced: the refusal to answer), failed at once (a full queue: None)
+/// or accepted (its model id and fate), each traced.
+fn judged(
+    api: &Api,
+    submission: Submission,
+    record: &mut Record,
+    traced: Traced,
+) -> Result<Option<(u64, crate::model::Fate)>, Refusal> {
+    let board = api.shared.board.of(Some(traced.account));
+    let client_ids = vec![record.sid.clone()];
+    let (traced, key, plan) = match submission {
+        Submission::ProviderDown => return Err(refuse_traced(api, traced, Refusal::ProviderDown)),
+        Submission::SendLimited => return Err(refuse_traced(api, traced, Refusal::SendLimited)),
+        Submission::QueueFull => {
+            // Accepted and failed at once, as Twilio reports a queue overflow.
+            let (_, code, message) = Refusal::QueueFull.words().http;
+            record.status = Status::Failed;
+            record.error = Some((code, message));
+            board.refused(format!("HTTP 201 failed ({code})"));
+            let refusal = Some(format!("status failed at once ({code}, {message})"));
+            let traced = Traced {
+                refusal,
+                client_ids,
+                ..traced
+            };
+            (traced, None, None)
+        }
+        Submission::Accepted { id, fate, .. } => {
+            board.accepted.fetch_add(1, Ordering::Relaxed);
+            let traced = Traced {
+                fate: Some(fate.clone()),
+                client_ids,
+                ..traced
+            };
+            (traced, Some(id), Some((id, fate)))
+        }
+    };
+    let mut traces = api.shared.traces.lock().expect("trace lock");
+    traces.submitted(traced, key);
+    Ok(plan)
 }
 
 /// Posts a message's status callbacks to `url` one after another, each
@@ -295,8 +305,8 @@ fn traced(api: &Api, account: usize, to: &str, segments: u32) -> Traced {
     }
 }
 
-/// A refused submission: counted, traced, answered.
-fn refused_traced(api: &Api, traced: Traced, refusal: Refusal) -> Response {
+/// A refused submission, counted and traced: the refusal to answer.
+fn refuse_traced(api: &Api, traced: Traced, refusal: Refusal) -> Refusal {
     let (status, code, message) = refusal.words().http;
     let why = format!("HTTP {status} ({code}) {message}");
     let board = api.shared.board.of(Some(traced.account));
@@ -307,8 +317,7 @@ fn refused_traced(api: &Api, traced: Traced, refusal: Refusal) -> Response {
     };
     let mut traces = api.shared.traces.lock().expect("trace lock");
     traces.submitted(traced, None);
-    drop(traces);
-    refused(refusal)
+    refusal
 }
 
 /// Moves the message's record through its stages at the model's times,

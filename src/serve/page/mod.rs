@@ -7,7 +7,6 @@
 //! reads only; its fault panel starts and ends outages through
 //! `/admin/outages` with the admin token, like any other client.
 
-pub mod board;
 mod snapshot;
 mod stages;
 

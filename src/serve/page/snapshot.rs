@@ -3,8 +3,8 @@
 //! injected outages still active, what the fault panel may name, and the
 //! newest events.
 
-use super::board::{AccountBoard, latency_labels};
 use crate::scenario::{Outage, OutageEffect, OutageTarget, Scenario};
+use crate::serve::board::{AccountBoard, latency_labels};
 use crate::serve::shared::Shared;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;

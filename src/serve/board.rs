@@ -1,4 +1,4 @@
-//! The live page's counters per account: submissions, accepted ones,
+//! The counters per account that the live page shows: submissions, accepted ones,
 //! refusals by status, receipts by stat (SMPP receipts acknowledged,
 //! HTTP final statuses reached), a small histogram of receipt latency
 //! (simulated time from submission to the final state the receipt
