@@ -8,7 +8,7 @@
 //! fixed by then: the provider queue is FIFO with deterministic service,
 //! outages are scheduled, and random draws come from per-message streams.
 
-use crate::des::{Clock, EventQueue, Purpose, QuaternaryHeap, VirtualClock};
+use crate::des::{Clock, EventQueue, Purpose, RadixHeap, VirtualClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
     Action, ArrivalProcess, CarrierMemory, Event, Fate, MessageRequest, OtpSession, Outcome,
@@ -134,7 +134,7 @@ struct Replication {
     /// The carriers' memory of messages per number (repeat filters).
     carriers: CarrierMemory,
     sessions: Slab,
-    wakeups: QuaternaryHeap<Wakeup>,
+    wakeups: RadixHeap<Wakeup>,
     metrics: Metrics,
 }
 
@@ -149,7 +149,7 @@ impl Replication {
             world,
             sc,
             sessions: Slab::default(),
-            wakeups: QuaternaryHeap::with_capacity(1024),
+            wakeups: RadixHeap::new(),
             metrics,
         }
     }

@@ -6,7 +6,7 @@
 
 pub mod smpp;
 
-use crate::des::{EventQueue, Purpose, QuaternaryHeap, RngStreams};
+use crate::des::{EventQueue, Purpose, QuaternaryHeap, RadixHeap, RngStreams};
 use crate::units::{NANOS_PER_SEC, Nanos};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -15,12 +15,17 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::time::Instant;
 
 /// Events per second of the hold model: pop the earliest event and push
-/// one at now + Exp(mean), with `pending` events always queued.
+/// one at now + Exp(mean), with `pending` events always queued, on each
+/// queue; and a fingerprint of the order each popped in.
 pub struct HoldResult {
     pub pending: usize,
     pub operations: u64,
     pub quaternary_per_sec: f64,
     pub binary_per_sec: f64,
+    pub radix_per_sec: f64,
+    /// Per queue (4-ary, BinaryHeap, radix): a hash of every popped
+    /// (time, event) in order; equal when they popped the same sequence.
+    pub fingerprints: [u64; 3],
 }
 
 fn exp_nanos(rng: &mut impl Rng) -> Nanos {
@@ -28,55 +33,64 @@ fn exp_nanos(rng: &mut impl Rng) -> Nanos {
     (e * NANOS_PER_SEC as f64) as Nanos
 }
 
-/// Runs the hold model on the engine's 4-ary heap and on `BinaryHeap` with
-/// the same (time, sequence) keys and the same random increments.
+/// `std::collections::BinaryHeap` keyed by (time, sequence), as the
+/// baseline.
+struct StdHeap {
+    heap: BinaryHeap<Reverse<(Nanos, u64, u32)>>,
+    sequence: u64,
+}
+
+impl EventQueue<u32> for StdHeap {
+    fn push(&mut self, time: Nanos, event: u32) {
+        self.heap.push(Reverse((time, self.sequence, event)));
+        self.sequence += 1;
+    }
+    fn pop(&mut self) -> Option<(Nanos, u32)> {
+        self.heap.pop().map(|Reverse((t, _, e))| (t, e))
+    }
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+/// The hold model on `queue`: (seconds, fingerprint of the pops).
+fn hold_on(mut queue: impl EventQueue<u32>, pending: usize, operations: u64) -> (f64, u64) {
+    let mut rng = RngStreams::new(1, 0).stream(Purpose::Arrivals, pending as u64, 0);
+    for i in 0..pending {
+        queue.push(exp_nanos(&mut rng), i as u32);
+    }
+    let mut fingerprint = 0u64;
+    let start = Instant::now();
+    for _ in 0..operations {
+        let (t, e) = queue.pop().expect("pending events");
+        fingerprint = fingerprint.rotate_left(7) ^ t ^ u64::from(e);
+        queue.push(t + exp_nanos(&mut rng), e);
+    }
+    (start.elapsed().as_secs_f64(), fingerprint)
+}
+
+/// Runs the hold model on the engine's 4-ary heap, on `BinaryHeap` and on
+/// the radix heap, with the same keys and the same random increments.
 pub fn hold_model(pending: usize, operations: u64) -> HoldResult {
-    let streams = RngStreams::new(1, 0);
-    let time_it = |run: &mut dyn FnMut()| {
-        let start = Instant::now();
-        run();
-        start.elapsed().as_secs_f64()
-    };
-
-    let mut rng = streams.stream(Purpose::Arrivals, pending as u64, 0);
-    let mut heap = QuaternaryHeap::with_capacity(pending + 1);
-    for i in 0..pending {
-        heap.push(exp_nanos(&mut rng), i as u32);
-    }
-    let mut checksum = 0u64;
-    let quaternary = time_it(&mut || {
-        for _ in 0..operations {
-            let (t, e) = heap.pop().expect("pending events");
-            checksum = checksum.wrapping_add(e as u64);
-            heap.push(t + exp_nanos(&mut rng), e);
-        }
-    });
-
-    let mut rng = streams.stream(Purpose::Arrivals, pending as u64, 0);
-    let mut binary = BinaryHeap::with_capacity(pending + 1);
-    let mut sequence = 0u64;
-    for i in 0..pending {
-        binary.push(Reverse((exp_nanos(&mut rng), sequence, i as u32)));
-        sequence += 1;
-    }
-    let mut checksum_binary = 0u64;
-    let binary_time = time_it(&mut || {
-        for _ in 0..operations {
-            let Reverse((t, _, e)) = binary.pop().expect("pending events");
-            checksum_binary = checksum_binary.wrapping_add(e as u64);
-            binary.push(Reverse((t + exp_nanos(&mut rng), sequence, e)));
-            sequence += 1;
-        }
-    });
-    assert_eq!(
-        checksum, checksum_binary,
-        "both heaps must pop the same events"
+    let (quaternary, q) = hold_on(
+        QuaternaryHeap::with_capacity(pending + 1),
+        pending,
+        operations,
     );
+    let std_heap = StdHeap {
+        heap: BinaryHeap::with_capacity(pending + 1),
+        sequence: 0,
+    };
+    let (binary, b) = hold_on(std_heap, pending, operations);
+    let (radix, r) = hold_on(RadixHeap::new(), pending, operations);
+    let rate = |seconds: f64| operations as f64 / seconds;
     HoldResult {
         pending,
         operations,
-        quaternary_per_sec: operations as f64 / quaternary,
-        binary_per_sec: operations as f64 / binary_time,
+        quaternary_per_sec: rate(quaternary),
+        binary_per_sec: rate(binary),
+        radix_per_sec: rate(radix),
+        fingerprints: [q, b, r],
     }
 }
 
@@ -108,7 +122,7 @@ pub fn mm1(customers: u64, lambda: f64, mu: f64, seed: u64) -> Mm1Result {
         let e: f64 = Exp1.sample(rng);
         (e / rate * unit) as Nanos
     };
-    let mut events = QuaternaryHeap::with_capacity(16);
+    let mut events = RadixHeap::new();
     let mut waiting: VecDeque<Nanos> = VecDeque::new();
     let mut busy = false;
     let (mut arrived, mut served, mut processed) = (0u64, 0u64, 0u64);
@@ -157,8 +171,12 @@ mod tests {
 
     #[test]
     fn hold_model_heaps_agree() {
+        // Every queue pops the same events in the same order.
         let r = hold_model(1000, 20_000);
-        assert!(r.quaternary_per_sec > 0.0 && r.binary_per_sec > 0.0);
+        let [q, b, radix] = r.fingerprints;
+        assert_eq!((q, radix), (b, b), "the queues popped different sequences");
+        let other = hold_model(1000, 20_001);
+        assert_ne!(other.fingerprints[0], q, "the fingerprint sees every pop");
     }
 
     #[test]
