@@ -60,6 +60,7 @@ impl<E: Copy> QuaternaryHeap<E> {
         }
     }
 
+    #[inline]
     fn sift_up(&mut self, mut index: usize) {
         let item = self.entries[index];
         while index > 0 {
@@ -113,6 +114,7 @@ impl<E: Copy> QuaternaryHeap<E> {
 }
 
 impl<E: Copy> EventQueue<E> for QuaternaryHeap<E> {
+    #[inline]
     fn push(&mut self, time: Nanos, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
@@ -125,6 +127,7 @@ impl<E: Copy> EventQueue<E> for QuaternaryHeap<E> {
         self.sift_up(last);
     }
 
+    #[inline]
     fn pop(&mut self) -> Option<(Nanos, E)> {
         let last = self.entries.pop()?;
         if self.entries.is_empty() {
