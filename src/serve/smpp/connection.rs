@@ -389,6 +389,9 @@ impl Connection {
 
     /// Traces a submit refused with `status` (by a limit or the model).
     fn trace_refusal(&self, account: usize, number: &str, status: CommandStatus, segments: u32) {
+        if self.shared.scenario.serve.trace_messages == 0 {
+            return;
+        }
         let traced = Traced {
             refusal: Some(status_name(status)),
             ..self.traced(account, number, Vec::new(), segments)
@@ -409,6 +412,9 @@ impl Connection {
         segments: u32,
         (key, fate): (u64, Option<&Fate>),
     ) {
+        if self.shared.scenario.serve.trace_messages == 0 {
+            return;
+        }
         let ids = ids.iter().map(u64::to_string).collect();
         let traced = Traced {
             fate: fate.cloned(),
