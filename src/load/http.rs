@@ -40,10 +40,9 @@ struct Book {
     tally: Tally,
     sent: usize,
     finals: usize,
-    /// MessageSid → planned message, once the 201 is in.
+    /// MessageSid → planned message, once the 201 is in. A final status
+    /// for a sid not (yet) here is held by the tally's strays.
     ids: HashMap<String, u64>,
-    /// Final callbacks that came before their 201: sid → (status, at).
-    early: HashMap<String, (String, Instant)>,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
     throttling: Throttling,
@@ -65,7 +64,6 @@ impl Book {
             sent: 0,
             finals: 0,
             ids: HashMap::new(),
-            early: HashMap::new(),
             paused_until: None,
             throttling,
             retries: Default::default(),
@@ -240,15 +238,21 @@ async fn on_callback(
 fn on_final(b: &mut Book, sid: &str, status: String, at: Instant) {
     match b.ids.remove(sid) {
         Some(k) => {
+            b.tally.strays.settled(sid);
             if let Some(o) = b.observed(k) {
                 o.receipt = Some((status, at));
                 Counts::add(&b.live.counts.receipts);
                 b.settle(k);
             }
         }
-        None => {
-            b.early.insert(sid.to_string(), (status, at));
-        }
+        None => b.tally.strays.hold(super::stray::Stray {
+            id: sid.to_string(),
+            stat: status,
+            err: None,
+            submit_date: None,
+            done_date: None,
+            at,
+        }),
     }
 }
 
@@ -326,7 +330,9 @@ pub async fn run(
         });
     }
     let mut flights = std::mem::take(&mut b.flights);
-    b.tally.settle_all(&mut flights);
+    let ids = std::mem::take(&mut b.ids);
+    b.tally.finish(&mut flights, ids);
+    b.tally.close(target.display());
     Ok(Transcript {
         tally: b.tally.take(),
         reconnects: 0,
@@ -496,9 +502,19 @@ fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
     }
     let receipt = match created {
         None => return b.settle(k),
-        Some((_, Some(status))) => (status, now),
-        Some((sid, None)) => match b.early.remove(&sid) {
-            Some(early) => early,
+        Some((sid, Some(status))) => {
+            // Its callback repeats the status: a duplicate, before or after.
+            if b.tally.strays.take(&sid).is_some() {
+                b.tally.strays.duplicates += 1;
+            }
+            b.tally.strays.settled(&sid);
+            (status, now)
+        }
+        Some((sid, None)) => match b.tally.strays.take(&sid) {
+            Some(early) => {
+                b.tally.strays.settled(&sid);
+                (early.stat, early.at)
+            }
             None => {
                 b.ids.insert(sid, k);
                 return;

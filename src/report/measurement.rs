@@ -158,6 +158,33 @@ pub struct LoadFigures {
     pub submit_response: LatencyPair,
     /// Submit to its final receipt (or final status callback).
     pub receipt: LatencyPair,
+    /// Receipts for a message already final (sent twice, after a query
+    /// settled it, or an HTTP callback repeating a final 201).
+    pub duplicate_receipts: u64,
+    /// Receipts whose id no message of the run had, kept apart (counted
+    /// for no message), and the first few of them.
+    pub unmatched_receipts: u64,
+    pub unmatched_sample: Vec<UnmatchedReceipt>,
+    /// Merged parts: receipts that came to another part than their
+    /// message's, joined by id, and how precise their latency is.
+    pub joined_receipts: u64,
+    pub join_clock: Option<String>,
+    /// Merged `--otp` parts: receipts that came to another part, which
+    /// their sessions never saw.
+    pub unseen_by_sessions: u64,
+    /// How many processes measured the run (1, or the merged parts).
+    pub parts: u32,
+}
+
+/// A receipt no message of the run had, as it came.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnmatchedReceipt {
+    pub id: String,
+    pub stat: String,
+    pub err: Option<String>,
+    pub done_date: Option<String>,
+    /// Its arrival, seconds from its process's start.
+    pub at_s: f64,
 }
 
 impl LoadFigures {
@@ -223,7 +250,75 @@ impl LoadFigures {
             );
         }
         let _ = writeln!(out, "{refusals}: {}", counts(&self.refusals));
+        for note in self.receipt_notes() {
+            let _ = writeln!(out, "{note}");
+        }
         out
+    }
+
+    /// What the report says about receipts it could not simply match:
+    /// duplicates, receipts for messages of no part of the run (kept
+    /// apart), receipts joined across parts with their clock's precision,
+    /// and `--otp` receipts their sessions never saw (docs/load.md).
+    pub fn receipt_notes(&self) -> Vec<String> {
+        let (receipts, run) = match (self.http, self.parts > 1) {
+            (false, false) => ("receipts", "this process"),
+            (false, true) => ("receipts", "any part of this run"),
+            (true, false) => ("final status callbacks", "this process"),
+            (true, true) => ("final status callbacks", "any part of this run"),
+        };
+        let mut notes = Vec::new();
+        if self.duplicate_receipts > 0 {
+            notes.push(format!(
+                "{receipts} for messages already final: {} (sent again by the endpoint, after a query settled the message, or repeating a final answer)",
+                self.duplicate_receipts
+            ));
+        }
+        if self.joined_receipts > 0 {
+            notes.push(format!(
+                "{receipts} joined across parts: {} (they came to another part than their message's, on the same account, and were matched by message id); their latency from the intended send time spans two clocks: {}",
+                self.joined_receipts,
+                self.join_clock.as_deref().unwrap_or("-")
+            ));
+        }
+        if self.unseen_by_sessions > 0 {
+            notes.push(format!(
+                "{receipts} that came to another part: {}: their sessions never saw them, so the OTP figures count those codes as not received; with --otp give each shard its own account (docs/scale.md)",
+                self.unseen_by_sessions
+            ));
+        }
+        if self.unmatched_receipts > 0 {
+            let why = match self.parts > 1 {
+                false => {
+                    "usually another process bound to the same account, which then also gets receipts of this process's messages (they count lost here): run each such process with --shard I/N and merge the parts (docs/scale.md)"
+                }
+                true => {
+                    "from an earlier run the endpoint held, or a process on the account that was not merged"
+                }
+            };
+            let first: Vec<String> = self.unmatched_sample.iter().map(|r| r.describe()).collect();
+            notes.push(format!(
+                "{receipts} for messages {run} did not send: {}, kept apart and counted for no message: {why}; first: {}",
+                self.unmatched_receipts,
+                first.join("; ")
+            ));
+        }
+        notes
+    }
+}
+
+impl UnmatchedReceipt {
+    /// "id 1234 DELIVRD err 000 done 2611221712 at 1.23 s".
+    pub fn describe(&self) -> String {
+        let mut text = format!("id {} {}", self.id, self.stat);
+        if let Some(err) = &self.err {
+            text.push_str(&format!(" err {err}"));
+        }
+        if let Some(done) = &self.done_date {
+            text.push_str(&format!(" done {done}"));
+        }
+        text.push_str(&format!(" at {:.2} s", self.at_s));
+        text
     }
 }
 
@@ -287,6 +382,10 @@ impl LoadFigures {
             ("queries_refused", self.queries_refused),
             ("unanswered", self.unanswered),
             ("bad_signatures", self.bad_signatures),
+            ("duplicate_receipts", self.duplicate_receipts),
+            ("unmatched_receipts", self.unmatched_receipts),
+            ("joined_receipts", self.joined_receipts),
+            ("unseen_by_sessions", self.unseen_by_sessions),
         ];
         for (name, n) in counts {
             rows.push((name.to_string(), n as f64, n));
