@@ -217,7 +217,9 @@ impl LoadArgs {
             text: MessageText::new(sc, provider, args.body.as_deref(), args.concat)
                 .map_err(usage("--body"))?,
             query_after: args.query.filter(|d| !d.is_zero()),
-            start_at: args.together.start()?,
+            start_at: args
+                .together
+                .start(Duration::from_nanos(shape.duration.unwrap_or(sc.duration)))?,
         })
     }
 }

@@ -29,8 +29,8 @@ pub struct Together {
 impl Together {
     /// The start, checked: at most `MAX_START_AHEAD` ahead; one in the
     /// past is taken (its messages due since leave late or are dropped),
-    /// and said on stderr.
-    pub fn start(&self) -> Result<Option<SystemTime>, Error> {
+    /// and said on stderr, unless the schedule (`span` long) is over.
+    pub fn start(&self, span: Duration) -> Result<Option<SystemTime>, Error> {
         let Some(at) = self.start_at else {
             return Ok(None);
         };
@@ -49,6 +49,11 @@ impl Together {
                 Ok(Some(at))
             }
             Ok(_) => Ok(Some(at)),
+            Err(past) if past.duration() > span => Err(Error::Usage(format!(
+                "--start-at was {:.1} s ago, and the schedule ({:.1} s) is over: nothing would be sent",
+                past.duration().as_secs_f64(),
+                span.as_secs_f64()
+            ))),
             Err(past) => {
                 eprintln!(
                     "simsms: --start-at was {:.1} s ago: the messages due since then leave late, or are dropped past --max-late",

@@ -6,7 +6,8 @@
 //! machine's Unix time) on both sides, to within the round trip and the
 //! date's resolution (a minute for `YYMMDDhhmm`, a second with seconds);
 //! a `done date` is no later than the receipt's arrival, a bound on one
-//! side. Intersected over many receipts, the bounds narrow to about the
+//! side. Over HTTP the `Date` header of each answer does the same as a
+//! submit date, to the second. Intersected over many receipts, the bounds narrow to about the
 //! round trip wherever the dates roll over to the next minute or second.
 //! The SMSC's time zone is part of the offset, and cancels between two
 //! parts measured against the same SMSC, which is all `merge` needs: the
@@ -53,6 +54,22 @@ pub fn receipt_date(text: &str) -> Option<(i64, i64)> {
     Some((unix as i64, if text.len() == 12 { 1 } else { 60 }))
 }
 
+/// An HTTP `Date` (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) as Unix
+/// seconds.
+pub fn http_date(text: &str) -> Option<i64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let [_, day, month, year, time, "GMT"] = fields[..] else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    let iso = format!("{year}-{month:02}-{day:0>2} {time}");
+    let unix = crate::fit::read::generic::time::parse(iso.as_bytes())?;
+    Some(unix as i64)
+}
+
 impl OffsetBounds {
     fn bound(&mut self, low: Option<i64>, high: Option<i64>) {
         if let Some(low) = low {
@@ -65,10 +82,15 @@ impl OffsetBounds {
 
     /// A receipt of our own message: submit date `date`, the submit left
     /// at `sent` and was answered at `answered` (Unix ns, this clock).
-    pub fn submitted(&mut self, date: &str, (sent, answered): (i64, i64)) {
-        let Some((unix, resolution)) = receipt_date(date) else {
-            return;
-        };
+    pub fn submitted(&mut self, date: &str, times: (i64, i64)) {
+        if let Some(date) = receipt_date(date) {
+            self.stamped(date, times);
+        }
+    }
+
+    /// The endpoint stamped Unix second `unix` (of `resolution` seconds)
+    /// on a request between `sent` and `answered` (Unix ns, this clock).
+    pub fn stamped(&mut self, (unix, resolution): (i64, i64), (sent, answered): (i64, i64)) {
         self.submit_samples += 1;
         let (from, to) = (unix * NS, (unix + resolution) * NS);
         self.bound(Some(from - answered), Some(to - sent));
@@ -121,6 +143,11 @@ mod tests {
         assert_eq!(receipt_date("2613221711"), None);
         assert_eq!(receipt_date("26112217"), None);
         assert_eq!(receipt_date("26112217aa"), None);
+        assert_eq!(
+            http_date("Sun, 22 Nov 2026 17:11:22 GMT"),
+            Some(1_795_367_482)
+        );
+        assert_eq!(http_date("Sun, 22 Nov 2026 17:11:22 +0000"), None);
     }
 
     #[test]

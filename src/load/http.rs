@@ -173,13 +173,14 @@ pub fn client(
         .map_err(|e| ClientError::HttpClient(error_chain(&e)))
 }
 
-/// A create request for a message saying `body` to `number`.
+/// A create request for a message saying `body` to `number`; its answer
+/// with the response's `Date` header (the endpoint's clock, to the second).
 pub fn create(
     client: &reqwest::Client,
     target: &Target,
     (number, body): (&str, String),
     callback_url: &str,
-) -> impl Future<Output = Result<Answer, reqwest::Error>> + use<> {
+) -> impl Future<Output = Result<(Answer, Option<String>), reqwest::Error>> + use<> {
     let form = [
         ("To", format!("+{number}")),
         ("From", "SIMSMS".to_string()),
@@ -192,7 +193,13 @@ pub fn create(
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(serde_urlencoded::to_string(form).expect("strings encode"))
         .send();
-    async move { Ok(answer_of(request.await?).await) }
+    async move {
+        let response = request.await?;
+        let date = (response.headers().get(reqwest::header::DATE))
+            .and_then(|d| d.to_str().ok())
+            .map(str::to_string);
+        Ok((answer_of(response).await, date))
+    }
 }
 
 /// A final status as the report's breakdown names it: `delivered`, or
@@ -465,10 +472,16 @@ fn record_send(
 }
 
 /// Records a create request's answer (or why there was none).
-fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
+fn on_answer(b: &mut Book, k: u64, answer: Result<(Answer, Option<String>), reqwest::Error>) {
     let now = Instant::now();
     let (code, created) = match answer {
-        Ok(answer) => answer,
+        Ok((answer, date)) => {
+            let sent = b.observed(k).and_then(|o| o.last_sent.or(o.sent));
+            if let (Some(date), Some(sent)) = (date, sent) {
+                b.tally.answer_dated(&date, (sent, now));
+            }
+            answer
+        }
         Err(e) => {
             // No answer at all (refused, reset, TLS failure): lost.
             b.unanswered += 1;
@@ -572,7 +585,7 @@ mod tests {
             ..Observed::default()
         };
         b.flights.insert(0, (planned, sent));
-        on_answer(&mut b, 0, Ok((429, None)));
+        on_answer(&mut b, 0, Ok(((429, None), None)));
         assert_eq!(
             (b.retries.len(), b.finals),
             (1, 0),
@@ -580,7 +593,7 @@ mod tests {
         );
         assert!(b.paused_until.is_some());
         b.retries.clear();
-        on_answer(&mut b, 0, Ok((429, None)));
+        on_answer(&mut b, 0, Ok(((429, None), None)));
         assert_eq!(
             (b.retries.len(), b.finals),
             (0, 1),

@@ -331,3 +331,103 @@ impl Precision {
         (!said.is_empty()).then(|| said.join("; "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::leftover::Seen;
+
+    fn sc() -> Arc<Scenario> {
+        Arc::new(
+            crate::scenario::load(std::path::Path::new("tests/live/serve_scenario.toml")).unwrap(),
+        )
+    }
+
+    fn waiting(id: &str, at: Nanos) -> Waiting {
+        Waiting {
+            k: 0,
+            at,
+            carrier: 0,
+            seen: Seen {
+                sent: Some(at),
+                last_sent: at,
+                resp: Some((0, at + 1_000_000)),
+                id: Some(id.into()),
+                ..Seen::default()
+            },
+            ids: vec![id.into()],
+            parts_receipted: 0,
+            failed_part: None,
+            part_at: None,
+        }
+    }
+
+    fn receipt(id: &str, stat: &str, at: i64) -> KeptReceipt {
+        KeptReceipt {
+            id: id.into(),
+            stat: stat.into(),
+            err: None,
+            submit_date: None,
+            done_date: None,
+            at,
+        }
+    }
+
+    /// Part 0 sent messages 7 and 8; part 1 (started 1 s later, its clock
+    /// 0.25 s behind by the measured offsets) got 7's receipt; nobody got
+    /// 8's; part 1 also got one for a message no part sent.
+    #[test]
+    fn a_receipt_another_part_got_settles_its_message_on_the_senders_clock() {
+        let base = 1_800_000_000_000_000_000i64;
+        let bounds = |low: i64, high: i64| OffsetBounds {
+            submit_samples: 10,
+            done_samples: 0,
+            low_ns: Some(low),
+            high_ns: Some(high),
+        };
+        let sender = Leftovers {
+            account: "smpp://a@h:1".into(),
+            start_unix_ns: base,
+            offset: bounds(-1_000_000, 1_000_000),
+            segments: 1,
+            waiting: vec![waiting("7", 100_000_000), waiting("8", 200_000_000)],
+            ..Leftovers::default()
+        };
+        let receiver = Leftovers {
+            account: "smpp://a@h:1".into(),
+            start_unix_ns: base + 1_000_000_000,
+            // The endpoint reads 0.25 s more than this clock.
+            offset: bounds(249_000_000, 251_000_000),
+            segments: 1,
+            receipts: vec![
+                receipt("7", "UNDELIV", 2_000_000_000),
+                receipt("99", "DELIVRD", 5),
+            ],
+            ..Leftovers::default()
+        };
+        let mut parts = vec![Some(sender), Some(receiver)];
+        let joined = join(&sc(), Protocol::Smpp, &mut parts).measured;
+        assert_eq!(
+            (joined.planned, joined.sent, joined.joined_receipts),
+            (2, 2, 1)
+        );
+        assert_eq!(joined.receipts.get("UNDELIV"), Some(&1));
+        assert_eq!(joined.unmatched_receipts, 1);
+        assert_eq!(joined.unmatched_sample[0].id, "99");
+        let cell = &joined.metrics.messages[0];
+        assert_eq!(
+            cell.outcomes[crate::model::Outcome::LostInTransit as usize],
+            1
+        );
+        // Arrived 1 s + 2 s after the sender's start on the receiver's
+        // clock, which is 0.25 s behind: 3.25 s on the sender's, 3.15 s
+        // after the intended time.
+        let latency_ms = joined.receipt_intended_us.max() as f64 / 1e3;
+        assert!((latency_ms - 3_150.0).abs() < 5.0, "{latency_ms}");
+        let clock = joined.join_clock.unwrap();
+        assert!(
+            clock.contains("(up to 250.0 ms apart), to within ±2.0 ms"),
+            "{clock}"
+        );
+    }
+}

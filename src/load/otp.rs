@@ -142,7 +142,7 @@ impl Transport {
                 let request = super::http::create(client, target, (number, body), &callbacks.url);
                 let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
-                    let answer = request.await;
+                    let answer = request.await.map(|(answer, _date)| answer);
                     {
                         let mut reached = reached.lock().expect("reached");
                         match &answer {

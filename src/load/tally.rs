@@ -128,6 +128,16 @@ impl Tally {
         }
     }
 
+    /// An HTTP answer dated `date` (its `Date` header) to a request sent at
+    /// `sent` and answered at `answered`: the date bounds the endpoint's
+    /// clock.
+    pub fn answer_dated(&mut self, date: &str, (sent, answered): (Instant, Instant)) {
+        if let Some(unix) = super::clock::http_date(date) {
+            let times = (self.unix_of(sent), self.unix_of(answered));
+            self.offset.stamped((unix, 1), times);
+        }
+    }
+
     /// A receipt of our own message, sent at `sent` and answered at
     /// `answered`: its submit date bounds the endpoint's clock.
     pub fn own_receipt(&mut self, submit_date: Option<&str>, (sent, answered): (Instant, Instant)) {
