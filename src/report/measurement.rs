@@ -261,11 +261,13 @@ impl LoadFigures {
     /// apart), receipts joined across parts with their clock's precision,
     /// and `--otp` receipts their sessions never saw (docs/load.md).
     pub fn receipt_notes(&self) -> Vec<String> {
-        let (receipts, run) = match (self.http, self.parts > 1) {
-            (false, false) => ("receipts", "this process"),
-            (false, true) => ("receipts", "any part of this run"),
-            (true, false) => ("final status callbacks", "this process"),
-            (true, true) => ("final status callbacks", "any part of this run"),
+        let receipts = match self.http {
+            false => "receipts",
+            true => "final status callbacks",
+        };
+        let not_sent = match self.parts > 1 {
+            false => "this process did not send",
+            true => "no part of this run sent",
         };
         let mut notes = Vec::new();
         if self.duplicate_receipts > 0 {
@@ -298,7 +300,7 @@ impl LoadFigures {
             };
             let first: Vec<String> = self.unmatched_sample.iter().map(|r| r.describe()).collect();
             notes.push(format!(
-                "{receipts} for messages {run} did not send: {}, kept apart and counted for no message: {why}; first: {}",
+                "{receipts} for messages {not_sent}: {}, kept apart and counted for no message: {why}; first: {}",
                 self.unmatched_receipts,
                 first.join("; ")
             ));
@@ -501,5 +503,40 @@ mod tests {
         assert!(text.contains("planned 200, sent 180, late 30, dropped (window full) 20"));
         assert!(text.contains("receipt from intended send time: none measured"));
         assert!(text.contains("refusals by command_status: 0x00000058 9"));
+    }
+
+    #[test]
+    fn receipts_matched_to_no_message_are_said_not_hidden() {
+        let mut figures = LoadFigures {
+            parts: 1,
+            unmatched_receipts: 2,
+            unmatched_sample: vec![UnmatchedReceipt {
+                id: "894".into(),
+                stat: "DELIVRD".into(),
+                err: Some("000".into()),
+                done_date: Some("2612031304".into()),
+                at_s: 0.041,
+            }],
+            ..LoadFigures::default()
+        };
+        let notes = figures.receipt_notes();
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("receipts for messages this process did not send: 2, kept apart")
+        );
+        assert!(notes[0].contains("another process bound to the same account"));
+        assert!(notes[0].ends_with("first: id 894 DELIVRD err 000 done 2612031304 at 0.04 s"));
+        figures.parts = 4;
+        figures.http = true;
+        figures.joined_receipts = 7;
+        figures.join_clock = Some("7 between parts on one clock".into());
+        figures.duplicate_receipts = 1;
+        let notes = figures.receipt_notes();
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].starts_with("final status callbacks for messages already final: 1"));
+        assert!(notes[1].contains("joined across parts: 7"));
+        assert!(notes[1].ends_with("spans two clocks: 7 between parts on one clock"));
+        assert!(notes[2].contains("for messages no part of this run sent: 2"));
+        assert!(figures.render(None, 1.0).contains(&notes[1]));
     }
 }
