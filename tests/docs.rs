@@ -127,6 +127,14 @@ fn docs_limits_match_the_code() {
             "| SMPP message ids kept",
             format!("| {} |", simsms::serve::ledger::KEPT),
         ),
+        (
+            "| receipts kept that match no message",
+            format!("| {} (", simsms::load::stray::MAX_KEPT),
+        ),
+        (
+            "| ids of final messages remembered",
+            format!("| {} (", simsms::load::stray::RECENT_FINAL_IDS),
+        ),
     ] {
         let line = row(what);
         assert!(

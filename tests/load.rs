@@ -152,9 +152,9 @@ fn ctrl_c_writes_a_partial_report_and_exits_130() {
 }
 
 /// `--shard I/N` splits the schedule: two shards run side by side (each
-/// on its own account, as an SMSC may send a receipt on any bind of an
-/// account) send together exactly what one run plans, and `merge` adds
-/// their partial results into one measured report with its exports.
+/// on its own account; `tests/load_join.rs` puts shards on one account)
+/// send together exactly what one run plans, and `merge` adds their
+/// partial results into one measured report with its exports.
 #[test]
 fn load_shards_merge_into_one_measured_run() {
     let served = Served::start(SCENARIO, "3600");

@@ -47,7 +47,7 @@ fn smpp_load(args: &BenchSmppArgs) -> Result<crate::bench::smpp::Load, Error> {
         )));
     }
     if let Some(path) = &args.ca_cert {
-        target.ca_cert = Some(super::load_args::read_ca_cert(path)?.into());
+        target.ca_cert = Some(super::load_flags::read_ca_cert(path)?.into());
     }
     let rate = (args
         .rate

@@ -60,7 +60,14 @@ pub fn load(args: super::load_args::LoadArgs) -> Result<u8, Error> {
     let (metrics, measured) = if args.otp {
         let part = crate::load::schedule::Part::whole(shard);
         let planned = crate::load::schedule::Schedule::new(&sc, shape, part);
-        let session = (args.speed, wait, &live, &options.callbacks);
+        let session = crate::load::otp::Sessions {
+            speed: args.speed,
+            wait,
+            live: &live,
+            http: &options.callbacks,
+            start: crate::load::start_of(options.start_at),
+            shard: shard.is_some(),
+        };
         let (binds, window) = (options.binds, options.window);
         let text = &options.text;
         let run = crate::load::otp::run(

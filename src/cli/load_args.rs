@@ -2,6 +2,7 @@
 //! options a load run takes), with a clear error for each bad value.
 
 use super::args::{ExportArgs, shard as shard_arg, shard_writes_only_its_part};
+use super::load_flags::{Together, concat_flag, flag_duration, read_ca_cert, usage};
 use crate::Error;
 use crate::load::LoadOptions;
 use crate::load::body::MessageText;
@@ -101,40 +102,13 @@ pub struct LoadArgs {
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Send only messages (or sessions) k with k % N == I, and write a
-    /// partial result to -o for `simsms merge`.
-    #[arg(long, value_name = "I/N")]
-    shard: Option<String>,
+    #[command(flatten)]
+    pub together: Together,
     /// Write the report here ("-" for stdout); with --shard, the partial.
     #[arg(long, short = 'o', default_value = "-")]
     pub output: String,
     #[command(flatten)]
     pub exports: ExportArgs,
-}
-
-/// `--ca-cert`'s file: at least one PEM certificate, or exit 2.
-pub(super) fn read_ca_cert(path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    let pem = std::fs::read(path).map_err(|e| Error::io(path.display(), e))?;
-    match reqwest::Certificate::from_pem_bundle(&pem) {
-        Ok(certificates) if !certificates.is_empty() => Ok(pem),
-        _ => Err(Error::Usage(format!(
-            "--ca-cert {}: no PEM certificate in it (expected a \"-----BEGIN CERTIFICATE-----\" block)",
-            path.display()
-        ))),
-    }
-}
-
-fn concat_flag(text: &str) -> Result<Concat, String> {
-    Concat::parse(text).ok_or_else(|| format!("udh, sar or payload, got \"{text}\""))
-}
-
-/// A duration flag's value, as clap reads it (its error names the flag).
-fn flag_duration(text: &str) -> Result<Duration, crate::units::UnitError> {
-    parse_duration(text).map(Duration::from_nanos)
-}
-
-fn usage<E: std::fmt::Display>(flag: &str) -> impl Fn(E) -> Error + '_ {
-    move |e| Error::Usage(format!("{flag}: {e}"))
 }
 
 impl LoadArgs {
@@ -147,7 +121,7 @@ impl LoadArgs {
         if let Some(events) = &self.events {
             paths = paths.output("--events", &events.display().to_string());
         }
-        if self.shard.is_some() {
+        if self.together.shard.is_some() {
             paths.output("-o", &self.output).check()
         } else {
             self.exports
@@ -159,7 +133,7 @@ impl LoadArgs {
     /// The checked options for scenario `sc` (named `source`).
     pub fn options(&self, sc: &Scenario, source: &str) -> Result<LoadOptions, Error> {
         let args = self;
-        let shard = shard_arg(&args.shard)?;
+        let shard = shard_arg(&args.together.shard)?;
         if shard.is_some() {
             shard_writes_only_its_part(&[(
                 "export flags (--out, --json, --csv, ...)",
@@ -243,6 +217,9 @@ impl LoadArgs {
             text: MessageText::new(sc, provider, args.body.as_deref(), args.concat)
                 .map_err(usage("--body"))?,
             query_after: args.query.filter(|d| !d.is_zero()),
+            start_at: args
+                .together
+                .start(Duration::from_nanos(shape.duration.unwrap_or(sc.duration)))?,
         })
     }
 }

@@ -10,6 +10,7 @@ mod fit;
 mod init;
 mod load;
 mod load_args;
+mod load_flags;
 mod merge;
 mod outputs;
 mod paths;

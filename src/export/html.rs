@@ -277,5 +277,8 @@ fn load_section(load: &crate::report::LoadFigures) -> String {
         ));
     }
     out.push_str("</table>\n");
+    for note in load.receipt_notes() {
+        out.push_str(&format!("<p>{}</p>\n", escape_xml(&note)));
+    }
     out
 }

@@ -213,5 +213,18 @@ fn load_json(load: &LoadFigures) -> Value {
         "receipts": load.receipts,
         "submit_response_latency": pair(&load.submit_response),
         "receipt_latency": pair(&load.receipt),
+        "parts": load.parts,
+        "duplicate_receipts": load.duplicate_receipts,
+        "unmatched_receipts": load.unmatched_receipts,
+        "unmatched_receipts_first": load.unmatched_sample.iter().map(|r| json!({
+            "id": r.id,
+            "stat": r.stat,
+            "err": r.err,
+            "done_date": r.done_date,
+            "at_s": finite(r.at_s),
+        })).collect::<Vec<_>>(),
+        "joined_receipts": load.joined_receipts,
+        "join_clock": load.join_clock,
+        "unseen_by_sessions": load.unseen_by_sessions,
     })
 }

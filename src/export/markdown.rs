@@ -129,6 +129,9 @@ fn load_table(load: &crate::report::LoadFigures) -> String {
             .collect()));
     }
     out.push('\n');
+    for note in load.receipt_notes() {
+        out.push_str(&format!("- {}\n", cell(&note)));
+    }
     out
 }
 

@@ -5,7 +5,9 @@
 
 use super::measured::Measured;
 use super::partial::Setup;
-use crate::report::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
+use crate::report::{
+    LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind, UnmatchedReceipt,
+};
 
 /// The measurement a load report describes; `measured` is None only for
 /// a partial result that carried no figures.
@@ -48,5 +50,20 @@ fn figures(setup: &Setup, m: &Measured) -> LoadFigures {
             from_intended: LatencySummary::of_micros(&m.receipt_intended_us),
             from_actual: LatencySummary::of_micros(&m.receipt_actual_us),
         },
+        duplicate_receipts: m.duplicate_receipts as u64,
+        unmatched_receipts: m.unmatched_receipts as u64,
+        unmatched_sample: (m.unmatched_sample.iter())
+            .map(|r| UnmatchedReceipt {
+                id: r.id.clone(),
+                stat: r.stat.clone(),
+                err: r.err.clone(),
+                done_date: r.done_date.clone(),
+                at_s: r.at as f64 / 1e9,
+            })
+            .collect(),
+        joined_receipts: m.joined_receipts as u64,
+        join_clock: m.join_clock.clone(),
+        unseen_by_sessions: m.unseen_by_sessions as u64,
+        parts: m.parts,
     }
 }

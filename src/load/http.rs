@@ -40,10 +40,9 @@ struct Book {
     tally: Tally,
     sent: usize,
     finals: usize,
-    /// MessageSid → planned message, once the 201 is in.
+    /// MessageSid → planned message, once the 201 is in. A final status
+    /// for a sid not (yet) here is held by the tally's strays.
     ids: HashMap<String, u64>,
-    /// Final callbacks that came before their 201: sid → (status, at).
-    early: HashMap<String, (String, Instant)>,
     /// No sends before this (backing off after a 429).
     paused_until: Option<Instant>,
     throttling: Throttling,
@@ -65,7 +64,6 @@ impl Book {
             sent: 0,
             finals: 0,
             ids: HashMap::new(),
-            early: HashMap::new(),
             paused_until: None,
             throttling,
             retries: Default::default(),
@@ -175,13 +173,14 @@ pub fn client(
         .map_err(|e| ClientError::HttpClient(error_chain(&e)))
 }
 
-/// A create request for a message saying `body` to `number`.
+/// A create request for a message saying `body` to `number`; its answer
+/// with the response's `Date` header (the endpoint's clock, to the second).
 pub fn create(
     client: &reqwest::Client,
     target: &Target,
     (number, body): (&str, String),
     callback_url: &str,
-) -> impl Future<Output = Result<Answer, reqwest::Error>> + use<> {
+) -> impl Future<Output = Result<(Answer, Option<String>), reqwest::Error>> + use<> {
     let form = [
         ("To", format!("+{number}")),
         ("From", "SIMSMS".to_string()),
@@ -194,7 +193,13 @@ pub fn create(
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(serde_urlencoded::to_string(form).expect("strings encode"))
         .send();
-    async move { Ok(answer_of(request.await?).await) }
+    async move {
+        let response = request.await?;
+        let date = (response.headers().get(reqwest::header::DATE))
+            .and_then(|d| d.to_str().ok())
+            .map(str::to_string);
+        Ok((answer_of(response).await, date))
+    }
 }
 
 /// A final status as the report's breakdown names it: `delivered`, or
@@ -240,15 +245,21 @@ async fn on_callback(
 fn on_final(b: &mut Book, sid: &str, status: String, at: Instant) {
     match b.ids.remove(sid) {
         Some(k) => {
+            b.tally.strays.settled(sid);
             if let Some(o) = b.observed(k) {
                 o.receipt = Some((status, at));
                 Counts::add(&b.live.counts.receipts);
                 b.settle(k);
             }
         }
-        None => {
-            b.early.insert(sid.to_string(), (status, at));
-        }
+        None => b.tally.strays.hold(super::stray::Stray {
+            id: sid.to_string(),
+            stat: status,
+            err: None,
+            submit_date: None,
+            done_date: None,
+            at,
+        }),
     }
 }
 
@@ -326,7 +337,9 @@ pub async fn run(
         });
     }
     let mut flights = std::mem::take(&mut b.flights);
-    b.tally.settle_all(&mut flights);
+    let ids = std::mem::take(&mut b.ids);
+    b.tally.finish(&mut flights, ids);
+    b.tally.close(target.display());
     Ok(Transcript {
         tally: b.tally.take(),
         reconnects: 0,
@@ -459,10 +472,16 @@ fn record_send(
 }
 
 /// Records a create request's answer (or why there was none).
-fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
+fn on_answer(b: &mut Book, k: u64, answer: Result<(Answer, Option<String>), reqwest::Error>) {
     let now = Instant::now();
     let (code, created) = match answer {
-        Ok(answer) => answer,
+        Ok((answer, date)) => {
+            let sent = b.observed(k).and_then(|o| o.last_sent.or(o.sent));
+            if let (Some(date), Some(sent)) = (date, sent) {
+                b.tally.answer_dated(&date, (sent, now));
+            }
+            answer
+        }
         Err(e) => {
             // No answer at all (refused, reset, TLS failure): lost.
             b.unanswered += 1;
@@ -496,9 +515,19 @@ fn on_answer(b: &mut Book, k: u64, answer: Result<Answer, reqwest::Error>) {
     }
     let receipt = match created {
         None => return b.settle(k),
-        Some((_, Some(status))) => (status, now),
-        Some((sid, None)) => match b.early.remove(&sid) {
-            Some(early) => early,
+        Some((sid, Some(status))) => {
+            // Its callback repeats the status: a duplicate, before or after.
+            if b.tally.strays.take(&sid).is_some() {
+                b.tally.strays.duplicates += 1;
+            }
+            b.tally.strays.settled(&sid);
+            (status, now)
+        }
+        Some((sid, None)) => match b.tally.strays.take(&sid) {
+            Some(early) => {
+                b.tally.strays.settled(&sid);
+                (early.stat, early.at)
+            }
             None => {
                 b.ids.insert(sid, k);
                 return;
@@ -556,7 +585,7 @@ mod tests {
             ..Observed::default()
         };
         b.flights.insert(0, (planned, sent));
-        on_answer(&mut b, 0, Ok((429, None)));
+        on_answer(&mut b, 0, Ok(((429, None), None)));
         assert_eq!(
             (b.retries.len(), b.finals),
             (1, 0),
@@ -564,7 +593,7 @@ mod tests {
         );
         assert!(b.paused_until.is_some());
         b.retries.clear();
-        on_answer(&mut b, 0, Ok((429, None)));
+        on_answer(&mut b, 0, Ok(((429, None), None)));
         assert_eq!(
             (b.retries.len(), b.finals),
             (0, 1),

@@ -2,6 +2,7 @@
 //! (`Measured`), and how one answered message becomes a `Fate`: its stat
 //! read through the shared vocabulary, priced as the provider bills.
 
+use super::leftover::{KeptReceipt, Leftovers};
 use crate::metrics::Metrics;
 use crate::model::{Fate, Outcome, Receipt, charge};
 use crate::scenario::{CarrierId, ProviderId, Scenario};
@@ -51,7 +52,27 @@ pub struct Measured {
     pub receipt_intended_us: Histogram<u64>,
     pub receipt_actual_us: Histogram<u64>,
     pub seconds: f64,
+    /// Receipts for a message already final (sent twice, or after a query
+    /// settled it).
+    pub duplicate_receipts: usize,
+    /// Receipts whose id no message of the run had (merged: no message of
+    /// any part), and the first few of them.
+    pub unmatched_receipts: usize,
+    pub unmatched_sample: Vec<KeptReceipt>,
+    /// Merged: receipts that came to another part than their message's,
+    /// joined by id; how precise their latency is (a sentence); and, with
+    /// `--otp`, how many came where their session never saw them.
+    pub joined_receipts: usize,
+    pub join_clock: Option<String>,
+    pub unseen_by_sessions: usize,
+    /// How many processes measured it (merged parts; 1 unsharded).
+    pub parts: u32,
+    /// A shard: what it leaves for `merge` to join.
+    pub leftovers: Option<Leftovers>,
 }
+
+/// How many unmatched receipts a report lists.
+pub const SAMPLE: usize = 5;
 
 impl Measured {
     /// Nothing measured yet, in the scenario's dimensions.
@@ -79,6 +100,58 @@ impl Measured {
             receipt_intended_us: histogram(),
             receipt_actual_us: histogram(),
             seconds: 0.0,
+            duplicate_receipts: 0,
+            unmatched_receipts: 0,
+            unmatched_sample: Vec::new(),
+            joined_receipts: 0,
+            join_clock: None,
+            unseen_by_sessions: 0,
+            parts: 1,
+            leftovers: None,
+        }
+    }
+}
+
+impl Measured {
+    /// Adds what another measurement of the same run counted (the join's
+    /// folded messages): counts, maps, histograms and metrics.
+    pub fn absorb(&mut self, other: &Measured) {
+        for (into, n) in [
+            (&mut self.planned, other.planned),
+            (&mut self.sent, other.sent),
+            (&mut self.late, other.late),
+            (&mut self.dropped, other.dropped),
+            (&mut self.resubmitted, other.resubmitted),
+            (&mut self.duplicate_receipts, other.duplicate_receipts),
+            (&mut self.unmatched_receipts, other.unmatched_receipts),
+            (&mut self.joined_receipts, other.joined_receipts),
+            (&mut self.unseen_by_sessions, other.unseen_by_sessions),
+        ] {
+            *into += n;
+        }
+        for (into, from) in [
+            (&mut self.errors, &other.errors),
+            (&mut self.receipts, &other.receipts),
+        ] {
+            for (k, n) in from {
+                *into.entry(k.clone()).or_insert(0) += n;
+            }
+        }
+        for (into, from) in [
+            (&mut self.resp_intended_us, &other.resp_intended_us),
+            (&mut self.resp_actual_us, &other.resp_actual_us),
+            (&mut self.receipt_intended_us, &other.receipt_intended_us),
+            (&mut self.receipt_actual_us, &other.receipt_actual_us),
+        ] {
+            // Both have the same bounds: adding cannot fail.
+            let _ = into.add(from);
+        }
+        self.metrics.merge(&other.metrics);
+        self.unmatched_sample
+            .extend(other.unmatched_sample.iter().cloned());
+        self.unmatched_sample.truncate(SAMPLE);
+        if self.join_clock.is_none() {
+            self.join_clock = other.join_clock.clone();
         }
     }
 }

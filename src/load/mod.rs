@@ -9,14 +9,18 @@
 //! `carrier_filter`; no receipt by the end is `lost` (docs/load.md).
 
 pub mod body;
+pub mod clock;
 pub mod figures;
 pub mod http;
+pub mod join;
+pub mod leftover;
 pub mod live;
 pub mod measured;
 pub mod otp;
 pub mod partial;
 pub mod schedule;
 pub mod smpp;
+pub mod stray;
 pub mod tally;
 
 use crate::protocol::ClientError;
@@ -56,11 +60,29 @@ pub struct LoadOptions {
     pub text: body::MessageText,
     /// SMPP: query_sm a message whose receipt is this late (`--query`).
     pub query_after: Option<Duration>,
+    /// `--start-at`: the schedule's start on this machine's clock (else
+    /// 200 ms from now).
+    pub start_at: Option<std::time::SystemTime>,
+}
+
+/// The instant `at` (this machine's clock) falls on: in the past if it
+/// has passed.
+pub fn instant_of(at: std::time::SystemTime) -> Instant {
+    let (now, now_system) = (Instant::now(), std::time::SystemTime::now());
+    match at.duration_since(now_system) {
+        Ok(ahead) => now + ahead,
+        Err(behind) => now.checked_sub(behind.duration()).unwrap_or(now),
+    }
+}
+
+/// When a run starts: at `--start-at`, else 200 ms from now.
+pub fn start_of(start_at: Option<std::time::SystemTime>) -> Instant {
+    start_at.map_or_else(|| Instant::now() + Duration::from_millis(200), instant_of)
 }
 
 /// Runs the load; needs a tokio runtime.
 pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measured, ClientError> {
-    let start = Instant::now() + Duration::from_millis(200);
+    let start = start_of(options.start_at);
     let pacing = smpp::Pacing {
         window: options.window,
         start,
@@ -71,7 +93,8 @@ pub async fn run(scenario: Arc<Scenario>, options: LoadOptions) -> Result<Measur
     let protocol = options.target.protocol;
     let tally = tally::Tally::new(scenario.clone(), options.provider, protocol, start)
         .with_records(options.live.records.clone())
-        .with_segments(options.text.segments());
+        .with_segments(options.text.segments())
+        .keeping_waiting(options.shard.is_some());
     let schedule = |part| Schedule::new(&scenario, options.shape, part);
     let transcript = match protocol {
         Protocol::Smpp => {

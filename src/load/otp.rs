@@ -12,6 +12,7 @@ use super::body::MessageText;
 use super::live::{Counts, Live};
 use super::measured::Measured;
 use super::schedule::Planned;
+use super::stray::{Stray, Strays};
 use crate::des::{Clock, RealClock};
 use crate::metrics::{Metrics, SessionSummary};
 use crate::model::{
@@ -38,20 +39,13 @@ enum Incoming {
         status: u32,
         id: String,
     },
-    Receipt {
-        id: String,
-        stat: String,
-    },
+    /// A receipt as it came (matched to its message, or held as a stray).
+    Receipt(Stray),
     /// A bind's connection closed: what it had in flight is lost, and it
     /// is being opened again.
-    Closed {
-        bind: usize,
-    },
+    Closed { bind: usize },
     /// The bind is open again.
-    Reopened {
-        bind: usize,
-        sender: client::Sender,
-    },
+    Reopened { bind: usize, sender: client::Sender },
     /// The bind failed `BIND_ATTEMPTS` times in a row: the run ends.
     GaveUp(ClientError),
 }
@@ -148,7 +142,7 @@ impl Transport {
                 let request = super::http::create(client, target, (number, body), &callbacks.url);
                 let (incoming, reached) = (incoming.clone(), reached.clone());
                 tokio::spawn(async move {
-                    let answer = request.await;
+                    let answer = request.await.map(|(answer, _date)| answer);
                     {
                         let mut reached = reached.lock().expect("reached");
                         match &answer {
@@ -164,10 +158,7 @@ impl Transport {
                         Ok((code, _)) => (code.max(1), String::new(), None),
                         Err(_) => (1, String::new(), None),
                     };
-                    let receipt = done.map(|stat| Incoming::Receipt {
-                        id: id.clone(),
-                        stat,
-                    });
+                    let receipt = done.map(|stat| Incoming::Receipt(Stray::status(&id, stat)));
                     let _ = incoming.send(Incoming::Resp {
                         bind,
                         sequence,
@@ -212,7 +203,21 @@ impl Reopen {
                     status,
                     id,
                 },
-                client::Incoming::Receipt { id, stat, .. } => Incoming::Receipt { id, stat },
+                client::Incoming::Receipt {
+                    id,
+                    stat,
+                    at,
+                    err,
+                    submit_date,
+                    done_date,
+                } => Incoming::Receipt(Stray {
+                    id,
+                    stat,
+                    err,
+                    submit_date,
+                    done_date,
+                    at,
+                }),
                 client::Incoming::Closed { .. } => Incoming::Closed { bind },
                 // The session machine never queries.
                 client::Incoming::QueryResp { .. } => return,
@@ -280,7 +285,8 @@ struct Driver<'a> {
     next_message: u64,
     awaiting: HashMap<(usize, u32), u64>,
     by_id: HashMap<String, u64>,
-    early: HashMap<String, (String, Nanos)>,
+    /// Receipts for no message awaiting one (yet): held, or duplicates.
+    strays: Strays,
     /// Messages sent, and when the last one was.
     sent: usize,
     last_send: Option<Instant>,
@@ -551,21 +557,32 @@ impl Driver<'_> {
                 }
                 self.step(policy, session, Event::Submitted { accepted });
                 if accepted {
-                    match self.early.remove(&id) {
-                        Some((stat, at)) => self.on_receipt(policy, number, &stat, at),
+                    match self.strays.take(&id) {
+                        Some(early) => {
+                            self.strays.settled(&id);
+                            let at = self.sim_of(early.at);
+                            self.on_receipt(policy, number, &early.stat, at);
+                        }
                         None => {
                             self.by_id.insert(id, number);
                         }
                     }
                 }
             }
-            Incoming::Receipt { id, stat } => match self.by_id.remove(&id) {
-                Some(number) => self.on_receipt(policy, number, &stat, now),
-                None => {
-                    self.early.insert(id, (stat, now));
+            Incoming::Receipt(receipt) => match self.by_id.remove(&receipt.id) {
+                Some(number) => {
+                    self.strays.settled(&receipt.id);
+                    self.on_receipt(policy, number, &receipt.stat, now);
                 }
+                None => self.strays.hold(receipt),
             },
         }
+    }
+
+    /// The simulated time of wall instant `t`.
+    fn sim_of(&self, t: Instant) -> Nanos {
+        let since = t.saturating_duration_since(self.wall(0));
+        (since.as_secs_f64() * self.clock.speed() * 1e9) as Nanos
     }
 
     /// The LOAD figures of a submit's answer: its latency, and its status
@@ -604,6 +621,49 @@ impl Driver<'_> {
             at,
         };
         self.step(policy, m.session, event);
+    }
+
+    /// The run's end: a shard keeps the receipts it could not match, and
+    /// the ids of its messages that never got one, for `merge` to count
+    /// those that went to another part (`account`); an unsharded run
+    /// counts them.
+    fn close_strays(&mut self, (account, shard): (String, bool)) {
+        let started = self.wall(0);
+        let at = |t: Instant| match t.checked_duration_since(started) {
+            Some(d) => d.as_nanos() as i64,
+            None => -(started.duration_since(t).as_nanos() as i64),
+        };
+        let kept = (self.strays.take_all().into_iter())
+            .map(|s| super::leftover::KeptReceipt {
+                at: at(s.at),
+                id: s.id,
+                stat: s.stat,
+                err: s.err,
+                submit_date: s.submit_date,
+                done_date: s.done_date,
+            })
+            .collect::<Vec<_>>();
+        let f = &mut self.figures;
+        f.duplicate_receipts = self.strays.duplicates;
+        if !shard {
+            f.unmatched_receipts = kept.len() + self.strays.overflow;
+            f.unmatched_sample = kept.into_iter().take(super::measured::SAMPLE).collect();
+            return;
+        }
+        let mut unreceipted: Vec<String> = self.by_id.keys().cloned().collect();
+        unreceipted.sort();
+        let start_unix_ns = super::leftover::unix_now_ns() - started.elapsed().as_nanos() as i64;
+        f.leftovers = Some(super::leftover::Leftovers {
+            account,
+            start_unix_ns,
+            clock_id: super::leftover::clock_id(),
+            provider: self.provider.index(),
+            segments: self.text.segments(),
+            unreceipted_ids: unreceipted,
+            receipts: kept,
+            receipts_not_kept: self.strays.overflow,
+            ..Default::default()
+        });
     }
 
     /// Whether the run is over once every user has arrived: every session
@@ -684,9 +744,12 @@ async fn transport(
         }
         Protocol::Http => {
             let receipts = incoming_tx.clone();
-            let on_final: super::http::OnFinal = std::sync::Arc::new(move |sid, stat, _| {
-                let id = sid.to_string();
-                let _ = receipts.send(Incoming::Receipt { id, stat });
+            let on_final: super::http::OnFinal = std::sync::Arc::new(move |sid, stat, at| {
+                let status = Stray {
+                    at,
+                    ..Stray::status(sid, stat)
+                };
+                let _ = receipts.send(Incoming::Receipt(status));
             });
             let callbacks = super::http::listen(http, &target.password, on_final).await?;
             let transport = Transport::Http {
@@ -701,6 +764,18 @@ async fn transport(
     }
 }
 
+/// How the sessions run: at `speed`, waiting `wait` for receipts after
+/// the last send, from `start`; a shard keeps the receipts it cannot
+/// match for `merge`.
+pub struct Sessions<'a> {
+    pub speed: f64,
+    pub wait: Duration,
+    pub live: &'a Live,
+    pub http: &'a super::http::HttpOptions,
+    pub start: Instant,
+    pub shard: bool,
+}
+
 /// Runs the sessions of `schedule` against the target; returns the
 /// session and message metrics.
 #[allow(clippy::too_many_arguments)] // one call site, each argument named there
@@ -711,9 +786,10 @@ pub async fn run(
     binds: usize,
     window: usize,
     schedule: super::schedule::Schedule,
-    (speed, wait, live, http): (f64, Duration, &Live, &super::http::HttpOptions),
+    how: Sessions<'_>,
     text: &MessageText,
 ) -> Result<(Metrics, Measured), ClientError> {
+    let (speed, wait, live, http) = (how.speed, how.wait, how.live, how.http);
     let (incoming_tx, mut incoming) = mpsc::unbounded_channel();
     let (transport, binds, window) =
         transport(target, (binds, window), &incoming_tx, (live, http)).await?;
@@ -726,7 +802,7 @@ pub async fn run(
         sc,
         provider,
         text,
-        clock: RealClock::start_at(Instant::now() + Duration::from_millis(100), speed),
+        clock: RealClock::start_at(how.start, speed),
         outstanding: vec![0; binds],
         transport,
         window,
@@ -739,7 +815,7 @@ pub async fn run(
         next_message: 0,
         awaiting: HashMap::new(),
         by_id: HashMap::new(),
-        early: HashMap::new(),
+        strays: Strays::default(),
         sent: 0,
         last_send: None,
         metrics: Metrics::for_scenario(sc),
@@ -765,6 +841,7 @@ pub async fn run(
         }
     }
     d.end_all(&policy);
+    d.close_strays((target.display(), how.shard));
     let mut figures = d.figures;
     figures.metrics = d.metrics.clone();
     figures.seconds = started.elapsed().as_secs_f64();

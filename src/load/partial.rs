@@ -4,6 +4,7 @@
 //! own figures, HDR histograms serialised losslessly. Merging adds the
 //! parts into the one run they make together (histograms merge exactly).
 
+use super::leftover::Leftovers;
 use super::measured::Measured;
 use crate::metrics::Metrics;
 use crate::partial::{
@@ -41,9 +42,21 @@ pub fn document(
         "recipe": recipe,
         "shard": { "index": shard.index, "count": shard.count },
         "items": [{ "unit": 0, "replication": 0, "metrics": metrics_to_json(metrics) }],
-        "load": { "setup": setup, "figures": measured.map(figures_to_json) },
+        "load": {
+            "setup": setup,
+            "figures": measured.map(figures_to_json),
+            "join": measured.and_then(|m| m.leftovers.as_ref()).map(|l| json!({
+                "version": JOIN_VERSION,
+                "leftovers": l,
+            })),
+        },
     })
 }
+
+/// The version of a part's `load.join` (what `merge` joins across parts):
+/// a part without one was written before receipts were kept and is merged
+/// as it stands; one of a later version is refused.
+pub const JOIN_VERSION: u64 = 1;
 
 fn figures_to_json(m: &Measured) -> Value {
     json!({
@@ -68,6 +81,7 @@ fn figures_to_json(m: &Measured) -> Value {
         "receipt_intended_us": histogram_to_json(&m.receipt_intended_us),
         "receipt_actual_us": histogram_to_json(&m.receipt_actual_us),
         "seconds": m.seconds,
+        "duplicate_receipts": m.duplicate_receipts,
     })
 }
 
@@ -92,6 +106,7 @@ fn add_figures(into: &mut Measured, v: &Value) -> Result<(), CodecError> {
     into.queries += since_query("queries");
     into.final_by_query += since_query("final_by_query");
     into.queries_refused += since_query("queries_refused");
+    into.duplicate_receipts += since_query("duplicate_receipts");
     into.bad_signatures += count("bad_signatures")?;
     into.resubmitted += count("resubmitted")?;
     into.unanswered += count("unanswered")?;
@@ -163,6 +178,7 @@ pub fn merge(parts: &[(String, String)]) -> Result<MergedLoad, crate::Error> {
     }
     let mut setup: Option<Setup> = None;
     let mut measured: Option<Measured> = None;
+    let mut leftovers = Vec::new();
     for (name, text) in parts {
         let malformed = |source| PartialError::Malformed {
             name: name.clone(),
@@ -196,16 +212,62 @@ pub fn merge(parts: &[(String, String)]) -> Result<MergedLoad, crate::Error> {
             let into = measured.get_or_insert_with(|| Measured::empty(&scenario));
             add_figures(into, &load["figures"]).map_err(malformed)?;
         }
+        leftovers.push(read_leftovers(name, &load["join"], &scenario)?);
     }
-    let metrics = metrics.ok_or(PartialError::NoParts)?;
+    let mut metrics = metrics.ok_or(PartialError::NoParts)?;
+    let setup = setup.ok_or(PartialError::NoParts)?;
+    let scenario = std::sync::Arc::new(scenario);
     if let Some(m) = &mut measured {
+        let protocol = match setup.http {
+            true => crate::protocol::target::Protocol::Http,
+            false => crate::protocol::target::Protocol::Smpp,
+        };
+        let joined = super::join::join(&scenario, protocol, &mut leftovers);
+        metrics.merge(&joined.measured.metrics);
+        m.absorb(&joined.measured);
+        m.parts = parts.len() as u32;
         m.metrics = metrics.clone();
     }
+    let scenario = std::sync::Arc::unwrap_or_clone(scenario);
     Ok(MergedLoad {
         scenario,
         source: recipe.source,
-        setup: setup.ok_or(PartialError::NoParts)?,
+        setup,
         metrics,
         measured,
     })
+}
+
+/// A part's `load.join`: None when it has none (written before receipts
+/// were kept); refused when of a later version or not fitting the scenario.
+fn read_leftovers(
+    name: &str,
+    join: &Value,
+    scenario: &Scenario,
+) -> Result<Option<Leftovers>, PartialError> {
+    if join.is_null() {
+        return Ok(None);
+    }
+    let malformed = |source| PartialError::Malformed {
+        name: name.to_string(),
+        source,
+    };
+    let version = join.get("version").and_then(Value::as_u64).unwrap_or(0);
+    if version != JOIN_VERSION {
+        return Err(malformed(CodecError::Unsupported(format!(
+            "`load.join` of version {version}, this simsms reads version {JOIN_VERSION}: merge with the simsms that wrote it, or rerun the shard"
+        ))));
+    }
+    let left: Leftovers = serde_json::from_value(
+        join.get("leftovers").cloned().unwrap_or(Value::Null),
+    )
+    .map_err(|source| {
+        malformed(CodecError::Invalid {
+            key: "load.join.leftovers".into(),
+            source,
+        })
+    })?;
+    super::join::check_leftovers(&left, scenario)
+        .map_err(|e| malformed(CodecError::Unsupported(format!("`load.join`: {e}"))))?;
+    Ok(Some(left))
 }

@@ -7,6 +7,7 @@
 use super::body::MessageText;
 use super::live::{Counts, Live};
 use super::schedule::Schedule;
+use super::stray::Stray;
 use super::tally::{Flights, Observed, Tally};
 use crate::model::Receipt;
 use crate::protocol::ClientError;
@@ -146,10 +147,9 @@ struct Book {
     /// Per bind: throttled messages to send again, and when.
     retries: HashMap<usize, VecDeque<(u64, Instant)>>,
     all_sent_at: Option<Instant>,
-    /// message_id → planned message, once the resp is in.
+    /// message_id → planned message, once the resp is in. A receipt for
+    /// an id not (yet) here is held by the tally's strays.
     ids: HashMap<String, u64>,
-    /// Receipts that came before their resp: id → (stat, at).
-    early: HashMap<String, (String, Instant)>,
     /// (bind, sequence) → planned message, while the resp is awaited.
     waiting: HashMap<(usize, u32), u64>,
     /// Per bind: submit_sm_resps received, over all its connections.
@@ -182,7 +182,6 @@ impl Book {
             retries: HashMap::new(),
             all_sent_at: None,
             ids: HashMap::new(),
-            early: HashMap::new(),
             waiting: HashMap::new(),
             answered: HashMap::new(),
             live: live.clone(),
@@ -242,8 +241,11 @@ pub async fn run(
     }
     let mut b = book.lock().await;
     let mut flights = std::mem::take(&mut b.flights);
-    // Unanswered by the end of the wait: `lost`.
-    b.tally.settle_all(&mut flights);
+    // Unanswered by the end of the wait: `lost` (a shard keeps those
+    // accepted and waiting for a receipt, for `merge`).
+    let ids = std::mem::take(&mut b.ids);
+    b.tally.finish(&mut flights, ids);
+    b.tally.close(target.display());
     Ok(Transcript {
         tally: b.tally.take(),
         reconnects: b.reconnects,
@@ -623,12 +625,30 @@ fn on_incoming(b: &mut Book, bind: usize, incoming: Incoming, room: &Semaphore) 
             state,
             at,
         } => on_query_resp(b, (bind, sequence), (status, state), at),
-        Incoming::Receipt { id, stat, at } => match b.ids.remove(&id) {
-            Some(k) => on_receipt(b, k, stat, at),
-            None => {
-                b.early.insert(id, (stat, at));
+        Incoming::Receipt {
+            id,
+            stat,
+            at,
+            err,
+            submit_date,
+            done_date,
+        } => {
+            b.tally.receipt_came(done_date.as_deref(), at);
+            match b.ids.remove(&id) {
+                Some(k) => {
+                    b.tally.strays.settled(&id);
+                    on_receipt(b, k, (stat, submit_date.as_deref()), at);
+                }
+                None => b.tally.strays.hold(Stray {
+                    id,
+                    stat,
+                    err,
+                    submit_date,
+                    done_date,
+                    at,
+                }),
             }
-        },
+        }
         Incoming::Closed { .. } => {}
     }
 }
@@ -669,8 +689,9 @@ fn on_resp(b: &mut Book, (bind, k): (usize, u64), (status, id): (u32, String), n
     if let Some(o) = b.observed(k) {
         o.id = Some(id.clone());
     }
-    if let Some((stat, at)) = b.early.remove(&id) {
-        return on_receipt(b, k, stat, at);
+    if let Some(early) = b.tally.strays.take(&id) {
+        b.tally.strays.settled(&id);
+        return on_receipt(b, k, (early.stat, early.submit_date.as_deref()), early.at);
     }
     if let Some(after) = b.query_after {
         let due = now + after;
@@ -727,18 +748,22 @@ fn on_query_resp(
     };
     if let Some(k) = b.ids.remove(&id) {
         b.tally.measured.final_by_query += 1;
-        on_receipt(b, k, stat.to_string(), at);
+        b.tally.strays.settled(&id);
+        on_receipt(b, k, (stat.to_string(), None), at);
     }
 }
 
-/// A receipt for a part of message `k`: the message is final with the
-/// last part's receipt, its stat DELIVRD only if every part's was.
-fn on_receipt(b: &mut Book, k: u64, stat: String, at: Instant) {
+/// A receipt for a part of message `k` (with its submit date, which
+/// bounds the endpoint's clock): the message is final with the last
+/// part's receipt, its stat DELIVRD only if every part's was.
+fn on_receipt(b: &mut Book, k: u64, (stat, submit_date): (String, Option<&str>), at: Instant) {
     let pdus = b.text.pdus();
     let Some(o) = b.observed(k) else {
         return;
     };
+    let times = o.last_sent.or(o.sent).zip(o.resp.map(|(_, t)| t));
     o.parts_receipted += 1;
+    o.part_at = Some(at);
     let delivered = smpp_stat(Receipt::Delivered).0;
     if stat != delivered && o.failed_part.is_none() {
         o.failed_part = Some(stat.clone());
@@ -748,6 +773,9 @@ fn on_receipt(b: &mut Book, k: u64, stat: String, at: Instant) {
     }
     let stat = o.failed_part.clone().unwrap_or(stat);
     o.receipt = Some((stat, at));
+    if let Some(times) = times {
+        b.tally.own_receipt(submit_date, times);
+    }
     Counts::add(&b.live.counts.receipts);
     b.settle(k);
 }

@@ -23,6 +23,9 @@ pub enum CodecError {
     Histogram(String),
     #[error("bad queue wait `{0}`")]
     QueueWait(String),
+    /// Something a part holds that this simsms cannot use, said whole.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 fn hex(bytes: &[u8]) -> String {

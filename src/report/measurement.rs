@@ -158,6 +158,33 @@ pub struct LoadFigures {
     pub submit_response: LatencyPair,
     /// Submit to its final receipt (or final status callback).
     pub receipt: LatencyPair,
+    /// Receipts for a message already final (sent twice, after a query
+    /// settled it, or an HTTP callback repeating a final 201).
+    pub duplicate_receipts: u64,
+    /// Receipts whose id no message of the run had, kept apart (counted
+    /// for no message), and the first few of them.
+    pub unmatched_receipts: u64,
+    pub unmatched_sample: Vec<UnmatchedReceipt>,
+    /// Merged parts: receipts that came to another part than their
+    /// message's, joined by id, and how precise their latency is.
+    pub joined_receipts: u64,
+    pub join_clock: Option<String>,
+    /// Merged `--otp` parts: receipts that came to another part, which
+    /// their sessions never saw.
+    pub unseen_by_sessions: u64,
+    /// How many processes measured the run (1, or the merged parts).
+    pub parts: u32,
+}
+
+/// A receipt no message of the run had, as it came.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UnmatchedReceipt {
+    pub id: String,
+    pub stat: String,
+    pub err: Option<String>,
+    pub done_date: Option<String>,
+    /// Its arrival, seconds from its process's start.
+    pub at_s: f64,
 }
 
 impl LoadFigures {
@@ -223,7 +250,77 @@ impl LoadFigures {
             );
         }
         let _ = writeln!(out, "{refusals}: {}", counts(&self.refusals));
+        for note in self.receipt_notes() {
+            let _ = writeln!(out, "{note}");
+        }
         out
+    }
+
+    /// What the report says about receipts it could not simply match:
+    /// duplicates, receipts for messages of no part of the run (kept
+    /// apart), receipts joined across parts with their clock's precision,
+    /// and `--otp` receipts their sessions never saw (docs/load.md).
+    pub fn receipt_notes(&self) -> Vec<String> {
+        let receipts = match self.http {
+            false => "receipts",
+            true => "final status callbacks",
+        };
+        let not_sent = match self.parts > 1 {
+            false => "this process did not send",
+            true => "no part of this run sent",
+        };
+        let mut notes = Vec::new();
+        if self.duplicate_receipts > 0 {
+            notes.push(format!(
+                "{receipts} for messages already final: {} (sent again by the endpoint, after a query settled the message, or repeating a final answer)",
+                self.duplicate_receipts
+            ));
+        }
+        if self.joined_receipts > 0 {
+            notes.push(format!(
+                "{receipts} joined across parts: {} (they came to another part than their message's, on the same account, and were matched by message id); their latency from the intended send time spans two clocks: {}",
+                self.joined_receipts,
+                self.join_clock.as_deref().unwrap_or("-")
+            ));
+        }
+        if self.unseen_by_sessions > 0 {
+            notes.push(format!(
+                "{receipts} that came to another part: {}: their sessions never saw them, so the OTP figures count those codes as not received; with --otp give each shard its own account (docs/scale.md)",
+                self.unseen_by_sessions
+            ));
+        }
+        if self.unmatched_receipts > 0 {
+            let why = match self.parts > 1 {
+                false => {
+                    "usually another process bound to the same account, which then also gets receipts of this process's messages (they count lost here): run each such process with --shard I/N and merge the parts (docs/scale.md)"
+                }
+                true => {
+                    "from an earlier run the endpoint held, or a process on the account that was not merged"
+                }
+            };
+            let first: Vec<String> = self.unmatched_sample.iter().map(|r| r.describe()).collect();
+            notes.push(format!(
+                "{receipts} for messages {not_sent}: {}, kept apart and counted for no message: {why}; first: {}",
+                self.unmatched_receipts,
+                first.join("; ")
+            ));
+        }
+        notes
+    }
+}
+
+impl UnmatchedReceipt {
+    /// "id 1234 DELIVRD err 000 done 2611221712 at 1.23 s".
+    pub fn describe(&self) -> String {
+        let mut text = format!("id {} {}", self.id, self.stat);
+        if let Some(err) = &self.err {
+            text.push_str(&format!(" err {err}"));
+        }
+        if let Some(done) = &self.done_date {
+            text.push_str(&format!(" done {done}"));
+        }
+        text.push_str(&format!(" at {:.2} s", self.at_s));
+        text
     }
 }
 
@@ -287,6 +384,10 @@ impl LoadFigures {
             ("queries_refused", self.queries_refused),
             ("unanswered", self.unanswered),
             ("bad_signatures", self.bad_signatures),
+            ("duplicate_receipts", self.duplicate_receipts),
+            ("unmatched_receipts", self.unmatched_receipts),
+            ("joined_receipts", self.joined_receipts),
+            ("unseen_by_sessions", self.unseen_by_sessions),
         ];
         for (name, n) in counts {
             rows.push((name.to_string(), n as f64, n));
@@ -402,5 +503,40 @@ mod tests {
         assert!(text.contains("planned 200, sent 180, late 30, dropped (window full) 20"));
         assert!(text.contains("receipt from intended send time: none measured"));
         assert!(text.contains("refusals by command_status: 0x00000058 9"));
+    }
+
+    #[test]
+    fn receipts_matched_to_no_message_are_said_not_hidden() {
+        let mut figures = LoadFigures {
+            parts: 1,
+            unmatched_receipts: 2,
+            unmatched_sample: vec![UnmatchedReceipt {
+                id: "894".into(),
+                stat: "DELIVRD".into(),
+                err: Some("000".into()),
+                done_date: Some("2612031304".into()),
+                at_s: 0.041,
+            }],
+            ..LoadFigures::default()
+        };
+        let notes = figures.receipt_notes();
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("receipts for messages this process did not send: 2, kept apart")
+        );
+        assert!(notes[0].contains("another process bound to the same account"));
+        assert!(notes[0].ends_with("first: id 894 DELIVRD err 000 done 2612031304 at 0.04 s"));
+        figures.parts = 4;
+        figures.http = true;
+        figures.joined_receipts = 7;
+        figures.join_clock = Some("7 between parts on one clock".into());
+        figures.duplicate_receipts = 1;
+        let notes = figures.receipt_notes();
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].starts_with("final status callbacks for messages already final: 1"));
+        assert!(notes[1].contains("joined across parts: 7"));
+        assert!(notes[1].ends_with("spans two clocks: 7 between parts on one clock"));
+        assert!(notes[2].contains("for messages no part of this run sent: 2"));
+        assert!(figures.render(None, 1.0).contains(&notes[1]));
     }
 }

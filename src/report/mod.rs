@@ -14,7 +14,9 @@ pub(crate) mod table;
 pub use answer::render_answer;
 pub use compare::render_comparison;
 pub use expect::{Differences, Unit, Verdict, evaluate, messages_only, paired_difference};
-pub use measurement::{LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind};
+pub use measurement::{
+    LatencyPair, LatencySummary, LoadFigures, Measurement, RunKind, UnmatchedReceipt,
+};
 pub use results::RunResults;
 pub(crate) use table::{grid, pct_ci, secs};
 pub use table::{render_run, render_table, render_verdicts, set_table_width, wrap_to_table_width};

@@ -44,12 +44,16 @@ pub enum Incoming {
         id: String,
         at: Instant,
     },
-    /// A delivery receipt (already acknowledged): the receipted message id
-    /// and its stat.
+    /// A delivery receipt (already acknowledged): the receipted message id,
+    /// its stat, its error code and its text's dates as written (the
+    /// SMSC's clock), when it came.
     Receipt {
         id: String,
         stat: String,
         at: Instant,
+        err: Option<String>,
+        submit_date: Option<String>,
+        done_date: Option<String>,
     },
     /// The answer to query_sm `sequence`: the message's state (a
     /// MessageState octet; 0 when the query was refused with `status`).
@@ -426,8 +430,15 @@ async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, del
             Some(Pdu::DeliverSm(d)) => {
                 let ack = DeliverSmResp::builder().build();
                 reply(CommandStatus::EsmeRok, sequence, ack.into());
-                if let Some((id, stat)) = receipt_fields(d) {
-                    deliver(Incoming::Receipt { id, stat, at });
+                if let Some(r) = receipt_fields(d) {
+                    deliver(Incoming::Receipt {
+                        id: r.id,
+                        stat: r.stat,
+                        at,
+                        err: r.err,
+                        submit_date: r.submit_date,
+                        done_date: r.done_date,
+                    });
                 }
             }
             Some(Pdu::EnquireLink) => reply(CommandStatus::EsmeRok, sequence, Pdu::EnquireLinkResp),

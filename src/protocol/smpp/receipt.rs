@@ -148,15 +148,30 @@ pub fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     }
 }
 
-/// The receipted message id and stat of a deliver_sm: from the TLVs when
-/// present, else from the receipt text. `None` when it is not a receipt.
-pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
+/// What a client reads of a receipt: the receipted message id and its
+/// stat (from the TLVs when present, else from the text), the error code
+/// (network_error_code, else the text's `err:`) and the text's dates as
+/// written (`YYMMDDhhmm[ss]` on the SMSC's clock; empty when absent).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReceiptFields {
+    pub id: String,
+    pub stat: String,
+    pub err: Option<String>,
+    pub submit_date: Option<String>,
+    pub done_date: Option<String>,
+}
+
+/// The fields of a deliver_sm that is a receipt; `None` when it is not
+/// one (no id or no stat).
+pub fn receipt_fields(d: &DeliverSm) -> Option<ReceiptFields> {
     let mut id = None;
     let mut state = None;
+    let mut network_error = None;
     for tlv in d.tlvs() {
         match tlv.value() {
             Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
             Some(TlvValue::MessageState(s)) => state = Some(*s),
+            Some(TlvValue::NetworkErrorCode(e)) => network_error = Some(e.error_code),
             _ => {}
         }
     }
@@ -169,7 +184,31 @@ pub fn receipt_fields(d: &DeliverSm) -> Option<(String, String)> {
         Some(id) => id,
         None => field(&text, "id")?.to_string(),
     };
-    Some((id, stat))
+    let owned = |name: &str| {
+        field(&text, name)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let err = match network_error {
+        Some(code) => Some(format!("{code:03}")),
+        None => owned("err"),
+    };
+    Some(ReceiptFields {
+        id,
+        stat,
+        err,
+        // `submit date:` and `done date:`: the field after each label.
+        submit_date: date_after(&text, "submit date:"),
+        done_date: date_after(&text, "done date:"),
+    })
+}
+
+/// The value after `label` (which holds a space, so `field` cannot find
+/// it), up to the next space.
+fn date_after(text: &str, label: &str) -> Option<String> {
+    let at = text.find(label)? + label.len();
+    let value = text[at..].split(' ').next().unwrap_or("");
+    (!value.is_empty()).then(|| value.to_string())
 }
 
 fn clip(text: &str, max: usize) -> &str {
@@ -205,10 +244,11 @@ mod tests {
             "id:255 sub:001 dlvrd:001 submit date:2611221711 done date:2611221712 stat:DELIVRD err:000 text:Your code is 123456,"
         );
         let pdu = deliver_sm(("819012345678", "SIMSMS"), &text, None);
-        assert_eq!(
-            receipt_fields(&pdu),
-            Some(("255".to_string(), "DELIVRD".to_string()))
-        );
+        let read = receipt_fields(&pdu).unwrap();
+        assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "DELIVRD"));
+        assert_eq!(read.err.as_deref(), Some("000"));
+        assert_eq!(read.submit_date.as_deref(), Some("2611221711"));
+        assert_eq!(read.done_date.as_deref(), Some("2611221712"));
         assert_eq!(field(&text, "err"), Some("000"));
         assert_eq!(field(&text, "date"), Some("2611221711"));
     }
@@ -224,10 +264,9 @@ mod tests {
             network_error: 1,
         };
         let pdu = deliver_sm(("819012345678", "SIMSMS"), &text, Some(tlvs));
-        assert_eq!(
-            receipt_fields(&pdu),
-            Some(("255".to_string(), "UNDELIV".to_string()))
-        );
+        let read = receipt_fields(&pdu).unwrap();
+        assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "UNDELIV"));
+        assert_eq!(read.err.as_deref(), Some("001"));
     }
 
     #[test]
