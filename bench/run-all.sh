@@ -19,6 +19,9 @@ echo "== end to end, rakuten_mnp, 1 vs 2 threads"
 $bin bench scenarios scenarios/rakuten_mnp.toml -j 1 -r 20 --repeat 3
 $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 20
 
+echo "== a billion sessions: compare in 8 shards and merge (docs/scale.md)"
+bench/billion.sh
+
 echo "== peak memory, ~100M sessions (rakuten_mnp, 1160 replications)"
 /usr/bin/time -f "peak RSS %M KB, wall %e s" $bin bench scenarios scenarios/rakuten_mnp.toml -j 2 -r 1160 --repeat 1
 
@@ -42,6 +45,9 @@ bench/fit_records.sh
 
 echo "== SimPy M/M/1 side by side"
 bench/compare_simpy.sh 1000000 0.9 1.0
+
+echo "== SimPy M/M/1 against simsms as whole processes, 5 back-to-back pairs"
+bench/simpy_pairs.sh 5
 
 echo "== simsms serve under load"
 bench/serve_throughput.sh
