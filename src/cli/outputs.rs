@@ -157,9 +157,9 @@ pub fn write_partial(
     shard: Shard,
     threads: usize,
 ) -> Result<u8, Error> {
-    let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-    let text = crate::partial::part_text(&doc);
-    write_output(&sim.output, &text)?;
+    let mut out = crate::output::StreamOutput::create(&sim.output)?;
+    run_shard(&recipe, shard, &Runner::new(threads), &mut out)?;
+    out.commit()?;
     eprintln!(
         "simsms: wrote shard {}/{} of {}",
         shard.index, shard.count, recipe.source

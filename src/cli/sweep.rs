@@ -5,7 +5,7 @@ use super::args::{RunSettings, shard, shard_writes_only_its_part, threads};
 use super::outputs::say;
 use super::paths::Paths;
 use crate::Error;
-use crate::output::{StreamOutput, write_output};
+use crate::output::StreamOutput;
 use crate::progress::{Progress, ProgressBar};
 use crate::runner::Runner;
 use crate::scenario::{self, Settings};
@@ -98,9 +98,9 @@ pub fn sweep(args: SweepArgs) -> Result<u8, Error> {
             replications: args.run.replications,
             alternatives: Vec::new(),
         };
-        let doc = run_shard(&recipe, shard, &Runner::new(threads))?;
-        let text = crate::partial::part_text(&doc);
-        write_output(args.output.as_deref().unwrap_or("-"), &text)?;
+        let mut out = crate::output::StreamOutput::create(args.output.as_deref().unwrap_or("-"))?;
+        run_shard(&recipe, shard, &Runner::new(threads), &mut out)?;
+        out.commit()?;
         return Ok(0);
     }
     // The output is opened (and so checked) before anything runs.

@@ -11,12 +11,13 @@ pub use crate::partial::{
     histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json, read_partials,
 };
 
+use crate::output::StreamOutput;
 use crate::report::Aggregator;
 use crate::report::RunResults;
 use crate::runner::{Runner, needed_variants};
 use crate::scenario::{Scenario, Settings};
 use crate::sweep::{Axis, AxisError, Point, point_scenarios};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 
 impl Recipe {
@@ -57,9 +58,17 @@ impl Recipe {
     }
 }
 
-/// Runs this shard's share of the recipe's units and returns the partial
-/// result document.
-pub fn run_shard(recipe: &Recipe, shard: Shard, runner: &Runner) -> Result<Value, crate::Error> {
+/// Runs this shard's share of the recipe's units and writes the partial
+/// result document to `out` as each replication is folded: the header
+/// first (`part_text`'s order), then the items one by one, so the shard
+/// holds one replication's metrics at a time, not all of them (a shard of
+/// 363 `rakuten_mnp` replications held 1 GB).
+pub fn run_shard(
+    recipe: &Recipe,
+    shard: Shard,
+    runner: &Runner,
+    out: &mut StreamOutput,
+) -> Result<(), crate::Error> {
     let sweep = recipe.command == "sweep";
     let units: Vec<(usize, Arc<Scenario>, Vec<u32>)> = recipe
         .units()?
@@ -78,19 +87,40 @@ pub fn run_shard(recipe: &Recipe, shard: Shard, runner: &Runner) -> Result<Value
         .iter()
         .map(|(_, sc, reps)| (sc.clone(), reps.clone()))
         .collect();
-    let mut items = Vec::new();
-    runner.run_units(&jobs, |k, r, metrics| {
-        items.push(
-            json!({ "unit": units[k].0, "replication": r, "metrics": metrics_to_json(&metrics) }),
-        )
-    });
-    Ok(json!({
+    let head = json!({
         "format": PARTIAL_FORMAT,
         "simsms_version": env!("CARGO_PKG_VERSION"),
         "recipe": recipe,
         "shard": { "index": shard.index, "count": shard.count },
-        "items": items,
-    }))
+        "items": [],
+    });
+    let head = crate::partial::part_text(&head);
+    let opening = head
+        .trim_end()
+        .strip_suffix("[]}")
+        .expect("items last and empty");
+    out.write(opening.as_bytes())?;
+    out.write(b"[")?;
+    let mut failed = None;
+    let mut first = true;
+    runner.run_units(&jobs, |k, r, metrics| {
+        if failed.is_some() {
+            return;
+        }
+        let item =
+            json!({ "unit": units[k].0, "replication": r, "metrics": metrics_to_json(&metrics) });
+        let separator: &[u8] = if first { b"" } else { b"," };
+        first = false;
+        let written = out
+            .write(separator)
+            .and_then(|_| out.write(item.to_string().as_bytes()));
+        failed = written.err();
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    out.write(b"]}\n")?;
+    Ok(())
 }
 
 /// What merged parts make: the results of a run or compare, or a sweep.
