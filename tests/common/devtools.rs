@@ -209,7 +209,43 @@ impl Drop for Browser {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+        // Helpers (zygote, renderer, crash handler) may outlive the browser
+        // by a moment and still write into the profile, so a removal right
+        // away can fail or be undone: wait for them, then remove it, a few
+        // tries apart.
+        let profile = self.profile.path().to_path_buf();
+        let argument = profile.display().to_string();
+        let deadline = Instant::now() + SHUTDOWN;
+        while helpers_running(&argument) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        for _ in 0..50 {
+            if std::fs::remove_dir_all(&profile).is_ok() || !profile.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
+}
+
+/// Whether a live (not zombie) process has `argument` in its command line.
+fn helpers_running(argument: &str) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let dir = entry.path();
+        let zombie = std::fs::read_to_string(dir.join("stat"))
+            .map(|stat| {
+                stat.rsplit(')')
+                    .next()
+                    .is_some_and(|s| s.trim_start().starts_with('Z'))
+            })
+            .unwrap_or(true);
+        !zombie
+            && std::fs::read(dir.join("cmdline"))
+                .is_ok_and(|cmdline| String::from_utf8_lossy(&cmdline).contains(argument))
+    })
 }
 
 /// The first of `BINARIES` that starts, with `args`; panics when none is
