@@ -9,7 +9,7 @@
 //! message is forgotten first, and a message keeps at most
 //! `EVENTS_PER_MESSAGE` events (later ones are counted).
 
-use crate::model::Fate;
+use crate::model::{Fate, number_key};
 use crate::units::Nanos;
 use std::collections::{HashMap, VecDeque};
 
@@ -125,13 +125,22 @@ pub struct Traced {
     pub events_dropped: u32,
 }
 
-/// A newest event, for the stream.
+/// What a newest event was, kept without formatting (the stream formats
+/// the few it shows).
+#[derive(Debug, Clone)]
+pub enum RecentKind {
+    /// Submitted: its refusal, or the outcome the model decided.
+    Submitted,
+    Happened(Happening),
+}
+
+/// A newest event, for the stream: the message it happened to (by key;
+/// one forgotten since is skipped) and what.
 #[derive(Debug, Clone)]
 pub struct Recent {
     pub at: Stamp,
-    pub account: usize,
-    pub number: String,
-    pub what: String,
+    pub key: u64,
+    pub kind: RecentKind,
 }
 
 /// The trace store: the newest `capacity` submissions.
@@ -141,10 +150,12 @@ pub struct Traces {
     /// By key: the model's message id, or a refusal's own serial.
     entries: HashMap<u64, Traced>,
     order: VecDeque<u64>,
-    /// Every id a client was given, to its message's key.
+    /// Ids a client was given other than the key itself (later parts of
+    /// a long message, HTTP SIDs), to their message's key.
     aliases: HashMap<String, u64>,
-    /// Keys by destination digits, oldest first.
-    by_number: HashMap<String, VecDeque<u64>>,
+    /// Keys by the hash of the destination's digits (`number_key`), oldest
+    /// first; a look-up checks the number itself.
+    by_number: HashMap<u64, VecDeque<u64>>,
     next_refusal: u64,
     recent: VecDeque<Recent>,
     /// Submissions traced since start, and events dropped by the bounds.
@@ -178,31 +189,32 @@ impl Traces {
             self.next_refusal += 1;
             REFUSAL_KEYS | self.next_refusal
         });
-        let what = match (&traced.refusal, &traced.fate) {
-            (Some(why), _) => format!("refused: {why}"),
-            (None, Some(fate)) => format!("accepted; the model decided: {}", fate.outcome.name()),
-            (None, None) => "part accepted, waiting for the rest".into(),
-        };
-        self.note_recent(traced.submitted, traced.account, &traced.number, what);
         if let Some(old) = self.entries.get_mut(&key) {
             // A concatenated message's later parts join its first part's entry.
+            for id in &traced.client_ids {
+                if id.parse() != Ok(key) {
+                    self.aliases.insert(id.clone(), key);
+                }
+            }
             old.client_ids.append(&mut traced.client_ids);
             old.fate = traced.fate.or(old.fate.take());
-            for id in &old.client_ids {
-                self.aliases.insert(id.clone(), key);
-            }
+            self.note_recent(traced.submitted, key, RecentKind::Submitted);
             return;
         }
         while self.entries.len() >= self.capacity {
             self.forget_oldest();
         }
         for id in &traced.client_ids {
-            self.aliases.insert(id.clone(), key);
+            if id.parse() != Ok(key) {
+                self.aliases.insert(id.clone(), key);
+            }
         }
-        let digits = digits_of(&traced.number);
-        self.by_number.entry(digits).or_default().push_back(key);
+        let number = number_key(&traced.number);
+        self.by_number.entry(number).or_default().push_back(key);
         self.order.push_back(key);
+        let at = traced.submitted;
         self.entries.insert(key, traced);
+        self.note_recent(at, key, RecentKind::Submitted);
     }
 
     /// Adds client ids (a later part of a concatenated message) to the
@@ -226,8 +238,8 @@ impl Traces {
                 self.aliases.remove(id);
             }
         }
-        let digits = digits_of(&entry.number);
-        if let Some(keys) = self.by_number.get_mut(&digits) {
+        let number = number_key(&entry.number);
+        if let Some(keys) = self.by_number.get_mut(&number) {
             // The oldest message is the oldest to its number too: O(1), so a
             // test hammering one number does not make each eviction a scan.
             match keys.front() == Some(&key) {
@@ -235,7 +247,7 @@ impl Traces {
                 false => keys.retain(|k| *k != key),
             }
             if keys.is_empty() {
-                self.by_number.remove(&digits);
+                self.by_number.remove(&number);
             }
         }
     }
@@ -258,47 +270,63 @@ impl Traces {
         let Some(entry) = self.entries.get_mut(&key) else {
             return;
         };
-        let (account, number) = (entry.account, entry.number.clone());
         if entry.events.len() < EVENTS_PER_MESSAGE {
             entry.events.push((at, what.clone()));
         } else {
             entry.events_dropped += 1;
         }
-        self.note_recent(at, account, &number, what.words());
+        self.note_recent(at, key, RecentKind::Happened(what));
     }
 
-    fn note_recent(&mut self, at: Stamp, account: usize, number: &str, what: String) {
+    fn note_recent(&mut self, at: Stamp, key: u64, kind: RecentKind) {
         if self.recent.len() >= RECENT_EVENTS {
             self.recent.pop_front();
         }
-        let number = number.to_string();
-        self.recent.push_back(Recent {
-            at,
-            account,
-            number,
-            what,
-        });
+        self.recent.push_back(Recent { at, key, kind });
     }
 
-    /// The newest events, oldest first.
-    pub fn recent(&self) -> impl Iterator<Item = &Recent> {
-        self.recent.iter()
+    /// The newest events still about kept messages, oldest first: when,
+    /// the message, and the event in words.
+    pub fn recent(&self) -> impl Iterator<Item = (Stamp, &Traced, String)> {
+        self.recent.iter().filter_map(|r| {
+            let entry = self.entries.get(&r.key)?;
+            let what = match &r.kind {
+                RecentKind::Happened(h) => h.words(),
+                RecentKind::Submitted => match (&entry.refusal, &entry.fate) {
+                    (Some(why), _) => format!("refused: {why}"),
+                    (None, Some(fate)) => {
+                        format!("accepted; the model decided: {}", fate.outcome.name())
+                    }
+                    (None, None) => "part accepted, waiting for the rest".into(),
+                },
+            };
+            Some((r.at, entry, what))
+        })
     }
 
     /// The messages `query` names: the one a client id names, else the
     /// newest `PER_NUMBER` to that number (newest first).
     pub fn find(&self, query: &str) -> Vec<&Traced> {
         let query = query.trim();
-        if let Some(entry) = self.aliases.get(query).and_then(|k| self.entries.get(k)) {
+        let by_id = (query.parse::<u64>().ok())
+            .filter(|k| {
+                self.entries
+                    .get(k)
+                    .is_some_and(|e| e.client_ids.iter().any(|i| i == query))
+            })
+            .or_else(|| self.aliases.get(query).copied());
+        if let Some(entry) = by_id.and_then(|k| self.entries.get(&k)) {
             return vec![entry];
         }
-        let Some(keys) = self.by_number.get(&digits_of(query)) else {
+        let Some(keys) = self.by_number.get(&number_key(query)) else {
             return Vec::new();
         };
+        let digits = digits_of(query);
         keys.iter()
             .rev()
-            .take(PER_NUMBER)
             .filter_map(|k| self.entries.get(k))
+            .filter(|t| digits_of(&t.number) == digits)
+            .take(PER_NUMBER)
             .collect()
     }
 
@@ -354,7 +382,10 @@ mod tests {
         assert!(traces.find("1").is_empty());
         assert_eq!(traces.find("2")[0].client_ids, ["2"]);
         assert_eq!(traces.find("+8190").len(), 1, "only the kept one");
-        assert_eq!(traces.aliases.len(), 2);
+        assert!(
+            traces.aliases.is_empty(),
+            "an id equal to its key needs no alias"
+        );
     }
 
     #[test]
@@ -399,7 +430,7 @@ mod tests {
         let found = traces.find("8190");
         assert_eq!(found.len(), PER_NUMBER);
         assert_eq!(found[0].client_ids, ["99999"]);
-        assert_eq!(traces.by_number["8190"].len(), 1000);
+        assert_eq!(traces.by_number[&number_key("8190")].len(), 1000);
     }
 
     #[test]

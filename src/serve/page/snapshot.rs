@@ -35,13 +35,13 @@ pub fn of(shared: &Shared) -> Value {
     let traces = shared.traces.lock().expect("trace lock");
     let recent: Vec<Value> = traces
         .recent()
-        .map(|r| {
+        .map(|(at, traced, what)| {
             json!({
-                "sim_ns": r.at.sim,
-                "wall_unix_ms": r.at.wall_unix_ms,
-                "account": sc.serve.accounts[r.account].system_id,
-                "number": r.number,
-                "what": r.what,
+                "sim_ns": at.sim,
+                "wall_unix_ms": at.wall_unix_ms,
+                "account": sc.serve.accounts[traced.account].system_id,
+                "number": traced.number,
+                "what": what,
             })
         })
         .collect();
