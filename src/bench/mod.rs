@@ -21,6 +21,16 @@ pub struct HoldResult {
     pub operations: u64,
     pub quaternary_per_sec: f64,
     pub binary_per_sec: f64,
+    /// A hash of each heap's pops, (time, event) in order: equal when
+    /// both popped the same events at the same times in the same order.
+    pub quaternary_pops: u64,
+    pub binary_pops: u64,
+}
+
+/// Folds one pop into a hash of the sequence of pops, order included.
+#[inline]
+fn fold_pop(hash: u64, time: Nanos, event: u32) -> u64 {
+    (hash ^ time ^ ((event as u64) << 40)).wrapping_mul(0x0000_0100_0000_01b3)
 }
 
 fn exp_nanos(rng: &mut impl Rng) -> Nanos {
@@ -47,7 +57,7 @@ pub fn hold_model(pending: usize, operations: u64) -> HoldResult {
     let quaternary = time_it(&mut || {
         for _ in 0..operations {
             let (t, e) = heap.pop().expect("pending events");
-            checksum = checksum.wrapping_add(e as u64);
+            checksum = fold_pop(checksum, t, e);
             heap.push(t + exp_nanos(&mut rng), e);
         }
     });
@@ -63,7 +73,7 @@ pub fn hold_model(pending: usize, operations: u64) -> HoldResult {
     let binary_time = time_it(&mut || {
         for _ in 0..operations {
             let Reverse((t, _, e)) = binary.pop().expect("pending events");
-            checksum_binary = checksum_binary.wrapping_add(e as u64);
+            checksum_binary = fold_pop(checksum_binary, t, e);
             binary.push(Reverse((t + exp_nanos(&mut rng), sequence, e)));
             sequence += 1;
         }
@@ -77,6 +87,8 @@ pub fn hold_model(pending: usize, operations: u64) -> HoldResult {
         operations,
         quaternary_per_sec: operations as f64 / quaternary,
         binary_per_sec: operations as f64 / binary_time,
+        quaternary_pops: checksum,
+        binary_pops: checksum_binary,
     }
 }
 
@@ -159,6 +171,18 @@ mod tests {
     fn hold_model_heaps_agree() {
         let r = hold_model(1000, 20_000);
         assert!(r.quaternary_per_sec > 0.0 && r.binary_per_sec > 0.0);
+        assert_eq!(
+            r.quaternary_pops, r.binary_pops,
+            "the heaps popped differently"
+        );
+        // The hash sees the order of pops, not only which were popped.
+        let (a, b) = (
+            fold_pop(fold_pop(0, 1, 2), 3, 4),
+            fold_pop(fold_pop(0, 3, 4), 1, 2),
+        );
+        assert_ne!(a, b);
+        assert_ne!(fold_pop(0, 1, 2), fold_pop(0, 2, 2), "nor the time");
+        assert_ne!(r.quaternary_pops, hold_model(1000, 20_001).quaternary_pops);
     }
 
     #[test]
