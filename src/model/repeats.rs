@@ -119,4 +119,22 @@ mod tests {
             "kept up to {most_kept} numbers"
         );
     }
+
+    #[test]
+    fn a_clean_up_forgets_a_number_whose_last_message_is_a_window_old() {
+        // The window's edge is the same for counting and for forgetting: a
+        // message exactly a window old no longer counts, so a clean-up
+        // then drops its number. Clean-ups cost a pass over the map, so
+        // the first waits for the 1,024th record.
+        let mut c = SlidingCounts::default();
+        c.record(1, 0, 100);
+        for _ in 0..1022 {
+            c.record(2, 100, 100);
+        }
+        assert_eq!(c.recent.len(), 2, "cleaned before the 1,024th record");
+        c.record(2, 100, 100);
+        assert_eq!(c.count(1, 100, 100), 0);
+        assert!(!c.recent.contains_key(&1), "number 1 kept");
+        assert_eq!(c.count(2, 100, 100), 1023);
+    }
 }
