@@ -55,8 +55,10 @@ fi
 
 test_args=()
 for t in "${tests[@]}"; do
-  test_args+=("--cargo-test-arg=$t")
+  test_args+=("--cargo-arg=$t")
 done
+# Given to the build as well as to the test run (--cargo-arg), so only
+# these test binaries are built and linked for each mutant.
 # cargo-mutants builds in a copy of the tree; a target directory of its
 # own keeps the dependencies built across runs (and away from target/debug).
 export CARGO_TARGET_DIR="$PWD/target/mutants"
