@@ -311,6 +311,48 @@ misrouted = { action = "reject" }
 }
 
 #[test]
+fn a_port_s_age_grows_from_the_session_s_arrival_not_from_the_run_s_start() {
+    // A 60-day run against a database lagging 30 days: a number's port age
+    // is drawn for the moment its session arrives, so a session on day 50
+    // is misrouted as often as one on day 1: 1 − e^{−λL} with λ = c = 0.5
+    // a month (two carriers of equal share, each porting to the other).
+    let text = r#"
+[scenario]
+name = "mnp-long"
+duration = "60d"
+seed = 13
+replications = 2
+[traffic]
+rate = "0.02/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 0.5
+[providers.p]
+route = "domestic"
+lookup = "database"
+lookup_lag = "30d"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.a]
+share = 0.5
+misrouted = { action = "reject" }
+[carriers.b]
+share = 0.5
+misrouted = { action = "reject" }
+"#;
+    let m = merged(&scenario(text));
+    let (misrouted, total) = (0..2)
+        .map(|c| m.cell(ProviderId::new(0), CarrierId::new(c)))
+        .fold((0, 0), |(k, n), cell| {
+            (k + cell.misrouted, n + cell.total())
+        });
+    assert!(total > 150_000, "{total} messages");
+    assert_proportion("misrouted share", misrouted, total, 1.0 - (-0.5f64).exp());
+}
+
+#[test]
 fn without_churn_or_with_live_lookups_portability_has_no_effect() {
     let carriers = |churn: f64, lookup: &str| {
         format!(

@@ -5,12 +5,13 @@
 
 mod common;
 
+use common::run_measuring_peak_rss;
 use simsms::load::schedule::MAX_RATE_PER_SEC;
 use simsms::load::smpp::BIND_ATTEMPTS;
 use std::io::Read;
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const SCENARIO: &str = "tests/live/serve_scenario.toml";
 
@@ -63,34 +64,6 @@ fn silent_after_bind() -> u16 {
         }
     });
     port
-}
-
-/// The child's exit status and peak resident memory (kB), from wait4's
-/// rusage of that child alone; kills it after `limit`.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot do
-fn run_measuring_peak_rss(command: &mut Command, limit: Duration) -> (i32, i64) {
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let deadline = Instant::now() + limit;
-    loop {
-        let mut status = 0;
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: waits for our own child, writing into locals.
-        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if done == pid {
-            return (libc::WEXITSTATUS(status), usage.ru_maxrss);
-        }
-        if Instant::now() > deadline {
-            // SAFETY: signals our own child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Half a million messages in one second against a server that answers

@@ -138,6 +138,61 @@ fn radio_outage_stores_and_delivers_the_backlog_when_it_clears() {
     );
 }
 
+/// With HLR alert the SMSC tries a stored message twice: on arrival, and
+/// when the radio comes back (or never, if the message expires first).
+#[test]
+fn hlr_alert_tries_on_arrival_and_once_more_at_the_reattach() {
+    let sc = scenario(&world(
+        "",
+        "radio_delay = \"1s\"\nsmsc = { retry = [\"1h\"], validity = \"3m\", hlr_alert = true }",
+        "max_sends = 1",
+        "[[outages]]\ncarrier = \"c\"\nstart = \"10m\"\nduration = \"5m\"\neffect = \"store\"",
+    ));
+    let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+    let smsc = &sc.carriers[0].smsc;
+    let send_at = |sent_at| {
+        let mut queue = w.provider_queues().remove(0);
+        let req = MessageRequest {
+            session: 0,
+            send: 0,
+            attempt: 0,
+            arrival: sent_at,
+            sent_at,
+            provider: ProviderId::new(0),
+            segments: 1,
+        };
+        w.resolve(
+            (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
+            &user(&sc, Hygiene::Correct),
+            &req,
+        )
+    };
+    let min = NANOS_PER_MIN;
+    // Before the outage: one attempt, at once.
+    let fate = send_at(5 * min);
+    let visit = fate.smsc.expect("reached the SMSC");
+    assert_eq!((visit.attempts, visit.last_attempt), (1, 5 * min));
+    assert_eq!(fate.finished_at, 5 * min + NANOS_PER_SEC);
+    // Stored at 13m: tried then and at the reattach, 15m.
+    let fate = send_at(13 * min);
+    let visit = fate.smsc.expect("reached the SMSC");
+    assert_eq!(visit.attempts, 2);
+    assert_eq!(
+        visit.attempt_times(smsc).collect::<Vec<_>>(),
+        vec![13 * min, 15 * min]
+    );
+    assert_eq!(fate.outcome, Outcome::Delivered);
+    assert_eq!(fate.finished_at, 15 * min + NANOS_PER_SEC);
+    // Stored at 11m with a 3m validity: it expires at 14m, before the
+    // radio is back; only the first attempt was made.
+    let fate = send_at(11 * min);
+    let visit = fate.smsc.expect("reached the SMSC");
+    assert_eq!(visit.attempts, 1);
+    assert_eq!(visit.delivered_at, None);
+    assert_eq!(fate.outcome, Outcome::ExpiredInSmsc);
+    assert_eq!(fate.finished_at, 14 * min);
+}
+
 #[test]
 fn provider_reject_outage_refuses_and_failover_moves_on() {
     let outage =

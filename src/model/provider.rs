@@ -227,6 +227,79 @@ mod tests {
     }
 
     #[test]
+    fn a_message_may_wait_exactly_the_maximum_time() {
+        // Starts at 0, 10, 20 with a 20 maximum: the third waits exactly
+        // 20 and is sent; the fourth would wait 30 and expires at 20.
+        let mut q = queue(10, 100, 20, &[]);
+        q.admit(0);
+        q.admit(0);
+        assert_eq!(
+            q.admit(0),
+            Admission::Sent {
+                start: 20,
+                done: 30
+            }
+        );
+        assert_eq!(q.admit(0), Admission::Expired { at: 20 });
+    }
+
+    #[test]
+    fn a_pause_holds_from_its_start_until_its_end_and_pauses_chain() {
+        let mut q = queue(10, 100, 1_000, &[(40, 100), (100, 150)]);
+        assert_eq!(
+            q.admit(30),
+            Admission::Sent {
+                start: 30,
+                done: 40
+            }
+        );
+        // Submitted as the first pause starts: held through both.
+        assert_eq!(
+            q.admit(40),
+            Admission::Sent {
+                start: 150,
+                done: 160
+            }
+        );
+        assert_eq!(q.depth(149), 1);
+        assert_eq!(q.depth(150), 0);
+        let mut q = queue(10, 100, 1_000, &[(40, 100)]);
+        // At the pause's end the queue runs again.
+        assert_eq!(
+            q.admit(100),
+            Admission::Sent {
+                start: 100,
+                done: 110
+            }
+        );
+    }
+
+    #[test]
+    fn new_limits_apply_to_later_messages_and_the_backlog_stays() {
+        // An outage injected at run time: the queue takes a pause from 15
+        // to 60; the two messages already admitted keep their starts (0,
+        // 10) and the next, due to start at 20, waits for the pause's end.
+        let mut q = queue(10, 100, 1_000, &[]);
+        q.admit(0);
+        q.admit(0);
+        assert_eq!(q.depth(5), 1);
+        let paused = QueueLimits {
+            paused: vec![(15, 60)],
+            ..q.limits().clone()
+        };
+        q.set_limits(paused.clone());
+        assert_eq!(q.limits(), &paused);
+        assert_eq!(q.depth(5), 1, "the backlog stays");
+        assert_eq!(
+            q.admit(5),
+            Admission::Sent {
+                start: 60,
+                done: 70
+            }
+        );
+    }
+
+    #[test]
     fn pauses_hold_the_queue() {
         let mut q = queue(10, 100, 1_000, &[(40, 100)]);
         assert_eq!(

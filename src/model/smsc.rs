@@ -178,4 +178,46 @@ mod tests {
         );
         assert_eq!(visit(1, 100).stored(), None);
     }
+
+    #[test]
+    fn retries_step_through_the_schedule_then_repeat_its_last_interval() {
+        // Intervals 10, 60, 300 after arrival at 0: attempts at 0 (the
+        // first, on arrival), 10, 70, 370, 670, 970, 1270, ...
+        let smsc = Smsc {
+            retry: vec![10, 60, 300],
+            validity: 2_000,
+            hlr_alert: false,
+        };
+        let retries = |reachable_from: Nanos, expires_at: Nanos| {
+            let mut asked = Vec::new();
+            let mut reachable = |t: Nanos| {
+                asked.push(t);
+                t >= reachable_from
+            };
+            let result = retry_on_schedule(&smsc, 0, expires_at, &mut reachable);
+            (result, asked)
+        };
+        let (found, asked) = retries(200, 2_000);
+        assert_eq!(found, (Some(370), 4));
+        assert_eq!(asked, vec![10, 70, 370]);
+        let (found, asked) = retries(1_000, 2_000);
+        assert_eq!(found, (Some(1270), 7));
+        assert_eq!(asked, vec![10, 70, 370, 670, 970, 1270]);
+        // Never reachable: the attempt due at 1270 falls after expiry.
+        let (found, asked) = retries(Nanos::MAX, 1_000);
+        assert_eq!(found, (None, 6));
+        assert_eq!(asked, vec![10, 70, 370, 670, 970]);
+        // A visit's attempt times are the moments the handset was tried.
+        let v = SmscVisit {
+            arrived: 0,
+            attempts: 7,
+            last_attempt: 1270,
+            delivered_at: Some(1271),
+            expires_at: 2_000,
+        };
+        assert_eq!(
+            v.attempt_times(&smsc).collect::<Vec<_>>(),
+            vec![0, 10, 70, 370, 670, 970, 1270]
+        );
+    }
 }

@@ -83,6 +83,33 @@ mod tests {
     }
 
     #[test]
+    fn arrivals_follow_each_segment_s_rate_and_none_fall_in_a_silent_one() {
+        // 10/s for 20 minutes, nothing for 20, then 30/s for 20.
+        let mut t = flat(10.0);
+        t.profile = vec![
+            (0, 1.0),
+            (20 * NANOS_PER_MIN, 0.0),
+            (40 * NANOS_PER_MIN, 3.0),
+        ];
+        let mut p = ArrivalProcess::new(&t, NANOS_PER_HOUR);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        let mut counts = [0u64; 3];
+        let mut last = 0;
+        while let Some(at) = p.next(&mut rng) {
+            assert!(at >= last && at < NANOS_PER_HOUR, "{at} after {last}");
+            last = at;
+            counts[(at / (20 * NANOS_PER_MIN)) as usize] += 1;
+        }
+        assert_eq!(counts[1], 0, "arrivals while the rate is 0");
+        // Poisson counts: 12,000 and 36,000 expected, within 4 sd.
+        for (n, expected) in [(counts[0], 12_000.0), (counts[2], 36_000.0)] {
+            let sd = f64::sqrt(expected);
+            assert!((n as f64 - expected).abs() < 4.0 * sd, "{counts:?}");
+        }
+        assert_eq!(p.next(&mut rng), None, "the window is over");
+    }
+
+    #[test]
     fn bursts_and_profile_shape_the_rate() {
         let mut t = flat(10.0);
         t.bursts.push(Burst {

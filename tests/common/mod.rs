@@ -46,6 +46,36 @@ pub fn simsms_within(args: &[&str], limit: std::time::Duration) -> Output {
     child.wait_with_output().expect("simsms's output")
 }
 
+/// The child's exit status and peak resident memory (kB), from wait4's
+/// rusage of that child alone; kills it after `limit`.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std cannot do
+pub fn run_measuring_peak_rss(command: &mut Command, limit: std::time::Duration) -> (i32, i64) {
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let mut status = 0;
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: waits for our own child, writing into locals.
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
+            return (libc::WEXITSTATUS(status), usage.ru_maxrss);
+        }
+        if std::time::Instant::now() > deadline {
+            // SAFETY: signals our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            // SAFETY: reaps our own child, now killed.
+            unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) };
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The simsms binary run with `args` in `dir`: exit code, stdout, stderr.
 pub fn outcome_in(args: &[&str], dir: &Path) -> (i32, String, String) {
     let out = simsms_in(args, dir);
