@@ -62,5 +62,6 @@ done
 # cargo-mutants builds in a copy of the tree; a target directory of its
 # own keeps the dependencies built across runs (and away from target/debug).
 export CARGO_TARGET_DIR="$PWD/target/mutants"
+mkdir -p "target/mutants/$target"
 exec cargo mutants -j "${MUTANTS_JOBS:-1}" "${files[@]}" "${test_args[@]}" \
   --output "target/mutants/$target" "$@"

@@ -452,3 +452,40 @@ effect = "reject"
         "other route kind unaffected"
     );
 }
+
+#[test]
+fn redeciding_a_message_in_an_unchanged_world_gives_back_its_fate() {
+    // `redeliver` re-decides the SMSC stage after an outage is injected,
+    // "as if it had always been known": with nothing new known, every
+    // message must end exactly as first decided, attempts and all. The
+    // shipped scenario draws latencies before the SMSC and presence and
+    // retries in it, so the SMSC stage must not depend on earlier draws.
+    let sc = simsms::scenario::load(std::path::Path::new("scenarios/rakuten_mnp.toml"))
+        .expect("shipped scenario");
+    let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+    let mut queues = w.provider_queues();
+    let mut carriers = simsms::model::CarrierMemory::new(&sc);
+    let mut compared = 0;
+    for session in 0..2_000u64 {
+        let at = session * NANOS_PER_SEC;
+        let user = w.user(session, at);
+        let req = MessageRequest {
+            session,
+            send: 0,
+            attempt: 0,
+            arrival: at,
+            sent_at: at,
+            provider: ProviderId::new((session % 2) as usize),
+            segments: 1,
+        };
+        let queue = &mut queues[req.provider.index()];
+        let fate = w.resolve((queue, &mut carriers), &user, &req);
+        let Some(again) = w.redeliver(&fate, &user, &req) else {
+            assert!(fate.smsc.is_none(), "a message at the SMSC is re-decided");
+            continue;
+        };
+        assert_eq!(again, fate, "session {session} changed with nothing new");
+        compared += 1;
+    }
+    assert!(compared > 1_000, "only {compared} messages reached an SMSC");
+}

@@ -28,6 +28,10 @@ pub enum Purpose {
     Repeat = 6,
     /// The parts after the first of a multipart message: each part's loss.
     Part = 7,
+    /// One send's SMSC stage: radio delays and the attempts' draws. Its
+    /// own stream, so re-deciding the stage after an outage is injected
+    /// (`World::redeliver`) draws what the first decision drew.
+    Smsc = 8,
 }
 
 /// Derives independent streams from the scenario seed.

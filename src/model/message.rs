@@ -212,6 +212,16 @@ impl World {
         )
     }
 
+    /// The stream of one send's SMSC stage, apart from the stages before it
+    /// so that `redeliver` can draw it again whatever those stages drew.
+    fn smsc_rng(&self, req: &MessageRequest) -> SimRng {
+        self.streams.stream(
+            Purpose::Smsc,
+            req.session,
+            ((req.send as u64) << 16) | req.attempt as u64,
+        )
+    }
+
     /// Decides what happens to one message. `queue` is the provider's queue
     /// state, advanced by this submission.
     pub fn resolve(
@@ -259,7 +269,7 @@ impl World {
         let visit = fate.smsc?;
         let mut rng = self.message_rng(req);
         let draws = Draws::take(&mut rng);
-        let visit = store_and_forward(&self.scenario, user, visit.arrived, &mut rng);
+        let visit = store_and_forward(&self.scenario, user, visit.arrived, &mut self.smsc_rng(req));
         let mut redecided = fate.clone();
         let (outcome, at) = visit.end(user.hygiene == Hygiene::Recycled);
         redecided.smsc = Some(visit);
@@ -285,7 +295,7 @@ impl World {
         fate.reached_carrier_at = Some(t);
         let t = self.repeats(m, carriers, t)?;
         let t = self.checks(m, t)?;
-        let visit = store_and_forward(&self.scenario, m.user, t, &mut m.rng);
+        let visit = store_and_forward(&self.scenario, m.user, t, &mut self.smsc_rng(m.req));
         fate.smsc = Some(visit);
         Err(visit.end(m.user.hygiene == Hygiene::Recycled))
     }
