@@ -17,8 +17,9 @@
 #   git diff main > /tmp/change.diff && bench/mutants.sh model --in-diff /tmp/change.diff
 # Results: target/mutants/TARGET/mutants.out/ (caught.txt, missed.txt,
 # timeout.txt, unviable.txt, outcomes.json). One build and test at a time
-# (MUTANTS_JOBS=2 for two); settings in .cargo/mutants.toml. Installs
-# cargo-mutants (and cargo-nextest) when missing.
+# (MUTANTS_JOBS=2 for two, each in its own tree); settings in
+# .cargo/mutants.toml. Installs cargo-mutants (and cargo-nextest) when
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,9 +60,10 @@ for t in "${tests[@]}"; do
 done
 # Given to the build as well as to the test run (--cargo-arg), so only
 # these test binaries are built and linked for each mutant.
-# cargo-mutants builds in a copy of the tree; a target directory of its
-# own keeps the dependencies built across runs (and away from target/debug).
-export CARGO_TARGET_DIR="$PWD/target/mutants"
+# Each worker builds in its own copy of the tree with its own target
+# directory, kept across its mutants. (A CARGO_TARGET_DIR shared by the
+# workers made each wait for the other's build lock, and the waits ran
+# into the test timeout: mutants reported as timeouts that no test saw.)
 mkdir -p "target/mutants/$target"
 exec cargo mutants -j "${MUTANTS_JOBS:-1}" "${files[@]}" "${test_args[@]}" \
   --output "target/mutants/$target" "$@"
