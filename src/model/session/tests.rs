@@ -107,6 +107,8 @@ fn a_receipt_after_the_ttl_is_no_code_and_the_user_resends() {
             attempt: 0
         }
     );
+    assert_eq!(s.sends(), 2, "the resend is the session's second send");
+    assert!(!s.is_done(), "a session waiting on its resend is not done");
     let end = done(s.handle(&policy, 60 * S, Event::Submitted { accepted: false }));
     // A code reached the user, too late to be used.
     assert_eq!(end.outcome, SessionOutcome::NoCodeInTime);
@@ -457,4 +459,20 @@ fn the_first_valid_code_in_hand_is_credited_even_from_a_later_send() {
         assert_eq!(end.time_to_code, Some(at));
         assert_eq!(end.sends, 2);
     }
+}
+
+#[test]
+fn news_that_comes_exactly_at_the_call_time_places_the_call() {
+    // A live driver may learn of the submission only at the moment the
+    // voice fallback falls due: the call is due now, not after a wait
+    // until now (which would come back to the same moment for ever).
+    let otp = with_voice(30 * S);
+    let routing = Routing::Single(p(0));
+    let policy = policy(&otp, &routing);
+    let mut s = OtpSession::new(6, CarrierId::new(0), 0, &otp);
+    s.handle(&policy, 0, Event::Arrived);
+    assert_eq!(
+        s.handle(&policy, 30 * S, Event::Submitted { accepted: true }),
+        Action::CallVoice { at: 30 * S }
+    );
 }
