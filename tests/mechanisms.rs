@@ -173,6 +173,7 @@ fn hlr_alert_tries_on_arrival_and_once_more_at_the_reattach() {
     let visit = fate.smsc.expect("reached the SMSC");
     assert_eq!((visit.attempts, visit.last_attempt), (1, 5 * min));
     assert_eq!(fate.finished_at, 5 * min + NANOS_PER_SEC);
+    assert_eq!(fate.stored(), None, "delivered at the first attempt");
     // Stored at 13m: tried then and at the reattach, 15m.
     let fate = send_at(13 * min);
     let visit = fate.smsc.expect("reached the SMSC");
@@ -183,6 +184,7 @@ fn hlr_alert_tries_on_arrival_and_once_more_at_the_reattach() {
     );
     assert_eq!(fate.outcome, Outcome::Delivered);
     assert_eq!(fate.finished_at, 15 * min + NANOS_PER_SEC);
+    assert_eq!(fate.stored(), Some((13 * min, 15 * min)));
     // Stored at 11m with a 3m validity: it expires at 14m, before the
     // radio is back; only the first attempt was made.
     let fate = send_at(11 * min);
@@ -191,6 +193,11 @@ fn hlr_alert_tries_on_arrival_and_once_more_at_the_reattach() {
     assert_eq!(visit.delivered_at, None);
     assert_eq!(fate.outcome, Outcome::ExpiredInSmsc);
     assert_eq!(fate.finished_at, 14 * min);
+    assert_eq!(
+        fate.stored(),
+        Some((11 * min, 14 * min)),
+        "held until it expired"
+    );
 }
 
 #[test]

@@ -542,3 +542,30 @@ impl World {
         fate.cost = charge(provider, fate.carrier, fate.outcome, fate.receipt, segments);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_undeliverable_draw_is_uniform_and_independent_of_the_post_port_draw() {
+        // It is carved from the post-port draw's low bits; a number that is
+        // both ported and undeliverable must be as likely as the product.
+        let streams = RngStreams::new(7, 0);
+        let n = 200_000;
+        let (mut below, mut both, mut ported) = (0u32, 0u32, 0u32);
+        for session in 0..n {
+            let draws = Draws::take(&mut streams.stream(Purpose::Message, session, 0));
+            let undeliverable = draws.undeliverable() < 0.3;
+            let post_port = draws.post_port < 0.3;
+            below += u32::from(undeliverable);
+            ported += u32::from(post_port);
+            both += u32::from(undeliverable && post_port);
+        }
+        let share = |k: u32| f64::from(k) / n as f64;
+        // Binomial standard errors: 0.3 ± 0.001, 0.09 ± 0.0006; 5 of them.
+        assert!((share(below) - 0.3).abs() < 0.005, "{}", share(below));
+        assert!((share(ported) - 0.3).abs() < 0.005, "{}", share(ported));
+        assert!((share(both) - 0.09).abs() < 0.003, "{}", share(both));
+    }
+}
