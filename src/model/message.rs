@@ -568,4 +568,29 @@ mod tests {
         assert!((share(ported) - 0.3).abs() < 0.005, "{}", share(ported));
         assert!((share(both) - 0.09).abs() < 0.003, "{}", share(both));
     }
+
+    #[test]
+    fn every_send_and_attempt_has_streams_of_its_own() {
+        // A resend or a failover attempt must not replay an earlier
+        // message's draws, before the SMSC or in it.
+        let path = std::path::Path::new("scenarios/starter.toml");
+        let world = World::new(std::sync::Arc::new(crate::scenario::load(path).unwrap()), 0);
+        let mut firsts = std::collections::HashSet::new();
+        for send in 0..3 {
+            for attempt in 0..3 {
+                let req = MessageRequest {
+                    session: 11,
+                    send,
+                    attempt,
+                    arrival: 0,
+                    sent_at: 0,
+                    provider: crate::scenario::ProviderId::new(0),
+                    segments: 1,
+                };
+                firsts.insert(world.message_rng(&req).random::<u64>());
+                firsts.insert(world.smsc_rng(&req).random::<u64>());
+            }
+        }
+        assert_eq!(firsts.len(), 18, "two (send, attempt) pairs share a stream");
+    }
 }
