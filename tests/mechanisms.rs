@@ -496,3 +496,43 @@ fn redeciding_a_message_in_an_unchanged_world_gives_back_its_fate() {
     }
     assert!(compared > 1_000, "only {compared} messages reached an SMSC");
 }
+
+#[test]
+fn a_truncating_carrier_cuts_the_code_only_when_its_part_is_dropped() {
+    // 200 characters, the code, 300 more: four GSM-7 parts of 153, the
+    // code in the second. A carrier that keeps two parts keeps the code;
+    // one that keeps one drops it, though the receipt says delivered.
+    let body = format!("{}{{code}}{}", "a".repeat(200), "b".repeat(300));
+    let fate_with_cap = |cap: u32| {
+        let sc = scenario(&world(
+            &format!("body = \"{body}\""),
+            &format!("max_segments = {cap}\nmax_segments_action = \"truncate\""),
+            "",
+            "",
+        ));
+        let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+        let req = MessageRequest {
+            session: 0,
+            send: 0,
+            attempt: 0,
+            arrival: 0,
+            sent_at: 0,
+            provider: ProviderId::new(0),
+            segments: 4,
+        };
+        w.resolve(
+            (
+                &mut w.provider_queues().remove(0),
+                &mut simsms::model::CarrierMemory::new(&sc),
+            ),
+            &user(&sc, Hygiene::Correct),
+            &req,
+        )
+    };
+    let kept = fate_with_cap(2);
+    assert_eq!(kept.outcome, Outcome::Delivered);
+    assert!(!kept.code_cut, "the code's part is the last one kept");
+    let cut = fate_with_cap(1);
+    assert_eq!(cut.receipt, Receipt::Delivered);
+    assert!(cut.code_cut, "the code's part was dropped");
+}
