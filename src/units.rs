@@ -1,5 +1,8 @@
 //! Units of the scenario language: durations ("90s", "5m", "72h"), rates
 //! ("200/s") and simulated time, all as integer nanoseconds.
+//!
+//! `timestamp` reads absolute wall-clock times (RFC 3339, Unix seconds).
+pub mod timestamp;
 
 use std::fmt;
 

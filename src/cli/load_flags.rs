@@ -68,7 +68,7 @@ impl Together {
 /// `--start-at`'s value: RFC 3339 (or `YYYY-MM-DD HH:MM:SS`, read as UTC)
 /// or Unix seconds, as `fit` reads record times.
 pub fn start_at_flag(text: &str) -> Result<SystemTime, String> {
-    let seconds = crate::fit::read::generic::time::parse(text.as_bytes())
+    let seconds = crate::units::timestamp::parse(text.as_bytes())
         .filter(|s| s.is_finite() && *s >= 0.0)
         .ok_or_else(|| {
             format!(

@@ -50,7 +50,7 @@ pub fn receipt_date(text: &str) -> Option<(i64, i64)> {
     let d = |i: usize| &text[i..i + 2];
     let seconds = if text.len() == 12 { d(10) } else { "00" };
     let iso = format!("20{}-{}-{} {}:{}:{seconds}", d(0), d(2), d(4), d(6), d(8));
-    let unix = crate::fit::read::generic::time::parse(iso.as_bytes())?;
+    let unix = crate::units::timestamp::parse(iso.as_bytes())?;
     Some((unix as i64, if text.len() == 12 { 1 } else { 60 }))
 }
 
@@ -66,7 +66,7 @@ pub fn http_date(text: &str) -> Option<i64> {
     };
     let month = MONTHS.iter().position(|m| *m == month)? + 1;
     let iso = format!("{year}-{month:02}-{day:0>2} {time}");
-    let unix = crate::fit::read::generic::time::parse(iso.as_bytes())?;
+    let unix = crate::units::timestamp::parse(iso.as_bytes())?;
     Some(unix as i64)
 }
 

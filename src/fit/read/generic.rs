@@ -4,7 +4,7 @@
 //! shared vocabulary plus the common words of [`STATUS_WORDS`]. Streaming:
 //! one reused `csv::ByteRecord`, nothing allocated per record.
 
-pub mod time;
+pub use crate::units::timestamp as time;
 
 #[cfg(test)]
 pub(super) mod tests;
