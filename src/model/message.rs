@@ -205,21 +205,19 @@ impl World {
 
     /// The stream for one send; shared by every alternative.
     pub fn message_rng(&self, req: &MessageRequest) -> SimRng {
-        self.streams.stream(
-            Purpose::Message,
-            req.session,
-            ((req.send as u64) << 16) | req.attempt as u64,
-        )
+        self.send_stream(Purpose::Message, req)
     }
 
     /// The stream of one send's SMSC stage, apart from the stages before it
     /// so that `redeliver` can draw it again whatever those stages drew.
     fn smsc_rng(&self, req: &MessageRequest) -> SimRng {
-        self.streams.stream(
-            Purpose::Smsc,
-            req.session,
-            ((req.send as u64) << 16) | req.attempt as u64,
-        )
+        self.send_stream(Purpose::Smsc, req)
+    }
+
+    /// One stream per (session, send, attempt) for `purpose`.
+    fn send_stream(&self, purpose: Purpose, req: &MessageRequest) -> SimRng {
+        let send_attempt = ((req.send as u64) << 16) | req.attempt as u64;
+        self.streams.stream(purpose, req.session, send_attempt)
     }
 
     /// Decides what happens to one message. `queue` is the provider's queue
