@@ -7,7 +7,7 @@ use super::paths::Paths;
 use super::sweep::write_sweep;
 use crate::Error;
 use crate::partial::{PartialError, check_headers, read_header};
-use crate::shard::{Merged, merge as merge_parts};
+use crate::shard::{Merged, PartItems, merge as merge_parts};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +42,12 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         };
         headers.push((p.display().to_string(), recipe, shard));
     }
+    let mut in_shard_order: Vec<(u32, PathBuf)> = headers
+        .iter()
+        .zip(&args.parts)
+        .map(|((_, _, (index, _)), path)| (*index, path.clone()))
+        .collect();
+    in_shard_order.sort_unstable();
     let recipe = check_headers(headers)?;
     let mut paths = Paths::default();
     for part in &args.parts {
@@ -66,6 +72,11 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         _ => args.exports.add_paths(paths, &args.output, &name)?,
     };
     paths.check()?;
+    if matches!(recipe.command.as_str(), "run" | "compare" | "sweep")
+        && let Some(merged) = merge_streamed(&recipe, &in_shard_order)?
+    {
+        return write_merged(merged, &args);
+    }
     let texts = args
         .parts
         .iter()
@@ -98,9 +109,29 @@ pub fn merge(args: MergeArgs) -> Result<u8, Error> {
         let merged = crate::load::partial::merge(&texts)?;
         return super::outputs::write_load_report(&merged, &args.output, &args.exports);
     }
-    match merge_parts(&texts)? {
+    write_merged(merge_parts(&texts)?, &args)
+}
+
+/// Merges batch parts item by item (`None`: a part is not as written; read
+/// them whole, which names the fault).
+fn merge_streamed(
+    recipe: &crate::shard::Recipe,
+    in_shard_order: &[(u32, PathBuf)],
+) -> Result<Option<Merged>, Error> {
+    let mut parts = Vec::new();
+    for (_, path) in in_shard_order {
+        match PartItems::open(path.clone(), path.display().to_string()) {
+            Ok(part) => parts.push(part),
+            Err(_) => return Ok(None),
+        }
+    }
+    crate::shard::merge_streamed(recipe, &mut parts)
+}
+
+fn write_merged(merged: Merged, args: &MergeArgs) -> Result<u8, Error> {
+    match merged {
         Merged::Sweep { axes, points } => {
-            write_sweep(&axes, &points, args.exports.csv)?;
+            write_sweep(&axes, &points, args.exports.csv.clone())?;
             Ok(0)
         }
         Merged::Run {

@@ -12,14 +12,18 @@
 pub(crate) mod codec;
 mod read;
 mod split;
+mod stream;
 #[cfg(test)]
 mod tests;
 
 pub use codec::{
     CodecError, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
 };
-pub use read::{Item, check_headers, check_shapes, part_text, read_header, read_partials};
+pub use read::{
+    Item, check_headers, check_shape, check_shapes, part_text, read_header, read_partials,
+};
 pub use split::{Recipe, Shard};
+pub use stream::{PartItems, StreamError};
 
 /// The most shards a run can be split into (docs/limits.md).
 pub const MAX_SHARDS: u32 = 10_000;

@@ -133,18 +133,27 @@ fn read_part(name: &str, text: &str) -> Result<Part, PartialError> {
         .flatten()
         .enumerate()
     {
-        items.push(Item {
-            origin: format!("{name}: items[{k}]"),
-            unit: codec::from(item, "unit").map_err(malformed)?,
-            replication: codec::from(item, "replication").map_err(malformed)?,
-            metrics: metrics_from_json(codec::field(item, "metrics").map_err(malformed)?)
-                .map_err(malformed)?,
-        });
+        items.push(item_from_json(name, k, item)?);
     }
     Ok(Part {
         recipe,
         shard,
         items,
+    })
+}
+
+/// Item `k` of part `name`.
+pub(super) fn item_from_json(name: &str, k: usize, item: &Value) -> Result<Item, PartialError> {
+    let malformed = |source| PartialError::Malformed {
+        name: name.to_string(),
+        source,
+    };
+    Ok(Item {
+        origin: format!("{name}: items[{k}]"),
+        unit: codec::from(item, "unit").map_err(malformed)?,
+        replication: codec::from(item, "replication").map_err(malformed)?,
+        metrics: metrics_from_json(codec::field(item, "metrics").map_err(malformed)?)
+            .map_err(malformed)?,
     })
 }
 
@@ -253,12 +262,19 @@ pub fn check_shapes<'i>(
 ) -> Result<(), PartialError> {
     let expected = Metrics::for_scenario(sc);
     for item in items {
-        if let Some(why) = item.metrics.shape_mismatch(&expected) {
-            return Err(PartialError::Shape {
-                at: item.origin.clone(),
-                why,
-            });
-        }
+        check_shape(item, &expected)?;
     }
     Ok(())
+}
+
+/// `item`'s metrics have the dimensions of `expected` (a scenario's
+/// `Metrics::for_scenario`).
+pub fn check_shape(item: &Item, expected: &Metrics) -> Result<(), PartialError> {
+    match item.metrics.shape_mismatch(expected) {
+        Some(why) => Err(PartialError::Shape {
+            at: item.origin.clone(),
+            why,
+        }),
+        None => Ok(()),
+    }
 }

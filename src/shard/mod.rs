@@ -7,13 +7,15 @@
 //! the batch's callers find them in one place.
 
 pub use crate::partial::{
-    CodecError, Item, MAX_SHARDS, PARTIAL_FORMAT, PartialError, Recipe, Shard, check_shapes,
-    histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json, read_partials,
+    CodecError, Item, MAX_SHARDS, PARTIAL_FORMAT, PartItems, PartialError, Recipe, Shard,
+    check_shapes, histogram_from_json, histogram_to_json, metrics_from_json, metrics_to_json,
+    read_partials,
 };
 
+use crate::metrics::Metrics;
 use crate::output::StreamOutput;
-use crate::report::Aggregator;
-use crate::report::RunResults;
+use crate::partial::check_shape;
+use crate::report::{Aggregator, Report, RunResults};
 use crate::runner::{Runner, needed_variants};
 use crate::scenario::{Scenario, Settings};
 use crate::sweep::{Axis, AxisError, Point, point_scenarios};
@@ -137,10 +139,58 @@ pub enum Merged {
     },
 }
 
-/// Folds the parts' replications, in order, into the unsharded results.
+/// Folds the parts' replications, in order, into the unsharded results,
+/// the parts read whole (`merge_streamed` reads them item by item).
 pub fn merge(parts: &[(String, String)]) -> Result<Merged, crate::Error> {
     let (recipe, items) = read_partials(parts)?;
-    let of_unit = |u: usize| items.iter().filter(|i| i.unit == u).collect::<Vec<_>>();
+    let merged = fold_units(&recipe, |u, sc| {
+        let of_unit: Vec<&Item> = items.iter().filter(|i| i.unit == u).collect();
+        Ok(Some(aggregate(sc, &recipe.source, &of_unit)?))
+    })?;
+    Ok(merged.expect("read whole, every unit folds or fails"))
+}
+
+/// Folds parts read item by item, so the merge holds one replication at a
+/// time whatever the parts' size (`parts` in shard order, their headers
+/// already checked by `check_headers`). `Ok(None)` when a part is not as
+/// `run_shard` writes it (cut short, out of order, an item that does not
+/// fit): then read the parts whole with `merge`, which names the fault.
+pub fn merge_streamed(
+    recipe: &Recipe,
+    parts: &mut [PartItems],
+) -> Result<Option<Merged>, crate::Error> {
+    let sweep = recipe.command == "sweep";
+    let count = parts.len() as u32;
+    let merged = fold_units(recipe, |u, sc| {
+        let expected = Metrics::for_scenario(sc);
+        let mut aggregator = Aggregator::new(sc);
+        for r in 0..sc.replications {
+            let owner = if sweep { u as u32 } else { r } % count;
+            let Ok(Some(item)) = parts[owner as usize].next_item() else {
+                return Ok(None);
+            };
+            if item.unit != u || item.replication != r || check_shape(&item, &expected).is_err() {
+                return Ok(None);
+            }
+            aggregator.add(item.metrics);
+        }
+        Ok(Some(aggregator.finish(&recipe.source)))
+    })?;
+    // Every item was folded: no part holds more.
+    for part in parts {
+        if !matches!(part.next_item(), Ok(None)) {
+            return Ok(None);
+        }
+    }
+    Ok(merged)
+}
+
+/// The results of a recipe whose units (variants, or sweep points) are
+/// folded by `unit_report`; `None` as soon as it gives up on one.
+fn fold_units(
+    recipe: &Recipe,
+    mut unit_report: impl FnMut(usize, &Scenario) -> Result<Option<Report>, crate::Error>,
+) -> Result<Option<Merged>, crate::Error> {
     if recipe.command == "sweep" {
         let axes = recipe.axes()?;
         let points = point_scenarios(
@@ -151,17 +201,19 @@ pub fn merge(parts: &[(String, String)]) -> Result<Merged, crate::Error> {
         )?;
         let mut merged = Vec::new();
         for (p, (settings, scenario)) in points.into_iter().enumerate() {
-            let report = aggregate(&scenario, &recipe.source, &of_unit(p))?;
+            let Some(report) = unit_report(p, &scenario)? else {
+                return Ok(None);
+            };
             merged.push(Point {
                 settings,
                 scenario,
                 report,
             });
         }
-        return Ok(Merged::Sweep {
+        return Ok(Some(Merged::Sweep {
             axes,
             points: merged,
-        });
+        }));
     }
     let sc = recipe
         .settings()
@@ -170,25 +222,24 @@ pub fn merge(parts: &[(String, String)]) -> Result<Merged, crate::Error> {
     let mut reports = Vec::new();
     for (v, need) in needed_variants(&sc, &order).into_iter().enumerate() {
         reports.push(match need {
-            true => Some(aggregate(sc.variant(v), &recipe.source, &of_unit(v))?),
+            true => match unit_report(v, sc.variant(v))? {
+                Some(report) => Some(report),
+                None => return Ok(None),
+            },
             false => None,
         });
     }
-    Ok(Merged::Run {
+    Ok(Some(Merged::Run {
         results: RunResults::new(&sc, reports),
         scenario: Box::new(sc),
         order,
         compare: recipe.command == "compare",
-    })
+    }))
 }
 
 /// Folds one unit's replications, in order, into a report; all of
 /// `0..replications` must be there.
-fn aggregate(
-    sc: &Scenario,
-    source: &str,
-    items: &[&Item],
-) -> Result<crate::report::Report, PartialError> {
+fn aggregate(sc: &Scenario, source: &str, items: &[&Item]) -> Result<Report, PartialError> {
     let held: Vec<u32> = items.iter().map(|i| i.replication).collect();
     if held != (0..sc.replications).collect::<Vec<_>>() {
         return Err(PartialError::Replications {
