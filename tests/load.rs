@@ -906,3 +906,42 @@ fn session_expectations_of_a_message_load_are_not_measured() {
     assert_eq!(verdicts[1]["measured"], true);
     assert_eq!(verdicts[1]["passed"], true);
 }
+
+/// An SMSC that sends receipts as data_sm, with the id in the text in hex
+/// and no TLVs (the submit_sm_resp gave it in decimal): load answers every
+/// data_sm and, told `--receipt-id-in-text hex`, matches every receipt to
+/// its message; left at decimal, none match and all count as unmatched.
+#[test]
+fn data_sm_receipts_with_hex_ids_are_matched_when_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let dialect = r#"dialect = { receipt_pdu = "data_sm", id_in_text = "hex", tlvs = false }"#;
+    let text = std::fs::read_to_string(SCENARIO).unwrap().replacen(
+        "system_id = \"intl\"\n",
+        &format!("system_id = \"intl\"\n{dialect}\n"),
+        1,
+    );
+    let scenario = dir.path().join("dialect.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let served = Served::start(scenario, "3600");
+    let target = format!("smpp://intl:pw1@{}", served.address("intl"));
+    for (ids, matched) in [("hex", true), ("decimal", false)] {
+        let load = args(&["load", scenario, "--target", &target, "--rate", "200/s"])
+            .into_iter()
+            .chain(args(&["--duration", "2s", "--wait", "5s"]))
+            .chain(args(&["--receipt-id-in-text", ids]))
+            .collect::<Vec<_>>();
+        let (measured, text) = simsms_json(&load, dir.path(), &format!("{ids}.json"));
+        let row = message_row(&measured, "intl", "c");
+        let sent = row["sent"].as_u64().unwrap();
+        assert!(sent > 300, "{row}");
+        let lost = row["outcomes"]["lost"].as_u64().unwrap();
+        let unmatched = measured["load"]["unmatched_receipts"].as_u64().unwrap();
+        if matched {
+            assert_eq!((lost, unmatched), (0, 0), "{ids}:\n{text}");
+        } else {
+            assert_eq!((lost, unmatched), (sent, sent), "{ids}:\n{text}");
+        }
+    }
+    drop(served);
+}

@@ -99,6 +99,11 @@ pub struct LoadArgs {
     /// its submit_sm_resp, and again as often until it is final.
     #[arg(long, value_name = "AFTER", value_parser = flag_duration)]
     query: Option<Duration>,
+    /// SMPP: how receipt texts write the message id: decimal, or hex where
+    /// the submit_sm_resp gave it in decimal (as Kannel's msg-id-type); a
+    /// receipted_message_id TLV is taken as it is.
+    #[arg(long, value_name = "decimal|hex", default_value = "decimal", value_parser = ["decimal", "hex"])]
+    receipt_id_in_text: String,
     /// Override a scenario key (repeatable), as for `run`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -150,6 +155,7 @@ impl LoadArgs {
         if let Some(path) = &args.ca_cert {
             target.ca_cert = Some(read_ca_cert(path)?.into());
         }
+        target.hex_id_in_receipt_text = args.receipt_id_in_text == "hex";
         let provider = match &args.provider {
             Some(name) => sc
                 .providers

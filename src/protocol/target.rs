@@ -1,7 +1,8 @@
 //! Where a load run sends: `smpp://USER:PASSWORD@HOST:PORT` (`smpps://`
 //! over TLS), or a Twilio-shaped HTTP API at
 //! `http(s)://ACCOUNT_SID:AUTH_TOKEN@HOST[:PORT][/PREFIX]`; and the extra
-//! certificate a TLS target is trusted by (`--ca-cert`).
+//! certificate a TLS target is trusted by (`--ca-cert`), and how its
+//! receipts write message ids (`--receipt-id-in-text`).
 //! The user and password are percent-decoded (`%40` is `@`, `%2F` is `/`,
 //! `%3A` is `:`, `%25` is `%`), as in any URL.
 
@@ -29,6 +30,11 @@ pub struct Target {
     /// TLS: PEM certificates trusted besides the system's roots (a
     /// private CA, or a self-signed server's certificate).
     pub ca_cert: Option<std::sync::Arc<[u8]>>,
+    /// SMPP: receipt texts give the message id in hex where the
+    /// submit_sm_resp gave it in decimal (`--receipt-id-in-text hex`, as
+    /// Kannel's `msg-id-type`); the receipted_message_id TLV, when sent,
+    /// is taken as it is.
+    pub hex_id_in_receipt_text: bool,
 }
 
 /// Why a target cannot be used.
@@ -87,6 +93,7 @@ impl Target {
             port,
             prefix: prefix.trim_end_matches('/').to_string(),
             ca_cert: None,
+            hex_id_in_receipt_text: false,
         })
     }
 

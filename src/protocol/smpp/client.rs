@@ -3,18 +3,19 @@
 //! system's roots and `--ca-cert`) and binding as a transceiver within a
 //! timeout (Ctrl-C ends the wait), then one session per bind that reads
 //! through the shared frame reader (an undecodable PDU is answered with
-//! generic_nack and the session goes on), acknowledges every deliver_sm,
-//! answers the server's enquire_link and unbind, keeps an idle bind alive
-//! with enquire_link, and writes what the caller submits in batches. The
+//! generic_nack and the session goes on), acknowledges every deliver_sm
+//! and data_sm (receipts come as either), answers the server's
+//! enquire_link and unbind, keeps an idle bind alive with enquire_link,
+//! and writes what the caller submits in batches. The
 //! caller sees only what it needs: each submit_sm_resp (a generic_nack to
 //! a submit counts as a refused answer), each receipt, and the end.
 
 use crate::protocol::client_error::ClientError;
 use crate::protocol::smpp::frame::{Frame, FrameError, encode, read_frame};
-use crate::protocol::smpp::receipt::receipt_fields;
+use crate::protocol::smpp::receipt::{data_sm_receipt_fields, receipt_fields};
 use crate::protocol::target::Target;
 use bytes::BytesMut;
-use rusmpp::pdus::{BindTransceiver, DeliverSmResp, QuerySm, SubmitSm};
+use rusmpp::pdus::{BindTransceiver, DataSmResp, DeliverSmResp, QuerySm, SubmitSm};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::RegisteredDelivery;
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
@@ -212,7 +213,8 @@ pub async fn connect_with(
     let (out, to_write) = mpsc::unbounded_channel();
     let deliver = Arc::new(deliver);
     let writing = tokio::spawn(write_loop(writer, to_write, deliver.clone()));
-    let reading = tokio::spawn(read_loop(reader, out.clone(), deliver));
+    let hex_ids = target.hex_id_in_receipt_text;
+    let reading = tokio::spawn(read_loop(reader, out.clone(), deliver, hex_ids));
     Ok(Sender {
         out,
         next_sequence: Arc::new(AtomicU32::new(2)),
@@ -384,7 +386,13 @@ async fn write_loop(
 
 /// Reads frames until the stream ends: answers what the server asks,
 /// acknowledges receipts and passes resps and receipts on.
-async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, deliver: Deliver) {
+/// `hex_ids`: receipt texts write ids in hex (`Target::hex_id_in_receipt_text`).
+async fn read_loop(
+    mut reader: Reader,
+    out: mpsc::UnboundedSender<Outgoing>,
+    deliver: Deliver,
+    hex_ids: bool,
+) {
     let reply = |status: CommandStatus, sequence: u32, pdu: Pdu| {
         let _ = out.send(Outgoing::command(status, sequence, pdu));
     };
@@ -426,21 +434,11 @@ async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, del
             });
             continue;
         }
+        if let Some(receipt) = answer_receipt(&command, hex_ids, at, reply) {
+            deliver(receipt);
+            continue;
+        }
         match command.pdu() {
-            Some(Pdu::DeliverSm(d)) => {
-                let ack = DeliverSmResp::builder().build();
-                reply(CommandStatus::EsmeRok, sequence, ack.into());
-                if let Some(r) = receipt_fields(d) {
-                    deliver(Incoming::Receipt {
-                        id: r.id,
-                        stat: r.stat,
-                        at,
-                        err: r.err,
-                        submit_date: r.submit_date,
-                        done_date: r.done_date,
-                    });
-                }
-            }
             Some(Pdu::EnquireLink) => reply(CommandStatus::EsmeRok, sequence, Pdu::EnquireLinkResp),
             Some(Pdu::Unbind) => {
                 reply(CommandStatus::EsmeRok, sequence, Pdu::UnbindResp);
@@ -451,6 +449,44 @@ async fn read_loop(mut reader: Reader, out: mpsc::UnboundedSender<Outgoing>, del
         }
     };
     deliver(Incoming::Closed { reason });
+}
+
+/// A receipt the server sent, as deliver_sm or (some SMSCs) data_sm:
+/// answered at once (unanswered, it would hold the server's window) and
+/// read, its text's hex id made decimal when `hex_ids`. `None` for any
+/// other PDU, and for a deliver_sm that is not a receipt (answered too).
+fn answer_receipt(
+    command: &Command,
+    hex_ids: bool,
+    at: Instant,
+    reply: impl Fn(CommandStatus, u32, Pdu),
+) -> Option<Incoming> {
+    let sequence = command.sequence_number();
+    let r = match command.pdu() {
+        Some(Pdu::DeliverSm(d)) => {
+            let ack = DeliverSmResp::builder().build();
+            reply(CommandStatus::EsmeRok, sequence, ack.into());
+            receipt_fields(d)?
+        }
+        Some(Pdu::DataSm(d)) => {
+            let ack = DataSmResp::builder().build();
+            reply(CommandStatus::EsmeRok, sequence, ack.into());
+            data_sm_receipt_fields(d)?
+        }
+        _ => return None,
+    };
+    let id = match (hex_ids && r.id_from_text, u64::from_str_radix(&r.id, 16)) {
+        (true, Ok(id)) => id.to_string(),
+        _ => r.id,
+    };
+    Some(Incoming::Receipt {
+        id,
+        stat: r.stat,
+        at,
+        err: r.err,
+        submit_date: r.submit_date,
+        done_date: r.done_date,
+    })
 }
 
 /// A submit's answer: its status and message id. A generic_nack answers a

@@ -155,6 +155,8 @@ pub fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReceiptFields {
     pub id: String,
+    /// The id was read from the text (no receipted_message_id TLV).
+    pub id_from_text: bool,
     pub stat: String,
     pub err: Option<String>,
     pub submit_date: Option<String>,
@@ -164,22 +166,40 @@ pub struct ReceiptFields {
 /// The fields of a deliver_sm that is a receipt; `None` when it is not
 /// one (no id or no stat).
 pub fn receipt_fields(d: &DeliverSm) -> Option<ReceiptFields> {
+    fields_of(d.tlvs(), d.short_message().as_ref())
+}
+
+/// The fields of a data_sm that is a receipt (some SMSCs send them so):
+/// the text is in message_payload, the TLVs as a deliver_sm's.
+pub fn data_sm_receipt_fields(d: &DataSm) -> Option<ReceiptFields> {
+    fields_of(d.tlvs(), &[])
+}
+
+/// A receipt's fields from its TLVs and its text: `short_message`, or the
+/// message_payload TLV when that is empty (a long text, or a data_sm).
+fn fields_of(tlvs: &[Tlv], short_message: &[u8]) -> Option<ReceiptFields> {
     let mut id = None;
     let mut state = None;
     let mut network_error = None;
-    for tlv in d.tlvs() {
+    let mut payload: &[u8] = &[];
+    for tlv in tlvs {
         match tlv.value() {
             Some(TlvValue::ReceiptedMessageId(v)) => id = Some(v.as_str().to_string()),
             Some(TlvValue::MessageState(s)) => state = Some(*s),
             Some(TlvValue::NetworkErrorCode(e)) => network_error = Some(e.error_code),
+            Some(TlvValue::MessagePayload(p)) => payload = p.value.as_ref(),
             _ => {}
         }
     }
-    let text = String::from_utf8_lossy(d.short_message().as_ref());
+    let text = match short_message {
+        [] => String::from_utf8_lossy(payload),
+        bytes => String::from_utf8_lossy(bytes),
+    };
     let stat = match state.and_then(stat_of_state) {
         Some(stat) => stat.to_string(),
         None => field(&text, "stat")?.to_string(),
     };
+    let id_from_text = id.is_none();
     let id = match id {
         Some(id) => id,
         None => field(&text, "id")?.to_string(),
@@ -195,6 +215,7 @@ pub fn receipt_fields(d: &DeliverSm) -> Option<ReceiptFields> {
     };
     Some(ReceiptFields {
         id,
+        id_from_text,
         stat,
         err,
         // `submit date:` and `done date:`: the field after each label.
