@@ -353,6 +353,49 @@ misrouted = { action = "reject" }
 }
 
 #[test]
+fn without_a_lookup_exactly_the_numbers_that_ported_are_misrouted() {
+    // No portability lookup: a message goes to the number's range holder,
+    // so it is misrouted exactly when the number ported within the
+    // remembered 60 days: 1 − e^{−2c} with c = 0.25 a month (two carriers
+    // of equal share, each porting to the other). A number that never
+    // ported goes to its own carrier, whatever donor it was drawn.
+    let text = r#"
+[scenario]
+name = "mnp-none"
+duration = "1h"
+seed = 17
+replications = 4
+[traffic]
+rate = "20/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 0.25
+number_age = "60d"
+[providers.p]
+route = "domestic"
+lookup = "none"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.a]
+share = 0.5
+misrouted = { action = "reject" }
+[carriers.b]
+share = 0.5
+misrouted = { action = "reject" }
+"#;
+    let m = merged(&scenario(text));
+    let (misrouted, total) = (0..2)
+        .map(|c| m.cell(ProviderId::new(0), CarrierId::new(c)))
+        .fold((0, 0), |(k, n), cell| {
+            (k + cell.misrouted, n + cell.total())
+        });
+    assert!(total > 250_000, "{total} messages");
+    assert_proportion("misrouted share", misrouted, total, 1.0 - (-0.5f64).exp());
+}
+
+#[test]
 fn without_churn_or_with_live_lookups_portability_has_no_effect() {
     let carriers = |churn: f64, lookup: &str| {
         format!(

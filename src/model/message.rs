@@ -373,8 +373,7 @@ impl World {
         if req.segments <= 1 || loss <= 0.0 {
             return false;
         }
-        let send = ((req.send as u64) << 16) | req.attempt as u64;
-        let mut rng = self.streams.stream(Purpose::Part, req.session, send);
+        let mut rng = self.send_stream(Purpose::Part, req);
         (1..req.segments).any(|_| rng.random::<f64>() < loss)
     }
 
