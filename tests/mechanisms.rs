@@ -389,6 +389,61 @@ misrouted = { action = "forward", extra_latency = "4s" }
     );
 }
 
+/// A misrouted message the donor forwards fails on an international route
+/// with the donor's `intl_failure` share, and never on a domestic one.
+#[test]
+fn forwarding_fails_only_international_misrouted_messages_at_their_share() {
+    let text = r#"
+[scenario]
+name = "forward-intl"
+duration = "1h"
+seed = 3
+replications = 2
+[traffic]
+rate = "20/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 1.0
+[providers.intl]
+route = "international"
+lookup = "none"
+[providers.dom]
+route = "domestic"
+lookup = "none"
+[routing]
+policy = "weighted"
+weights = { intl = 0.5, dom = 0.5 }
+[carriers.a]
+share = 0.5
+misrouted = { action = "forward", extra_latency = "1s", intl_failure = 0.3 }
+[carriers.b]
+share = 0.5
+misrouted = { action = "forward", extra_latency = "1s", intl_failure = 0.3 }
+"#;
+    let m = merged(&scenario(text));
+    let of = |provider: usize| {
+        (0..2)
+            .map(|c| m.cell(ProviderId::new(provider), CarrierId::new(c)))
+            .fold((0, 0, 0), |(k, f, n), cell| {
+                let failed = cell.outcomes[Outcome::Undeliverable as usize];
+                (k + cell.misrouted, f + failed, n + cell.total())
+            })
+    };
+    let ((intl_misrouted, intl_failed, _), (dom_misrouted, dom_failed, dom_total)) = (of(0), of(1));
+    assert!(intl_misrouted > 10_000 && dom_misrouted > 10_000);
+    assert_proportion(
+        "failed of the misrouted, international",
+        intl_failed,
+        intl_misrouted,
+        0.3,
+    );
+    assert_eq!(
+        dom_failed, 0,
+        "domestic: {dom_misrouted} of {dom_total} misrouted"
+    );
+}
+
 #[test]
 fn route_overrides_and_carrier_route_outages_apply_to_their_pair_only() {
     let text = r#"

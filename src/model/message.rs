@@ -423,10 +423,7 @@ impl World {
         if before < filter.after as usize {
             return Ok(t);
         }
-        let send = ((m.req.send as u64) << 16) | m.req.attempt as u64;
-        let draw: f64 = (self.streams)
-            .stream(Purpose::Repeat, m.req.session, send)
-            .random();
+        let draw: f64 = self.send_stream(Purpose::Repeat, m.req).random();
         match draw < filter.probability {
             true => Err((Outcome::FilteredByCarrier, t)),
             false => Ok(t),
