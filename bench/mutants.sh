@@ -15,8 +15,9 @@
 # change touched:
 #   bench/mutants.sh model --file src/model/smsc.rs
 #   git diff main > /tmp/change.diff && bench/mutants.sh model --in-diff /tmp/change.diff
-# Results: target/mutants/TARGET/mutants.out/ (caught.txt, missed.txt,
-# timeout.txt, unviable.txt, outcomes.json). One build and test at a time
+# Results: target/mutants/TARGET/mutants.out/ (outcomes.json, and a log
+# per mutant); at the end bench/mutants_score.py prints the score per file
+# and every survivor (give it several runs' outcomes.json to combine them). One build and test at a time
 # (MUTANTS_JOBS=2 for two, each in its own tree); settings in
 # .cargo/mutants.toml. Installs cargo-mutants (and cargo-nextest) when
 # missing.
@@ -65,5 +66,12 @@ done
 # workers made each wait for the other's build lock, and the waits ran
 # into the test timeout: mutants reported as timeouts that no test saw.)
 mkdir -p "target/mutants/$target"
-exec cargo mutants -j "${MUTANTS_JOBS:-1}" "${files[@]}" "${test_args[@]}" \
-  --output "target/mutants/$target" "$@"
+status=0
+cargo mutants -j "${MUTANTS_JOBS:-1}" "${files[@]}" "${test_args[@]}" \
+  --output "target/mutants/$target" "$@" || status=$?
+# Per-file scores and the survivors (also for a run cut short).
+outcomes="target/mutants/$target/mutants.out/outcomes.json"
+if [ -f "$outcomes" ]; then
+  python3 bench/mutants_score.py "$outcomes"
+fi
+exit "$status"
