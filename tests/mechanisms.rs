@@ -591,3 +591,25 @@ fn a_truncating_carrier_cuts_the_code_only_when_its_part_is_dropped() {
     assert_eq!(cut.receipt, Receipt::Delivered);
     assert!(cut.code_cut, "the code's part was dropped");
 }
+
+/// A voice fallback call placed while the carrier's radio side is down (a
+/// `store` outage) does not reach the user; before and after, it does,
+/// heard the call's latency later.
+#[test]
+fn a_voice_call_during_a_radio_outage_is_not_heard() {
+    let otp = "max_sends = 1\n[otp.voice]\nafter = \"20s\"\nsuccess = 1.0\nlatency = \"15s\"";
+    let outage =
+        "[[outages]]\ncarrier = \"c\"\nstart = \"10m\"\nduration = \"5m\"\neffect = \"store\"";
+    let sc = scenario(&world("", "", otp, outage));
+    let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+    let mut u = user(&sc, Hygiene::Correct);
+    u.sms_capable = true;
+    let (min, latency) = (NANOS_PER_MIN, u.voice_latency);
+    assert_eq!(w.voice_call(&u, 5 * min), Some(5 * min + latency));
+    assert_eq!(
+        w.voice_call(&u, 12 * min),
+        None,
+        "placed while the radio is down"
+    );
+    assert_eq!(w.voice_call(&u, 16 * min), Some(16 * min + latency));
+}
