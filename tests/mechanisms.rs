@@ -594,7 +594,8 @@ fn a_truncating_carrier_cuts_the_code_only_when_its_part_is_dropped() {
 
 /// A voice fallback call placed while the carrier's radio side is down (a
 /// `store` outage) does not reach the user; before and after, it does,
-/// heard the call's latency later.
+/// heard the call's latency later. Nor does a call to a recycled number,
+/// or one that is never answered.
 #[test]
 fn a_voice_call_during_a_radio_outage_is_not_heard() {
     let otp = "max_sends = 1\n[otp.voice]\nafter = \"20s\"\nsuccess = 1.0\nlatency = \"15s\"";
@@ -612,4 +613,12 @@ fn a_voice_call_during_a_radio_outage_is_not_heard() {
         "placed while the radio is down"
     );
     assert_eq!(w.voice_call(&u, 16 * min), Some(16 * min + latency));
+    // A recycled number's call reaches a stranger; a call that is never
+    // answered (success 0) is not heard by a user who is there.
+    u.hygiene = Hygiene::Recycled;
+    assert_eq!(w.voice_call(&u, 5 * min), None, "recycled number");
+    let unanswered = scenario(&world("", "", &otp.replace("1.0", "0.0"), outage));
+    let w = World::new(std::sync::Arc::new(unanswered), 0);
+    u.hygiene = Hygiene::Correct;
+    assert_eq!(w.voice_call(&u, 5 * min), None, "never answered");
 }
