@@ -396,6 +396,60 @@ misrouted = { action = "reject" }
 }
 
 #[test]
+fn recently_ported_numbers_fail_international_messages_at_their_share() {
+    // A number that ported within its post-port window (30 days here) fails
+    // each international message with post_port_intl_failure = 0.4; it
+    // ported within 30 days with probability 1 − e^{−c} for c = 0.5 a month
+    // (two carriers of equal share, each porting to the other): 0.4 (1 −
+    // e^{−0.5}) of international messages fail, and no domestic one does.
+    let text = r#"
+[scenario]
+name = "post-port"
+duration = "1h"
+seed = 19
+replications = 4
+[traffic]
+rate = "20/s"
+[otp]
+max_sends = 1
+[mnp]
+churn = 0.5
+post_port_window = "30d"
+[providers.intl]
+route = "international"
+lookup = "live"
+[providers.dom]
+route = "domestic"
+lookup = "live"
+[routing]
+policy = "weighted"
+weights = { intl = 0.5, dom = 0.5 }
+[carriers.a]
+share = 0.5
+post_port_intl_failure = 0.4
+[carriers.b]
+share = 0.5
+post_port_intl_failure = 0.4
+"#;
+    let m = merged(&scenario(text));
+    let of = |provider: usize| {
+        (0..2)
+            .map(|c| m.cell(ProviderId::new(provider), CarrierId::new(c)))
+            .fold((0, 0), |(k, n), cell| {
+                (
+                    k + cell.outcomes[Outcome::Undeliverable as usize],
+                    n + cell.total(),
+                )
+            })
+    };
+    let ((intl_failed, intl), (dom_failed, dom)) = (of(0), of(1));
+    assert!(intl > 100_000 && dom > 100_000, "{intl} and {dom} messages");
+    let expected = 0.4 * (1.0 - (-0.5f64).exp());
+    assert_proportion("international messages failed", intl_failed, intl, expected);
+    assert_eq!(dom_failed, 0, "domestic messages never fail after a port");
+}
+
+#[test]
 fn without_churn_or_with_live_lookups_portability_has_no_effect() {
     let carriers = |churn: f64, lookup: &str| {
         format!(
