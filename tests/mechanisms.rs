@@ -622,3 +622,51 @@ fn a_voice_call_during_a_radio_outage_is_not_heard() {
     u.hygiene = Hygiene::Correct;
     assert_eq!(w.voice_call(&u, 5 * min), None, "never answered");
 }
+
+/// A `store` outage holds a message until the window ends, once: on a
+/// provider the queue sends nothing until then, on a route the message is
+/// held at the interconnect; outside the window nothing waits.
+#[test]
+fn a_store_outage_holds_a_message_until_the_window_ends() {
+    let (min, sec) = (NANOS_PER_MIN, NANOS_PER_SEC);
+    for target in ["provider = \"p\"", "route = \"international\""] {
+        let outage = format!(
+            "[[outages]]\n{target}\nstart = \"10m\"\nduration = \"5m\"\neffect = \"store\""
+        );
+        let extra = format!("[routes.international]\nlatency = \"2s\"\n{outage}");
+        let sc = scenario(&world(
+            "submit_latency = \"100ms\"",
+            "radio_delay = \"1s\"",
+            "max_sends = 1",
+            &extra,
+        ));
+        let w = World::new(std::sync::Arc::new(sc.clone()), 0);
+        let send_at = |sent_at| {
+            let mut queue = w.provider_queues().remove(0);
+            let req = MessageRequest {
+                session: 0,
+                send: 0,
+                attempt: 0,
+                arrival: sent_at,
+                sent_at,
+                provider: ProviderId::new(0),
+                segments: 1,
+            };
+            w.resolve(
+                (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
+                &user(&sc, Hygiene::Correct),
+                &req,
+            )
+        };
+        let (held, before) = (send_at(12 * min), send_at(5 * min));
+        assert_eq!(held.outcome, Outcome::Delivered, "{target}");
+        // Provider: 100 ms after the window; route: 2 s + 1 s after it.
+        let after_window = if target.starts_with("provider") {
+            100 * sec / 1000 + 3 * sec
+        } else {
+            3 * sec
+        };
+        assert_eq!(held.finished_at, 15 * min + after_window, "{target}");
+        assert_eq!(before.finished_at, 5 * min + 3100 * sec / 1000, "{target}");
+    }
+}
