@@ -117,10 +117,6 @@ impl SessionOutcome {
             SessionOutcome::GaveUp => SessionEndKind::GaveUp,
         }
     }
-
-    pub fn is_success(self) -> bool {
-        self.kind().is_success()
-    }
 }
 
 /// How a session ended, without the details: what reports count.
@@ -191,5 +187,82 @@ impl std::ops::Index<SessionEndKind> for SessionCounts {
 impl std::ops::IndexMut<SessionEndKind> for SessionCounts {
     fn index_mut(&mut self, kind: SessionEndKind) -> &mut u64 {
         &mut self.0[kind as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exports, expectations and the live modes key on these names, so
+    /// each outcome keeps its own, as docs/outputs.md gives them.
+    #[test]
+    fn every_outcome_and_session_end_has_its_own_stable_name() {
+        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(names, MESSAGE_OUTCOMES);
+        assert_eq!(Outcome::DeliveredWrongPerson.name(), "wrong_person");
+        assert_eq!(Outcome::SendLimited.name(), "send_limited");
+        let ends: Vec<&str> = SessionEndKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(ends, SESSION_OUTCOMES);
+        assert_eq!(SessionEndKind::GaveUp.name(), "gave_up");
+        for list in [&MESSAGE_OUTCOMES[..], &SESSION_OUTCOMES[..]] {
+            let mut distinct = list.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), list.len(), "{list:?}");
+            assert!(list.iter().all(|n| !n.is_empty()));
+        }
+    }
+
+    /// Billed per submitted message: everything that left the provider,
+    /// not a refusal nor a message that expired in its queue. Billed per
+    /// delivered: what the receipt says, whatever happened. Each part of a
+    /// long message at the price.
+    #[test]
+    fn charges_follow_the_billing_rule() {
+        let text = r#"
+[scenario]
+name = "bill"
+duration = "1m"
+[traffic]
+rate = "1/s"
+[providers.p]
+route = "domestic"
+price = 2.0
+[providers.d]
+route = "domestic"
+price = 2.0
+billing = "delivered"
+[routing]
+policy = "single"
+provider = "p"
+[carriers.c]
+share = 1.0
+"#;
+        let sc = crate::scenario::parse(text, "bill.toml").unwrap();
+        let (submitted, delivered) = (&sc.providers[0], &sc.providers[1]);
+        let c = CarrierId::new(0);
+        let bill = |p, outcome, receipt| charge(p, c, outcome, receipt, 3);
+        assert_eq!(bill(submitted, Outcome::Delivered, Receipt::Nothing), 6.0);
+        assert_eq!(
+            bill(submitted, Outcome::LostInTransit, Receipt::Nothing),
+            6.0
+        );
+        for unsent in [
+            Outcome::Refused,
+            Outcome::SendLimited,
+            Outcome::ExpiredInQueue,
+        ] {
+            assert_eq!(
+                bill(submitted, unsent, Receipt::SubmitFailed),
+                0.0,
+                "{unsent:?}"
+            );
+        }
+        assert_eq!(
+            bill(delivered, Outcome::LostInTransit, Receipt::Delivered),
+            6.0
+        );
+        assert_eq!(bill(delivered, Outcome::Delivered, Receipt::Nothing), 0.0);
     }
 }
