@@ -142,13 +142,6 @@ impl SessionEndKind {
     pub fn name(self) -> &'static str {
         SESSION_OUTCOMES[self as usize]
     }
-
-    pub fn is_success(self) -> bool {
-        matches!(
-            self,
-            SessionEndKind::SuccessSms | SessionEndKind::SuccessVoice
-        )
-    }
 }
 
 /// A count per kind of session end, indexed by `SessionEndKind`.
