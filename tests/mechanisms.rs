@@ -50,6 +50,26 @@ fn user(sc: &simsms::scenario::Scenario, hygiene: Hygiene) -> User {
     u
 }
 
+/// The fate of session 0's first message to a correct number, sent on
+/// provider 0 at `sent_at` through a fresh queue and carrier memory.
+fn send_one_at(w: &World, sc: &simsms::scenario::Scenario, sent_at: u64) -> simsms::model::Fate {
+    let mut queue = w.provider_queues().remove(0);
+    let req = MessageRequest {
+        session: 0,
+        send: 0,
+        attempt: 0,
+        arrival: sent_at,
+        sent_at,
+        provider: ProviderId::new(0),
+        segments: 1,
+    };
+    w.resolve(
+        (&mut queue, &mut simsms::model::CarrierMemory::new(sc)),
+        &user(sc, Hygiene::Correct),
+        &req,
+    )
+}
+
 #[test]
 fn one_message_is_resolved_on_demand_with_exact_timing() {
     let sc = scenario(&world(
@@ -150,23 +170,7 @@ fn hlr_alert_tries_on_arrival_and_once_more_at_the_reattach() {
     ));
     let w = World::new(std::sync::Arc::new(sc.clone()), 0);
     let smsc = &sc.carriers[0].smsc;
-    let send_at = |sent_at| {
-        let mut queue = w.provider_queues().remove(0);
-        let req = MessageRequest {
-            session: 0,
-            send: 0,
-            attempt: 0,
-            arrival: sent_at,
-            sent_at,
-            provider: ProviderId::new(0),
-            segments: 1,
-        };
-        w.resolve(
-            (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
-            &user(&sc, Hygiene::Correct),
-            &req,
-        )
-    };
+    let send_at = |sent_at| send_one_at(&w, &sc, sent_at);
     let min = NANOS_PER_MIN;
     // Before the outage: one attempt, at once.
     let fate = send_at(5 * min);
@@ -641,23 +645,7 @@ fn a_store_outage_holds_a_message_until_the_window_ends() {
             &extra,
         ));
         let w = World::new(std::sync::Arc::new(sc.clone()), 0);
-        let send_at = |sent_at| {
-            let mut queue = w.provider_queues().remove(0);
-            let req = MessageRequest {
-                session: 0,
-                send: 0,
-                attempt: 0,
-                arrival: sent_at,
-                sent_at,
-                provider: ProviderId::new(0),
-                segments: 1,
-            };
-            w.resolve(
-                (&mut queue, &mut simsms::model::CarrierMemory::new(&sc)),
-                &user(&sc, Hygiene::Correct),
-                &req,
-            )
-        };
+        let send_at = |sent_at| send_one_at(&w, &sc, sent_at);
         let (held, before) = (send_at(12 * min), send_at(5 * min));
         assert_eq!(held.outcome, Outcome::Delivered, "{target}");
         // Provider: 100 ms after the window; route: 2 s + 1 s after it.
