@@ -42,6 +42,15 @@ share = 1.0
     )
 }
 
+/// Provider 0's messages misrouted and sent, over carriers 0 and 1.
+fn misrouted_of_two_carriers(m: &simsms::metrics::Metrics) -> (u64, u64) {
+    (0..2)
+        .map(|c| m.cell(ProviderId::new(0), CarrierId::new(c)))
+        .fold((0, 0), |(k, n), cell| {
+            (k + cell.misrouted, n + cell.total())
+        })
+}
+
 #[test]
 fn perfect_world_delivers_everything() {
     let sc = scenario(&base("", "", "", ""));
@@ -288,14 +297,7 @@ misrouted = { action = "reject" }
 "#;
     let sc = scenario(text);
     let m = merged(&sc);
-    let (misrouted, total): (u64, u64) = (0..2)
-        .map(|c| {
-            (
-                m.cell(ProviderId::new(0), CarrierId::new(c)).misrouted,
-                m.cell(ProviderId::new(0), CarrierId::new(c)).total(),
-            )
-        })
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let (misrouted, total) = misrouted_of_two_carriers(&m);
     let cl: f64 = 0.03 * 7.0 / 30.0;
     let exact = 1.0 - (-cl).exp();
     // The relative error of the approximation is about c·L/2.
@@ -343,11 +345,7 @@ share = 0.5
 misrouted = { action = "reject" }
 "#;
     let m = merged(&scenario(text));
-    let (misrouted, total) = (0..2)
-        .map(|c| m.cell(ProviderId::new(0), CarrierId::new(c)))
-        .fold((0, 0), |(k, n), cell| {
-            (k + cell.misrouted, n + cell.total())
-        });
+    let (misrouted, total) = misrouted_of_two_carriers(&m);
     assert!(total > 150_000, "{total} messages");
     assert_proportion("misrouted share", misrouted, total, 1.0 - (-0.5f64).exp());
 }
@@ -386,11 +384,7 @@ share = 0.5
 misrouted = { action = "reject" }
 "#;
     let m = merged(&scenario(text));
-    let (misrouted, total) = (0..2)
-        .map(|c| m.cell(ProviderId::new(0), CarrierId::new(c)))
-        .fold((0, 0), |(k, n), cell| {
-            (k + cell.misrouted, n + cell.total())
-        });
+    let (misrouted, total) = misrouted_of_two_carriers(&m);
     assert!(total > 250_000, "{total} messages");
     assert_proportion("misrouted share", misrouted, total, 1.0 - (-0.5f64).exp());
 }
