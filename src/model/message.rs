@@ -7,6 +7,7 @@
 //! it for every send and a live SMSC calls it for one message. The world
 //! owns its scenario, so it can live in a server's shared state.
 
+use super::chance::happens;
 use super::outage;
 use super::outcome::{Outcome, Receipt, charge};
 use super::provider::{Admission, ProviderQueue};
@@ -360,7 +361,7 @@ impl World {
             .unwrap_or(&leg.latency)
             .sample(&mut m.rng);
         let loss = own.loss.unwrap_or(leg.loss);
-        if m.draws.loss < loss || self.a_later_part_lost(m.req, loss) {
+        if happens(m.draws.loss, loss) || self.a_later_part_lost(m.req, loss) {
             return Err((Outcome::LostInTransit, t));
         }
         Ok((t, target))
@@ -374,7 +375,7 @@ impl World {
             return false;
         }
         let mut rng = self.send_stream(Purpose::Part, req);
-        (1..req.segments).any(|_| rng.random::<f64>() < loss)
+        (1..req.segments).any(|_| happens(rng.random(), loss))
     }
 
     /// The donor network forwards or rejects a misrouted message.
@@ -389,7 +390,9 @@ impl World {
                 intl_failure,
             } => {
                 let t = t + extra_latency.sample(&mut m.rng);
-                if m.kind == RouteKind::International && m.draws.misroute_failure < *intl_failure {
+                if m.kind == RouteKind::International
+                    && happens(m.draws.misroute_failure, *intl_failure)
+                {
                     return Err((Outcome::Undeliverable, t));
                 }
                 Ok(t)
@@ -424,7 +427,7 @@ impl World {
             return Ok(t);
         }
         let draw: f64 = self.send_stream(Purpose::Repeat, m.req).random();
-        match draw < filter.probability {
+        match happens(draw, filter.probability) {
             true => Err((Outcome::FilteredByCarrier, t)),
             false => Ok(t),
         }
@@ -444,33 +447,33 @@ impl World {
         }
         // A filter holds per message (a fresh draw each send) or per number
         // (the user's draw, the same for every send in the run).
-        let intl_filtered = m.draws.intl_filter < carrier.intl_filter
-            || user.intl_filter_draw < carrier.intl_filter_per_number;
+        let intl_filtered = happens(m.draws.intl_filter, carrier.intl_filter)
+            || happens(user.intl_filter_draw, carrier.intl_filter_per_number);
         if international && intl_filtered {
             return Err((Outcome::FilteredByCarrier, t));
         }
-        if m.draws.spam_filter < carrier.spam_filter
-            || user.spam_filter_draw < carrier.spam_filter_per_number
+        if happens(m.draws.spam_filter, carrier.spam_filter)
+            || happens(user.spam_filter_draw, carrier.spam_filter_per_number)
         {
             return Err((Outcome::FilteredByCarrier, t));
         }
-        if international && user.reject_overseas_draw < carrier.reject_overseas {
+        if international && happens(user.reject_overseas_draw, carrier.reject_overseas) {
             return Err((Outcome::FilteredByUser, t));
         }
         let block_share = provider.sender_blocked.unwrap_or(carrier.sender_blocked);
-        if user.sender_block_draw < block_share {
+        if happens(user.sender_block_draw, block_share) {
             return Err((Outcome::BlockedSender, t));
         }
         if international
             && user.ported_within(user.post_port_window, m.req.arrival, t)
-            && m.draws.post_port < carrier.post_port_intl_failure
+            && happens(m.draws.post_port, carrier.post_port_intl_failure)
         {
             return Err((Outcome::Undeliverable, t));
         }
         if !user.sms_capable || matches!(user.hygiene, Hygiene::Typo | Hygiene::Stale) {
             return Err((Outcome::Undeliverable, t));
         }
-        if carrier.undeliverable > 0.0 && m.draws.undeliverable() < carrier.undeliverable {
+        if carrier.undeliverable > 0.0 && happens(m.draws.undeliverable(), carrier.undeliverable) {
             return Err((Outcome::Undeliverable, t));
         }
         Ok(t)
@@ -505,7 +508,7 @@ impl World {
                 .presence
                 .clone()
                 .at(call_at, &self.scenario.users.presence)
-            && user.voice_draw < voice.success;
+            && happens(user.voice_draw, voice.success);
         answered.then(|| call_at.saturating_add(user.voice_latency))
     }
 

@@ -3,6 +3,7 @@
 //! Everything here is a pure function of the scenario, the time and the
 //! random streams, so the batch engine and a live SMSC can share it.
 
+pub mod chance;
 pub mod message;
 pub mod outage;
 pub mod outcome;

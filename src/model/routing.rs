@@ -3,6 +3,7 @@
 //! failover list where send k goes to the k-th provider and a refused
 //! submission moves on to the next.
 
+use super::chance::happens;
 use crate::des::{Purpose, RngStreams};
 use crate::scenario::{CarrierId, ProviderId, Routing};
 use rand::Rng;
@@ -47,7 +48,7 @@ impl<'r> Router<'r> {
                     .random();
                 let pick = cumulative
                     .iter()
-                    .find(|(_, c)| u < *c)
+                    .find(|(_, c)| happens(u, *c))
                     .unwrap_or(&cumulative[cumulative.len() - 1]);
                 Some(pick.0)
             }

@@ -2,6 +2,7 @@
 //! (common random numbers): carrier, number hygiene, port status, handset
 //! capabilities and settings, and the handset's presence process.
 
+use super::chance::happens;
 use crate::des::{Purpose, RngStreams, SimRng};
 use crate::distribution::Distribution;
 use crate::scenario::{CarrierId, Presence, Scenario};
@@ -82,10 +83,10 @@ impl User {
 
         let carrier = pick_cumulative(scenario.carriers.iter().map(|c| c.share), u_carrier);
         let users = &scenario.users;
-        let hygiene = if u_hygiene < users.typo {
+        let hygiene = if happens(u_hygiene, users.typo) {
             Hygiene::Typo
-        } else if u_hygiene < users.typo + users.stale {
-            if u_recycled < users.recycled {
+        } else if happens(u_hygiene, users.typo + users.stale) {
+            if happens(u_recycled, users.recycled) {
                 Hygiene::Recycled
             } else {
                 Hygiene::Stale
@@ -102,7 +103,7 @@ impl User {
         let donor_cdf = &scenario.mnp.donor_cdf[carrier.index()];
         let donor = donor_cdf
             .iter()
-            .position(|c| u_donor < *c)
+            .position(|c| happens(u_donor, *c))
             .map_or(carrier, CarrierId::new);
         // Drawn last and only for ported numbers: which numbers ported does
         // not depend on routing, so alternatives still see the same users.
@@ -125,7 +126,7 @@ impl User {
             port_age,
             donor,
             post_port_window,
-            sms_capable: u_capable >= scenario.carrier(carrier).not_sms_capable,
+            sms_capable: !happens(u_capable, scenario.carrier(carrier).not_sms_capable),
             reject_overseas_draw,
             sender_block_draw,
             intl_filter_draw,
@@ -151,7 +152,7 @@ pub fn pick_cumulative(shares: impl Iterator<Item = f64>, u: f64) -> usize {
     for (i, s) in shares.enumerate() {
         acc += s;
         last = i;
-        if u < acc {
+        if happens(u, acc) {
             return i;
         }
     }
@@ -181,7 +182,7 @@ impl PresenceCursor {
                 always_present: true,
             };
         }
-        let present = rng.random::<f64>() < presence.present_share;
+        let present = happens(rng.random(), presence.present_share);
         let dist = if present {
             &presence.present
         } else {
