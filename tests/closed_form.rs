@@ -135,6 +135,26 @@ fn per_message_undeliverable_draws_afresh_where_per_number_never_passes() {
 }
 
 #[test]
+fn mistyped_and_stale_numbers_fail_and_recycled_ones_reach_a_stranger_at_their_shares() {
+    // 10% mistyped; 20% stale, of which half were handed to someone else.
+    let extra = "[users]\ntypo = 0.1\nstale = 0.2\nrecycled = 0.5";
+    let sc = scenario(&base("", "", "", extra));
+    let m = merged(&sc);
+    let cell = m.cell(ProviderId::new(0), CarrierId::new(0));
+    let n = cell.total();
+    let count = |o: Outcome| cell.outcomes[o as usize];
+    // Mistyped, and stale but not recycled: 0.1 + 0.2 × 0.5.
+    assert_proportion("undeliverable", count(Outcome::Undeliverable), n, 0.2);
+    assert_proportion(
+        "reached a stranger",
+        count(Outcome::DeliveredWrongPerson),
+        n,
+        0.2 * 0.5,
+    );
+    assert_proportion("delivered", count(Outcome::Delivered), n, 0.7);
+}
+
+#[test]
 fn a_provider_s_own_leg_replaces_its_route_s_for_that_carrier_only() {
     // Two providers on the international route, half the sends each: the
     // route loses 2%, provider q's own leg to c loses 10% and takes 30 s.

@@ -131,6 +131,24 @@ fn one_message_is_resolved_on_demand_with_exact_timing() {
 }
 
 #[test]
+fn a_port_is_recent_for_a_window_that_ends_exactly_a_window_after_it() {
+    let sc = scenario(&world("", "", "", ""));
+    let mut u = user(&sc, Hygiene::Correct);
+    u.port_age = None;
+    assert!(
+        !u.ported_within(NANOS_PER_MIN, 0, 0),
+        "a number that never ported"
+    );
+    // Ported 10 s before the session arrived at 5 s: its age at time t is
+    // 10 s + (t - 5 s), so a 20 s window holds it until t = 15 s, exclusive.
+    u.port_age = Some(10 * NANOS_PER_SEC);
+    let (window, arrival) = (20 * NANOS_PER_SEC, 5 * NANOS_PER_SEC);
+    assert!(u.ported_within(window, arrival, arrival));
+    assert!(u.ported_within(window, arrival, 15 * NANOS_PER_SEC - 1));
+    assert!(!u.ported_within(window, arrival, 15 * NANOS_PER_SEC));
+}
+
+#[test]
 fn radio_outage_stores_and_delivers_the_backlog_when_it_clears() {
     let sc = scenario(&world(
         "",

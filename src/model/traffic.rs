@@ -110,6 +110,37 @@ mod tests {
     }
 
     #[test]
+    fn sparse_arrivals_carry_their_draw_across_segments_and_keep_each_segment_s_mean() {
+        // One arrival a minute on average, over ten one-minute segments
+        // whose rates alternate 0.5× and 2×: most gaps span a segment
+        // boundary, so what is left of a draw at a boundary decides where
+        // the next arrival falls.
+        let mut t = flat(1.0 / 60.0);
+        t.profile = (0..10)
+            .map(|i| (i * NANOS_PER_MIN, if i % 2 == 0 { 0.5 } else { 2.0 }))
+            .collect();
+        let runs = 4_000u64;
+        let mut counts = [0u64; 10];
+        for seed in 0..runs {
+            let mut p = ArrivalProcess::new(&t, 10 * NANOS_PER_MIN);
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            while let Some(at) = p.next(&mut rng) {
+                counts[(at / NANOS_PER_MIN) as usize] += 1;
+            }
+        }
+        // Over the runs a segment's count is Poisson with mean runs × its
+        // rate × 1 min: 2,000 or 8,000; within 4 sd.
+        for (i, n) in counts.iter().enumerate() {
+            let expected = runs as f64 * if i % 2 == 0 { 0.5 } else { 2.0 };
+            let sd = expected.sqrt();
+            assert!(
+                (*n as f64 - expected).abs() < 4.0 * sd,
+                "segment {i}: {n} arrivals, {expected} expected ({counts:?})"
+            );
+        }
+    }
+
+    #[test]
     fn bursts_and_profile_shape_the_rate() {
         let mut t = flat(10.0);
         t.bursts.push(Burst {

@@ -280,6 +280,27 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_is_period_by_period_up_to_the_horizon_beyond_the_current_period() {
+        // Cycles of two minutes on average: a horizon of 2,000 minutes.
+        let minute = Distribution::Exponential {
+            mean: NANOS_PER_MIN as f64,
+        };
+        let presence = Presence::new(minute.clone(), minute);
+        let ten_days = 10 * 24 * 60 * NANOS_PER_MIN;
+        let mut c = PresenceCursor::start(&presence, SimRng::seed_from_u64(5), 0);
+        assert_eq!(
+            c.advance(ten_days, &presence),
+            1,
+            "past the horizon: drawn afresh"
+        );
+        // The horizon counts from the end of the current period, wherever
+        // in the run that is, and a step of exactly the horizon is walked.
+        let end = c.period_end();
+        let periods = c.advance(end + presence.horizon, &presence);
+        assert!(periods > 100, "{periods} periods walked over the horizon");
+    }
+
+    #[test]
     fn centuries_ahead_cost_no_more_periods_than_the_horizon() {
         // Present for 8 h, absent for 10 min on average: 499 years are
         // about 535,000 cycles walked one by one.
