@@ -66,6 +66,7 @@ class Bind:
             self.stats["from_intended"].append(now - intended)
             self.stats["from_actual"].append(now - actual)
             self.stats["answered"] += 1
+            self.stats["last_answer"] = now
         self.window.release()
 
     def on_receipt(self, pdu):

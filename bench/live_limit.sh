@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The live modes at the machine's limit (docs/performance.md, "Live at the
+# limit"): `simsms load` at a planned rate against `simsms serve` on the
+# same machine, every message asking for a receipt, with the share of
+# messages late (left more than 10 ms after their intended time) and
+# dropped; then, against the same server, the npm `smpp` package's client
+# and python smpplib each pushing as fast as they can (a window of
+# submits in flight per bind, a new one as each resp comes back).
+#
+#   bench/live_limit.sh [SECONDS]      (default 5 s a run; about 2 minutes)
+#
+# LOAD_RUNS lists the load runs as BINDS:WINDOW:RATE (default below);
+# PUSH_RUNS the peers' runs as BINDS:WINDOW.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+load_runs=${LOAD_RUNS:-1:256:20000 1:256:40000 1:1024:40000 2:256:100000 4:256:100000}
+push_runs=${PUSH_RUNS:-1:256 2:256}
+bash tests/live/setup.sh > /dev/null
+python=target/live-venv/bin/python
+cargo build --release --locked --quiet
+bin=target/release/simsms
+. bench/serve_bench.sh 10m
+host=${address%:*}
+port=${address##*:}
+field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<< "$2"; }
+
+echo "simsms serve bench/serve_bench.toml --speed 1000 on $address; ${seconds} s a run"
+printf '| client | binds × window | planned rate | sent | late | dropped | final receipts | sent/s | resp p50 / p99 / p99.9 from intended time |\n'
+printf '|---|---|---|---|---|---|---|---|---|\n'
+for run in $load_runs; do
+  IFS=: read -r binds window rate <<< "$run"
+  report=$("$bin" load bench/serve_bench.toml --target "smpp://bench:bench@$address" \
+    --rate "$rate/s" --duration "${seconds}s" --binds "$binds" --window "$window" --wait 10s)
+  line=$(grep '^planned ' <<< "$report")
+  intended=$(grep '^submit_sm_resp from intended' <<< "$report")
+  receipts=$(grep '^receipts by stat' <<< "$report" | grep -oE '[0-9]+' | paste -sd+ | bc)
+  sent=$(field "sent" "$line")
+  late=$(field late "$line")
+  printf '| simsms load | %s × %s | %s/s | %s | %s (%.2f%%) | %s | %s | %.0f | %s / %s / %s ms |\n' \
+    "$binds" "$window" "$rate" "$sent" "$late" "$(bc -l <<< "100 * $late / $(field planned "$line")")" \
+    "$(field 'dropped \(window full\)' "$line")" "${receipts:-0}" "$(bc -l <<< "$sent / $seconds")" \
+    "$(field p50 "$intended")" "$(field p99 "$intended")" "$(field p99.9 "$intended")"
+done
+
+echo
+printf '| client, pushing as fast as it can | binds × window | submits answered | receipts | submits/s | receipts/s |\n'
+printf '|---|---|---|---|---|---|\n'
+push_row() {
+  "$python" - "$1" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"| {r['generator']} | {r['binds']} × {r['window']} | {r['answered']} | {r['receipts']} | "
+      f"{r['submits_per_s']} | {r['receipts_per_s']} |")
+PY
+}
+for run in $push_runs; do
+  IFS=: read -r binds window <<< "$run"
+  npm=$(NODE_PATH=target/live-node/node_modules timeout 120 \
+    node bench/npm_smpp_push.js "$host" "$port" bench bench "$seconds" "$binds" "$window")
+  push_row "$npm"
+  peer=$(cd bench && timeout 120 "../$python" smpplib_push.py "$host" "$port" bench bench \
+    "$seconds" "$binds" "$window" 2>/dev/null)
+  push_row "$peer"
+done
