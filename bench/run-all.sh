@@ -55,5 +55,8 @@ bench/serve_throughput.sh
 echo "== simsms load vs a python smpplib generator, side by side"
 bench/load_vs_smpplib.sh
 
+echo "== the live modes at the limit: load at 20k-100k/s, the npm smpp client and smpplib pushing flat out"
+bench/live_limit.sh
+
 echo "== simsms serve soak (10 minutes)"
 bench/serve_soak.sh 600 200
