@@ -297,4 +297,61 @@ mod tests {
         // A word that merely contains a field name is not that field.
         assert_eq!(field("pid:7 stat:ACCEPTD", "id"), None);
     }
+
+    /// `pdu` encoded as a frame and decoded again, as a peer reads it.
+    fn through_the_wire(pdu: Pdu) -> DataSm {
+        use crate::protocol::smpp::frame::{Frame, decode, encode};
+        let mut wire = bytes::BytesMut::new();
+        encode(
+            &rusmpp::Command::new(rusmpp::CommandStatus::EsmeRok, 9, pdu),
+            &mut wire,
+        );
+        match decode(wire, 65_536) {
+            Frame::Command(command) => match command.pdu() {
+                Some(Pdu::DataSm(d)) => d.clone(),
+                other => panic!("not a data_sm: {other:?}"),
+            },
+            _ => panic!("the data_sm does not decode"),
+        }
+    }
+
+    #[test]
+    fn a_data_sm_receipt_goes_over_the_wire_with_its_text_and_exactly_its_tlvs() {
+        let text = sample().to_string();
+        let tlvs = ReceiptTlvs {
+            message_id: "255",
+            state: MessageState::Delivered,
+            network_error: 0,
+        };
+        let d = through_the_wire(data_sm(("819012345678", "SIMSMS"), &text, Some(tlvs)));
+        // message_payload, then receipted_message_id, message_state and
+        // network_error_code: nothing in between or after.
+        assert_eq!(d.tlvs().len(), 4, "{:?}", d.tlvs());
+        let read = data_sm_receipt_fields(&d).expect("a receipt");
+        assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "DELIVRD"));
+        assert_eq!(read.submit_date.as_deref(), Some("2611221711"));
+        // Without TLVs the text alone says it all.
+        let d = through_the_wire(data_sm(("819012345678", "SIMSMS"), &text, None));
+        let read = data_sm_receipt_fields(&d).expect("a receipt from the text");
+        assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "DELIVRD"));
+    }
+
+    #[test]
+    fn the_search_for_a_field_goes_on_after_a_word_that_only_contains_its_name() {
+        assert_eq!(field("message_id:9 id:2", "id"), Some("2"));
+        assert_eq!(
+            field("stat:x substat:y stat2 stat:DELIVRD", "stat"),
+            Some("x")
+        );
+        assert_eq!(field("substat:y stat:DELIVRD", "stat"), Some("DELIVRD"));
+    }
+
+    #[test]
+    fn a_text_is_clipped_to_a_byte_limit_at_a_character_boundary() {
+        // Katakana are three bytes each in UTF-8.
+        assert_eq!(clip("コード", 4), "コ");
+        assert_eq!(clip("コード", 6), "コー");
+        assert_eq!(clip("コード", 64), "コード");
+        assert_eq!(clip("id:255", 2), "id");
+    }
 }
