@@ -328,3 +328,76 @@ async fn sleep_until(at: Option<Instant>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn job(message_id: u64) -> ReceiptJob {
+        ReceiptJob {
+            account: 0,
+            message_id,
+            fate_id: message_id,
+            handset: "819012345678".into(),
+            sender: "SIMSMS".into(),
+            submitted_at: 0,
+            done_at: 0,
+            receipt: Receipt::Delivered,
+            outcome: Outcome::Delivered,
+            text: String::new(),
+            cancelled: false,
+        }
+    }
+
+    #[test]
+    fn receipts_beyond_the_desk_s_bound_are_dropped_and_counted() {
+        let desk = Desk::new(1, 2);
+        for id in 0..5 {
+            desk.push(job(id));
+        }
+        assert_eq!(desk.held(), vec![2]);
+        assert_eq!(desk.dropped(), 3);
+        assert_eq!(desk.take(0).map(|j| j.message_id), Some(0));
+    }
+
+    #[tokio::test]
+    async fn a_pending_receipt_s_time_is_forgotten_once_it_is_handed_over() {
+        // What a stop consults: it waits while some receipt still falls
+        // due within the flush, and no longer.
+        let desk = Arc::new(Desk::new(1, 10));
+        let scheduler = Scheduler::spawn(desk.clone());
+        let now = Instant::now();
+        let (soon, later) = (
+            now + Duration::from_millis(300),
+            now + Duration::from_millis(500),
+        );
+        scheduler.schedule(soon, job(1));
+        scheduler.schedule(soon, job(2));
+        scheduler.schedule(later, job(3));
+        assert!(scheduler.any_due_by(soon));
+        assert!(
+            !scheduler.any_due_by(now),
+            "nothing is due before the first"
+        );
+        // Polled: the desk gets each receipt just before its time is
+        // forgotten.
+        let far = now + Duration::from_secs(3600);
+        let handed = async {
+            while desk.held() != vec![3] || scheduler.any_due_by(far) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), handed)
+            .await
+            .is_err()
+        {
+            panic!(
+                "after 5 s: {:?} held, a receipt still pending: {}",
+                desk.held(),
+                scheduler.any_due_by(far)
+            );
+        }
+    }
+}
