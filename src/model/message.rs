@@ -517,7 +517,7 @@ impl World {
         let provider = self.scenario.provider(fate.provider);
         fate.receipt = if fate.outcome.is_refusal() {
             Receipt::SubmitFailed
-        } else if draws.receipt >= provider.receipt_probability {
+        } else if !happens(draws.receipt, provider.receipt_probability) {
             Receipt::Nothing
         } else {
             match fate.outcome {
