@@ -297,7 +297,14 @@ mod tests {
         // in the run that is, and a step of exactly the horizon is walked.
         let end = c.period_end();
         let periods = c.advance(end + presence.horizon, &presence);
-        assert!(periods > 100, "{periods} periods walked over the horizon");
+        // About 2,000 periods of a minute in 2,000 minutes.
+        assert!(
+            (1_500..2_500).contains(&periods),
+            "{periods} periods walked over the horizon"
+        );
+        // A nanosecond beyond the horizon: drawn afresh.
+        let end = c.period_end();
+        assert_eq!(c.advance(end + presence.horizon + 1, &presence), 1);
     }
 
     #[test]

@@ -40,6 +40,26 @@ pub struct ReceiptJob {
     pub cancelled: bool,
 }
 
+#[cfg(test)]
+impl ReceiptJob {
+    /// A delivered receipt of message `message_id` for account 0, for tests.
+    pub(crate) fn sample(message_id: u64) -> ReceiptJob {
+        ReceiptJob {
+            account: 0,
+            message_id,
+            fate_id: message_id,
+            handset: "819012345678".into(),
+            sender: "SIMSMS".into(),
+            submitted_at: 0,
+            done_at: 0,
+            receipt: Receipt::Delivered,
+            outcome: Outcome::Delivered,
+            text: String::new(),
+            cancelled: false,
+        }
+    }
+}
+
 /// Receipts ready to go, per account; each account's bound receivers
 /// take from its queue.
 pub struct Desk {
@@ -336,19 +356,7 @@ mod tests {
     use std::time::Duration;
 
     fn job(message_id: u64) -> ReceiptJob {
-        ReceiptJob {
-            account: 0,
-            message_id,
-            fate_id: message_id,
-            handset: "819012345678".into(),
-            sender: "SIMSMS".into(),
-            submitted_at: 0,
-            done_at: 0,
-            receipt: Receipt::Delivered,
-            outcome: Outcome::Delivered,
-            text: String::new(),
-            cancelled: false,
-        }
+        ReceiptJob::sample(message_id)
     }
 
     #[test]
@@ -371,7 +379,7 @@ mod tests {
         let now = Instant::now();
         let (soon, later) = (
             now + Duration::from_millis(300),
-            now + Duration::from_millis(500),
+            now + Duration::from_millis(1300),
         );
         scheduler.schedule(soon, job(1));
         scheduler.schedule(soon, job(2));
@@ -382,7 +390,19 @@ mod tests {
             "nothing is due before the first"
         );
         // Polled: the desk gets each receipt just before its time is
-        // forgotten.
+        // forgotten. First the two due soon, while the third is pending.
+        let first_two = async {
+            while desk.held() != vec![2] || scheduler.any_due_by(soon) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), first_two)
+            .await
+            .is_err()
+        {
+            panic!("after 5 s: {:?} held", desk.held());
+        }
+        assert!(scheduler.any_due_by(later), "the third forgotten early");
         let far = now + Duration::from_secs(3600);
         let handed = async {
             while desk.held() != vec![3] || scheduler.any_due_by(far) {

@@ -318,22 +318,27 @@ mod tests {
     #[test]
     fn a_data_sm_receipt_goes_over_the_wire_with_its_text_and_exactly_its_tlvs() {
         let text = sample().to_string();
+        // The TLVs say otherwise than the text: they are what is read.
         let tlvs = ReceiptTlvs {
-            message_id: "255",
-            state: MessageState::Delivered,
-            network_error: 0,
+            message_id: "256",
+            state: MessageState::Undeliverable,
+            network_error: 1,
         };
         let d = through_the_wire(data_sm(("819012345678", "SIMSMS"), &text, Some(tlvs)));
         // message_payload, then receipted_message_id, message_state and
         // network_error_code: nothing in between or after.
-        assert_eq!(d.tlvs().len(), 4, "{:?}", d.tlvs());
+        let tags: Vec<u16> = d.tlvs().iter().map(|t| t.tag().into()).collect();
+        assert_eq!(tags, vec![0x0424, 0x001E, 0x0427, 0x0423], "{:?}", d.tlvs());
         let read = data_sm_receipt_fields(&d).expect("a receipt");
-        assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "DELIVRD"));
+        assert_eq!((read.id.as_str(), read.stat.as_str()), ("256", "UNDELIV"));
+        assert_eq!(read.err.as_deref(), Some("001"));
+        assert!(!read.id_from_text);
         assert_eq!(read.submit_date.as_deref(), Some("2611221711"));
         // Without TLVs the text alone says it all.
         let d = through_the_wire(data_sm(("819012345678", "SIMSMS"), &text, None));
         let read = data_sm_receipt_fields(&d).expect("a receipt from the text");
         assert_eq!((read.id.as_str(), read.stat.as_str()), ("255", "DELIVRD"));
+        assert!(read.id_from_text);
     }
 
     #[test]

@@ -96,17 +96,9 @@ mod tests {
 
     fn job() -> ReceiptJob {
         ReceiptJob {
-            account: 0,
-            message_id: 255,
-            fate_id: 255,
-            handset: "819012345678".into(),
-            sender: "SIMSMS".into(),
-            submitted_at: 0,
             done_at: 90_000_000_000,
-            receipt: Receipt::Delivered,
-            outcome: Outcome::Delivered,
             text: "Your code is 123456, valid 10 min".into(),
-            cancelled: false,
+            ..ReceiptJob::sample(255)
         }
     }
 
