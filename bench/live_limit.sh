@@ -23,43 +23,44 @@ bin=target/release/simsms
 . bench/serve_bench.sh 10m
 host=${address%:*}
 port=${address##*:}
-field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<< "$2"; }
+. bench/load_report.sh
 
 echo "simsms serve bench/serve_bench.toml --speed 1000 on $address; ${seconds} s a run"
-printf '| client | binds × window | planned rate | sent | late | dropped | final receipts | sent/s | resp p50 / p99 / p99.9 from intended time |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for run in $load_runs; do
   IFS=: read -r binds window rate <<< "$run"
   report=$("$bin" load bench/serve_bench.toml --target "smpp://bench:bench@$address" \
-    --rate "$rate/s" --duration "${seconds}s" --binds "$binds" --window "$window" --wait 10s)
-  line=$(grep '^planned ' <<< "$report")
-  intended=$(grep '^submit_sm_resp from intended' <<< "$report")
-  receipts=$(grep '^receipts by stat' <<< "$report" | grep -oE '[0-9]+' | paste -sd+ | bc)
-  sent=$(field "sent" "$line")
-  late=$(field late "$line")
-  printf '| simsms load | %s × %s | %s/s | %s | %s (%.2f%%) | %s | %s | %.0f | %s / %s / %s ms |\n' \
-    "$binds" "$window" "$rate" "$sent" "$late" "$(bc -l <<< "100 * $late / $(field planned "$line")")" \
-    "$(field 'dropped \(window full\)' "$line")" "${receipts:-0}" "$(bc -l <<< "$sent / $seconds")" \
-    "$(field p50 "$intended")" "$(field p99 "$intended")" "$(field p99.9 "$intended")"
+    --rate "$rate/s" --duration "${seconds}s" --binds "$binds" --window "$window" --wait 10s || true)
+  load_figures "$report"
+  printf '| simsms load | %s × %s | %s/s | %s | %s | %s (%s%%) | %s | %s | %s | %s / %s / %s ms |\n' \
+    "$binds" "$window" "$rate" "$planned" "$sent" "$late" "$(percent "$late" "$planned")" \
+    "$dropped" "$receipts" "$(ratio "$sent" "$span")" "$p50" "$p99" "$p999"
 done
 
 echo
 printf '| client, pushing as fast as it can | binds × window | submits answered | receipts | submits/s | receipts/s |\n'
 printf '|---|---|---|---|---|---|\n'
+# One row of a peer's JSON line, or a row saying it did not finish.
 push_row() {
-  "$python" - "$1" <<'PY'
+  "$python" - "$1" "$2" "$3" <<'PY'
 import json, sys
-r = json.loads(sys.argv[1])
-print(f"| {r['generator']} | {r['binds']} × {r['window']} | {r['answered']} | {r['receipts']} | "
-      f"{r['submits_per_s']} | {r['receipts_per_s']} |")
+name, binds_window, line = sys.argv[1], sys.argv[2], sys.argv[3]
+try:
+    r = json.loads(line)
+except ValueError:
+    print(f"| {name} | {binds_window} | (did not finish within 120 s) | | | |")
+else:
+    print(f"| {r['generator']} | {r['binds']} × {r['window']} | {r['answered']} | {r['receipts']} | "
+          f"{r['submits_per_s']} | {r['receipts_per_s']} |")
 PY
 }
 for run in $push_runs; do
   IFS=: read -r binds window <<< "$run"
   npm=$(NODE_PATH=target/live-node/node_modules timeout 120 \
-    node bench/npm_smpp_push.js "$host" "$port" bench bench "$seconds" "$binds" "$window")
-  push_row "$npm"
+    node bench/npm_smpp_push.js "$host" "$port" bench bench "$seconds" "$binds" "$window" || true)
+  push_row "npm smpp" "$binds × $window" "$npm"
   peer=$(cd bench && timeout 120 "../$python" smpplib_push.py "$host" "$port" bench bench \
-    "$seconds" "$binds" "$window" 2>/dev/null)
-  push_row "$peer"
+    "$seconds" "$binds" "$window" 2>/dev/null || true)
+  push_row "python smpplib" "$binds × $window" "$peer"
 done

@@ -17,22 +17,17 @@ bin=target/release/simsms
 . bench/serve_bench.sh 10m
 host=${address%:*}
 port=${address##*:}
+. bench/load_report.sh
 
 printf '| generator | planned rate | sent | late | dropped | receipts | sent/s over the 5 s | p50 / p99 / p99.9 from intended time | p99 from actual send |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for rate in $rates; do
   report=$("$bin" load bench/serve_bench.toml --target "smpp://bench:bench@$address" \
-    --rate "$rate/s" --duration 5s --binds 2 --window 256 --wait 10s)
-  load_line=$(grep '^planned ' <<< "$report")
-  intended=$(grep '^submit_sm_resp from intended' <<< "$report")
-  actual=$(grep '^submit_sm_resp from actual' <<< "$report")
-  receipts=$(grep '^receipts by stat' <<< "$report" | grep -oE '[0-9]+' | paste -sd+ | bc)
-  field() { sed -E "s/.*$1 ([0-9.]+).*/\\1/" <<< "$2"; }
-  sent=$(field "sent" "$load_line")
-  printf '| simsms load | %s/s | %s | %s | %s | %s | %.0f | %s / %s / %s ms | %s ms |\n' \
-    "$rate" "$sent" "$(field late "$load_line")" "$(field 'dropped \(window full\)' "$load_line")" \
-    "${receipts:-0}" "$(bc -l <<< "$sent / 5")" \
-    "$(field p50 "$intended")" "$(field p99 "$intended")" "$(field p99.9 "$intended")" "$(field p99 "$actual")"
+    --rate "$rate/s" --duration 5s --binds 2 --window 256 --wait 10s || true)
+  load_figures "$report"
+  printf '| simsms load | %s/s | %s | %s | %s | %s | %s | %s / %s / %s ms | %s ms |\n' \
+    "$rate" "$sent" "$late" "$dropped" "$receipts" "$(ratio "$sent" 5)" \
+    "$p50" "$p99" "$p999" "$p99_actual"
   peer=$(timeout 120 "$python" bench/smpplib_load.py "$host" "$port" bench bench "$rate" 5 2 256 2>/dev/null || echo '{}')
   "$python" - "$rate" "$peer" <<'PY'
 import json, sys

@@ -22,6 +22,8 @@ import time
 import smpplib.client
 
 MAX_LATE = 1.0
+# tests/live/requirements.txt pins this version; smpplib has no __version__.
+GENERATOR = "python smpplib 2.2.4"
 WAIT_AFTER = 10.0
 
 
@@ -90,18 +92,34 @@ class Bind:
         return True
 
 
-def main():
-    host, port, system_id, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    rate, seconds = float(sys.argv[5]), float(sys.argv[6])
-    binds = int(sys.argv[7]) if len(sys.argv) > 7 else 2
-    window = int(sys.argv[8]) if len(sys.argv) > 8 else 256
-    stats = {
+def new_stats():
+    """What the binds record, shared by them under its lock."""
+    return {
         "lock": threading.Lock(),
         "from_intended": [],
         "from_actual": [],
         "answered": 0,
         "receipts": 0,
+        "last_answer": 0.0,
     }
+
+
+def wait_for_answers(stats, sent):
+    """Waits up to WAIT_AFTER for the resps and receipts of `sent` submits."""
+    waited_from = time.monotonic()
+    while time.monotonic() - waited_from < WAIT_AFTER:
+        with stats["lock"]:
+            if stats["answered"] >= sent and stats["receipts"] >= sent:
+                return
+        time.sleep(0.01)
+
+
+def main():
+    host, port, system_id, password = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    rate, seconds = float(sys.argv[5]), float(sys.argv[6])
+    binds = int(sys.argv[7]) if len(sys.argv) > 7 else 2
+    window = int(sys.argv[8]) if len(sys.argv) > 8 else 256
+    stats = new_stats()
     pool = [Bind(host, port, system_id, password, window, stats) for _ in range(binds)]
     planned = int(rate * seconds)
     sent = late = dropped = 0
@@ -118,11 +136,7 @@ def main():
         else:
             dropped += 1
     all_sent = time.monotonic()
-    while time.monotonic() - all_sent < WAIT_AFTER:
-        with stats["lock"]:
-            if stats["answered"] >= sent and stats["receipts"] >= sent:
-                break
-        time.sleep(0.01)
+    wait_for_answers(stats, sent)
     elapsed_send = all_sent - start
     for b in pool:
         b.done = True
@@ -136,7 +150,7 @@ def main():
     print(
         json.dumps(
             {
-                "generator": "python smpplib " + getattr(smpplib, "__version__", "2.2.4"),
+                "generator": GENERATOR,
                 "planned": planned,
                 "sent": sent,
                 "late": late,

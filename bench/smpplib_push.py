@@ -11,10 +11,9 @@ Prints one JSON line.
 import json
 import os
 import sys
-import threading
 import time
 
-from smpplib_load import WAIT_AFTER, Bind
+from smpplib_load import GENERATOR, Bind, new_stats, wait_for_answers
 
 
 def main():
@@ -22,7 +21,7 @@ def main():
     seconds = float(sys.argv[5])
     binds = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     window = int(sys.argv[7]) if len(sys.argv) > 7 else 256
-    stats = {"lock": threading.Lock(), "from_intended": [], "from_actual": [], "answered": 0, "receipts": 0, "last_answer": 0.0}
+    stats = new_stats()
     pool = [Bind(host, port, system_id, password, window, stats) for _ in range(binds)]
     sent = 0
     start = time.monotonic()
@@ -31,16 +30,11 @@ def main():
         # Sent now, so a full window waits (up to 1 s) rather than drops.
         if pool[sent % binds].send("8190%08d" % sent, time.monotonic()):
             sent += 1
-    pushed = time.monotonic() - start
-    while time.monotonic() - start - pushed < WAIT_AFTER:
-        with stats["lock"]:
-            if stats["answered"] >= sent and stats["receipts"] >= sent:
-                break
-        time.sleep(0.01)
+    wait_for_answers(stats, sent)
     print(
         json.dumps(
             {
-                "generator": "python smpplib 2.2.4",
+                "generator": GENERATOR,
                 "binds": binds,
                 "window": window,
                 "sent": sent,
