@@ -16,14 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-5}
 load_runs=${LOAD_RUNS:-1:256:20000 1:256:40000 1:1024:40000 2:256:100000 4:256:100000}
 push_runs=${PUSH_RUNS:-1:256 2:256}
-bash tests/live/setup.sh > /dev/null
-python=target/live-venv/bin/python
-cargo build --release --locked --quiet
-bin=target/release/simsms
-. bench/serve_bench.sh 10m
-host=${address%:*}
-port=${address##*:}
-. bench/load_report.sh
+. bench/live_bench.sh
 
 echo "simsms serve bench/serve_bench.toml --speed 1000 on $address; ${seconds} s a run"
 printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time |\n'

@@ -10,14 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rates=${*:-2000 5000 10000 20000 50000}
-bash tests/live/setup.sh > /dev/null
-python=target/live-venv/bin/python
-cargo build --release --locked --quiet
-bin=target/release/simsms
-. bench/serve_bench.sh 10m
-host=${address%:*}
-port=${address##*:}
-. bench/load_report.sh
+. bench/live_bench.sh
 
 printf '| generator | planned rate | sent | late | dropped | receipts | sent/s over the 5 s | p50 / p99 / p99.9 from intended time | p99 from actual send |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'

@@ -359,6 +359,21 @@ mod tests {
         ReceiptJob::sample(message_id)
     }
 
+    /// Polls `done` every 5 ms; fails the test with `state` after 5 s.
+    async fn poll_until(done: impl Fn() -> bool, state: impl Fn() -> String) {
+        let poll = async {
+            while !done() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(5), poll)
+            .await
+            .is_err()
+        {
+            panic!("after 5 s: {}", state());
+        }
+    }
+
     #[test]
     fn receipts_beyond_the_desk_s_bound_are_dropped_and_counted() {
         let desk = Desk::new(1, 2);
@@ -391,33 +406,18 @@ mod tests {
         );
         // Polled: the desk gets each receipt just before its time is
         // forgotten. First the two due soon, while the third is pending.
-        let first_two = async {
-            while desk.held() != vec![2] || scheduler.any_due_by(soon) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        if tokio::time::timeout(Duration::from_secs(5), first_two)
-            .await
-            .is_err()
-        {
-            panic!("after 5 s: {:?} held", desk.held());
-        }
+        let state = || format!("{:?} held", desk.held());
+        poll_until(
+            || desk.held() == vec![2] && !scheduler.any_due_by(soon),
+            state,
+        )
+        .await;
         assert!(scheduler.any_due_by(later), "the third forgotten early");
         let far = now + Duration::from_secs(3600);
-        let handed = async {
-            while desk.held() != vec![3] || scheduler.any_due_by(far) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        if tokio::time::timeout(Duration::from_secs(5), handed)
-            .await
-            .is_err()
-        {
-            panic!(
-                "after 5 s: {:?} held, a receipt still pending: {}",
-                desk.held(),
-                scheduler.any_due_by(far)
-            );
-        }
+        poll_until(
+            || desk.held() == vec![3] && !scheduler.any_due_by(far),
+            state,
+        )
+        .await;
     }
 }
