@@ -60,9 +60,11 @@ impl<E: Copy> QuaternaryHeap<E> {
         }
     }
 
+    /// Places `item` starting from the hole at `index`, rising. The item
+    /// comes in by value rather than read back from its slot: a load of an
+    /// entry just stored field by field stalls store-to-load forwarding.
     #[inline]
-    fn sift_up(&mut self, mut index: usize) {
-        let item = self.entries[index];
+    fn sift_up(&mut self, mut index: usize, item: Entry<E>) {
         while index > 0 {
             let parent = (index - 1) / 4;
             if !item.before(&self.entries[parent]) {
@@ -108,8 +110,7 @@ impl<E: Copy> QuaternaryHeap<E> {
             self.entries[index] = children[smallest];
             index = first + smallest;
         }
-        self.entries[index] = item;
-        self.sift_up(index);
+        self.sift_up(index, item);
     }
 }
 
@@ -118,13 +119,14 @@ impl<E: Copy> EventQueue<E> for QuaternaryHeap<E> {
     fn push(&mut self, time: Nanos, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.entries.push(Entry {
+        let item = Entry {
             time,
             sequence,
             event,
-        });
+        };
+        self.entries.push(item);
         let last = self.entries.len() - 1;
-        self.sift_up(last);
+        self.sift_up(last, item);
     }
 
     #[inline]
