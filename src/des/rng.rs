@@ -30,26 +30,32 @@ pub enum Purpose {
     Part = 7,
     /// One send's SMSC stage: radio delays and the attempts' draws. Its
     /// own stream, so re-deciding the stage after an outage is injected
-    /// (`World::redeliver`) draws what the first decision drew.
+    /// (`World::redeliver`) draws what the first decision drew. The
+    /// largest number: `RngStreams` keeps one mixed key per purpose up to it.
     Smsc = 8,
 }
 
 /// Derives independent streams from the scenario seed.
 #[derive(Debug, Clone, Copy)]
 pub struct RngStreams {
-    /// The (seed, replication) part of every stream's key, mixed once.
-    base: u64,
+    /// The (seed, replication, purpose) part of every stream's key, mixed
+    /// once per purpose (indexed by its number) rather than per stream.
+    purposes: [u64; PURPOSES],
 }
+
+/// One more than the largest `Purpose` number.
+const PURPOSES: usize = Purpose::Smsc as usize + 1;
 
 impl RngStreams {
     pub fn new(seed: u64, replication: u64) -> Self {
         let base = splitmix(splitmix(seed ^ 0x5157_534D_5300_0000) ^ replication);
-        RngStreams { base }
+        let purposes = std::array::from_fn(|purpose| splitmix(base ^ purpose as u64));
+        RngStreams { purposes }
     }
 
     /// A stream for (purpose, entity, sub-entity); e.g. (Message, session, send).
     pub fn stream(&self, purpose: Purpose, entity: u64, sub: u64) -> SimRng {
-        let mut h = splitmix(self.base ^ purpose as u64);
+        let mut h = self.purposes[purpose as usize];
         h = splitmix(h ^ entity);
         h = splitmix(h ^ sub);
         seed_from_u64(h)
