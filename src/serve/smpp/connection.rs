@@ -26,10 +26,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
 mod operations;
+
+/// What the reader task hands over: a frame, the end of the stream
+/// (`None`), or why reading failed.
+type FrameRead = Result<Option<Frame>, FrameError>;
+type Frames = mpsc::Receiver<FrameRead>;
 
 struct Bound {
     account: usize,
@@ -60,8 +65,11 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
     shared: Arc<Shared>,
     _slot: Slot,
 ) {
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let (frames_tx, mut frames) = mpsc::channel(64);
+    let (reader, mut writer) = tokio::io::split(stream);
+    // Buffered: a frame is two reads (its length, then the rest), and
+    // without a buffer each is a system call.
+    let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
+    let (frames_tx, mut frames) = mpsc::channel(FRAMES_QUEUED);
     let max_pdu = shared.scenario.serve.max_pdu;
     let reader_task = tokio::spawn(async move {
         loop {
@@ -86,20 +94,14 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
     };
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut last_heard = Instant::now();
+    let mut ended = false;
     loop {
         let receiving = c.receiving_account();
         tokio::select! {
-            frame = frames.recv() => match frame {
-                Some(Ok(Some(frame))) => {
-                    last_heard = Instant::now();
-                    c.on_frame(frame);
-                }
-                Some(Err(FrameError::Length { .. })) => {
-                    c.reply(0, CommandStatus::EsmeRinvcmdlen, Pdu::GenericNack);
-                    c.closing = true;
-                }
-                _ => break,
-            },
+            frame = frames.recv() => {
+                last_heard = Instant::now();
+                ended = !c.take_frames(frame, &mut frames);
+            }
             _ = wait_for_receipt(&shared, receiving) => {}
             _ = tick.tick() => {
                 c.resend_overdue(retry);
@@ -113,7 +115,9 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
                 c.closing = true;
             }
         }
-        c.pump_receipts();
+        if !ended {
+            c.pump_receipts();
+        }
         if !c.out.bytes.is_empty() {
             // A TLS stream buffers what it is given until flushed.
             if writer.write_all(&c.out.bytes).await.is_err() || writer.flush().await.is_err() {
@@ -121,7 +125,7 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
             }
             c.out.bytes.clear();
         }
-        if c.closing {
+        if c.closing || ended {
             break;
         }
     }
@@ -129,6 +133,10 @@ pub async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(
     reader_task.abort();
     c.release();
 }
+
+/// Frames read ahead of the connection's task, and the read buffer.
+const FRAMES_QUEUED: usize = 256;
+const READ_BUFFER: usize = 64 * 1024;
 
 async fn wait_for_receipt(shared: &Shared, account: Option<usize>) {
     match account {
@@ -154,6 +162,35 @@ impl Connection {
             self.shared.board.of(account).refused(status_name(status));
         }
         self.out.reply(sequence, status, pdu);
+    }
+
+    /// Handles `first` and every frame already read behind it, so that
+    /// their answers leave in one write rather than one system call each.
+    /// False when the stream ended or failed (the answers to the frames
+    /// before it are still written).
+    fn take_frames(&mut self, first: Option<FrameRead>, frames: &mut Frames) -> bool {
+        let mut next = first;
+        let mut handled = 0;
+        loop {
+            match next {
+                Some(Ok(Some(frame))) => self.on_frame(frame),
+                Some(Err(FrameError::Length { .. })) => {
+                    self.reply(0, CommandStatus::EsmeRinvcmdlen, Pdu::GenericNack);
+                    self.closing = true;
+                    return true;
+                }
+                _ => return false,
+            }
+            handled += 1;
+            if self.closing || handled == FRAMES_QUEUED {
+                return true;
+            }
+            match frames.try_recv() {
+                Ok(frame) => next = Some(frame),
+                Err(mpsc::error::TryRecvError::Empty) => return true,
+                Err(mpsc::error::TryRecvError::Disconnected) => return false,
+            }
+        }
     }
 
     fn request(&mut self, pdu: impl Into<Pdu>) -> u32 {
