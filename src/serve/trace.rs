@@ -12,6 +12,7 @@
 use crate::model::{Fate, number_key};
 use crate::units::Nanos;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Events kept per message (a receipt sent again and again, or many
 /// callback retries, must not grow one entry without bound).
@@ -143,23 +144,62 @@ pub struct Recent {
     pub kind: RecentKind,
 }
 
-/// The trace store: the newest `capacity` submissions.
+/// The trace store: the newest `capacity` submissions, kept in one ring
+/// in the order they came (the oldest is forgotten first), with small
+/// indexes from each message key and each number to their place. One
+/// message is an append and a few integer-keyed look-ups: a hash map of
+/// whole entries and a list per number cost serve a fifth of its rate at
+/// 100,000 messages a second (docs/performance.md).
 #[derive(Debug, Default)]
 pub struct Traces {
     capacity: usize,
-    /// By key: the model's message id, or a refusal's own serial.
-    entries: HashMap<u64, Traced>,
-    order: VecDeque<u64>,
+    /// Oldest first; `ring[i]` is the message of sequence `first + i`.
+    ring: VecDeque<Kept>,
+    first: u64,
+    /// Message key (the model's message id, or a refusal's own serial)
+    /// to its sequence in the ring.
+    by_key: HashMap<u64, u64, BuildHasherDefault<MixedKey>>,
     /// Ids a client was given other than the key itself (later parts of
     /// a long message, HTTP SIDs), to their message's key.
     aliases: HashMap<String, u64>,
-    /// Keys by the hash of the destination's digits (`number_key`), oldest
-    /// first; a look-up checks the number itself.
-    by_number: HashMap<u64, VecDeque<u64>>,
+    /// The hash of a destination's digits (`number_key`) to the key of its
+    /// newest message; each message links to the one before it to the
+    /// same hash, and a look-up checks the number itself.
+    by_number: HashMap<u64, u64, BuildHasherDefault<MixedKey>>,
     next_refusal: u64,
     recent: VecDeque<Recent>,
     /// Submissions traced since start, and events dropped by the bounds.
     pub traced: u64,
+}
+
+/// One kept message and the key of the message before it to the same
+/// number hash (a chain the look-up walks, newest first).
+#[derive(Debug)]
+struct Kept {
+    key: u64,
+    traced: Traced,
+    earlier_to_number: Option<u64>,
+}
+
+/// Hashes the store's integer keys with one multiplication: message ids
+/// come in sequence and number keys are already hashes, so SipHash's
+/// resistance to chosen keys buys nothing here.
+#[derive(Default)]
+struct MixedKey(u64);
+
+impl Hasher for MixedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b) ^ self.0.rotate_left(8));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Fibonacci hashing: consecutive ids spread over the whole word.
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Keys of refused submissions: apart from the model's message ids.
@@ -178,6 +218,16 @@ impl Traces {
         self.capacity > 0
     }
 
+    fn entry(&self, key: u64) -> Option<&Traced> {
+        let sequence = *self.by_key.get(&key)?;
+        Some(&self.ring[(sequence - self.first) as usize].traced)
+    }
+
+    fn entry_mut(&mut self, key: u64) -> Option<&mut Traced> {
+        let sequence = *self.by_key.get(&key)?;
+        Some(&mut self.ring[(sequence - self.first) as usize].traced)
+    }
+
     /// Traces an accepted message (the model's message `key`, its fate)
     /// or a refused one (`fate` None, `refusal` set).
     pub fn submitted(&mut self, mut traced: Traced, key: Option<u64>) {
@@ -189,66 +239,64 @@ impl Traces {
             self.next_refusal += 1;
             REFUSAL_KEYS | self.next_refusal
         });
-        if let Some(old) = self.entries.get_mut(&key) {
+        self.note_aliases(key, &traced.client_ids);
+        if let Some(old) = self.entry_mut(key) {
             // A concatenated message's later parts join its first part's entry.
-            for id in &traced.client_ids {
-                if id.parse() != Ok(key) {
-                    self.aliases.insert(id.clone(), key);
-                }
-            }
             old.client_ids.append(&mut traced.client_ids);
             old.fate = traced.fate.or(old.fate.take());
             self.note_recent(traced.submitted, key, RecentKind::Submitted);
             return;
         }
-        while self.entries.len() >= self.capacity {
+        while self.ring.len() >= self.capacity {
             self.forget_oldest();
         }
-        for id in &traced.client_ids {
+        let number = number_key(&traced.number);
+        let earlier_to_number = self.by_number.insert(number, key);
+        let at = traced.submitted;
+        self.by_key.insert(key, self.first + self.ring.len() as u64);
+        self.ring.push_back(Kept {
+            key,
+            traced,
+            earlier_to_number,
+        });
+        self.note_recent(at, key, RecentKind::Submitted);
+    }
+
+    /// Files the ids of message `key` that are not the key itself.
+    fn note_aliases(&mut self, key: u64, ids: &[String]) {
+        for id in ids {
             if id.parse() != Ok(key) {
                 self.aliases.insert(id.clone(), key);
             }
         }
-        let number = number_key(&traced.number);
-        self.by_number.entry(number).or_default().push_back(key);
-        self.order.push_back(key);
-        let at = traced.submitted;
-        self.entries.insert(key, traced);
-        self.note_recent(at, key, RecentKind::Submitted);
     }
 
     /// Adds client ids (a later part of a concatenated message) to the
     /// entry of the model's message `key`.
     pub fn alias(&mut self, key: u64, id: String) {
-        if let Some(entry) = self.entries.get_mut(&key) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.client_ids.push(id.clone());
             self.aliases.insert(id, key);
         }
     }
 
     fn forget_oldest(&mut self) {
-        let Some(key) = self.order.pop_front() else {
+        let Some(oldest) = self.ring.pop_front() else {
             return;
         };
-        let Some(entry) = self.entries.remove(&key) else {
-            return;
-        };
-        for id in &entry.client_ids {
+        self.first += 1;
+        let key = oldest.key;
+        self.by_key.remove(&key);
+        for id in &oldest.traced.client_ids {
             if self.aliases.get(id) == Some(&key) {
                 self.aliases.remove(id);
             }
         }
-        let number = number_key(&entry.number);
-        if let Some(keys) = self.by_number.get_mut(&number) {
-            // The oldest message is the oldest to its number too: O(1), so a
-            // test hammering one number does not make each eviction a scan.
-            match keys.front() == Some(&key) {
-                true => drop(keys.pop_front()),
-                false => keys.retain(|k| *k != key),
-            }
-            if keys.is_empty() {
-                self.by_number.remove(&number);
-            }
+        // Newer messages to the number link to this one; the walk stops
+        // where the chain reaches a forgotten key.
+        let number = number_key(&oldest.traced.number);
+        if self.by_number.get(&number) == Some(&key) {
+            self.by_number.remove(&number);
         }
     }
 
@@ -259,7 +307,7 @@ impl Traces {
 
     /// The fate of message `key` changed, `why`.
     pub fn changed(&mut self, key: u64, fate: &Fate, at: Stamp, why: Happening) {
-        if let Some(entry) = self.entries.get_mut(&key) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.fate = Some(fate.clone());
         }
         self.happened(key, at, why);
@@ -267,7 +315,7 @@ impl Traces {
 
     /// Something happened to message `key` on the protocol side.
     pub fn happened(&mut self, key: u64, at: Stamp, what: Happening) {
-        let Some(entry) = self.entries.get_mut(&key) else {
+        let Some(entry) = self.entry_mut(key) else {
             return;
         };
         if entry.events.len() < EVENTS_PER_MESSAGE {
@@ -289,7 +337,7 @@ impl Traces {
     /// the message, and the event in words.
     pub fn recent(&self) -> impl Iterator<Item = (Stamp, &Traced, String)> {
         self.recent.iter().filter_map(|r| {
-            let entry = self.entries.get(&r.key)?;
+            let entry = self.entry(r.key)?;
             let what = match &r.kind {
                 RecentKind::Happened(h) => h.words(),
                 RecentKind::Submitted => match (&entry.refusal, &entry.fate) {
@@ -310,33 +358,38 @@ impl Traces {
         let query = query.trim();
         let by_id = (query.parse::<u64>().ok())
             .filter(|k| {
-                self.entries
-                    .get(k)
+                self.entry(*k)
                     .is_some_and(|e| e.client_ids.iter().any(|i| i == query))
             })
             .or_else(|| self.aliases.get(query).copied());
-        if let Some(entry) = by_id.and_then(|k| self.entries.get(&k)) {
+        if let Some(entry) = by_id.and_then(|k| self.entry(k)) {
             return vec![entry];
         }
-        let Some(keys) = self.by_number.get(&number_key(query)) else {
-            return Vec::new();
-        };
         let digits = digits_of(query);
-        keys.iter()
-            .rev()
-            .filter_map(|k| self.entries.get(k))
-            .filter(|t| digits_of(&t.number) == digits)
-            .take(PER_NUMBER)
-            .collect()
+        let mut found = Vec::new();
+        let mut next = self.by_number.get(&number_key(query)).copied();
+        while let Some(key) = next
+            && found.len() < PER_NUMBER
+        {
+            let Some(sequence) = self.by_key.get(&key) else {
+                break;
+            };
+            let kept = &self.ring[(sequence - self.first) as usize];
+            if digits_of(&kept.traced.number) == digits {
+                found.push(&kept.traced);
+            }
+            next = kept.earlier_to_number;
+        }
+        found
     }
 
     /// Messages kept now.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.ring.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.ring.is_empty()
     }
 }
 
@@ -430,7 +483,25 @@ mod tests {
         let found = traces.find("8190");
         assert_eq!(found.len(), PER_NUMBER);
         assert_eq!(found[0].client_ids, ["99999"]);
-        assert_eq!(traces.by_number[&number_key("8190")].len(), 1000);
+        assert_eq!(traces.by_number.len(), 1, "one number, one chain");
+        assert_eq!(traces.by_key.len(), 1000);
+    }
+
+    #[test]
+    fn numbers_interleaved_list_only_their_own_kept_messages_newest_first() {
+        let mut traces = Traces::new(5);
+        for k in 0..9u64 {
+            let number = if k % 3 == 0 { "8190" } else { "8191" };
+            traces.submitted(traced(number, &[&k.to_string()]), Some(k));
+        }
+        // Kept: 4..=8; to 8190 only 6, to 8191 the rest.
+        let ids = |found: Vec<&Traced>| -> Vec<String> {
+            found.iter().map(|t| t.client_ids[0].clone()).collect()
+        };
+        assert_eq!(ids(traces.find("8190")), ["6"]);
+        assert_eq!(ids(traces.find("+8191")), ["8", "7", "5", "4"]);
+        assert_eq!(ids(traces.find("5")), ["5"]);
+        assert!(traces.find("3").is_empty(), "forgotten");
     }
 
     #[test]
