@@ -10,15 +10,18 @@
 #   bench/live_limit.sh [SECONDS]      (default 5 s a run; about 2 minutes)
 #
 # LOAD_RUNS lists the load runs as BINDS:WINDOW:RATE (default below);
-# PUSH_RUNS the peers' runs as BINDS:WINDOW.
+# PUSH_RUNS the peers' runs as BINDS:WINDOW (either set empty: none).
+# SERVE_SETS overrides the server's settings, e.g.
+# SERVE_SETS=serve.trace_messages=0 for a server without the live page's
+# message trace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
-load_runs=${LOAD_RUNS:-1:256:20000 1:256:40000 1:1024:40000 2:256:100000 4:256:100000}
-push_runs=${PUSH_RUNS:-1:256 2:256}
+load_runs=${LOAD_RUNS-1:256:20000 1:256:40000 1:1024:40000 1:1024:100000 2:1024:100000 2:256:100000 4:256:100000}
+push_runs=${PUSH_RUNS-1:256 2:256}
 . bench/live_bench.sh
 
-echo "simsms serve bench/serve_bench.toml --speed 1000 on $address; ${seconds} s a run"
+echo "simsms serve bench/serve_bench.toml --speed 1000 ${SERVE_SETS:+(--set $SERVE_SETS) }on $address; ${seconds} s a run"
 printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for run in $load_runs; do
@@ -31,6 +34,7 @@ for run in $load_runs; do
     "$dropped" "$receipts" "$(ratio "$sent" "$span")" "$p50" "$p99" "$p999"
 done
 
+[ -z "$push_runs" ] && exit 0
 echo
 printf '| client, pushing as fast as it can | binds × window | submits answered | receipts | submits/s | receipts/s |\n'
 printf '|---|---|---|---|---|---|\n'
