@@ -47,10 +47,14 @@ pub fn receipt_date(text: &str) -> Option<(i64, i64)> {
     if !(text.len() == 10 || text.len() == 12) || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let d = |i: usize| &text[i..i + 2];
-    let seconds = if text.len() == 12 { d(10) } else { "00" };
-    let iso = format!("20{}-{}-{} {}:{}:{seconds}", d(0), d(2), d(4), d(6), d(8));
-    let unix = crate::units::timestamp::parse(iso.as_bytes())?;
+    // As `20YY-MM-DD hh:mm:ss` in a buffer on the stack: one receipt in
+    // every message reaches here, so no allocation.
+    let digits = text.as_bytes();
+    let mut iso = *b"20YY-MM-DD hh:mm:00";
+    for (at, pair) in [2, 5, 8, 11, 14, 17].into_iter().zip(digits.chunks(2)) {
+        iso[at..at + 2].copy_from_slice(pair);
+    }
+    let unix = crate::units::timestamp::parse(&iso)?;
     Some((unix as i64, if text.len() == 12 { 1 } else { 60 }))
 }
 
