@@ -62,6 +62,8 @@ echo "== the live modes at the limit: load at 20k-100k/s, the npm smpp client an
 bench/live_limit.sh
 echo "== the same server without the live page's message trace, at 100k/s"
 SERVE_SETS=serve.trace_messages=0 LOAD_RUNS="1:1024:100000 2:1024:100000" PUSH_RUNS= bench/live_limit.sh
+echo "== the same with a trace of 1,000 messages"
+SERVE_SETS=serve.trace_messages=1000 LOAD_RUNS="1:1024:100000 1:1024:100000 2:1024:100000" PUSH_RUNS= bench/live_limit.sh
 
 echo "== simsms serve soak (10 minutes)"
 bench/serve_soak.sh 600 200
