@@ -26,11 +26,18 @@ cargo build --release --locked --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for scenario in "${scenarios[@]}"; do
-  valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
+  if ! valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
     target/release/simsms bench scenarios "$scenario" -r 1 --repeat 1 \
-    >"$out/stdout" 2>"$out/stderr"
+    >"$out/stdout" 2>"$out/stderr"; then
+    cat "$out/stderr" >&2
+    exit 1
+  fi
   sessions=$(grep -o '[0-9]* sessions' "$out/stdout" | head -1 | cut -d' ' -f1)
   instructions=$(grep -o 'refs: *[0-9,]*' "$out/stderr" | tr -dc '0-9')
+  if [ -z "$sessions" ] || [ "$sessions" = 0 ] || [ -z "$instructions" ]; then
+    echo "bench/instructions.sh: no session or instruction count for $scenario" >&2
+    exit 1
+  fi
   echo "$scenario: $instructions instructions, $sessions sessions: $((instructions / sessions)) per session"
   if [ "$functions" = 1 ]; then
     callgrind_annotate "$out/cg" 2>/dev/null | grep -E '^ *[0-9,]+ \(' | sed -n '2,21p' |

@@ -7,7 +7,7 @@
 # and python smpplib each pushing as fast as they can (a window of
 # submits in flight per bind, a new one as each resp comes back).
 #
-#   bench/live_limit.sh [SECONDS]      (default 5 s a run; about 2 minutes)
+#   bench/live_limit.sh [SECONDS]      (default 5 s a run; about 3 minutes)
 #
 # LOAD_RUNS lists the load runs as BINDS:WINDOW:RATE (default below);
 # PUSH_RUNS the peers' runs as BINDS:WINDOW (either set empty: none).
@@ -21,7 +21,7 @@ load_runs=${LOAD_RUNS-1:256:20000 1:256:40000 1:1024:40000 1:1024:100000 2:1024:
 push_runs=${PUSH_RUNS-1:256 2:256}
 . bench/live_bench.sh
 
-echo "simsms serve bench/serve_bench.toml --speed 1000 ${SERVE_SETS:+(--set $SERVE_SETS) }on $address; ${seconds} s a run"
+echo "simsms serve bench/serve_bench.toml --speed 1000 ${serve_sets[*]} on $address; ${seconds} s a run"
 printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time |\n'
 printf '|---|---|---|---|---|---|---|---|---|---|\n'
 for run in $load_runs; do

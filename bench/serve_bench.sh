@@ -6,7 +6,8 @@
 # passed as --set).
 serve_out=$(mktemp)
 serve_sets=()
-for set in ${SERVE_SETS:-}; do
+read -ra serve_set_words <<< "${SERVE_SETS:-}"
+for set in "${serve_set_words[@]}"; do
   serve_sets+=(--set "$set")
 done
 target/release/simsms serve "${2:-bench/serve_bench.toml}" --speed "${3:-1000}" --for "$1" \
