@@ -58,10 +58,12 @@ impl<E: Copy> RadixHeap<E> {
     fn file(&mut self, time: Nanos, event: E) {
         let bucket = self.bucket_of(time);
         self.buckets[bucket].push((time, event));
-        // Bucket 0 is not in the mask: the shift moves its bit out. Set
-        // without a test: a branch on the bucket's emptiness mispredicts
-        // on the refills, where most buckets start empty.
-        self.occupied |= (1u64 << bucket) >> 1;
+        // Bucket b is bit b - 1, and bucket 0 is not in the mask: the
+        // shift moves its bit out (in 128 bits, so that bucket 64, times
+        // 2^63 ns or more apart, is bit 63). Set without a test: a branch
+        // on the bucket's emptiness mispredicts on the refills, where
+        // most buckets start empty.
+        self.occupied |= ((1u128 << bucket) >> 1) as u64;
     }
 
     /// Refills bucket 0 from the lowest non-empty bucket: its earliest
@@ -132,6 +134,20 @@ mod tests {
         for i in 0..=10 {
             assert_eq!(q.pop(), Some((5, i)));
         }
+        assert!(q.pop().is_none());
+    }
+
+    #[test]
+    fn times_in_the_highest_bucket_are_found() {
+        // A time differing from the last popped one in bit 63 files in
+        // bucket 64 (a deadline some three centuries ahead).
+        let mut q = RadixHeap::new();
+        q.push(1 << 63, 2);
+        q.push(u64::MAX, 3);
+        q.push(5, 1);
+        assert_eq!(q.pop(), Some((5, 1)));
+        assert_eq!(q.pop(), Some((1 << 63, 2)));
+        assert_eq!(q.pop(), Some((u64::MAX, 3)));
         assert!(q.pop().is_none());
     }
 

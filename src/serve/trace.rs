@@ -147,9 +147,9 @@ pub struct Recent {
 /// The trace store: the newest `capacity` submissions, kept in one ring
 /// in the order they came (the oldest is forgotten first), with small
 /// indexes from each message key and each number to their place. One
-/// message is an append and a few integer-keyed look-ups: a hash map of
-/// whole entries and a list per number cost serve a fifth of its rate at
-/// 100,000 messages a second (docs/performance.md).
+/// message is an append and a few integer-keyed look-ups (a hash map of
+/// whole entries and a list per number kept serve from 100,000 messages
+/// a second: docs/performance.md).
 #[derive(Debug, Default)]
 pub struct Traces {
     capacity: usize,
@@ -162,9 +162,12 @@ pub struct Traces {
     /// Ids a client was given other than the key itself (later parts of
     /// a long message, HTTP SIDs), to their message's key.
     aliases: HashMap<String, u64>,
-    /// The hash of a destination's digits (`number_key`) to the key of its
-    /// newest message; each message links to the one before it to the
-    /// same hash, and a look-up checks the number itself.
+    /// The hash of a destination's digits (`number_key`) to the sequence
+    /// of its newest message; each message links to the one before it to
+    /// the same hash, and a look-up checks the number itself. Sequences,
+    /// not keys: a key comes back after its message was forgotten (a
+    /// long message's later part, traced under its first part's id), and
+    /// a link by key could then point forward and close a loop.
     by_number: HashMap<u64, u64, BuildHasherDefault<MixedKey>>,
     next_refusal: u64,
     recent: VecDeque<Recent>,
@@ -172,8 +175,9 @@ pub struct Traces {
     pub traced: u64,
 }
 
-/// One kept message and the key of the message before it to the same
-/// number hash (a chain the look-up walks, newest first).
+/// One kept message and the sequence of the message before it to the
+/// same number hash (a chain the look-up walks, newest first: sequences
+/// only go down, so the walk ends).
 #[derive(Debug)]
 struct Kept {
     key: u64,
@@ -197,8 +201,9 @@ impl Hasher for MixedKey {
         }
     }
     fn write_u64(&mut self, n: u64) {
-        // Fibonacci hashing: consecutive ids spread over the whole word.
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // Fibonacci hashing, rotated so that the low bits (the bucket)
+        // depend on every bit of the key, not only on its low bits.
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(26);
     }
 }
 
@@ -250,10 +255,11 @@ impl Traces {
         while self.ring.len() >= self.capacity {
             self.forget_oldest();
         }
+        let sequence = self.first + self.ring.len() as u64;
         let number = number_key(&traced.number);
-        let earlier_to_number = self.by_number.insert(number, key);
+        let earlier_to_number = self.by_number.insert(number, sequence);
         let at = traced.submitted;
-        self.by_key.insert(key, self.first + self.ring.len() as u64);
+        self.by_key.insert(key, sequence);
         self.ring.push_back(Kept {
             key,
             traced,
@@ -284,18 +290,21 @@ impl Traces {
         let Some(oldest) = self.ring.pop_front() else {
             return;
         };
+        let sequence = self.first;
         self.first += 1;
         let key = oldest.key;
-        self.by_key.remove(&key);
+        if self.by_key.get(&key) == Some(&sequence) {
+            self.by_key.remove(&key);
+        }
         for id in &oldest.traced.client_ids {
             if self.aliases.get(id) == Some(&key) {
                 self.aliases.remove(id);
             }
         }
         // Newer messages to the number link to this one; the walk stops
-        // where the chain reaches a forgotten key.
+        // where the chain reaches a forgotten sequence.
         let number = number_key(&oldest.traced.number);
-        if self.by_number.get(&number) == Some(&key) {
+        if self.by_number.get(&number) == Some(&sequence) {
             self.by_number.remove(&number);
         }
     }
@@ -368,12 +377,10 @@ impl Traces {
         let digits = digits_of(query);
         let mut found = Vec::new();
         let mut next = self.by_number.get(&number_key(query)).copied();
-        while let Some(key) = next
+        while let Some(sequence) = next
+            && sequence >= self.first
             && found.len() < PER_NUMBER
         {
-            let Some(sequence) = self.by_key.get(&key) else {
-                break;
-            };
             let kept = &self.ring[(sequence - self.first) as usize];
             if digits_of(&kept.traced.number) == digits {
                 found.push(&kept.traced);
@@ -502,6 +509,49 @@ mod tests {
         assert_eq!(ids(traces.find("+8191")), ["8", "7", "5", "4"]);
         assert_eq!(ids(traces.find("5")), ["5"]);
         assert!(traces.find("3").is_empty(), "forgotten");
+    }
+
+    #[test]
+    fn a_number_written_otherwise_shares_its_chain_but_lists_only_its_own() {
+        // `number_key` keeps only digits, the look-up the digits as
+        // written: "81 90" hashes as "8190" but is another number here.
+        let mut traces = Traces::new(10);
+        traces.submitted(traced("8190", &["1"]), Some(1));
+        traces.submitted(traced("81 90", &["2"]), Some(2));
+        let ids: Vec<_> = traces
+            .find("8190")
+            .iter()
+            .map(|t| t.client_ids[0].clone())
+            .collect();
+        assert_eq!(ids, ["1"]);
+        let ids: Vec<_> = traces
+            .find("81 90")
+            .iter()
+            .map(|t| t.client_ids[0].clone())
+            .collect();
+        assert_eq!(ids, ["2"]);
+    }
+
+    #[test]
+    fn a_key_traced_again_after_it_was_forgotten_closes_no_loop() {
+        // A long message's later part comes under its first part's id
+        // after that entry was forgotten, while a newer message to the
+        // same number (linked to the forgotten one) is still kept: the
+        // number's look-up must end, each message once, newest first.
+        let mut traces = Traces::new(3);
+        traces.submitted(traced("8190", &["7"]), Some(7));
+        traces.submitted(traced("8191", &["9"]), Some(9));
+        traces.submitted(traced("8190", &["8"]), Some(8));
+        traces.submitted(traced("8191", &["10"]), Some(10)); // forgets 7
+        traces.submitted(traced("8190", &["7"]), Some(7)); // forgets 9
+        let ids = |found: Vec<&Traced>| -> Vec<String> {
+            found.iter().map(|t| t.client_ids[0].clone()).collect()
+        };
+        assert_eq!(ids(traces.find("+8190")), ["7", "8"]);
+        assert!(
+            traces.find("81 90").is_empty(),
+            "same hash, other digits: none, and the walk ends"
+        );
     }
 
     #[test]
