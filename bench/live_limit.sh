@@ -5,7 +5,9 @@
 # messages late (left more than 10 ms after their intended time) and
 # dropped; then, against the same server, the npm `smpp` package's client
 # and python smpplib each pushing as fast as they can (a window of
-# submits in flight per bind, a new one as each resp comes back).
+# submits in flight per bind, a new one as each resp comes back). Each
+# load row also gives the CPU seconds the server and the load generator
+# used during it.
 #
 #   bench/live_limit.sh [SECONDS]      (default 5 s a run; about 3 minutes)
 #
@@ -22,17 +24,29 @@ push_runs=${PUSH_RUNS-1:256 2:256}
 . bench/live_bench.sh
 
 echo "simsms serve bench/serve_bench.toml --speed 1000 ${serve_sets[*]} on $address; ${seconds} s a run"
-printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| client | binds × window | planned rate | planned | sent | late (of planned) | dropped | final receipts | sent/s over the run | resp p50 / p99 / p99.9 from intended time | CPU s: serve / load |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
+# The server's CPU seconds so far (user + system, from the kernel's
+# accounting of the process).
+serve_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$serve_pid/stat"
+}
+load_time=$(mktemp)
 for run in $load_runs; do
   IFS=: read -r binds window rate <<< "$run"
-  report=$("$bin" load bench/serve_bench.toml --target "smpp://bench:bench@$address" \
-    --rate "$rate/s" --duration "${seconds}s" --binds "$binds" --window "$window" --wait 10s || true)
+  serve_before=$(serve_cpu)
+  report=$(/usr/bin/time -f "%U %S" -o "$load_time" "$bin" load bench/serve_bench.toml \
+    --target "smpp://bench:bench@$address" --rate "$rate/s" --duration "${seconds}s" \
+    --binds "$binds" --window "$window" --wait 10s || true)
+  serve_used=$(awk -v a="$serve_before" -v b="$(serve_cpu)" 'BEGIN {printf "%.2f", b - a}')
+  load_used=$(awk '/^[0-9.]+ [0-9.]+$/ {printf "%.2f", $1 + $2}' "$load_time")
   load_figures "$report"
-  printf '| simsms load | %s × %s | %s/s | %s | %s | %s (%s%%) | %s | %s | %s | %s / %s / %s ms |\n' \
+  printf '| simsms load | %s × %s | %s/s | %s | %s | %s (%s%%) | %s | %s | %s | %s / %s / %s ms | %s / %s |\n' \
     "$binds" "$window" "$rate" "$planned" "$sent" "$late" "$(percent "$late" "$planned")" \
-    "$dropped" "$receipts" "$(ratio "$sent" "$span")" "$p50" "$p99" "$p999"
+    "$dropped" "$receipts" "$(ratio "$sent" "$span")" "$p50" "$p99" "$p999" \
+    "$serve_used" "${load_used:-?}"
 done
+rm -f "$load_time"
 
 [ -z "$push_runs" ] && exit 0
 echo

@@ -427,6 +427,11 @@ mod tests {
         }
     }
 
+    /// The first client id of each message found, in the order found.
+    fn first_ids(found: Vec<&Traced>) -> Vec<String> {
+        found.iter().map(|t| t.client_ids[0].clone()).collect()
+    }
+
     const AT: Stamp = Stamp {
         sim: 1,
         wall_unix_ms: 1,
@@ -502,12 +507,9 @@ mod tests {
             traces.submitted(traced(number, &[&k.to_string()]), Some(k));
         }
         // Kept: 4..=8; to 8190 only 6, to 8191 the rest.
-        let ids = |found: Vec<&Traced>| -> Vec<String> {
-            found.iter().map(|t| t.client_ids[0].clone()).collect()
-        };
-        assert_eq!(ids(traces.find("8190")), ["6"]);
-        assert_eq!(ids(traces.find("+8191")), ["8", "7", "5", "4"]);
-        assert_eq!(ids(traces.find("5")), ["5"]);
+        assert_eq!(first_ids(traces.find("8190")), ["6"]);
+        assert_eq!(first_ids(traces.find("+8191")), ["8", "7", "5", "4"]);
+        assert_eq!(first_ids(traces.find("5")), ["5"]);
         assert!(traces.find("3").is_empty(), "forgotten");
     }
 
@@ -518,18 +520,8 @@ mod tests {
         let mut traces = Traces::new(10);
         traces.submitted(traced("8190", &["1"]), Some(1));
         traces.submitted(traced("81 90", &["2"]), Some(2));
-        let ids: Vec<_> = traces
-            .find("8190")
-            .iter()
-            .map(|t| t.client_ids[0].clone())
-            .collect();
-        assert_eq!(ids, ["1"]);
-        let ids: Vec<_> = traces
-            .find("81 90")
-            .iter()
-            .map(|t| t.client_ids[0].clone())
-            .collect();
-        assert_eq!(ids, ["2"]);
+        assert_eq!(first_ids(traces.find("8190")), ["1"]);
+        assert_eq!(first_ids(traces.find("81 90")), ["2"]);
     }
 
     #[test]
@@ -544,10 +536,7 @@ mod tests {
         traces.submitted(traced("8190", &["8"]), Some(8));
         traces.submitted(traced("8191", &["10"]), Some(10)); // forgets 7
         traces.submitted(traced("8190", &["7"]), Some(7)); // forgets 9
-        let ids = |found: Vec<&Traced>| -> Vec<String> {
-            found.iter().map(|t| t.client_ids[0].clone()).collect()
-        };
-        assert_eq!(ids(traces.find("+8190")), ["7", "8"]);
+        assert_eq!(first_ids(traces.find("+8190")), ["7", "8"]);
         assert!(
             traces.find("81 90").is_empty(),
             "same hash, other digits: none, and the walk ends"
