@@ -293,9 +293,9 @@ impl Traces {
         let sequence = self.first;
         self.first += 1;
         let key = oldest.key;
-        if self.by_key.get(&key) == Some(&sequence) {
-            self.by_key.remove(&key);
-        }
+        // A key names at most one kept message (a later part joins its
+        // entry), and this one is still kept: it is the key's entry.
+        self.by_key.remove(&key);
         for id in &oldest.traced.client_ids {
             if self.aliases.get(id) == Some(&key) {
                 self.aliases.remove(id);
